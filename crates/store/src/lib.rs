@@ -1,0 +1,278 @@
+//! Bulwark's store: one interface over two back-ends.
+//!
+//! SQLite is the embedded default (a single file, nothing to install);
+//! PostgreSQL is for production and scale-out. Both are driven through the
+//! same [`Store`] methods, and one test suite runs against both.
+//!
+//! Each query is written once and compiled once per back-end by the
+//! [`with_pool!`] / [`write_tx!`] macros: the body is type-checked against the
+//! SQLite pool and again against the PostgreSQL pool. That gives each back-end
+//! its native types (no `Any` driver, which loses UUID and boolean types)
+//! without writing the SQL twice. Where the dialects differ (`FOR UPDATE SKIP
+//! LOCKED`, `BEGIN IMMEDIATE`) the macros' arms or an explicit `match` say so.
+//!
+//! Every method that changes state takes an [`Actor`] and appends to the
+//! hash-chained audit log in the same transaction as the change, so a change
+//! and its audit entry commit together or not at all.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use uuid::Uuid;
+
+mod audit;
+mod identity;
+mod lease;
+
+pub use audit::{AuditQuery, AuditVerification};
+pub use identity::{
+    Bootstrap, NewOrganization, NewUser, Organization, Session, TokenInfo, User, UserUpdate,
+};
+pub use lease::{Job, LeaseGrant, LeaseOutcome};
+
+/// The database behind a [`Store`].
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the back-end's pool; the body is
+/// compiled once for each back-end.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx` and commits it when
+/// the body returns normally; an early `?` return rolls it back. On SQLite the
+/// transaction takes the write lock up front (`BEGIN IMMEDIATE`), so a
+/// read-then-write body cannot fail half-way with `SQLITE_BUSY`.
+macro_rules! write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use {with_pool, write_tx};
+
+/// What went wrong in the store. Callers map these to user-facing errors;
+/// [`StoreError::Database`] is the only one that is the server's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken, e.g. a name already taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The request cannot be carried out as asked.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("Bulwark has already been bootstrapped: an operator organization exists")]
+    AlreadyBootstrapped,
+    /// A stored value does not parse: the database was changed outside Bulwark.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error(
+        "unsupported database URL {0:?}: use a SQLite file path, sqlite://PATH or postgres://…"
+    )]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict(db.message().to_owned());
+        }
+        if let sqlx::Error::RowNotFound = e {
+            return StoreError::NotFound;
+        }
+        StoreError::Database(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who makes a change, for the audit log. `user` is `None` for changes made
+/// by an administrator at the command line, with direct database access.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user: Option<Uuid>,
+    pub org: Option<Uuid>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// An administrator at the command line of the machine that holds the database.
+    pub fn cli() -> Self {
+        Actor::default()
+    }
+}
+
+/// A page of a list ordered by id; `next` is the id to continue after.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Uuid>,
+}
+
+/// Where a page starts and how long it is. `limit` is clamped to 1..=500.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest {
+    pub after: Option<Uuid>,
+    pub limit: u32,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 500;
+
+    fn effective_limit(self) -> i64 {
+        let l = if self.limit == 0 {
+            Self::DEFAULT_LIMIT
+        } else {
+            self.limit
+        };
+        i64::from(l.min(Self::MAX_LIMIT))
+    }
+}
+
+/// Splits `limit + 1` fetched rows into a page and its continuation.
+fn paginate<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> Uuid) -> Page<T> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(id)
+    } else {
+        None
+    };
+    Page { items: rows, next }
+}
+
+/// The smallest UUID: the start of an id-ordered list.
+const MIN_ID: Uuid = Uuid::nil();
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database named by `url`: `postgres://…` or `postgresql://…`
+    /// for PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a plain file path for
+    /// SQLite (the file is created when missing). Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(StoreError::Database)?;
+            return Self::connect_postgres(opts).await;
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        let path = path.split('?').next().unwrap_or(path);
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            backend: Backend::Sqlite(pool),
+        })
+    }
+
+    /// Opens PostgreSQL with explicit options (tests use this to pick a schema).
+    pub async fn connect_postgres(opts: PgConnectOptions) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            backend: Backend::Postgres(pool),
+        })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies the back-end's migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection; pending work finishes first.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+
+    /// Runs raw SQL outside every rule of the store. Only tests use it, to play
+    /// an attacker who edits the database behind Bulwark's back.
+    #[doc(hidden)]
+    pub async fn execute_unchecked(&self, sql: &str) -> Result<u64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        with_pool!(self, pool => {
+            Ok(sqlx::raw_sql(sql).execute(pool).await?.rows_affected())
+        })
+    }
+}
+
+/// Parses a stored enum value, naming the column when it does not parse.
+fn parse_col<T: FromStr>(column: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column} = {value:?}")))
+}
