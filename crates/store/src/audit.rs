@@ -134,6 +134,21 @@ impl Store {
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 
+    /// The newest `limit` entries (clamped to 1..=1000), newest first.
+    pub async fn audit_latest(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let limit = i64::from(limit.clamp(1, 1000));
+        let rows: Vec<EntryRow> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT seq, at_us, actor_user, actor_org, action, resource_type, resource_id, \
+                 request_id, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
     /// Checks every entry against its predecessor and the recorded head, in
     /// batches so memory stays flat however long the log is.
     pub async fn audit_verify(&self) -> Result<AuditVerification> {

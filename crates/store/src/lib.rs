@@ -26,6 +26,8 @@ use uuid::Uuid;
 mod audit;
 mod identity;
 mod lease;
+#[doc(hidden)]
+pub mod testing;
 
 pub use audit::{AuditQuery, AuditVerification};
 pub use identity::{

@@ -7,39 +7,21 @@ use bulwark_store::{
     Actor, Bootstrap, LeaseOutcome, NewOrganization, NewUser, PageRequest, Store, StoreError,
     UserUpdate,
 };
-use std::str::FromStr;
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
 async fn sqlite_store() -> Store {
-    let path = std::env::temp_dir().join(format!("bulwark-store-test-{}.db", Uuid::now_v7()));
-    let store = Store::connect(path.to_str().expect("temp path is UTF-8"))
+    bulwark_store::testing::sqlite()
         .await
-        .expect("open SQLite");
-    store.migrate().await.expect("migrate SQLite");
-    store
+        .expect("SQLite test store")
 }
 
 async fn pg_store() -> Store {
-    let url = std::env::var("BULWARK_TEST_DATABASE_URL")
-        .expect("BULWARK_TEST_DATABASE_URL must name a PostgreSQL database (see .ci/run)");
-    let schema = format!("t_{}", Uuid::now_v7().simple());
-    let admin = Store::connect(&url).await.expect("connect to PostgreSQL");
-    admin
-        .execute_unchecked(&format!("CREATE SCHEMA {schema}"))
+    bulwark_store::testing::postgres()
         .await
-        .expect("create schema");
-    admin.close().await;
-    let opts = sqlx::postgres::PgConnectOptions::from_str(&url)
-        .expect("valid URL")
-        .options([("search_path", schema.as_str())]);
-    let store = Store::connect_postgres(opts)
-        .await
-        .expect("connect with schema");
-    store.migrate().await.expect("migrate PostgreSQL");
-    store
+        .expect("PostgreSQL test store")
 }
 
 macro_rules! both_backends {
@@ -588,6 +570,14 @@ async fn concurrent_changes_keep_one_chain(store: Store) {
     let v = store.audit_verify().await.unwrap();
     assert!(v.ok(), "{v:?}");
     assert_eq!(v.entries, 3 + 24);
+    let latest: Vec<i64> = store
+        .audit_latest(3)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(latest, [27, 26, 25]);
 }
 
 async fn lease_is_exclusive_until_it_lapses(store: Store) {

@@ -1,0 +1,552 @@
+//! The one authorization policy of Bulwark, and its evaluator.
+//!
+//! Every request the server handles asks one question here: may this
+//! principal take this action on this resource, now? The answer comes from a
+//! single policy written in [Cedar](https://www.cedarpolicy.com)
+//! (`policy.cedar`), never from `if`s scattered through handlers. Cedar because:
+//!
+//! - **One policy, in one place**, readable by a reviewer who does not read
+//!   Rust; each rule carries an `@id` and a comment saying why it exists, and a
+//!   decision names the rules that made it.
+//! - **Schema-validated**: `policy.cedar` is checked against
+//!   `schema.cedarschema` in strict mode when the [`Authorizer`] is built, so a
+//!   misspelt attribute, action, role or marking is a start-up failure, not a
+//!   rule that silently never matches.
+//! - **Deny by default**: only a `permit` grants, a `forbid` always wins over a
+//!   `permit`, and (here) an evaluation error denies.
+//! - **Analyzable**: no loops, no side effects, terminating evaluation; the
+//!   language was designed to be verified and has a formal semantics.
+//!
+//! The [`Schema`] and [`PolicySet`] are built once in [`Authorizer::new`]; each
+//! request only builds a two-entity store (principal and resource).
+//!
+//! Instants go to Cedar as Unix seconds (`Long`): `now` rounded down, an
+//! embargo's end rounded up, so rounding can only prolong an embargo (by less
+//! than a second), never shorten it.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use bulwark_core::{OrgKind, Principal, Tlp};
+use cedar_policy::{
+    ActionConstraint, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId,
+    PolicySet, RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+const POLICY_SRC: &str = include_str!("policy.cedar");
+const SCHEMA_SRC: &str = include_str!("schema.cedarschema");
+
+/// What a request asks to do. Each maps to one Cedar action id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    OrganizationCreate,
+    OrganizationList,
+    OrganizationRead,
+    OrganizationUpdate,
+    UserCreate,
+    UserList,
+    UserRead,
+    UserUpdate,
+    UserSetPassword,
+    TokenIssue,
+    TokenList,
+    TokenRevoke,
+    AuditRead,
+    AuditVerify,
+    RecordRead,
+    RecordUpdate,
+    RecordShare,
+}
+
+impl Action {
+    /// Every action, in declaration order.
+    pub const ALL: [Action; 17] = [
+        Action::OrganizationCreate,
+        Action::OrganizationList,
+        Action::OrganizationRead,
+        Action::OrganizationUpdate,
+        Action::UserCreate,
+        Action::UserList,
+        Action::UserRead,
+        Action::UserUpdate,
+        Action::UserSetPassword,
+        Action::TokenIssue,
+        Action::TokenList,
+        Action::TokenRevoke,
+        Action::AuditRead,
+        Action::AuditVerify,
+        Action::RecordRead,
+        Action::RecordUpdate,
+        Action::RecordShare,
+    ];
+
+    /// The Cedar action id, e.g. `"organization.create"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::OrganizationCreate => "organization.create",
+            Action::OrganizationList => "organization.list",
+            Action::OrganizationRead => "organization.read",
+            Action::OrganizationUpdate => "organization.update",
+            Action::UserCreate => "user.create",
+            Action::UserList => "user.list",
+            Action::UserRead => "user.read",
+            Action::UserUpdate => "user.update",
+            Action::UserSetPassword => "user.set_password",
+            Action::TokenIssue => "token.issue",
+            Action::TokenList => "token.list",
+            Action::TokenRevoke => "token.revoke",
+            Action::AuditRead => "audit.read",
+            Action::AuditVerify => "audit.verify",
+            Action::RecordRead => "record.read",
+            Action::RecordUpdate => "record.update",
+            Action::RecordShare => "record.share",
+        }
+    }
+}
+
+/// What a request acts on.
+#[derive(Debug, Clone)]
+pub enum Resource {
+    /// The program as a whole: target of OrganizationCreate, OrganizationList, AuditRead, AuditVerify.
+    Program,
+    /// Target of OrganizationRead/Update, UserCreate (create a user in it), UserList.
+    Organization { id: Uuid, kind: OrgKind },
+    /// Target of UserRead/Update/SetPassword, TokenIssue (issue a token for this user), TokenList.
+    User { id: Uuid, org: Uuid },
+    /// Target of TokenRevoke.
+    Token { id: Uuid, user: Uuid, org: Uuid },
+    /// Any marked record (later: Case, Report, Submission, Advisory ...): RecordRead/Update/Share.
+    Record(RecordFacts),
+}
+
+/// What the policy needs to know about a marked record.
+#[derive(Debug, Clone)]
+pub struct RecordFacts {
+    /// What the record is, e.g. `"case"`.
+    pub kind: String,
+    pub id: String,
+    pub owner_org: Uuid,
+    /// The user who created it.
+    pub creator: Uuid,
+    pub tlp: Tlp,
+    /// While this is in the future, only the record's parties may see it.
+    pub embargo_until: Option<OffsetDateTime>,
+    /// Organizations made party to the record.
+    pub participant_orgs: Vec<Uuid>,
+    /// Individually named recipients.
+    pub recipient_users: Vec<Uuid>,
+}
+
+/// One authorization question.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub principal: &'a Principal,
+    pub action: Action,
+    pub resource: &'a Resource,
+    pub now: OffsetDateTime,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// ids (`@id` annotations) of the policies that determined it: the permits
+    /// that granted an allow, or the forbids that caused a deny. Empty for a
+    /// deny because nothing permitted, and for a deny because of an error.
+    pub reasons: Vec<String>,
+    /// Why the request could not be evaluated, or which policies failed to
+    /// evaluate. Non-empty means denied.
+    pub errors: Vec<String>,
+}
+
+impl Decision {
+    fn error(message: String) -> Decision {
+        Decision {
+            allowed: false,
+            reasons: Vec::new(),
+            errors: vec![message],
+        }
+    }
+}
+
+/// The embedded policy or schema is defective. Only a build defect causes this.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthzError {
+    #[error("the authorization schema does not parse: {0}")]
+    Schema(String),
+    #[error("the authorization policy does not parse: {0}")]
+    Policy(String),
+    #[error("policy number {index} (from the top of the file) has no @id annotation")]
+    MissingId { index: usize },
+    #[error("two policies share the @id {0:?}")]
+    DuplicateId(String),
+    #[error("the authorization policy does not validate against the schema:\n{0}")]
+    Validation(String),
+    #[error("the authorization schema lacks what the evaluator needs: {0}")]
+    Vocabulary(String),
+}
+
+/// Cedar names parsed once, so a request costs no parsing.
+#[derive(Debug)]
+struct Names {
+    user: EntityTypeName,
+    organization: EntityTypeName,
+    account: EntityTypeName,
+    token: EntityTypeName,
+    record: EntityTypeName,
+    role: EntityTypeName,
+    org_kind: EntityTypeName,
+    principal_kind: EntityTypeName,
+    tlp: EntityTypeName,
+    program: EntityUid,
+    /// Indexed by `Action as usize`, same order as [`Action::ALL`].
+    actions: Vec<EntityUid>,
+}
+
+impl Names {
+    fn new() -> Result<Names, AuthzError> {
+        let ty = |name: &str| {
+            EntityTypeName::from_str(name)
+                .map_err(|e| AuthzError::Vocabulary(format!("{name}: {e}")))
+        };
+        let action_ty = ty("Action")?;
+        let actions = Action::ALL
+            .iter()
+            .map(|a| EntityUid::from_type_name_and_id(action_ty.clone(), EntityId::new(a.as_str())))
+            .collect();
+        Ok(Names {
+            user: ty("User")?,
+            organization: ty("Organization")?,
+            account: ty("Account")?,
+            token: ty("Token")?,
+            record: ty("Record")?,
+            role: ty("Role")?,
+            org_kind: ty("OrgKind")?,
+            principal_kind: ty("PrincipalKind")?,
+            tlp: ty("Tlp")?,
+            program: EntityUid::from_type_name_and_id(ty("Program")?, EntityId::new("program")),
+            actions,
+        })
+    }
+
+    fn uid(ty: &EntityTypeName, id: impl AsRef<str>) -> EntityUid {
+        EntityUid::from_type_name_and_id(ty.clone(), EntityId::new(id))
+    }
+
+    fn ent(ty: &EntityTypeName, id: impl AsRef<str>) -> RestrictedExpression {
+        RestrictedExpression::new_entity_uid(Self::uid(ty, id))
+    }
+
+    fn ents<'a>(
+        ty: &EntityTypeName,
+        ids: impl IntoIterator<Item = &'a Uuid>,
+    ) -> RestrictedExpression {
+        RestrictedExpression::new_set(ids.into_iter().map(|id| Self::ent(ty, id.to_string())))
+    }
+}
+
+/// The policy, validated, ready to answer requests. Build it once and share it.
+#[derive(Debug)]
+pub struct Authorizer {
+    /// For each action (indexed by `Action as usize`), the policies whose
+    /// scope can match it. A policy whose action scope excludes the request's
+    /// action is never satisfied and never errs, so evaluating only these
+    /// gives the same decision as the whole set, for a fraction of the cost.
+    by_action: Vec<PolicySet>,
+    /// For each action, the resource types the schema lets it apply to.
+    resource_types: Vec<Vec<EntityTypeName>>,
+    names: Names,
+    engine: cedar_policy::Authorizer,
+}
+
+impl Authorizer {
+    /// Loads the embedded policy and schema and validates the policies
+    /// against the schema in strict mode; an error here is a build defect.
+    pub fn new() -> Result<Authorizer, AuthzError> {
+        Self::build(POLICY_SRC, SCHEMA_SRC)
+    }
+
+    fn build(policy_src: &str, schema_src: &str) -> Result<Authorizer, AuthzError> {
+        let (schema, _warnings) = Schema::from_cedarschema_str(schema_src)
+            .map_err(|e| AuthzError::Schema(e.to_string()))?;
+        let parsed =
+            PolicySet::from_str(policy_src).map_err(|e| AuthzError::Policy(e.to_string()))?;
+
+        // Re-key every policy by its @id, so decisions and validation errors name it.
+        let mut policies = PolicySet::new();
+        for (index, policy) in parsed.policies().enumerate() {
+            let id = policy
+                .annotation("id")
+                .filter(|id| !id.trim().is_empty())
+                .ok_or(AuthzError::MissingId { index })?;
+            policies
+                .add(policy.new_id(PolicyId::new(id)))
+                .map_err(|_| AuthzError::DuplicateId(id.to_owned()))?;
+        }
+        if parsed.templates().next().is_some() {
+            return Err(AuthzError::Policy(
+                "templates are not used in Bulwark's policy".into(),
+            ));
+        }
+
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !result.validation_passed() {
+            let errors: Vec<String> = result
+                .validation_errors()
+                .map(|e| format!("- {e}"))
+                .collect();
+            return Err(AuthzError::Validation(errors.join("\n")));
+        }
+
+        let names = Names::new()?;
+        let action_entities = schema
+            .action_entities()
+            .map_err(|e| AuthzError::Schema(e.to_string()))?;
+        let mut by_action = Vec::with_capacity(names.actions.len());
+        let mut resource_types = Vec::with_capacity(names.actions.len());
+        for action in &names.actions {
+            // Every action the Rust side can name must exist in the schema,
+            // with users as its principals.
+            let principals: Vec<&EntityTypeName> = schema
+                .principals_for_action(action)
+                .ok_or_else(|| {
+                    AuthzError::Vocabulary(format!("action {action} is not in the schema"))
+                })?
+                .collect();
+            if principals != [&names.user] {
+                return Err(AuthzError::Vocabulary(format!(
+                    "the principal of action {action} must be a User"
+                )));
+            }
+            resource_types.push(
+                schema
+                    .resources_for_action(action)
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+            );
+            let mut subset = PolicySet::new();
+            for policy in policies.policies() {
+                let applies = match policy.action_constraint() {
+                    ActionConstraint::Any => true,
+                    ActionConstraint::Eq(a) => &a == action,
+                    ActionConstraint::In(groups) => groups.iter().any(|group| {
+                        group == action || action_entities.is_ancestor_of(group, action)
+                    }),
+                };
+                if applies {
+                    subset
+                        .add(policy.clone())
+                        .map_err(|_| AuthzError::DuplicateId(policy.id().to_string()))?;
+                }
+            }
+            by_action.push(subset);
+        }
+
+        Ok(Authorizer {
+            by_action,
+            resource_types,
+            names,
+            engine: cedar_policy::Authorizer::new(),
+        })
+    }
+
+    /// Decides a request. Never panics; anything that cannot be evaluated is denied.
+    pub fn decide(&self, req: &Request<'_>) -> Decision {
+        match self.evaluate(req) {
+            Ok(decision) => decision,
+            Err(message) => Decision::error(message),
+        }
+    }
+
+    /// Shorthand for `decide(req).allowed`.
+    pub fn is_allowed(&self, req: &Request<'_>) -> bool {
+        self.decide(req).allowed
+    }
+
+    fn evaluate(&self, req: &Request<'_>) -> Result<Decision, String> {
+        let policies = self
+            .by_action
+            .get(req.action as usize)
+            .ok_or_else(|| format!("unknown action {:?}", req.action))?;
+        let (request, entities) = self.cedar_request(req, None)?;
+
+        let response = self.engine.is_authorized(&request, policies, &entities);
+        let diagnostics = response.diagnostics();
+        let errors: Vec<String> = diagnostics.errors().map(|e| e.to_string()).collect();
+        if !errors.is_empty() {
+            return Ok(Decision {
+                allowed: false,
+                reasons: Vec::new(),
+                errors,
+            });
+        }
+        let mut reasons: Vec<String> = diagnostics.reason().map(|id| id.to_string()).collect();
+        reasons.sort();
+        Ok(Decision {
+            allowed: response.decision() == cedar_policy::Decision::Allow,
+            reasons,
+            errors,
+        })
+    }
+
+    /// The Cedar request and its two-entity store.
+    ///
+    /// A resource of a type the schema does not apply the action to (say
+    /// record.read on the Program) is refused here, and so denied. Beyond
+    /// that, the request and entities are checked against the schema only
+    /// when `schema` is given, which the tests do for every shape of request:
+    /// the code that builds them is fixed, and checking them on every request
+    /// would cost more than the decision.
+    fn cedar_request(
+        &self,
+        req: &Request<'_>,
+        schema: Option<&Schema>,
+    ) -> Result<(cedar_policy::Request, Entities), String> {
+        let index = req.action as usize;
+        let action_uid = self
+            .names
+            .actions
+            .get(index)
+            .cloned()
+            .ok_or_else(|| format!("unknown action {:?}", req.action))?;
+        let resource = self.resource_entity(req.resource)?;
+        let resource_uid = resource.uid();
+        let applies = self
+            .resource_types
+            .get(index)
+            .is_some_and(|types| types.contains(resource_uid.type_name()));
+        if !applies {
+            return Err(format!(
+                "action {} does not apply to a resource of type {}",
+                req.action.as_str(),
+                resource_uid.type_name()
+            ));
+        }
+        let principal = self.principal_entity(req.principal)?;
+        let principal_uid = principal.uid();
+
+        let context = Context::from_pairs([(
+            "now".to_owned(),
+            RestrictedExpression::new_long(req.now.unix_timestamp()),
+        )])
+        .map_err(|e| format!("context: {e}"))?;
+        let request =
+            cedar_policy::Request::new(principal_uid, action_uid, resource_uid, context, schema)
+                .map_err(|e| format!("request does not fit the schema: {e}"))?;
+        let entities = Entities::from_entities([principal, resource], schema)
+            .map_err(|e| format!("entities: {e}"))?;
+        Ok((request, entities))
+    }
+
+    fn principal_entity(&self, p: &Principal) -> Result<Entity, String> {
+        let n = &self.names;
+        let attrs = HashMap::from([
+            (
+                "roles".to_owned(),
+                RestrictedExpression::new_set(
+                    p.roles.iter().map(|r| Names::ent(&n.role, r.as_str())),
+                ),
+            ),
+            (
+                "kind".to_owned(),
+                Names::ent(&n.principal_kind, p.kind.as_str()),
+            ),
+            (
+                "org".to_owned(),
+                Names::ent(&n.organization, p.org_id.to_string()),
+            ),
+            (
+                "org_kind".to_owned(),
+                Names::ent(&n.org_kind, p.org_kind.as_str()),
+            ),
+        ]);
+        Entity::new(
+            Names::uid(&n.user, p.user_id.to_string()),
+            attrs,
+            HashSet::new(),
+        )
+        .map_err(|e| format!("principal: {e}"))
+    }
+
+    fn resource_entity(&self, resource: &Resource) -> Result<Entity, String> {
+        let n = &self.names;
+        let (uid, attrs) = match resource {
+            Resource::Program => (n.program.clone(), HashMap::new()),
+            Resource::Organization { id, kind } => (
+                Names::uid(&n.organization, id.to_string()),
+                HashMap::from([("kind".to_owned(), Names::ent(&n.org_kind, kind.as_str()))]),
+            ),
+            Resource::User { id, org } => (
+                Names::uid(&n.account, id.to_string()),
+                HashMap::from([
+                    ("user".to_owned(), Names::ent(&n.user, id.to_string())),
+                    (
+                        "org".to_owned(),
+                        Names::ent(&n.organization, org.to_string()),
+                    ),
+                ]),
+            ),
+            Resource::Token { id, user, org } => (
+                Names::uid(&n.token, id.to_string()),
+                HashMap::from([
+                    ("owner".to_owned(), Names::ent(&n.user, user.to_string())),
+                    (
+                        "org".to_owned(),
+                        Names::ent(&n.organization, org.to_string()),
+                    ),
+                ]),
+            ),
+            Resource::Record(r) => {
+                let mut attrs = HashMap::from([
+                    (
+                        "kind".to_owned(),
+                        RestrictedExpression::new_string(r.kind.clone()),
+                    ),
+                    (
+                        "owner_org".to_owned(),
+                        Names::ent(&n.organization, r.owner_org.to_string()),
+                    ),
+                    (
+                        "creator".to_owned(),
+                        Names::ent(&n.user, r.creator.to_string()),
+                    ),
+                    ("tlp".to_owned(), Names::ent(&n.tlp, r.tlp.as_str())),
+                    (
+                        "participant_orgs".to_owned(),
+                        Names::ents(&n.organization, &r.participant_orgs),
+                    ),
+                    (
+                        "recipient_users".to_owned(),
+                        Names::ents(&n.user, &r.recipient_users),
+                    ),
+                ]);
+                if let Some(until) = r.embargo_until {
+                    attrs.insert(
+                        "embargo_until".to_owned(),
+                        RestrictedExpression::new_long(unix_seconds_rounded_up(until)),
+                    );
+                }
+                // Kind and id together, so a case and a report with the same id differ.
+                (Names::uid(&n.record, format!("{}/{}", r.kind, r.id)), attrs)
+            }
+        };
+        Entity::new(uid, attrs, HashSet::new()).map_err(|e| format!("resource: {e}"))
+    }
+}
+
+/// Whole Unix seconds, rounded towards the future.
+fn unix_seconds_rounded_up(t: OffsetDateTime) -> i64 {
+    let secs = t.unix_timestamp();
+    if t.nanosecond() > 0 {
+        secs.saturating_add(1)
+    } else {
+        secs
+    }
+}
+
+#[cfg(test)]
+mod tests;

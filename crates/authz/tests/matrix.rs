@@ -1,0 +1,910 @@
+//! The policy checked against the rules, three ways:
+//!
+//! 1. an exhaustive matrix against an oracle: the rules restated in plain Rust,
+//!    from the product brief, without looking at `policy.cedar`;
+//! 2. spot checks with literal expectations, no oracle;
+//! 3. the reasons a decision gives.
+
+use std::collections::BTreeSet;
+
+use bulwark_authz::{Action, Authorizer, Decision, RecordFacts, Request, Resource};
+use bulwark_core::{OrgKind, Principal, PrincipalKind, Role, RoleSet, Tlp};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------
+// The oracle: the rules, in plain Rust.
+// ---------------------------------------------------------------------------
+
+mod oracle {
+    use super::*;
+
+    /// A user of the owner organization, of a participant organization, of the
+    /// operator organization, a named recipient, or the creator.
+    pub fn party(p: &Principal, r: &RecordFacts) -> bool {
+        p.org_id == r.owner_org
+            || r.participant_orgs.contains(&p.org_id)
+            || p.org_kind == OrgKind::Operator
+            || r.recipient_users.contains(&p.user_id)
+            || r.creator == p.user_id
+    }
+
+    pub fn readable(p: &Principal, r: &RecordFacts, now: OffsetDateTime) -> bool {
+        let embargoed = r.embargo_until.is_some_and(|until| now < until);
+        if embargoed && !party(p, r) {
+            return false;
+        }
+        match r.tlp {
+            Tlp::Clear | Tlp::Green => true,
+            Tlp::Amber | Tlp::AmberStrict => party(p, r),
+            Tlp::Red => r.creator == p.user_id || r.recipient_users.contains(&p.user_id),
+        }
+    }
+
+    pub fn allowed(
+        p: &Principal,
+        action: Action,
+        resource: &Resource,
+        now: OffsetDateTime,
+    ) -> bool {
+        let has_roles = !p.roles.is_empty();
+        let admin = p.has_role(Role::Admin);
+        let writer = admin || p.has_role(Role::Analyst);
+        let operator = p.org_kind == OrgKind::Operator;
+        let operator_admin = operator && admin;
+        let itself = |user: &Uuid| *user == p.user_id;
+        let colleague = |org: &Uuid| *org == p.org_id;
+
+        use Action as A;
+        match (action, resource) {
+            (A::OrganizationCreate, Resource::Program) => operator_admin,
+            (A::OrganizationList, Resource::Program) => true,
+            (A::AuditRead | A::AuditVerify, Resource::Program) => {
+                operator && (admin || p.has_role(Role::Auditor))
+            }
+            (A::OrganizationRead, Resource::Organization { .. }) => true,
+            (A::OrganizationUpdate | A::UserCreate, Resource::Organization { id, .. }) => {
+                operator_admin || (admin && colleague(id))
+            }
+            (A::UserList, Resource::Organization { id, .. }) => {
+                operator_admin || (has_roles && colleague(id))
+            }
+            (A::UserRead, Resource::User { id, org }) => {
+                itself(id) || operator_admin || (has_roles && colleague(org))
+            }
+            (A::UserUpdate, Resource::User { org, .. }) => {
+                operator_admin || (admin && colleague(org))
+            }
+            (A::UserSetPassword, Resource::User { id, org }) => {
+                (has_roles && itself(id) && p.kind == PrincipalKind::Human)
+                    || operator_admin
+                    || (admin && colleague(org))
+            }
+            (A::TokenIssue | A::TokenList, Resource::User { id, org }) => {
+                itself(id) || operator_admin || (admin && colleague(org))
+            }
+            (A::TokenRevoke, Resource::Token { user, org, .. }) => {
+                itself(user) || operator_admin || (admin && colleague(org))
+            }
+            (A::RecordRead, Resource::Record(r)) => has_roles && readable(p, r, now),
+            (A::RecordUpdate, Resource::Record(r)) => {
+                writer && (p.org_id == r.owner_org || operator) && readable(p, r, now)
+            }
+            (A::RecordShare, Resource::Record(r)) => {
+                let owner_or_operator = p.org_id == r.owner_org || operator;
+                writer
+                    && readable(p, r, now)
+                    && match r.tlp {
+                        Tlp::Red => r.creator == p.user_id,
+                        Tlp::AmberStrict => owner_or_operator,
+                        Tlp::Clear | Tlp::Green | Tlp::Amber => {
+                            owner_or_operator || r.participant_orgs.contains(&p.org_id)
+                        }
+                    }
+            }
+            // Any other pairing of action and resource is a mistake: deny.
+            _ => false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The world the matrix runs in.
+// ---------------------------------------------------------------------------
+
+const fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+const PRINCIPAL: Uuid = id(0x1);
+/// Owns every target: the organization, the accounts, the token, the record.
+const OWNER_ORG: Uuid = id(0x100);
+/// A participant organization of the record.
+const PARTICIPANT_ORG: Uuid = id(0x200);
+/// Another participant, never the principal's.
+const OTHER_PARTICIPANT_ORG: Uuid = id(0x201);
+/// An organization with no relation to any target.
+const UNRELATED_ORG: Uuid = id(0x300);
+/// A user of the owner organization other than the principal.
+const COLLEAGUE: Uuid = id(0x101);
+/// The record's creator when the principal is not.
+const SOMEONE_ELSE_CREATOR: Uuid = id(0x102);
+/// A named recipient other than the principal.
+const OTHER_RECIPIENT: Uuid = id(0x301);
+const TOKEN: Uuid = id(0x900);
+
+const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
+
+/// How the principal relates to the resource. The operator organization is
+/// not a separate relationship: it is the principal's organization kind being
+/// `operator`, which the matrix crosses with every relationship (so
+/// `UnrelatedOrg` × `operator` is "the clearinghouse, not otherwise party").
+#[derive(Debug, Clone, Copy)]
+enum Rel {
+    /// In the organization that owns the target, nothing more.
+    SameOrg,
+    /// In a participant organization of the record (unrelated to other targets).
+    ParticipantOrg,
+    /// In an organization with no relation to the target.
+    UnrelatedOrg,
+    /// The record's creator, in its owner organization (the usual case).
+    Creator,
+    /// The record's creator, in an organization that is neither owner nor participant.
+    CreatorElsewhere,
+    /// A named recipient of the record, in an unrelated organization.
+    NamedRecipient,
+    /// The target account itself, or the owner of the target token.
+    Itself,
+}
+
+const RELS: [Rel; 7] = [
+    Rel::SameOrg,
+    Rel::ParticipantOrg,
+    Rel::UnrelatedOrg,
+    Rel::Creator,
+    Rel::CreatorElsewhere,
+    Rel::NamedRecipient,
+    Rel::Itself,
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Embargo {
+    None,
+    Past,
+    Future,
+}
+
+const EMBARGOES: [Embargo; 3] = [Embargo::None, Embargo::Past, Embargo::Future];
+
+/// Every subset of the four roles, the empty set first.
+fn role_sets() -> Vec<RoleSet> {
+    (0u8..16)
+        .map(|mask| {
+            RoleSet::new(
+                Role::ALL
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, r)| r),
+            )
+        })
+        .collect()
+}
+
+fn principal(roles: RoleSet, kind: PrincipalKind, org_kind: OrgKind, rel: Rel) -> Principal {
+    let org_id = match rel {
+        Rel::SameOrg | Rel::Creator | Rel::Itself => OWNER_ORG,
+        Rel::ParticipantOrg => PARTICIPANT_ORG,
+        Rel::UnrelatedOrg | Rel::CreatorElsewhere | Rel::NamedRecipient => UNRELATED_ORG,
+    };
+    Principal {
+        user_id: PRINCIPAL,
+        username: "p".into(),
+        kind,
+        org_id,
+        org_name: "P".into(),
+        org_kind,
+        roles,
+    }
+}
+
+fn record(rel: Rel, tlp: Tlp, embargo: Embargo) -> RecordFacts {
+    let creator = match rel {
+        Rel::Creator | Rel::CreatorElsewhere => PRINCIPAL,
+        _ => SOMEONE_ELSE_CREATOR,
+    };
+    let mut recipient_users = vec![OTHER_RECIPIENT];
+    if let Rel::NamedRecipient = rel {
+        recipient_users.push(PRINCIPAL);
+    }
+    RecordFacts {
+        kind: "case".into(),
+        id: "CASE-1".into(),
+        owner_org: OWNER_ORG,
+        creator,
+        tlp,
+        embargo_until: match embargo {
+            Embargo::None => None,
+            Embargo::Past => Some(NOW - Duration::days(1)),
+            Embargo::Future => Some(NOW + Duration::days(1)),
+        },
+        participant_orgs: vec![OTHER_PARTICIPANT_ORG, PARTICIPANT_ORG],
+        recipient_users,
+    }
+}
+
+/// The resource of the right type for `action`.
+fn resource(action: Action, p: &Principal, rel: Rel, tlp: Tlp, embargo: Embargo) -> Resource {
+    let target_user = match rel {
+        Rel::Itself => PRINCIPAL,
+        _ => COLLEAGUE,
+    };
+    use Action as A;
+    match action {
+        A::OrganizationCreate | A::OrganizationList | A::AuditRead | A::AuditVerify => {
+            Resource::Program
+        }
+        A::OrganizationRead | A::OrganizationUpdate | A::UserCreate | A::UserList => {
+            Resource::Organization {
+                id: OWNER_ORG,
+                kind: if p.org_id == OWNER_ORG {
+                    p.org_kind
+                } else {
+                    OrgKind::Vendor
+                },
+            }
+        }
+        A::UserRead | A::UserUpdate | A::UserSetPassword | A::TokenIssue | A::TokenList => {
+            Resource::User {
+                id: target_user,
+                org: OWNER_ORG,
+            }
+        }
+        A::TokenRevoke => Resource::Token {
+            id: TOKEN,
+            user: target_user,
+            org: OWNER_ORG,
+        },
+        A::RecordRead | A::RecordUpdate | A::RecordShare => {
+            Resource::Record(record(rel, tlp, embargo))
+        }
+    }
+}
+
+/// Every `@id` in the policy file.
+fn policy_ids() -> BTreeSet<String> {
+    include_str!("../src/policy.cedar")
+        .split("@id(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_owned()))
+        .collect()
+}
+
+/// One combination of the matrix.
+struct Case {
+    roles: RoleSet,
+    kind: PrincipalKind,
+    org_kind: OrgKind,
+    rel: Rel,
+    action: Action,
+    /// Only for record actions: the other resources carry no marking or embargo.
+    marking: Option<(Tlp, Embargo)>,
+}
+
+fn is_record_action(action: Action) -> bool {
+    matches!(
+        action,
+        Action::RecordRead | Action::RecordUpdate | Action::RecordShare
+    )
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for roles in role_sets() {
+        for kind in [PrincipalKind::Human, PrincipalKind::Service] {
+            for org_kind in OrgKind::ALL {
+                for rel in RELS {
+                    for action in Action::ALL {
+                        let markings: Vec<Option<(Tlp, Embargo)>> = if is_record_action(action) {
+                            Tlp::ALL
+                                .into_iter()
+                                .flat_map(|tlp| EMBARGOES.into_iter().map(move |e| Some((tlp, e))))
+                                .collect()
+                        } else {
+                            vec![None]
+                        };
+                        for marking in markings {
+                            out.push(Case {
+                                roles: roles.clone(),
+                                kind,
+                                org_kind,
+                                rel,
+                                action,
+                                marking,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What one combination gave.
+struct Outcome {
+    action: Action,
+    allowed: bool,
+    reasons: Vec<String>,
+    failure: Option<String>,
+}
+
+fn check(authz: &Authorizer, case: &Case) -> Outcome {
+    let p = principal(case.roles.clone(), case.kind, case.org_kind, case.rel);
+    let (tlp, embargo) = case.marking.unwrap_or((Tlp::Clear, Embargo::None));
+    let res = resource(case.action, &p, case.rel, tlp, embargo);
+    let got = authz.decide(&Request {
+        principal: &p,
+        action: case.action,
+        resource: &res,
+        now: NOW,
+    });
+    let want = oracle::allowed(&p, case.action, &res, NOW);
+    let consistent = got.errors.is_empty() && (!got.allowed || !got.reasons.is_empty());
+    let failure = (got.allowed != want || !consistent).then(|| {
+        format!(
+            "roles=[{}] kind={} org_kind={} rel={:?} action={} marking={:?}: \
+             expected {}, policy says {} (reasons {:?}, errors {:?})",
+            case.roles.to_words(),
+            case.kind.as_str(),
+            case.org_kind.as_str(),
+            case.rel,
+            case.action.as_str(),
+            case.marking.map(|(t, e)| (t.as_str(), e)),
+            if want { "allow" } else { "deny" },
+            if got.allowed { "allow" } else { "deny" },
+            got.reasons,
+            got.errors,
+        )
+    });
+    Outcome {
+        action: case.action,
+        allowed: got.allowed,
+        reasons: got.reasons,
+        failure,
+    }
+}
+
+#[test]
+fn matrix_agrees_with_the_rules() {
+    let authz = Authorizer::new().expect("the embedded policy validates");
+    let cases = cases();
+    // Debug-built Cedar is slow; spread the cases over the cores.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = cases.len().div_ceil(threads);
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cases
+            .chunks(chunk)
+            .map(|part| {
+                let authz = &authz;
+                scope.spawn(move || part.iter().map(|c| check(authz, c)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a matrix thread panicked"))
+            .collect()
+    });
+
+    let checked = outcomes.len();
+    let failures: Vec<&String> = outcomes.iter().filter_map(|o| o.failure.as_ref()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} combinations disagree with the rules; the first ones:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
+    // 16 role sets × 2 principal kinds × 6 org kinds × 7 relationships
+    // × (14 actions on unmarked resources + 3 record actions × 5 markings × 3 embargo states).
+    assert_eq!(checked, 16 * 2 * 6 * 7 * (14 + 3 * 5 * 3));
+    assert_eq!(checked, 79_296);
+
+    let allowed = outcomes.iter().filter(|o| o.allowed).count();
+    assert!(
+        allowed > 10_000 && checked - allowed > 10_000,
+        "{allowed} allowed"
+    );
+    for action in Action::ALL {
+        let of_action = || outcomes.iter().filter(move |o| o.action == action);
+        assert!(
+            of_action().any(|o| o.allowed),
+            "{} is never allowed in the matrix",
+            action.as_str()
+        );
+        let always_allowed = matches!(action, Action::OrganizationList | Action::OrganizationRead);
+        assert!(
+            always_allowed || of_action().any(|o| !o.allowed),
+            "{} is never denied in the matrix",
+            action.as_str()
+        );
+    }
+    // Every policy decided something somewhere: none is dead.
+    let reasons_seen: BTreeSet<String> = outcomes
+        .iter()
+        .flat_map(|o| o.reasons.iter().cloned())
+        .collect();
+    assert_eq!(reasons_seen, policy_ids());
+}
+
+#[test]
+fn wrong_pairings_are_denied_not_panics() {
+    let authz = authz();
+    // Someone who may do almost anything: an operator admin who also created
+    // and is named on the record.
+    let p = user(
+        OrgKind::Operator,
+        OWNER_ORG,
+        &[Role::Admin, Role::Analyst, Role::Auditor, Role::Viewer],
+    );
+    let mut rec = record(Rel::Creator, Tlp::Clear, Embargo::None);
+    rec.recipient_users.push(PRINCIPAL);
+    let resources = [
+        Resource::Program,
+        Resource::Organization {
+            id: OWNER_ORG,
+            kind: OrgKind::Operator,
+        },
+        Resource::User {
+            id: PRINCIPAL,
+            org: OWNER_ORG,
+        },
+        Resource::Token {
+            id: TOKEN,
+            user: PRINCIPAL,
+            org: OWNER_ORG,
+        },
+        Resource::Record(rec),
+    ];
+    let mut wrong = 0;
+    for action in Action::ALL {
+        for res in &resources {
+            let right = std::mem::discriminant(res)
+                == std::mem::discriminant(&resource(
+                    action,
+                    &p,
+                    Rel::Itself,
+                    Tlp::Clear,
+                    Embargo::None,
+                ));
+            let d = decide(&authz, &p, action, res, NOW);
+            if right {
+                assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
+            } else {
+                wrong += 1;
+                assert!(!d.allowed, "{} on {res:?} must be denied", action.as_str());
+                assert!(d.reasons.is_empty());
+                assert!(!d.errors.is_empty(), "a wrong pairing says why");
+            }
+        }
+    }
+    assert_eq!(wrong, 17 * 4);
+}
+
+// ---------------------------------------------------------------------------
+// Spot checks: literal expectations, no oracle.
+// ---------------------------------------------------------------------------
+
+fn authz() -> Authorizer {
+    Authorizer::new().expect("the embedded policy validates")
+}
+
+fn user(org_kind: OrgKind, org: Uuid, roles: &[Role]) -> Principal {
+    Principal {
+        user_id: PRINCIPAL,
+        username: "u".into(),
+        kind: PrincipalKind::Human,
+        org_id: org,
+        org_name: "O".into(),
+        org_kind,
+        roles: RoleSet::new(roles.iter().copied()),
+    }
+}
+
+fn decide(
+    authz: &Authorizer,
+    p: &Principal,
+    action: Action,
+    resource: &Resource,
+    now: OffsetDateTime,
+) -> Decision {
+    authz.decide(&Request {
+        principal: p,
+        action,
+        resource,
+        now,
+    })
+}
+
+fn facts(tlp: Tlp) -> RecordFacts {
+    RecordFacts {
+        kind: "case".into(),
+        id: "CASE-7".into(),
+        owner_org: OWNER_ORG,
+        creator: SOMEONE_ELSE_CREATOR,
+        tlp,
+        embargo_until: None,
+        participant_orgs: vec![PARTICIPANT_ORG],
+        recipient_users: vec![OTHER_RECIPIENT],
+    }
+}
+
+#[test]
+fn unrelated_researcher_viewer_cannot_read_amber_strict() {
+    let authz = authz();
+    let p = user(OrgKind::Researcher, UNRELATED_ORG, &[Role::Viewer]);
+    let rec = Resource::Record(facts(Tlp::AmberStrict));
+    assert!(!authz.is_allowed(&Request {
+        principal: &p,
+        action: Action::RecordRead,
+        resource: &rec,
+        now: NOW
+    }));
+    // ... but may read GREEN.
+    let green = Resource::Record(facts(Tlp::Green));
+    assert!(decide(&authz, &p, Action::RecordRead, &green, NOW).allowed);
+}
+
+#[test]
+fn operator_admin_reads_red_only_when_named() {
+    let authz = authz();
+    let p = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+    let mut red = facts(Tlp::Red);
+    assert!(
+        !decide(
+            &authz,
+            &p,
+            Action::RecordRead,
+            &Resource::Record(red.clone()),
+            NOW
+        )
+        .allowed
+    );
+    red.recipient_users.push(PRINCIPAL);
+    assert!(decide(&authz, &p, Action::RecordRead, &Resource::Record(red), NOW).allowed);
+    // The operator is party to AMBER+STRICT, though.
+    assert!(
+        decide(
+            &authz,
+            &p,
+            Action::RecordRead,
+            &Resource::Record(facts(Tlp::AmberStrict)),
+            NOW
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn red_is_not_for_the_owner_org_nor_for_viewers_to_change() {
+    let authz = authz();
+    let colleague = user(OrgKind::Vendor, OWNER_ORG, &[Role::Admin]);
+    let red = Resource::Record(facts(Tlp::Red));
+    assert!(!decide(&authz, &colleague, Action::RecordRead, &red, NOW).allowed);
+
+    let mut mine = facts(Tlp::Red);
+    mine.creator = PRINCIPAL;
+    let mine = Resource::Record(mine);
+    assert!(decide(&authz, &colleague, Action::RecordRead, &mine, NOW).allowed);
+    assert!(decide(&authz, &colleague, Action::RecordUpdate, &mine, NOW).allowed);
+    assert!(decide(&authz, &colleague, Action::RecordShare, &mine, NOW).allowed);
+    let viewer = user(OrgKind::Vendor, OWNER_ORG, &[Role::Viewer]);
+    assert!(decide(&authz, &viewer, Action::RecordRead, &mine, NOW).allowed);
+    assert!(!decide(&authz, &viewer, Action::RecordUpdate, &mine, NOW).allowed);
+    assert!(!decide(&authz, &viewer, Action::RecordShare, &mine, NOW).allowed);
+}
+
+#[test]
+fn embargoed_clear_record_is_hidden_from_an_unrelated_vendor_until_it_ends() {
+    let authz = authz();
+    let p = user(OrgKind::Vendor, UNRELATED_ORG, &[Role::Analyst]);
+    let until = datetime!(2026-08-01 00:00 UTC);
+    let mut rec = facts(Tlp::Clear);
+    rec.embargo_until = Some(until);
+    let rec = Resource::Record(rec);
+
+    let before = decide(
+        &authz,
+        &p,
+        Action::RecordRead,
+        &rec,
+        until - Duration::seconds(1),
+    );
+    assert!(!before.allowed);
+    assert_eq!(
+        before.reasons,
+        vec!["record.embargo.parties-only".to_owned()]
+    );
+    // It ends at `until`.
+    assert!(decide(&authz, &p, Action::RecordRead, &rec, until).allowed);
+
+    let after = decide(
+        &authz,
+        &p,
+        Action::RecordRead,
+        &rec,
+        until + Duration::seconds(1),
+    );
+    assert!(after.allowed);
+    assert_eq!(after.reasons, vec!["record.read.clear-green".to_owned()]);
+
+    // The owner's users see it throughout.
+    let owner = user(OrgKind::Developer, OWNER_ORG, &[Role::Viewer]);
+    assert!(
+        decide(
+            &authz,
+            &owner,
+            Action::RecordRead,
+            &rec,
+            until - Duration::seconds(1)
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn a_sub_second_embargo_remainder_still_hides() {
+    let authz = authz();
+    let p = user(OrgKind::Vendor, UNRELATED_ORG, &[Role::Analyst]);
+    let until = datetime!(2026-08-01 00:00:00.5 UTC);
+    let mut rec = facts(Tlp::Green);
+    rec.embargo_until = Some(until);
+    let rec = Resource::Record(rec);
+    assert!(
+        !decide(
+            &authz,
+            &p,
+            Action::RecordRead,
+            &rec,
+            datetime!(2026-08-01 00:00:00.2 UTC)
+        )
+        .allowed
+    );
+    assert!(
+        decide(
+            &authz,
+            &p,
+            Action::RecordRead,
+            &rec,
+            datetime!(2026-08-01 00:00:01 UTC)
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn participant_analyst_shares_amber_but_not_amber_strict() {
+    let authz = authz();
+    let p = user(OrgKind::Partner, PARTICIPANT_ORG, &[Role::Analyst]);
+    let amber = Resource::Record(facts(Tlp::Amber));
+    let strict = Resource::Record(facts(Tlp::AmberStrict));
+    let shared = decide(&authz, &p, Action::RecordShare, &amber, NOW);
+    assert!(shared.allowed);
+    assert_eq!(
+        shared.reasons,
+        vec!["record.share.clear-green-amber-parties".to_owned()]
+    );
+    assert!(!decide(&authz, &p, Action::RecordShare, &strict, NOW).allowed);
+    // A participant reads both, but changes neither.
+    assert!(decide(&authz, &p, Action::RecordRead, &strict, NOW).allowed);
+    assert!(!decide(&authz, &p, Action::RecordUpdate, &amber, NOW).allowed);
+}
+
+#[test]
+fn record_read_on_the_program_is_denied() {
+    let authz = authz();
+    let p = user(OrgKind::Operator, OWNER_ORG, &[Role::Admin]);
+    let d = decide(&authz, &p, Action::RecordRead, &Resource::Program, NOW);
+    assert!(!d.allowed);
+    assert!(!d.errors.is_empty());
+}
+
+#[test]
+fn a_principal_without_roles_only_looks_after_itself() {
+    let authz = authz();
+    let p = user(OrgKind::Operator, OWNER_ORG, &[]);
+    let me = Resource::User {
+        id: PRINCIPAL,
+        org: OWNER_ORG,
+    };
+    let my_token = Resource::Token {
+        id: TOKEN,
+        user: PRINCIPAL,
+        org: OWNER_ORG,
+    };
+    let own_org = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Operator,
+    };
+    assert!(
+        decide(
+            &authz,
+            &p,
+            Action::OrganizationList,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+    assert!(decide(&authz, &p, Action::OrganizationRead, &own_org, NOW).allowed);
+    assert!(decide(&authz, &p, Action::UserRead, &me, NOW).allowed);
+    assert!(decide(&authz, &p, Action::TokenIssue, &me, NOW).allowed);
+    assert!(decide(&authz, &p, Action::TokenList, &me, NOW).allowed);
+    assert!(decide(&authz, &p, Action::TokenRevoke, &my_token, NOW).allowed);
+
+    assert!(!decide(&authz, &p, Action::UserSetPassword, &me, NOW).allowed);
+    assert!(!decide(&authz, &p, Action::UserList, &own_org, NOW).allowed);
+    let colleague = Resource::User {
+        id: COLLEAGUE,
+        org: OWNER_ORG,
+    };
+    assert!(!decide(&authz, &p, Action::UserRead, &colleague, NOW).allowed);
+    let clear = decide(
+        &authz,
+        &p,
+        Action::RecordRead,
+        &Resource::Record(facts(Tlp::Clear)),
+        NOW,
+    );
+    assert!(!clear.allowed);
+    assert_eq!(clear.reasons, vec!["no-roles.self-service-only".to_owned()]);
+}
+
+#[test]
+fn only_people_change_their_own_password() {
+    let authz = authz();
+    let mut p = user(OrgKind::Agency, OWNER_ORG, &[Role::Viewer]);
+    let me = Resource::User {
+        id: PRINCIPAL,
+        org: OWNER_ORG,
+    };
+    assert!(decide(&authz, &p, Action::UserSetPassword, &me, NOW).allowed);
+    p.kind = PrincipalKind::Service;
+    assert!(!decide(&authz, &p, Action::UserSetPassword, &me, NOW).allowed);
+    // Its tokens it still manages.
+    assert!(decide(&authz, &p, Action::TokenIssue, &me, NOW).allowed);
+}
+
+#[test]
+fn admins_run_their_own_organization_only() {
+    let authz = authz();
+    let admin = user(OrgKind::Developer, OWNER_ORG, &[Role::Admin]);
+    let own = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Developer,
+    };
+    let other = Resource::Organization {
+        id: UNRELATED_ORG,
+        kind: OrgKind::Vendor,
+    };
+    assert!(decide(&authz, &admin, Action::OrganizationUpdate, &own, NOW).allowed);
+    assert!(decide(&authz, &admin, Action::UserCreate, &own, NOW).allowed);
+    assert!(!decide(&authz, &admin, Action::OrganizationUpdate, &other, NOW).allowed);
+    assert!(!decide(&authz, &admin, Action::UserCreate, &other, NOW).allowed);
+    assert!(
+        !decide(
+            &authz,
+            &admin,
+            Action::OrganizationCreate,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+    assert!(!decide(&authz, &admin, Action::AuditRead, &Resource::Program, NOW).allowed);
+    let foreign_token = Resource::Token {
+        id: TOKEN,
+        user: OTHER_RECIPIENT,
+        org: UNRELATED_ORG,
+    };
+    assert!(!decide(&authz, &admin, Action::TokenRevoke, &foreign_token, NOW).allowed);
+
+    let operator_admin = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+    assert!(
+        decide(
+            &authz,
+            &operator_admin,
+            Action::OrganizationCreate,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+    assert!(
+        decide(
+            &authz,
+            &operator_admin,
+            Action::TokenRevoke,
+            &foreign_token,
+            NOW
+        )
+        .allowed
+    );
+    let d = decide(
+        &authz,
+        &operator_admin,
+        Action::AuditVerify,
+        &Resource::Program,
+        NOW,
+    );
+    assert!(d.allowed);
+    assert_eq!(
+        d.reasons,
+        vec!["audit.operator-admin-or-auditor".to_owned()]
+    );
+
+    let vendor_auditor = user(OrgKind::Vendor, UNRELATED_ORG, &[Role::Auditor]);
+    assert!(
+        !decide(
+            &authz,
+            &vendor_auditor,
+            Action::AuditRead,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+    let operator_auditor = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Auditor]);
+    assert!(
+        decide(
+            &authz,
+            &operator_auditor,
+            Action::AuditRead,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+    assert!(
+        !decide(
+            &authz,
+            &operator_auditor,
+            Action::OrganizationCreate,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn odd_request_data_is_decided_without_panicking() {
+    let authz = authz();
+    let p = user(OrgKind::Researcher, UNRELATED_ORG, &[Role::Analyst]);
+    let mut rec = facts(Tlp::Green);
+    rec.kind = "\"; permit(principal, action, resource); //".into();
+    rec.id = "\u{0}/\u{202e}\\\"".into();
+    rec.embargo_until = Some(OffsetDateTime::UNIX_EPOCH);
+    rec.participant_orgs = vec![Uuid::nil(); 3];
+    rec.recipient_users = vec![Uuid::max(), Uuid::max()];
+    let rec = Resource::Record(rec);
+    for now in [
+        OffsetDateTime::UNIX_EPOCH - Duration::days(365 * 1000),
+        NOW,
+        datetime!(9999-12-31 23:59:59.999999999 UTC),
+    ] {
+        let d = decide(&authz, &p, Action::RecordRead, &rec, now);
+        assert!(d.errors.is_empty(), "{d:?}");
+    }
+    // Embargo ending at the end of time.
+    let mut far = facts(Tlp::Clear);
+    far.embargo_until = Some(datetime!(9999-12-31 23:59:59.999999999 UTC));
+    let d = decide(&authz, &p, Action::RecordRead, &Resource::Record(far), NOW);
+    assert!(!d.allowed && d.errors.is_empty());
+}

@@ -1,0 +1,340 @@
+//! A client for the API of a running server: `BULWARK_URL` and `BULWARK_TOKEN`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::{BadInput, Format};
+
+#[derive(Args, Clone)]
+pub struct Conn {
+    /// Base URL of the server.
+    #[arg(
+        long,
+        env = "BULWARK_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    url: String,
+    /// API token (bwk_…).
+    #[arg(long, env = "BULWARK_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// Output: a readable table, or one JSON object per line.
+    #[arg(long, value_enum, default_value = "table", global = true)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Show who the token belongs to.
+    Me {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Organizations in the program.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Users of an organization.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Any API call: `bulwark api GET /api/v1/me`, `--data JSON` or `--data @FILE`.
+    Api {
+        method: String,
+        path: String,
+        #[arg(long)]
+        data: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    List,
+    Create {
+        #[arg(long)]
+        name: String,
+        /// agency, developer, partner, vendor, researcher or operator.
+        #[arg(long)]
+        kind: String,
+        /// CISA critical-infrastructure sector (required for partners).
+        #[arg(long)]
+        sector: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    List {
+        #[arg(long)]
+        org: String,
+    },
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// human or service.
+        #[arg(long, default_value = "human")]
+        kind: String,
+        /// Repeat for several roles: admin, analyst, viewer, auditor.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Issue a token; its secret is printed once.
+    Issue {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// RFC 3339 expiry, e.g. 2027-01-01T00:00:00Z.
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
+    Revoke {
+        id: String,
+    },
+}
+
+pub async fn run(cmd: ClientCommand) -> anyhow::Result<ExitCode> {
+    let (conn, method, path, body): (Conn, &str, String, Option<Value>) = match cmd {
+        ClientCommand::Me { conn } => (conn, "GET", "/api/v1/me".into(), None),
+        ClientCommand::Org { command, conn } => match command {
+            OrgCommand::List => (conn, "GET", "/api/v1/organizations?limit=500".into(), None),
+            OrgCommand::Create { name, kind, sector } => (
+                conn,
+                "POST",
+                "/api/v1/organizations".into(),
+                Some(json!({"name": name, "kind": kind, "sector": sector})),
+            ),
+        },
+        ClientCommand::User { command, conn } => match command {
+            UserCommand::List { org } => (
+                conn,
+                "GET",
+                format!("/api/v1/organizations/{}/users?limit=500", seg(&org)?),
+                None,
+            ),
+            UserCommand::Create {
+                org,
+                username,
+                display_name,
+                kind,
+                roles,
+            } => (
+                conn,
+                "POST",
+                format!("/api/v1/organizations/{}/users", seg(&org)?),
+                Some(
+                    json!({"username": username, "display_name": display_name, "kind": kind, "roles": roles}),
+                ),
+            ),
+        },
+        ClientCommand::Token { command, conn } => match command {
+            TokenCommand::List { user } => (
+                conn,
+                "GET",
+                format!("/api/v1/users/{}/tokens?limit=500", seg(&user)?),
+                None,
+            ),
+            TokenCommand::Issue {
+                user,
+                name,
+                expires_at,
+            } => (
+                conn,
+                "POST",
+                format!("/api/v1/users/{}/tokens", seg(&user)?),
+                Some(json!({"name": name, "expires_at": expires_at})),
+            ),
+            TokenCommand::Revoke { id } => (
+                conn,
+                "DELETE",
+                format!("/api/v1/tokens/{}", seg(&id)?),
+                None,
+            ),
+        },
+        ClientCommand::Api {
+            method,
+            path,
+            data,
+            conn,
+        } => {
+            let body = match data {
+                None => None,
+                Some(d) => {
+                    let text = match d.strip_prefix('@') {
+                        Some(file) => std::fs::read_to_string(file)
+                            .map_err(|e| BadInput(format!("{file}: {e}")))?,
+                        None => d,
+                    };
+                    Some(
+                        serde_json::from_str(&text)
+                            .map_err(|e| BadInput(format!("--data is not JSON: {e}")))?,
+                    )
+                }
+            };
+            let method = method.to_ascii_uppercase();
+            let m: &'static str = match method.as_str() {
+                "GET" => "GET",
+                "POST" => "POST",
+                "PUT" => "PUT",
+                "PATCH" => "PATCH",
+                "DELETE" => "DELETE",
+                _ => return Err(BadInput(format!("unknown HTTP method {method}")).into()),
+            };
+            if !path.starts_with('/') {
+                return Err(BadInput(format!("path {path:?} must start with /")).into());
+            }
+            (conn, m, path, body)
+        }
+    };
+    call(&conn, method, &path, body).await
+}
+
+/// A path segment from user input: ids only, so nothing can be smuggled into the path.
+fn seg(s: &str) -> anyhow::Result<&str> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(s)
+    } else {
+        Err(BadInput(format!("{s:?} is not an id")).into())
+    }
+}
+
+async fn call(
+    conn: &Conn,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<ExitCode> {
+    let token = conn
+        .token
+        .as_deref()
+        .ok_or_else(|| BadInput("set BULWARK_TOKEN (or --token) to an API token".into()))?;
+    let url = format!("{}{}", conn.url.trim_end_matches('/'), path);
+    let client = reqwest::Client::new();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).context("HTTP method")?;
+    let mut req = client.request(method, &url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {}", conn.url))?;
+    let status = resp.status();
+    let text = resp.text().await.context("reading the response")?;
+    let value: Value = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    if !status.is_success() {
+        let detail = value.get("detail").and_then(Value::as_str).unwrap_or("");
+        let title = value
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or(status.canonical_reason().unwrap_or(""));
+        eprintln!("bulwark: {} {title}: {detail}", status.as_u16());
+        return Ok(if status.is_client_error() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    print_value(&value, conn.format);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Lists print one line (or JSON object) per item; single objects one.
+fn print_value(v: &Value, format: Format) {
+    let items: Vec<&Value> = match v.get("items").and_then(Value::as_array) {
+        Some(items) => items.iter().collect(),
+        None if v.is_null() => return,
+        None => vec![v],
+    };
+    match format {
+        Format::Json => {
+            for i in items {
+                println!("{i}");
+            }
+        }
+        Format::Table => print_table(&items),
+    }
+}
+
+fn print_table(items: &[&Value]) {
+    let Some(first) = items.first().and_then(|v| v.as_object()) else {
+        for i in items {
+            println!("{i}");
+        }
+        return;
+    };
+    let cols: Vec<&String> = first.keys().collect();
+    let cell = |v: &Value, c: &str| match v.get(c) {
+        None | Some(Value::Null) => "-".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| x.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(other) => other.to_string(),
+    };
+    let widths: Vec<usize> = cols
+        .iter()
+        .map(|c| {
+            items
+                .iter()
+                .map(|i| cell(i, c).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.len())
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    println!("{}", line(cols.iter().map(|c| c.to_uppercase()).collect()));
+    for i in items {
+        println!("{}", line(cols.iter().map(|c| cell(i, c)).collect()));
+    }
+}

@@ -1,0 +1,360 @@
+//! `bulwark`: the server, its administration, a client for its API, and
+//! offline commands that work on files.
+//!
+//! Exit codes: 0 success; 1 failure (server unreachable, broken audit chain,
+//! internal error); 2 bad input (a usage error, a refused request).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use bulwark_core::{ApiToken, SystemClock};
+use bulwark_store::{Actor, Bootstrap, Store, StoreError};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod client;
+
+#[derive(Parser)]
+#[command(
+    name = "bulwark",
+    version,
+    about = "Bulwark: the national program for the cybersecurity of frontier AI"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// SQLite file path (or sqlite://PATH) or postgres://… URL.
+    #[arg(long, env = "BULWARK_DATABASE", default_value = "sqlite://bulwark.db")]
+    database: String,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable table.
+    Table,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (creates and migrates the database when needed).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "BULWARK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Log lines as JSON objects instead of text.
+        #[arg(long, env = "BULWARK_LOG_FORMAT", value_enum, default_value = "text")]
+        log_format: LogFormat,
+        /// Send session cookies without `Secure` (only for plain-HTTP development;
+        /// browsers treat http://localhost as secure, so this is rarely needed).
+        #[arg(long)]
+        insecure_cookies: bool,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Administration on the machine that holds the database.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+    /// Call the API of a running server (BULWARK_URL, BULWARK_TOKEN).
+    #[command(flatten)]
+    Client(client::ClientCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Apply pending migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first operator organization and administrator; print its API
+    /// token alone on the last line of stdout. Refused once done.
+    Bootstrap {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value = "Program Office")]
+        org_name: String,
+        #[arg(long, default_value = "admin")]
+        username: String,
+        #[arg(long, default_value = "Program administrator")]
+        display_name: String,
+    },
+    /// Set a user's web password, read from the first line of standard input.
+    SetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; name the first broken entry (exit 1 when broken).
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+/// An error the user can fix by changing the input: exit code 2.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bulwark: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            let bad_input = e.chain().any(|c| c.is::<BadInput>());
+            eprintln!("bulwark: {e:#}");
+            if bad_input {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+    let store = Store::connect(&db.database).await.map_err(|e| match e {
+        StoreError::UnsupportedUrl(_) => anyhow::Error::new(BadInput(e.to_string())),
+        other => anyhow::Error::new(other).context(format!(
+            "cannot open the database {}",
+            redact_url(&db.database)
+        )),
+    })?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            log_format,
+            insecure_cookies,
+        } => {
+            init_tracing(log_format);
+            let store = open(&db).await?;
+            let settings = bulwark_server::Settings {
+                secure_cookies: !insecure_cookies,
+                ..Default::default()
+            };
+            let state = bulwark_server::state(store.clone(), Arc::new(SystemClock), settings)?;
+            bulwark_server::serve(state, listen).await?;
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Db {
+            command: DbCommand::Migrate { db },
+        } => {
+            let store = open(&db).await?;
+            println!("migrated ({})", store.backend_name());
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Bootstrap {
+                    db,
+                    org_name,
+                    username,
+                    display_name,
+                },
+        } => {
+            let store = open(&db).await?;
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, bytes);
+            let b = Bootstrap {
+                org_name,
+                username,
+                display_name,
+                token_hash: token.hash(),
+            };
+            let result = store.bootstrap(&b, time::OffsetDateTime::now_utc()).await;
+            store.close().await;
+            let (org, user, _) = result.map_err(|e| match e {
+                StoreError::AlreadyBootstrapped
+                | StoreError::Invalid(_)
+                | StoreError::Conflict(_) => anyhow::Error::new(BadInput(e.to_string())),
+                other => other.into(),
+            })?;
+            println!("operator organization {} ({})", org.name, org.id);
+            println!("administrator {} ({})", user.username, user.id);
+            println!("API token (shown once; store it now):");
+            println!("{}", token.expose());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command: AdminCommand::SetPassword { db, username },
+        } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']).to_owned();
+            let store = open(&db).await?;
+            let (user, _) = store
+                .user_by_username(&username)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        anyhow::Error::new(BadInput(format!("no user named {username:?}")))
+                    }
+                    other => other.into(),
+                })?;
+            let hash = bulwark_server::state::hash_password(password)
+                .await
+                .map_err(|e| anyhow::Error::new(BadInput(e.detail)))?;
+            store
+                .set_password_hash(
+                    &Actor::cli(),
+                    user.id,
+                    &hash,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await?;
+            store.close().await;
+            println!("password set for {username}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db, format },
+        } => {
+            let store = open(&db).await?;
+            let v = store.audit_verify().await?;
+            store.close().await;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&v)?),
+                Format::Table => match &v.first_break {
+                    None => println!(
+                        "audit chain intact: {} entries, head {}",
+                        v.entries, v.head_hash
+                    ),
+                    Some(b) => println!(
+                        "audit chain BROKEN at entry {}: {} ({} entries verified before it)",
+                        b.seq, b.reason, v.entries
+                    ),
+                },
+            }
+            Ok(if v.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Openapi => {
+            print!("{}", bulwark_server::openapi::document_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Client(c) => client::run(c).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://bulwark:s3cret@db:5432/x"),
+            "postgres://bulwark:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_url("postgres://bulwark@db/x"),
+            "postgres://bulwark@db/x"
+        );
+        assert_eq!(redact_url("bulwark.db"), "bulwark.db");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,60 @@
+//! The JSON API under `/api/v1`.
+//!
+//! Handlers are thin: parse (extractors), authorize (the one policy), call
+//! the store, shape the answer. Every error is a problem document.
+
+use axum::Router;
+use axum::routing::{delete, get, put};
+use serde::Serialize;
+
+use crate::state::AppState;
+
+pub mod audit;
+pub mod identity;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(identity::me))
+        .route(
+            "/organizations",
+            get(identity::list_organizations).post(identity::create_organization),
+        )
+        .route("/organizations/{id}", get(identity::get_organization))
+        .route(
+            "/organizations/{id}/users",
+            get(identity::list_users).post(identity::create_user),
+        )
+        .route(
+            "/users/{id}",
+            get(identity::get_user).patch(identity::update_user),
+        )
+        .route("/users/{id}/password", put(identity::set_password))
+        .route(
+            "/users/{id}/tokens",
+            get(identity::list_tokens).post(identity::issue_token),
+        )
+        .route("/tokens/{id}", delete(identity::revoke_token))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+}
+
+/// RFC 3339, UTC.
+pub(crate) fn ts(t: time::OffsetDateTime) -> String {
+    bulwark_core::rfc3339(t)
+}
+
+/// Items of a list and the cursor of the next page (absent on the last page).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct List<T: utoipa::ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: utoipa::ToSchema> List<T> {
+    pub fn from_page<U>(page: bulwark_store::Page<U>, f: impl Fn(U) -> T) -> Self {
+        List {
+            items: page.items.into_iter().map(f).collect(),
+            next_cursor: page.next.map(crate::extract::encode_cursor),
+        }
+    }
+}

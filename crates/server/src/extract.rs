@@ -1,0 +1,178 @@
+//! Request extractors whose every failure is a problem document naming what
+//! was wrong, and the bearer-token authentication of API requests.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::{header, request::Parts};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bulwark_core::secret::TOKEN_PREFIX;
+use bulwark_core::{ApiToken, Principal};
+use bulwark_store::{Actor, PageRequest};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tower_http::request_id::RequestId;
+use uuid::Uuid;
+
+use crate::problem::{ApiError, Kind};
+use crate::state::AppState;
+
+/// A JSON body: requires `Content-Type: application/json`, refuses unknown
+/// fields (on types that say so) and names the JSON path of the first error.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m.eq_ignore_ascii_case("application/json")
+                    || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                Kind::UnsupportedMediaType,
+                "expected Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(Kind::PayloadTooLarge, e.body_text())
+            } else {
+                ApiError::malformed(e.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the path and position of the first error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let place = if path == "." || path.is_empty() {
+            format!("line {} column {}", inner.line(), inner.column())
+        } else {
+            format!("at {path}")
+        };
+        ApiError::malformed(format!("invalid JSON body {place}: {inner}"))
+    })
+}
+
+/// Path parameters, with a problem document for ones that do not parse.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| ApiError::malformed(format!("invalid path parameter: {}", e.body_text())))
+    }
+}
+
+/// Query parameters, with a problem document for ones that do not parse.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::malformed(format!("invalid query: {}", e.body_text())))
+    }
+}
+
+/// `?cursor=…&limit=…` of every list endpoint.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl PageParams {
+    pub fn to_request(&self) -> Result<PageRequest, ApiError> {
+        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        let limit = self.limit.unwrap_or(PageRequest::DEFAULT_LIMIT);
+        if !(1..=PageRequest::MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::malformed(format!(
+                "limit must be between 1 and {}",
+                PageRequest::MAX_LIMIT
+            )));
+        }
+        Ok(PageRequest { after, limit })
+    }
+}
+
+/// Cursors are the last id seen, base64url-encoded: opaque to clients, so the
+/// encoding may change without breaking them.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(s: &str) -> Result<Uuid, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| ApiError::malformed("cursor is not one this server issued"))
+}
+
+/// The request id set by the request-id layer, for logs and the audit log.
+pub fn request_id(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<RequestId>()
+        .and_then(|r| r.header_value().to_str().ok())
+        .map(str::to_owned)
+}
+
+/// An authenticated API caller: the principal and the audit actor.
+pub struct Caller {
+    pub principal: Principal,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            })
+            .and_then(|t| ApiToken::parse(TOKEN_PREFIX, t))
+            .ok_or_else(|| {
+                state.metrics.auth_failures.inc();
+                ApiError::unauthorized()
+            })?;
+        let principal = state.authenticate(&presented).await?;
+        let actor = Actor {
+            user: Some(principal.user_id),
+            org: Some(principal.org_id),
+            request_id: request_id(parts),
+        };
+        Ok(Caller { principal, actor })
+    }
+}

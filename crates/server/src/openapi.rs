@@ -1,0 +1,63 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//!
+//! A copy is committed at `docs/openapi.json`; a test fails when code and
+//! copy drift (`bulwark openapi > docs/openapi.json` brings the copy up to date).
+
+use utoipa::OpenApi;
+
+use crate::api::{audit, identity};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bulwark API",
+        description = "The national program for the cybersecurity of frontier AI: benchmarks, voluntary reviews, trusted-partner access, the clearinghouse and Binding Operational Directives. Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents (`application/problem+json`).",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        identity::me,
+        identity::list_organizations,
+        identity::create_organization,
+        identity::get_organization,
+        identity::list_users,
+        identity::create_user,
+        identity::get_user,
+        identity::update_user,
+        identity::set_password,
+        identity::list_tokens,
+        identity::issue_token,
+        identity::revoke_token,
+        audit::list,
+        audit::verify,
+    ),
+    components(schemas(crate::problem::Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "identity", description = "Organizations, users and API tokens"),
+        (name = "audit", description = "The hash-chained audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, exactly as committed.
+pub fn document_json() -> String {
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

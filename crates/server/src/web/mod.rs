@@ -1,0 +1,341 @@
+//! Server-rendered web pages (askama templates in `crates/server/templates`,
+//! checked at compile time and HTML-escaped).
+//!
+//! Signing in opens a session: a `bws_` secret in an `HttpOnly`,
+//! `SameSite=Strict` cookie, of which the store keeps only the hash. Every
+//! form that changes something carries the session's CSRF token and is
+//! refused with 403 when it does not match; the sign-in form itself carries a
+//! double-submit token. Every page asks the one policy
+//! ([`AppState::permits`]) before it shows or does anything.
+//!
+//! The pages need no JavaScript and load nothing from elsewhere: the one
+//! stylesheet is compiled into the binary, so the program works on a closed
+//! network.
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use bulwark_store::StoreError;
+use time::OffsetDateTime;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::state::AppState;
+
+mod login;
+mod pages;
+mod session;
+
+pub use session::SignedIn;
+
+/// `Content-Security-Policy` of every page: nothing from elsewhere, no
+/// framing, forms post only here.
+pub const CSP: &str =
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+const STYLESHEET: &str = include_str!("../../static/bulwark.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/frontier", get(pages::frontier))
+        .route("/reviews", get(pages::reviews))
+        .route("/partners", get(pages::partners))
+        .route("/clearinghouse", get(pages::clearinghouse))
+        .route("/directives", get(pages::directives))
+        .route("/tools", get(pages::tools))
+        .route("/organizations", get(pages::organizations))
+        .route("/organizations/{id}", get(pages::organization))
+        .route("/account", get(pages::account))
+        .route("/account/tokens", post(pages::issue_token))
+        .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/audit", get(pages::audit))
+        .route("/static/bulwark.css", get(stylesheet))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// One of the six jobs of the program (DESIGN.md), as the navigation and
+/// the dashboard name it.
+pub struct Job {
+    pub path: &'static str,
+    pub title: &'static str,
+    /// What it will do, in one sentence.
+    pub summary: &'static str,
+}
+
+pub const JOBS: [Job; 6] = [
+    Job {
+        path: "/frontier",
+        title: "Frontier benchmarks",
+        summary: "the reviewing agencies write versioned benchmark sets that decide which AI models count as covered frontier models, and Bulwark evaluates a model profile against a set and explains, criterion by criterion, why the model is or is not covered.",
+    },
+    Job {
+        path: "/reviews",
+        title: "Reviews",
+        summary: "a developer submits a covered model's dossier up to 30 days before its release to trusted partners, and Bulwark tracks the review window, the agencies, the findings, the developer's responses and whether the review concluded in time.",
+    },
+    Job {
+        path: "/partners",
+        title: "Trusted partners",
+        summary: "Bulwark keeps the registry of trusted partners (vetting, attestations, expiry) and their early-access grants to covered models, proposed by the developer, concurred by an agency, then active, expired or revoked.",
+    },
+    Job {
+        path: "/clearinghouse",
+        title: "Clearinghouse",
+        summary: "participants claim scan targets on time-boxed leases, submit findings that are folded into validated cases, and follow them through prioritised remediation to signed CSAF and OSV advisories and patches.",
+    },
+    Job {
+        path: "/directives",
+        title: "Directives",
+        summary: "CISA issues Binding Operational Directives whose required actions become dated obligations per agency, system and vulnerability, matched against the agencies' SBOMs, with compliance and what is overdue shown.",
+    },
+    Job {
+        path: "/tools",
+        title: "Defensive tools",
+        summary: "a catalogue of AI-enabled defensive tools, frontier models among them, that agencies may use: agencies request access, CISA approves, and directives can require a tool.",
+    },
+];
+
+/// A link of the main navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The signed-in part of the layout: who, the sign-out form, the navigation.
+pub struct Nav {
+    pub username: String,
+    pub org_name: String,
+    pub csrf: String,
+    pub links: Vec<NavLink>,
+}
+
+/// An instant as a page shows it: machine-readable and for people.
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+impl Stamp {
+    pub fn new(t: OffsetDateTime) -> Stamp {
+        let utc = t.to_offset(time::UtcOffset::UTC);
+        let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+        let iso = bulwark_core::rfc3339(t);
+        let text = utc.format(&fmt).unwrap_or_else(|_| iso.clone());
+        Stamp { iso, text }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    nav: Option<Nav>,
+    message: &'a str,
+    back_href: &'a str,
+    back_label: &'a str,
+}
+
+/// A page that could not be shown, as an HTML page with its status.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub message: String,
+    /// The navigation, when the visitor is signed in.
+    nav: Option<Box<NavFor>>,
+}
+
+/// What it takes to draw the navigation on an error page.
+#[derive(Debug, Clone)]
+struct NavFor {
+    username: String,
+    org_name: String,
+    csrf: String,
+    show_audit: bool,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        PageError {
+            status,
+            title,
+            message: message.into(),
+            nav: None,
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Not permitted",
+            "The authorization policy does not permit you to do this.",
+        )
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("There is no such {what}, or you may not see it."),
+        )
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "The request could not be read",
+            message,
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The server failed; nothing was changed. Please try again later.",
+        )
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Form refused",
+            "This form did not come from your current session (it may be from an old page or another site). Nothing was changed. Reload the page and try again.",
+        )
+    }
+
+    /// Shows the signed-in navigation on the error page.
+    pub fn for_user(mut self, who: &SignedIn, state: &AppState) -> Self {
+        self.nav = Some(Box::new(NavFor {
+            username: who.principal.username.clone(),
+            org_name: who.principal.org_name.clone(),
+            csrf: who.csrf.clone(),
+            show_audit: who.may_read_audit(state),
+        }));
+        self
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => PageError::not_found("record"),
+            StoreError::Conflict(m) => PageError::new(StatusCode::CONFLICT, "Conflict", m),
+            StoreError::Invalid(m) => {
+                PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", m)
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                PageError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let nav = self.nav.map(|n| {
+            let n = *n;
+            nav(n.username, n.org_name, n.csrf, n.show_audit, "")
+        });
+        let (back_href, back_label) = if nav.is_some() {
+            ("/", "Back to the dashboard")
+        } else {
+            ("/login", "Sign in")
+        };
+        let page = ErrorPage {
+            title: self.title,
+            nav,
+            message: &self.message,
+            back_href,
+            back_label,
+        };
+        match page.render() {
+            Ok(body) => (self.status, Html(body)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page did not render");
+                (self.status, Html(FALLBACK_ERROR)).into_response()
+            }
+        }
+    }
+}
+
+const FALLBACK_ERROR: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+<title>Error · Bulwark</title><h1>Something went wrong</h1><p>Nothing was changed.</p></html>";
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// Renders a template as an HTML response with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> PageResult {
+    match page.render() {
+        Ok(body) => Ok((status, Html(body)).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "page did not render");
+            Err(PageError::internal())
+        }
+    }
+}
+
+/// The navigation, with `current` (a path) marked as the current page.
+fn nav(username: String, org_name: String, csrf: String, show_audit: bool, current: &str) -> Nav {
+    let mut links = vec![NavLink {
+        href: "/",
+        label: "Dashboard",
+        current: current == "/",
+    }];
+    links.extend(JOBS.iter().map(|j| NavLink {
+        href: j.path,
+        label: j.title,
+        current: current == j.path,
+    }));
+    links.push(NavLink {
+        href: "/organizations",
+        label: "Organizations",
+        current: current == "/organizations",
+    });
+    links.push(NavLink {
+        href: "/account",
+        label: "Account",
+        current: current == "/account",
+    });
+    if show_audit {
+        links.push(NavLink {
+            href: "/audit",
+            label: "Audit",
+            current: current == "/audit",
+        });
+    }
+    Nav {
+        username,
+        org_name,
+        csrf,
+        links,
+    }
+}

@@ -1,0 +1,640 @@
+//! The pages behind sign-in.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use bulwark_authz::{Action, Resource};
+use bulwark_core::{RoleSet, from_micros};
+use bulwark_store::{Organization, PageRequest, StoreError, TokenInfo, User};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::session::{CsrfField, CsrfOnly, Posted, SignedIn};
+use super::{JOBS, Job, Nav, PageError, PageResult, Stamp, render};
+use crate::extract::{PageParams, encode_cursor};
+use crate::state::{AppState, new_token, org_resource, user_resource};
+
+/// How many audit entries the audit page shows.
+const AUDIT_LATEST: usize = 100;
+
+fn roles_text(roles: &RoleSet) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `?cursor=` of a paginated page, with an HTML 400 for one that does not parse.
+fn page_request(
+    query: Result<Query<PageParams>, QueryRejection>,
+) -> PageResult<(PageRequest, bool)> {
+    let Query(params) = query.map_err(|e| PageError::bad_request(e.body_text()))?;
+    let continuation = params.cursor.is_some();
+    let request = params
+        .to_request()
+        .map_err(|e| PageError::bad_request(e.detail))?;
+    Ok((request, continuation))
+}
+
+// ---------------------------------------------------------------------------
+// Dashboard and the six jobs
+// ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    username: String,
+    org_id: Uuid,
+    org_name: String,
+    org_kind: &'static str,
+    kind: &'static str,
+    roles: String,
+    jobs: &'static [Job],
+    show_audit: bool,
+}
+
+/// `GET /`: who you are and where to go.
+pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let nav = who.nav(&state, "/");
+    let p = &who.principal;
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            title: "Dashboard",
+            show_audit: who.may_read_audit(&state),
+            nav: Some(nav),
+            username: p.username.clone(),
+            org_id: p.org_id,
+            org_name: p.org_name.clone(),
+            org_kind: p.org_kind.as_str(),
+            kind: p.kind.as_str(),
+            roles: roles_text(&p.roles),
+            jobs: &JOBS,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "job.html")]
+struct JobPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    summary: &'static str,
+}
+
+fn job_page(state: &AppState, who: &SignedIn, job: &'static Job) -> PageResult {
+    render(
+        StatusCode::OK,
+        &JobPage {
+            title: job.title,
+            nav: Some(who.nav(state, job.path)),
+            summary: job.summary,
+        },
+    )
+}
+
+pub async fn frontier(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    job_page(&state, &who, &JOBS[0])
+}
+
+pub async fn reviews(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    job_page(&state, &who, &JOBS[1])
+}
+
+pub async fn partners(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    job_page(&state, &who, &JOBS[2])
+}
+
+pub async fn clearinghouse(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    job_page(&state, &who, &JOBS[3])
+}
+
+pub async fn directives(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    job_page(&state, &who, &JOBS[4])
+}
+
+pub async fn tools(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    job_page(&state, &who, &JOBS[5])
+}
+
+// ---------------------------------------------------------------------------
+// Organizations
+// ---------------------------------------------------------------------------
+
+struct OrgView {
+    id: Uuid,
+    name: String,
+    kind: &'static str,
+    sector: String,
+    created: Stamp,
+}
+
+impl From<Organization> for OrgView {
+    fn from(o: Organization) -> Self {
+        OrgView {
+            id: o.id,
+            name: o.name,
+            kind: o.kind.as_str(),
+            sector: o
+                .sector
+                .map_or_else(|| "—".to_owned(), |s| s.as_str().replace('_', " ")),
+            created: Stamp::new(o.created_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "organizations.html")]
+struct OrganizationsPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    orgs: Vec<OrgView>,
+    next_cursor: Option<String>,
+    is_continuation: bool,
+}
+
+/// `GET /organizations`: the directory, a page at a time.
+pub async fn organizations(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<Query<PageParams>, QueryRejection>,
+) -> PageResult {
+    let deny = || PageError::forbidden().for_user(&who, &state);
+    if !state.permits(&who.principal, Action::OrganizationList, &Resource::Program) {
+        return Err(deny());
+    }
+    let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
+    let page = state.store.organizations(request).await?;
+    render(
+        StatusCode::OK,
+        &OrganizationsPage {
+            title: "Organizations",
+            nav: Some(who.nav(&state, "/organizations")),
+            orgs: page.items.into_iter().map(OrgView::from).collect(),
+            next_cursor: page.next.map(encode_cursor),
+            is_continuation,
+        },
+    )
+}
+
+struct UserView {
+    username: String,
+    display_name: String,
+    kind: &'static str,
+    roles: String,
+    status: &'static str,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            roles: if u.roles.is_empty() {
+                "none".to_owned()
+            } else {
+                roles_text(&u.roles)
+            },
+            username: u.username,
+            display_name: u.display_name,
+            kind: u.kind.as_str(),
+            status: if u.disabled { "disabled" } else { "active" },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "organization.html")]
+struct OrganizationPage {
+    title: String,
+    nav: Option<Nav>,
+    org: OrgView,
+    /// `None` when the policy does not permit listing the users.
+    users: Option<Vec<UserView>>,
+    next_cursor: Option<String>,
+    is_continuation: bool,
+}
+
+/// `GET /organizations/{id}`: its details, and its users when the policy permits.
+pub async fn organization(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    query: Result<Query<PageParams>, QueryRejection>,
+) -> PageResult {
+    let missing = || PageError::not_found("organization").for_user(&who, &state);
+    let id = Uuid::parse_str(&id).map_err(|_| missing())?;
+    let org = match state.store.organization(id).await {
+        Ok(org) => org,
+        Err(StoreError::NotFound) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    let resource = org_resource(&org);
+    // Whether an organization exists is not disclosed to those who may not read it.
+    if !state.permits(&who.principal, Action::OrganizationRead, &resource) {
+        return Err(missing());
+    }
+    let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
+    let (users, next_cursor) = if state.permits(&who.principal, Action::UserList, &resource) {
+        let page = state.store.users(org.id, request).await?;
+        (
+            Some(page.items.into_iter().map(UserView::from).collect()),
+            page.next.map(encode_cursor),
+        )
+    } else {
+        (None, None)
+    };
+    render(
+        StatusCode::OK,
+        &OrganizationPage {
+            title: org.name.clone(),
+            nav: Some(who.nav(&state, "/organizations")),
+            org: org.into(),
+            users,
+            next_cursor,
+            is_continuation,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Account: API tokens
+// ---------------------------------------------------------------------------
+
+struct TokenView {
+    id: Uuid,
+    name: String,
+    created: Stamp,
+    expires: Option<Stamp>,
+    expired: bool,
+    last_used: Option<Stamp>,
+    revoked: Option<Stamp>,
+    /// Neither revoked nor expired: can be revoked.
+    active: bool,
+}
+
+impl TokenView {
+    fn new(t: TokenInfo, now: OffsetDateTime) -> Self {
+        let expired = t.expires_at.is_some_and(|e| e <= now);
+        TokenView {
+            id: t.id,
+            name: t.name,
+            created: Stamp::new(t.created_at),
+            expires: t.expires_at.map(Stamp::new),
+            expired,
+            last_used: t.last_used_at.map(Stamp::new),
+            active: t.revoked_at.is_none() && !expired,
+            revoked: t.revoked_at.map(Stamp::new),
+        }
+    }
+}
+
+/// A token just issued: its secret, shown on this one response only.
+struct Issued {
+    name: String,
+    secret: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    username: String,
+    org_name: String,
+    csrf: String,
+    issued: Option<Issued>,
+    /// `None` when the policy does not permit listing them.
+    tokens: Option<Vec<TokenView>>,
+    next_cursor: Option<String>,
+    is_continuation: bool,
+    may_issue: bool,
+    error: Option<String>,
+    form_name: String,
+    form_expires: String,
+}
+
+/// What the account page shows besides the token list.
+#[derive(Default)]
+struct AccountExtras {
+    issued: Option<Issued>,
+    error: Option<String>,
+    form_name: String,
+    form_expires: String,
+}
+
+async fn account_page(
+    state: &AppState,
+    who: &SignedIn,
+    status: StatusCode,
+    request: PageRequest,
+    is_continuation: bool,
+    extras: AccountExtras,
+) -> PageResult {
+    let me = who.user_resource();
+    let now = state.now();
+    let (tokens, next_cursor) = if state.permits(&who.principal, Action::TokenList, &me) {
+        let page = state.store.tokens(who.principal.user_id, request).await?;
+        (
+            Some(
+                page.items
+                    .into_iter()
+                    .map(|t| TokenView::new(t, now))
+                    .collect(),
+            ),
+            page.next.map(encode_cursor),
+        )
+    } else {
+        (None, None)
+    };
+    render(
+        status,
+        &AccountPage {
+            title: "Account",
+            nav: Some(who.nav(state, "/account")),
+            username: who.principal.username.clone(),
+            org_name: who.principal.org_name.clone(),
+            csrf: who.csrf.clone(),
+            issued: extras.issued,
+            tokens,
+            next_cursor,
+            is_continuation,
+            may_issue: state.permits(&who.principal, Action::TokenIssue, &me),
+            error: extras.error,
+            form_name: extras.form_name,
+            form_expires: extras.form_expires,
+        },
+    )
+}
+
+/// `GET /account`: my API tokens and the form to issue one.
+pub async fn account(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<Query<PageParams>, QueryRejection>,
+) -> PageResult {
+    let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
+    account_page(
+        &state,
+        &who,
+        StatusCode::OK,
+        request,
+        is_continuation,
+        AccountExtras::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    /// `YYYY-MM-DD`, or empty for no expiry.
+    #[serde(default)]
+    expires: String,
+}
+
+impl CsrfField for IssueForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The instant a token given "valid until `date`" stops working: the end of
+/// that day, UTC.
+fn end_of_day(date: &str) -> Option<OffsetDateTime> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(date, &fmt).ok()?;
+    Some(day.next_day()?.midnight().assume_utc())
+}
+
+/// `POST /account/tokens`: issue a token for myself; the secret is shown once.
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Posted { who, form }: Posted<IssueForm>,
+) -> PageResult {
+    if !state.permits(&who.principal, Action::TokenIssue, &who.user_resource()) {
+        return Err(PageError::forbidden().for_user(&who, &state));
+    }
+    let name = form.name.trim().to_owned();
+    let expires_text = form.expires.trim().to_owned();
+    let refuse = |message: String| AccountExtras {
+        error: Some(message),
+        form_name: name.clone(),
+        form_expires: expires_text.clone(),
+        ..AccountExtras::default()
+    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    if name.is_empty() {
+        let extras = refuse("Give the token a name.".into());
+        return account_page(
+            &state,
+            &who,
+            unprocessable,
+            PageRequest::default(),
+            false,
+            extras,
+        )
+        .await;
+    }
+    let expires_at = if expires_text.is_empty() {
+        None
+    } else {
+        match end_of_day(&expires_text) {
+            Some(t) => Some(t),
+            None => {
+                let extras = refuse("Give the date as YYYY-MM-DD.".into());
+                return account_page(
+                    &state,
+                    &who,
+                    unprocessable,
+                    PageRequest::default(),
+                    false,
+                    extras,
+                )
+                .await;
+            }
+        }
+    };
+    let token = new_token().map_err(|_| PageError::internal())?;
+    let issued = state
+        .store
+        .issue_token(
+            &who.actor,
+            who.principal.user_id,
+            &name,
+            &token.hash(),
+            expires_at,
+            state.now(),
+        )
+        .await;
+    let extras = match issued {
+        Ok(info) => AccountExtras {
+            issued: Some(Issued {
+                name: info.name,
+                secret: token.expose().to_owned(),
+            }),
+            ..AccountExtras::default()
+        },
+        Err(StoreError::Invalid(message)) => {
+            let extras = refuse(format!("The token was not issued: {message}."));
+            return account_page(
+                &state,
+                &who,
+                unprocessable,
+                PageRequest::default(),
+                false,
+                extras,
+            )
+            .await;
+        }
+        Err(e) => return Err(PageError::from(e).for_user(&who, &state)),
+    };
+    account_page(
+        &state,
+        &who,
+        StatusCode::CREATED,
+        PageRequest::default(),
+        false,
+        extras,
+    )
+    .await
+}
+
+/// `POST /account/tokens/{id}/revoke`: revoke a token the policy lets me revoke.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { who, form: _ }: Posted<CsrfOnly>,
+) -> PageResult {
+    let missing = || PageError::not_found("token").for_user(&who, &state);
+    let id = Uuid::parse_str(&id).map_err(|_| missing())?;
+    let token = match state.store.token(id).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    let resource = Resource::Token {
+        id: token.id,
+        user: token.user_id,
+        org: token.org_id,
+    };
+    // Whether a token exists is not disclosed to those who may not revoke it.
+    if !state.permits(&who.principal, Action::TokenRevoke, &resource) {
+        return Err(missing());
+    }
+    match state.store.revoke_token(&who.actor, id, state.now()).await {
+        Ok(_) => Ok(Redirect::to("/account").into_response()),
+        Err(e) => Err(PageError::from(e).for_user(&who, &state)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Audit
+// ---------------------------------------------------------------------------
+
+struct EntryView {
+    seq: i64,
+    at: Stamp,
+    actor: String,
+    action: String,
+    resource_type: String,
+    resource_id: String,
+}
+
+struct VerificationView {
+    ok: bool,
+    entries: i64,
+    head_hash: String,
+    break_seq: i64,
+    break_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    verification: Option<VerificationView>,
+    entries: Vec<EntryView>,
+}
+
+/// `GET /audit`: the latest entries and the chain's verification, for those
+/// the policy permits.
+pub async fn audit(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    if !state.permits(&who.principal, Action::AuditRead, &Resource::Program) {
+        return Err(PageError::forbidden().for_user(&who, &state));
+    }
+    let verification = if state.permits(&who.principal, Action::AuditVerify, &Resource::Program) {
+        Some(state.store.audit_verify().await?)
+    } else {
+        None
+    };
+    let entries = state.store.audit_latest(AUDIT_LATEST as u32).await?;
+
+    // Actors by username where the policy lets this reader see the user, else by id.
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    let mut views = Vec::with_capacity(entries.len());
+    for e in entries {
+        let actor = match e.actor_user {
+            None => "command line".to_owned(),
+            Some(id) => {
+                if let Some(name) = names.get(&id) {
+                    name.clone()
+                } else {
+                    let name = match state.store.user(id).await {
+                        Ok(u)
+                            if state.permits(
+                                &who.principal,
+                                Action::UserRead,
+                                &user_resource(&u),
+                            ) =>
+                        {
+                            u.username
+                        }
+                        _ => id.to_string(),
+                    };
+                    names.insert(id, name.clone());
+                    name
+                }
+            }
+        };
+        views.push(EntryView {
+            seq: e.seq,
+            at: Stamp::new(from_micros(e.at_us)),
+            actor,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+        });
+    }
+    let verification = verification.map(|v| {
+        let ok = v.ok();
+        let (break_seq, break_reason) =
+            v.first_break.map(|b| (b.seq, b.reason)).unwrap_or_default();
+        VerificationView {
+            ok,
+            entries: v.entries,
+            head_hash: v.head_hash,
+            break_seq,
+            break_reason,
+        }
+    });
+    render(
+        StatusCode::OK,
+        &AuditPage {
+            title: "Audit log",
+            nav: Some(who.nav(&state, "/audit")),
+            verification,
+            entries: views,
+        },
+    )
+}

@@ -1,0 +1,79 @@
+//! Secrets never reach the logs: with every log level on, a session of
+//! requests carrying tokens and passwords leaves none of them in the output.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_and_passwords_never_appear_in_logs() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .json()
+        .with_writer(move || writer.clone())
+        .init();
+
+    let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
+    let (_, user, token) = srv.member("Lab", "developer", "dev", &["analyst"]).await;
+    let password = "a very secret passphrase 7";
+    let (s, _, _) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{user}/password"),
+            Some(&token),
+            Some(json!({"password": password})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, issued) = srv
+        .post(
+            &format!("/api/v1/users/{user}/tokens"),
+            &token,
+            json!({"name": "second"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let second = issued["token"].as_str().unwrap().to_owned();
+    assert_eq!(srv.get("/api/v1/me", &second).await.0, StatusCode::OK);
+    // A bad token and a bad body are logged as failures, without the token.
+    let wrong = format!("bwk_{}", "Z".repeat(43));
+    assert_eq!(
+        srv.get("/api/v1/me", &wrong).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("/api/v1/me"),
+        "the requests were logged at all: {logs}"
+    );
+    for secret in [&srv.root_token, &token, &second, &wrong, password] {
+        let tail = &secret[secret.len() - 20..];
+        assert!(
+            !logs.contains(tail),
+            "a secret ending {tail} is in the logs"
+        );
+    }
+}

@@ -1,0 +1,42 @@
+//! Fresh, empty, migrated stores for tests of this crate and the crates above
+//! it. Not for production use.
+
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+use crate::{Result, Store};
+
+/// The environment variable that names the PostgreSQL database tests may use;
+/// `.ci/run` creates a fresh database and sets it.
+pub const PG_URL_VAR: &str = "BULWARK_TEST_DATABASE_URL";
+
+/// A new SQLite file in the temporary directory.
+pub async fn sqlite() -> Result<Store> {
+    let path = std::env::temp_dir().join(format!("bulwark-test-{}.db", Uuid::now_v7()));
+    let store = Store::connect(&path.to_string_lossy()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A new schema of its own in the PostgreSQL database named by
+/// [`PG_URL_VAR`], so tests can run side by side.
+pub async fn postgres() -> Result<Store> {
+    let url = std::env::var(PG_URL_VAR).map_err(|_| {
+        crate::StoreError::Invalid(format!(
+            "{PG_URL_VAR} must name a PostgreSQL database (see .ci/run)"
+        ))
+    })?;
+    let schema = format!("t_{}", Uuid::now_v7().simple());
+    let admin = Store::connect(&url).await?;
+    admin
+        .execute_unchecked(&format!("CREATE SCHEMA {schema}"))
+        .await?;
+    admin.close().await;
+    let opts = sqlx::postgres::PgConnectOptions::from_str(&url)
+        .map_err(crate::StoreError::Database)?
+        .options([("search_path", schema.as_str())]);
+    let store = Store::connect_postgres(opts).await?;
+    store.migrate().await?;
+    Ok(store)
+}
