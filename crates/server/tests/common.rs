@@ -25,7 +25,7 @@ pub async fn start(store: Store) -> Srv {
             &Bootstrap {
                 org_name: "Program Office".into(),
                 username: "root".into(),
-                display_name: "Root".into(),
+                display_name: "Root Operator".into(),
                 token_hash: token.hash(),
             },
             time::OffsetDateTime::now_utc(),

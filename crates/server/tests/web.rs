@@ -1,12 +1,12 @@
 //! The web pages, over real HTTP against the real app on a temporary SQLite
 //! file: sign-in, sessions, CSRF, the pages, the policy, escaping, headers.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-use bulwark_core::{ApiToken, OrgKind, PrincipalKind, Role, RoleSet, SystemClock};
-use bulwark_store::{Actor, Bootstrap, NewOrganization, NewUser, Store};
+use std::collections::BTreeMap;
+
+use bulwark_core::{ApiToken, OrgKind, PrincipalKind, Role, RoleSet};
+use bulwark_store::{Actor, NewOrganization, NewUser, Store};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::Value;
@@ -24,85 +24,35 @@ const JOBS: [(&str, &str); 6] = [
     ("/tools", "Defensive tools"),
 ];
 
-/// Removes the database file (and SQLite's companions) when a test ends.
-struct TempDb(PathBuf);
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.0.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
 struct App {
     base: String,
     store: Store,
     root_token: String,
     root_org: Uuid,
     root_user: Uuid,
-    _db: TempDb,
 }
 
-fn random32() -> [u8; 32] {
-    let mut b = [0u8; 32];
-    b[..16].copy_from_slice(Uuid::new_v4().as_bytes());
-    b[16..].copy_from_slice(Uuid::new_v4().as_bytes());
-    b
-}
-
+/// The shared test server (`common::start`) with a password for `root`.
 async fn start() -> App {
-    let path = std::env::temp_dir().join(format!("bulwark-web-test-{}.db", Uuid::now_v7()));
-    let db = TempDb(path.clone());
-    let store = Store::connect(path.to_str().expect("temp path is UTF-8"))
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
-    let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, random32());
-    let now = OffsetDateTime::now_utc();
-    let (org, user, _) = store
-        .bootstrap(
-            &Bootstrap {
-                org_name: "Program Office".into(),
-                username: "root".into(),
-                display_name: "Root Operator".into(),
-                token_hash: token.hash(),
-            },
-            now,
-        )
-        .await
-        .expect("bootstrap");
+    let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
     let hash = bulwark_server::state::hash_password(PASSWORD.into())
         .await
         .expect("hash");
-    store
-        .set_password_hash(&Actor::cli(), user.id, &hash, now)
+    srv.store
+        .set_password_hash(
+            &Actor::cli(),
+            srv.root_user,
+            &hash,
+            OffsetDateTime::now_utc(),
+        )
         .await
         .expect("password");
-    let settings = bulwark_server::Settings {
-        secure_cookies: false,
-        ..Default::default()
-    };
-    let state =
-        bulwark_server::state(store.clone(), Arc::new(SystemClock), settings).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(listener, bulwark_server::app(state))
-            .await
-            .expect("serve");
-    });
     App {
-        base: format!("http://{addr}"),
-        store,
-        root_token: token.expose().to_owned(),
-        root_org: org.id,
-        root_user: user.id,
-        _db: db,
+        base: srv.base,
+        store: srv.store,
+        root_token: srv.root_token,
+        root_org: srv.root_org,
+        root_user: srv.root_user,
     }
 }
 

@@ -14,6 +14,7 @@
 
 use askama::Template;
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,16 +38,21 @@ pub const CSP: &str =
 const STYLESHEET: &str = include_str!("../../static/bulwark.css");
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    for job in &JOBS {
+        router = router.route(
+            job.path,
+            get(
+                move |State(state): State<AppState>, who: session::SignedIn| async move {
+                    pages::job_page(&state, &who, job)
+                },
+            ),
+        );
+    }
+    router
         .route("/", get(pages::dashboard))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
-        .route("/frontier", get(pages::frontier))
-        .route("/reviews", get(pages::reviews))
-        .route("/partners", get(pages::partners))
-        .route("/clearinghouse", get(pages::clearinghouse))
-        .route("/directives", get(pages::directives))
-        .route("/tools", get(pages::tools))
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))

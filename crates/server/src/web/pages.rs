@@ -90,7 +90,8 @@ struct JobPage {
     summary: &'static str,
 }
 
-fn job_page(state: &AppState, who: &SignedIn, job: &'static Job) -> PageResult {
+/// The page of one of the six jobs.
+pub fn job_page(state: &AppState, who: &SignedIn, job: &'static Job) -> PageResult {
     render(
         StatusCode::OK,
         &JobPage {
@@ -99,30 +100,6 @@ fn job_page(state: &AppState, who: &SignedIn, job: &'static Job) -> PageResult {
             summary: job.summary,
         },
     )
-}
-
-pub async fn frontier(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    job_page(&state, &who, &JOBS[0])
-}
-
-pub async fn reviews(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    job_page(&state, &who, &JOBS[1])
-}
-
-pub async fn partners(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    job_page(&state, &who, &JOBS[2])
-}
-
-pub async fn clearinghouse(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    job_page(&state, &who, &JOBS[3])
-}
-
-pub async fn directives(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    job_page(&state, &who, &JOBS[4])
-}
-
-pub async fn tools(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    job_page(&state, &who, &JOBS[5])
 }
 
 // ---------------------------------------------------------------------------
