@@ -58,11 +58,26 @@ pub enum Action {
     RecordRead,
     RecordUpdate,
     RecordShare,
+    /// Load a benchmark set (TOML) into the server; on the [`Resource::Program`].
+    BenchmarkLoad,
+    /// See that a benchmark set exists, its id, version, title and effective
+    /// date, and the outcomes of determinations against it.
+    BenchmarkRead,
+    /// See a benchmark set's criteria, thresholds (CEL expressions) and sources.
+    BenchmarkReadCriteria,
+    /// Register a model profile owned by the target [`Resource::Organization`].
+    ModelCreate,
+    /// Ask whether a model would qualify, storing nothing; on the [`Resource::Program`].
+    ModelPrecheck,
+    /// Read a model profile and its determinations.
+    ModelRead,
+    /// Change a model profile (e.g. attach evaluation scores).
+    ModelUpdate,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 24] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -80,6 +95,13 @@ impl Action {
         Action::RecordRead,
         Action::RecordUpdate,
         Action::RecordShare,
+        Action::BenchmarkLoad,
+        Action::BenchmarkRead,
+        Action::BenchmarkReadCriteria,
+        Action::ModelCreate,
+        Action::ModelPrecheck,
+        Action::ModelRead,
+        Action::ModelUpdate,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -102,6 +124,13 @@ impl Action {
             Action::RecordRead => "record.read",
             Action::RecordUpdate => "record.update",
             Action::RecordShare => "record.share",
+            Action::BenchmarkLoad => "benchmark.load",
+            Action::BenchmarkRead => "benchmark.read",
+            Action::BenchmarkReadCriteria => "benchmark.read_criteria",
+            Action::ModelCreate => "model.create",
+            Action::ModelPrecheck => "model.precheck",
+            Action::ModelRead => "model.read",
+            Action::ModelUpdate => "model.update",
         }
     }
 }
@@ -109,9 +138,11 @@ impl Action {
 /// What a request acts on.
 #[derive(Debug, Clone)]
 pub enum Resource {
-    /// The program as a whole: target of OrganizationCreate, OrganizationList, AuditRead, AuditVerify.
+    /// The program as a whole: target of OrganizationCreate, OrganizationList,
+    /// AuditRead, AuditVerify, BenchmarkLoad, ModelPrecheck.
     Program,
-    /// Target of OrganizationRead/Update, UserCreate (create a user in it), UserList.
+    /// Target of OrganizationRead/Update, UserCreate (create a user in it),
+    /// UserList, ModelCreate (create a model it owns).
     Organization { id: Uuid, kind: OrgKind },
     /// Target of UserRead/Update/SetPassword, TokenIssue (issue a token for this user), TokenList.
     User { id: Uuid, org: Uuid },
@@ -119,6 +150,15 @@ pub enum Resource {
     Token { id: Uuid, user: Uuid, org: Uuid },
     /// Any marked record (later: Case, Report, Submission, Advisory ...): RecordRead/Update/Share.
     Record(RecordFacts),
+    /// A benchmark set: target of BenchmarkRead, BenchmarkReadCriteria.
+    BenchmarkSet {
+        id: String,
+        /// Its criteria, thresholds and sources are for the reviewing agencies
+        /// and the operator only.
+        restricted: bool,
+    },
+    /// A model profile: target of ModelRead, ModelUpdate.
+    Model { id: Uuid, owner_org: Uuid, tlp: Tlp },
 }
 
 /// What the policy needs to know about a marked record.
@@ -196,6 +236,8 @@ struct Names {
     account: EntityTypeName,
     token: EntityTypeName,
     record: EntityTypeName,
+    benchmark_set: EntityTypeName,
+    model: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -222,6 +264,8 @@ impl Names {
             account: ty("Account")?,
             token: ty("Token")?,
             record: ty("Record")?,
+            benchmark_set: ty("BenchmarkSet")?,
+            model: ty("Model")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -463,6 +507,10 @@ impl Authorizer {
                 "org_kind".to_owned(),
                 Names::ent(&n.org_kind, p.org_kind.as_str()),
             ),
+            (
+                "org_reviewing".to_owned(),
+                RestrictedExpression::new_bool(p.org_reviewing),
+            ),
         ]);
         Entity::new(
             Names::uid(&n.user, p.user_id.to_string()),
@@ -533,6 +581,23 @@ impl Authorizer {
                 // Kind and id together, so a case and a report with the same id differ.
                 (Names::uid(&n.record, format!("{}/{}", r.kind, r.id)), attrs)
             }
+            Resource::BenchmarkSet { id, restricted } => (
+                Names::uid(&n.benchmark_set, id),
+                HashMap::from([(
+                    "restricted".to_owned(),
+                    RestrictedExpression::new_bool(*restricted),
+                )]),
+            ),
+            Resource::Model { id, owner_org, tlp } => (
+                Names::uid(&n.model, id.to_string()),
+                HashMap::from([
+                    (
+                        "owner_org".to_owned(),
+                        Names::ent(&n.organization, owner_org.to_string()),
+                    ),
+                    ("tlp".to_owned(), Names::ent(&n.tlp, tlp.as_str())),
+                ]),
+            ),
         };
         Entity::new(uid, attrs, HashSet::new()).map_err(|e| format!("resource: {e}"))
     }

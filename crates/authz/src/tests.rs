@@ -156,18 +156,20 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
     use bulwark_core::{PrincipalKind, Role, RoleSet};
     let id = Uuid::from_u128;
     let principals: Vec<Principal> = [
-        (OrgKind::Operator, vec![Role::Admin]),
-        (OrgKind::Vendor, vec![Role::Analyst, Role::Viewer]),
-        (OrgKind::Researcher, vec![]),
+        (OrgKind::Operator, false, vec![Role::Admin]),
+        (OrgKind::Vendor, false, vec![Role::Analyst, Role::Viewer]),
+        (OrgKind::Researcher, false, vec![]),
+        (OrgKind::Agency, true, vec![Role::Analyst]),
     ]
     .into_iter()
-    .map(|(org_kind, roles)| Principal {
+    .map(|(org_kind, org_reviewing, roles)| Principal {
         user_id: id(1),
         username: "u".into(),
         kind: PrincipalKind::Human,
         org_id: id(10),
         org_name: "O".into(),
         org_kind,
+        org_reviewing,
         roles: RoleSet::new(roles),
     })
     .collect();
@@ -191,8 +193,23 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
             user: id(1),
             org: id(10),
         },
+        Resource::BenchmarkSet {
+            id: "frontier-cyber".into(),
+            restricted: false,
+        },
+        Resource::BenchmarkSet {
+            id: "frontier-cyber\"/\u{0}".into(),
+            restricted: true,
+        },
     ];
     for tlp in Tlp::ALL {
+        for owner_org in [id(10), id(20)] {
+            resources.push(Resource::Model {
+                id: id(4),
+                owner_org,
+                tlp,
+            });
+        }
         for embargo in [None, Some(now), Some(now + time::Duration::hours(1))] {
             resources.push(Resource::Record(RecordFacts {
                 kind: "report".into(),
@@ -236,6 +253,8 @@ fn built_entities_conform_to_the_schema() {
                     | Action::OrganizationList
                     | Action::AuditRead
                     | Action::AuditVerify
+                    | Action::BenchmarkLoad
+                    | Action::ModelPrecheck
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,
@@ -243,6 +262,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::OrganizationUpdate
                     | Action::UserCreate
                     | Action::UserList
+                    | Action::ModelCreate
             ),
             (Resource::User { .. }, _) => matches!(
                 action,
@@ -254,6 +274,13 @@ fn built_entities_conform_to_the_schema() {
             ),
             (Resource::Token { .. }, _) => action == Action::TokenRevoke,
             (Resource::Record(_), prefix) => prefix == Some("record"),
+            (Resource::BenchmarkSet { .. }, _) => matches!(
+                action,
+                Action::BenchmarkRead | Action::BenchmarkReadCriteria
+            ),
+            (Resource::Model { .. }, _) => {
+                matches!(action, Action::ModelRead | Action::ModelUpdate)
+            }
         };
         let built = authz.cedar_request(&req, Some(&schema));
         assert_eq!(

@@ -42,6 +42,26 @@ mod oracle {
         }
     }
 
+    /// What a model profile's marking lets a principal read: the owner
+    /// organization always; for AMBER and AMBER+STRICT also the government
+    /// reviewers and the operator; for CLEAR and GREEN everyone; for RED no
+    /// one else.
+    pub fn model_readable(p: &Principal, owner_org: &Uuid, tlp: Tlp) -> bool {
+        let owner = p.org_id == *owner_org;
+        match tlp {
+            Tlp::Clear | Tlp::Green => true,
+            Tlp::Amber | Tlp::AmberStrict => {
+                owner || reviewing_agency(p) || p.org_kind == OrgKind::Operator
+            }
+            Tlp::Red => owner,
+        }
+    }
+
+    /// Treasury, NSA, CISA: only an agency can be a reviewing agency.
+    pub fn reviewing_agency(p: &Principal) -> bool {
+        p.org_kind == OrgKind::Agency && p.org_reviewing
+    }
+
     pub fn allowed(
         p: &Principal,
         action: Action,
@@ -53,6 +73,7 @@ mod oracle {
         let writer = admin || p.has_role(Role::Analyst);
         let operator = p.org_kind == OrgKind::Operator;
         let operator_admin = operator && admin;
+        let reviewing = reviewing_agency(p);
         let itself = |user: &Uuid| *user == p.user_id;
         let colleague = |org: &Uuid| *org == p.org_id;
 
@@ -103,6 +124,21 @@ mod oracle {
                         }
                     }
             }
+            (A::BenchmarkLoad, Resource::Program) => (writer && reviewing) || operator_admin,
+            (A::BenchmarkRead, Resource::BenchmarkSet { .. }) => has_roles,
+            (A::BenchmarkReadCriteria, Resource::BenchmarkSet { restricted, .. }) => {
+                has_roles && (!restricted || reviewing || operator)
+            }
+            (A::ModelCreate, Resource::Organization { id, kind }) => {
+                operator_admin || (writer && colleague(id) && *kind == OrgKind::Developer)
+            }
+            (A::ModelPrecheck, Resource::Program) => has_roles,
+            (A::ModelRead, Resource::Model { owner_org, tlp, .. }) => {
+                has_roles && model_readable(p, owner_org, *tlp)
+            }
+            (A::ModelUpdate, Resource::Model { owner_org, tlp, .. }) => {
+                (writer && colleague(owner_org)) || (operator_admin && *tlp != Tlp::Red)
+            }
             // Any other pairing of action and resource is a mistake: deny.
             _ => false,
         }
@@ -118,7 +154,7 @@ const fn id(n: u128) -> Uuid {
 }
 
 const PRINCIPAL: Uuid = id(0x1);
-/// Owns every target: the organization, the accounts, the token, the record.
+/// Owns every target: the organization, the accounts, the token, the record, the model.
 const OWNER_ORG: Uuid = id(0x100);
 /// A participant organization of the record.
 const PARTICIPANT_ORG: Uuid = id(0x200);
@@ -133,8 +169,21 @@ const SOMEONE_ELSE_CREATOR: Uuid = id(0x102);
 /// A named recipient other than the principal.
 const OTHER_RECIPIENT: Uuid = id(0x301);
 const TOKEN: Uuid = id(0x900);
+const MODEL: Uuid = id(0xa00);
+const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
+
+/// The kinds of organization the principal may belong to, with the reviewing
+/// flag: false for every kind, true only for an agency (the only kind that can
+/// be a reviewing agency).
+fn org_kinds() -> Vec<(OrgKind, bool)> {
+    OrgKind::ALL
+        .into_iter()
+        .map(|k| (k, false))
+        .chain([(OrgKind::Agency, true)])
+        .collect()
+}
 
 /// How the principal relates to the resource. The operator organization is
 /// not a separate relationship: it is the principal's organization kind being
@@ -144,7 +193,8 @@ const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
 enum Rel {
     /// In the organization that owns the target, nothing more.
     SameOrg,
-    /// In a participant organization of the record (unrelated to other targets).
+    /// In a participant organization of the record (unrelated to other targets,
+    /// models included).
     ParticipantOrg,
     /// In an organization with no relation to the target.
     UnrelatedOrg,
@@ -192,7 +242,12 @@ fn role_sets() -> Vec<RoleSet> {
         .collect()
 }
 
-fn principal(roles: RoleSet, kind: PrincipalKind, org_kind: OrgKind, rel: Rel) -> Principal {
+fn principal(
+    roles: RoleSet,
+    kind: PrincipalKind,
+    (org_kind, org_reviewing): (OrgKind, bool),
+    rel: Rel,
+) -> Principal {
     let org_id = match rel {
         Rel::SameOrg | Rel::Creator | Rel::Itself => OWNER_ORG,
         Rel::ParticipantOrg => PARTICIPANT_ORG,
@@ -205,6 +260,7 @@ fn principal(roles: RoleSet, kind: PrincipalKind, org_kind: OrgKind, rel: Rel) -
         org_id,
         org_name: "P".into(),
         org_kind,
+        org_reviewing,
         roles,
     }
 }
@@ -234,27 +290,83 @@ fn record(rel: Rel, tlp: Tlp, embargo: Embargo) -> RecordFacts {
     }
 }
 
+/// What varies with the resource beyond the relationship: the marking and
+/// embargo of a record, the marking of a model, whether a benchmark set is
+/// restricted. Other resources have none of these.
+#[derive(Debug, Clone, Copy)]
+enum Facet {
+    None,
+    Record(Tlp, Embargo),
+    Model(Tlp),
+    BenchmarkSet { restricted: bool },
+}
+
+impl Facet {
+    /// Every facet the matrix crosses with `action`.
+    fn all_for(action: Action) -> Vec<Facet> {
+        use Action as A;
+        match action {
+            A::RecordRead | A::RecordUpdate | A::RecordShare => Tlp::ALL
+                .into_iter()
+                .flat_map(|tlp| EMBARGOES.into_iter().map(move |e| Facet::Record(tlp, e)))
+                .collect(),
+            A::ModelRead | A::ModelUpdate => Tlp::ALL.into_iter().map(Facet::Model).collect(),
+            A::BenchmarkRead | A::BenchmarkReadCriteria => [false, true]
+                .into_iter()
+                .map(|restricted| Facet::BenchmarkSet { restricted })
+                .collect(),
+            _ => vec![Facet::None],
+        }
+    }
+
+    fn tlp(self) -> Tlp {
+        match self {
+            Facet::Record(tlp, _) | Facet::Model(tlp) => tlp,
+            Facet::None | Facet::BenchmarkSet { .. } => Tlp::Clear,
+        }
+    }
+
+    fn embargo(self) -> Embargo {
+        match self {
+            Facet::Record(_, embargo) => embargo,
+            _ => Embargo::None,
+        }
+    }
+
+    fn restricted(self) -> bool {
+        matches!(self, Facet::BenchmarkSet { restricted: true })
+    }
+}
+
 /// The resource of the right type for `action`.
-fn resource(action: Action, p: &Principal, rel: Rel, tlp: Tlp, embargo: Embargo) -> Resource {
+fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
     let target_user = match rel {
         Rel::Itself => PRINCIPAL,
         _ => COLLEAGUE,
     };
     use Action as A;
     match action {
-        A::OrganizationCreate | A::OrganizationList | A::AuditRead | A::AuditVerify => {
-            Resource::Program
-        }
-        A::OrganizationRead | A::OrganizationUpdate | A::UserCreate | A::UserList => {
-            Resource::Organization {
-                id: OWNER_ORG,
-                kind: if p.org_id == OWNER_ORG {
-                    p.org_kind
-                } else {
-                    OrgKind::Vendor
-                },
-            }
-        }
+        A::OrganizationCreate
+        | A::OrganizationList
+        | A::AuditRead
+        | A::AuditVerify
+        | A::BenchmarkLoad
+        | A::ModelPrecheck => Resource::Program,
+        A::OrganizationRead
+        | A::OrganizationUpdate
+        | A::UserCreate
+        | A::UserList
+        | A::ModelCreate => Resource::Organization {
+            id: OWNER_ORG,
+            kind: if p.org_id == OWNER_ORG {
+                p.org_kind
+            } else if action == A::ModelCreate {
+                // Another developer: creating its models is the tempting mistake.
+                OrgKind::Developer
+            } else {
+                OrgKind::Vendor
+            },
+        },
         A::UserRead | A::UserUpdate | A::UserSetPassword | A::TokenIssue | A::TokenList => {
             Resource::User {
                 id: target_user,
@@ -267,8 +379,17 @@ fn resource(action: Action, p: &Principal, rel: Rel, tlp: Tlp, embargo: Embargo)
             org: OWNER_ORG,
         },
         A::RecordRead | A::RecordUpdate | A::RecordShare => {
-            Resource::Record(record(rel, tlp, embargo))
+            Resource::Record(record(rel, facet.tlp(), facet.embargo()))
         }
+        A::BenchmarkRead | A::BenchmarkReadCriteria => Resource::BenchmarkSet {
+            id: BENCHMARK_SET.into(),
+            restricted: facet.restricted(),
+        },
+        A::ModelRead | A::ModelUpdate => Resource::Model {
+            id: MODEL,
+            owner_org: OWNER_ORG,
+            tlp: facet.tlp(),
+        },
     }
 }
 
@@ -285,43 +406,28 @@ fn policy_ids() -> BTreeSet<String> {
 struct Case {
     roles: RoleSet,
     kind: PrincipalKind,
-    org_kind: OrgKind,
+    /// The principal's organization kind and whether it is a reviewing agency.
+    org: (OrgKind, bool),
     rel: Rel,
     action: Action,
-    /// Only for record actions: the other resources carry no marking or embargo.
-    marking: Option<(Tlp, Embargo)>,
-}
-
-fn is_record_action(action: Action) -> bool {
-    matches!(
-        action,
-        Action::RecordRead | Action::RecordUpdate | Action::RecordShare
-    )
+    facet: Facet,
 }
 
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for roles in role_sets() {
         for kind in [PrincipalKind::Human, PrincipalKind::Service] {
-            for org_kind in OrgKind::ALL {
+            for org in org_kinds() {
                 for rel in RELS {
                     for action in Action::ALL {
-                        let markings: Vec<Option<(Tlp, Embargo)>> = if is_record_action(action) {
-                            Tlp::ALL
-                                .into_iter()
-                                .flat_map(|tlp| EMBARGOES.into_iter().map(move |e| Some((tlp, e))))
-                                .collect()
-                        } else {
-                            vec![None]
-                        };
-                        for marking in markings {
+                        for facet in Facet::all_for(action) {
                             out.push(Case {
                                 roles: roles.clone(),
                                 kind,
-                                org_kind,
+                                org,
                                 rel,
                                 action,
-                                marking,
+                                facet,
                             });
                         }
                     }
@@ -341,9 +447,8 @@ struct Outcome {
 }
 
 fn check(authz: &Authorizer, case: &Case) -> Outcome {
-    let p = principal(case.roles.clone(), case.kind, case.org_kind, case.rel);
-    let (tlp, embargo) = case.marking.unwrap_or((Tlp::Clear, Embargo::None));
-    let res = resource(case.action, &p, case.rel, tlp, embargo);
+    let p = principal(case.roles.clone(), case.kind, case.org, case.rel);
+    let res = resource(case.action, &p, case.rel, case.facet);
     let got = authz.decide(&Request {
         principal: &p,
         action: case.action,
@@ -354,14 +459,15 @@ fn check(authz: &Authorizer, case: &Case) -> Outcome {
     let consistent = got.errors.is_empty() && (!got.allowed || !got.reasons.is_empty());
     let failure = (got.allowed != want || !consistent).then(|| {
         format!(
-            "roles=[{}] kind={} org_kind={} rel={:?} action={} marking={:?}: \
+            "roles=[{}] kind={} org_kind={} reviewing={} rel={:?} action={} facet={:?}: \
              expected {}, policy says {} (reasons {:?}, errors {:?})",
             case.roles.to_words(),
             case.kind.as_str(),
-            case.org_kind.as_str(),
+            case.org.0.as_str(),
+            case.org.1,
             case.rel,
             case.action.as_str(),
-            case.marking.map(|(t, e)| (t.as_str(), e)),
+            case.facet,
             if want { "allow" } else { "deny" },
             if got.allowed { "allow" } else { "deny" },
             got.reasons,
@@ -411,10 +517,14 @@ fn matrix_agrees_with_the_rules() {
             .join("\n")
     );
 
-    // 16 role sets × 2 principal kinds × 6 org kinds × 7 relationships
-    // × (14 actions on unmarked resources + 3 record actions × 5 markings × 3 embargo states).
-    assert_eq!(checked, 16 * 2 * 6 * 7 * (14 + 3 * 5 * 3));
-    assert_eq!(checked, 79_296);
+    // 16 role sets × 2 principal kinds
+    // × 7 organizations (6 kinds not reviewing + a reviewing agency) × 7 relationships
+    // × (17 actions on resources with no facet
+    //    + 3 record actions × 5 markings × 3 embargo states
+    //    + 2 benchmark-set actions × restricted or not
+    //    + 2 model actions × 5 markings).
+    assert_eq!(checked, 16 * 2 * 7 * 7 * (17 + 3 * 5 * 3 + 2 * 2 + 2 * 5));
+    assert_eq!(checked, 119_168);
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
     assert!(
@@ -429,6 +539,7 @@ fn matrix_agrees_with_the_rules() {
             action.as_str()
         );
         let always_allowed = matches!(action, Action::OrganizationList | Action::OrganizationRead);
+        // (benchmark.read and model.precheck are denied only to users without roles.)
         assert!(
             always_allowed || of_action().any(|o| !o.allowed),
             "{} is never denied in the matrix",
@@ -471,18 +582,21 @@ fn wrong_pairings_are_denied_not_panics() {
             org: OWNER_ORG,
         },
         Resource::Record(rec),
+        Resource::BenchmarkSet {
+            id: BENCHMARK_SET.into(),
+            restricted: true,
+        },
+        Resource::Model {
+            id: MODEL,
+            owner_org: OWNER_ORG,
+            tlp: Tlp::Red,
+        },
     ];
     let mut wrong = 0;
     for action in Action::ALL {
         for res in &resources {
             let right = std::mem::discriminant(res)
-                == std::mem::discriminant(&resource(
-                    action,
-                    &p,
-                    Rel::Itself,
-                    Tlp::Clear,
-                    Embargo::None,
-                ));
+                == std::mem::discriminant(&resource(action, &p, Rel::Itself, Facet::None));
             let d = decide(&authz, &p, action, res, NOW);
             if right {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
@@ -494,7 +608,8 @@ fn wrong_pairings_are_denied_not_panics() {
             }
         }
     }
-    assert_eq!(wrong, 17 * 4);
+    assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
+    assert_eq!(wrong, 24 * 6);
 }
 
 // ---------------------------------------------------------------------------
@@ -513,7 +628,16 @@ fn user(org_kind: OrgKind, org: Uuid, roles: &[Role]) -> Principal {
         org_id: org,
         org_name: "O".into(),
         org_kind,
+        org_reviewing: false,
         roles: RoleSet::new(roles.iter().copied()),
+    }
+}
+
+/// A user of a reviewing agency (Treasury, NSA, CISA).
+fn reviewer(org: Uuid, roles: &[Role]) -> Principal {
+    Principal {
+        org_reviewing: true,
+        ..user(OrgKind::Agency, org, roles)
     }
 }
 
@@ -907,4 +1031,299 @@ fn odd_request_data_is_decided_without_panicking() {
     far.embargo_until = Some(datetime!(9999-12-31 23:59:59.999999999 UTC));
     let d = decide(&authz, &p, Action::RecordRead, &Resource::Record(far), NOW);
     assert!(!d.allowed && d.errors.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Spot checks: frontier benchmarks and model profiles.
+// ---------------------------------------------------------------------------
+
+const NSA: Uuid = id(0x400);
+const OTHER_AGENCY: Uuid = id(0x401);
+const OTHER_DEVELOPER: Uuid = id(0x500);
+
+fn benchmark_set(restricted: bool) -> Resource {
+    Resource::BenchmarkSet {
+        id: "frontier-cyber-2026".into(),
+        restricted,
+    }
+}
+
+fn model(owner_org: Uuid, tlp: Tlp) -> Resource {
+    Resource::Model {
+        id: MODEL,
+        owner_org,
+        tlp,
+    }
+}
+
+#[test]
+fn a_developer_sees_a_restricted_set_but_not_its_criteria() {
+    let authz = authz();
+    let dev = user(OrgKind::Developer, OWNER_ORG, &[Role::Analyst]);
+    let restricted = benchmark_set(true);
+    let read = decide(&authz, &dev, Action::BenchmarkRead, &restricted, NOW);
+    assert!(read.allowed);
+    assert_eq!(
+        read.reasons,
+        vec!["benchmark.read.any-principal".to_owned()]
+    );
+    let criteria = decide(
+        &authz,
+        &dev,
+        Action::BenchmarkReadCriteria,
+        &restricted,
+        NOW,
+    );
+    assert!(!criteria.allowed);
+    assert_eq!(
+        criteria.reasons,
+        vec!["benchmark.restricted-criteria.reviewers-and-operator-only".to_owned()]
+    );
+    // The criteria of a public set are everyone's.
+    let public = benchmark_set(false);
+    assert!(decide(&authz, &dev, Action::BenchmarkReadCriteria, &public, NOW).allowed);
+    // So is the question "does my model qualify?".
+    assert!(decide(&authz, &dev, Action::ModelPrecheck, &Resource::Program, NOW).allowed);
+}
+
+#[test]
+fn a_reviewing_agency_viewer_reads_restricted_criteria_a_plain_agency_does_not() {
+    let authz = authz();
+    let restricted = benchmark_set(true);
+    let nsa_viewer = reviewer(NSA, &[Role::Viewer]);
+    assert!(
+        decide(
+            &authz,
+            &nsa_viewer,
+            Action::BenchmarkReadCriteria,
+            &restricted,
+            NOW
+        )
+        .allowed
+    );
+
+    let agency_analyst = user(OrgKind::Agency, OTHER_AGENCY, &[Role::Analyst]);
+    assert!(
+        !decide(
+            &authz,
+            &agency_analyst,
+            Action::BenchmarkReadCriteria,
+            &restricted,
+            NOW
+        )
+        .allowed
+    );
+    assert!(
+        decide(
+            &authz,
+            &agency_analyst,
+            Action::BenchmarkRead,
+            &restricted,
+            NOW
+        )
+        .allowed
+    );
+
+    // The operator's users read them, whatever their role.
+    let operator_auditor = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Auditor]);
+    assert!(
+        decide(
+            &authz,
+            &operator_auditor,
+            Action::BenchmarkReadCriteria,
+            &restricted,
+            NOW
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn the_reviewing_flag_counts_only_on_an_agency() {
+    // Only an agency can be a reviewing agency: the flag on a developer (bad
+    // data) grants nothing.
+    let authz = authz();
+    let flagged_dev = Principal {
+        org_reviewing: true,
+        ..user(OrgKind::Developer, OTHER_DEVELOPER, &[Role::Admin])
+    };
+    assert!(
+        !decide(
+            &authz,
+            &flagged_dev,
+            Action::BenchmarkReadCriteria,
+            &benchmark_set(true),
+            NOW
+        )
+        .allowed
+    );
+    assert!(
+        !decide(
+            &authz,
+            &flagged_dev,
+            Action::BenchmarkLoad,
+            &Resource::Program,
+            NOW
+        )
+        .allowed
+    );
+    assert!(
+        !decide(
+            &authz,
+            &flagged_dev,
+            Action::ModelRead,
+            &model(OWNER_ORG, Tlp::Amber),
+            NOW
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn benchmark_sets_are_loaded_by_reviewing_writers_and_operator_admins() {
+    let authz = authz();
+    let load = |p: &Principal| decide(&authz, p, Action::BenchmarkLoad, &Resource::Program, NOW);
+    let analyst = load(&reviewer(NSA, &[Role::Analyst]));
+    assert!(analyst.allowed);
+    assert_eq!(
+        analyst.reasons,
+        vec!["benchmark.load.reviewing-agency-writers".to_owned()]
+    );
+    assert!(load(&reviewer(NSA, &[Role::Admin])).allowed);
+    assert!(!load(&reviewer(NSA, &[Role::Viewer, Role::Auditor])).allowed);
+    assert!(!load(&reviewer(NSA, &[])).allowed);
+    assert!(!load(&user(OrgKind::Agency, OTHER_AGENCY, &[Role::Admin])).allowed);
+    assert!(!load(&user(OrgKind::Developer, OWNER_ORG, &[Role::Admin])).allowed);
+    let operator_admin = load(&user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]));
+    assert!(operator_admin.allowed);
+    assert_eq!(
+        operator_admin.reasons,
+        vec!["benchmark.load.operator-admin".to_owned()]
+    );
+    assert!(!load(&user(OrgKind::Operator, UNRELATED_ORG, &[Role::Analyst])).allowed);
+}
+
+#[test]
+fn developers_register_their_own_models_operator_admins_any() {
+    let authz = authz();
+    let own = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Developer,
+    };
+    let other = Resource::Organization {
+        id: OTHER_DEVELOPER,
+        kind: OrgKind::Developer,
+    };
+    let analyst = user(OrgKind::Developer, OWNER_ORG, &[Role::Analyst]);
+    let d = decide(&authz, &analyst, Action::ModelCreate, &own, NOW);
+    assert!(d.allowed);
+    assert_eq!(
+        d.reasons,
+        vec!["model.create.own-developer-writers".to_owned()]
+    );
+    assert!(!decide(&authz, &analyst, Action::ModelCreate, &other, NOW).allowed);
+    let viewer = user(OrgKind::Developer, OWNER_ORG, &[Role::Viewer]);
+    assert!(!decide(&authz, &viewer, Action::ModelCreate, &own, NOW).allowed);
+
+    // An organization that is not a developer owns no models of its own making.
+    let vendor = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Vendor,
+    };
+    let vendor_admin = user(OrgKind::Vendor, OWNER_ORG, &[Role::Admin]);
+    assert!(!decide(&authz, &vendor_admin, Action::ModelCreate, &vendor, NOW).allowed);
+    let nsa_org = Resource::Organization {
+        id: NSA,
+        kind: OrgKind::Agency,
+    };
+    let nsa_admin = reviewer(NSA, &[Role::Admin]);
+    assert!(!decide(&authz, &nsa_admin, Action::ModelCreate, &nsa_org, NOW).allowed);
+
+    // The operator imports public registry data for anyone.
+    let operator_admin = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+    for org in [&own, &other, &vendor] {
+        let d = decide(&authz, &operator_admin, Action::ModelCreate, org, NOW);
+        assert!(d.allowed);
+        assert_eq!(d.reasons, vec!["model.create.operator-admin".to_owned()]);
+    }
+}
+
+#[test]
+fn an_amber_strict_model_is_for_its_owner_the_reviewers_and_the_operator() {
+    let authz = authz();
+    let strict = model(OWNER_ORG, Tlp::AmberStrict);
+    let rival = user(OrgKind::Developer, OTHER_DEVELOPER, &[Role::Admin]);
+    assert!(!decide(&authz, &rival, Action::ModelRead, &strict, NOW).allowed);
+
+    let nsa_viewer = reviewer(NSA, &[Role::Viewer]);
+    let d = decide(&authz, &nsa_viewer, Action::ModelRead, &strict, NOW);
+    assert!(d.allowed);
+    assert_eq!(
+        d.reasons,
+        vec!["model.read.amber-reviewers-and-operator".to_owned()]
+    );
+    // Reviewers read the profile; they do not change it.
+    let nsa_admin = reviewer(NSA, &[Role::Admin]);
+    assert!(!decide(&authz, &nsa_admin, Action::ModelUpdate, &strict, NOW).allowed);
+
+    let plain_agency = user(OrgKind::Agency, OTHER_AGENCY, &[Role::Analyst]);
+    assert!(!decide(&authz, &plain_agency, Action::ModelRead, &strict, NOW).allowed);
+    let owner_viewer = user(OrgKind::Developer, OWNER_ORG, &[Role::Viewer]);
+    assert!(decide(&authz, &owner_viewer, Action::ModelRead, &strict, NOW).allowed);
+    assert!(!decide(&authz, &owner_viewer, Action::ModelUpdate, &strict, NOW).allowed);
+    let operator_viewer = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Viewer]);
+    assert!(decide(&authz, &operator_viewer, Action::ModelRead, &strict, NOW).allowed);
+    // A GREEN model the rival reads.
+    assert!(
+        decide(
+            &authz,
+            &rival,
+            Action::ModelRead,
+            &model(OWNER_ORG, Tlp::Green),
+            NOW
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn a_red_model_stays_inside_its_owner_organization() {
+    let authz = authz();
+    let red = model(OWNER_ORG, Tlp::Red);
+    let outsiders = [
+        user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]),
+        user(OrgKind::Operator, UNRELATED_ORG, &[Role::Auditor]),
+        reviewer(NSA, &[Role::Admin, Role::Analyst]),
+        user(OrgKind::Developer, OTHER_DEVELOPER, &[Role::Admin]),
+    ];
+    for p in &outsiders {
+        let d = decide(&authz, p, Action::ModelRead, &red, NOW);
+        assert!(!d.allowed, "{p:?}");
+        assert_eq!(d.reasons, vec!["model.red.owner-org-only".to_owned()]);
+        assert!(!decide(&authz, p, Action::ModelUpdate, &red, NOW).allowed);
+    }
+    // The operator's admins change other markings, though.
+    let operator_admin = &outsiders[0];
+    let d = decide(
+        &authz,
+        operator_admin,
+        Action::ModelUpdate,
+        &model(OWNER_ORG, Tlp::Amber),
+        NOW,
+    );
+    assert!(d.allowed);
+    assert_eq!(d.reasons, vec!["model.update.operator-admin".to_owned()]);
+
+    let owner_viewer = user(OrgKind::Developer, OWNER_ORG, &[Role::Viewer]);
+    let d = decide(&authz, &owner_viewer, Action::ModelRead, &red, NOW);
+    assert!(d.allowed);
+    assert_eq!(d.reasons, vec!["model.read.owner-org".to_owned()]);
+    let owner_analyst = user(OrgKind::Developer, OWNER_ORG, &[Role::Analyst]);
+    let d = decide(&authz, &owner_analyst, Action::ModelUpdate, &red, NOW);
+    assert!(d.allowed);
+    assert_eq!(d.reasons, vec!["model.update.owner-writers".to_owned()]);
+    // An operator admin who belongs to the owner organization (the operator's
+    // own model) is inside it.
+    let operator_owner = user(OrgKind::Operator, OWNER_ORG, &[Role::Admin]);
+    assert!(decide(&authz, &operator_owner, Action::ModelUpdate, &red, NOW).allowed);
 }

@@ -77,6 +77,9 @@ pub enum OrgCommand {
         /// CISA critical-infrastructure sector (required for partners).
         #[arg(long)]
         sector: Option<String>,
+        /// Mark an agency as a reviewing agency (Treasury, NSA, CISA).
+        #[arg(long)]
+        reviewing: bool,
     },
 }
 
@@ -128,11 +131,16 @@ pub async fn run(cmd: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Me { conn } => (conn, "GET", "/api/v1/me".into(), None),
         ClientCommand::Org { command, conn } => match command {
             OrgCommand::List => (conn, "GET", "/api/v1/organizations?limit=500".into(), None),
-            OrgCommand::Create { name, kind, sector } => (
+            OrgCommand::Create {
+                name,
+                kind,
+                sector,
+                reviewing,
+            } => (
                 conn,
                 "POST",
                 "/api/v1/organizations".into(),
-                Some(json!({"name": name, "kind": kind, "sector": sector})),
+                Some(json!({"name": name, "kind": kind, "sector": sector, "reviewing": reviewing})),
             ),
         },
         ClientCommand::User { command, conn } => match command {
@@ -220,7 +228,7 @@ pub async fn run(cmd: ClientCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// A path segment from user input: ids only, so nothing can be smuggled into the path.
-fn seg(s: &str) -> anyhow::Result<&str> {
+pub fn seg(s: &str) -> anyhow::Result<&str> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         Ok(s)
     } else {
@@ -234,6 +242,20 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> anyhow::Result<ExitCode> {
+    let body = body
+        .map(|b| serde_json::to_vec(&b).map(|v| ("application/json", v)))
+        .transpose()?;
+    send(conn, method, path, body).await
+}
+
+/// Sends a request with an optional body of the given content type and
+/// prints the answer; a refused request (4xx) exits 2.
+pub async fn send(
+    conn: &Conn,
+    method: &str,
+    path: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> anyhow::Result<ExitCode> {
     let token = conn
         .token
         .as_deref()
@@ -242,8 +264,8 @@ async fn call(
     let client = reqwest::Client::new();
     let method = reqwest::Method::from_bytes(method.as_bytes()).context("HTTP method")?;
     let mut req = client.request(method, &url).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
+    if let Some((ctype, bytes)) = body {
+        req = req.header(reqwest::header::CONTENT_TYPE, ctype).body(bytes);
     }
     let resp = req
         .send()

@@ -14,6 +14,7 @@ use bulwark_store::{Actor, Bootstrap, Store, StoreError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod client;
+mod frontier;
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +79,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Frontier benchmarks: classify and estimate offline; benchmark sets, registry and pre-check on a server.
+    Frontier {
+        #[command(subcommand)]
+        command: frontier::FrontierCommand,
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
@@ -332,6 +338,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Client(c) => client::run(c).await,
+        Command::Frontier { command } => frontier::run(command).await,
     }
 }
 

@@ -96,3 +96,226 @@ fn openapi_command_prints_the_document() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+/// The shared data set beside the checkout.
+fn shared(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
+}
+
+/// `classify` with the default set over every Epoch AI CSV in the shared
+/// data: covered exactly when the file's compute cell exceeds 1e26, and
+/// indeterminate (never not_covered) when it is blank. The expectation is
+/// read from the CSV here, independently of Bulwark's importer.
+#[test]
+#[ignore = "needs the shared data set (../shared/data)"]
+fn classify_default_set_over_the_shared_epoch_files() {
+    let dir = shared("frontier");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("shared/data/frontier")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let benchmarks = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benchmarks/frontier-cyber.toml"
+    );
+    let (mut total, mut covered) = (0, 0);
+    for file in files {
+        let out = bulwark(&[
+            "frontier",
+            "classify",
+            "--benchmarks",
+            benchmarks,
+            "--models",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let mut reader = csv::Reader::from_path(&file).unwrap();
+        let col = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "Training compute (FLOP)")
+            .unwrap();
+        let name_col = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "Model")
+            .unwrap();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(
+            lines.len(),
+            rows.len(),
+            "{}: one object per model, in input order",
+            file.display()
+        );
+        for (row, got) in rows.iter().zip(&lines) {
+            assert_eq!(got["model"], row[name_col].trim(), "{}", file.display());
+            let cell = row[col].trim();
+            let outcome = got["outcome"].as_str().unwrap();
+            if cell.is_empty() {
+                assert_eq!(
+                    outcome,
+                    "indeterminate",
+                    "{}: {} has no compute",
+                    file.display(),
+                    &row[name_col]
+                );
+            } else {
+                let flop: f64 = cell.parse().unwrap();
+                assert_eq!(
+                    outcome == "covered",
+                    flop > 1e26,
+                    "{}: {} at {flop:e}: {outcome}",
+                    file.display(),
+                    &row[name_col]
+                );
+                assert_ne!(
+                    outcome, "not_covered",
+                    "cyber evaluations are unknown for Epoch rows"
+                );
+            }
+            assert_eq!(got["benchmark"], "frontier-cyber@2026.1");
+        }
+        total += rows.len();
+        covered += lines.iter().filter(|l| l["outcome"] == "covered").count();
+    }
+    // Counted with Python's csv module over the same files: 27 + 137 + 484 + 976
+    // rows, 0 + 3 + 3 + 3 above 1e26.
+    assert_eq!((total, covered), (1624, 9));
+}
+
+#[test]
+fn estimate_reproduces_both_formulas() {
+    let out = bulwark(&[
+        "frontier",
+        "estimate",
+        "--params",
+        "7e10",
+        "--tokens",
+        "1.5e13",
+        "--chips",
+        "1000",
+        "--chip-flops",
+        "1e15",
+        "--hours",
+        "10",
+        "--utilization",
+        "0.5",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 6 · 7e10 · 1.5e13 = 6.3e24; 1000 · 1e15 · 10 h · 3600 s/h · 0.5 = 1.8e22.
+    assert_eq!(lines[0]["flop"].as_f64().unwrap(), 6.0 * 7e10 * 1.5e13);
+    assert_eq!(lines[0]["display"], "6.3e24");
+    assert_eq!(
+        lines[1]["flop"].as_f64().unwrap(),
+        1000.0 * 1e15 * 10.0 * 3600.0 * 0.5
+    );
+    assert_eq!(lines[1]["display"], "1.8e22");
+    assert_eq!(lines[2]["differs"], true);
+    let moe = bulwark(&[
+        "frontier",
+        "estimate",
+        "--params",
+        "1.6e12",
+        "--active-params",
+        "4.9e10",
+        "--tokens",
+        "3.3e13",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&moe.stdout).unwrap();
+    assert_eq!(v["flop"].as_f64().unwrap(), 6.0 * 4.9e10 * 3.3e13);
+    let bad = bulwark(&["frontier", "estimate", "--params", "7e10", "--tokens", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("tokens"));
+    let util = bulwark(&[
+        "frontier",
+        "estimate",
+        "--chips",
+        "1",
+        "--chip-flops",
+        "1e15",
+        "--hours",
+        "1",
+        "--utilization",
+        "1.5",
+    ]);
+    assert_eq!(util.status.code(), Some(2));
+}
+
+#[test]
+fn classify_names_the_file_and_place_of_bad_input() {
+    let dir = std::env::temp_dir().join(format!("bulwark-cli-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = dir.join("bad.toml");
+    std::fs::write(
+        &toml,
+        "id = \"x\"\nversion = \"1\"\neffective = \"not a date\"\n",
+    )
+    .unwrap();
+    let csv = dir.join("m.csv");
+    std::fs::write(&csv, "Model,Organization,Publication date,Parameters,Training compute (FLOP)\nA,Lab,2025-01-01,1e9,oops\n").unwrap();
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benchmarks/frontier-cyber.toml"
+    );
+    let out = bulwark(&[
+        "frontier",
+        "classify",
+        "--benchmarks",
+        toml.to_str().unwrap(),
+        "--models",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("line"), "{err}");
+    let out = bulwark(&[
+        "frontier",
+        "classify",
+        "--benchmarks",
+        good,
+        "--models",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("m.csv") && err.contains("line 2") && err.contains("Training compute"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing printed for a file that fails"
+    );
+}

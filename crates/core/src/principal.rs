@@ -39,6 +39,9 @@ pub struct Principal {
     pub org_id: Uuid,
     pub org_name: String,
     pub org_kind: OrgKind,
+    /// The organization is one of the reviewing agencies (Treasury, NSA,
+    /// CISA) that write benchmarks and review models; set by the operator.
+    pub org_reviewing: bool,
     pub roles: RoleSet,
 }
 

@@ -5,7 +5,7 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, identity};
+use crate::api::{audit, frontier, identity};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,16 @@ use crate::api::{audit, identity};
         identity::revoke_token,
         audit::list,
         audit::verify,
+        frontier::load_benchmark,
+        frontier::list_benchmarks,
+        frontier::get_benchmark,
+        frontier::redetermine_set,
+        frontier::create_model,
+        frontier::import_models,
+        frontier::list_models,
+        frontier::get_model,
+        frontier::attach_eval,
+        frontier::precheck,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -36,6 +46,7 @@ use crate::api::{audit, identity};
     tags(
         (name = "identity", description = "Organizations, users and API tokens"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
     )
 )]
 pub struct ApiDoc;

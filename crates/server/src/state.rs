@@ -45,6 +45,8 @@ pub struct AppState {
     touched: Arc<Mutex<HashMap<Uuid, OffsetDateTime>>>,
     /// Failed sign-ins per username, to slow password guessing.
     pub login_throttle: Arc<LoginThrottle>,
+    /// Compiled benchmark sets by (id, version): a loaded version never changes.
+    pub benchmark_cache: Arc<Mutex<BenchmarkCache>>,
 }
 
 /// Refuses sign-ins for a username after [`LoginThrottle::MAX_FAILURES`]
@@ -89,6 +91,9 @@ impl LoginThrottle {
     }
 }
 
+/// Compiled benchmark sets by (set id, version).
+pub type BenchmarkCache = HashMap<(String, String), Arc<bulwark_frontier::BenchmarkSet>>;
+
 /// How stale a token's `last_used_at` may get.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
@@ -102,6 +107,7 @@ impl AppState {
             settings: Arc::new(settings),
             touched: Arc::default(),
             login_throttle: Arc::default(),
+            benchmark_cache: Arc::default(),
         }
     }
 

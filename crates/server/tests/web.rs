@@ -109,15 +109,37 @@ impl App {
 
     /// A developer organization with an analyst who can sign in.
     async fn developer(&self) -> Uuid {
+        self.member(
+            "Frontier Lab",
+            OrgKind::Developer,
+            false,
+            "dev",
+            "Dee Veloper",
+            Role::Analyst,
+        )
+        .await
+    }
+
+    /// An organization (made if need be) with a user who can sign in; its id.
+    async fn member(
+        &self,
+        org_name: &str,
+        kind: OrgKind,
+        reviewing: bool,
+        username: &str,
+        display_name: &str,
+        role: Role,
+    ) -> Uuid {
         let now = OffsetDateTime::now_utc();
         let org = self
             .store
             .create_organization(
                 &Actor::cli(),
                 &NewOrganization {
-                    name: "Frontier Lab".into(),
-                    kind: OrgKind::Developer,
+                    name: org_name.into(),
+                    kind,
                     sector: None,
+                    reviewing,
                 },
                 now,
             )
@@ -129,10 +151,10 @@ impl App {
                 &Actor::cli(),
                 &NewUser {
                     org_id: org.id,
-                    username: "dev".into(),
-                    display_name: "Dee Veloper".into(),
+                    username: username.into(),
+                    display_name: display_name.into(),
                     kind: PrincipalKind::Human,
-                    roles: RoleSet::new([Role::Analyst]),
+                    roles: RoleSet::new([role]),
                 },
                 now,
             )
@@ -146,6 +168,70 @@ impl App {
             .await
             .expect("password");
         org.id
+    }
+
+    /// An API call as root with a body: status and JSON body.
+    async fn api_post(&self, path: &str, content_type: &str, body: String) -> (StatusCode, Value) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(&self.root_token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Loads, as the operator, a public set `public@1` and a restricted set
+    /// `secret@1`, both in force, and registers a model of `owner`; its id.
+    async fn frontier(&self, owner: Uuid) -> String {
+        for (id, visibility, words) in [
+            ("public", "public", "Public compute threshold"),
+            ("secret", "restricted", "Secret compute threshold"),
+        ] {
+            let toml = format!(
+                r#"id = "{id}"
+version = "1"
+effective = "2020-01-01"
+title = "Test set {id}"
+issued_by = ["NSA"]
+visibility = "{visibility}"
+
+[[criterion]]
+id = "compute"
+description = "{words}"
+source = "test"
+when = "training_compute_flop > 1e26"
+outcome = "covered"
+
+[[criterion]]
+id = "cyber"
+description = "{words}: cyber"
+source = "test"
+when = "evals.cybench > 0.5"
+outcome = "covered"
+"#
+            );
+            let (status, body) = self
+                .api_post("/api/v1/benchmarks", "application/toml", toml)
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let (status, model) = self
+            .api_post(
+                "/api/v1/models",
+                "application/json",
+                serde_json::json!({
+                    "owner_org": owner,
+                    "profile": {"name": "Lab-Big", "training_compute_flop": 2e26}
+                })
+                .to_string(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{model}");
+        model["id"].as_str().expect("id").to_owned()
     }
 }
 
@@ -471,7 +557,11 @@ async fn sign_in_opens_a_session_and_shows_the_dashboard() {
         assert!(home.body.contains(title), "{title}");
         let job = b.get(path).await;
         assert_eq!(job.status, StatusCode::OK, "{path}");
-        assert!(job.body.contains("Not available yet"), "{path}");
+        assert_eq!(
+            job.body.contains("Not available yet"),
+            path != "/frontier",
+            "{path}"
+        );
         assert!(job.body.contains("aria-current=\"page\""), "{path}");
     }
     for link in ["/organizations", "/account", "/audit"] {
@@ -745,6 +835,7 @@ async fn names_are_escaped_and_directory_pages() {
                 name: "<script>alert(1)</script>".into(),
                 kind: OrgKind::Vendor,
                 sector: None,
+                reviewing: false,
             },
             now,
         )
@@ -773,6 +864,7 @@ async fn names_are_escaped_and_directory_pages() {
                     name: format!("Vendor {i:02}"),
                     kind: OrgKind::Vendor,
                     sector: None,
+                    reviewing: false,
                 },
                 now,
             )
@@ -807,4 +899,200 @@ async fn names_are_escaped_and_directory_pages() {
     let bad = b.get("/organizations?cursor=garbage").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.header("content-type").starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn frontier_pages_withhold_restricted_criteria_and_hide_others_models() {
+    let app = start().await;
+    let dev_org = app.developer().await;
+    app.member(
+        "NSA",
+        OrgKind::Agency,
+        true,
+        "reviewer",
+        "Rev Iewer",
+        Role::Viewer,
+    )
+    .await;
+    app.member(
+        "Other Lab",
+        OrgKind::Developer,
+        false,
+        "other",
+        "Oth Er",
+        Role::Analyst,
+    )
+    .await;
+    let model = app.frontier(dev_org).await;
+    let model_path = format!("/frontier/models/{model}");
+
+    // The developer: the sets in force, its model in the registry, the pre-check link.
+    let mut dev = app.browser();
+    dev.sign_in("dev", PASSWORD).await;
+    let overview = dev.get("/frontier").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert_security_headers(&overview);
+    assert!(!overview.body.contains("Not available yet"));
+    assert!(overview.body.contains("aria-current=\"page\""));
+    for text in [
+        "public@1",
+        "secret@1",
+        "Test set secret",
+        "restricted",
+        "2020-01-01",
+        "Frontier Lab",
+        "AMBER+STRICT",
+        "covered",
+        "href=\"/frontier/precheck\"",
+    ] {
+        assert!(overview.body.contains(text), "{text}");
+    }
+    assert!(overview.body.contains(&format!("href=\"{model_path}\"")));
+
+    // Its model page: the public set's criteria, not the restricted set's.
+    let page = dev.get(&model_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Lab-Big"));
+    assert!(page.body.contains("2e26"), "the profile's facts");
+    assert!(page.body.contains("Public compute threshold"));
+    assert!(!page.body.contains("Secret compute threshold"));
+    assert!(
+        page.body
+            .contains("The criteria of this restricted set are withheld")
+    );
+    assert!(
+        page.body.contains("<code>evals.cybench</code>"),
+        "missing evidence is named even for the restricted set"
+    );
+
+    // A reviewing agency's viewer sees both sets' criteria.
+    let mut reviewer = app.browser();
+    reviewer.sign_in("reviewer", PASSWORD).await;
+    let page = reviewer.get(&model_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Public compute threshold"));
+    assert!(page.body.contains("Secret compute threshold"));
+    assert!(!page.body.contains("withheld"));
+
+    // Another developer: not in its registry, and a 404 like a model that does not exist.
+    let mut other = app.browser();
+    other.sign_in("other", PASSWORD).await;
+    let overview = other.get("/frontier").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(!overview.body.contains("Lab-Big"));
+    let denied = other.get(&model_path).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    assert!(!denied.body.contains("Lab-Big"));
+    let absent = other
+        .get(&format!("/frontier/models/{}", Uuid::now_v7()))
+        .await;
+    assert_eq!(absent.status, StatusCode::NOT_FOUND);
+    assert_eq!(denied.body, absent.body, "existence is not disclosed");
+    assert_eq!(
+        other.get("/frontier/models/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other.get("/frontier?cursor=garbage").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_precheck_form_explains_refusals_and_stores_nothing() {
+    let app = start().await;
+    let dev_org = app.developer().await;
+    app.frontier(dev_org).await;
+    let mut b = app.browser();
+    b.sign_in("dev", PASSWORD).await;
+    let form = b.get("/frontier/precheck").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_security_headers(&form);
+    for field in [
+        "name",
+        "organization",
+        "parameters",
+        "active_parameters",
+        "training_tokens",
+        "training_compute_flop",
+        "evals",
+    ] {
+        assert!(
+            form.body.contains(&format!("<label for=\"{field}\">")),
+            "{field}"
+        );
+    }
+    let csrf = form.csrf();
+
+    // Without the session's token: refused.
+    let forged = b
+        .post("/frontier/precheck", &[("name", "X"), ("parameters", "1")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // A bad number: the form again, with the input and a clear message.
+    let bad = b
+        .post(
+            "/frontier/precheck",
+            &[
+                ("csrf", &csrf),
+                ("name", "B-new"),
+                ("parameters", "lots"),
+                ("evals", "cybench = 0.9\nmmlu = 7"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("role=\"alert\""));
+    assert!(bad.body.contains("is not a number"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"lots\""));
+    assert!(bad.body.contains("value=\"B-new\""));
+    assert!(bad.body.contains("id=\"parameters\" name=\"parameters\""));
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    assert!(bad.body.contains("Evaluation scores, line 2"));
+    assert!(bad.body.contains("mmlu = 7"), "the scores are shown again");
+    assert!(!bad.body.contains("Nothing was stored"));
+    let inverted = b
+        .post(
+            "/frontier/precheck",
+            &[
+                ("csrf", &csrf),
+                ("name", "B-new"),
+                ("parameters", "1e9"),
+                ("active_parameters", "2e9"),
+            ],
+        )
+        .await;
+    assert_eq!(inverted.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(inverted.body.contains("exceeds parameters"));
+
+    // A good one: the outcome under every set in force, the restricted criteria withheld.
+    let good = b
+        .post(
+            "/frontier/precheck",
+            &[
+                ("csrf", &csrf),
+                ("name", "B-new"),
+                ("organization", ""),
+                ("parameters", "1.5e12"),
+                ("training_compute_flop", "3e26"),
+                ("evals", "cybench = 0.2\n"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    assert!(good.body.contains("Nothing was stored"));
+    assert!(good.body.contains("public@1") && good.body.contains("secret@1"));
+    assert!(good.body.contains("outcome-covered"));
+    assert!(good.body.contains("Public compute threshold"));
+    assert!(!good.body.contains("Secret compute threshold"));
+    assert!(good.body.contains("withheld"));
+    assert!(!good.body.contains("aria-invalid"));
+
+    let (_, models) = app.api("/api/v1/models", &app.root_token).await;
+    assert_eq!(
+        models["items"].as_array().expect("items").len(),
+        1,
+        "the pre-check stored nothing"
+    );
 }

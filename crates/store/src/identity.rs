@@ -20,6 +20,9 @@ pub struct Organization {
     pub name: String,
     pub kind: OrgKind,
     pub sector: Option<Sector>,
+    /// One of the reviewing agencies (Treasury, NSA, CISA): writes benchmark
+    /// sets and reviews models. Only agencies can be.
+    pub reviewing: bool,
     pub created_at: OffsetDateTime,
 }
 
@@ -28,6 +31,7 @@ pub struct NewOrganization {
     pub name: String,
     pub kind: OrgKind,
     pub sector: Option<Sector>,
+    pub reviewing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +100,7 @@ struct OrgRow {
     name: String,
     kind: String,
     sector: Option<String>,
+    reviewing: bool,
     created_at: i64,
 }
 
@@ -111,6 +116,7 @@ impl TryFrom<OrgRow> for Organization {
                 .as_deref()
                 .map(|s| parse_col("organizations.sector", s))
                 .transpose()?,
+            reviewing: r.reviewing,
             created_at: from_micros(r.created_at),
         })
     }
@@ -184,6 +190,7 @@ struct PrincipalRow {
     org_id: Uuid,
     org_name: String,
     org_kind: String,
+    org_reviewing: bool,
 }
 
 impl TryFrom<PrincipalRow> for Principal {
@@ -197,19 +204,20 @@ impl TryFrom<PrincipalRow> for Principal {
             org_id: r.org_id,
             org_name: r.org_name,
             org_kind: parse_col("organizations.kind", &r.org_kind)?,
+            org_reviewing: r.org_reviewing,
             roles: RoleSet::from_words(&r.roles)
                 .map_err(|e| StoreError::Corrupt(format!("users.roles: {e}")))?,
         })
     }
 }
 
-const ORG_COLUMNS: &str = "id, name, kind, sector, created_at";
+const ORG_COLUMNS: &str = "id, name, kind, sector, reviewing, created_at";
 const USER_COLUMNS: &str =
     "id, org_id, username, display_name, kind, roles, disabled, password_hash, created_at";
 const TOKEN_SELECT: &str = "SELECT t.id, t.user_id, u.org_id, t.name, t.created_at, t.expires_at, \
      t.revoked_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
 const PRINCIPAL_SELECT: &str = "SELECT u.id AS user_id, u.username, u.kind, u.roles, \
-     o.id AS org_id, o.name AS org_name, o.kind AS org_kind \
+     o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing \
      FROM users u JOIN organizations o ON o.id = u.org_id";
 
 /// Checks a display name or organization name: present, not absurdly long,
@@ -252,6 +260,11 @@ fn check_username(s: &str) -> Result<()> {
 
 fn check_org(new: &NewOrganization) -> Result<()> {
     check_name("organization name", &new.name)?;
+    if new.reviewing && new.kind != OrgKind::Agency {
+        return Err(StoreError::Invalid(
+            "only an agency can be a reviewing agency".into(),
+        ));
+    }
     if new.kind == OrgKind::Partner && new.sector.is_none() {
         return Err(StoreError::Invalid(
             "a partner organization must name its critical-infrastructure sector".into(),
@@ -272,6 +285,7 @@ impl Store {
             name: b.org_name.clone(),
             kind: OrgKind::Operator,
             sector: None,
+            reviewing: false,
         };
         check_org(&org)?;
         check_username(&b.username)?;
@@ -325,12 +339,12 @@ impl Store {
         let id = Uuid::now_v7();
         let at = to_micros(now);
         write_tx!(self, tx => {
-            sqlx::query("INSERT INTO organizations (id, name, kind, sector, created_at) VALUES ($1, $2, $3, $4, $5)")
+            sqlx::query("INSERT INTO organizations (id, name, kind, sector, reviewing, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(new.name.trim()).bind(new.kind.as_str())
-                .bind(new.sector.map(|s| s.as_str())).bind(at)
+                .bind(new.sector.map(|s| s.as_str())).bind(new.reviewing).bind(at)
                 .execute(&mut *tx).await?;
             append_audit!(tx, actor, AuditEvent::new("organization.create", "organization", id)
-                .with_detail(json!({"name": new.name.trim(), "kind": new.kind, "sector": new.sector})), at);
+                .with_detail(json!({"name": new.name.trim(), "kind": new.kind, "sector": new.sector, "reviewing": new.reviewing})), at);
         });
         self.organization(id).await
     }
@@ -599,7 +613,7 @@ impl Store {
         let row: Option<Row> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.kind, u.roles, \
-                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind \
+                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
                  AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled = FALSE",
@@ -675,7 +689,7 @@ impl Store {
         let row: Option<Row> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT s.csrf_token, s.expires_at, u.id AS user_id, u.username, u.kind, u.roles, \
-                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind \
+                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing \
                  FROM web_sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.org_id \
                  WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
             )

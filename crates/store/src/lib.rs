@@ -24,12 +24,16 @@ use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
 mod audit;
+mod frontier;
 mod identity;
 mod lease;
 #[doc(hidden)]
 pub mod testing;
 
 pub use audit::{AuditQuery, AuditVerification};
+pub use frontier::{
+    NewDetermination, NewModel, StoredBenchmarkSet, StoredDetermination, StoredModel,
+};
 pub use identity::{
     Bootstrap, NewOrganization, NewUser, Organization, Session, TokenInfo, User, UserUpdate,
 };

@@ -59,6 +59,8 @@ both_backends!(
     concurrent_lease_has_one_winner,
     jobs_are_claimed_once,
     sessions,
+    benchmark_sets_and_versions_in_force,
+    model_registry_and_determinations,
 );
 
 fn token(n: u8) -> ApiToken {
@@ -90,6 +92,7 @@ async fn org(store: &Store, name: &str, kind: OrgKind) -> bulwark_store::Organiz
                 name: name.into(),
                 kind,
                 sector,
+                reviewing: false,
             },
             T0,
         )
@@ -316,6 +319,7 @@ async fn organizations_users_and_pages(store: Store) {
                 name: "Vendor 3".into(),
                 kind: OrgKind::Vendor,
                 sector: None,
+                reviewing: false,
             },
             T0,
         )
@@ -328,6 +332,7 @@ async fn organizations_users_and_pages(store: Store) {
                 name: "Grid Co".into(),
                 kind: OrgKind::Partner,
                 sector: None,
+                reviewing: false,
             },
             T0,
         )
@@ -809,4 +814,177 @@ async fn sessions(store: Store) {
         .map(|e| e.action)
         .collect();
     assert_eq!(actions, ["session.create", "session.delete"]);
+}
+
+fn set(id: &str, version: &str, effective: OffsetDateTime) -> bulwark_store::StoredBenchmarkSet {
+    bulwark_store::StoredBenchmarkSet {
+        set_id: id.into(),
+        version: version.into(),
+        effective_at: effective,
+        title: format!("{id} {version}"),
+        restricted: false,
+        source: format!("id = \"{id}\"\nversion = \"{version}\"\n"),
+        loaded_by: None,
+        loaded_at: T0,
+    }
+}
+
+async fn benchmark_sets_and_versions_in_force(store: Store) {
+    let a1 = store
+        .load_benchmark_set(
+            &Actor::cli(),
+            &set("cyber", "2026.1", T0 - Duration::days(30)),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a1.version, "2026.1");
+    let again = store
+        .load_benchmark_set(&Actor::cli(), &set("cyber", "2026.1", T0), T0)
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict(ref m)) if m.contains("new version")),
+        "{again:?}"
+    );
+    store
+        .load_benchmark_set(
+            &Actor::cli(),
+            &set("cyber", "2026.2", T0 + Duration::days(10)),
+            T0,
+        )
+        .await
+        .unwrap();
+    store
+        .load_benchmark_set(&Actor::cli(), &set("bio", "1", T0 - Duration::days(1)), T0)
+        .await
+        .unwrap();
+    let now: Vec<String> = store
+        .benchmark_sets_in_force(T0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}@{}", s.set_id, s.version))
+        .collect();
+    assert_eq!(now, ["bio@1", "cyber@2026.1"]);
+    let later: Vec<String> = store
+        .benchmark_sets_in_force(T0 + Duration::days(10))
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}@{}", s.set_id, s.version))
+        .collect();
+    assert_eq!(later, ["bio@1", "cyber@2026.2"]);
+    assert!(
+        store
+            .benchmark_sets_in_force(T0 - Duration::days(31))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.benchmark_sets().await.unwrap().len(), 3);
+    assert_eq!(
+        audit_len(&store).await,
+        3,
+        "one entry per load; the refused one left none"
+    );
+}
+
+async fn model_registry_and_determinations(store: Store) {
+    bootstrap(&store).await;
+    let lab = org(&store, "Lab", OrgKind::Developer).await;
+    let m = |name: &str, flop: f64| bulwark_store::NewModel {
+        name: name.into(),
+        tlp: bulwark_core::Tlp::AmberStrict,
+        profile: format!("{{\"name\":\"{name}\",\"training_compute_flop\":{flop:e}}}"),
+    };
+    let ids = store
+        .upsert_models(
+            &Actor::cli(),
+            lab.id,
+            &[m("Alpha", 2e26), m("Beta", 1e24)],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    // Re-importing replaces by name and keeps the id.
+    let again = store
+        .upsert_models(
+            &Actor::cli(),
+            lab.id,
+            &[m("Alpha", 3e26)],
+            T0 + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, vec![ids[0]]);
+    let alpha = store.model(ids[0]).await.unwrap();
+    assert!(alpha.profile.contains("3e26"));
+    assert_eq!(alpha.updated_at, T0 + Duration::hours(1));
+    // All or nothing: a bad row keeps the good ones out too.
+    let before = audit_len(&store).await;
+    let bad = store
+        .upsert_models(&Actor::cli(), lab.id, &[m("Gamma", 1e20), m("  ", 1.0)], T0)
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))));
+    let ghost = store
+        .upsert_models(&Actor::cli(), Uuid::now_v7(), &[m("Delta", 1.0)], T0)
+        .await;
+    assert!(ghost.is_err());
+    assert_eq!(
+        store
+            .models(PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    assert_eq!(audit_len(&store).await, before);
+
+    let d = |model: Uuid, version: &str, outcome: &str| bulwark_store::NewDetermination {
+        model_id: model,
+        set_id: "cyber".into(),
+        version: version.into(),
+        outcome: outcome.into(),
+        detail: "{}".into(),
+    };
+    store
+        .record_determinations(
+            &Actor::cli(),
+            &[d(ids[0], "1", "covered"), d(ids[1], "1", "indeterminate")],
+            T0,
+        )
+        .await
+        .unwrap();
+    store
+        .record_determinations(
+            &Actor::cli(),
+            &[d(ids[1], "2", "not_covered")],
+            T0 + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let history: Vec<String> = store
+        .determinations(ids[1])
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| format!("{}:{}", d.version, d.outcome))
+        .collect();
+    assert_eq!(history, ["2:not_covered", "1:indeterminate"]);
+    let mut latest: Vec<(Uuid, String)> = store
+        .latest_determinations("cyber")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.model_id, d.outcome))
+        .collect();
+    latest.sort();
+    let mut expected = vec![
+        (ids[0], "covered".to_owned()),
+        (ids[1], "not_covered".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(latest, expected);
 }

@@ -28,6 +28,8 @@ pub struct OrganizationOut {
     /// One of the 16 CISA critical-infrastructure sectors, snake_case.
     #[schema(value_type = Option<String>, example = "energy")]
     pub sector: Option<Sector>,
+    /// A reviewing agency (Treasury, NSA, CISA): writes benchmark sets, reviews models.
+    pub reviewing: bool,
     pub created_at: String,
 }
 
@@ -38,6 +40,7 @@ impl From<Organization> for OrganizationOut {
             name: o.name,
             kind: o.kind,
             sector: o.sector,
+            reviewing: o.reviewing,
             created_at: ts(o.created_at),
         }
     }
@@ -53,6 +56,9 @@ pub struct NewOrganizationIn {
     #[schema(value_type = Option<String>, example = "water_and_wastewater_systems")]
     #[serde(default)]
     pub sector: Option<Sector>,
+    /// Mark an agency as a reviewing agency (default false).
+    #[serde(default)]
+    pub reviewing: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -175,6 +181,7 @@ pub struct MeOut {
     pub org_name: String,
     #[schema(value_type = String)]
     pub org_kind: OrgKind,
+    pub org_reviewing: bool,
 }
 
 /// A user the caller may read, else 404: whether a user exists is itself
@@ -210,6 +217,7 @@ pub async fn me(caller: Caller) -> Json<MeOut> {
         org_id: p.org_id,
         org_name: p.org_name,
         org_kind: p.org_kind,
+        org_reviewing: p.org_reviewing,
     })
 }
 
@@ -252,6 +260,7 @@ pub async fn create_organization(
                 name: body.name,
                 kind: body.kind,
                 sector: body.sector,
+                reviewing: body.reviewing,
             },
             state.now(),
         )

@@ -4,13 +4,17 @@
 //! the store, shape the answer. Every error is a problem document.
 
 use axum::Router;
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 
 use crate::state::AppState;
 
 pub mod audit;
+pub mod frontier;
 pub mod identity;
+
+/// Largest registry import accepted (Epoch AI's largest file is about 2 MB).
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,6 +40,26 @@ pub fn router() -> Router<AppState> {
         .route("/tokens/{id}", delete(identity::revoke_token))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
+        .route(
+            "/benchmarks",
+            get(frontier::list_benchmarks).post(frontier::load_benchmark),
+        )
+        .route("/benchmarks/{id}/{version}", get(frontier::get_benchmark))
+        .route(
+            "/benchmarks/{id}/redetermine",
+            post(frontier::redetermine_set),
+        )
+        .route(
+            "/models",
+            get(frontier::list_models).post(frontier::create_model),
+        )
+        .route(
+            "/models/import",
+            post(frontier::import_models).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route("/models/{id}", get(frontier::get_model))
+        .route("/models/{id}/evals", post(frontier::attach_eval))
+        .route("/precheck", post(frontier::precheck))
 }
 
 /// RFC 3339, UTC.

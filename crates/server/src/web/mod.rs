@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+mod frontier;
 mod login;
 mod pages;
 mod session;
@@ -39,7 +40,7 @@ const STYLESHEET: &str = include_str!("../../static/bulwark.css");
 
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();
-    for job in &JOBS {
+    for job in JOBS.iter().filter(|j| !BUILT.contains(&j.path)) {
         router = router.route(
             job.path,
             get(
@@ -53,6 +54,12 @@ pub fn router() -> Router<AppState> {
         .route("/", get(pages::dashboard))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/frontier", get(frontier::overview))
+        .route("/frontier/models/{id}", get(frontier::model))
+        .route(
+            "/frontier/precheck",
+            get(frontier::precheck_form).post(frontier::precheck),
+        )
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))
@@ -93,6 +100,9 @@ pub struct Job {
     /// What it will do, in one sentence.
     pub summary: &'static str,
 }
+
+/// The jobs whose pages are built; the others show a placeholder.
+const BUILT: [&str; 1] = ["/frontier"];
 
 pub const JOBS: [Job; 6] = [
     Job {

@@ -31,7 +31,7 @@ fn roles_text(roles: &RoleSet) -> String {
 }
 
 /// `?cursor=` of a paginated page, with an HTML 400 for one that does not parse.
-fn page_request(
+pub(super) fn page_request(
     query: Result<Query<PageParams>, QueryRejection>,
 ) -> PageResult<(PageRequest, bool)> {
     let Query(params) = query.map_err(|e| PageError::bad_request(e.body_text()))?;
