@@ -676,6 +676,23 @@ pub async fn list_models(
     Ok(Json(List { items, next_cursor }))
 }
 
+/// A model the principal may read, else 404: whether a proprietary model
+/// exists is itself not disclosed.
+pub(crate) async fn readable_model(
+    state: &AppState,
+    who: &Principal,
+    id: Uuid,
+) -> ApiResult<StoredModel> {
+    let m = state.store.model(id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("model"),
+        other => other.into(),
+    })?;
+    if !state.permits(who, Action::ModelRead, &model_resource(&m)) {
+        return Err(ApiError::not_found("model"));
+    }
+    Ok(m)
+}
+
 /// A model, its profile and its determination history, explained as far as the policy lets you see.
 #[utoipa::path(get, path = "/api/v1/models/{id}", tag = "frontier",
     responses((status = 200, body = ModelOut), (status = 404, body = Problem)))]
@@ -684,13 +701,7 @@ pub async fn get_model(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ModelOut>> {
-    let m = state.store.model(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("model"),
-        other => other.into(),
-    })?;
-    if !state.permits(&caller.principal, Action::ModelRead, &model_resource(&m)) {
-        return Err(ApiError::not_found("model"));
-    }
+    let m = readable_model(&state, &caller.principal, id).await?;
     Ok(Json(model_out(&state, &caller.principal, m).await?))
 }
 
@@ -770,13 +781,7 @@ pub async fn attach_eval(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<EvalOut>> {
-    let m = state.store.model(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("model"),
-        other => other.into(),
-    })?;
-    if !state.permits(&caller.principal, Action::ModelRead, &model_resource(&m)) {
-        return Err(ApiError::not_found("model"));
-    }
+    let m = readable_model(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::ModelUpdate, &model_resource(&m))?;
     if !is_text(
         &headers,

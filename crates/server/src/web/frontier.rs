@@ -24,8 +24,8 @@ use super::pages::page_request;
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, PageError, PageResult, Stamp, render};
 use crate::api::frontier::{
-    benchmark_out, compiled, determination_out, model_resource, parse_profile, set_resource,
-    sets_in_force,
+    benchmark_out, compiled, determination_out, model_resource, parse_profile, readable_model,
+    set_resource, sets_in_force,
 };
 use crate::extract::{PageParams, encode_cursor};
 use crate::problem::{ApiError, Kind};
@@ -431,15 +431,12 @@ pub async fn model(
     let missing = || PageError::not_found("model").for_user(&who, &state);
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| missing())?;
-    let m: StoredModel = match state.store.model(id).await {
-        Ok(m) => m,
-        Err(StoreError::NotFound) => return Err(missing()),
-        Err(e) => return Err(fail(e.into())),
-    };
     // Whether a model exists is not disclosed to those who may not read it.
-    if !state.permits(&who.principal, Action::ModelRead, &model_resource(&m)) {
-        return Err(missing());
-    }
+    let m: StoredModel = match readable_model(&state, &who.principal, id).await {
+        Ok(m) => m,
+        Err(e) if e.kind == crate::problem::Kind::NotFound => return Err(missing()),
+        Err(e) => return Err(fail(page_error(e))),
+    };
     let profile = parse_profile(&m).map_err(|e| fail(page_error(e)))?;
     let mut cache = HashMap::new();
     let mut determinations = Vec::new();
