@@ -151,7 +151,7 @@ impl Program {
                 ),
             });
         }
-        if let Some(((line, column), message)) = too_deeply_bracketed(source) {
+        if let Some(((line, column), message)) = too_complex(source) {
             return Err(CelError {
                 kind: CelErrorKind::Syntax,
                 line,
@@ -183,10 +183,12 @@ impl Program {
             reads: Vec::new(),
         };
         if depth(&expr) > MAX_DEPTH {
-            return Err(checker.error(
+            let mut e = checker.error(
                 &expr,
-                format!("expression nests deeper than {MAX_DEPTH} levels"),
-            ));
+                format!("too complex: expression nests deeper than {MAX_DEPTH} levels"),
+            );
+            e.kind = CelErrorKind::Syntax;
+            return Err(e);
         }
         let (root, ty) = checker.check(&expr)?;
         if ty != Ty::Bool {
@@ -826,7 +828,7 @@ fn line_col(source: &str, byte_offset: usize) -> (usize, usize) {
 /// [`MAX_NESTING`], or more than [`MAX_OPERATORS`] operators. Checked before
 /// parsing: the parser recurses on each and would overflow the stack on a
 /// few thousand of them.
-fn too_deeply_bracketed(source: &str) -> Option<((usize, usize), String)> {
+fn too_complex(source: &str) -> Option<((usize, usize), String)> {
     let mut depth = 0usize;
     let mut conditionals = 0usize;
     let mut operators = 0usize;

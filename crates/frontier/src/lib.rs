@@ -22,7 +22,9 @@ pub mod profile;
 pub use benchmark::{
     BenchmarkError, BenchmarkSet, Criterion, CriterionDiff, CriterionOutcome, Visibility, diff_sets,
 };
-pub use criteria::{CelError, CelErrorKind, MAX_DEPTH, MAX_EXPRESSION_BYTES};
+pub use criteria::{
+    CelError, CelErrorKind, MAX_DEPTH, MAX_EXPRESSION_BYTES, MAX_NESTING, MAX_OPERATORS,
+};
 pub use determination::{
     Change, ClassifyRecord, CriterionChange, CriterionResult, Determination, Outcome,
     RecordCriterion, RegistryChange, Tri, compare, compare_registry,

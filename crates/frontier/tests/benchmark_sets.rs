@@ -402,8 +402,16 @@ fn redetermination_on_a_new_version() {
 fn absurd_toml_is_refused_without_overflowing() {
     for nested in [
         format!("effective = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
-        format!("id = \"x\"\nextra = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
-        format!("effective = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000)),
+        format!(
+            "id = \"x\"\nextra = {}{}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!(
+            "effective = {}1{}",
+            "{a=".repeat(50_000),
+            "}".repeat(50_000)
+        ),
         format!("{}= 1", "a.".repeat(50_000)),
     ] {
         assert!(BenchmarkSet::from_toml(&nested).is_err());
