@@ -77,11 +77,27 @@ pub fn app(state: AppState) -> Router {
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    tokio::spawn(scheduler(state.clone()));
     tracing::info!(address = %listener.local_addr()?, backend = state.store.backend_name(), "serving");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Background work on a timer: today, re-determining the registry when a
+/// benchmark version loaded ahead of time takes effect. Failures are logged
+/// and retried on the next tick.
+async fn scheduler(state: AppState) {
+    let holder = format!("server-{}", uuid::Uuid::now_v7());
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = api::frontier::redetermine_due(&state, &holder).await {
+            tracing::warn!(error = %e.detail, "scheduled re-determination failed; retrying next tick");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -16,9 +16,15 @@ pub struct Srv {
     pub root_token: String,
     pub root_org: Uuid,
     pub root_user: Uuid,
+    pub state: bulwark_server::AppState,
 }
 
 pub async fn start(store: Store) -> Srv {
+    start_with_clock(store, Arc::new(SystemClock)).await
+}
+
+/// A server whose clock the test controls.
+pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>) -> Srv {
     let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, rand_bytes());
     let (org, user, _) = store
         .bootstrap(
@@ -28,7 +34,7 @@ pub async fn start(store: Store) -> Srv {
                 display_name: "Root Operator".into(),
                 token_hash: token.hash(),
             },
-            time::OffsetDateTime::now_utc(),
+            clock.now(),
         )
         .await
         .expect("bootstrap");
@@ -37,8 +43,8 @@ pub async fn start(store: Store) -> Srv {
         body_limit: 64 * 1024,
         ..Default::default()
     };
-    let state =
-        bulwark_server::state(store.clone(), Arc::new(SystemClock), settings).expect("state");
+    let state = bulwark_server::state(store.clone(), clock, settings).expect("state");
+    let app_state = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -58,6 +64,7 @@ pub async fn start(store: Store) -> Srv {
         root_token: token.expose().to_owned(),
         root_org: org.id,
         root_user: user.id,
+        state: app_state,
     }
 }
 

@@ -478,3 +478,83 @@ outcome = "covered"
         StatusCode::UNSUPPORTED_MEDIA_TYPE
     );
 }
+
+/// A version loaded ahead of its effective date re-determines the registry
+/// once it takes effect (the server's scheduler runs this pass every minute).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_loaded_ahead_takes_effect_on_its_date() {
+    use std::sync::Arc;
+    use time::macros::datetime;
+    let clock = Arc::new(bulwark_core::FixedClock::new(
+        datetime!(2026-06-15 12:00 UTC),
+    ));
+    let srv = common::start_with_clock(
+        bulwark_store::testing::sqlite().await.expect("store"),
+        clock.clone(),
+    )
+    .await;
+    assert_eq!(
+        load(
+            &srv,
+            &srv.root_token,
+            &set_toml("public", "1", "2026-01-01", "public", "1e26")
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let (s, m) = srv
+        .post(
+            "/api/v1/models",
+            &srv.root_token,
+            json!({"profile": {"name": "M", "training_compute_flop": 5e25}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        under(&m, "public")[0]["outcome"],
+        "indeterminate",
+        "5e25 < 1e26 and no cyber score"
+    );
+    let id = m["id"].as_str().unwrap().to_owned();
+
+    let (s, v2) = load(
+        &srv,
+        &srv.root_token,
+        &set_toml("public", "2", "2026-07-01", "public", "1e25"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert!(v2["redetermination"].is_null(), "not in force yet");
+    let due = bulwark_server::api::frontier::redetermine_due(&srv.state, "test")
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "nothing is stale before the date: {due:?}");
+
+    clock.set(datetime!(2026-07-01 00:00:01 UTC));
+    let due = bulwark_server::api::frontier::redetermine_due(&srv.state, "test")
+        .await
+        .unwrap();
+    assert_eq!(due, ["public@2"]);
+    let (_, now) = srv
+        .get(&format!("/api/v1/models/{id}"), &srv.root_token)
+        .await;
+    let latest = under(&now, "public")[0];
+    assert_eq!(
+        (latest["benchmark"].as_str(), latest["outcome"].as_str()),
+        (Some("public@2"), Some("covered"))
+    );
+    // Once done, the pass finds nothing more to do.
+    assert!(
+        bulwark_server::api::frontier::redetermine_due(&srv.state, "test")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The scheduler's work is audited without a user, under its request id.
+    let (_, audit) = srv.get("/api/v1/audit?limit=1000", &srv.root_token).await;
+    let last = audit["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "determination.record");
+    assert!(last["actor_user"].is_null());
+    assert_eq!(last["request_id"], "scheduler:test");
+}

@@ -302,6 +302,14 @@ impl Store {
         Ok(paginate(rows, limit, |m| m.id))
     }
 
+    /// How many profiles the registry holds.
+    pub async fn model_count(&self) -> Result<i64> {
+        let (n,): (i64,) = with_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM model_profiles").fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
     /// Records determinations in one transaction with one audit entry.
     pub async fn record_determinations(
         &self,

@@ -259,9 +259,12 @@ pub struct RedeterminationOut {
 /// Re-determines the whole registry under the version of `set_id` in force,
 /// records every determination, and lists what changed against each model's
 /// previous determination under that set.
+/// `reader` is whom the change list is for: it lists only models the reader
+/// may read (`None`: the scheduler, whose result goes only to the log).
 pub async fn redetermine(
     state: &AppState,
-    caller: &Caller,
+    actor: &Actor,
+    reader: Option<&Principal>,
     set_id: &str,
 ) -> ApiResult<Option<RedeterminationOut>> {
     let Some(stored) = state
@@ -298,7 +301,7 @@ pub async fn redetermine(
         .map(|m| Ok((m.id, parse_profile(m)?)))
         .collect::<ApiResult<Vec<_>>>()?;
     let after: BTreeMap<Uuid, Determination> =
-        determine_and_record(state, &caller.actor, &[set], &profiles)
+        determine_and_record(state, actor, &[set], &profiles)
             .await?
             .into_iter()
             .collect();
@@ -316,8 +319,8 @@ pub async fn redetermine(
         .into_iter()
         .filter_map(|(id, change)| {
             let m = by_id.get(&id)?;
-            state
-                .permits(&caller.principal, Action::ModelRead, &model_resource(m))
+            reader
+                .is_none_or(|r| state.permits(r, Action::ModelRead, &model_resource(m)))
                 .then(|| ModelChangeOut {
                     model_id: id,
                     name: m.name.clone(),
@@ -404,7 +407,13 @@ pub async fn load_benchmark(
         .load_benchmark_set(&caller.actor, &stored, state.now())
         .await?;
     let redetermination = if stored.effective_at <= state.now() {
-        redetermine(&state, &caller, &stored.set_id).await?
+        redetermine(
+            &state,
+            &caller.actor,
+            Some(&caller.principal),
+            &stored.set_id,
+        )
+        .await?
     } else {
         None
     };
@@ -472,7 +481,7 @@ pub async fn redetermine_set(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<RedeterminationOut>> {
     state.authorize(&caller.principal, Action::BenchmarkLoad, &Resource::Program)?;
-    redetermine(&state, &caller, &id)
+    redetermine(&state, &caller.actor, Some(&caller.principal), &id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("benchmark set in force"))
@@ -830,4 +839,46 @@ pub async fn attach_eval(
         log_model: log.model.clone(),
         model: model_out(&state, &caller.principal, m).await?,
     }))
+}
+
+/// Whether the registry's determinations under `set` lag behind it: some
+/// model has none under this version yet. True right after a version loaded
+/// ahead of time takes effect.
+async fn is_stale(state: &AppState, set: &StoredBenchmarkSet) -> ApiResult<bool> {
+    let latest = state.store.latest_determinations(&set.set_id).await?;
+    let current = latest.iter().filter(|d| d.version == set.version).count();
+    Ok(current < state.store.model_count().await? as usize)
+}
+
+/// One pass of the scheduler: re-determines the registry under every set
+/// whose version in force the registry has not been determined under yet.
+/// A lease per set keeps two servers on one database from doing it twice.
+/// Returns the `id@version`s it re-determined.
+pub async fn redetermine_due(state: &AppState, holder: &str) -> ApiResult<Vec<String>> {
+    let now = state.now();
+    let mut done = Vec::new();
+    for set in state.store.benchmark_sets_in_force(now).await? {
+        if !is_stale(state, &set).await? {
+            continue;
+        }
+        let key = format!("redetermine:{}", set.set_id);
+        let until = now + time::Duration::minutes(30);
+        if let bulwark_store::LeaseOutcome::Held(_) =
+            state.store.lease_acquire(&key, holder, until, now).await?
+        {
+            continue;
+        }
+        let actor = Actor {
+            user: None,
+            org: None,
+            request_id: Some(format!("scheduler:{holder}")),
+        };
+        let result = redetermine(state, &actor, None, &set.set_id).await;
+        state.store.lease_release(&key, holder).await?;
+        if let Some(r) = result? {
+            tracing::info!(benchmark = %r.benchmark, models = r.models, moved = r.moved, "registry re-determined: a new version took effect");
+            done.push(r.benchmark);
+        }
+    }
+    Ok(done)
 }
