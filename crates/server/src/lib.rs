@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod problem;
 pub mod state;
 pub mod web;
+pub mod webhooks;
 
 pub use state::{AppState, Settings};
 
@@ -78,6 +79,12 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tokio::spawn(scheduler(state.clone()));
+    webhooks::spawn(
+        state.store.clone(),
+        webhooks::http_client(Duration::from_secs(10))?,
+        state.clock.clone(),
+        webhooks::DeliveryLimits::default(),
+    );
     tracing::info!(address = %listener.local_addr()?, backend = state.store.backend_name(), "serving");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -29,6 +29,7 @@ mod identity;
 mod lease;
 #[doc(hidden)]
 pub mod testing;
+mod webhooks;
 
 pub use audit::{AuditQuery, AuditVerification};
 pub use frontier::{
@@ -38,6 +39,11 @@ pub use identity::{
     Bootstrap, NewOrganization, NewUser, Organization, Session, TokenInfo, User, UserUpdate,
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
+pub use webhooks::{
+    AttemptOutcome, DeliveryRef, DeliveryState, DeliveryTarget, NewWebhookSubscription,
+    PublishedEvent, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery, WebhookSecret,
+    WebhookSubscription, event_matches,
+};
 
 /// The database behind a [`Store`].
 #[derive(Clone, Debug)]

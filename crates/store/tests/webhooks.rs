@@ -1,0 +1,402 @@
+//! The outbox and webhook deliveries, on both back-ends: SQLite always,
+//! PostgreSQL when `BULWARK_TEST_DATABASE_URL` names a server (`.ci/run`).
+
+use bulwark_core::OrgKind;
+use bulwark_store::{
+    Actor, AttemptOutcome, DeliveryRef, DeliveryState, NewOrganization, NewWebhookSubscription,
+    Store, StoreError, WEBHOOK_QUEUE, WebhookSecret,
+};
+use serde_json::json;
+use time::{Duration, OffsetDateTime, macros::datetime};
+use uuid::Uuid;
+
+const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+async fn sqlite_store() -> Store {
+    bulwark_store::testing::sqlite()
+        .await
+        .expect("SQLite test store")
+}
+
+async fn pg_store() -> Store {
+    bulwark_store::testing::postgres()
+        .await
+        .expect("PostgreSQL test store")
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::sqlite_store().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs PostgreSQL: set BULWARK_TEST_DATABASE_URL (.ci/run does)"]
+                async fn $name() {
+                    super::$name(super::pg_store().await).await
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    publish_queues_one_delivery_per_matching_subscription,
+    subscriptions_refuse_bad_input_and_hide_secrets,
+    attempts_are_recorded_and_dead_letters_redelivered,
+);
+
+async fn org(store: &Store, name: &str) -> Uuid {
+    store
+        .create_organization(
+            &Actor::cli(),
+            &NewOrganization {
+                name: name.into(),
+                kind: OrgKind::Vendor,
+                sector: None,
+                reviewing: false,
+            },
+            T0,
+        )
+        .await
+        .expect("create organization")
+        .id
+}
+
+async fn subscribe(store: &Store, owner: Uuid, types: &[&str]) -> Uuid {
+    store
+        .create_webhook_subscription(
+            &Actor::cli(),
+            &NewWebhookSubscription {
+                owner_org: owner,
+                url: "https://receiver.example/hook".into(),
+                secret: WebhookSecret::new("a-secret-of-some-length").expect("secret"),
+                event_types: types.iter().map(|s| (*s).to_owned()).collect(),
+            },
+            T0,
+        )
+        .await
+        .expect("subscribe")
+        .id
+}
+
+async fn audit_len(store: &Store) -> usize {
+    store
+        .audit_entries(bulwark_store::AuditQuery {
+            after_seq: 0,
+            limit: 1000,
+        })
+        .await
+        .expect("audit")
+        .len()
+}
+
+async fn publish_queues_one_delivery_per_matching_subscription(store: Store) {
+    let owner = org(&store, "Vendor").await;
+    let all = subscribe(&store, owner, &["*"]).await;
+    let reviews = subscribe(&store, owner, &["review.*"]).await;
+    let _cases = subscribe(&store, owner, &["case.opened"]).await;
+    let off = subscribe(&store, owner, &["review.concluded"]).await;
+    store
+        .set_webhook_subscription_active(&Actor::cli(), off, false, T0)
+        .await
+        .expect("deactivate");
+
+    let before = audit_len(&store).await;
+    let payload = json!({"review": "r-1", "in_time": true});
+    let published = store
+        .publish_event(&Actor::cli(), "review.concluded", &payload, T0)
+        .await
+        .expect("publish");
+    assert_eq!(audit_len(&store).await, before + 1, "one audit entry");
+    let last = store.audit_latest(1).await.expect("latest").remove(0);
+    assert_eq!(last.action, "event.publish");
+    assert_eq!(last.resource_id, published.event_id.to_string());
+
+    let (event_type, stored, at) = store
+        .outbox_event(published.event_id)
+        .await
+        .expect("outbox row");
+    assert_eq!(event_type, "review.concluded");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stored).expect("json"),
+        payload
+    );
+    assert_eq!(at, T0);
+
+    // Only the active subscriptions that take the type: not the case one,
+    // not the deactivated one.
+    let deliveries = store
+        .webhook_deliveries_for_event(published.event_id)
+        .await
+        .expect("deliveries");
+    let mut subs: Vec<Uuid> = deliveries.iter().map(|d| d.subscription_id).collect();
+    subs.sort();
+    let mut want = vec![all, reviews];
+    want.sort();
+    assert_eq!(subs, want);
+    assert!(deliveries.iter().all(|d| d.state == DeliveryState::Pending));
+
+    // Each delivery is a job on the webhook queue, carrying ids only.
+    let mut claimed = Vec::new();
+    while let Some(job) = store
+        .job_claim(WEBHOOK_QUEUE, "w", T0 + Duration::minutes(1), T0)
+        .await
+        .expect("claim")
+    {
+        let r: DeliveryRef = serde_json::from_str(&job.payload).expect("payload");
+        assert_eq!(r.delivery, job.id);
+        assert_eq!(r.event, published.event_id);
+        assert!(!job.payload.contains("secret"));
+        claimed.push(job.id);
+    }
+    claimed.sort();
+    let mut ids = published.deliveries.clone();
+    ids.sort();
+    assert_eq!(claimed, ids);
+
+    // An event nobody takes is still kept, with no delivery.
+    store
+        .set_webhook_subscription_active(&Actor::cli(), all, false, T0)
+        .await
+        .expect("deactivate");
+    let lonely = store
+        .publish_event(&Actor::cli(), "directive.issued", &json!({}), T0)
+        .await
+        .expect("publish");
+    assert!(lonely.deliveries.is_empty());
+    assert!(store.outbox_event(lonely.event_id).await.is_ok());
+
+    // A bad event type changes nothing.
+    let n = audit_len(&store).await;
+    assert!(matches!(
+        store
+            .publish_event(&Actor::cli(), "Bad Type", &json!({}), T0)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(audit_len(&store).await, n);
+}
+
+async fn subscriptions_refuse_bad_input_and_hide_secrets(store: Store) {
+    let owner = org(&store, "Vendor").await;
+    let good = NewWebhookSubscription {
+        owner_org: owner,
+        url: "https://receiver.example/hook".into(),
+        secret: WebhookSecret::new("a-secret-of-some-length").expect("secret"),
+        event_types: vec!["*".into()],
+    };
+    let bad = [
+        NewWebhookSubscription {
+            url: "ftp://receiver.example".into(),
+            ..good.clone()
+        },
+        NewWebhookSubscription {
+            event_types: vec![],
+            ..good.clone()
+        },
+        NewWebhookSubscription {
+            event_types: vec!["Review.*".into()],
+            ..good.clone()
+        },
+        NewWebhookSubscription {
+            owner_org: Uuid::now_v7(),
+            ..good.clone()
+        },
+    ];
+    let n = audit_len(&store).await;
+    for b in &bad {
+        assert!(matches!(
+            store
+                .create_webhook_subscription(&Actor::cli(), b, T0)
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+    }
+    assert_eq!(audit_len(&store).await, n, "refusals change nothing");
+    let sub = store
+        .create_webhook_subscription(&Actor::cli(), &good, T0)
+        .await
+        .expect("subscribe");
+    assert_eq!(audit_len(&store).await, n + 1);
+    let shown = serde_json::to_string(&sub).expect("json");
+    assert!(!shown.contains("a-secret-of-some-length"));
+    let last = store.audit_latest(1).await.expect("latest").remove(0);
+    assert!(!last.detail.contains("a-secret-of-some-length"));
+    assert_eq!(
+        store.webhook_subscriptions(owner).await.expect("list"),
+        vec![sub.clone()]
+    );
+    assert!(matches!(
+        store
+            .set_webhook_subscription_active(&Actor::cli(), Uuid::now_v7(), false, T0)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn attempts_are_recorded_and_dead_letters_redelivered(store: Store) {
+    let owner = org(&store, "Vendor").await;
+    subscribe(&store, owner, &["*"]).await;
+    let published = store
+        .publish_event(&Actor::cli(), "case.opened", &json!({"case": 1}), T0)
+        .await
+        .expect("publish");
+    let delivery = published.deliveries[0];
+    let target = store
+        .webhook_delivery_target(delivery)
+        .await
+        .expect("target");
+    assert_eq!(target.secret.expose(), b"a-secret-of-some-length");
+    assert!(target.active);
+
+    // First attempt fails: retried later.
+    let job = store
+        .job_claim(WEBHOOK_QUEUE, "w", T0 + Duration::minutes(1), T0)
+        .await
+        .expect("claim")
+        .expect("due");
+    let retry_at = T0 + Duration::seconds(1);
+    assert!(
+        store
+            .webhook_attempt_finish(
+                &job,
+                "w",
+                Some(500),
+                Some("HTTP 500"),
+                AttemptOutcome::Retry(retry_at),
+                T0
+            )
+            .await
+            .expect("finish")
+    );
+    // Not due before retry_at.
+    assert!(
+        store
+            .job_claim(WEBHOOK_QUEUE, "w", T0 + Duration::minutes(1), T0)
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    // Second attempt: give up.
+    let job = store
+        .job_claim(
+            WEBHOOK_QUEUE,
+            "w",
+            retry_at + Duration::minutes(1),
+            retry_at,
+        )
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(job.attempts, 2);
+    // Someone who no longer holds it cannot finish it.
+    assert!(
+        !store
+            .webhook_attempt_finish(
+                &job,
+                "intruder",
+                None,
+                None,
+                AttemptOutcome::Delivered,
+                retry_at
+            )
+            .await
+            .expect("finish")
+    );
+    let n = audit_len(&store).await;
+    assert!(
+        store
+            .webhook_attempt_finish(
+                &job,
+                "w",
+                None,
+                Some("connection refused"),
+                AttemptOutcome::Dead,
+                retry_at
+            )
+            .await
+            .expect("finish")
+    );
+    assert_eq!(audit_len(&store).await, n + 1, "dead-letter is audited");
+    let d = store.webhook_delivery(delivery).await.expect("delivery");
+    assert_eq!(d.state, DeliveryState::Dead);
+    assert_eq!(d.last_error.as_deref(), Some("connection refused"));
+    let attempts = store.webhook_attempts(delivery).await.expect("attempts");
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0].status_code, Some(500));
+    assert_eq!(attempts[0].outcome, "retry");
+    assert_eq!(attempts[1].attempt, 2);
+    assert_eq!(attempts[1].outcome, "dead");
+    assert!(
+        store
+            .job_claim(
+                WEBHOOK_QUEUE,
+                "w",
+                T0 + Duration::hours(2),
+                T0 + Duration::hours(1)
+            )
+            .await
+            .expect("claim")
+            .is_none(),
+        "a dead delivery is not claimed"
+    );
+
+    // Redelivery on demand: due at once, a fresh attempt count, audited.
+    let later = T0 + Duration::hours(1);
+    let again = store
+        .webhook_redeliver(&Actor::cli(), delivery, later)
+        .await
+        .expect("redeliver");
+    assert_eq!(again.state, DeliveryState::Pending);
+    assert_eq!(again.attempts, 0);
+    assert_eq!(
+        store.audit_latest(1).await.expect("latest")[0].action,
+        "webhook.redeliver"
+    );
+    let job = store
+        .job_claim(WEBHOOK_QUEUE, "w", later + Duration::minutes(1), later)
+        .await
+        .expect("claim")
+        .expect("due again");
+    assert_eq!(job.id, delivery);
+    assert_eq!(job.attempts, 1);
+    // Pending, so not redeliverable.
+    assert!(matches!(
+        store
+            .webhook_redeliver(&Actor::cli(), delivery, later)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .webhook_attempt_finish(&job, "w", Some(204), None, AttemptOutcome::Delivered, later)
+            .await
+            .expect("finish")
+    );
+    let d = store.webhook_delivery(delivery).await.expect("delivery");
+    assert_eq!(d.state, DeliveryState::Delivered);
+    assert_eq!(
+        store.webhook_attempts(delivery).await.expect("all").len(),
+        3
+    );
+    assert!(matches!(
+        store
+            .webhook_redeliver(&Actor::cli(), delivery, later)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .webhook_redeliver(&Actor::cli(), Uuid::now_v7(), later)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.audit_verify().await.expect("verify").ok());
+}
