@@ -40,3 +40,30 @@ pub async fn postgres() -> Result<Store> {
     store.migrate().await?;
     Ok(store)
 }
+
+/// Declares each named `async fn NAME(store: Store)` as two tests: one on a
+/// fresh SQLite store (`sqlite::NAME`, always run) and one on a fresh
+/// PostgreSQL schema (`postgres::NAME`, ignored unless asked for, as
+/// `.ci/run` does). One suite, both back-ends.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::testing::sqlite().await.expect("SQLite test store")).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs PostgreSQL: set BULWARK_TEST_DATABASE_URL (.ci/run does)"]
+                async fn $name() {
+                    super::$name($crate::testing::postgres().await.expect("PostgreSQL test store")).await
+                }
+            )*
+        }
+    };
+}

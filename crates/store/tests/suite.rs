@@ -12,41 +12,7 @@ use uuid::Uuid;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
-async fn sqlite_store() -> Store {
-    bulwark_store::testing::sqlite()
-        .await
-        .expect("SQLite test store")
-}
-
-async fn pg_store() -> Store {
-    bulwark_store::testing::postgres()
-        .await
-        .expect("PostgreSQL test store")
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::sqlite_store().await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                #[ignore = "needs PostgreSQL: set BULWARK_TEST_DATABASE_URL (.ci/run does)"]
-                async fn $name() {
-                    super::$name(super::pg_store().await).await
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+bulwark_store::both_backends!(
     migrations_are_idempotent,
     bootstrap_runs_once,
     token_lifecycle,
