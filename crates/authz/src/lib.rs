@@ -73,11 +73,27 @@ pub enum Action {
     ModelRead,
     /// Change a model profile (e.g. attach evaluation scores).
     ModelUpdate,
+    /// See a trusted partner's vetting and attestations; on a [`Resource::Partner`].
+    PartnerRead,
+    /// Set a partner's vetting status.
+    PartnerVet,
+    /// Record an attestation for a partner.
+    PartnerAttest,
+    /// Propose early access to a model; on the [`Resource::Model`].
+    GrantPropose,
+    /// Ask whether a partner may use a model now; on the [`Resource::Model`].
+    AccessCheck,
+    /// Read an early-access grant; on a [`Resource::Grant`].
+    GrantRead,
+    /// Concur with or object to a proposed grant.
+    GrantDecide,
+    /// Revoke a grant.
+    GrantRevoke,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 32] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -102,6 +118,14 @@ impl Action {
         Action::ModelPrecheck,
         Action::ModelRead,
         Action::ModelUpdate,
+        Action::PartnerRead,
+        Action::PartnerVet,
+        Action::PartnerAttest,
+        Action::GrantPropose,
+        Action::AccessCheck,
+        Action::GrantRead,
+        Action::GrantDecide,
+        Action::GrantRevoke,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -131,6 +155,14 @@ impl Action {
             Action::ModelPrecheck => "model.precheck",
             Action::ModelRead => "model.read",
             Action::ModelUpdate => "model.update",
+            Action::PartnerRead => "partner.read",
+            Action::PartnerVet => "partner.vet",
+            Action::PartnerAttest => "partner.attest",
+            Action::GrantPropose => "grant.propose",
+            Action::AccessCheck => "access.check",
+            Action::GrantRead => "grant.read",
+            Action::GrantDecide => "grant.decide",
+            Action::GrantRevoke => "grant.revoke",
         }
     }
 }
@@ -159,6 +191,18 @@ pub enum Resource {
     },
     /// A model profile: target of ModelRead, ModelUpdate.
     Model { id: Uuid, owner_org: Uuid, tlp: Tlp },
+    /// A trusted partner organization's standing: PartnerRead/Vet/Attest.
+    Partner {
+        org: Uuid,
+        /// `pending`, `vetted` or `suspended`.
+        vetting: String,
+    },
+    /// An early-access grant: GrantRead/Decide/Revoke.
+    Grant {
+        id: Uuid,
+        developer_org: Uuid,
+        partner_org: Uuid,
+    },
 }
 
 /// What the policy needs to know about a marked record.
@@ -238,6 +282,8 @@ struct Names {
     record: EntityTypeName,
     benchmark_set: EntityTypeName,
     model: EntityTypeName,
+    partner: EntityTypeName,
+    grant: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -266,6 +312,8 @@ impl Names {
             record: ty("Record")?,
             benchmark_set: ty("BenchmarkSet")?,
             model: ty("Model")?,
+            partner: ty("Partner")?,
+            grant: ty("Grant")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -596,6 +644,36 @@ impl Authorizer {
                         Names::ent(&n.organization, owner_org.to_string()),
                     ),
                     ("tlp".to_owned(), Names::ent(&n.tlp, tlp.as_str())),
+                ]),
+            ),
+            Resource::Partner { org, vetting } => (
+                Names::uid(&n.partner, org.to_string()),
+                HashMap::from([
+                    (
+                        "org".to_owned(),
+                        Names::ent(&n.organization, org.to_string()),
+                    ),
+                    (
+                        "vetting".to_owned(),
+                        RestrictedExpression::new_string(vetting.clone()),
+                    ),
+                ]),
+            ),
+            Resource::Grant {
+                id,
+                developer_org,
+                partner_org,
+            } => (
+                Names::uid(&n.grant, id.to_string()),
+                HashMap::from([
+                    (
+                        "developer_org".to_owned(),
+                        Names::ent(&n.organization, developer_org.to_string()),
+                    ),
+                    (
+                        "partner_org".to_owned(),
+                        Names::ent(&n.organization, partner_org.to_string()),
+                    ),
                 ]),
             ),
         };

@@ -201,6 +201,15 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
             id: "frontier-cyber\"/\u{0}".into(),
             restricted: true,
         },
+        Resource::Partner {
+            org: id(10),
+            vetting: "vetted".into(),
+        },
+        Resource::Grant {
+            id: id(5),
+            developer_org: id(10),
+            partner_org: id(20),
+        },
     ];
     for tlp in Tlp::ALL {
         for owner_org in [id(10), id(20)] {
@@ -278,9 +287,18 @@ fn built_entities_conform_to_the_schema() {
                 action,
                 Action::BenchmarkRead | Action::BenchmarkReadCriteria
             ),
-            (Resource::Model { .. }, _) => {
-                matches!(action, Action::ModelRead | Action::ModelUpdate)
-            }
+            (Resource::Model { .. }, _) => matches!(
+                action,
+                Action::ModelRead
+                    | Action::ModelUpdate
+                    | Action::GrantPropose
+                    | Action::AccessCheck
+            ),
+            (Resource::Partner { .. }, prefix) => prefix == Some("partner"),
+            (Resource::Grant { .. }, _) => matches!(
+                action,
+                Action::GrantRead | Action::GrantDecide | Action::GrantRevoke
+            ),
         };
         let built = authz.cedar_request(&req, Some(&schema));
         assert_eq!(

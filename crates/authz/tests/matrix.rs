@@ -139,6 +139,30 @@ mod oracle {
             (A::ModelUpdate, Resource::Model { owner_org, tlp, .. }) => {
                 (writer && colleague(owner_org)) || (operator_admin && *tlp != Tlp::Red)
             }
+            (A::PartnerRead, Resource::Partner { .. }) => has_roles,
+            (A::PartnerVet, Resource::Partner { .. }) => (writer && reviewing) || operator_admin,
+            (A::PartnerAttest, Resource::Partner { org, .. }) => admin && colleague(org),
+            (A::GrantPropose, Resource::Model { owner_org, .. }) => {
+                writer && colleague(owner_org) && p.org_kind == OrgKind::Developer
+            }
+            (A::AccessCheck, Resource::Model { owner_org, .. }) => {
+                has_roles && (colleague(owner_org) || operator)
+            }
+            (
+                A::GrantRead,
+                Resource::Grant {
+                    developer_org,
+                    partner_org,
+                    ..
+                },
+            ) => {
+                has_roles
+                    && (colleague(developer_org) || colleague(partner_org) || reviewing || operator)
+            }
+            (A::GrantDecide, Resource::Grant { .. }) => writer && reviewing,
+            (A::GrantRevoke, Resource::Grant { developer_org, .. }) => {
+                writer && (colleague(developer_org) || reviewing)
+            }
             // Any other pairing of action and resource is a mistake: deny.
             _ => false,
         }
@@ -170,6 +194,7 @@ const SOMEONE_ELSE_CREATOR: Uuid = id(0x102);
 const OTHER_RECIPIENT: Uuid = id(0x301);
 const TOKEN: Uuid = id(0x900);
 const MODEL: Uuid = id(0xa00);
+const GRANT: Uuid = id(0xb00);
 const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
@@ -352,6 +377,20 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::AuditVerify
         | A::BenchmarkLoad
         | A::ModelPrecheck => Resource::Program,
+        A::PartnerRead | A::PartnerVet | A::PartnerAttest => Resource::Partner {
+            org: OWNER_ORG,
+            vetting: "vetted".into(),
+        },
+        A::GrantPropose | A::AccessCheck => Resource::Model {
+            id: MODEL,
+            owner_org: OWNER_ORG,
+            tlp: Tlp::Amber,
+        },
+        A::GrantRead | A::GrantDecide | A::GrantRevoke => Resource::Grant {
+            id: GRANT,
+            developer_org: OWNER_ORG,
+            partner_org: PARTICIPANT_ORG,
+        },
         A::OrganizationRead
         | A::OrganizationUpdate
         | A::UserCreate
@@ -523,8 +562,9 @@ fn matrix_agrees_with_the_rules() {
     //    + 3 record actions × 5 markings × 3 embargo states
     //    + 2 benchmark-set actions × restricted or not
     //    + 2 model actions × 5 markings).
-    assert_eq!(checked, 16 * 2 * 7 * 7 * (17 + 3 * 5 * 3 + 2 * 2 + 2 * 5));
-    assert_eq!(checked, 119_168);
+    // (17 + 8 partner and grant actions with no facet.)
+    assert_eq!(checked, 16 * 2 * 7 * 7 * (25 + 3 * 5 * 3 + 2 * 2 + 2 * 5));
+    assert_eq!(checked, 131_712);
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
     assert!(
@@ -591,6 +631,15 @@ fn wrong_pairings_are_denied_not_panics() {
             owner_org: OWNER_ORG,
             tlp: Tlp::Red,
         },
+        Resource::Partner {
+            org: OWNER_ORG,
+            vetting: "pending".into(),
+        },
+        Resource::Grant {
+            id: GRANT,
+            developer_org: OWNER_ORG,
+            partner_org: PARTICIPANT_ORG,
+        },
     ];
     let mut wrong = 0;
     for action in Action::ALL {
@@ -598,9 +647,12 @@ fn wrong_pairings_are_denied_not_panics() {
             let right = std::mem::discriminant(res)
                 == std::mem::discriminant(&resource(action, &p, Rel::Itself, Facet::None));
             let d = decide(&authz, &p, action, res, NOW);
-            if right {
+            // (The operator is no developer and no reviewing agency: it
+            // neither proposes nor decides grants.)
+            let operator_may = !matches!(action, Action::GrantPropose | Action::GrantDecide);
+            if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
-            } else {
+            } else if !right {
                 wrong += 1;
                 assert!(!d.allowed, "{} on {res:?} must be denied", action.as_str());
                 assert!(d.reasons.is_empty());
@@ -609,7 +661,7 @@ fn wrong_pairings_are_denied_not_panics() {
         }
     }
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 24 * 6);
+    assert_eq!(wrong, 32 * 8);
 }
 
 // ---------------------------------------------------------------------------
@@ -1326,4 +1378,81 @@ fn a_red_model_stays_inside_its_owner_organization() {
     // own model) is inside it.
     let operator_owner = user(OrgKind::Operator, OWNER_ORG, &[Role::Admin]);
     assert!(decide(&authz, &operator_owner, Action::ModelUpdate, &red, NOW).allowed);
+}
+
+#[test]
+fn grants_are_proposed_by_the_developer_and_decided_by_the_agencies() {
+    let authz = authz();
+    let grant = Resource::Grant {
+        id: GRANT,
+        developer_org: OWNER_ORG,
+        partner_org: PARTICIPANT_ORG,
+    };
+    let model = Resource::Model {
+        id: MODEL,
+        owner_org: OWNER_ORG,
+        tlp: Tlp::AmberStrict,
+    };
+    let developer = user(OrgKind::Developer, OWNER_ORG, &[Role::Analyst]);
+    let partner_admin = user(OrgKind::Partner, PARTICIPANT_ORG, &[Role::Admin]);
+    let nsa_analyst = reviewer(UNRELATED_ORG, &[Role::Analyst]);
+    let other_developer = user(OrgKind::Developer, UNRELATED_ORG, &[Role::Admin]);
+
+    let d = decide(&authz, &developer, Action::GrantPropose, &model, NOW);
+    assert_eq!(
+        d.reasons,
+        vec!["grant.propose.owner-developer-writers".to_owned()]
+    );
+    assert!(!decide(&authz, &other_developer, Action::GrantPropose, &model, NOW).allowed);
+    // The partner reads its grant but does not decide it; the agency does.
+    assert!(decide(&authz, &partner_admin, Action::GrantRead, &grant, NOW).allowed);
+    assert!(!decide(&authz, &partner_admin, Action::GrantDecide, &grant, NOW).allowed);
+    assert!(!decide(&authz, &partner_admin, Action::GrantRevoke, &grant, NOW).allowed);
+    assert!(decide(&authz, &nsa_analyst, Action::GrantDecide, &grant, NOW).allowed);
+    assert!(!decide(&authz, &developer, Action::GrantDecide, &grant, NOW).allowed);
+    // Either side revokes.
+    assert!(decide(&authz, &developer, Action::GrantRevoke, &grant, NOW).allowed);
+    assert!(decide(&authz, &nsa_analyst, Action::GrantRevoke, &grant, NOW).allowed);
+    // Another developer learns nothing of it.
+    assert!(!decide(&authz, &other_developer, Action::GrantRead, &grant, NOW).allowed);
+    assert!(!decide(&authz, &other_developer, Action::AccessCheck, &model, NOW).allowed);
+    // The developer's gateway (a service account, read-only) may ask.
+    let gateway = Principal {
+        kind: PrincipalKind::Service,
+        ..user(OrgKind::Developer, OWNER_ORG, &[Role::Viewer])
+    };
+    assert!(decide(&authz, &gateway, Action::AccessCheck, &model, NOW).allowed);
+    assert!(!decide(&authz, &gateway, Action::GrantPropose, &model, NOW).allowed);
+}
+
+#[test]
+fn partners_are_vetted_by_the_agencies_and_attest_for_themselves() {
+    let authz = authz();
+    let partner = Resource::Partner {
+        org: PARTICIPANT_ORG,
+        vetting: "pending".into(),
+    };
+    let partner_admin = user(OrgKind::Partner, PARTICIPANT_ORG, &[Role::Admin]);
+    let partner_analyst = user(OrgKind::Partner, PARTICIPANT_ORG, &[Role::Analyst]);
+    let cisa_analyst = reviewer(UNRELATED_ORG, &[Role::Analyst]);
+    let plain_agency = user(OrgKind::Agency, UNRELATED_ORG, &[Role::Admin]);
+    let operator_admin = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+
+    assert!(decide(&authz, &cisa_analyst, Action::PartnerVet, &partner, NOW).allowed);
+    assert!(decide(&authz, &operator_admin, Action::PartnerVet, &partner, NOW).allowed);
+    assert!(!decide(&authz, &plain_agency, Action::PartnerVet, &partner, NOW).allowed);
+    assert!(!decide(&authz, &partner_admin, Action::PartnerVet, &partner, NOW).allowed);
+    assert!(decide(&authz, &partner_admin, Action::PartnerAttest, &partner, NOW).allowed);
+    assert!(
+        !decide(
+            &authz,
+            &partner_analyst,
+            Action::PartnerAttest,
+            &partner,
+            NOW
+        )
+        .allowed
+    );
+    assert!(!decide(&authz, &cisa_analyst, Action::PartnerAttest, &partner, NOW).allowed);
+    assert!(decide(&authz, &plain_agency, Action::PartnerRead, &partner, NOW).allowed);
 }

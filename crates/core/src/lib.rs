@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod grant;
 pub mod marking;
 pub mod org;
 pub mod principal;
@@ -16,6 +17,7 @@ pub mod secret;
 
 pub use audit::{AuditEntry, AuditEvent, ChainBreak, GENESIS_HASH};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, grant_status};
 pub use marking::Tlp;
 pub use org::{OrgKind, Sector};
 pub use principal::{Principal, PrincipalKind};

@@ -5,7 +5,7 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, frontier, identity};
+use crate::api::{audit, frontier, identity, partners};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +39,16 @@ use crate::api::{audit, frontier, identity};
         frontier::get_model,
         frontier::attach_eval,
         frontier::precheck,
+        partners::get_partner,
+        partners::set_vetting,
+        partners::attest,
+        partners::propose,
+        partners::list_grants,
+        partners::get_grant,
+        partners::concur,
+        partners::object,
+        partners::revoke,
+        partners::access_check,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -47,6 +57,7 @@ use crate::api::{audit, frontier, identity};
         (name = "identity", description = "Organizations, users and API tokens"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
+        (name = "partners", description = "Trusted partners, early-access grants and the access check"),
     )
 )]
 pub struct ApiDoc;

@@ -27,6 +27,7 @@ mod audit;
 mod frontier;
 mod identity;
 mod lease;
+mod partners;
 #[doc(hidden)]
 pub mod testing;
 mod webhooks;
@@ -39,6 +40,7 @@ pub use identity::{
     Bootstrap, NewOrganization, NewUser, Organization, Session, TokenInfo, User, UserUpdate,
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
+pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
 pub use webhooks::{
     AttemptOutcome, DeliveryRef, DeliveryState, DeliveryTarget, NewWebhookSubscription,
     PublishedEvent, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery, WebhookSecret,

@@ -12,6 +12,7 @@ use crate::state::AppState;
 pub mod audit;
 pub mod frontier;
 pub mod identity;
+pub mod partners;
 
 /// Largest registry import accepted (Epoch AI's largest file is about 2 MB).
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
@@ -60,6 +61,18 @@ pub fn router() -> Router<AppState> {
         .route("/models/{id}", get(frontier::get_model))
         .route("/models/{id}/evals", post(frontier::attach_eval))
         .route("/precheck", post(frontier::precheck))
+        .route("/partners/{org}", get(partners::get_partner))
+        .route("/partners/{org}/vetting", put(partners::set_vetting))
+        .route("/partners/{org}/attestations", post(partners::attest))
+        .route(
+            "/grants",
+            get(partners::list_grants).post(partners::propose),
+        )
+        .route("/grants/{id}", get(partners::get_grant))
+        .route("/grants/{id}/concur", post(partners::concur))
+        .route("/grants/{id}/object", post(partners::object))
+        .route("/grants/{id}/revoke", post(partners::revoke))
+        .route("/access-check", get(partners::access_check))
 }
 
 /// RFC 3339, UTC.
