@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod client;
 mod frontier;
+mod partners;
 
 #[derive(Parser)]
 #[command(
@@ -84,6 +85,32 @@ enum Command {
     Frontier {
         #[command(subcommand)]
         command: frontier::FrontierCommand,
+    },
+    /// Trusted partners: vetting and attestations (API client).
+    Partner {
+        #[command(subcommand)]
+        command: partners::PartnerCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Early-access grants (API client).
+    Grant {
+        #[command(subcommand)]
+        command: partners::GrantCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// May a partner use a model now, for a scope? (API client.)
+    AccessCheck {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        model: String,
+        /// api, weights or evaluation_only.
+        #[arg(long)]
+        scope: String,
+        #[command(flatten)]
+        conn: client::Conn,
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
@@ -339,6 +366,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Client(c) => client::run(c).await,
         Command::Frontier { command } => frontier::run(command).await,
+        Command::Partner { command, conn } => partners::partner(command, &conn).await,
+        Command::Grant { command, conn } => partners::grant(command, &conn).await,
+        Command::AccessCheck {
+            partner,
+            model,
+            scope,
+            conn,
+        } => partners::access_check(&conn, &partner, &model, &scope).await,
     }
 }
 

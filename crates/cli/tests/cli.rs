@@ -319,3 +319,198 @@ fn classify_names_the_file_and_place_of_bad_input() {
         "nothing printed for a file that fails"
     );
 }
+
+/// A running server, driven only through the `bulwark` client commands, as an
+/// operator's script would: organizations, users, tokens, a model, a partner,
+/// a grant, and the access check a developer's gateway calls.
+#[test]
+fn the_client_walks_a_grant_from_proposal_to_access() {
+    use std::net::{TcpListener, TcpStream};
+    let db = temp_db();
+    let boot = bulwark(&["admin", "bootstrap", "--database", &db]);
+    assert!(boot.status.success());
+    let root = String::from_utf8(boot.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    /// Stops the server however the test ends.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(
+        Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["serve", "--database", &db, "--listen", &listen])
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the server"),
+    );
+    for _ in 0..100 {
+        if TcpStream::connect(&listen).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let url = format!("http://{listen}");
+    let run = |token: &str, args: &[&str]| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(args)
+            .args(["--format", "json"])
+            .env("BULWARK_URL", &url)
+            .env("BULWARK_TOKEN", token)
+            .output()
+            .expect("run bulwark");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_owned();
+    let nsa = id(&run(
+        &root,
+        &[
+            "org",
+            "create",
+            "--name",
+            "NSA",
+            "--kind",
+            "agency",
+            "--reviewing",
+        ],
+    ));
+    let lab = id(&run(
+        &root,
+        &["org", "create", "--name", "Lab", "--kind", "developer"],
+    ));
+    let grid = id(&run(
+        &root,
+        &[
+            "org", "create", "--name", "Grid Co", "--kind", "partner", "--sector", "energy",
+        ],
+    ));
+    let member = |org: &str, name: &str, role: &str| -> String {
+        let user = id(&run(
+            &root,
+            &[
+                "user",
+                "create",
+                "--org",
+                org,
+                "--username",
+                name,
+                "--display-name",
+                name,
+                "--role",
+                role,
+            ],
+        ));
+        run(&root, &["token", "issue", "--user", &user, "--name", "cli"])["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let dev = member(&lab, "dev", "analyst");
+    let reviewer = member(&nsa, "nsa", "analyst");
+    let grid_admin = member(&grid, "gridadmin", "admin");
+
+    let model = id(&run(
+        &dev,
+        &[
+            "api",
+            "POST",
+            "/api/v1/models",
+            "--data",
+            r#"{"profile": {"name": "M-1", "training_compute_flop": 2e26}}"#,
+        ],
+    ));
+    run(&root, &["partner", "vet", &grid, "--status", "vetted"]);
+    for kind in ["confidentiality", "insider_risk", "security_controls"] {
+        run(
+            &grid_admin,
+            &[
+                "partner",
+                "attest",
+                &grid,
+                "--kind",
+                kind,
+                "--expires-at",
+                "2099-01-01T00:00:00Z",
+            ],
+        );
+    }
+    let grant = id(&run(
+        &dev,
+        &[
+            "grant",
+            "propose",
+            "--model",
+            &model,
+            "--partner",
+            &grid,
+            "--scope",
+            "api",
+            "--starts-at",
+            "2020-01-01T00:00:00Z",
+            "--ends-at",
+            "2099-01-01T00:00:00Z",
+            "--conditions",
+            "no fine-tuning",
+        ],
+    ));
+    let check = |scope: &str| {
+        run(
+            &dev,
+            &[
+                "access-check",
+                "--partner",
+                &grid,
+                "--model",
+                &model,
+                "--scope",
+                scope,
+            ],
+        )
+    };
+    assert_eq!(check("api")["allowed"], false, "proposed, not concurred");
+    // The partner cannot concur for itself: the client exits 2 on the 403.
+    let refused = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["grant", "concur", &grant])
+        .env("BULWARK_URL", &url)
+        .env("BULWARK_TOKEN", &grid_admin)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    run(&reviewer, &["grant", "concur", &grant]);
+    assert_eq!(check("api")["allowed"], true);
+    assert_eq!(check("weights")["allowed"], false, "only the granted scope");
+    run(
+        &reviewer,
+        &[
+            "grant",
+            "revoke",
+            &grant,
+            "--reason",
+            "partner asked to stop",
+        ],
+    );
+    let after = check("api");
+    assert_eq!(after["allowed"], false);
+    assert!(
+        after["reason"].as_str().unwrap().contains("revoked"),
+        "{after}"
+    );
+}
