@@ -89,11 +89,27 @@ pub enum Action {
     GrantDecide,
     /// Revoke a grant.
     GrantRevoke,
+    /// Submit a model for voluntary review; on the [`Resource::Model`].
+    SubmissionCreate,
+    /// See a submission (that it exists, its state, findings, responses); on a [`Resource::Submission`].
+    SubmissionRead,
+    /// Move a submission through the workflow.
+    SubmissionTransition,
+    /// Assign the lead and supporting agencies and the reviewers.
+    SubmissionTriage,
+    /// Withdraw a submission.
+    SubmissionWithdraw,
+    /// Issue a finding on a submission.
+    FindingIssue,
+    /// Respond to a finding.
+    ResponsePost,
+    /// Read a dossier document (plaintext).
+    DossierRead,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 40] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -126,6 +142,14 @@ impl Action {
         Action::GrantRead,
         Action::GrantDecide,
         Action::GrantRevoke,
+        Action::SubmissionCreate,
+        Action::SubmissionRead,
+        Action::SubmissionTransition,
+        Action::SubmissionTriage,
+        Action::SubmissionWithdraw,
+        Action::FindingIssue,
+        Action::ResponsePost,
+        Action::DossierRead,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -163,6 +187,14 @@ impl Action {
             Action::GrantRead => "grant.read",
             Action::GrantDecide => "grant.decide",
             Action::GrantRevoke => "grant.revoke",
+            Action::SubmissionCreate => "submission.create",
+            Action::SubmissionRead => "submission.read",
+            Action::SubmissionTransition => "submission.transition",
+            Action::SubmissionTriage => "submission.triage",
+            Action::SubmissionWithdraw => "submission.withdraw",
+            Action::FindingIssue => "finding.issue",
+            Action::ResponsePost => "response.post",
+            Action::DossierRead => "dossier.read",
         }
     }
 }
@@ -202,6 +234,18 @@ pub enum Resource {
         id: Uuid,
         developer_org: Uuid,
         partner_org: Uuid,
+    },
+    /// A submission for voluntary review: SubmissionRead/Transition/Triage/
+    /// Withdraw, FindingIssue, ResponsePost, DossierRead.
+    Submission {
+        id: Uuid,
+        /// The submitting developer organization.
+        developer_org: Uuid,
+        /// The lead and supporting agencies assigned to it.
+        assigned_agencies: Vec<Uuid>,
+        /// Submitted and not yet assigned: the reviewing agencies may see it
+        /// to triage it.
+        awaiting_triage: bool,
     },
 }
 
@@ -284,6 +328,7 @@ struct Names {
     model: EntityTypeName,
     partner: EntityTypeName,
     grant: EntityTypeName,
+    submission: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -314,6 +359,7 @@ impl Names {
             model: ty("Model")?,
             partner: ty("Partner")?,
             grant: ty("Grant")?,
+            submission: ty("Submission")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -673,6 +719,28 @@ impl Authorizer {
                     (
                         "partner_org".to_owned(),
                         Names::ent(&n.organization, partner_org.to_string()),
+                    ),
+                ]),
+            ),
+            Resource::Submission {
+                id,
+                developer_org,
+                assigned_agencies,
+                awaiting_triage,
+            } => (
+                Names::uid(&n.submission, id.to_string()),
+                HashMap::from([
+                    (
+                        "developer_org".to_owned(),
+                        Names::ent(&n.organization, developer_org.to_string()),
+                    ),
+                    (
+                        "assigned_agencies".to_owned(),
+                        Names::ents(&n.organization, assigned_agencies),
+                    ),
+                    (
+                        "awaiting_triage".to_owned(),
+                        RestrictedExpression::new_bool(*awaiting_triage),
                     ),
                 ]),
             ),

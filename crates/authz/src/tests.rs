@@ -210,6 +210,12 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
             developer_org: id(10),
             partner_org: id(20),
         },
+        Resource::Submission {
+            id: id(6),
+            developer_org: id(20),
+            assigned_agencies: vec![id(10)],
+            awaiting_triage: false,
+        },
     ];
     for tlp in Tlp::ALL {
         for owner_org in [id(10), id(20)] {
@@ -293,11 +299,22 @@ fn built_entities_conform_to_the_schema() {
                     | Action::ModelUpdate
                     | Action::GrantPropose
                     | Action::AccessCheck
+                    | Action::SubmissionCreate
             ),
             (Resource::Partner { .. }, prefix) => prefix == Some("partner"),
             (Resource::Grant { .. }, _) => matches!(
                 action,
                 Action::GrantRead | Action::GrantDecide | Action::GrantRevoke
+            ),
+            (Resource::Submission { .. }, _) => matches!(
+                action,
+                Action::SubmissionRead
+                    | Action::SubmissionTransition
+                    | Action::SubmissionTriage
+                    | Action::SubmissionWithdraw
+                    | Action::FindingIssue
+                    | Action::ResponsePost
+                    | Action::DossierRead
             ),
         };
         let built = authz.cedar_request(&req, Some(&schema));

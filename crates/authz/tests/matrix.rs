@@ -163,6 +163,38 @@ mod oracle {
             (A::GrantRevoke, Resource::Grant { developer_org, .. }) => {
                 writer && (colleague(developer_org) || reviewing)
             }
+            (A::SubmissionCreate, Resource::Model { owner_org, .. }) => {
+                writer && colleague(owner_org) && p.org_kind == OrgKind::Developer
+            }
+            (
+                A::SubmissionRead
+                | A::SubmissionTransition
+                | A::SubmissionTriage
+                | A::SubmissionWithdraw
+                | A::FindingIssue
+                | A::ResponsePost
+                | A::DossierRead,
+                Resource::Submission {
+                    developer_org,
+                    assigned_agencies,
+                    awaiting_triage,
+                    ..
+                },
+            ) => {
+                let developer = colleague(developer_org);
+                let assigned = reviewing && assigned_agencies.contains(&p.org_id);
+                match action {
+                    A::SubmissionRead => {
+                        has_roles && (developer || assigned || (reviewing && *awaiting_triage))
+                    }
+                    A::DossierRead => has_roles && (developer || assigned),
+                    A::SubmissionTriage => writer && reviewing && (*awaiting_triage || assigned),
+                    A::SubmissionTransition => writer && (developer || assigned),
+                    A::SubmissionWithdraw | A::ResponsePost => writer && developer,
+                    A::FindingIssue => writer && assigned,
+                    _ => false,
+                }
+            }
             // Any other pairing of action and resource is a mistake: deny.
             _ => false,
         }
@@ -195,6 +227,7 @@ const OTHER_RECIPIENT: Uuid = id(0x301);
 const TOKEN: Uuid = id(0x900);
 const MODEL: Uuid = id(0xa00);
 const GRANT: Uuid = id(0xb00);
+const SUBMISSION: Uuid = id(0xc00);
 const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
@@ -324,6 +357,7 @@ enum Facet {
     Record(Tlp, Embargo),
     Model(Tlp),
     BenchmarkSet { restricted: bool },
+    Submission { awaiting_triage: bool },
 }
 
 impl Facet {
@@ -340,6 +374,16 @@ impl Facet {
                 .into_iter()
                 .map(|restricted| Facet::BenchmarkSet { restricted })
                 .collect(),
+            A::SubmissionRead
+            | A::SubmissionTransition
+            | A::SubmissionTriage
+            | A::SubmissionWithdraw
+            | A::FindingIssue
+            | A::ResponsePost
+            | A::DossierRead => [false, true]
+                .into_iter()
+                .map(|awaiting_triage| Facet::Submission { awaiting_triage })
+                .collect(),
             _ => vec![Facet::None],
         }
     }
@@ -347,7 +391,7 @@ impl Facet {
     fn tlp(self) -> Tlp {
         match self {
             Facet::Record(tlp, _) | Facet::Model(tlp) => tlp,
-            Facet::None | Facet::BenchmarkSet { .. } => Tlp::Clear,
+            Facet::None | Facet::BenchmarkSet { .. } | Facet::Submission { .. } => Tlp::Clear,
         }
     }
 
@@ -381,7 +425,25 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
             org: OWNER_ORG,
             vetting: "vetted".into(),
         },
-        A::GrantPropose | A::AccessCheck => Resource::Model {
+        A::SubmissionRead
+        | A::SubmissionTransition
+        | A::SubmissionTriage
+        | A::SubmissionWithdraw
+        | A::FindingIssue
+        | A::ResponsePost
+        | A::DossierRead => Resource::Submission {
+            id: SUBMISSION,
+            developer_org: OWNER_ORG,
+            // The participant organization stands for an assigned agency.
+            assigned_agencies: vec![OTHER_PARTICIPANT_ORG, PARTICIPANT_ORG],
+            awaiting_triage: matches!(
+                facet,
+                Facet::Submission {
+                    awaiting_triage: true
+                }
+            ),
+        },
+        A::GrantPropose | A::AccessCheck | A::SubmissionCreate => Resource::Model {
             id: MODEL,
             owner_org: OWNER_ORG,
             tlp: Tlp::Amber,
@@ -563,8 +625,11 @@ fn matrix_agrees_with_the_rules() {
     //    + 2 benchmark-set actions × restricted or not
     //    + 2 model actions × 5 markings).
     // (17 + 8 partner and grant actions with no facet.)
-    assert_eq!(checked, 16 * 2 * 7 * 7 * (25 + 3 * 5 * 3 + 2 * 2 + 2 * 5));
-    assert_eq!(checked, 131_712);
+    // (+ submission.create with no facet, 7 submission actions × awaiting triage or not.)
+    assert_eq!(
+        checked,
+        16 * 2 * 7 * 7 * (25 + 1 + 7 * 2 + 3 * 5 * 3 + 2 * 2 + 2 * 5)
+    );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
     assert!(
@@ -640,6 +705,12 @@ fn wrong_pairings_are_denied_not_panics() {
             developer_org: OWNER_ORG,
             partner_org: PARTICIPANT_ORG,
         },
+        Resource::Submission {
+            id: SUBMISSION,
+            developer_org: OWNER_ORG,
+            assigned_agencies: vec![PARTICIPANT_ORG],
+            awaiting_triage: false,
+        },
     ];
     let mut wrong = 0;
     for action in Action::ALL {
@@ -649,7 +720,15 @@ fn wrong_pairings_are_denied_not_panics() {
             let d = decide(&authz, &p, action, res, NOW);
             // (The operator is no developer and no reviewing agency: it
             // neither proposes nor decides grants.)
-            let operator_may = !matches!(action, Action::GrantPropose | Action::GrantDecide);
+            // Nor does it submit, triage or issue findings.
+            let operator_may = !matches!(
+                action,
+                Action::GrantPropose
+                    | Action::GrantDecide
+                    | Action::SubmissionCreate
+                    | Action::SubmissionTriage
+                    | Action::FindingIssue
+            );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
             } else if !right {
@@ -661,7 +740,7 @@ fn wrong_pairings_are_denied_not_panics() {
         }
     }
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 32 * 8);
+    assert_eq!(wrong, 40 * 9);
 }
 
 // ---------------------------------------------------------------------------
@@ -1455,4 +1534,85 @@ fn partners_are_vetted_by_the_agencies_and_attest_for_themselves() {
     );
     assert!(!decide(&authz, &cisa_analyst, Action::PartnerAttest, &partner, NOW).allowed);
     assert!(decide(&authz, &plain_agency, Action::PartnerRead, &partner, NOW).allowed);
+}
+
+#[test]
+fn a_submission_is_for_its_developer_and_its_assigned_agencies_only() {
+    let authz = authz();
+    const CISA: Uuid = id(0x402);
+    const TREASURY: Uuid = id(0x403);
+    let submission = |assigned: Vec<Uuid>, awaiting_triage| Resource::Submission {
+        id: SUBMISSION,
+        developer_org: OWNER_ORG,
+        assigned_agencies: assigned,
+        awaiting_triage,
+    };
+    let developer = user(OrgKind::Developer, OWNER_ORG, &[Role::Analyst]);
+    let rival = user(OrgKind::Developer, OTHER_DEVELOPER, &[Role::Admin]);
+    let nsa = reviewer(NSA, &[Role::Analyst]);
+    let cisa = reviewer(CISA, &[Role::Analyst]);
+    let treasury = reviewer(TREASURY, &[Role::Admin, Role::Analyst]);
+    let operator = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+    let plain_agency = user(OrgKind::Agency, OTHER_AGENCY, &[Role::Admin]);
+    let may = |p: &Principal, a: Action, r: &Resource| decide(&authz, p, a, r, NOW).allowed;
+
+    // Submitted, awaiting triage: the reviewing agencies see it (not its
+    // dossier) and may assign it; no one else but the developer.
+    let waiting = submission(vec![], true);
+    assert!(may(&developer, Action::SubmissionRead, &waiting));
+    assert!(may(&developer, Action::DossierRead, &waiting));
+    for agency in [&nsa, &cisa, &treasury] {
+        assert!(may(agency, Action::SubmissionRead, &waiting));
+        assert!(may(agency, Action::SubmissionTriage, &waiting));
+        assert!(!may(agency, Action::DossierRead, &waiting));
+        assert!(!may(agency, Action::FindingIssue, &waiting));
+    }
+    for outsider in [&rival, &operator, &plain_agency] {
+        for action in [
+            Action::SubmissionRead,
+            Action::DossierRead,
+            Action::SubmissionTriage,
+            Action::SubmissionTransition,
+        ] {
+            assert!(!may(outsider, action, &waiting), "{outsider:?} {action:?}");
+        }
+    }
+
+    // Assigned to NSA (lead) and CISA: Treasury no longer sees it.
+    let assigned = submission(vec![NSA, CISA], false);
+    for agency in [&nsa, &cisa] {
+        assert!(may(agency, Action::SubmissionRead, &assigned));
+        assert!(may(agency, Action::DossierRead, &assigned));
+        assert!(may(agency, Action::FindingIssue, &assigned));
+        assert!(may(agency, Action::SubmissionTransition, &assigned));
+        assert!(!may(agency, Action::SubmissionWithdraw, &assigned));
+        assert!(!may(agency, Action::ResponsePost, &assigned));
+    }
+    for outsider in [&rival, &treasury, &operator, &plain_agency] {
+        for action in Action::ALL {
+            assert!(!may(outsider, action, &assigned), "{outsider:?} {action:?}");
+        }
+    }
+    assert!(may(&developer, Action::ResponsePost, &assigned));
+    assert!(may(&developer, Action::SubmissionWithdraw, &assigned));
+    assert!(!may(&developer, Action::FindingIssue, &assigned));
+    assert!(!may(&developer, Action::SubmissionTriage, &assigned));
+    let developer_viewer = user(OrgKind::Developer, OWNER_ORG, &[Role::Viewer]);
+    assert!(may(&developer_viewer, Action::SubmissionRead, &assigned));
+    assert!(!may(
+        &developer_viewer,
+        Action::SubmissionWithdraw,
+        &assigned
+    ));
+
+    // Submitting: the developer's writers, for its own models only.
+    let model = Resource::Model {
+        id: MODEL,
+        owner_org: OWNER_ORG,
+        tlp: Tlp::Amber,
+    };
+    assert!(may(&developer, Action::SubmissionCreate, &model));
+    assert!(!may(&rival, Action::SubmissionCreate, &model));
+    assert!(!may(&nsa, Action::SubmissionCreate, &model));
+    assert!(!may(&developer_viewer, Action::SubmissionCreate, &model));
 }

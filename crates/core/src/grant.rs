@@ -40,6 +40,8 @@ macro_rules! word_enum {
     };
 }
 
+pub(crate) use word_enum;
+
 word_enum!(
     /// What a grant lets the partner do with the model.
     GrantScope, "grant scope", "api, weights, evaluation_only", {

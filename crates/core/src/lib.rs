@@ -12,6 +12,7 @@ pub mod grant;
 pub mod marking;
 pub mod org;
 pub mod principal;
+pub mod review;
 pub mod role;
 pub mod secret;
 
@@ -21,6 +22,10 @@ pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, g
 pub use marking::Tlp;
 pub use org::{OrgKind, Sector};
 pub use principal::{Principal, PrincipalKind};
+pub use review::{
+    Conclusion, DocumentKind, FindingCategory, ReviewWindow, Severity, SubmissionState,
+    WindowWarning,
+};
 pub use role::{Role, RoleSet};
 pub use secret::{ApiToken, TokenHash};
 

@@ -5,7 +5,7 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, frontier, identity, partners};
+use crate::api::{audit, frontier, identity, partners, reviews};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +49,17 @@ use crate::api::{audit, frontier, identity, partners};
         partners::object,
         partners::revoke,
         partners::access_check,
+        reviews::create,
+        reviews::list,
+        reviews::get_one,
+        reviews::upload,
+        reviews::download,
+        reviews::transition,
+        reviews::triage,
+        reviews::issue_finding,
+        reviews::respond,
+        reviews::conclude,
+        reviews::withdraw,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -58,6 +69,7 @@ use crate::api::{audit, frontier, identity, partners};
         (name = "audit", description = "The hash-chained audit log"),
         (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
         (name = "partners", description = "Trusted partners, early-access grants and the access check"),
+        (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
     )
 )]
 pub struct ApiDoc;

@@ -28,6 +28,7 @@ mod frontier;
 mod identity;
 mod lease;
 mod partners;
+mod reviews;
 #[doc(hidden)]
 pub mod testing;
 mod webhooks;
@@ -41,6 +42,10 @@ pub use identity::{
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
+pub use reviews::{
+    DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
+    document_address,
+};
 pub use webhooks::{
     AttemptOutcome, DeliveryRef, DeliveryState, DeliveryTarget, NewWebhookSubscription,
     PublishedEvent, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery, WebhookSecret,

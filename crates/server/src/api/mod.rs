@@ -13,6 +13,7 @@ pub mod audit;
 pub mod frontier;
 pub mod identity;
 pub mod partners;
+pub mod reviews;
 
 /// Largest registry import accepted (Epoch AI's largest file is about 2 MB).
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
@@ -73,6 +74,27 @@ pub fn router() -> Router<AppState> {
         .route("/grants/{id}/object", post(partners::object))
         .route("/grants/{id}/revoke", post(partners::revoke))
         .route("/access-check", get(partners::access_check))
+        .route("/submissions", get(reviews::list).post(reviews::create))
+        .route("/submissions/{id}", get(reviews::get_one))
+        .route(
+            "/submissions/{id}/documents",
+            post(reviews::upload).layer(axum::extract::DefaultBodyLimit::max(
+                reviews::DOCUMENT_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/submissions/{id}/documents/{sha256}",
+            get(reviews::download),
+        )
+        .route("/submissions/{id}/transition", post(reviews::transition))
+        .route("/submissions/{id}/triage", post(reviews::triage))
+        .route("/submissions/{id}/findings", post(reviews::issue_finding))
+        .route(
+            "/submissions/{id}/findings/{fid}/responses",
+            post(reviews::respond),
+        )
+        .route("/submissions/{id}/conclude", post(reviews::conclude))
+        .route("/submissions/{id}/withdraw", post(reviews::withdraw))
 }
 
 /// RFC 3339, UTC.
