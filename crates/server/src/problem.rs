@@ -214,3 +214,12 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Maps the store's "not found" to a 404 naming `what`, every other store
+/// error as usual: `store.model(id).await.map_err(not_found_as("model"))`.
+pub fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}

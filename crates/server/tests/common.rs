@@ -176,6 +176,19 @@ impl Srv {
         )
     }
 
+    /// Registers a model profile as `token`'s organization; returns its id.
+    pub async fn register_model(&self, token: &str, name: &str, flop: f64) -> String {
+        let (s, m) = self
+            .post(
+                "/api/v1/models",
+                token,
+                serde_json::json!({"profile": {"name": name, "training_compute_flop": flop}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        m["id"].as_str().expect("id").to_owned()
+    }
+
     pub async fn audit_len(&self) -> i64 {
         self.store.audit_verify().await.expect("verify").entries
     }

@@ -59,15 +59,7 @@ async fn a_grant_from_proposal_to_expiry() {
     let (grid, _, grid_admin) = srv.member("Grid Co", "partner", "grid", &["admin"]).await;
     let (water, _, _) = srv.member("Water Co", "partner", "water", &["admin"]).await;
 
-    let (s, m) = srv
-        .post(
-            "/api/v1/models",
-            &dev_a,
-            json!({"profile": {"name": "Frontier-1", "training_compute_flop": 3e26}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    let model = m["id"].as_str().unwrap().to_owned();
+    let model = srv.register_model(&dev_a, "Frontier-1", 3e26).await;
 
     // Bad input: end before start, an unknown scope, a partner that is not one.
     let proposal = |partner: &str, scope: &str, start: &str, end: &str| {

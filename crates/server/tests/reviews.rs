@@ -85,15 +85,7 @@ async fn a_submission_from_draft_to_conclusion() {
     let (_, _, dev_a) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
     let (_, _, dev_b) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
 
-    let (s, m) = srv
-        .post(
-            "/api/v1/models",
-            &dev_a,
-            json!({"profile": {"name": "Frontier-1", "training_compute_flop": 3e26}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    let model = m["id"].as_str().unwrap().to_owned();
+    let model = srv.register_model(&dev_a, "Frontier-1", 3e26).await;
 
     // Bad input: a release in the past, a public release before the partner release.
     let before = srv.audit_len().await;

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams, parse_json};
-use crate::problem::{ApiError, ApiResult, Kind, Problem};
+use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
 use crate::state::{AppState, org_resource};
 
 /// The policy's view of a stored set.
@@ -458,10 +458,7 @@ pub async fn get_benchmark(
         .store
         .benchmark_set(&id, &version)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("benchmark set version"),
-            other => other.into(),
-        })?;
+        .map_err(not_found_as("benchmark set version"))?;
     if !state.permits(
         &caller.principal,
         Action::BenchmarkRead,
@@ -692,10 +689,7 @@ pub(crate) async fn readable_model(
     who: &Principal,
     id: Uuid,
 ) -> ApiResult<StoredModel> {
-    let m = state.store.model(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("model"),
-        other => other.into(),
-    })?;
+    let m = state.store.model(id).await.map_err(not_found_as("model"))?;
     if !state.permits(who, Action::ModelRead, &model_resource(&m)) {
         return Err(ApiError::not_found("model"));
     }

@@ -5,9 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::{OrgKind, PrincipalKind, Role, RoleSet, Sector};
-use bulwark_store::{
-    NewOrganization, NewUser, Organization, StoreError, TokenInfo, User, UserUpdate,
-};
+use bulwark_store::{NewOrganization, NewUser, Organization, TokenInfo, User, UserUpdate};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -15,7 +13,7 @@ use uuid::Uuid;
 
 use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult, Problem, not_found_as};
 use crate::state::{AppState, hash_password, new_token, org_resource, user_resource};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -187,10 +185,7 @@ pub struct MeOut {
 /// A user the caller may read, else 404: whether a user exists is itself
 /// not disclosed to those who may not see it.
 async fn readable_user(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<User> {
-    let user = state.store.user(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("user"),
-        other => other.into(),
-    })?;
+    let user = state.store.user(id).await.map_err(not_found_as("user"))?;
     if !state.permits(&caller.principal, Action::UserRead, &user_resource(&user)) {
         return Err(ApiError::not_found("user"));
     }
@@ -198,10 +193,11 @@ async fn readable_user(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult
 }
 
 async fn known_org(state: &AppState, id: Uuid) -> ApiResult<Organization> {
-    state.store.organization(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("organization"),
-        other => other.into(),
-    })
+    state
+        .store
+        .organization(id)
+        .await
+        .map_err(not_found_as("organization"))
 }
 
 /// Who am I?
@@ -439,10 +435,7 @@ pub async fn revoke_token(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<TokenOut>> {
-    let token = state.store.token(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("token"),
-        other => other.into(),
-    })?;
+    let token = state.store.token(id).await.map_err(not_found_as("token"))?;
     let resource = Resource::Token {
         id: token.id,
         user: token.user_id,

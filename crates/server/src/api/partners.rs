@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::{AttestationKind, GrantScope, GrantState, ParseError, Principal, Vetting};
-use bulwark_store::{Grant, NewGrant, PartnerStanding, StoreError};
+use bulwark_store::{Grant, NewGrant, PartnerStanding};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::frontier::{model_resource, readable_model};
 use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult, Problem, not_found_as};
 use crate::state::AppState;
 
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
@@ -46,10 +46,11 @@ fn grant_resource(g: &Grant) -> Resource {
 }
 
 async fn standing(state: &AppState, org: Uuid) -> ApiResult<PartnerStanding> {
-    state.store.partner(org).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("partner organization"),
-        other => other.into(),
-    })
+    state
+        .store
+        .partner(org)
+        .await
+        .map_err(not_found_as("partner organization"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -232,10 +233,7 @@ fn grant_out(g: Grant, now: OffsetDateTime) -> GrantOut {
 
 /// A grant the principal may read, else 404.
 async fn readable_grant(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Grant> {
-    let g = state.store.grant(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("grant"),
-        other => other.into(),
-    })?;
+    let g = state.store.grant(id).await.map_err(not_found_as("grant"))?;
     if !state.permits(who, Action::GrantRead, &grant_resource(&g)) {
         return Err(ApiError::not_found("grant"));
     }

@@ -20,7 +20,7 @@ use bulwark_core::{
     Tlp,
 };
 use bulwark_store::{
-    DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, StoreError, Submission,
+    DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -30,7 +30,7 @@ use uuid::Uuid;
 use super::frontier::readable_model;
 use super::ts;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use crate::problem::{ApiError, ApiResult, Kind, Problem};
+use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
 use crate::state::AppState;
 
 /// The environment variable holding the dossier key: 32 bytes as 64 hex digits.
@@ -75,10 +75,11 @@ fn submission_resource(s: &Submission) -> Resource {
 
 /// A submission the principal may read, else 404.
 async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Submission> {
-    let s = state.store.submission(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("submission"),
-        other => other.into(),
-    })?;
+    let s = state
+        .store
+        .submission(id)
+        .await
+        .map_err(not_found_as("submission"))?;
     if !state.permits(who, Action::SubmissionRead, &submission_resource(&s)) {
         return Err(ApiError::not_found("submission"));
     }
@@ -366,10 +367,7 @@ pub async fn download(
         .store
         .read_document(&caller.actor, id, &sha256, &key, state.now())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("document"),
-            other => other.into(),
-        })?;
+        .map_err(not_found_as("document"))?;
     Ok(([(CONTENT_TYPE, "application/octet-stream")], bytes))
 }
 
@@ -593,10 +591,7 @@ pub async fn respond(
         .store
         .post_response(&caller.actor, id, fid, &body.text, state.now())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("finding"),
-            other => other.into(),
-        })?;
+        .map_err(not_found_as("finding"))?;
     Ok((StatusCode::CREATED, Json(response_out(r))))
 }
 
