@@ -105,11 +105,32 @@ pub enum Action {
     ResponsePost,
     /// Read a dossier document (plaintext).
     DossierRead,
+    /// Move a draft to `submitted`: the developer's word that the dossier is ready.
+    SubmissionSubmit,
+    /// Add a document to the dossier.
+    DossierUpload,
+    /// Change a planned release date (with a reason).
+    SubmissionReschedule,
+    /// Conclude the review.
+    SubmissionConclude,
+    /// Read one finding; on a [`Resource::Finding`], so its marking counts.
+    FindingRead,
+    /// Create, list and end an organization's webhook subscriptions and
+    /// redeliver their deliveries; on the [`Resource::Organization`].
+    WebhookManage,
+    /// Claim a scan target for the organization; on the [`Resource::Organization`].
+    ClaimCreate,
+    /// See who claimed which targets, when and with what; on the [`Resource::Program`].
+    CoverageRead,
+    /// Renew or release a claim; on a [`Resource::Claim`].
+    ClaimUpdate,
+    /// See what came of a claim (findings count, note); on a [`Resource::Claim`].
+    ClaimReadOutcome,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 50] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -150,6 +171,16 @@ impl Action {
         Action::FindingIssue,
         Action::ResponsePost,
         Action::DossierRead,
+        Action::SubmissionSubmit,
+        Action::DossierUpload,
+        Action::SubmissionReschedule,
+        Action::SubmissionConclude,
+        Action::FindingRead,
+        Action::WebhookManage,
+        Action::ClaimCreate,
+        Action::CoverageRead,
+        Action::ClaimUpdate,
+        Action::ClaimReadOutcome,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -195,6 +226,16 @@ impl Action {
             Action::FindingIssue => "finding.issue",
             Action::ResponsePost => "response.post",
             Action::DossierRead => "dossier.read",
+            Action::SubmissionSubmit => "submission.submit",
+            Action::DossierUpload => "dossier.upload",
+            Action::SubmissionReschedule => "submission.reschedule",
+            Action::SubmissionConclude => "submission.conclude",
+            Action::FindingRead => "finding.read",
+            Action::WebhookManage => "webhook.manage",
+            Action::ClaimCreate => "claim.create",
+            Action::CoverageRead => "coverage.read",
+            Action::ClaimUpdate => "claim.update",
+            Action::ClaimReadOutcome => "claim.read_outcome",
         }
     }
 }
@@ -234,18 +275,44 @@ pub enum Resource {
         id: Uuid,
         developer_org: Uuid,
         partner_org: Uuid,
+        /// The lead agency of the model's review, when one was assigned: the
+        /// government's side of the grant is then that agency's alone.
+        lead_agency: Option<Uuid>,
     },
-    /// A submission for voluntary review: SubmissionRead/Transition/Triage/
-    /// Withdraw, FindingIssue, ResponsePost, DossierRead.
+    /// A submission for voluntary review: SubmissionRead/Submit/Transition/
+    /// Triage/Withdraw/Reschedule/Conclude, FindingIssue, ResponsePost,
+    /// DossierRead/Upload.
     Submission {
         id: Uuid,
         /// The submitting developer organization.
         developer_org: Uuid,
         /// The lead and supporting agencies assigned to it.
         assigned_agencies: Vec<Uuid>,
+        /// The lead agency, once assigned (also in `assigned_agencies`).
+        lead_agency: Option<Uuid>,
         /// Submitted and not yet assigned: the reviewing agencies may see it
         /// to triage it.
         awaiting_triage: bool,
+    },
+    /// A claim on a scan target: ClaimUpdate, ClaimReadOutcome.
+    Claim {
+        id: Uuid,
+        /// The claimant organization.
+        org: Uuid,
+    },
+    /// One finding of a review, with its marking: FindingRead.
+    Finding {
+        id: Uuid,
+        /// The submission's developer organization.
+        developer_org: Uuid,
+        /// The submission's assigned agencies.
+        assigned_agencies: Vec<Uuid>,
+        /// The finding's TLP 2.0 marking.
+        tlp: Tlp,
+        /// Who issued it.
+        issuer: Uuid,
+        /// The submission's named reviewers.
+        reviewers: Vec<Uuid>,
     },
 }
 
@@ -329,6 +396,8 @@ struct Names {
     partner: EntityTypeName,
     grant: EntityTypeName,
     submission: EntityTypeName,
+    finding: EntityTypeName,
+    claim: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -360,6 +429,8 @@ impl Names {
             partner: ty("Partner")?,
             grant: ty("Grant")?,
             submission: ty("Submission")?,
+            finding: ty("Finding")?,
+            claim: ty("Claim")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -709,9 +780,9 @@ impl Authorizer {
                 id,
                 developer_org,
                 partner_org,
-            } => (
-                Names::uid(&n.grant, id.to_string()),
-                HashMap::from([
+                lead_agency,
+            } => {
+                let mut attrs = HashMap::from([
                     (
                         "developer_org".to_owned(),
                         Names::ent(&n.organization, developer_org.to_string()),
@@ -720,16 +791,23 @@ impl Authorizer {
                         "partner_org".to_owned(),
                         Names::ent(&n.organization, partner_org.to_string()),
                     ),
-                ]),
-            ),
+                ]);
+                if let Some(lead) = lead_agency {
+                    attrs.insert(
+                        "lead_agency".to_owned(),
+                        Names::ent(&n.organization, lead.to_string()),
+                    );
+                }
+                (Names::uid(&n.grant, id.to_string()), attrs)
+            }
             Resource::Submission {
                 id,
                 developer_org,
                 assigned_agencies,
+                lead_agency,
                 awaiting_triage,
-            } => (
-                Names::uid(&n.submission, id.to_string()),
-                HashMap::from([
+            } => {
+                let mut attrs = HashMap::from([
                     (
                         "developer_org".to_owned(),
                         Names::ent(&n.organization, developer_org.to_string()),
@@ -742,6 +820,43 @@ impl Authorizer {
                         "awaiting_triage".to_owned(),
                         RestrictedExpression::new_bool(*awaiting_triage),
                     ),
+                ]);
+                if let Some(lead) = lead_agency {
+                    attrs.insert(
+                        "lead_agency".to_owned(),
+                        Names::ent(&n.organization, lead.to_string()),
+                    );
+                }
+                (Names::uid(&n.submission, id.to_string()), attrs)
+            }
+            Resource::Claim { id, org } => (
+                Names::uid(&n.claim, id.to_string()),
+                HashMap::from([(
+                    "org".to_owned(),
+                    Names::ent(&n.organization, org.to_string()),
+                )]),
+            ),
+            Resource::Finding {
+                id,
+                developer_org,
+                assigned_agencies,
+                tlp,
+                issuer,
+                reviewers,
+            } => (
+                Names::uid(&n.finding, id.to_string()),
+                HashMap::from([
+                    (
+                        "developer_org".to_owned(),
+                        Names::ent(&n.organization, developer_org.to_string()),
+                    ),
+                    (
+                        "assigned_agencies".to_owned(),
+                        Names::ents(&n.organization, assigned_agencies),
+                    ),
+                    ("tlp".to_owned(), Names::ent(&n.tlp, tlp.as_str())),
+                    ("issuer".to_owned(), Names::ent(&n.user, issuer.to_string())),
+                    ("reviewers".to_owned(), Names::ents(&n.user, reviewers)),
                 ]),
             ),
         };

@@ -209,12 +209,39 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
             id: id(5),
             developer_org: id(10),
             partner_org: id(20),
+            lead_agency: None,
+        },
+        Resource::Grant {
+            id: id(5),
+            developer_org: id(10),
+            partner_org: id(20),
+            lead_agency: Some(id(30)),
         },
         Resource::Submission {
             id: id(6),
             developer_org: id(20),
             assigned_agencies: vec![id(10)],
+            lead_agency: Some(id(10)),
             awaiting_triage: false,
+        },
+        Resource::Submission {
+            id: id(6),
+            developer_org: id(20),
+            assigned_agencies: vec![],
+            lead_agency: None,
+            awaiting_triage: true,
+        },
+        Resource::Claim {
+            id: id(8),
+            org: id(10),
+        },
+        Resource::Finding {
+            id: id(7),
+            developer_org: id(20),
+            assigned_agencies: vec![id(10)],
+            tlp: Tlp::Red,
+            issuer: id(1),
+            reviewers: vec![id(2)],
         },
     ];
     for tlp in Tlp::ALL {
@@ -270,6 +297,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::AuditVerify
                     | Action::BenchmarkLoad
                     | Action::ModelPrecheck
+                    | Action::CoverageRead
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,
@@ -278,6 +306,8 @@ fn built_entities_conform_to_the_schema() {
                     | Action::UserCreate
                     | Action::UserList
                     | Action::ModelCreate
+                    | Action::WebhookManage
+                    | Action::ClaimCreate
             ),
             (Resource::User { .. }, _) => matches!(
                 action,
@@ -315,7 +345,15 @@ fn built_entities_conform_to_the_schema() {
                     | Action::FindingIssue
                     | Action::ResponsePost
                     | Action::DossierRead
+                    | Action::SubmissionSubmit
+                    | Action::DossierUpload
+                    | Action::SubmissionReschedule
+                    | Action::SubmissionConclude
             ),
+            (Resource::Finding { .. }, _) => action == Action::FindingRead,
+            (Resource::Claim { .. }, _) => {
+                matches!(action, Action::ClaimUpdate | Action::ClaimReadOutcome)
+            }
         };
         let built = authz.cedar_request(&req, Some(&schema));
         assert_eq!(

@@ -159,9 +159,57 @@ mod oracle {
                 has_roles
                     && (colleague(developer_org) || colleague(partner_org) || reviewing || operator)
             }
-            (A::GrantDecide, Resource::Grant { .. }) => writer && reviewing,
-            (A::GrantRevoke, Resource::Grant { developer_org, .. }) => {
-                writer && (colleague(developer_org) || reviewing)
+            // The government's side of a grant: the lead agency of the
+            // model's review, or any reviewing agency while there is none.
+            (A::GrantDecide, Resource::Grant { lead_agency, .. }) => {
+                writer && reviewing && lead_agency.is_none_or(|l| colleague(&l))
+            }
+            (
+                A::GrantRevoke,
+                Resource::Grant {
+                    developer_org,
+                    lead_agency,
+                    ..
+                },
+            ) => {
+                writer
+                    && (colleague(developer_org)
+                        || (reviewing && lead_agency.is_none_or(|l| colleague(&l))))
+            }
+            (A::WebhookManage, Resource::Organization { id, .. }) => {
+                admin && (colleague(id) || operator)
+            }
+            // Deconflicted scanning: every participant claims for itself;
+            // coverage is shared; outcomes stay with the claimant and the
+            // operator.
+            (A::ClaimCreate, Resource::Organization { id, .. }) => writer && colleague(id),
+            (A::CoverageRead, Resource::Program) => has_roles,
+            (A::ClaimUpdate, Resource::Claim { org, .. }) => {
+                (writer && colleague(org)) || operator_admin
+            }
+            (A::ClaimReadOutcome, Resource::Claim { org, .. }) => {
+                has_roles && (colleague(org) || operator)
+            }
+            (
+                A::FindingRead,
+                Resource::Finding {
+                    developer_org,
+                    assigned_agencies,
+                    tlp,
+                    issuer,
+                    reviewers,
+                    ..
+                },
+            ) => {
+                has_roles
+                    && match tlp {
+                        // Named individuals only.
+                        Tlp::Red => itself(issuer) || reviewers.contains(&p.user_id),
+                        _ => {
+                            colleague(developer_org)
+                                || (reviewing && assigned_agencies.contains(&p.org_id))
+                        }
+                    }
             }
             (A::SubmissionCreate, Resource::Model { owner_org, .. }) => {
                 writer && colleague(owner_org) && p.org_kind == OrgKind::Developer
@@ -173,25 +221,38 @@ mod oracle {
                 | A::SubmissionWithdraw
                 | A::FindingIssue
                 | A::ResponsePost
-                | A::DossierRead,
+                | A::DossierRead
+                | A::SubmissionSubmit
+                | A::DossierUpload
+                | A::SubmissionReschedule
+                | A::SubmissionConclude,
                 Resource::Submission {
                     developer_org,
                     assigned_agencies,
+                    lead_agency,
                     awaiting_triage,
                     ..
                 },
             ) => {
                 let developer = colleague(developer_org);
                 let assigned = reviewing && assigned_agencies.contains(&p.org_id);
+                let lead = reviewing && *lead_agency == Some(p.org_id);
                 match action {
                     A::SubmissionRead => {
                         has_roles && (developer || assigned || (reviewing && *awaiting_triage))
                     }
                     A::DossierRead => has_roles && (developer || assigned),
                     A::SubmissionTriage => writer && reviewing && (*awaiting_triage || assigned),
-                    A::SubmissionTransition => writer && (developer || assigned),
-                    A::SubmissionWithdraw | A::ResponsePost => writer && developer,
+                    // The agencies move the review; the developer only submits.
+                    A::SubmissionTransition => writer && assigned,
+                    A::SubmissionSubmit
+                    | A::DossierUpload
+                    | A::SubmissionReschedule
+                    | A::SubmissionWithdraw
+                    | A::ResponsePost => writer && developer,
                     A::FindingIssue => writer && assigned,
+                    // The conclusion speaks for the government: the lead agency.
+                    A::SubmissionConclude => writer && lead,
                     _ => false,
                 }
             }
@@ -228,6 +289,8 @@ const TOKEN: Uuid = id(0x900);
 const MODEL: Uuid = id(0xa00);
 const GRANT: Uuid = id(0xb00);
 const SUBMISSION: Uuid = id(0xc00);
+const FINDING: Uuid = id(0xd00);
+const CLAIM: Uuid = id(0xe00);
 const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
@@ -356,8 +419,38 @@ enum Facet {
     None,
     Record(Tlp, Embargo),
     Model(Tlp),
-    BenchmarkSet { restricted: bool },
-    Submission { awaiting_triage: bool },
+    BenchmarkSet {
+        restricted: bool,
+    },
+    Submission {
+        awaiting_triage: bool,
+        lead: Lead,
+    },
+    /// A grant's decision and revocation, by who leads the model's review.
+    Grant(Lead),
+    /// A finding's marking.
+    Finding(Tlp),
+}
+
+/// Which agency leads the review, if any: one the principal may belong to
+/// (the participant organization), another, or none yet.
+#[derive(Debug, Clone, Copy)]
+enum Lead {
+    None,
+    ParticipantOrg,
+    OtherOrg,
+}
+
+impl Lead {
+    const ALL: [Lead; 3] = [Lead::None, Lead::ParticipantOrg, Lead::OtherOrg];
+
+    fn org(self) -> Option<Uuid> {
+        match self {
+            Lead::None => None,
+            Lead::ParticipantOrg => Some(PARTICIPANT_ORG),
+            Lead::OtherOrg => Some(OTHER_PARTICIPANT_ORG),
+        }
+    }
 }
 
 impl Facet {
@@ -380,18 +473,32 @@ impl Facet {
             | A::SubmissionWithdraw
             | A::FindingIssue
             | A::ResponsePost
-            | A::DossierRead => [false, true]
+            | A::DossierRead
+            | A::SubmissionSubmit
+            | A::DossierUpload
+            | A::SubmissionReschedule
+            | A::SubmissionConclude => [false, true]
                 .into_iter()
-                .map(|awaiting_triage| Facet::Submission { awaiting_triage })
+                .flat_map(|awaiting_triage| {
+                    Lead::ALL.into_iter().map(move |lead| Facet::Submission {
+                        awaiting_triage,
+                        lead,
+                    })
+                })
                 .collect(),
+            A::GrantDecide | A::GrantRevoke => Lead::ALL.into_iter().map(Facet::Grant).collect(),
+            A::FindingRead => Tlp::ALL.into_iter().map(Facet::Finding).collect(),
             _ => vec![Facet::None],
         }
     }
 
     fn tlp(self) -> Tlp {
         match self {
-            Facet::Record(tlp, _) | Facet::Model(tlp) => tlp,
-            Facet::None | Facet::BenchmarkSet { .. } | Facet::Submission { .. } => Tlp::Clear,
+            Facet::Record(tlp, _) | Facet::Model(tlp) | Facet::Finding(tlp) => tlp,
+            Facet::None
+            | Facet::BenchmarkSet { .. }
+            | Facet::Submission { .. }
+            | Facet::Grant(_) => Tlp::Clear,
         }
     }
 
@@ -404,6 +511,13 @@ impl Facet {
 
     fn restricted(self) -> bool {
         matches!(self, Facet::BenchmarkSet { restricted: true })
+    }
+
+    fn lead(self) -> Option<Uuid> {
+        match self {
+            Facet::Submission { lead, .. } | Facet::Grant(lead) => lead.org(),
+            _ => None,
+        }
     }
 }
 
@@ -420,7 +534,12 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::AuditRead
         | A::AuditVerify
         | A::BenchmarkLoad
-        | A::ModelPrecheck => Resource::Program,
+        | A::ModelPrecheck
+        | A::CoverageRead => Resource::Program,
+        A::ClaimUpdate | A::ClaimReadOutcome => Resource::Claim {
+            id: CLAIM,
+            org: OWNER_ORG,
+        },
         A::PartnerRead | A::PartnerVet | A::PartnerAttest => Resource::Partner {
             org: OWNER_ORG,
             vetting: "vetted".into(),
@@ -431,18 +550,37 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::SubmissionWithdraw
         | A::FindingIssue
         | A::ResponsePost
-        | A::DossierRead => Resource::Submission {
+        | A::DossierRead
+        | A::SubmissionSubmit
+        | A::DossierUpload
+        | A::SubmissionReschedule
+        | A::SubmissionConclude => Resource::Submission {
             id: SUBMISSION,
             developer_org: OWNER_ORG,
             // The participant organization stands for an assigned agency.
             assigned_agencies: vec![OTHER_PARTICIPANT_ORG, PARTICIPANT_ORG],
+            lead_agency: facet.lead(),
             awaiting_triage: matches!(
                 facet,
                 Facet::Submission {
-                    awaiting_triage: true
+                    awaiting_triage: true,
+                    ..
                 }
             ),
         },
+        A::FindingRead => {
+            let record = record(rel, facet.tlp(), Embargo::None);
+            Resource::Finding {
+                id: FINDING,
+                developer_org: OWNER_ORG,
+                assigned_agencies: vec![OTHER_PARTICIPANT_ORG, PARTICIPANT_ORG],
+                tlp: facet.tlp(),
+                // The record's creator and named recipients stand for the
+                // finding's issuer and the submission's named reviewers.
+                issuer: record.creator,
+                reviewers: record.recipient_users,
+            }
+        }
         A::GrantPropose | A::AccessCheck | A::SubmissionCreate => Resource::Model {
             id: MODEL,
             owner_org: OWNER_ORG,
@@ -452,12 +590,15 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
             id: GRANT,
             developer_org: OWNER_ORG,
             partner_org: PARTICIPANT_ORG,
+            lead_agency: facet.lead(),
         },
         A::OrganizationRead
         | A::OrganizationUpdate
         | A::UserCreate
         | A::UserList
-        | A::ModelCreate => Resource::Organization {
+        | A::ModelCreate
+        | A::WebhookManage
+        | A::ClaimCreate => Resource::Organization {
             id: OWNER_ORG,
             kind: if p.org_id == OWNER_ORG {
                 p.org_kind
@@ -625,10 +766,14 @@ fn matrix_agrees_with_the_rules() {
     //    + 2 benchmark-set actions × restricted or not
     //    + 2 model actions × 5 markings).
     // (17 + 8 partner and grant actions with no facet.)
-    // (+ submission.create with no facet, 7 submission actions × awaiting triage or not.)
+    // (+ submission.create with no facet, 11 submission actions × awaiting
+    //  triage or not × 3 leads, grant.decide and grant.revoke × 3 leads,
+    //  webhook.manage with no facet, finding.read × 5 markings; grant.decide
+    //  and grant.revoke no longer without facet; 4 claim and coverage
+    //  actions with no facet.)
     assert_eq!(
         checked,
-        16 * 2 * 7 * 7 * (25 + 1 + 7 * 2 + 3 * 5 * 3 + 2 * 2 + 2 * 5)
+        16 * 2 * 7 * 7 * (25 - 2 + 1 + 1 + 4 + 11 * 2 * 3 + 2 * 3 + 5 + 3 * 5 * 3 + 2 * 2 + 2 * 5)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -704,12 +849,26 @@ fn wrong_pairings_are_denied_not_panics() {
             id: GRANT,
             developer_org: OWNER_ORG,
             partner_org: PARTICIPANT_ORG,
+            lead_agency: None,
         },
         Resource::Submission {
             id: SUBMISSION,
             developer_org: OWNER_ORG,
             assigned_agencies: vec![PARTICIPANT_ORG],
+            lead_agency: Some(PARTICIPANT_ORG),
             awaiting_triage: false,
+        },
+        Resource::Finding {
+            id: FINDING,
+            developer_org: OWNER_ORG,
+            assigned_agencies: vec![PARTICIPANT_ORG],
+            tlp: Tlp::Amber,
+            issuer: PRINCIPAL,
+            reviewers: vec![],
+        },
+        Resource::Claim {
+            id: CLAIM,
+            org: OWNER_ORG,
         },
     ];
     let mut wrong = 0;
@@ -720,13 +879,16 @@ fn wrong_pairings_are_denied_not_panics() {
             let d = decide(&authz, &p, action, res, NOW);
             // (The operator is no developer and no reviewing agency: it
             // neither proposes nor decides grants.)
-            // Nor does it submit, triage or issue findings.
+            // Nor does it submit, triage, move or conclude a review, or
+            // issue findings.
             let operator_may = !matches!(
                 action,
                 Action::GrantPropose
                     | Action::GrantDecide
                     | Action::SubmissionCreate
                     | Action::SubmissionTriage
+                    | Action::SubmissionTransition
+                    | Action::SubmissionConclude
                     | Action::FindingIssue
             );
             if right && operator_may {
@@ -740,7 +902,7 @@ fn wrong_pairings_are_denied_not_panics() {
         }
     }
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 40 * 9);
+    assert_eq!(wrong, 50 * 11);
 }
 
 // ---------------------------------------------------------------------------
@@ -1466,6 +1628,7 @@ fn grants_are_proposed_by_the_developer_and_decided_by_the_agencies() {
         id: GRANT,
         developer_org: OWNER_ORG,
         partner_org: PARTICIPANT_ORG,
+        lead_agency: None,
     };
     let model = Resource::Model {
         id: MODEL,
@@ -1502,6 +1665,27 @@ fn grants_are_proposed_by_the_developer_and_decided_by_the_agencies() {
     };
     assert!(decide(&authz, &gateway, Action::AccessCheck, &model, NOW).allowed);
     assert!(!decide(&authz, &gateway, Action::GrantPropose, &model, NOW).allowed);
+
+    // Once the model's review has a lead agency (CISA), the government's
+    // side of the grant is CISA's: NSA neither decides nor revokes it, but
+    // still reads it.
+    let cisa_analyst = reviewer(OTHER_AGENCY, &[Role::Analyst]);
+    let led = Resource::Grant {
+        id: GRANT,
+        developer_org: OWNER_ORG,
+        partner_org: PARTICIPANT_ORG,
+        lead_agency: Some(OTHER_AGENCY),
+    };
+    assert!(!decide(&authz, &nsa_analyst, Action::GrantDecide, &led, NOW).allowed);
+    assert!(!decide(&authz, &nsa_analyst, Action::GrantRevoke, &led, NOW).allowed);
+    assert!(decide(&authz, &nsa_analyst, Action::GrantRead, &led, NOW).allowed);
+    let d = decide(&authz, &cisa_analyst, Action::GrantDecide, &led, NOW);
+    assert_eq!(
+        d.reasons,
+        vec!["grant.decide.lead-or-reviewing-agency-writers".to_owned()]
+    );
+    assert!(decide(&authz, &cisa_analyst, Action::GrantRevoke, &led, NOW).allowed);
+    assert!(decide(&authz, &developer, Action::GrantRevoke, &led, NOW).allowed);
 }
 
 #[test]
@@ -1544,6 +1728,7 @@ fn a_submission_is_for_its_developer_and_its_assigned_agencies_only() {
     let submission = |assigned: Vec<Uuid>, awaiting_triage| Resource::Submission {
         id: SUBMISSION,
         developer_org: OWNER_ORG,
+        lead_agency: assigned.first().copied(),
         assigned_agencies: assigned,
         awaiting_triage,
     };
@@ -1585,9 +1770,32 @@ fn a_submission_is_for_its_developer_and_its_assigned_agencies_only() {
         assert!(may(agency, Action::DossierRead, &assigned));
         assert!(may(agency, Action::FindingIssue, &assigned));
         assert!(may(agency, Action::SubmissionTransition, &assigned));
-        assert!(!may(agency, Action::SubmissionWithdraw, &assigned));
-        assert!(!may(agency, Action::ResponsePost, &assigned));
+        for developers_own in [
+            Action::SubmissionWithdraw,
+            Action::ResponsePost,
+            Action::SubmissionSubmit,
+            Action::DossierUpload,
+            Action::SubmissionReschedule,
+        ] {
+            assert!(
+                !may(agency, developers_own, &assigned),
+                "{developers_own:?}"
+            );
+        }
     }
+    // Only the lead concludes.
+    assert!(may(&nsa, Action::SubmissionConclude, &assigned));
+    assert!(!may(&cisa, Action::SubmissionConclude, &assigned));
+    assert!(!may(&developer, Action::SubmissionConclude, &assigned));
+    // The developer submits, uploads, reschedules; it does not move the review.
+    for action in [
+        Action::SubmissionSubmit,
+        Action::DossierUpload,
+        Action::SubmissionReschedule,
+    ] {
+        assert!(may(&developer, action, &assigned), "{action:?}");
+    }
+    assert!(!may(&developer, Action::SubmissionTransition, &assigned));
     for outsider in [&rival, &treasury, &operator, &plain_agency] {
         for action in Action::ALL {
             assert!(!may(outsider, action, &assigned), "{outsider:?} {action:?}");
@@ -1615,4 +1823,113 @@ fn a_submission_is_for_its_developer_and_its_assigned_agencies_only() {
     assert!(!may(&rival, Action::SubmissionCreate, &model));
     assert!(!may(&nsa, Action::SubmissionCreate, &model));
     assert!(!may(&developer_viewer, Action::SubmissionCreate, &model));
+}
+
+#[test]
+fn a_red_finding_is_for_its_issuer_and_the_named_reviewers_only() {
+    let authz = authz();
+    const CISA: Uuid = id(0x402);
+    let nsa = reviewer(NSA, &[Role::Analyst]);
+    let nsa_colleague = Principal {
+        user_id: id(0x4011),
+        ..reviewer(NSA, &[Role::Admin])
+    };
+    let cisa_named = Principal {
+        user_id: id(0x4021),
+        ..reviewer(CISA, &[Role::Viewer])
+    };
+    let developer = Principal {
+        user_id: id(0x1001),
+        ..user(OrgKind::Developer, OWNER_ORG, &[Role::Admin])
+    };
+    let rival = Principal {
+        user_id: id(0x5001),
+        ..user(OrgKind::Developer, OTHER_DEVELOPER, &[Role::Admin])
+    };
+    let finding = |tlp| Resource::Finding {
+        id: FINDING,
+        developer_org: OWNER_ORG,
+        assigned_agencies: vec![NSA, CISA],
+        tlp,
+        issuer: nsa.user_id,
+        reviewers: vec![cisa_named.user_id],
+    };
+    let may = |p: &Principal, r: &Resource| decide(&authz, p, Action::FindingRead, r, NOW).allowed;
+    for tlp in [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict] {
+        for party in [&nsa, &nsa_colleague, &cisa_named, &developer] {
+            assert!(may(party, &finding(tlp)), "{tlp:?} {party:?}");
+        }
+        assert!(!may(&rival, &finding(tlp)), "{tlp:?}");
+    }
+    let red = finding(Tlp::Red);
+    assert!(may(&nsa, &red));
+    assert!(may(&cisa_named, &red));
+    assert!(
+        !may(&nsa_colleague, &red),
+        "the issuer's organization is not named"
+    );
+    assert!(!may(&developer, &red));
+    assert!(!may(&rival, &red));
+}
+
+#[test]
+fn webhooks_are_managed_by_the_organization_admins_and_the_operator() {
+    let authz = authz();
+    let org = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Developer,
+    };
+    let may = |p: &Principal| decide(&authz, p, Action::WebhookManage, &org, NOW).allowed;
+    assert!(may(&user(OrgKind::Developer, OWNER_ORG, &[Role::Admin])));
+    assert!(!may(&user(OrgKind::Developer, OWNER_ORG, &[Role::Analyst])));
+    assert!(!may(&user(
+        OrgKind::Developer,
+        OTHER_DEVELOPER,
+        &[Role::Admin]
+    )));
+    assert!(may(&user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin])));
+    assert!(!may(&user(
+        OrgKind::Operator,
+        UNRELATED_ORG,
+        &[Role::Auditor]
+    )));
+}
+
+#[test]
+fn everyone_sees_coverage_only_the_claimant_and_operator_see_outcomes() {
+    let authz = authz();
+    let claim = Resource::Claim {
+        id: CLAIM,
+        org: OWNER_ORG,
+    };
+    let vendor_analyst = user(OrgKind::Vendor, OWNER_ORG, &[Role::Analyst]);
+    let vendor_viewer = user(OrgKind::Vendor, OWNER_ORG, &[Role::Viewer]);
+    let researcher = user(OrgKind::Researcher, UNRELATED_ORG, &[Role::Admin]);
+    let operator_admin = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+    let may = |p: &Principal, a: Action, r: &Resource| decide(&authz, p, a, r, NOW).allowed;
+    for p in [
+        &vendor_analyst,
+        &vendor_viewer,
+        &researcher,
+        &operator_admin,
+    ] {
+        assert!(may(p, Action::CoverageRead, &Resource::Program));
+    }
+    assert!(may(&vendor_analyst, Action::ClaimUpdate, &claim));
+    assert!(!may(&vendor_viewer, Action::ClaimUpdate, &claim));
+    assert!(!may(&researcher, Action::ClaimUpdate, &claim));
+    assert!(may(&operator_admin, Action::ClaimUpdate, &claim));
+    assert!(may(&vendor_viewer, Action::ClaimReadOutcome, &claim));
+    assert!(!may(&researcher, Action::ClaimReadOutcome, &claim));
+    assert!(may(&operator_admin, Action::ClaimReadOutcome, &claim));
+    let own = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Vendor,
+    };
+    assert!(may(&vendor_analyst, Action::ClaimCreate, &own));
+    assert!(!may(&vendor_viewer, Action::ClaimCreate, &own));
+    assert!(
+        !may(&researcher, Action::ClaimCreate, &own),
+        "not for another organization"
+    );
 }
