@@ -21,6 +21,15 @@ pub struct Settings {
     pub body_limit: usize,
     /// How long a web session lasts.
     pub session_ttl: Duration,
+    /// The master key for secrets at rest (`BULWARK_DOSSIER_KEY`); webhook
+    /// secrets are sealed under a sub-key of it. Without it, subscriptions
+    /// cannot be made (503) and the webhook worker sends nothing.
+    pub master_key: Option<MasterKey>,
+    /// Let webhooks reach private, loopback, link-local and other reserved
+    /// addresses, over plain `http` too (`BULWARK_WEBHOOK_ALLOW_PRIVATE=1`).
+    /// Off in production: a subscriber could otherwise make the server POST
+    /// into the network it runs in. For development and tests.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -29,7 +38,59 @@ impl Default for Settings {
             secure_cookies: true,
             body_limit: 1024 * 1024,
             session_ttl: Duration::hours(8),
+            master_key: None,
+            webhook_allow_private: false,
         }
+    }
+}
+
+/// The environment variable that allows private webhook targets.
+pub const WEBHOOK_ALLOW_PRIVATE_VAR: &str = "BULWARK_WEBHOOK_ALLOW_PRIVATE";
+
+impl Settings {
+    /// Fills the settings that come from the environment: the master key from
+    /// `BULWARK_DOSSIER_KEY` (64 hex digits; anything else counts as absent,
+    /// with a warning, as the dossier endpoints treat it) and
+    /// `BULWARK_WEBHOOK_ALLOW_PRIVATE=1`.
+    pub fn with_env(mut self) -> Self {
+        if let Ok(hex_key) = std::env::var(crate::api::reviews::DOSSIER_KEY_VAR) {
+            self.master_key = MasterKey::from_hex(&hex_key);
+            if self.master_key.is_none() {
+                tracing::warn!(
+                    var = crate::api::reviews::DOSSIER_KEY_VAR,
+                    "not 64 hex digits; secrets at rest are unavailable"
+                );
+            }
+        }
+        self.webhook_allow_private =
+            std::env::var(WEBHOOK_ALLOW_PRIVATE_VAR).is_ok_and(|v| v.trim() == "1");
+        self
+    }
+}
+
+/// 32 bytes of key; `Debug` redacts it, so `Settings` can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKey([u8; 32]);
+
+impl MasterKey {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        MasterKey(bytes)
+    }
+
+    /// 64 hex digits, surrounding white space ignored.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let bytes = hex::decode(s.trim()).ok()?;
+        bytes.try_into().ok().map(MasterKey)
+    }
+
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
     }
 }
 

@@ -12,6 +12,12 @@
 //! A delivery's id is its job's id, so the job's retry state (attempts, next
 //! run, dead) is the delivery's state and nothing is kept twice.
 //!
+//! A subscription's HMAC key is stored sealed ([`crate::sealing`]) under the
+//! [`WEBHOOK_KEY_PURPOSE`] sub-key of the master key the caller passes in;
+//! the store never sees the master key otherwise. A subscription records the
+//! user it was made by: the server delivers an event to it only if that user
+//! may read what the event is about, and drops the delivery otherwise.
+//!
 //! Subscriptions are audited like every change; a published event is audited
 //! once; of the deliveries, only the end of each (delivered or dead-lettered)
 //! is audited, since every retry in the log would drown it. Each attempt is
@@ -25,13 +31,18 @@ use uuid::Uuid;
 
 use crate::audit::append_audit;
 use crate::lease::Job;
+use crate::sealing::{derive_key, open, seal};
 use crate::{Actor, Result, Store, StoreError, with_pool, write_tx};
 
 /// The job queue that carries webhook deliveries.
 pub const WEBHOOK_QUEUE: &str = "webhook";
 
+/// The purpose under which webhook secrets are sealed: see
+/// [`crate::sealing::derive_key`].
+pub const WEBHOOK_KEY_PURPOSE: &str = "webhook-secret";
+
 /// A subscription's HMAC key. It cannot be stored hashed (the worker needs it
-/// to sign), so it is kept as given and only the worker ever reads it back;
+/// to sign), so it is stored sealed and only the worker ever reads it back;
 /// `Debug` redacts it so that it cannot reach a log by accident.
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebhookSecret(String);
@@ -63,6 +74,8 @@ impl std::fmt::Debug for WebhookSecret {
 #[derive(Debug, Clone)]
 pub struct NewWebhookSubscription {
     pub owner_org: Uuid,
+    /// The user the subscription acts for: an enabled member of `owner_org`.
+    pub created_by: Uuid,
     /// `http://` or `https://`.
     pub url: String,
     pub secret: WebhookSecret,
@@ -76,6 +89,9 @@ pub struct NewWebhookSubscription {
 pub struct WebhookSubscription {
     pub id: Uuid,
     pub owner_org: Uuid,
+    /// The user events are delivered on behalf of; none for subscriptions
+    /// from before this was recorded (they receive nothing).
+    pub created_by: Option<Uuid>,
     pub url: String,
     pub event_types: Vec<String>,
     pub active: bool,
@@ -110,8 +126,13 @@ pub struct DeliveryTarget {
     pub payload: String,
     pub event_created_at: OffsetDateTime,
     pub subscription_id: Uuid,
+    pub owner_org: Uuid,
+    /// The user the delivery is made on behalf of.
+    pub created_by: Option<Uuid>,
     pub url: String,
-    pub secret: WebhookSecret,
+    /// `None` when the stored secret cannot be opened (another key, or a
+    /// subscription from before secrets were sealed): nothing can be signed.
+    pub secret: Option<WebhookSecret>,
     pub active: bool,
 }
 
@@ -124,6 +145,8 @@ pub enum DeliveryState {
     Delivered,
     /// Gave up after the attempt limit; [`Store::webhook_redeliver`] revives it.
     Dead,
+    /// Not sent: the subscriber may not read what the event is about.
+    Dropped,
 }
 
 /// A delivery as shown.
@@ -148,6 +171,9 @@ pub enum AttemptOutcome {
     Retry(OffsetDateTime),
     /// Give up: dead-letter the delivery.
     Dead,
+    /// Not for this subscriber (the policy says it may not read the
+    /// event's subject, or its user is gone): done, never retried.
+    Dropped,
 }
 
 impl AttemptOutcome {
@@ -156,6 +182,7 @@ impl AttemptOutcome {
             AttemptOutcome::Delivered => "delivered",
             AttemptOutcome::Retry(_) => "retry",
             AttemptOutcome::Dead => "dead",
+            AttemptOutcome::Dropped => "dropped",
         }
     }
 }
@@ -170,7 +197,7 @@ pub struct WebhookAttempt {
     pub status_code: Option<i32>,
     /// Why the attempt failed, when it did.
     pub error: Option<String>,
-    /// `delivered`, `retry` or `dead`.
+    /// `delivered`, `retry`, `dead` or `dropped`.
     pub outcome: String,
 }
 
@@ -310,6 +337,7 @@ pub(crate) use publish_in_tx;
 struct SubscriptionRow {
     id: Uuid,
     owner_org: Uuid,
+    created_by: Option<Uuid>,
     url: String,
     event_types: String,
     active: bool,
@@ -321,6 +349,7 @@ impl SubscriptionRow {
         Ok(WebhookSubscription {
             id: self.id,
             owner_org: self.owner_org,
+            created_by: self.created_by,
             url: self.url,
             event_types: parse_patterns(&self.event_types)?,
             active: self.active,
@@ -337,8 +366,10 @@ struct TargetRow {
     payload: String,
     event_created_at: i64,
     subscription_id: Uuid,
+    owner_org: Uuid,
+    created_by: Option<Uuid>,
     url: String,
-    secret: String,
+    secret_sealed: Option<Vec<u8>>,
     active: bool,
 }
 
@@ -351,15 +382,17 @@ struct DeliveryRow {
     run_at: i64,
     done_at: Option<i64>,
     dead: bool,
+    dropped_at: Option<i64>,
     last_error: Option<String>,
 }
 
 impl From<DeliveryRow> for WebhookDelivery {
     fn from(r: DeliveryRow) -> Self {
-        let state = match (r.done_at, r.dead) {
-            (_, true) => DeliveryState::Dead,
-            (Some(_), false) => DeliveryState::Delivered,
-            (None, false) => DeliveryState::Pending,
+        let state = match (r.done_at, r.dead, r.dropped_at) {
+            (_, true, _) => DeliveryState::Dead,
+            (Some(_), false, Some(_)) => DeliveryState::Dropped,
+            (Some(_), false, None) => DeliveryState::Delivered,
+            (None, false, _) => DeliveryState::Pending,
         };
         WebhookDelivery {
             id: r.id,
@@ -382,16 +415,27 @@ struct AttemptRow {
     outcome: String,
 }
 
-const SUBSCRIPTION_COLUMNS: &str = "id, owner_org, url, event_types, active, created_at";
+const SUBSCRIPTION_COLUMNS: &str =
+    "id, owner_org, created_by, url, event_types, active, created_at";
 const DELIVERY_SELECT: &str = "SELECT d.id, d.event_id, d.subscription_id, j.attempts, j.run_at, \
-     j.done_at, j.dead, j.last_error FROM webhook_deliveries d JOIN jobs j ON j.id = d.id";
+     j.done_at, j.dead, d.dropped_at, j.last_error FROM webhook_deliveries d JOIN jobs j ON j.id = d.id";
+
+/// Associated data binding a sealed secret to its subscription.
+fn secret_aad(subscription: Uuid) -> Vec<u8> {
+    let mut v = b"webhook_subscriptions.secret_sealed:".to_vec();
+    v.extend_from_slice(subscription.as_bytes());
+    v
+}
 
 impl Store {
-    /// Adds a subscription. The secret is written once and never returned.
+    /// Adds a subscription. The secret is sealed under the
+    /// [`WEBHOOK_KEY_PURPOSE`] sub-key of `master_key`, written once and
+    /// never returned. `created_by` must be an enabled user of the owner.
     pub async fn create_webhook_subscription(
         &self,
         actor: &Actor,
         new: &NewWebhookSubscription,
+        master_key: &[u8; 32],
         now: OffsetDateTime,
     ) -> Result<WebhookSubscription> {
         check_url(&new.url)?;
@@ -406,6 +450,8 @@ impl Store {
         let patterns = serde_json::to_string(&new.event_types)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let id = Uuid::now_v7();
+        let key = derive_key(master_key, WEBHOOK_KEY_PURPOSE);
+        let sealed = seal(&key, &secret_aad(id), new.secret.expose())?;
         let at = to_micros(now);
         write_tx!(self, tx => {
             let org: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM organizations WHERE id = $1")
@@ -413,14 +459,23 @@ impl Store {
             if org.is_none() {
                 return Err(StoreError::Invalid("the owner organization does not exist".into()));
             }
-            sqlx::query("INSERT INTO webhook_subscriptions (id, owner_org, url, secret, event_types, active, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(id).bind(new.owner_org).bind(&new.url).bind(&new.secret.0).bind(&patterns)
-                .bind(true).bind(at)
+            let member: Option<(Uuid,)> = sqlx::query_as(
+                "SELECT id FROM users WHERE id = $1 AND org_id = $2 AND disabled = FALSE")
+                .bind(new.created_by).bind(new.owner_org).fetch_optional(&mut *tx).await?;
+            if member.is_none() {
+                return Err(StoreError::Invalid(
+                    "a subscription is made by an enabled user of its organization".into()));
+            }
+            sqlx::query("INSERT INTO webhook_subscriptions \
+                         (id, owner_org, created_by, url, secret_sealed, event_types, active, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(id).bind(new.owner_org).bind(new.created_by).bind(&new.url).bind(&sealed)
+                .bind(&patterns).bind(true).bind(at)
                 .execute(&mut *tx).await?;
             // Not the URL: it may carry a token in its query.
             append_audit!(tx, actor, AuditEvent::new("webhook.subscribe", "webhook_subscription", id)
-                .with_detail(json!({"owner_org": new.owner_org, "event_types": new.event_types})), at);
+                .with_detail(json!({"owner_org": new.owner_org, "created_by": new.created_by,
+                                    "event_types": new.event_types})), at);
         });
         self.webhook_subscription(id).await
     }
@@ -477,9 +532,10 @@ impl Store {
     /// entry, in one transaction. Store methods that change domain state
     /// publish inside their own transaction with `publish_in_tx!` instead.
     ///
-    /// Every matching subscription receives the event, whoever owns it: the
-    /// caller decides what an event may say, and must publish nothing that
-    /// every subscriber may not read.
+    /// Every matching subscription gets a delivery, whoever owns it; the
+    /// server's worker then drops those whose user may not read what the
+    /// event is about (its `submission`, `grant` or `finding`), and sends an
+    /// event that names no known subject to the operator's subscriptions only.
     pub async fn publish_event(
         &self,
         actor: &Actor,
@@ -491,18 +547,36 @@ impl Store {
         Ok(write_tx!(self, tx => publish_in_tx!(tx, actor, event_type, payload, now)))
     }
 
-    /// What the worker needs to send delivery `delivery_id`.
-    pub async fn webhook_delivery_target(&self, delivery_id: Uuid) -> Result<DeliveryTarget> {
+    /// What the worker needs to send delivery `delivery_id`, with the
+    /// secret opened under the [`WEBHOOK_KEY_PURPOSE`] sub-key of `master_key`.
+    pub async fn webhook_delivery_target(
+        &self,
+        delivery_id: Uuid,
+        master_key: &[u8; 32],
+    ) -> Result<DeliveryTarget> {
         let row: Option<TargetRow> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT d.id AS delivery_id, e.id AS event_id, e.event_type, e.payload, \
-                 e.created_at AS event_created_at, s.id AS subscription_id, s.url, s.secret, s.active \
+                 e.created_at AS event_created_at, s.id AS subscription_id, s.owner_org, s.created_by, \
+                 s.url, s.secret_sealed, s.active \
                  FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id \
                  JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = $1",
             )
             .bind(delivery_id).fetch_optional(pool).await?
         });
         let r = row.ok_or(StoreError::NotFound)?;
+        let key = derive_key(master_key, WEBHOOK_KEY_PURPOSE);
+        let secret = r.secret_sealed.as_deref().and_then(|sealed| {
+            open(
+                &key,
+                &secret_aad(r.subscription_id),
+                sealed,
+                "webhook secret",
+            )
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .map(WebhookSecret)
+        });
         Ok(DeliveryTarget {
             delivery_id: r.delivery_id,
             event_id: r.event_id,
@@ -510,8 +584,10 @@ impl Store {
             payload: r.payload,
             event_created_at: from_micros(r.event_created_at),
             subscription_id: r.subscription_id,
+            owner_org: r.owner_org,
+            created_by: r.created_by,
             url: r.url,
-            secret: WebhookSecret(r.secret),
+            secret,
             active: r.active,
         })
     }
@@ -550,6 +626,18 @@ impl Store {
                      WHERE id = $3 AND lease_holder = $4 AND done_at IS NULL")
                     .bind(at).bind(&last_error).bind(job.id).bind(worker)
                     .execute(&mut *tx).await?.rows_affected(),
+                AttemptOutcome::Dropped => {
+                    let n = sqlx::query(
+                        "UPDATE jobs SET done_at = $1, lease_holder = NULL, lease_until = NULL, last_error = $2 \
+                         WHERE id = $3 AND lease_holder = $4 AND done_at IS NULL")
+                        .bind(at).bind(&last_error).bind(job.id).bind(worker)
+                        .execute(&mut *tx).await?.rows_affected();
+                    if n == 1 {
+                        sqlx::query("UPDATE webhook_deliveries SET dropped_at = $1 WHERE id = $2")
+                            .bind(at).bind(job.id).execute(&mut *tx).await?;
+                    }
+                    n
+                }
             };
             if n == 1 {
                 sqlx::query("INSERT INTO webhook_attempts (id, delivery_id, attempt, at, status_code, error, outcome) \
@@ -558,7 +646,11 @@ impl Store {
                     .bind(status_code.map(i32::from)).bind(&error).bind(outcome.word())
                     .execute(&mut *tx).await?;
                 if !matches!(outcome, AttemptOutcome::Retry(_)) {
-                    let action = if outcome == AttemptOutcome::Delivered { "webhook.delivered" } else { "webhook.dead_letter" };
+                    let action = match outcome {
+                        AttemptOutcome::Delivered => "webhook.delivered",
+                        AttemptOutcome::Dropped => "webhook.dropped",
+                        _ => "webhook.dead_letter",
+                    };
                     append_audit!(tx, &Actor::default(), AuditEvent::new(action, "webhook_delivery", job.id)
                         .with_detail(json!({"attempts": job.attempts, "status": status_code})), at);
                 }
@@ -615,6 +707,21 @@ impl Store {
         ));
         let rows: Vec<DeliveryRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).bind(event_id).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// A subscription's deliveries, newest first, at most `limit`.
+    pub async fn webhook_deliveries_for_subscription(
+        &self,
+        subscription_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<WebhookDelivery>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{DELIVERY_SELECT} WHERE d.subscription_id = $1 ORDER BY d.id DESC LIMIT $2"
+        ));
+        let rows: Vec<DeliveryRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(subscription_id).bind(limit.clamp(1, 1000)).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
     }

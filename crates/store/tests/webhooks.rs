@@ -1,21 +1,25 @@
 //! The outbox and webhook deliveries, on both back-ends: SQLite always,
 //! PostgreSQL when `BULWARK_TEST_DATABASE_URL` names a server (`.ci/run`).
 
-use bulwark_core::OrgKind;
+use bulwark_core::{OrgKind, PrincipalKind, Role, RoleSet};
 use bulwark_store::{
-    Actor, AttemptOutcome, DeliveryRef, DeliveryState, NewOrganization, NewWebhookSubscription,
-    Store, StoreError, WEBHOOK_QUEUE, WebhookSecret,
+    Actor, AttemptOutcome, DeliveryRef, DeliveryState, NewOrganization, NewUser,
+    NewWebhookSubscription, Store, StoreError, UserUpdate, WEBHOOK_QUEUE, WebhookSecret,
 };
 use serde_json::json;
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+/// The master key the server would pass in.
+const KEY: [u8; 32] = [0x42; 32];
 
 bulwark_store::both_backends!(
     publish_queues_one_delivery_per_matching_subscription,
     subscriptions_refuse_bad_input_and_hide_secrets,
     attempts_are_recorded_and_dead_letters_redelivered,
+    secrets_are_sealed_under_the_key,
+    dropped_deliveries_are_final,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -35,16 +39,38 @@ async fn org(store: &Store, name: &str) -> Uuid {
         .id
 }
 
+/// An enabled admin of `org`.
+async fn member(store: &Store, org: Uuid, username: &str) -> Uuid {
+    store
+        .create_user(
+            &Actor::cli(),
+            &NewUser {
+                org_id: org,
+                username: username.into(),
+                display_name: username.into(),
+                kind: PrincipalKind::Human,
+                roles: RoleSet::new([Role::Admin]),
+            },
+            T0,
+        )
+        .await
+        .expect("create user")
+        .id
+}
+
 async fn subscribe(store: &Store, owner: Uuid, types: &[&str]) -> Uuid {
+    let by = member(store, owner, &format!("u{}", Uuid::now_v7().simple())).await;
     store
         .create_webhook_subscription(
             &Actor::cli(),
             &NewWebhookSubscription {
                 owner_org: owner,
+                created_by: by,
                 url: "https://receiver.example/hook".into(),
                 secret: WebhookSecret::new("a-secret-of-some-length").expect("secret"),
                 event_types: types.iter().map(|s| (*s).to_owned()).collect(),
             },
+            &KEY,
             T0,
         )
         .await
@@ -152,8 +178,25 @@ async fn publish_queues_one_delivery_per_matching_subscription(store: Store) {
 
 async fn subscriptions_refuse_bad_input_and_hide_secrets(store: Store) {
     let owner = org(&store, "Vendor").await;
+    let other = org(&store, "Other Vendor").await;
+    let by = member(&store, owner, "alice").await;
+    let outsider = member(&store, other, "mallory").await;
+    let disabled = member(&store, owner, "gone").await;
+    store
+        .update_user(
+            &Actor::cli(),
+            disabled,
+            &UserUpdate {
+                disabled: Some(true),
+                ..UserUpdate::default()
+            },
+            T0,
+        )
+        .await
+        .expect("disable");
     let good = NewWebhookSubscription {
         owner_org: owner,
+        created_by: by,
         url: "https://receiver.example/hook".into(),
         secret: WebhookSecret::new("a-secret-of-some-length").expect("secret"),
         event_types: vec!["*".into()],
@@ -175,21 +218,35 @@ async fn subscriptions_refuse_bad_input_and_hide_secrets(store: Store) {
             owner_org: Uuid::now_v7(),
             ..good.clone()
         },
+        // Made by someone outside the organization, by a disabled user, by nobody.
+        NewWebhookSubscription {
+            created_by: outsider,
+            ..good.clone()
+        },
+        NewWebhookSubscription {
+            created_by: disabled,
+            ..good.clone()
+        },
+        NewWebhookSubscription {
+            created_by: Uuid::now_v7(),
+            ..good.clone()
+        },
     ];
     let n = audit_len(&store).await;
     for b in &bad {
         assert!(matches!(
             store
-                .create_webhook_subscription(&Actor::cli(), b, T0)
+                .create_webhook_subscription(&Actor::cli(), b, &KEY, T0)
                 .await,
             Err(StoreError::Invalid(_))
         ));
     }
     assert_eq!(audit_len(&store).await, n, "refusals change nothing");
     let sub = store
-        .create_webhook_subscription(&Actor::cli(), &good, T0)
+        .create_webhook_subscription(&Actor::cli(), &good, &KEY, T0)
         .await
         .expect("subscribe");
+    assert_eq!(sub.created_by, Some(by));
     assert_eq!(audit_len(&store).await, n + 1);
     let shown = serde_json::to_string(&sub).expect("json");
     assert!(!shown.contains("a-secret-of-some-length"));
@@ -216,10 +273,13 @@ async fn attempts_are_recorded_and_dead_letters_redelivered(store: Store) {
         .expect("publish");
     let delivery = published.deliveries[0];
     let target = store
-        .webhook_delivery_target(delivery)
+        .webhook_delivery_target(delivery, &KEY)
         .await
         .expect("target");
-    assert_eq!(target.secret.expose(), b"a-secret-of-some-length");
+    assert_eq!(
+        target.secret.as_ref().map(WebhookSecret::expose),
+        Some(&b"a-secret-of-some-length"[..])
+    );
     assert!(target.active);
 
     // First attempt fails: retried later.
@@ -364,5 +424,99 @@ async fn attempts_are_recorded_and_dead_letters_redelivered(store: Store) {
             .await,
         Err(StoreError::NotFound)
     ));
+    assert!(store.audit_verify().await.expect("verify").ok());
+}
+
+async fn secrets_are_sealed_under_the_key(store: Store) {
+    let owner = org(&store, "Vendor").await;
+    let sub = subscribe(&store, owner, &["*"]).await;
+    let published = store
+        .publish_event(&Actor::cli(), "case.opened", &json!({}), T0)
+        .await
+        .expect("publish");
+    let delivery = published.deliveries[0];
+    let right = store
+        .webhook_delivery_target(delivery, &KEY)
+        .await
+        .expect("target");
+    assert_eq!(right.subscription_id, sub);
+    assert_eq!(right.owner_org, owner);
+    assert!(right.created_by.is_some());
+    assert_eq!(
+        right.secret.as_ref().map(WebhookSecret::expose),
+        Some(&b"a-secret-of-some-length"[..])
+    );
+    // Under another master key the secret does not open: it is stored sealed,
+    // not as given. The target still loads, so the worker can say why.
+    let wrong = store
+        .webhook_delivery_target(delivery, &[0x43; 32])
+        .await
+        .expect("target");
+    assert!(wrong.secret.is_none());
+    // Nor under the master key itself: the webhook key is a sub-key.
+    let sealed_with_master = bulwark_store::derive_key(&KEY, bulwark_store::WEBHOOK_KEY_PURPOSE);
+    assert_ne!(sealed_with_master, KEY);
+}
+
+async fn dropped_deliveries_are_final(store: Store) {
+    let owner = org(&store, "Vendor").await;
+    subscribe(&store, owner, &["*"]).await;
+    let published = store
+        .publish_event(&Actor::cli(), "case.opened", &json!({}), T0)
+        .await
+        .expect("publish");
+    let delivery = published.deliveries[0];
+    let job = store
+        .job_claim(WEBHOOK_QUEUE, "w", T0 + Duration::minutes(1), T0)
+        .await
+        .expect("claim")
+        .expect("due");
+    let n = audit_len(&store).await;
+    assert!(
+        store
+            .webhook_attempt_finish(
+                &job,
+                "w",
+                None,
+                Some("not permitted"),
+                AttemptOutcome::Dropped,
+                T0
+            )
+            .await
+            .expect("finish")
+    );
+    assert_eq!(audit_len(&store).await, n + 1);
+    assert_eq!(
+        store.audit_latest(1).await.expect("latest")[0].action,
+        "webhook.dropped"
+    );
+    let d = store.webhook_delivery(delivery).await.expect("delivery");
+    assert_eq!(d.state, DeliveryState::Dropped);
+    assert_eq!(d.last_error.as_deref(), Some("not permitted"));
+    let attempts = store.webhook_attempts(delivery).await.expect("attempts");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].outcome, "dropped");
+    // Never claimed again, and not redeliverable.
+    assert!(
+        store
+            .job_claim(
+                WEBHOOK_QUEUE,
+                "w",
+                T0 + Duration::hours(3),
+                T0 + Duration::hours(2)
+            )
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    assert!(matches!(
+        store.webhook_redeliver(&Actor::cli(), delivery, T0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let listed = store
+        .webhook_deliveries_for_subscription(d.subscription_id, 10)
+        .await
+        .expect("list");
+    assert_eq!(listed, vec![d]);
     assert!(store.audit_verify().await.expect("verify").ok());
 }
