@@ -80,9 +80,11 @@ pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tokio::spawn(scheduler(state.clone()));
     webhooks::spawn(
-        state.store.clone(),
-        webhooks::http_client(Duration::from_secs(10))?,
-        state.clock.clone(),
+        state.clone(),
+        webhooks::http_client(
+            Duration::from_secs(10),
+            state.settings.webhook_allow_private,
+        )?,
         webhooks::DeliveryLimits::default(),
     );
     tracing::info!(address = %listener.local_addr()?, backend = state.store.backend_name(), "serving");
@@ -92,9 +94,9 @@ pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Background work on a timer: today, re-determining the registry when a
-/// benchmark version loaded ahead of time takes effect. Failures are logged
-/// and retried on the next tick.
+/// Background work on a timer: re-determining the registry when a benchmark
+/// version loaded ahead of time takes effect, and the reminders of review
+/// windows and grants. Failures are logged and retried on the next tick.
 async fn scheduler(state: AppState) {
     let holder = format!("server-{}", uuid::Uuid::now_v7());
     let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -104,7 +106,28 @@ async fn scheduler(state: AppState) {
         if let Err(e) = api::frontier::redetermine_due(&state, &holder).await {
             tracing::warn!(error = %e.detail, "scheduled re-determination failed; retrying next tick");
         }
+        if let Err(e) = send_reminders(&state, &holder).await {
+            tracing::warn!(error = %e, "sending reminders failed; retrying next tick");
+        }
     }
+}
+
+/// One sweep of the reminders due at the state's clock. Each is sent once,
+/// however many servers sweep (the store keys them), so no lease is needed.
+pub async fn send_reminders(
+    state: &AppState,
+    holder: &str,
+) -> Result<Vec<bulwark_store::Reminder>, bulwark_store::StoreError> {
+    let actor = bulwark_store::Actor {
+        user: None,
+        org: None,
+        request_id: Some(format!("scheduler:{holder}")),
+    };
+    let sent = state.store.send_due_reminders(&actor, state.now()).await?;
+    if !sent.is_empty() {
+        tracing::info!(count = sent.len(), "reminders sent");
+    }
+    Ok(sent)
 }
 
 async fn shutdown_signal() {

@@ -23,6 +23,31 @@ pub async fn start(store: Store) -> Srv {
     start_with_clock(store, Arc::new(SystemClock)).await
 }
 
+/// A server on a fresh SQLite store whose clock stands at `t0` until the
+/// test moves it, with the named reviewing agencies (e.g. NSA, CISA).
+pub async fn start_at(
+    t0: time::OffsetDateTime,
+    reviewing_agencies: &[&str],
+) -> (Srv, Arc<bulwark_core::FixedClock>) {
+    let clock = Arc::new(bulwark_core::FixedClock::new(t0));
+    let srv = start_with_clock(
+        bulwark_store::testing::sqlite().await.expect("store"),
+        clock.clone(),
+    )
+    .await;
+    for name in reviewing_agencies {
+        let (s, v) = srv
+            .post(
+                "/api/v1/organizations",
+                &srv.root_token,
+                serde_json::json!({"name": name, "kind": "agency", "reviewing": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    (srv, clock)
+}
+
 /// A server whose clock the test controls.
 pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>) -> Srv {
     let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, rand_bytes());
@@ -38,9 +63,14 @@ pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>)
         )
         .await
         .expect("bootstrap");
+    // The dossier key as `serve` reads it, for the tests that set it.
+    let master_key = std::env::var(bulwark_server::api::reviews::DOSSIER_KEY_VAR)
+        .ok()
+        .and_then(|k| bulwark_server::state::MasterKey::from_hex(&k));
     let settings = bulwark_server::Settings {
         secure_cookies: false,
         body_limit: 64 * 1024,
+        master_key,
         ..Default::default()
     };
     let state = bulwark_server::state(store.clone(), clock, settings).expect("state");

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use bulwark_core::FixedClock;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -38,20 +35,7 @@ async fn vet(srv: &common::Srv, token: &str, org: &str, status: &str) -> StatusC
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grant_from_proposal_to_expiry() {
     let t0 = datetime!(2026-11-26 12:00 UTC);
-    let clock = Arc::new(FixedClock::new(t0));
-    let srv = common::start_with_clock(
-        bulwark_store::testing::sqlite().await.expect("store"),
-        clock.clone(),
-    )
-    .await;
-    let (s, v) = srv
-        .post(
-            "/api/v1/organizations",
-            &srv.root_token,
-            json!({"name": "NSA", "kind": "agency", "reviewing": true}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (srv, clock) = common::start_at(t0, &["NSA"]).await;
     let (_, _, nsa) = srv.member("NSA", "agency", "nsa1", &["analyst"]).await;
     let (_, _, dev_a) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
     let (_, _, gateway) = srv.member("Lab A", "developer", "gw", &["viewer"]).await;

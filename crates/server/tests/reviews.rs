@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use bulwark_core::FixedClock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -60,23 +57,11 @@ async fn a_submission_from_draft_to_conclusion() {
     // SAFETY: every test in this binary sets the same value, before its
     // server reads it.
     unsafe { std::env::set_var("BULWARK_DOSSIER_KEY", KEY_HEX) };
-    let t0 = datetime!(2026-11-26 12:00 UTC);
-    let clock = Arc::new(FixedClock::new(t0));
-    let srv = common::start_with_clock(
-        bulwark_store::testing::sqlite().await.expect("store"),
-        clock.clone(),
+    let (srv, clock) = common::start_at(
+        datetime!(2026-11-26 12:00 UTC),
+        &["NSA", "CISA", "Treasury"],
     )
     .await;
-    for name in ["NSA", "CISA", "Treasury"] {
-        let (s, v) = srv
-            .post(
-                "/api/v1/organizations",
-                &srv.root_token,
-                json!({"name": name, "kind": "agency", "reviewing": true}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-    }
     let (nsa_org, nsa_user, nsa) = srv.member("NSA", "agency", "nsa1", &["analyst"]).await;
     let (cisa_org, _, cisa) = srv.member("CISA", "agency", "cisa1", &["analyst"]).await;
     let (_, _, treasury) = srv
@@ -298,10 +283,20 @@ async fn a_submission_from_draft_to_conclusion() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v) = srv
+    // The conclusion speaks for the government: the lead agency (NSA), not
+    // the supporting one.
+    let (s, _) = srv
         .post(
             &format!("{path}/conclude"),
             &cisa,
+            json!({"conclusion": "no_significant_concerns", "summary": "fine"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = srv
+        .post(
+            &format!("{path}/conclude"),
+            &nsa,
             json!({"conclusion": "mitigations_recommended", "summary": "refusals in place"}),
         )
         .await;
@@ -330,12 +325,7 @@ async fn a_submission_from_draft_to_conclusion() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_developer_withdraws_with_a_reason() {
     unsafe { std::env::set_var("BULWARK_DOSSIER_KEY", KEY_HEX) };
-    let t0 = datetime!(2026-11-26 12:00 UTC);
-    let srv = common::start_with_clock(
-        bulwark_store::testing::sqlite().await.expect("store"),
-        Arc::new(FixedClock::new(t0)),
-    )
-    .await;
+    let (srv, _) = common::start_at(datetime!(2026-11-26 12:00 UTC), &[]).await;
     let (_, _, dev_a) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
     let (_, _, dev_b) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
     let (_, m) = srv

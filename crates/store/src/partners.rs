@@ -83,6 +83,10 @@ pub struct Grant {
     pub decided_by: Option<Uuid>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// The lead agency of the model's latest review that has one (not
+    /// withdrawn): the government's side of the grant. Read, never stored,
+    /// so a later triage takes effect at once.
+    pub lead_agency: Option<Uuid>,
 }
 
 impl Grant {
@@ -160,6 +164,7 @@ struct GrantRow {
     decided_by: Option<Uuid>,
     created_at: i64,
     updated_at: i64,
+    lead_agency: Option<Uuid>,
 }
 
 impl TryFrom<GrantRow> for Grant {
@@ -180,13 +185,17 @@ impl TryFrom<GrantRow> for Grant {
             decided_by: r.decided_by,
             created_at: from_micros(r.created_at),
             updated_at: from_micros(r.updated_at),
+            lead_agency: r.lead_agency,
         })
     }
 }
 
 const ATTESTATION_COLUMNS: &str = "id, org_id, kind, expires_at, attested_by, at";
 const GRANT_COLUMNS: &str = "id, model_id, partner_org, developer_org, scope, starts_at, ends_at, \
-     conditions, state, reason, proposed_by, decided_by, created_at, updated_at";
+     conditions, state, reason, proposed_by, decided_by, created_at, updated_at, \
+     (SELECT s.lead_agency FROM submissions s WHERE s.model_id = grants.model_id \
+      AND s.lead_agency IS NOT NULL AND s.state <> 'withdrawn' \
+      ORDER BY s.created_at DESC, s.id DESC LIMIT 1) AS lead_agency";
 
 fn check_text(what: &str, text: &str) -> Result<()> {
     if text.len() > MAX_TEXT {

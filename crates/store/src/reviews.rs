@@ -13,8 +13,6 @@ use bulwark_core::{
     AuditEvent, Conclusion, DocumentKind, FindingCategory, ReviewWindow, Severity, SubmissionState,
     Tlp, from_micros, rfc3339, to_micros,
 };
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -26,8 +24,6 @@ use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
 
 /// Longest free text (summary, finding, response, reason), in bytes.
 const MAX_TEXT: usize = 64 * 1024;
-/// Length of a ChaCha20-Poly1305 nonce, stored in front of the ciphertext.
-const NONCE_LEN: usize = 12;
 
 /// A submission of a model for voluntary review.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +42,8 @@ pub struct Submission {
     pub concluded_in_time: Option<bool>,
     pub withdrawn_reason: Option<String>,
     pub created_by: Option<Uuid>,
+    /// Trusted partners the developer asks to give early access to.
+    pub requested_partners: Vec<Uuid>,
     pub created_at: OffsetDateTime,
     pub submitted_at: Option<OffsetDateTime>,
     pub concluded_at: Option<OffsetDateTime>,
@@ -71,6 +69,51 @@ pub struct NewSubmission {
     pub model_id: Uuid,
     pub planned_partner_release: OffsetDateTime,
     pub planned_public_release: Option<OffsetDateTime>,
+    /// Partner organizations; each must be a registered partner.
+    pub requested_partners: Vec<Uuid>,
+}
+
+/// A change of the planned dates, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateChange {
+    pub id: Uuid,
+    pub submission_id: Uuid,
+    pub changed_by: Option<Uuid>,
+    pub at: OffsetDateTime,
+    pub old_partner_release: OffsetDateTime,
+    pub new_partner_release: OffsetDateTime,
+    pub old_public_release: Option<OffsetDateTime>,
+    pub new_public_release: Option<OffsetDateTime>,
+    pub reason: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DateChangeRow {
+    id: Uuid,
+    submission_id: Uuid,
+    changed_by: Option<Uuid>,
+    at: i64,
+    old_partner_release: i64,
+    new_partner_release: i64,
+    old_public_release: Option<i64>,
+    new_public_release: Option<i64>,
+    reason: String,
+}
+
+impl From<DateChangeRow> for DateChange {
+    fn from(r: DateChangeRow) -> Self {
+        DateChange {
+            id: r.id,
+            submission_id: r.submission_id,
+            changed_by: r.changed_by,
+            at: from_micros(r.at),
+            old_partner_release: from_micros(r.old_partner_release),
+            new_partner_release: from_micros(r.new_partner_release),
+            old_public_release: r.old_public_release.map(from_micros),
+            new_public_release: r.new_public_release.map(from_micros),
+            reason: r.reason,
+        }
+    }
 }
 
 /// A dossier document's description (never its content).
@@ -135,6 +178,7 @@ struct SubmissionRow {
     concluded_in_time: Option<bool>,
     withdrawn_reason: Option<String>,
     created_by: Option<Uuid>,
+    requested_partners: String,
     created_at: i64,
     submitted_at: Option<i64>,
     concluded_at: Option<i64>,
@@ -143,7 +187,8 @@ struct SubmissionRow {
 
 const SUBMISSION_COLUMNS: &str = "id, model_id, developer_org, state, planned_partner_release, \
      planned_public_release, lead_agency, supporting_agencies, reviewers, conclusion, summary, \
-     concluded_in_time, withdrawn_reason, created_by, created_at, submitted_at, concluded_at, updated_at";
+     concluded_in_time, withdrawn_reason, created_by, requested_partners, created_at, submitted_at, \
+     concluded_at, updated_at";
 
 fn uuid_list(column: &str, s: &str) -> Result<Vec<Uuid>> {
     serde_json::from_str(s).map_err(|_| StoreError::Corrupt(format!("{column} = {s:?}")))
@@ -174,6 +219,7 @@ impl TryFrom<SubmissionRow> for Submission {
             concluded_in_time: r.concluded_in_time,
             withdrawn_reason: r.withdrawn_reason,
             created_by: r.created_by,
+            requested_partners: uuid_list("submissions.requested_partners", &r.requested_partners)?,
             created_at: from_micros(r.created_at),
             submitted_at: r.submitted_at.map(from_micros),
             concluded_at: r.concluded_at.map(from_micros),
@@ -302,40 +348,15 @@ fn aad(submission: Uuid, sha256: &str) -> Vec<u8> {
     v
 }
 
+/// Seals a document with [`crate::sealing`], bound to its submission and address.
 fn seal(key: &[u8; 32], submission: Uuid, sha256: &str, plain: &[u8]) -> Result<Vec<u8>> {
-    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
-    let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
-    let ad = aad(submission, sha256);
-    let ct = cipher
-        .encrypt(
-            &nonce,
-            Payload {
-                msg: plain,
-                aad: &ad,
-            },
-        )
-        .map_err(|_| StoreError::Invalid("the document could not be encrypted".into()))?;
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&ct);
-    Ok(out)
+    crate::sealing::seal(key, &aad(submission, sha256), plain)
 }
 
+/// Opens a sealed document and checks it against its address.
 fn open(key: &[u8; 32], submission: Uuid, sha256: &str, sealed: &[u8]) -> Result<Vec<u8>> {
-    if sealed.len() < NONCE_LEN {
-        return Err(StoreError::Corrupt(
-            "dossier_documents.sealed is too short".into(),
-        ));
-    }
-    let (nonce, ct) = sealed.split_at(NONCE_LEN);
-    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
-    let ad = aad(submission, sha256);
-    let plain = cipher
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: &ad })
-        .map_err(|_| {
-            StoreError::Corrupt(format!(
-                "dossier document {sha256} does not decrypt: wrong key or altered row"
-            ))
-        })?;
+    let what = format!("dossier document {sha256}");
+    let plain = crate::sealing::open(key, &aad(submission, sha256), sealed, &what)?;
     if document_address(&plain) != sha256 {
         return Err(StoreError::Corrupt(format!(
             "dossier document {sha256} does not match its address"
@@ -388,24 +409,53 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        let mut partners = new.requested_partners.clone();
+        partners.sort();
+        partners.dedup();
+        if partners.len() > 64 {
+            return Err(StoreError::Invalid(
+                "requested_partners names more than 64 partners".into(),
+            ));
+        }
+        for org in &partners {
+            match self.organization(*org).await {
+                Ok(o) if o.kind == bulwark_core::OrgKind::Partner => {}
+                Ok(o) => {
+                    return Err(StoreError::Invalid(format!(
+                        "requested_partners: {} is not a trusted partner organization",
+                        o.name
+                    )));
+                }
+                Err(StoreError::NotFound) => {
+                    return Err(StoreError::Invalid(format!(
+                        "requested_partners: no partner organization {org}"
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let partners_json =
+            serde_json::to_string(&partners).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let id = Uuid::now_v7();
         let at = to_micros(now);
         write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO submissions (id, model_id, developer_org, state, planned_partner_release, \
                  planned_public_release, lead_agency, supporting_agencies, reviewers, created_by, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, '[]', '[]', $7, $8, $8)",
+                 requested_partners, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, '[]', '[]', $7, $8, $9, $9)",
             )
             .bind(id).bind(new.model_id).bind(model.owner_org).bind(SubmissionState::Draft.as_str())
             .bind(to_micros(new.planned_partner_release))
             .bind(new.planned_public_release.map(to_micros))
-            .bind(actor.user).bind(at)
+            .bind(actor.user).bind(&partners_json).bind(at)
             .execute(&mut *tx).await?;
             append_audit!(tx, actor, AuditEvent::new("submission.create", "submission", id.to_string())
                 .with_detail(json!({
                     "model": new.model_id,
                     "partner_release": rfc3339(new.planned_partner_release),
                     "public_release": new.planned_public_release.map(rfc3339),
+                    "requested_partners": partners,
                 })), at);
         });
         self.submission(id).await
@@ -468,6 +518,73 @@ impl Store {
             }
         });
         self.submission(id).await
+    }
+
+    /// Changes the planned dates, with a reason, while the review is open
+    /// (not concluded or withdrawn). The new dates are checked like new
+    /// ones; the change is kept with the old dates, audited and published as
+    /// `submission.rescheduled`. Reminders count down to the new date.
+    pub async fn reschedule_submission(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        partner_release: OffsetDateTime,
+        public_release: Option<OffsetDateTime>,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<Submission> {
+        let reason = reason.trim();
+        check_text("reason", reason, true)?;
+        check_plan(now, partner_release, public_release)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let at = to_micros(now);
+        let change = Uuid::now_v7();
+        write_tx!(self, tx => {
+            let (state, old_partner, old_public): (String, i64, Option<i64>) = sqlx::query_as(
+                "SELECT state, planned_partner_release, planned_public_release FROM submissions WHERE id = $1",
+            ).bind(id).fetch_one(&mut *tx).await?;
+            let state: SubmissionState = parse_col("submissions.state", &state)?;
+            if state.is_final() {
+                return Err(StoreError::Conflict(format!(
+                    "the submission is {state}: its dates no longer change"
+                )));
+            }
+            sqlx::query("UPDATE submissions SET planned_partner_release = $1, planned_public_release = $2, \
+                         updated_at = $3 WHERE id = $4")
+                .bind(to_micros(partner_release)).bind(public_release.map(to_micros)).bind(at).bind(id)
+                .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO submission_date_changes (id, submission_id, changed_by, at, \
+                         old_partner_release, new_partner_release, old_public_release, new_public_release, reason) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(change).bind(id).bind(actor.user).bind(at).bind(old_partner)
+                .bind(to_micros(partner_release)).bind(old_public).bind(public_release.map(to_micros))
+                .bind(reason)
+                .execute(&mut *tx).await?;
+            let detail = json!({
+                "submission": id,
+                "old_partner_release": rfc3339(from_micros(old_partner)),
+                "new_partner_release": rfc3339(partner_release),
+                "old_public_release": old_public.map(|t| rfc3339(from_micros(t))),
+                "new_public_release": public_release.map(rfc3339),
+                "reason": reason,
+            });
+            append_audit!(tx, actor, AuditEvent::new("submission.reschedule", "submission", id.to_string())
+                .with_detail(detail.clone()), at);
+            publish_in_tx!(tx, actor, "submission.rescheduled", &detail, now);
+        });
+        self.submission(id).await
+    }
+
+    /// The planned-date changes of a submission, oldest first.
+    pub async fn date_changes(&self, id: Uuid) -> Result<Vec<DateChange>> {
+        let rows: Vec<DateChangeRow> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, submission_id, changed_by, at, old_partner_release, new_partner_release, \
+                 old_public_release, new_public_release, reason FROM submission_date_changes \
+                 WHERE submission_id = $1 ORDER BY at, id",
+            ).bind(id).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(DateChange::from).collect())
     }
 
     /// Assigns the lead agency, supporting agencies and named reviewers. The

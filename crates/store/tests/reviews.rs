@@ -3,12 +3,12 @@
 //! names a server (`.ci/run`).
 
 use bulwark_core::{
-    Conclusion, DocumentKind, FindingCategory, OrgKind, PrincipalKind, RoleSet, Severity,
-    SubmissionState, Tlp,
+    Conclusion, DocumentKind, FindingCategory, GrantScope, GrantState, OrgKind, PrincipalKind,
+    RoleSet, Sector, Severity, SubmissionState, Tlp,
 };
 use bulwark_store::{
-    Actor, AuditQuery, NewFinding, NewModel, NewOrganization, NewSubmission, NewUser, Store,
-    StoreError, document_address,
+    Actor, AuditQuery, NewFinding, NewGrant, NewModel, NewOrganization, NewSubmission, NewUser,
+    Reminder, Store, StoreError, document_address,
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
@@ -21,6 +21,10 @@ bulwark_store::both_backends!(
     dossier_documents_are_sealed_and_every_read_is_audited,
     bad_input_is_refused_and_nothing_is_written,
     withdrawal_needs_a_reason_and_is_final,
+    requested_partners_must_be_partners,
+    a_date_change_is_kept_with_its_reason_and_restarts_the_countdown,
+    concurrent_sweeps_send_each_reminder_once,
+    a_grant_is_decided_by_the_lead_agency_of_the_models_review,
 );
 
 async fn org(store: &Store, name: &str, kind: OrgKind, reviewing: bool) -> Uuid {
@@ -111,6 +115,7 @@ fn plan(w: &World) -> NewSubmission {
         model_id: w.model,
         planned_partner_release: T0 + Duration::days(20),
         planned_public_release: Some(T0 + Duration::days(60)),
+        requested_partners: vec![],
     }
 }
 
@@ -386,4 +391,294 @@ async fn withdrawal_needs_a_reason_and_is_final(store: Store) {
         store.submission(Uuid::now_v7()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn partner(store: &Store, name: &str) -> Uuid {
+    store
+        .create_organization(
+            &Actor::cli(),
+            &NewOrganization {
+                name: name.into(),
+                kind: OrgKind::Partner,
+                sector: Some(Sector::Energy),
+                reviewing: false,
+            },
+            T0,
+        )
+        .await
+        .expect("partner")
+        .id
+}
+
+async fn requested_partners_must_be_partners(store: Store) {
+    let w = world(&store).await;
+    let grid = partner(&store, "Grid Co").await;
+    let before = audit_actions(&store).await.len();
+    for bad in [Uuid::now_v7(), w.nsa] {
+        let e = store
+            .create_submission(
+                &Actor::cli(),
+                &NewSubmission {
+                    requested_partners: vec![grid, bad],
+                    ..plan(&w)
+                },
+                T0,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Invalid(m) if m.contains("requested_partners")),
+            "{e:?}"
+        );
+    }
+    assert_eq!(audit_actions(&store).await.len(), before);
+    let s = store
+        .create_submission(
+            &Actor::cli(),
+            &NewSubmission {
+                requested_partners: vec![grid, grid],
+                ..plan(&w)
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.requested_partners, vec![grid]);
+    assert_eq!(
+        store.submission(s.id).await.unwrap().requested_partners,
+        vec![grid]
+    );
+}
+
+async fn a_date_change_is_kept_with_its_reason_and_restarts_the_countdown(store: Store) {
+    let w = world(&store).await;
+    let a = Actor::cli();
+    let s = store.create_submission(&a, &plan(&w), T0).await.unwrap();
+    // Twenty days: no reminder yet; a draft never counts down.
+    assert!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(15))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .transition_submission(&a, s.id, SubmissionState::Submitted, None, T0)
+        .await
+        .unwrap();
+    let at = T0 + Duration::days(14);
+    assert_eq!(
+        store.send_due_reminders(&a, at).await.unwrap(),
+        [Reminder::WindowEnding {
+            submission: s.id,
+            days: 7
+        }]
+    );
+    // Blank reasons and past dates are refused; nothing written.
+    let before = audit_actions(&store).await.len();
+    for (release, reason) in [
+        (T0 + Duration::days(30), " "),
+        (T0 + Duration::days(1), "earlier"),
+    ] {
+        let e = store
+            .reschedule_submission(&a, s.id, release, None, reason, at)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    }
+    assert_eq!(audit_actions(&store).await.len(), before);
+    let moved = store
+        .reschedule_submission(&a, s.id, T0 + Duration::days(30), None, "more evals", at)
+        .await
+        .unwrap();
+    assert_eq!(moved.planned_partner_release, T0 + Duration::days(30));
+    assert_eq!(moved.planned_public_release, None);
+    let changes = store.date_changes(s.id).await.unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].old_partner_release, T0 + Duration::days(20));
+    assert_eq!(changes[0].new_partner_release, T0 + Duration::days(30));
+    assert_eq!(changes[0].old_public_release, Some(T0 + Duration::days(60)));
+    assert_eq!(changes[0].reason, "more evals");
+    let actions = audit_actions(&store).await;
+    assert!(
+        actions.ends_with(&[
+            "submission.reschedule".to_owned(),
+            "event.publish".to_owned()
+        ]),
+        "{actions:?}"
+    );
+    // Sixteen days left now: the 7-day reminder for the new date comes later.
+    assert!(store.send_due_reminders(&a, at).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(23))
+            .await
+            .unwrap(),
+        [Reminder::WindowEnding {
+            submission: s.id,
+            days: 7
+        }]
+    );
+    // The end of the window with the review open: recorded as not in time.
+    assert_eq!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(30))
+            .await
+            .unwrap(),
+        [Reminder::WindowEnding {
+            submission: s.id,
+            days: 1
+        }],
+        "concluding at the very instant is still in time"
+    );
+    assert_eq!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(30) + Duration::seconds(1))
+            .await
+            .unwrap(),
+        [Reminder::WindowClosed { submission: s.id }]
+    );
+    assert_eq!(
+        store.submission(s.id).await.unwrap().concluded_in_time,
+        Some(false)
+    );
+    // Withdrawn: its dates no longer move.
+    store
+        .transition_submission(
+            &a,
+            s.id,
+            SubmissionState::Withdrawn,
+            Some("shelved"),
+            T0 + Duration::days(31),
+        )
+        .await
+        .unwrap();
+    let e = store
+        .reschedule_submission(
+            &a,
+            s.id,
+            T0 + Duration::days(60),
+            None,
+            "again",
+            T0 + Duration::days(31),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+}
+
+async fn concurrent_sweeps_send_each_reminder_once(store: Store) {
+    let w = world(&store).await;
+    let a = Actor::cli();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let s = store.create_submission(&a, &plan(&w), T0).await.unwrap();
+        store
+            .transition_submission(&a, s.id, SubmissionState::Submitted, None, T0)
+            .await
+            .unwrap();
+        ids.push(s.id);
+    }
+    let at = T0 + Duration::days(18);
+    let sweeps: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            let a = a.clone();
+            tokio::spawn(async move { store.send_due_reminders(&a, at).await })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for h in sweeps {
+        sent.extend(h.await.expect("join").expect("sweep"));
+    }
+    let mut got: Vec<Uuid> = sent
+        .iter()
+        .map(|r| match r {
+            Reminder::WindowEnding {
+                submission,
+                days: 3,
+            } => *submission,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    got.sort();
+    ids.sort();
+    assert_eq!(got, ids, "each submission reminded exactly once");
+}
+
+async fn a_grant_is_decided_by_the_lead_agency_of_the_models_review(store: Store) {
+    let w = world(&store).await;
+    let a = Actor::cli();
+    let grid = partner(&store, "Grid Co").await;
+    let g = store
+        .propose_grant(
+            &a,
+            &NewGrant {
+                model_id: w.model,
+                partner_org: grid,
+                scope: GrantScope::Api,
+                starts_at: T0 + Duration::days(1),
+                ends_at: T0 + Duration::days(10),
+                conditions: String::new(),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(g.lead_agency, None, "no review yet");
+    let s = store.create_submission(&a, &plan(&w), T0).await.unwrap();
+    store
+        .transition_submission(&a, s.id, SubmissionState::Submitted, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.grant(g.id).await.unwrap().lead_agency,
+        None,
+        "not triaged"
+    );
+    store
+        .assign_submission(&a, s.id, w.cisa, &[w.nsa], &[], T0)
+        .await
+        .unwrap();
+    assert_eq!(store.grant(g.id).await.unwrap().lead_agency, Some(w.cisa));
+    // Withdrawn reviews do not count.
+    store
+        .transition_submission(&a, s.id, SubmissionState::Withdrawn, Some("no"), T0)
+        .await
+        .unwrap();
+    assert_eq!(store.grant(g.id).await.unwrap().lead_agency, None);
+
+    // The expiring reminder, once, for a concurred grant only.
+    store
+        .decide_grant(&a, g.id, GrantState::Concurred, None, T0)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(6))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(7))
+            .await
+            .unwrap(),
+        [Reminder::GrantExpiring { grant: g.id }]
+    );
+    assert!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(8))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .send_due_reminders(&a, T0 + Duration::days(11))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -37,11 +37,12 @@ fn partner_resource(p: &PartnerStanding) -> Resource {
 }
 
 /// The policy's view of a grant.
-fn grant_resource(g: &Grant) -> Resource {
+pub(crate) fn grant_resource(g: &Grant) -> Resource {
     Resource::Grant {
         id: g.id,
         developer_org: g.developer_org,
         partner_org: g.partner_org,
+        lead_agency: g.lead_agency,
     }
 }
 
@@ -211,7 +212,7 @@ pub struct GrantOut {
     pub updated_at: String,
 }
 
-fn grant_out(g: Grant, now: OffsetDateTime) -> GrantOut {
+pub(crate) fn grant_out(g: Grant, now: OffsetDateTime) -> GrantOut {
     GrantOut {
         id: g.id,
         status: g.status(now).as_str().to_owned(),

@@ -2,9 +2,10 @@
 //! documents, triage, findings, responses, conclusion and withdrawal.
 //!
 //! Who may do what is the policy's (`submission.*`, `finding.issue`,
-//! `response.post`, `dossier.read`). A submission the caller may not read is
-//! a 404: other developers and unassigned agencies cannot learn that it
-//! exists. Dossier documents are sealed under the key in
+//! `finding.read`, `response.post`, `dossier.read`, `dossier.upload`). A
+//! submission the caller may not read is a 404: other developers and
+//! unassigned agencies cannot learn that it exists; so is a finding whose
+//! marking keeps it from the caller. Dossier documents are sealed under the key in
 //! `BULWARK_DOSSIER_KEY` (64 hex digits); without it, document endpoints
 //! answer 503.
 
@@ -20,7 +21,7 @@ use bulwark_core::{
     Tlp,
 };
 use bulwark_store::{
-    DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
+    DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -40,16 +41,20 @@ pub const DOSSIER_KEY_VAR: &str = "BULWARK_DOSSIER_KEY";
 /// to answer "too large" with a problem document rather than a cut connection).
 pub const DOCUMENT_BODY_LIMIT: usize = bulwark_core::review::MAX_DOCUMENT_BYTES + 1024;
 
-fn dossier_key() -> ApiResult<[u8; 32]> {
-    let unavailable = || {
-        ApiError::new(
-            Kind::Unavailable,
-            format!("dossier storage is not configured: set {DOSSIER_KEY_VAR} to 64 hex digits"),
-        )
-    };
-    let hex_key = std::env::var(DOSSIER_KEY_VAR).map_err(|_| unavailable())?;
-    let bytes = hex::decode(hex_key.trim()).map_err(|_| unavailable())?;
-    bytes.try_into().map_err(|_| unavailable())
+pub(crate) fn dossier_key(state: &AppState) -> ApiResult<[u8; 32]> {
+    state
+        .settings
+        .master_key
+        .as_ref()
+        .map(|k| *k.expose())
+        .ok_or_else(|| {
+            ApiError::new(
+                Kind::Unavailable,
+                format!(
+                    "dossier storage is not configured: set {DOSSIER_KEY_VAR} to 64 hex digits"
+                ),
+            )
+        })
 }
 
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
@@ -58,13 +63,14 @@ fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
 }
 
 /// The policy's view of a submission.
-fn submission_resource(s: &Submission) -> Resource {
+pub(crate) fn submission_resource(s: &Submission) -> Resource {
     let mut assigned_agencies: Vec<Uuid> = s.lead_agency.into_iter().collect();
     assigned_agencies.extend(s.supporting_agencies.iter().copied());
     Resource::Submission {
         id: s.id,
         developer_org: s.developer_org,
         assigned_agencies,
+        lead_agency: s.lead_agency,
         awaiting_triage: s.lead_agency.is_none()
             && matches!(
                 s.state,
@@ -73,8 +79,23 @@ fn submission_resource(s: &Submission) -> Resource {
     }
 }
 
+/// The policy's view of one finding of `s`.
+pub(crate) fn finding_resource(s: &Submission, f: &Finding) -> Resource {
+    let mut assigned_agencies: Vec<Uuid> = s.lead_agency.into_iter().collect();
+    assigned_agencies.extend(s.supporting_agencies.iter().copied());
+    Resource::Finding {
+        id: f.id,
+        developer_org: s.developer_org,
+        assigned_agencies,
+        tlp: f.tlp,
+        // A finding whose issuer was deleted names no one.
+        issuer: f.issued_by.unwrap_or(Uuid::nil()),
+        reviewers: s.reviewers.clone(),
+    }
+}
+
 /// A submission the principal may read, else 404.
-async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Submission> {
+pub(crate) async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Submission> {
     let s = state
         .store
         .submission(id)
@@ -138,6 +159,29 @@ pub struct FindingOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct DateChangeOut {
+    pub at: String,
+    pub changed_by: Option<Uuid>,
+    pub old_partner_release: String,
+    pub new_partner_release: String,
+    pub old_public_release: Option<String>,
+    pub new_public_release: Option<String>,
+    pub reason: String,
+}
+
+fn date_change_out(c: DateChange) -> DateChangeOut {
+    DateChangeOut {
+        at: ts(c.at),
+        changed_by: c.changed_by,
+        old_partner_release: ts(c.old_partner_release),
+        new_partner_release: ts(c.new_partner_release),
+        old_public_release: c.old_public_release.map(ts),
+        new_public_release: c.new_public_release.map(ts),
+        reason: c.reason,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionOut {
     pub id: Uuid,
     pub model: Uuid,
@@ -151,6 +195,8 @@ pub struct SubmissionOut {
     pub lead_agency: Option<Uuid>,
     pub supporting_agencies: Vec<Uuid>,
     pub reviewers: Vec<Uuid>,
+    /// Trusted partner organizations the developer asks early access for.
+    pub requested_partners: Vec<Uuid>,
     /// Whole days to the release to trusted partners, once submitted.
     pub days_remaining: Option<i64>,
     /// When the window is longer than 30 days or very short.
@@ -164,17 +210,31 @@ pub struct SubmissionOut {
     pub concluded_at: Option<String>,
     pub updated_at: String,
     pub documents: Vec<DocumentOut>,
+    /// The findings the caller may read (a TLP:RED finding is for its issuer
+    /// and the named reviewers only).
     pub findings: Vec<FindingOut>,
+    /// Changes of the planned dates, oldest first, each with its reason.
+    pub date_changes: Vec<DateChangeOut>,
 }
 
-async fn submission_out(
+/// A submission as `who` may see it: findings whose marking the policy keeps
+/// from `who` are left out.
+pub(crate) async fn submission_out(
     state: &AppState,
+    who: &Principal,
     s: Submission,
     now: OffsetDateTime,
 ) -> ApiResult<SubmissionOut> {
     let documents = state.store.documents(s.id).await?;
-    let findings = state.store.findings(s.id).await?;
+    let findings: Vec<Finding> = state
+        .store
+        .findings(s.id)
+        .await?
+        .into_iter()
+        .filter(|f| state.permits(who, Action::FindingRead, &finding_resource(&s, f)))
+        .collect();
     let mut responses = state.store.responses(s.id).await?;
+    let date_changes = state.store.date_changes(s.id).await?;
     let window = s.window();
     Ok(SubmissionOut {
         id: s.id,
@@ -192,6 +252,7 @@ async fn submission_out(
         lead_agency: s.lead_agency,
         supporting_agencies: s.supporting_agencies,
         reviewers: s.reviewers,
+        requested_partners: s.requested_partners,
         days_remaining: window.map(|w| w.days_remaining(now)),
         window_warning: window.and_then(|w| w.warning()).map(|w| w.to_string()),
         conclusion: s.conclusion.map(|c| c.as_str().to_owned()),
@@ -223,6 +284,7 @@ async fn submission_out(
                 }
             })
             .collect(),
+        date_changes: date_changes.into_iter().map(date_change_out).collect(),
     })
 }
 
@@ -238,6 +300,10 @@ pub struct SubmissionIn {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, example = "2027-03-01T00:00:00Z")]
     pub planned_public_release: Option<OffsetDateTime>,
+    /// Trusted partner organizations to give early access to (each a
+    /// registered partner organization).
+    #[serde(default)]
+    pub requested_partners: Vec<Uuid>,
 }
 
 /// Start a submission (in `draft`) of one of your models for voluntary review.
@@ -264,13 +330,14 @@ pub async fn create(
                 model_id: model.id,
                 planned_partner_release: body.planned_partner_release,
                 planned_public_release: body.planned_public_release,
+                requested_partners: body.requested_partners,
             },
             now,
         )
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(submission_out(&state, s, now).await?),
+        Json(submission_out(&state, &caller.principal, s, now).await?),
     ))
 }
 
@@ -294,7 +361,7 @@ pub async fn list(
             Action::SubmissionRead,
             &submission_resource(&s),
         ) {
-            items.push(submission_out(&state, s, now).await?);
+            items.push(submission_out(&state, &caller.principal, s, now).await?);
         }
     }
     Ok(Json(SubmissionList { items }))
@@ -309,7 +376,9 @@ pub async fn get_one(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<SubmissionOut>> {
     let s = readable(&state, &caller.principal, id).await?;
-    Ok(Json(submission_out(&state, s, state.now()).await?))
+    Ok(Json(
+        submission_out(&state, &caller.principal, s, state.now()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -332,14 +401,13 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<DocumentOut>)> {
     let s = readable(&state, &caller.principal, id).await?;
-    // Adding to the dossier is the developer's: the same writers who withdraw.
     state.authorize(
         &caller.principal,
-        Action::SubmissionWithdraw,
+        Action::DossierUpload,
         &submission_resource(&s),
     )?;
     let kind: DocumentKind = parse(&q.kind)?;
-    let key = dossier_key()?;
+    let key = dossier_key(&state)?;
     let d = state
         .store
         .put_document(&caller.actor, id, kind, &body, &key, state.now())
@@ -362,7 +430,7 @@ pub async fn download(
         Action::DossierRead,
         &submission_resource(&s),
     )?;
-    let key = dossier_key()?;
+    let key = dossier_key(&state)?;
     let (_, bytes) = state
         .store
         .read_document(&caller.actor, id, &sha256, &key, state.now())
@@ -402,30 +470,30 @@ async fn move_to(
     reason: Option<String>,
 ) -> ApiResult<Json<SubmissionOut>> {
     let s = readable(&state, &caller.principal, id).await?;
-    let action = if to == SubmissionState::Withdrawn {
-        Action::SubmissionWithdraw
-    } else {
-        Action::SubmissionTransition
+    // Submitting and withdrawing are the developer's; the agencies move the review.
+    let action = match to {
+        SubmissionState::Withdrawn => Action::SubmissionWithdraw,
+        SubmissionState::Submitted => Action::SubmissionSubmit,
+        SubmissionState::Concluded => Action::SubmissionConclude,
+        _ => Action::SubmissionTransition,
     };
-    state.authorize(&caller.principal, action, &submission_resource(&s))?;
     // A move the workflow does not allow is a 409 naming the allowed ones,
-    // whoever asks.
+    // whoever asks: a reader of the submission already sees its state and
+    // next states, so this tells nothing the policy would keep back.
     if let Err(e @ bulwark_core::review::TransitionError::NotAllowed { .. }) =
         s.state.check_transition(to, Some("-"))
     {
         return Err(ApiError::new(Kind::Conflict, e.to_string()));
     }
-    // Submitting is the developer's; the agencies move the review.
-    let developer = caller.principal.org_id == s.developer_org;
-    if (to == SubmissionState::Submitted) != developer && to != SubmissionState::Withdrawn {
-        return Err(ApiError::forbidden(action.as_str()));
-    }
+    state.authorize(&caller.principal, action, &submission_resource(&s))?;
     let now = state.now();
     let s = state
         .store
         .transition_submission(&caller.actor, id, to, reason.as_deref(), now)
         .await?;
-    Ok(Json(submission_out(&state, s, now).await?))
+    Ok(Json(
+        submission_out(&state, &caller.principal, s, now).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -492,7 +560,9 @@ pub async fn triage(
             now,
         )
         .await?;
-    Ok(Json(submission_out(&state, s, now).await?))
+    Ok(Json(
+        submission_out(&state, &caller.principal, s, now).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -587,9 +657,24 @@ pub async fn respond(
         Action::ResponsePost,
         &submission_resource(&s),
     )?;
+    // Only a finding the caller may read can be answered; any other is unknown.
+    let finding = state
+        .store
+        .findings(id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == fid)
+        .filter(|f| {
+            state.permits(
+                &caller.principal,
+                Action::FindingRead,
+                &finding_resource(&s, f),
+            )
+        })
+        .ok_or_else(|| ApiError::not_found("finding"))?;
     let r = state
         .store
-        .post_response(&caller.actor, id, fid, &body.text, state.now())
+        .post_response(&caller.actor, id, finding.id, &body.text, state.now())
         .await
         .map_err(not_found_as("finding"))?;
     Ok((StatusCode::CREATED, Json(response_out(r))))
@@ -615,10 +700,9 @@ pub async fn conclude(
     ApiJson(body): ApiJson<ConcludeIn>,
 ) -> ApiResult<Json<SubmissionOut>> {
     let s = readable(&state, &caller.principal, id).await?;
-    // Concluding is the assigned agencies' decision, like issuing findings.
     state.authorize(
         &caller.principal,
-        Action::FindingIssue,
+        Action::SubmissionConclude,
         &submission_resource(&s),
     )?;
     let conclusion: Conclusion = parse(&body.conclusion)?;
@@ -627,5 +711,57 @@ pub async fn conclude(
         .store
         .conclude_submission(&caller.actor, id, conclusion, &body.summary, now)
         .await?;
-    Ok(Json(submission_out(&state, s, now).await?))
+    Ok(Json(
+        submission_out(&state, &caller.principal, s, now).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleIn {
+    /// The new release to trusted partners (the end of the window). In the future.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, example = "2027-01-15T00:00:00Z")]
+    pub planned_partner_release: OffsetDateTime,
+    /// Not before the release to trusted partners; absent clears it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, example = "2027-03-01T00:00:00Z")]
+    pub planned_public_release: Option<OffsetDateTime>,
+    /// Why the plan changed; kept with the change and sent to the agencies.
+    pub reason: String,
+}
+
+/// Change the planned dates (the developer's writers, while the review is
+/// open). The change is kept with its reason and published as
+/// `submission.rescheduled`; the window and its reminders follow the new date.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/dates", tag = "reviews", request_body = RescheduleIn,
+    responses((status = 200, body = SubmissionOut), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<RescheduleIn>,
+) -> ApiResult<Json<SubmissionOut>> {
+    let s = readable(&state, &caller.principal, id).await?;
+    state.authorize(
+        &caller.principal,
+        Action::SubmissionReschedule,
+        &submission_resource(&s),
+    )?;
+    let now = state.now();
+    let s = state
+        .store
+        .reschedule_submission(
+            &caller.actor,
+            id,
+            body.planned_partner_release,
+            body.planned_public_release,
+            &body.reason,
+            now,
+        )
+        .await?;
+    Ok(Json(
+        submission_out(&state, &caller.principal, s, now).await?,
+    ))
 }
