@@ -27,6 +27,7 @@ use crate::state::AppState;
 mod frontier;
 mod login;
 mod pages;
+mod reviews;
 mod session;
 
 pub use session::SignedIn;
@@ -60,6 +61,15 @@ pub fn router() -> Router<AppState> {
             "/frontier/precheck",
             get(frontier::precheck_form).post(frontier::precheck),
         )
+        .route("/reviews", get(reviews::dashboard))
+        .route("/reviews/{id}", get(reviews::submission))
+        .route("/reviews/{id}/documents/{sha256}", get(reviews::document))
+        .route("/reviews/{id}/findings", post(reviews::issue_finding))
+        .route(
+            "/reviews/{id}/findings/{fid}/responses",
+            post(reviews::respond),
+        )
+        .route("/grants", get(reviews::grants))
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))
@@ -102,7 +112,7 @@ pub struct Job {
 }
 
 /// The jobs whose pages are built; the others show a placeholder.
-const BUILT: [&str; 1] = ["/frontier"];
+const BUILT: [&str; 2] = ["/frontier", "/reviews"];
 
 pub const JOBS: [Job; 6] = [
     Job {
@@ -331,6 +341,11 @@ fn nav(username: String, org_name: String, csrf: String, show_audit: bool, curre
         label: j.title,
         current: current == j.path,
     }));
+    links.push(NavLink {
+        href: "/grants",
+        label: "Grants",
+        current: current == "/grants",
+    });
     links.push(NavLink {
         href: "/organizations",
         label: "Organizations",

@@ -1,0 +1,702 @@
+//! The voluntary-review dashboards: `/reviews` (a developer's submissions,
+//! deadlines, findings to answer and grants; a reviewing agency's queue in
+//! deadline order), a submission's page with the findings editor and the
+//! response forms, and `/grants` (the early-access grants one may read).
+//!
+//! What a visitor sees and may do is the policy's, through the API module's
+//! functions ([`reviews::readable`], [`reviews::submission_out`]): these
+//! pages only draw what they decide. The organization's kind chooses the
+//! headings a dashboard shows, never what is in them.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use bulwark_authz::Action;
+use bulwark_core::{FindingCategory, OrgKind, Severity, Tlp};
+use bulwark_store::{Grant, NewFinding, PageRequest, StoreError, Submission};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::session::{CsrfField, Posted, SignedIn};
+use super::{Nav, PageError, PageResult, Stamp, render};
+use crate::api::frontier::readable_model;
+use crate::api::partners::{grant_out, grant_resource};
+use crate::api::reviews::{self, SubmissionOut, submission_resource};
+use crate::problem::{ApiError, Kind};
+use crate::state::AppState;
+
+const REVIEWS: &str = "/reviews";
+const GRANTS: &str = "/grants";
+
+/// An API-module failure as a page: "not found" and "not configured" are
+/// worth telling apart; anything else is the server's fault.
+fn page_error(e: ApiError) -> PageError {
+    match e.kind {
+        Kind::NotFound => PageError::not_found("submission"),
+        Kind::Unavailable => PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Dossier storage is not configured",
+            "The server has no key for dossier documents, so they cannot be read now. Nothing was changed.",
+        ),
+        _ => PageError::internal(),
+    }
+}
+
+/// A path segment that must be an id: anything else is a 404 page.
+fn parse_id(s: &str, what: &str) -> PageResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| PageError::not_found(what))
+}
+
+/// Words as stored (`in_review`) for people (`in review`).
+fn words(s: &str) -> String {
+    s.replace('_', " ")
+}
+
+/// Names of organizations and models, looked up once each. A model the
+/// visitor may not read is shown by its id only.
+#[derive(Default)]
+struct Names {
+    orgs: HashMap<Uuid, String>,
+    models: HashMap<Uuid, String>,
+}
+
+impl Names {
+    async fn org(&mut self, state: &AppState, id: Uuid) -> PageResult<String> {
+        if let Some(n) = self.orgs.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = match state.store.organization(id).await {
+            Ok(org) => org.name,
+            Err(StoreError::NotFound) => id.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        self.orgs.insert(id, name.clone());
+        Ok(name)
+    }
+
+    async fn model(&mut self, state: &AppState, who: &SignedIn, id: Uuid) -> PageResult<String> {
+        if let Some(n) = self.models.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = match readable_model(state, &who.principal, id).await {
+            Ok(m) => m.name,
+            Err(e) if e.kind == Kind::NotFound || e.kind == Kind::Forbidden => {
+                format!("model {id}")
+            }
+            Err(e) => return Err(page_error(e)),
+        };
+        self.models.insert(id, name.clone());
+        Ok(name)
+    }
+}
+
+/// Parses an RFC 3339 instant the API module wrote.
+fn stamp(s: &str) -> Stamp {
+    match OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => Stamp::new(t),
+        Err(_) => Stamp {
+            iso: s.to_owned(),
+            text: s.to_owned(),
+        },
+    }
+}
+
+/// Whole days as people read them: "12 days", "1 day", "ended 3 days ago".
+fn days_text(days: Option<i64>) -> String {
+    match days {
+        None => "not submitted yet".to_owned(),
+        Some(1) => "1 day".to_owned(),
+        Some(d) if d >= 0 => format!("{d} days"),
+        Some(-1) => "ended 1 day ago".to_owned(),
+        Some(d) => format!("ended {} days ago", -d),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------
+
+/// One submission in a dashboard's table.
+struct SubmissionRow {
+    id: Uuid,
+    model: String,
+    developer: String,
+    state: String,
+    deadline: Stamp,
+    days: String,
+    warning: Option<String>,
+    unanswered: usize,
+}
+
+/// A finding the developer has not answered yet.
+struct OpenFinding {
+    submission: Uuid,
+    model: String,
+    severity: String,
+    category: String,
+    text: String,
+}
+
+struct GrantRow {
+    model: String,
+    developer: String,
+    partner: String,
+    scope: String,
+    starts: Stamp,
+    ends: Stamp,
+    status: String,
+    days_left: String,
+    conditions: String,
+}
+
+async fn submission_row(
+    state: &AppState,
+    who: &SignedIn,
+    names: &mut Names,
+    out: &SubmissionOut,
+) -> PageResult<SubmissionRow> {
+    Ok(SubmissionRow {
+        id: out.id,
+        model: names.model(state, who, out.model).await?,
+        developer: names.org(state, out.developer_org).await?,
+        state: words(&out.state),
+        deadline: stamp(&out.planned_partner_release),
+        days: days_text(out.days_remaining),
+        warning: out.window_warning.clone(),
+        unanswered: out
+            .findings
+            .iter()
+            .filter(|f| f.responses.is_empty())
+            .count(),
+    })
+}
+
+/// Every grant the policy lets the visitor read, a store page at a time.
+async fn readable_grants(state: &AppState, who: &SignedIn) -> PageResult<Vec<Grant>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .grants(PageRequest {
+                after,
+                limit: PageRequest::MAX_LIMIT,
+            })
+            .await?;
+        out.extend(
+            page.items
+                .into_iter()
+                .filter(|g| state.permits(&who.principal, Action::GrantRead, &grant_resource(g))),
+        );
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+async fn grant_row(
+    state: &AppState,
+    who: &SignedIn,
+    names: &mut Names,
+    g: Grant,
+    now: OffsetDateTime,
+) -> PageResult<GrantRow> {
+    let ends_at = g.ends_at;
+    let out = grant_out(g, now);
+    let left = (ends_at - now).whole_days();
+    Ok(GrantRow {
+        model: names.model(state, who, out.model).await?,
+        developer: names.org(state, out.developer_org).await?,
+        partner: names.org(state, out.partner_org).await?,
+        scope: words(&out.scope),
+        starts: stamp(&out.starts_at),
+        ends: stamp(&out.ends_at),
+        days_left: if ends_at > now {
+            days_text(Some(left))
+        } else {
+            "ended".to_owned()
+        },
+        status: out.status,
+        conditions: out.conditions,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// GET /reviews
+// ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "reviews_dashboard.html")]
+struct DashboardPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    /// The visitor belongs to a developer organization: its own submissions
+    /// come first, then what it must answer.
+    developer: bool,
+    mine: Vec<SubmissionRow>,
+    to_answer: Vec<OpenFinding>,
+    /// The others' submissions the policy shows, soonest deadline first.
+    queue: Vec<SubmissionRow>,
+    grants: Vec<GrantRow>,
+}
+
+/// `GET /reviews`: a developer's submissions, deadlines, findings to answer
+/// and grants; a reviewing agency's queue, soonest deadline first.
+pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let now = state.now();
+    let mut visible: Vec<Submission> = state
+        .store
+        .submissions()
+        .await
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .filter(|s| {
+            state.permits(
+                &who.principal,
+                Action::SubmissionRead,
+                &submission_resource(s),
+            )
+        })
+        .collect();
+    visible.sort_by_key(|s| (s.planned_partner_release, s.id));
+    let mut names = Names::default();
+    let (mut mine, mut to_answer, mut queue) = (Vec::new(), Vec::new(), Vec::new());
+    for s in visible {
+        let own = s.developer_org == who.principal.org_id;
+        let out = reviews::submission_out(&state, &who.principal, s, now)
+            .await
+            .map_err(|e| fail(page_error(e)))?;
+        let row = submission_row(&state, &who, &mut names, &out)
+            .await
+            .map_err(fail)?;
+        if own {
+            for f in out.findings.iter().filter(|f| f.responses.is_empty()) {
+                to_answer.push(OpenFinding {
+                    submission: out.id,
+                    model: row.model.clone(),
+                    severity: f.severity.clone(),
+                    category: words(&f.category),
+                    text: f.text.clone(),
+                });
+            }
+            mine.push(row);
+        } else {
+            queue.push(row);
+        }
+    }
+    let developer = who.principal.org_kind == OrgKind::Developer;
+    let mut grants = Vec::new();
+    if developer {
+        for g in readable_grants(&state, &who).await.map_err(fail)? {
+            if g.developer_org == who.principal.org_id {
+                grants.push(
+                    grant_row(&state, &who, &mut names, g, now)
+                        .await
+                        .map_err(fail)?,
+                );
+            }
+        }
+    }
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            title: "Reviews",
+            nav: Some(who.nav(&state, REVIEWS)),
+            developer,
+            mine,
+            to_answer,
+            queue,
+            grants,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /reviews/{id}
+// ---------------------------------------------------------------------------
+
+struct DocumentView {
+    sha256: String,
+    kind: String,
+    size: i64,
+    at: Stamp,
+}
+
+struct ResponseView {
+    text: String,
+    at: Stamp,
+}
+
+struct FindingView {
+    id: Uuid,
+    severity: String,
+    category: String,
+    text: String,
+    recommendation: String,
+    tlp: String,
+    at: Stamp,
+    responses: Vec<ResponseView>,
+}
+
+#[derive(Template)]
+#[template(path = "reviews_submission.html")]
+struct SubmissionPage {
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    id: Uuid,
+    developer: String,
+    state: String,
+    deadline: Stamp,
+    public_release: Option<Stamp>,
+    submitted: Option<Stamp>,
+    days: String,
+    warning: Option<String>,
+    lead_agency: Option<String>,
+    supporting: Vec<String>,
+    conclusion: Option<String>,
+    summary: Option<String>,
+    concluded_in_time: Option<bool>,
+    may_read_dossier: bool,
+    documents: Vec<DocumentView>,
+    findings: Vec<FindingView>,
+    may_issue: bool,
+    may_respond: bool,
+    severities: Vec<&'static str>,
+    categories: Vec<(&'static str, String)>,
+    tlps: Vec<&'static str>,
+}
+
+/// A submission the visitor may read, else the 404 page.
+async fn readable(state: &AppState, who: &SignedIn, id: &str) -> PageResult<Submission> {
+    let id = parse_id(id, "submission").map_err(|e| e.for_user(who, state))?;
+    reviews::readable(state, &who.principal, id)
+        .await
+        .map_err(|e| page_error(e).for_user(who, state))
+}
+
+/// `GET /reviews/{id}`: state, window, dossier, findings and responses, and
+/// the forms the policy lets the visitor use.
+pub async fn submission(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let s = readable(&state, &who, &id).await?;
+    let resource = submission_resource(&s);
+    let may = |a: Action| state.permits(&who.principal, a, &resource);
+    let (may_read_dossier, may_issue, may_respond) = (
+        may(Action::DossierRead),
+        may(Action::FindingIssue),
+        may(Action::ResponsePost),
+    );
+    let out = reviews::submission_out(&state, &who.principal, s, state.now())
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let mut names = Names::default();
+    let model = names.model(&state, &who, out.model).await.map_err(fail)?;
+    let developer = names.org(&state, out.developer_org).await.map_err(fail)?;
+    let lead_agency = match out.lead_agency {
+        Some(a) => Some(names.org(&state, a).await.map_err(fail)?),
+        None => None,
+    };
+    let mut supporting = Vec::new();
+    for a in &out.supporting_agencies {
+        supporting.push(names.org(&state, *a).await.map_err(fail)?);
+    }
+    render(
+        StatusCode::OK,
+        &SubmissionPage {
+            title: format!("Review of {model}"),
+            nav: Some(who.nav(&state, REVIEWS)),
+            csrf: who.csrf.clone(),
+            id: out.id,
+            developer,
+            state: words(&out.state),
+            deadline: stamp(&out.planned_partner_release),
+            public_release: out.planned_public_release.as_deref().map(stamp),
+            submitted: out.submitted_at.as_deref().map(stamp),
+            days: days_text(out.days_remaining),
+            warning: out.window_warning,
+            lead_agency,
+            supporting,
+            conclusion: out.conclusion.as_deref().map(words),
+            summary: out.summary,
+            concluded_in_time: out.concluded_in_time,
+            may_read_dossier,
+            documents: out
+                .documents
+                .into_iter()
+                .map(|d| DocumentView {
+                    kind: words(&d.kind),
+                    size: d.size,
+                    at: stamp(&d.at),
+                    sha256: d.sha256,
+                })
+                .collect(),
+            findings: out
+                .findings
+                .into_iter()
+                .map(|f| FindingView {
+                    id: f.id,
+                    severity: f.severity,
+                    category: words(&f.category),
+                    text: f.text,
+                    recommendation: f.recommendation,
+                    tlp: f.tlp,
+                    at: stamp(&f.at),
+                    responses: f
+                        .responses
+                        .into_iter()
+                        .map(|r| ResponseView {
+                            text: r.text,
+                            at: stamp(&r.at),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            may_issue,
+            may_respond,
+            severities: Severity::ALL.iter().map(|s| s.as_str()).collect(),
+            categories: FindingCategory::ALL
+                .iter()
+                .map(|c| (c.as_str(), words(c.as_str())))
+                .collect(),
+            tlps: Tlp::ALL.iter().map(|t| t.as_str()).collect(),
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /reviews/{id}/documents/{sha256}
+// ---------------------------------------------------------------------------
+
+/// `GET /reviews/{id}/documents/{sha256}`: the decrypted document, read
+/// through the store's audited read (every read leaves an audit entry).
+pub async fn document(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, sha256)): Path<(String, String)>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let s = readable(&state, &who, &id).await?;
+    if !state.permits(
+        &who.principal,
+        Action::DossierRead,
+        &submission_resource(&s),
+    ) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let key = reviews::dossier_key(&state).map_err(|e| fail(page_error(e)))?;
+    let (doc, bytes) = match state
+        .store
+        .read_document(&who.actor, s.id, &sha256, &key, state.now())
+        .await
+    {
+        Ok(found) => found,
+        Err(StoreError::NotFound) => return Err(fail(PageError::not_found("document"))),
+        Err(e) => return Err(fail(e.into())),
+    };
+    // The address is hex, so the file name needs no quoting beyond this check.
+    let short: String = doc
+        .sha256
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(12)
+        .collect();
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}-{short}.bin\"",
+        doc.kind.as_str()
+    ))
+    .map_err(|_| fail(PageError::internal()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------
+// POST /reviews/{id}/findings and /reviews/{id}/findings/{fid}/responses
+// ---------------------------------------------------------------------------
+
+/// The findings editor. Every field has a default, so a missing CSRF token is
+/// a 403 and a missing field a 422 page, never a parse error.
+#[derive(Debug, Default, Deserialize)]
+pub struct FindingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    recommendation: String,
+    #[serde(default)]
+    tlp: String,
+}
+
+impl CsrfField for FindingForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn invalid(message: String) -> PageError {
+    PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", message)
+}
+
+/// `POST /reviews/{id}/findings`: issue a finding (the assigned agencies'
+/// writers), then back to the submission's page.
+pub async fn issue_finding(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { who, form }: Posted<FindingForm>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let s = readable(&state, &who, &id).await?;
+    if !state.permits(
+        &who.principal,
+        Action::FindingIssue,
+        &submission_resource(&s),
+    ) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let severity: Severity = form
+        .severity
+        .parse()
+        .map_err(|e: bulwark_core::ParseError| fail(invalid(e.to_string())))?;
+    let category: FindingCategory = form
+        .category
+        .parse()
+        .map_err(|e: bulwark_core::ParseError| fail(invalid(e.to_string())))?;
+    let tlp: Tlp = form
+        .tlp
+        .parse()
+        .map_err(|e: bulwark_core::ParseError| fail(invalid(e.to_string())))?;
+    state
+        .store
+        .issue_finding(
+            &who.actor,
+            s.id,
+            &NewFinding {
+                severity,
+                category,
+                text: form.text,
+                recommendation: form.recommendation,
+                tlp,
+            },
+            state.now(),
+        )
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(Redirect::to(&format!("/reviews/{}#findings", s.id)).into_response())
+}
+
+/// A response to a finding.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResponseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+impl CsrfField for ResponseForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /reviews/{id}/findings/{fid}/responses`: answer a finding (the
+/// developer's writers), then back to the submission's page.
+pub async fn respond(
+    State(state): State<AppState>,
+    Path((id, fid)): Path<(String, String)>,
+    Posted { who, form }: Posted<ResponseForm>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let s = readable(&state, &who, &id).await?;
+    if !state.permits(
+        &who.principal,
+        Action::ResponsePost,
+        &submission_resource(&s),
+    ) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let fid = parse_id(&fid, "finding").map_err(fail)?;
+    // Only a finding the visitor is shown may be answered.
+    let sid = s.id;
+    let out = reviews::submission_out(&state, &who.principal, s, state.now())
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    if !out.findings.iter().any(|f| f.id == fid) {
+        return Err(fail(PageError::not_found("finding")));
+    }
+    match state
+        .store
+        .post_response(&who.actor, sid, fid, &form.text, state.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reviews/{sid}#finding-{fid}")).into_response()),
+        Err(StoreError::NotFound) => Err(fail(PageError::not_found("finding"))),
+        Err(e) => Err(fail(e.into())),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// GET /grants
+// ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "grants.html")]
+struct GrantsPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    grants: Vec<GrantRow>,
+}
+
+/// `GET /grants`: the early-access grants the policy lets the visitor read
+/// (a partner's own, a developer's own), soonest end first.
+pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let now = state.now();
+    let mut list = readable_grants(&state, &who).await.map_err(fail)?;
+    list.sort_by_key(|g| (g.ends_at, g.id));
+    let mut names = Names::default();
+    let mut rows = Vec::new();
+    for g in list {
+        rows.push(
+            grant_row(&state, &who, &mut names, g, now)
+                .await
+                .map_err(fail)?,
+        );
+    }
+    render(
+        StatusCode::OK,
+        &GrantsPage {
+            title: "Early-access grants",
+            nav: Some(who.nav(&state, GRANTS)),
+            grants: rows,
+        },
+    )
+}
