@@ -23,7 +23,7 @@ pub struct Conn {
     token: Option<String>,
     /// Output: a readable table, or one JSON object per line.
     #[arg(long, value_enum, default_value = "table", global = true)]
-    format: Format,
+    pub format: Format,
 }
 
 #[derive(Subcommand)]
@@ -256,6 +256,33 @@ pub async fn send(
     path: &str,
     body: Option<(&str, Vec<u8>)>,
 ) -> anyhow::Result<ExitCode> {
+    let bytes = match request(conn, method, path, body).await? {
+        Ok(bytes) => bytes,
+        Err(code) => return Ok(code),
+    };
+    print_value(&json_or_text(&bytes), conn.format);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A response body as JSON, or as a string when it is not JSON.
+pub fn json_or_text(bytes: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(bytes);
+    if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(text.into_owned()))
+    }
+}
+
+/// Sends a request and answers the body of a success, or, when the server
+/// refused, prints its problem and answers the exit code (2 for a 4xx), so
+/// callers that shape their own output share one error path.
+pub async fn request(
+    conn: &Conn,
+    method: &str,
+    path: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> anyhow::Result<Result<Vec<u8>, ExitCode>> {
     let token = conn
         .token
         .as_deref()
@@ -272,27 +299,22 @@ pub async fn send(
         .await
         .with_context(|| format!("cannot reach {}", conn.url))?;
     let status = resp.status();
-    let text = resp.text().await.context("reading the response")?;
-    let value: Value = if text.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
+    let bytes = resp.bytes().await.context("reading the response")?.to_vec();
     if !status.is_success() {
+        let value = json_or_text(&bytes);
         let detail = value.get("detail").and_then(Value::as_str).unwrap_or("");
         let title = value
             .get("title")
             .and_then(Value::as_str)
             .unwrap_or(status.canonical_reason().unwrap_or(""));
         eprintln!("bulwark: {} {title}: {detail}", status.as_u16());
-        return Ok(if status.is_client_error() {
+        return Ok(Err(if status.is_client_error() {
             ExitCode::from(2)
         } else {
             ExitCode::FAILURE
-        });
+        }));
     }
-    print_value(&value, conn.format);
-    Ok(ExitCode::SUCCESS)
+    Ok(Ok(bytes))
 }
 
 /// Lists print one line (or JSON object) per item; single objects one.
