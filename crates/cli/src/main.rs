@@ -13,9 +13,11 @@ use bulwark_core::{ApiToken, SystemClock};
 use bulwark_store::{Actor, Bootstrap, Store, StoreError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod claims;
 mod client;
 mod frontier;
 mod partners;
+mod reviews;
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +99,29 @@ enum Command {
     Grant {
         #[command(subcommand)]
         command: partners::GrantCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Voluntary-review submissions: dossier, triage, findings, conclusion (API client).
+    Submission {
+        #[command(subcommand)]
+        command: reviews::SubmissionCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Claims on scan targets: deconflicted scanning (API client).
+    Claim {
+        #[command(subcommand)]
+        command: claims::ClaimCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Who scanned a target, when and with what (API client).
+    Coverage {
+        target: String,
+        /// purl, repo or cpe; read from the target's prefix when absent.
+        #[arg(long)]
+        kind: Option<String>,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -255,7 +280,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = bulwark_server::Settings {
                 secure_cookies: !insecure_cookies,
                 ..Default::default()
-            };
+            }
+            .with_env();
             let state = bulwark_server::state(store.clone(), Arc::new(SystemClock), settings)?;
             bulwark_server::serve(state, listen).await?;
             store.close().await;
@@ -368,6 +394,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Frontier { command } => frontier::run(command).await,
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
+        Command::Submission { command, conn } => reviews::run(command, &conn).await,
+        Command::Claim { command, conn } => claims::claim(command, &conn).await,
+        Command::Coverage { target, kind, conn } => {
+            claims::coverage(&conn, &target, kind.as_deref()).await
+        }
         Command::AccessCheck {
             partner,
             model,

@@ -320,91 +320,83 @@ fn classify_names_the_file_and_place_of_bad_input() {
     );
 }
 
-/// A running server, driven only through the `bulwark` client commands, as an
-/// operator's script would: organizations, users, tokens, a model, a partner,
-/// a grant, and the access check a developer's gateway calls.
-#[test]
-fn the_client_walks_a_grant_from_proposal_to_access() {
-    use std::net::{TcpListener, TcpStream};
-    let db = temp_db();
-    let boot = bulwark(&["admin", "bootstrap", "--database", &db]);
-    assert!(boot.status.success());
-    let root = String::from_utf8(boot.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    /// Stops the server however the test ends.
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _server = Kill(
-        Command::new(env!("CARGO_BIN_EXE_bulwark"))
+/// A `bulwark serve` on a free port over a freshly bootstrapped database,
+/// stopped however the test ends.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    /// The bootstrap administrator's token.
+    root: String,
+}
+
+impl Server {
+    fn start(env: &[(&str, &str)]) -> Server {
+        use std::net::{TcpListener, TcpStream};
+        let db = temp_db();
+        let boot = bulwark(&["admin", "bootstrap", "--database", &db]);
+        assert!(boot.status.success());
+        let root = String::from_utf8(boot.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
             .args(["serve", "--database", &db, "--listen", &listen])
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("start the server"),
-    );
-    for _ in 0..100 {
-        if TcpStream::connect(&listen).is_ok() {
-            break;
+            .expect("start the server");
+        for _ in 0..100 {
+            if TcpStream::connect(&listen).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        Server {
+            child,
+            url: format!("http://{listen}"),
+            root,
+        }
     }
-    let url = format!("http://{listen}");
-    let run = |token: &str, args: &[&str]| -> serde_json::Value {
-        let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+
+    /// `bulwark ARGS` as the holder of `token`, against this server.
+    fn client(&self, token: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_bulwark"))
             .args(args)
-            .args(["--format", "json"])
-            .env("BULWARK_URL", &url)
+            .env("BULWARK_URL", &self.url)
             .env("BULWARK_TOKEN", token)
             .output()
-            .expect("run bulwark");
+            .expect("run bulwark")
+    }
+
+    /// `bulwark ARGS --format json`, which must succeed; its one object.
+    fn json(&self, token: &str, args: &[&str]) -> serde_json::Value {
+        let out = self.client(token, &[args, &["--format", "json"]].concat());
         assert!(
             out.status.success(),
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
-    };
-    let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_owned();
-    let nsa = id(&run(
-        &root,
-        &[
-            "org",
-            "create",
-            "--name",
-            "NSA",
-            "--kind",
-            "agency",
-            "--reviewing",
-        ],
-    ));
-    let lab = id(&run(
-        &root,
-        &["org", "create", "--name", "Lab", "--kind", "developer"],
-    ));
-    let grid = id(&run(
-        &root,
-        &[
-            "org", "create", "--name", "Grid Co", "--kind", "partner", "--sector", "energy",
-        ],
-    ));
-    let member = |org: &str, name: &str, role: &str| -> String {
-        let user = id(&run(
-            &root,
+    }
+
+    /// A new organization's id.
+    fn org(&self, args: &[&str]) -> String {
+        id(&self.json(&self.root, &[&["org", "create"], args].concat()))
+    }
+
+    /// A new member of `org` with one role: (user id, API token).
+    fn member(&self, org: &str, name: &str, role: &str) -> (String, String) {
+        let user = id(&self.json(
+            &self.root,
             &[
                 "user",
                 "create",
@@ -418,11 +410,42 @@ fn the_client_walks_a_grant_from_proposal_to_access() {
                 role,
             ],
         ));
-        run(&root, &["token", "issue", "--user", &user, "--name", "cli"])["token"]
+        let token = self.json(
+            &self.root,
+            &["token", "issue", "--user", &user, "--name", "cli"],
+        )["token"]
             .as_str()
             .unwrap()
-            .to_owned()
-    };
+            .to_owned();
+        (user, token)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn id(v: &serde_json::Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// A running server, driven only through the `bulwark` client commands, as an
+/// operator's script would: organizations, users, tokens, a model, a partner,
+/// a grant, and the access check a developer's gateway calls.
+#[test]
+fn the_client_walks_a_grant_from_proposal_to_access() {
+    let server = Server::start(&[]);
+    let root = server.root.clone();
+    let run = |token: &str, args: &[&str]| server.json(token, args);
+    let nsa = server.org(&["--name", "NSA", "--kind", "agency", "--reviewing"]);
+    let lab = server.org(&["--name", "Lab", "--kind", "developer"]);
+    let grid = server.org(&[
+        "--name", "Grid Co", "--kind", "partner", "--sector", "energy",
+    ]);
+    let member = |org: &str, name: &str, role: &str| server.member(org, name, role).1;
     let dev = member(&lab, "dev", "analyst");
     let reviewer = member(&nsa, "nsa", "analyst");
     let grid_admin = member(&grid, "gridadmin", "admin");
@@ -487,12 +510,7 @@ fn the_client_walks_a_grant_from_proposal_to_access() {
     };
     assert_eq!(check("api")["allowed"], false, "proposed, not concurred");
     // The partner cannot concur for itself: the client exits 2 on the 403.
-    let refused = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["grant", "concur", &grant])
-        .env("BULWARK_URL", &url)
-        .env("BULWARK_TOKEN", &grid_admin)
-        .output()
-        .unwrap();
+    let refused = server.client(&grid_admin, &["grant", "concur", &grant]);
     assert_eq!(refused.status.code(), Some(2));
     run(&reviewer, &["grant", "concur", &grant]);
     assert_eq!(check("api")["allowed"], true);
@@ -513,4 +531,424 @@ fn the_client_walks_a_grant_from_proposal_to_access() {
         after["reason"].as_str().unwrap().contains("revoked"),
         "{after}"
     );
+}
+
+/// A voluntary review walked through the `bulwark submission` commands only:
+/// draft, dossier upload and a byte-exact download, submission, triage by an
+/// NSA reviewer, a finding, the developer's response and the conclusion;
+/// another developer cannot learn that the submission exists.
+#[test]
+fn the_client_walks_a_submission_from_draft_to_conclusion() {
+    let server = Server::start(&[(
+        "BULWARK_DOSSIER_KEY",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    )]);
+    let nsa = server.org(&["--name", "NSA", "--kind", "agency", "--reviewing"]);
+    let lab = server.org(&["--name", "Lab", "--kind", "developer"]);
+    let rival = server.org(&["--name", "Rival Lab", "--kind", "developer"]);
+    let grid = server.org(&[
+        "--name", "Grid Co", "--kind", "partner", "--sector", "energy",
+    ]);
+    let (_, dev) = server.member(&lab, "dev", "analyst");
+    let (_, other_dev) = server.member(&rival, "rival", "analyst");
+    let (reviewer_id, reviewer) = server.member(&nsa, "nsa", "analyst");
+    let model = id(&server.json(
+        &dev,
+        &[
+            "api",
+            "POST",
+            "/api/v1/models",
+            "--data",
+            r#"{"profile": {"name": "M-1", "training_compute_flop": 2e26}}"#,
+        ],
+    ));
+    let dir = std::env::temp_dir().join(format!("bulwark-cli-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // A date that is not one is refused before anything is sent, naming the option.
+    let bad = server.client(
+        &dev,
+        &[
+            "submission",
+            "create",
+            "--model",
+            &model,
+            "--partner-release",
+            "2027-02-30",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--partner-release"), "{err}");
+
+    // A bare date is midnight UTC; 20 days out is a window without a warning.
+    let day = |days: i64| {
+        let d = (time::OffsetDateTime::now_utc() + time::Duration::days(days)).date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    };
+    let release = day(20);
+    let created = server.json(
+        &dev,
+        &[
+            "submission",
+            "create",
+            "--model",
+            &model,
+            "--partner-release",
+            &release,
+            "--partner",
+            &grid,
+        ],
+    );
+    let sub = id(&created);
+    assert_eq!(created["requested_partners"], serde_json::json!([grid]));
+    assert_eq!(created["state"], "draft");
+    assert_eq!(created["model"], model.as_str());
+    assert_eq!(
+        created["planned_partner_release"],
+        format!("{release}T00:00:00Z")
+    );
+
+    // The dossier: binary bytes in, the same bytes out, addressed by their SHA-256.
+    let card: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    let card_file = dir.join("card.bin");
+    std::fs::write(&card_file, &card).unwrap();
+    let doc = server.json(
+        &dev,
+        &[
+            "submission",
+            "upload",
+            &sub,
+            "--kind",
+            "model_card",
+            card_file.to_str().unwrap(),
+        ],
+    );
+    let sha = doc["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha, bulwark_store::document_address(&card));
+    assert_eq!(doc["size"], 5000);
+    assert_eq!(doc["kind"], "model_card");
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    let refused = server.client(
+        &dev,
+        &[
+            "submission",
+            "upload",
+            &sub,
+            "--kind",
+            "system_card",
+            empty.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("empty.txt") && err.contains("empty"), "{err}");
+    let back = dir.join("back.bin");
+    let got = server.json(
+        &dev,
+        &[
+            "submission",
+            "download",
+            &sub,
+            &sha,
+            "-o",
+            back.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(got["sha256"], sha.as_str());
+    assert_eq!(std::fs::read(&back).unwrap(), card);
+    let to_stdout = server.client(&dev, &["submission", "download", &sub, &sha]);
+    assert!(to_stdout.status.success());
+    assert_eq!(to_stdout.stdout, card, "the bytes alone on standard output");
+    // `-` reads the document from standard input.
+    let mut piped = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["submission", "upload", &sub, "--kind", "system_card", "-"])
+        .args(["--format", "json"])
+        .env("BULWARK_URL", &server.url)
+        .env("BULWARK_TOKEN", &dev)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut piped.stdin.take().unwrap(), b"system card v1").unwrap();
+    let piped = piped.wait_with_output().unwrap();
+    assert!(piped.status.success());
+    let system: serde_json::Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert_eq!(
+        system["sha256"],
+        bulwark_store::document_address(b"system card v1")
+    );
+    let shown = server.json(&dev, &["submission", "show", &sub]);
+    let mut kinds: Vec<&str> = shown["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["model_card", "system_card"]);
+
+    // Another developer cannot tell the submission from one that does not exist.
+    for args in [
+        &["submission", "show", &sub][..],
+        &["submission", "download", &sub, &sha][..],
+    ] {
+        let hidden = server.client(&other_dev, args);
+        assert_eq!(hidden.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&hidden.stderr);
+        assert!(
+            err.contains("404") && err.contains("no such submission"),
+            "{err}"
+        );
+        assert!(hidden.stdout.is_empty());
+    }
+    let listed = server.client(&other_dev, &["submission", "list", "--format", "json"]);
+    assert!(listed.status.success());
+    assert!(listed.stdout.is_empty(), "nothing listed for a stranger");
+
+    // Submitting starts the clock: the human output says the state and the days left.
+    let submitted = server.client(&dev, &["submission", "submit", &sub]);
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    let text = String::from_utf8(submitted.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("submission {sub} of model {model}: submitted\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("days remaining before the release to trusted partners"),
+        "{text}"
+    );
+    assert!(!text.contains("warning"), "{text}");
+    assert!(text.contains("next: triage, withdrawn"), "{text}");
+
+    // The developer moves the plan, with a reason; the window follows.
+    let (later, public) = (day(25), day(40));
+    let moved = server.json(
+        &dev,
+        &[
+            "submission",
+            "reschedule",
+            &sub,
+            "--partner-release",
+            &later,
+            "--public-release",
+            &public,
+            "--reason",
+            "evaluation rerun",
+        ],
+    );
+    assert_eq!(
+        moved["planned_partner_release"],
+        format!("{later}T00:00:00Z")
+    );
+    assert_eq!(
+        moved["planned_public_release"],
+        format!("{public}T00:00:00Z")
+    );
+    assert_eq!(moved["state"], "submitted");
+    let bad = server.client(
+        &dev,
+        &[
+            "submission",
+            "reschedule",
+            &sub,
+            "--partner-release",
+            &later,
+            "--public-release",
+            "next week",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--public-release"));
+
+    let triaged = server.json(
+        &reviewer,
+        &[
+            "submission",
+            "triage",
+            &sub,
+            "--lead",
+            &nsa,
+            "--reviewer",
+            &reviewer_id,
+        ],
+    );
+    assert_eq!(triaged["state"], "triage");
+    assert_eq!(triaged["lead_agency"], nsa.as_str());
+    assert_eq!(triaged["reviewers"][0], reviewer_id.as_str());
+    // The developer cannot move the agencies' review.
+    let not_yours = server.client(
+        &dev,
+        &["submission", "transition", &sub, "--to", "in_review"],
+    );
+    assert_eq!(not_yours.status.code(), Some(2));
+    let in_review = server.json(
+        &reviewer,
+        &["submission", "transition", &sub, "--to", "in_review"],
+    );
+    assert_eq!(in_review["state"], "in_review");
+
+    let finding = server.json(
+        &reviewer,
+        &[
+            "submission",
+            "finding",
+            &sub,
+            "--severity",
+            "high",
+            "--category",
+            "deployment_vulnerability",
+            "--text",
+            "weights reachable from the build network",
+            "--recommendation",
+            "segment the build network",
+        ],
+    );
+    let fid = id(&finding);
+    assert_eq!(finding["severity"], "high");
+    assert_eq!(finding["tlp"], "AMBER");
+    let response = server.json(
+        &dev,
+        &[
+            "submission",
+            "respond",
+            &sub,
+            &fid,
+            "--text",
+            "segmented on 2027-01-02",
+        ],
+    );
+    assert_eq!(response["finding"], fid.as_str());
+    let seen = server.json(&dev, &["submission", "show", &sub]);
+    assert_eq!(seen["state"], "findings_issued");
+    assert_eq!(seen["findings"][0]["id"], fid.as_str());
+    assert_eq!(
+        seen["findings"][0]["responses"][0]["text"],
+        "segmented on 2027-01-02"
+    );
+
+    let concluded = server.client(
+        &reviewer,
+        &[
+            "submission",
+            "conclude",
+            &sub,
+            "--conclusion",
+            "mitigations_recommended",
+            "--summary",
+            "fixed during review",
+        ],
+    );
+    assert!(
+        concluded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&concluded.stderr)
+    );
+    let text = String::from_utf8(concluded.stdout).unwrap();
+    assert!(
+        text.contains(&format!("submission {sub} of model {model}: concluded\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("concluded: mitigations_recommended (in time): fixed during review"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "finding {fid}: high deployment_vulnerability (TLP:AMBER), 1 responses"
+        )),
+        "{text}"
+    );
+    let mine = server.client(&dev, &["submission", "list", "--format", "json"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8(mine.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["id"], sub.as_str());
+    assert_eq!(lines[0]["state"], "concluded");
+    assert_eq!(lines[0]["concluded_in_time"], true);
+    // Concluded is final: withdrawing now is refused, exit 2.
+    let late = server.client(&dev, &["submission", "withdraw", &sub, "--reason", "x"]);
+    assert_eq!(late.status.code(), Some(2));
+}
+
+/// Deconflicted scanning through the `bulwark claim` and `bulwark coverage`
+/// commands: a claim, a refusal that names the holder (exit 2), an overlap on
+/// purpose, a release with its outcome, and the coverage.
+#[test]
+fn the_client_claims_targets_and_reads_coverage() {
+    let server = Server::start(&[]);
+    let vendor = server.org(&["--name", "Vendor Co", "--kind", "vendor"]);
+    let lab = server.org(&["--name", "Lab", "--kind", "developer"]);
+    let (_, v) = server.member(&vendor, "v1", "analyst");
+    let (_, l) = server.member(&lab, "l1", "analyst");
+    let target = "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar";
+    let claimed = server.json(
+        &v,
+        &[
+            "claim",
+            "create",
+            target,
+            "--technique",
+            "fuzzing",
+            "--tool",
+            "Jazzer",
+        ],
+    );
+    let claim = claimed["claim"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        claimed["claim"]["target"],
+        "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
+    );
+    let refused = server.client(&l, &["claim", "create", target, "--technique", "fuzzing"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("409") && err.contains("Vendor Co"), "{err}");
+    let beside = server.json(
+        &l,
+        &[
+            "claim",
+            "create",
+            target,
+            "--technique",
+            "ai_agent",
+            "--model-name",
+            "hunter",
+            "--overlap",
+        ],
+    );
+    assert_eq!(beside["alongside"][0]["id"], claim.as_str());
+    let bad = server.client(&v, &["claim", "release", &claim, "--outcome", "findings"]);
+    assert_eq!(bad.status.code(), Some(2), "findings need their number");
+    let released = server.json(
+        &v,
+        &[
+            "claim",
+            "release",
+            &claim,
+            "--outcome",
+            "findings",
+            "--findings",
+            "1",
+        ],
+    );
+    assert_eq!(released["outcome"], "findings");
+    let coverage = server.json(&l, &["coverage", target]);
+    assert_eq!(coverage["claims"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        coverage["claims"][1]["outcome"],
+        serde_json::Value::Null,
+        "not Lab's claim"
+    );
+    let bad = server.client(&l, &["coverage", "not a target"]);
+    assert_eq!(bad.status.code(), Some(2));
 }

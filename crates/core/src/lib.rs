@@ -7,6 +7,7 @@
 //! store, the authorizer and the server cannot disagree about them.
 
 pub mod audit;
+pub mod clearinghouse;
 pub mod clock;
 pub mod grant;
 pub mod marking;
@@ -17,6 +18,7 @@ pub mod role;
 pub mod secret;
 
 pub use audit::{AuditEntry, AuditEvent, ChainBreak, GENESIS_HASH};
+pub use clearinghouse::{CaseState, ClaimOutcome, Target, TargetError, TargetKind, Technique};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, grant_status};
 pub use marking::Tlp;

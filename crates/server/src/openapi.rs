@@ -5,7 +5,7 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, frontier, identity, partners, reviews};
+use crate::api::{audit, claims, frontier, identity, partners, reviews, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +60,18 @@ use crate::api::{audit, frontier, identity, partners, reviews};
         reviews::respond,
         reviews::conclude,
         reviews::withdraw,
+        reviews::reschedule,
+        claims::create,
+        claims::get_one,
+        claims::renew,
+        claims::release,
+        claims::coverage,
+        webhooks::create,
+        webhooks::list,
+        webhooks::get_one,
+        webhooks::deactivate,
+        webhooks::deliveries,
+        webhooks::redeliver,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -70,6 +82,8 @@ use crate::api::{audit, frontier, identity, partners, reviews};
         (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
         (name = "partners", description = "Trusted partners, early-access grants and the access check"),
         (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
+        (name = "clearinghouse", description = "Deconflicted scanning: claims on scan targets under a lease, and coverage"),
+        (name = "webhooks", description = "Webhook subscriptions and their deliveries"),
     )
 )]
 pub struct ApiDoc;

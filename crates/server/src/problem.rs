@@ -129,6 +129,9 @@ impl Kind {
 pub struct ApiError {
     pub kind: Kind,
     pub detail: String,
+    /// Extension members (RFC 9457 section 3.2): facts a client acts on,
+    /// e.g. who holds a claimed target and until when.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -136,7 +139,16 @@ impl ApiError {
         ApiError {
             kind,
             detail: detail.into(),
+            extensions: serde_json::Map::new(),
         }
+    }
+
+    /// Adds an extension member. The standard members cannot be overridden.
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        if !matches!(name, "type" | "title" | "status" | "detail" | "instance") {
+            self.extensions.insert(name.to_owned(), value);
+        }
+        self
     }
     pub fn malformed(detail: impl Into<String>) -> Self {
         Self::new(Kind::MalformedRequest, detail)
@@ -188,6 +200,10 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// Extension members, when the kind of problem has any.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl IntoResponse for ApiError {
@@ -197,6 +213,7 @@ impl IntoResponse for ApiError {
             title: self.kind.title().to_owned(),
             status: self.kind.status().as_u16(),
             detail: self.detail,
+            extensions: self.extensions,
         };
         let mut resp = (self.kind.status(), axum::Json(body)).into_response();
         resp.headers_mut().insert(

@@ -73,6 +73,17 @@ struct JobRow {
     lease_until: Option<i64>,
 }
 
+/// Takes a lease if it is free, lapsed or already the holder's, in one
+/// statement: binds key, holder, now, until; returns the row when taken.
+/// Shared with the store modules that take a lease inside their own
+/// transaction (scan claims).
+pub(crate) const LEASE_UPSERT: &str = "INSERT INTO leases (lease_key, holder, acquired_at, expires_at, fence) \
+     VALUES ($1, $2, $3, $4, 1) \
+     ON CONFLICT (lease_key) DO UPDATE SET holder = excluded.holder, \
+     acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, fence = leases.fence + 1 \
+     WHERE leases.expires_at <= $3 OR leases.holder = excluded.holder \
+     RETURNING lease_key, holder, expires_at, fence";
+
 fn check_key(what: &str, s: &str) -> Result<()> {
     if s.is_empty() || s.len() > 512 {
         return Err(StoreError::Invalid(format!(
@@ -100,13 +111,7 @@ impl Store {
         }
         let (now_us, until_us) = (to_micros(now), to_micros(until));
         let won: Option<LeaseRow> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "INSERT INTO leases (lease_key, holder, acquired_at, expires_at, fence) VALUES ($1, $2, $3, $4, 1) \
-                 ON CONFLICT (lease_key) DO UPDATE SET holder = excluded.holder, \
-                 acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, fence = leases.fence + 1 \
-                 WHERE leases.expires_at <= $3 OR leases.holder = excluded.holder \
-                 RETURNING lease_key, holder, expires_at, fence",
-            )
+            sqlx::query_as(LEASE_UPSERT)
             .bind(key).bind(holder).bind(now_us).bind(until_us)
             .fetch_optional(pool).await?
         });

@@ -24,16 +24,22 @@ use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
 mod audit;
+mod cases;
+mod claims;
 mod frontier;
 mod identity;
 mod lease;
 mod partners;
+mod reminders;
 mod reviews;
+mod sealing;
 #[doc(hidden)]
 pub mod testing;
 mod webhooks;
 
 pub use audit::{AuditQuery, AuditVerification};
+pub use cases::{Case, IntakeReceipt, NewReport, Report};
+pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use frontier::{
     NewDetermination, NewModel, StoredBenchmarkSet, StoredDetermination, StoredModel,
 };
@@ -42,14 +48,16 @@ pub use identity::{
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
+pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
 pub use reviews::{
-    DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
+    DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
     document_address,
 };
+pub use sealing::derive_key;
 pub use webhooks::{
     AttemptOutcome, DeliveryRef, DeliveryState, DeliveryTarget, NewWebhookSubscription,
-    PublishedEvent, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery, WebhookSecret,
-    WebhookSubscription, event_matches,
+    PublishedEvent, WEBHOOK_KEY_PURPOSE, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery,
+    WebhookSecret, WebhookSubscription, event_matches,
 };
 
 /// The database behind a [`Store`].

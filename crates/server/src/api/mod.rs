@@ -10,10 +10,12 @@ use serde::Serialize;
 use crate::state::AppState;
 
 pub mod audit;
+pub mod claims;
 pub mod frontier;
 pub mod identity;
 pub mod partners;
 pub mod reviews;
+pub mod webhooks;
 
 /// Largest registry import accepted (Epoch AI's largest file is about 2 MB).
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
@@ -95,6 +97,22 @@ pub fn router() -> Router<AppState> {
         )
         .route("/submissions/{id}/conclude", post(reviews::conclude))
         .route("/submissions/{id}/withdraw", post(reviews::withdraw))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get_one).delete(webhooks::deactivate),
+        )
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/webhooks/deliveries/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route("/submissions/{id}/dates", post(reviews::reschedule))
+        .route("/claims", post(claims::create))
+        .route("/claims/{id}", get(claims::get_one))
+        .route("/claims/{id}/renew", post(claims::renew))
+        .route("/claims/{id}/release", post(claims::release))
+        .route("/coverage", get(claims::coverage))
 }
 
 /// RFC 3339, UTC.

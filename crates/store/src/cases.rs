@@ -1,0 +1,511 @@
+//! Clearinghouse intake as stored: raw documents, reports, and the cases
+//! reports fold into by fingerprint.
+//!
+//! An intake is one transaction: the raw document (content-addressed by
+//! SHA-256, kept once however often it is sent), every report taken from it,
+//! the cases created for fingerprints never seen before, and one audit entry
+//! naming the document. A file that fails half-way therefore commits
+//! nothing, and the audit entry with the kept document says exactly what was
+//! ingested without an entry per result.
+//!
+//! Deduplication is exact: `case_fingerprints` maps each fingerprint to one
+//! case. A case is credited to its first reporter, the organization of its
+//! earliest report. Analysts merge cases (the absorbed one becomes
+//! `duplicate`) and split fingerprints off into a new case; a split is kept
+//! as a pair that may never be merged again.
+
+use std::collections::HashMap;
+
+use bulwark_core::{AuditEvent, CaseState, Target, TargetKind, from_micros, to_micros};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::append_audit;
+use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
+
+/// Longest case title kept, in characters; a report's message is cut to it.
+const MAX_TITLE: usize = 300;
+
+/// One normalized report to ingest.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// The versioned fingerprint (e.g. `bwk1:…`) that decides its case.
+    pub fingerprint: String,
+    /// What it is about, when known; registered if nobody had.
+    pub target: Option<Target>,
+    pub rule_id: Option<String>,
+    /// The message, shown as the case's title when it opens a case.
+    pub title: String,
+    /// Where, for people: `path:line`.
+    pub location: Option<String>,
+    pub tool_name: Option<String>,
+    pub tool_version: Option<String>,
+    pub ai_model: Option<String>,
+    pub ai_model_version: Option<String>,
+    /// The normalized result, unknown properties kept.
+    pub detail: serde_json::Value,
+}
+
+/// What one intake did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeReceipt {
+    /// The raw document's SHA-256.
+    pub document: String,
+    pub reports: usize,
+    /// Cases opened by this intake (fingerprints never seen before).
+    pub new_cases: usize,
+    /// Each report's case, in the order given.
+    pub cases: Vec<Uuid>,
+}
+
+/// A case: one finding however many reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: Uuid,
+    pub state: CaseState,
+    pub title: String,
+    pub rule_id: Option<String>,
+    pub target: Option<Target>,
+    pub first_reporter_org: Uuid,
+    pub first_reported_at: OffsetDateTime,
+    /// Set when merged into another case (then `duplicate`).
+    pub merged_into: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A report as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub org_id: Uuid,
+    pub submitted_by: Option<Uuid>,
+    pub fingerprint: String,
+    pub document: String,
+    pub rule_id: Option<String>,
+    pub title: String,
+    pub location: Option<String>,
+    pub tool_name: Option<String>,
+    pub tool_version: Option<String>,
+    pub ai_model: Option<String>,
+    pub ai_model_version: Option<String>,
+    pub detail: serde_json::Value,
+    pub reported_at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: Uuid,
+    state: String,
+    title: String,
+    rule_id: Option<String>,
+    kind: Option<String>,
+    locator: Option<String>,
+    first_reporter_org: Uuid,
+    first_reported_at: i64,
+    merged_into: Option<Uuid>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CaseRow> for Case {
+    type Error = StoreError;
+    fn try_from(r: CaseRow) -> Result<Self> {
+        let target = match (r.kind, r.locator) {
+            (Some(k), Some(l)) => {
+                let kind: TargetKind = parse_col("scan_targets.kind", &k)?;
+                Some(
+                    Target::parse(kind, &l)
+                        .map_err(|e| StoreError::Corrupt(format!("scan_targets.locator: {e}")))?,
+                )
+            }
+            _ => None,
+        };
+        Ok(Case {
+            id: r.id,
+            state: parse_col("cases.state", &r.state)?,
+            title: r.title,
+            rule_id: r.rule_id,
+            target,
+            first_reporter_org: r.first_reporter_org,
+            first_reported_at: from_micros(r.first_reported_at),
+            merged_into: r.merged_into,
+            created_at: from_micros(r.created_at),
+            updated_at: from_micros(r.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    id: Uuid,
+    case_id: Uuid,
+    org_id: Uuid,
+    submitted_by: Option<Uuid>,
+    fingerprint: String,
+    document: String,
+    rule_id: Option<String>,
+    title: String,
+    location: Option<String>,
+    tool_name: Option<String>,
+    tool_version: Option<String>,
+    ai_model: Option<String>,
+    ai_model_version: Option<String>,
+    detail: String,
+    reported_at: i64,
+}
+
+impl TryFrom<ReportRow> for Report {
+    type Error = StoreError;
+    fn try_from(r: ReportRow) -> Result<Self> {
+        Ok(Report {
+            detail: serde_json::from_str(&r.detail)
+                .map_err(|_| StoreError::Corrupt(format!("reports.detail of {}", r.id)))?,
+            id: r.id,
+            case_id: r.case_id,
+            org_id: r.org_id,
+            submitted_by: r.submitted_by,
+            fingerprint: r.fingerprint,
+            document: r.document,
+            rule_id: r.rule_id,
+            title: r.title,
+            location: r.location,
+            tool_name: r.tool_name,
+            tool_version: r.tool_version,
+            ai_model: r.ai_model,
+            ai_model_version: r.ai_model_version,
+            reported_at: from_micros(r.reported_at),
+        })
+    }
+}
+
+const CASE_SELECT: &str = "SELECT c.id, c.state, c.title, c.rule_id, t.kind, t.locator, \
+     c.first_reporter_org, c.first_reported_at, c.merged_into, c.created_at, c.updated_at \
+     FROM cases c LEFT JOIN scan_targets t ON t.id = c.target_id";
+const REPORT_SELECT: &str = "SELECT id, case_id, org_id, submitted_by, fingerprint, document, \
+     rule_id, title, location, tool_name, tool_version, ai_model, ai_model_version, detail, \
+     reported_at FROM reports";
+
+/// The first `MAX_TITLE` characters of a message, on one line.
+fn title(s: &str) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let t: String = one_line.chars().take(MAX_TITLE).collect();
+    if t.is_empty() {
+        "(no message)".into()
+    } else {
+        t
+    }
+}
+
+fn check_fingerprint(fp: &str) -> Result<()> {
+    if fp.is_empty() || fp.len() > 200 || !fp.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(StoreError::Invalid(format!(
+            "fingerprint {fp:?} is not 1 to 200 printable ASCII characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A pair of cases in a fixed order, so (a, b) and (b, a) are one row.
+fn ordered(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
+    if a < b { (a, b) } else { (b, a) }
+}
+
+impl Store {
+    /// Ingests the reports taken from one raw document, all or nothing.
+    pub async fn ingest_reports(
+        &self,
+        actor: &Actor,
+        org: Uuid,
+        media_type: &str,
+        raw: &[u8],
+        reports: &[NewReport],
+        now: OffsetDateTime,
+    ) -> Result<IntakeReceipt> {
+        for r in reports {
+            check_fingerprint(&r.fingerprint)?;
+        }
+        if media_type.is_empty() || media_type.len() > 100 {
+            return Err(StoreError::Invalid(
+                "media type must be 1 to 100 bytes".into(),
+            ));
+        }
+        let sha = hex::encode(Sha256::digest(raw));
+        let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
+        let at = to_micros(now);
+        let mut cases = Vec::with_capacity(reports.len());
+        let mut new_cases = 0usize;
+        write_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO raw_documents (sha256, media_type, size, content, first_org, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&sha).bind(media_type).bind(size).bind(raw).bind(org).bind(at)
+            .execute(&mut *tx).await?;
+            // Within one document, cases and targets are looked up once each.
+            let mut by_fingerprint: HashMap<&str, Uuid> = HashMap::new();
+            let mut targets: HashMap<String, Uuid> = HashMap::new();
+            for r in reports {
+                let target_id = match &r.target {
+                    None => None,
+                    Some(t) => match targets.get(&t.key()) {
+                        Some(id) => Some(*id),
+                        None => {
+                            sqlx::query(
+                                "INSERT INTO scan_targets (id, kind, locator, created_at) VALUES ($1, $2, $3, $4) \
+                                 ON CONFLICT (kind, locator) DO NOTHING",
+                            )
+                            .bind(Uuid::now_v7()).bind(t.kind().as_str()).bind(t.locator()).bind(at)
+                            .execute(&mut *tx).await?;
+                            let id: Uuid = sqlx::query_scalar(
+                                "SELECT id FROM scan_targets WHERE kind = $1 AND locator = $2",
+                            )
+                            .bind(t.kind().as_str()).bind(t.locator())
+                            .fetch_one(&mut *tx).await?;
+                            targets.insert(t.key(), id);
+                            Some(id)
+                        }
+                    },
+                };
+                let case_id = match by_fingerprint.get(r.fingerprint.as_str()) {
+                    Some(id) => *id,
+                    None => {
+                        let known: Option<Uuid> = sqlx::query_scalar(
+                            "SELECT case_id FROM case_fingerprints WHERE fingerprint = $1",
+                        )
+                        .bind(&r.fingerprint).fetch_optional(&mut *tx).await?;
+                        let id = match known {
+                            Some(id) => id,
+                            None => {
+                                let id = Uuid::now_v7();
+                                sqlx::query(
+                                    "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
+                                     first_reported_at, created_at, updated_at) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+                                )
+                                .bind(id).bind(CaseState::New.as_str()).bind(title(&r.title))
+                                .bind(&r.rule_id).bind(target_id).bind(org).bind(at)
+                                .execute(&mut *tx).await?;
+                                sqlx::query("INSERT INTO case_fingerprints (fingerprint, case_id) VALUES ($1, $2)")
+                                    .bind(&r.fingerprint).bind(id).execute(&mut *tx).await?;
+                                new_cases += 1;
+                                id
+                            }
+                        };
+                        by_fingerprint.insert(r.fingerprint.as_str(), id);
+                        id
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO reports (id, case_id, org_id, submitted_by, fingerprint, document, rule_id, \
+                     title, location, tool_name, tool_version, ai_model, ai_model_version, detail, reported_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(Uuid::now_v7()).bind(case_id).bind(org).bind(actor.user).bind(&r.fingerprint)
+                .bind(&sha).bind(&r.rule_id).bind(title(&r.title)).bind(&r.location)
+                .bind(&r.tool_name).bind(&r.tool_version).bind(&r.ai_model).bind(&r.ai_model_version)
+                .bind(r.detail.to_string()).bind(at)
+                .execute(&mut *tx).await?;
+                cases.push(case_id);
+            }
+            append_audit!(tx, actor, AuditEvent::new("intake.ingest", "raw_document", sha.clone())
+                .with_detail(json!({
+                    "org": org,
+                    "media_type": media_type,
+                    "reports": reports.len(),
+                    "new_cases": new_cases,
+                })), at);
+        });
+        Ok(IntakeReceipt {
+            document: sha,
+            reports: reports.len(),
+            new_cases,
+            cases,
+        })
+    }
+
+    /// One case. `NotFound` when there is none.
+    pub async fn case(&self, id: Uuid) -> Result<Case> {
+        let sql = sqlx::AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = $1"));
+        let row: CaseRow = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_one(pool).await?
+        });
+        row.try_into()
+    }
+
+    /// A case's reports, earliest first.
+    pub async fn case_reports(&self, id: Uuid) -> Result<Vec<Report>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{REPORT_SELECT} WHERE case_id = $1 ORDER BY reported_at, id"
+        ));
+        let rows: Vec<ReportRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_all(pool).await?
+        });
+        rows.into_iter().map(Report::try_from).collect()
+    }
+
+    /// The fingerprints that fold into a case, sorted.
+    pub async fn case_fingerprints(&self, id: Uuid) -> Result<Vec<String>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT fingerprint FROM case_fingerprints WHERE case_id = $1 ORDER BY fingerprint")
+                .bind(id).fetch_all(pool).await?
+        }))
+    }
+
+    /// A raw document as it was sent, with its media type.
+    pub async fn raw_document(&self, sha256: &str) -> Result<(String, Vec<u8>)> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as("SELECT media_type, content FROM raw_documents WHERE sha256 = $1")
+                .bind(sha256).fetch_one(pool).await?
+        }))
+    }
+
+    /// Folds case `from` into case `into`: its reports and fingerprints move,
+    /// `from` becomes `duplicate`, and the credit goes to whichever was
+    /// reported first. Refused for a pair once split apart.
+    pub async fn merge_cases(
+        &self,
+        actor: &Actor,
+        into: Uuid,
+        from: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<Case> {
+        if into == from {
+            return Err(StoreError::Invalid(
+                "a case cannot be merged into itself".into(),
+            ));
+        }
+        let at = to_micros(now);
+        let (a, b) = ordered(into, from);
+        write_tx!(self, tx => {
+            let rows: Vec<(Uuid, String, Uuid, i64)> = sqlx::query_as(
+                "SELECT id, state, first_reporter_org, first_reported_at FROM cases WHERE id = $1 OR id = $2",
+            ).bind(into).bind(from).fetch_all(&mut *tx).await?;
+            if rows.len() != 2 {
+                return Err(StoreError::NotFound);
+            }
+            for (id, state, _, _) in &rows {
+                if state == CaseState::Duplicate.as_str() {
+                    return Err(StoreError::Conflict(format!(
+                        "case {id} was already merged into another"
+                    )));
+                }
+            }
+            let split: Option<i64> = sqlx::query_scalar(
+                "SELECT at FROM case_never_merge WHERE case_a = $1 AND case_b = $2",
+            ).bind(a).bind(b).fetch_optional(&mut *tx).await?;
+            if split.is_some() {
+                return Err(StoreError::Conflict(
+                    "these cases were split apart: they are never merged again".into(),
+                ));
+            }
+            let earliest = rows.iter().min_by_key(|r| (r.3, r.0 != into)).map(|r| (r.2, r.3));
+            if let Some((org, first_at)) = earliest {
+                sqlx::query("UPDATE cases SET first_reporter_org = $1, first_reported_at = $2, updated_at = $3 WHERE id = $4")
+                    .bind(org).bind(first_at).bind(at).bind(into).execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE reports SET case_id = $1 WHERE case_id = $2")
+                .bind(into).bind(from).execute(&mut *tx).await?;
+            sqlx::query("UPDATE case_fingerprints SET case_id = $1 WHERE case_id = $2")
+                .bind(into).bind(from).execute(&mut *tx).await?;
+            sqlx::query("UPDATE cases SET state = $1, merged_into = $2, updated_at = $3 WHERE id = $4")
+                .bind(CaseState::Duplicate.as_str()).bind(into).bind(at).bind(from)
+                .execute(&mut *tx).await?;
+            append_audit!(tx, actor, AuditEvent::new("case.merge", "case", into.to_string())
+                .with_detail(json!({"from": from})), at);
+        });
+        self.case(into).await
+    }
+
+    /// Splits `fingerprints` (and all their reports) off `case` into a new
+    /// case, remembered as never to be merged with it again. Returns the new
+    /// case.
+    pub async fn split_case(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        fingerprints: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Case> {
+        let mut fps = fingerprints.to_vec();
+        fps.sort();
+        fps.dedup();
+        if fps.is_empty() {
+            return Err(StoreError::Invalid(
+                "name the fingerprints to split off".into(),
+            ));
+        }
+        let held = self.case_fingerprints(case).await?;
+        if let Some(stray) = fps.iter().find(|f| !held.contains(f)) {
+            return Err(StoreError::Invalid(format!(
+                "fingerprint {stray} is not in case {case}"
+            )));
+        }
+        if fps.len() == held.len() {
+            return Err(StoreError::Invalid(
+                "a split leaves at least one fingerprint in the case".into(),
+            ));
+        }
+        let id = Uuid::now_v7();
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+                .bind(case).fetch_optional(&mut *tx).await?;
+            match state.as_deref() {
+                None => return Err(StoreError::NotFound),
+                Some(s) if s == CaseState::Duplicate.as_str() => {
+                    return Err(StoreError::Conflict(format!("case {case} was merged into another")));
+                }
+                Some(_) => {}
+            }
+            // The new case is credited to the earliest of its own reports.
+            let mut first: Option<(i64, Uuid, String, Option<String>)> = None;
+            for fp in &fps {
+                let row: Option<(i64, Uuid, String, Option<String>)> = sqlx::query_as(
+                    "SELECT reported_at, org_id, title, rule_id FROM reports WHERE case_id = $1 AND fingerprint = $2 \
+                     ORDER BY reported_at, id LIMIT 1",
+                ).bind(case).bind(fp).fetch_optional(&mut *tx).await?;
+                if let Some((t, o, ti, r)) = row
+                    && first.as_ref().is_none_or(|f| t < f.0)
+                {
+                    first = Some((t, o, ti, r));
+                }
+            }
+            let (first_at, first_org, first_title, rule) = first.ok_or_else(|| {
+                StoreError::Invalid("the fingerprints to split off have no reports".into())
+            })?;
+            let target: Option<Uuid> = sqlx::query_scalar("SELECT target_id FROM cases WHERE id = $1")
+                .bind(case).fetch_one(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
+                 first_reported_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            )
+            .bind(id).bind(CaseState::New.as_str()).bind(&first_title).bind(&rule).bind(target)
+            .bind(first_org).bind(first_at).bind(at)
+            .execute(&mut *tx).await?;
+            for fp in &fps {
+                sqlx::query("UPDATE case_fingerprints SET case_id = $1 WHERE fingerprint = $2")
+                    .bind(id).bind(fp).execute(&mut *tx).await?;
+                sqlx::query("UPDATE reports SET case_id = $1 WHERE case_id = $2 AND fingerprint = $3")
+                    .bind(id).bind(case).bind(fp).execute(&mut *tx).await?;
+            }
+            // What stays keeps the credit of its own earliest report.
+            let stays: Option<(i64, Uuid)> = sqlx::query_as(
+                "SELECT reported_at, org_id FROM reports WHERE case_id = $1 ORDER BY reported_at, id LIMIT 1",
+            ).bind(case).fetch_optional(&mut *tx).await?;
+            if let Some((t, o)) = stays {
+                sqlx::query("UPDATE cases SET first_reporter_org = $1, first_reported_at = $2, updated_at = $3 WHERE id = $4")
+                    .bind(o).bind(t).bind(at).bind(case).execute(&mut *tx).await?;
+            }
+            let (a, b) = ordered(case, id);
+            sqlx::query("INSERT INTO case_never_merge (case_a, case_b, at) VALUES ($1, $2, $3)")
+                .bind(a).bind(b).bind(at).execute(&mut *tx).await?;
+            append_audit!(tx, actor, AuditEvent::new("case.split", "case", case.to_string())
+                .with_detail(json!({"new_case": id, "fingerprints": fps})), at);
+        });
+        self.case(id).await
+    }
+}

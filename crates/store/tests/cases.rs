@@ -1,0 +1,254 @@
+//! Clearinghouse intake as stored: reports fold into cases by fingerprint,
+//! the first reporter is credited, a failed intake writes nothing, merges and
+//! splits (never merged again). On both back-ends.
+
+use bulwark_core::{CaseState, OrgKind, Target, TargetKind};
+use bulwark_store::{Actor, NewOrganization, NewReport, Store, StoreError};
+use time::{Duration, OffsetDateTime, macros::datetime};
+use uuid::Uuid;
+
+const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+bulwark_store::both_backends!(
+    the_same_finding_from_two_organizations_is_one_case,
+    a_bad_report_commits_nothing_of_its_document,
+    merge_and_split_are_audited_and_a_split_is_never_merged_again,
+);
+
+async fn org(store: &Store, name: &str) -> Uuid {
+    store
+        .create_organization(
+            &Actor::cli(),
+            &NewOrganization {
+                name: name.into(),
+                kind: OrgKind::Researcher,
+                sector: None,
+                reviewing: false,
+            },
+            T0,
+        )
+        .await
+        .expect("create organization")
+        .id
+}
+
+fn report(fp: &str, msg: &str) -> NewReport {
+    NewReport {
+        fingerprint: fp.into(),
+        target: Some(Target::parse(TargetKind::Purl, "pkg:npm/lodash@4.17.21").unwrap()),
+        rule_id: Some("js/prototype-pollution".into()),
+        title: msg.into(),
+        location: Some("lodash.js:1234".into()),
+        tool_name: Some("CodeQL".into()),
+        tool_version: Some("2.15.0".into()),
+        ai_model: None,
+        ai_model_version: None,
+        detail: serde_json::json!({"message": msg, "properties": {"x-unknown": 1}}),
+    }
+}
+
+async fn the_same_finding_from_two_organizations_is_one_case(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let b = org(&store, "Vendor B").await;
+    let doc = br#"{"version":"2.1.0","runs":[]}"#;
+    let reports = [
+        report("bwk1:aa", "prototype pollution in merge"),
+        report("bwk1:bb", "prototype pollution in set"),
+        report("bwk1:aa", "the same again in one document"),
+    ];
+    let first = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/sarif+json",
+            doc,
+            &reports,
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.reports, 3);
+    assert_eq!(first.new_cases, 2);
+    assert_eq!(first.cases[0], first.cases[2]);
+    assert_ne!(first.cases[0], first.cases[1]);
+    // The same document from another organization, later: no new case.
+    let second = store
+        .ingest_reports(
+            &Actor::cli(),
+            b,
+            "application/sarif+json",
+            doc,
+            &reports[..2],
+            T0 + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.new_cases, 0);
+    assert_eq!(second.cases, first.cases[..2]);
+    assert_eq!(second.document, first.document, "content-addressed");
+    let case = store.case(first.cases[0]).await.unwrap();
+    assert_eq!(case.state, CaseState::New);
+    assert_eq!(case.first_reporter_org, a, "credited to the first reporter");
+    assert_eq!(case.first_reported_at, T0);
+    assert_eq!(case.title, "prototype pollution in merge");
+    assert_eq!(
+        case.target.as_ref().map(|t| t.locator()),
+        Some("pkg:npm/lodash@4.17.21")
+    );
+    let reps = store.case_reports(case.id).await.unwrap();
+    assert_eq!(reps.len(), 3);
+    assert_eq!(reps.iter().map(|r| r.org_id).collect::<Vec<_>>(), [a, a, b]);
+    assert_eq!(
+        reps[0].detail["properties"]["x-unknown"], 1,
+        "unknown properties kept"
+    );
+    let (media, bytes) = store.raw_document(&first.document).await.unwrap();
+    assert_eq!(media, "application/sarif+json");
+    assert_eq!(bytes, doc);
+}
+
+async fn a_bad_report_commits_nothing_of_its_document(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let before = store.audit_verify().await.unwrap().entries;
+    let bad = [report("bwk1:ok", "fine"), report("", "no fingerprint")];
+    let e = store
+        .ingest_reports(&Actor::cli(), a, "application/json", b"{}", &bad, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    assert_eq!(store.audit_verify().await.unwrap().entries, before);
+    let e = store.raw_document(&hex_sha(b"{}")).await.unwrap_err();
+    assert!(matches!(e, StoreError::NotFound), "{e:?}");
+}
+
+fn hex_sha(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+async fn merge_and_split_are_audited_and_a_split_is_never_merged_again(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let b = org(&store, "Vendor B").await;
+    let one = store
+        .ingest_reports(
+            &Actor::cli(),
+            b,
+            "application/json",
+            b"1",
+            &[report("bwk1:x", "x")],
+            T0 + Duration::hours(2),
+        )
+        .await
+        .unwrap()
+        .cases[0];
+    let two = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/json",
+            b"2",
+            &[report("bwk1:y", "y")],
+            T0,
+        )
+        .await
+        .unwrap()
+        .cases[0];
+    let e = store
+        .merge_cases(&Actor::cli(), one, one, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    let merged = store
+        .merge_cases(&Actor::cli(), one, two, T0 + Duration::hours(3))
+        .await
+        .unwrap();
+    // The absorbed case was reported first: the credit moves with it.
+    assert_eq!(merged.first_reporter_org, a);
+    assert_eq!(merged.first_reported_at, T0);
+    let absorbed = store.case(two).await.unwrap();
+    assert_eq!(absorbed.state, CaseState::Duplicate);
+    assert_eq!(absorbed.merged_into, Some(one));
+    assert_eq!(
+        store.case_fingerprints(one).await.unwrap(),
+        ["bwk1:x", "bwk1:y"]
+    );
+    // A later report with the absorbed fingerprint folds into the survivor.
+    let r = store
+        .ingest_reports(
+            &Actor::cli(),
+            b,
+            "application/json",
+            b"3",
+            &[report("bwk1:y", "y again")],
+            T0 + Duration::hours(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.cases, [one]);
+    assert_eq!(r.new_cases, 0);
+    let e = store
+        .merge_cases(&Actor::cli(), one, two, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+
+    // Split y back off: a new case, credited to y's earliest report.
+    for bad in [
+        vec![],
+        vec!["bwk1:zz".to_owned()],
+        vec!["bwk1:x".to_owned(), "bwk1:y".to_owned()],
+    ] {
+        let e = store
+            .split_case(&Actor::cli(), one, &bad, T0)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{bad:?}: {e:?}");
+    }
+    let split = store
+        .split_case(
+            &Actor::cli(),
+            one,
+            &["bwk1:y".to_owned()],
+            T0 + Duration::hours(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(split.first_reporter_org, a);
+    assert_eq!(split.state, CaseState::New);
+    assert_eq!(store.case_reports(split.id).await.unwrap().len(), 2);
+    assert_eq!(store.case_fingerprints(one).await.unwrap(), ["bwk1:x"]);
+    let stays = store.case(one).await.unwrap();
+    assert_eq!(
+        stays.first_reporter_org, b,
+        "what stays keeps its own first reporter"
+    );
+    // Never merged again, in either direction.
+    for (x, y) in [(one, split.id), (split.id, one)] {
+        let e = store
+            .merge_cases(&Actor::cli(), x, y, T0)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    }
+    let actions: Vec<String> = store
+        .audit_entries(bulwark_store::AuditQuery {
+            after_seq: 0,
+            limit: 1000,
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a.starts_with("case.") || a.starts_with("intake."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "intake.ingest",
+            "intake.ingest",
+            "case.merge",
+            "intake.ingest",
+            "case.split"
+        ]
+    );
+}
