@@ -393,3 +393,148 @@ impl CaseState {
         }
     }
 }
+
+word_enum!(
+    /// What a validation task asks of its validator.
+    ValidationKind, "validation kind", "reproduction, vendor_confirmation", {
+        Reproduction => "reproduction",
+        VendorConfirmation => "vendor_confirmation",
+    }
+);
+
+word_enum!(
+    /// What a validator found.
+    ValidationResult, "validation result", "reproduced, not_reproduced, confirmed, disputed", {
+        Reproduced => "reproduced",
+        NotReproduced => "not_reproduced",
+        Confirmed => "confirmed",
+        Disputed => "disputed",
+    }
+);
+
+impl ValidationResult {
+    /// The results a kind of validation may give.
+    pub fn fits(self, kind: ValidationKind) -> bool {
+        matches!(
+            (kind, self),
+            (
+                ValidationKind::Reproduction,
+                ValidationResult::Reproduced | ValidationResult::NotReproduced
+            ) | (
+                ValidationKind::VendorConfirmation,
+                ValidationResult::Confirmed | ValidationResult::Disputed
+            )
+        )
+    }
+}
+
+/// When a case counts as validated: `reproductions` independent
+/// reproductions (by organizations that did not report it), or the vendor's
+/// confirmation when `vendor_confirms` is set. The default is one
+/// reproduction or the vendor's word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quorum {
+    pub reproductions: u32,
+    pub vendor_confirms: bool,
+}
+
+impl Default for Quorum {
+    fn default() -> Self {
+        Quorum {
+            reproductions: 1,
+            vendor_confirms: true,
+        }
+    }
+}
+
+/// One validation as the quorum rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validation<Org> {
+    pub kind: ValidationKind,
+    pub result: ValidationResult,
+    pub org: Org,
+}
+
+impl Quorum {
+    /// Whether `validations` meet the quorum for a case reported by
+    /// `reporters`. A reproduction by a reporter's organization is not
+    /// independent and does not count; each organization counts once.
+    pub fn is_met<Org: PartialEq + Copy>(
+        &self,
+        reporters: &[Org],
+        validations: &[Validation<Org>],
+    ) -> bool {
+        let mut independent: Vec<Org> = Vec::new();
+        for v in validations {
+            if v.kind == ValidationKind::Reproduction
+                && v.result == ValidationResult::Reproduced
+                && !reporters.contains(&v.org)
+                && !independent.contains(&v.org)
+            {
+                independent.push(v.org);
+            }
+        }
+        let vendor = self.vendor_confirms
+            && validations.iter().any(|v| {
+                v.kind == ValidationKind::VendorConfirmation
+                    && v.result == ValidationResult::Confirmed
+            });
+        vendor || (self.reproductions > 0 && independent.len() >= self.reproductions as usize)
+    }
+}
+
+#[cfg(test)]
+mod quorum_tests {
+    use super::*;
+
+    fn v(kind: ValidationKind, result: ValidationResult, org: u8) -> Validation<u8> {
+        Validation { kind, result, org }
+    }
+
+    #[test]
+    fn one_independent_reproduction_or_the_vendors_word_by_default() {
+        use ValidationKind::*;
+        use ValidationResult::*;
+        let q = Quorum::default();
+        let reporters = [1, 2];
+        assert!(!q.is_met(&reporters, &[]));
+        assert!(
+            !q.is_met(&reporters, &[v(Reproduction, Reproduced, 1)]),
+            "a reporter is not independent"
+        );
+        assert!(!q.is_met(&reporters, &[v(Reproduction, NotReproduced, 3)]));
+        assert!(q.is_met(&reporters, &[v(Reproduction, Reproduced, 3)]));
+        assert!(q.is_met(&reporters, &[v(VendorConfirmation, Confirmed, 9)]));
+        assert!(!q.is_met(&reporters, &[v(VendorConfirmation, Disputed, 9)]));
+        let strict = Quorum {
+            reproductions: 2,
+            vendor_confirms: false,
+        };
+        assert!(!strict.is_met(&reporters, &[v(VendorConfirmation, Confirmed, 9)]));
+        assert!(
+            !strict.is_met(
+                &reporters,
+                &[
+                    v(Reproduction, Reproduced, 3),
+                    v(Reproduction, Reproduced, 3)
+                ]
+            ),
+            "one organization counts once"
+        );
+        assert!(strict.is_met(
+            &reporters,
+            &[
+                v(Reproduction, Reproduced, 3),
+                v(Reproduction, Reproduced, 4)
+            ]
+        ));
+    }
+
+    #[test]
+    fn results_fit_their_kind() {
+        assert!(ValidationResult::Reproduced.fits(ValidationKind::Reproduction));
+        assert!(!ValidationResult::Confirmed.fits(ValidationKind::Reproduction));
+        assert!(ValidationResult::Disputed.fits(ValidationKind::VendorConfirmation));
+        assert!(!ValidationResult::NotReproduced.fits(ValidationKind::VendorConfirmation));
+    }
+}

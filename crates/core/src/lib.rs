@@ -18,7 +18,10 @@ pub mod role;
 pub mod secret;
 
 pub use audit::{AuditEntry, AuditEvent, ChainBreak, GENESIS_HASH};
-pub use clearinghouse::{CaseState, ClaimOutcome, Target, TargetError, TargetKind, Technique};
+pub use clearinghouse::{
+    CaseState, ClaimOutcome, Quorum, Target, TargetError, TargetKind, Technique, Validation,
+    ValidationKind, ValidationResult,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, grant_status};
 pub use marking::Tlp;

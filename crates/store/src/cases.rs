@@ -16,7 +16,10 @@
 
 use std::collections::HashMap;
 
-use bulwark_core::{AuditEvent, CaseState, Target, TargetKind, from_micros, to_micros};
+use bulwark_core::{
+    AuditEvent, CaseState, Quorum, Target, TargetKind, Validation, ValidationKind,
+    ValidationResult, from_micros, to_micros,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -72,8 +75,62 @@ pub struct Case {
     pub first_reported_at: OffsetDateTime,
     /// Set when merged into another case (then `duplicate`).
     pub merged_into: Option<Uuid>,
+    /// What validates it.
+    pub quorum: Quorum,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+/// A validation to record: a reproduction by an organization that did not
+/// report the case, or the vendor's confirmation.
+#[derive(Debug, Clone)]
+pub struct NewValidation {
+    pub kind: ValidationKind,
+    pub result: ValidationResult,
+    /// The validating organization.
+    pub org_id: Uuid,
+    /// Evidence (a log, a proof of concept, a vendor advisory): media type
+    /// and bytes, kept content-addressed like intake documents.
+    pub evidence: Option<(String, Vec<u8>)>,
+    pub note: Option<String>,
+}
+
+/// A validation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseValidation {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: ValidationKind,
+    pub result: ValidationResult,
+    pub org_id: Uuid,
+    pub validated_by: Option<Uuid>,
+    /// The evidence document's SHA-256.
+    pub evidence: Option<String>,
+    pub note: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// How often a source's reports were borne out: `validated` of the
+/// `submitted` cases it reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceReliability {
+    /// `org`, `tool` or `model`.
+    pub kind: &'static str,
+    /// The organization id, the tool's name, or `model version`.
+    pub source: String,
+    pub submitted: i64,
+    pub validated: i64,
+}
+
+impl SourceReliability {
+    /// validated ÷ submitted; 0 for a source with nothing submitted.
+    pub fn ratio(&self) -> f64 {
+        if self.submitted == 0 {
+            0.0
+        } else {
+            self.validated as f64 / self.submitted as f64
+        }
+    }
 }
 
 /// A report as stored.
@@ -107,6 +164,8 @@ struct CaseRow {
     first_reporter_org: Uuid,
     first_reported_at: i64,
     merged_into: Option<Uuid>,
+    quorum_reproductions: i64,
+    quorum_vendor: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -133,6 +192,15 @@ impl TryFrom<CaseRow> for Case {
             first_reporter_org: r.first_reporter_org,
             first_reported_at: from_micros(r.first_reported_at),
             merged_into: r.merged_into,
+            quorum: Quorum {
+                reproductions: u32::try_from(r.quorum_reproductions).map_err(|_| {
+                    StoreError::Corrupt(format!(
+                        "cases.quorum_reproductions = {}",
+                        r.quorum_reproductions
+                    ))
+                })?,
+                vendor_confirms: r.quorum_vendor,
+            },
             created_at: from_micros(r.created_at),
             updated_at: from_micros(r.updated_at),
         })
@@ -183,7 +251,8 @@ impl TryFrom<ReportRow> for Report {
 }
 
 const CASE_SELECT: &str = "SELECT c.id, c.state, c.title, c.rule_id, t.kind, t.locator, \
-     c.first_reporter_org, c.first_reported_at, c.merged_into, c.created_at, c.updated_at \
+     c.first_reporter_org, c.first_reported_at, c.merged_into, c.quorum_reproductions, \
+     c.quorum_vendor, c.created_at, c.updated_at \
      FROM cases c LEFT JOIN scan_targets t ON t.id = c.target_id";
 const REPORT_SELECT: &str = "SELECT id, case_id, org_id, submitted_by, fingerprint, document, \
      rule_id, title, location, tool_name, tool_version, ai_model, ai_model_version, detail, \
@@ -334,6 +403,31 @@ impl Store {
             sqlx::query_as(sql).bind(id).fetch_one(pool).await?
         });
         row.try_into()
+    }
+
+    /// Cases in id order after `page.after`, merged-away duplicates left out
+    /// (callers filter by the policy).
+    pub async fn cases(&self, page: crate::PageRequest) -> Result<crate::Page<Case>> {
+        let limit = page.effective_limit();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.id > $1 AND c.merged_into IS NULL ORDER BY c.id LIMIT $2"
+        ));
+        let rows: Vec<CaseRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(page.after.unwrap_or(crate::MIN_ID)).bind(limit + 1).fetch_all(pool).await?
+        });
+        let rows = rows
+            .into_iter()
+            .map(Case::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(crate::paginate(rows, limit, |c| c.id))
+    }
+
+    /// The organizations that reported a case.
+    pub async fn case_reporters(&self, id: Uuid) -> Result<Vec<Uuid>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT DISTINCT org_id FROM reports WHERE case_id = $1 ORDER BY org_id")
+                .bind(id).fetch_all(pool).await?
+        }))
     }
 
     /// A case's reports, earliest first.
@@ -507,5 +601,309 @@ impl Store {
                 .with_detail(json!({"new_case": id, "fingerprints": fps})), at);
         });
         self.case(id).await
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ValidationRow {
+    id: Uuid,
+    case_id: Uuid,
+    kind: String,
+    result: String,
+    org_id: Uuid,
+    validated_by: Option<Uuid>,
+    evidence: Option<String>,
+    note: Option<String>,
+    at: i64,
+}
+
+impl TryFrom<ValidationRow> for CaseValidation {
+    type Error = StoreError;
+    fn try_from(r: ValidationRow) -> Result<Self> {
+        Ok(CaseValidation {
+            id: r.id,
+            case_id: r.case_id,
+            kind: parse_col("case_validations.kind", &r.kind)?,
+            result: parse_col("case_validations.result", &r.result)?,
+            org_id: r.org_id,
+            validated_by: r.validated_by,
+            evidence: r.evidence,
+            note: r.note,
+            at: from_micros(r.at),
+        })
+    }
+}
+
+/// The organizations that reported a case: none of them reproduces it
+/// independently.
+macro_rules! reporters_in_tx {
+    ($tx:expr, $case:expr) => {{
+        let orgs: Vec<Uuid> =
+            sqlx::query_scalar("SELECT DISTINCT org_id FROM reports WHERE case_id = $1")
+                .bind($case)
+                .fetch_all(&mut *$tx)
+                .await?;
+        orgs
+    }};
+}
+
+impl Store {
+    /// Moves a case by an analyst's decision (`new → triaged → validating →
+    /// validated | rejected`). `validated` needs the quorum met; a move the
+    /// workflow does not allow is a `Conflict` naming the allowed ones.
+    pub async fn set_case_state(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        to: CaseState,
+        now: OffsetDateTime,
+    ) -> Result<Case> {
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            let (state, reps, vendor): (String, i64, bool) = sqlx::query_as(
+                "SELECT state, quorum_reproductions, quorum_vendor FROM cases WHERE id = $1",
+            ).bind(id).fetch_one(&mut *tx).await?;
+            let from: CaseState = parse_col("cases.state", &state)?;
+            if !from.next().contains(&to) {
+                let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+                return Err(StoreError::Conflict(format!(
+                    "a {from} case cannot become {to}; allowed: {}",
+                    if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
+                )));
+            }
+            if to == CaseState::Validated {
+                let quorum = Quorum { reproductions: u32::try_from(reps).unwrap_or(u32::MAX), vendor_confirms: vendor };
+                let reporters = reporters_in_tx!(tx, id);
+                let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
+                    "SELECT kind, result, org_id FROM case_validations WHERE case_id = $1",
+                ).bind(id).fetch_all(&mut *tx).await?;
+                let mut validations = Vec::with_capacity(rows.len());
+                for (k, r, o) in rows {
+                    validations.push(Validation {
+                        kind: parse_col("case_validations.kind", &k)?,
+                        result: parse_col("case_validations.result", &r)?,
+                        org: o,
+                    });
+                }
+                if !quorum.is_met(&reporters, &validations) {
+                    return Err(StoreError::Conflict(format!(
+                        "the quorum is not met: {} independent reproduction(s){} needed",
+                        quorum.reproductions,
+                        if quorum.vendor_confirms { " or the vendor's confirmation" } else { "" }
+                    )));
+                }
+            }
+            sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(to.as_str()).bind(at).bind(id).execute(&mut *tx).await?;
+            append_audit!(tx, actor, AuditEvent::new("case.transition", "case", id.to_string())
+                .with_detail(json!({"from": from.as_str(), "to": to.as_str()})), at);
+        });
+        self.case(id).await
+    }
+
+    /// Sets what validates a case.
+    pub async fn set_case_quorum(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        quorum: Quorum,
+        now: OffsetDateTime,
+    ) -> Result<Case> {
+        if quorum.reproductions == 0 && !quorum.vendor_confirms {
+            return Err(StoreError::Invalid(
+                "a quorum needs reproductions or the vendor's confirmation".into(),
+            ));
+        }
+        if quorum.reproductions > 10 {
+            return Err(StoreError::Invalid("at most 10 reproductions".into()));
+        }
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            let n = sqlx::query("UPDATE cases SET quorum_reproductions = $1, quorum_vendor = $2, updated_at = $3 WHERE id = $4")
+                .bind(i64::from(quorum.reproductions)).bind(quorum.vendor_confirms).bind(at).bind(id)
+                .execute(&mut *tx).await?.rows_affected();
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, actor, AuditEvent::new("case.quorum", "case", id.to_string())
+                .with_detail(json!({"reproductions": quorum.reproductions, "vendor_confirms": quorum.vendor_confirms})), at);
+        });
+        self.case(id).await
+    }
+
+    /// Records a validation of a case in `triaged` (which moves it to
+    /// `validating`) or `validating`. A reproduction by an organization that
+    /// reported the case is refused: it is not independent. When the quorum
+    /// is met, the case becomes `validated` in the same transaction.
+    pub async fn record_validation(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        new: &NewValidation,
+        now: OffsetDateTime,
+    ) -> Result<(CaseValidation, Case)> {
+        if !new.result.fits(new.kind) {
+            return Err(StoreError::Invalid(format!(
+                "a {} gives {}, not {}",
+                new.kind,
+                match new.kind {
+                    ValidationKind::Reproduction => "reproduced or not_reproduced",
+                    ValidationKind::VendorConfirmation => "confirmed or disputed",
+                },
+                new.result
+            )));
+        }
+        if let Some(n) = &new.note
+            && (n.len() > 4096 || n.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            return Err(StoreError::Invalid(
+                "a note is at most 4096 bytes without control characters".into(),
+            ));
+        }
+        let evidence = match &new.evidence {
+            Some((media, bytes)) => {
+                if bytes.is_empty() || media.is_empty() || media.len() > 100 {
+                    return Err(StoreError::Invalid(
+                        "evidence needs a media type and some bytes".into(),
+                    ));
+                }
+                Some((
+                    media.as_str(),
+                    bytes.as_slice(),
+                    hex::encode(Sha256::digest(bytes)),
+                ))
+            }
+            None => None,
+        };
+        let id = Uuid::now_v7();
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            let (state, reps, vendor): (String, i64, bool) = sqlx::query_as(
+                "SELECT state, quorum_reproductions, quorum_vendor FROM cases WHERE id = $1",
+            ).bind(case).fetch_one(&mut *tx).await?;
+            let from: CaseState = parse_col("cases.state", &state)?;
+            if !matches!(from, CaseState::Triaged | CaseState::Validating) {
+                return Err(StoreError::Conflict(format!(
+                    "a {from} case takes no validation; triage it first"
+                )));
+            }
+            let reporters = reporters_in_tx!(tx, case);
+            if new.kind == ValidationKind::Reproduction && reporters.contains(&new.org_id) {
+                return Err(StoreError::Invalid(
+                    "a reproduction must come from an organization that did not report the case".into(),
+                ));
+            }
+            if let Some((media, bytes, sha)) = &evidence {
+                let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+                sqlx::query(
+                    "INSERT INTO raw_documents (sha256, media_type, size, content, first_org, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(sha).bind(*media).bind(size).bind(*bytes).bind(new.org_id).bind(at)
+                .execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO case_validations (id, case_id, kind, result, org_id, validated_by, evidence, note, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id).bind(case).bind(new.kind.as_str()).bind(new.result.as_str()).bind(new.org_id)
+            .bind(actor.user).bind(evidence.as_ref().map(|e| e.2.clone())).bind(&new.note).bind(at)
+            .execute(&mut *tx).await?;
+            append_audit!(tx, actor, AuditEvent::new("case.validation", "case", case.to_string())
+                .with_detail(json!({"validation": id, "kind": new.kind.as_str(), "result": new.result.as_str(), "org": new.org_id})), at);
+            let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
+                "SELECT kind, result, org_id FROM case_validations WHERE case_id = $1",
+            ).bind(case).fetch_all(&mut *tx).await?;
+            let mut validations = Vec::with_capacity(rows.len());
+            for (k, r, o) in rows {
+                validations.push(Validation {
+                    kind: parse_col("case_validations.kind", &k)?,
+                    result: parse_col("case_validations.result", &r)?,
+                    org: o,
+                });
+            }
+            let quorum = Quorum { reproductions: u32::try_from(reps).unwrap_or(u32::MAX), vendor_confirms: vendor };
+            let to = if quorum.is_met(&reporters, &validations) { CaseState::Validated } else { CaseState::Validating };
+            if to != from {
+                sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
+                    .bind(to.as_str()).bind(at).bind(case).execute(&mut *tx).await?;
+                append_audit!(tx, actor, AuditEvent::new("case.transition", "case", case.to_string())
+                    .with_detail(json!({"from": from.as_str(), "to": to.as_str(), "by": "quorum"})), at);
+            }
+        });
+        let v = self
+            .case_validations(case)
+            .await?
+            .into_iter()
+            .find(|v| v.id == id)
+            .ok_or(StoreError::NotFound)?;
+        Ok((v, self.case(case).await?))
+    }
+
+    /// A case's validations, oldest first.
+    pub async fn case_validations(&self, case: Uuid) -> Result<Vec<CaseValidation>> {
+        let rows: Vec<ValidationRow> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, case_id, kind, result, org_id, validated_by, evidence, note, at \
+                 FROM case_validations WHERE case_id = $1 ORDER BY at, id",
+            ).bind(case).fetch_all(pool).await?
+        });
+        rows.into_iter().map(CaseValidation::try_from).collect()
+    }
+
+    /// Reliability of every source: per reporting organization, per tool and
+    /// per AI model (with its version), the cases it reported and how many
+    /// of them were validated. Merged-away duplicates count with the case
+    /// they were folded into.
+    pub async fn source_reliability(&self) -> Result<Vec<SourceReliability>> {
+        const VALIDATED: &str =
+            "COUNT(DISTINCT CASE WHEN c.state = 'validated' THEN r.case_id END)";
+        let by = |kind: &'static str, rows: Vec<(Option<String>, i64, i64)>| {
+            rows.into_iter()
+                .filter_map(move |(source, submitted, validated)| {
+                    source.map(|source| SourceReliability {
+                        kind,
+                        source,
+                        submitted,
+                        validated,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let org_sql = format!(
+            "SELECT r.org_id, COUNT(DISTINCT r.case_id), {VALIDATED} \
+             FROM reports r JOIN cases c ON c.id = r.case_id GROUP BY r.org_id"
+        );
+        let tool_sql = format!(
+            "SELECT r.tool_name, COUNT(DISTINCT r.case_id), {VALIDATED} \
+             FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.tool_name IS NOT NULL GROUP BY r.tool_name"
+        );
+        let model_sql = format!(
+            "SELECT r.ai_model || ' ' || COALESCE(r.ai_model_version, ''), COUNT(DISTINCT r.case_id), {VALIDATED} \
+             FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.ai_model IS NOT NULL \
+             GROUP BY r.ai_model, r.ai_model_version"
+        );
+        type Counts<T> = Vec<(T, i64, i64)>;
+        let (orgs, tools, models): (Counts<Uuid>, Counts<Option<String>>, Counts<Option<String>>) = with_pool!(self, pool => {
+            (
+                sqlx::query_as(sqlx::AssertSqlSafe(org_sql.clone())).fetch_all(pool).await?,
+                sqlx::query_as(sqlx::AssertSqlSafe(tool_sql.clone())).fetch_all(pool).await?,
+                sqlx::query_as(sqlx::AssertSqlSafe(model_sql.clone())).fetch_all(pool).await?,
+            )
+        });
+        let mut out = by(
+            "org",
+            orgs.into_iter()
+                .map(|(o, s, v)| (Some(o.to_string()), s, v))
+                .collect(),
+        );
+        out.extend(by("tool", tools));
+        out.extend(by("model", models));
+        for s in &mut out {
+            if s.kind == "model" {
+                s.source = s.source.trim_end().to_owned();
+            }
+        }
+        Ok(out)
     }
 }

@@ -38,7 +38,9 @@ pub mod testing;
 mod webhooks;
 
 pub use audit::{AuditQuery, AuditVerification};
-pub use cases::{Case, IntakeReceipt, NewReport, Report};
+pub use cases::{
+    Case, CaseValidation, IntakeReceipt, NewReport, NewValidation, Report, SourceReliability,
+};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use frontier::{
     NewDetermination, NewModel, StoredBenchmarkSet, StoredDetermination, StoredModel,

@@ -2,8 +2,10 @@
 //! the first reporter is credited, a failed intake writes nothing, merges and
 //! splits (never merged again). On both back-ends.
 
-use bulwark_core::{CaseState, OrgKind, Target, TargetKind};
-use bulwark_store::{Actor, NewOrganization, NewReport, Store, StoreError};
+use bulwark_core::{
+    CaseState, OrgKind, Quorum, Target, TargetKind, ValidationKind, ValidationResult,
+};
+use bulwark_store::{Actor, NewOrganization, NewReport, NewValidation, Store, StoreError};
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
 
@@ -13,6 +15,8 @@ bulwark_store::both_backends!(
     the_same_finding_from_two_organizations_is_one_case,
     a_bad_report_commits_nothing_of_its_document,
     merge_and_split_are_audited_and_a_split_is_never_merged_again,
+    an_independent_reproduction_validates_a_case,
+    reliability_is_validated_over_submitted_per_source,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -250,5 +254,204 @@ async fn merge_and_split_are_audited_and_a_split_is_never_merged_again(store: St
             "intake.ingest",
             "case.split"
         ]
+    );
+}
+
+fn validation(kind: ValidationKind, result: ValidationResult, org: Uuid) -> NewValidation {
+    NewValidation {
+        kind,
+        result,
+        org_id: org,
+        evidence: Some(("text/plain".into(), b"ASAN: heap-buffer-overflow".to_vec())),
+        note: None,
+    }
+}
+
+async fn an_independent_reproduction_validates_a_case(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let b = org(&store, "Vendor B").await;
+    let c = org(&store, "Lab C").await;
+    let case = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/json",
+            b"r",
+            &[report("bwk1:v", "overflow")],
+            T0,
+        )
+        .await
+        .unwrap()
+        .cases[0];
+    use ValidationKind::*;
+    use ValidationResult::*;
+    // Not before triage; not with a result of the other kind.
+    let e = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(Reproduction, Reproduced, b),
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    let e = store
+        .set_case_state(&Actor::cli(), case, CaseState::Validated, T0)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(ref m) if m.contains("allowed: triaged, rejected")),
+        "{e:?}"
+    );
+    store
+        .set_case_state(&Actor::cli(), case, CaseState::Triaged, T0)
+        .await
+        .unwrap();
+    let e = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(Reproduction, Confirmed, b),
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    // Two independent reproductions wanted, no vendor shortcut.
+    store
+        .set_case_quorum(
+            &Actor::cli(),
+            case,
+            Quorum {
+                reproductions: 2,
+                vendor_confirms: false,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    // The reporter cannot reproduce its own report.
+    let e = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(Reproduction, Reproduced, a),
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Invalid(ref m) if m.contains("did not report")),
+        "{e:?}"
+    );
+    let (v, after) = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(Reproduction, Reproduced, b),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.state, CaseState::Validating);
+    assert!(v.evidence.is_some());
+    let (_, after) = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(VendorConfirmation, Confirmed, b),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        after.state,
+        CaseState::Validating,
+        "the vendor's word does not count here"
+    );
+    let e = store
+        .set_case_state(&Actor::cli(), case, CaseState::Validated, T0)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(ref m) if m.contains("quorum")),
+        "{e:?}"
+    );
+    let (_, after) = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(Reproduction, Reproduced, c),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.state, CaseState::Validated, "the quorum validates it");
+    assert_eq!(store.case_validations(case).await.unwrap().len(), 3);
+    let (media, bytes) = store
+        .raw_document(v.evidence.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (media.as_str(), bytes.as_slice()),
+        ("text/plain", &b"ASAN: heap-buffer-overflow"[..])
+    );
+}
+
+async fn reliability_is_validated_over_submitted_per_source(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let b = org(&store, "Vendor B").await;
+    let mut agent = report("bwk1:m1", "agent finding");
+    agent.tool_name = Some("hunter-agent".into());
+    agent.ai_model = Some("hunter".into());
+    agent.ai_model_version = Some("2026-10".into());
+    let mut agent2 = agent.clone();
+    agent2.fingerprint = "bwk1:m2".into();
+    let r = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/json",
+            b"x",
+            &[report("bwk1:c1", "codeql finding"), agent, agent2],
+            T0,
+        )
+        .await
+        .unwrap();
+    let (c1, m1) = (r.cases[0], r.cases[1]);
+    for case in [c1, m1] {
+        store
+            .set_case_state(&Actor::cli(), case, CaseState::Triaged, T0)
+            .await
+            .unwrap();
+        store
+            .record_validation(
+                &Actor::cli(),
+                case,
+                &validation(
+                    ValidationKind::Reproduction,
+                    ValidationResult::Reproduced,
+                    b,
+                ),
+                T0,
+            )
+            .await
+            .unwrap();
+    }
+    let rel = store.source_reliability().await.unwrap();
+    let find = |kind: &str, source: &str| {
+        rel.iter()
+            .find(|s| s.kind == kind && s.source == source)
+            .map(|s| (s.submitted, s.validated))
+    };
+    assert_eq!(find("org", &a.to_string()), Some((3, 2)));
+    assert_eq!(find("tool", "CodeQL"), Some((1, 1)));
+    assert_eq!(find("tool", "hunter-agent"), Some((2, 1)));
+    assert_eq!(find("model", "hunter 2026-10"), Some((2, 1)));
+    assert_eq!(
+        find("org", &b.to_string()),
+        None,
+        "B validated, it reported nothing"
     );
 }

@@ -22,6 +22,10 @@ CREATE TABLE cases (
     first_reporter_org  UUID NOT NULL REFERENCES organizations(id),
     first_reported_at   BIGINT NOT NULL,
     merged_into         UUID REFERENCES cases(id),
+    -- The quorum: this many independent reproductions, or (when set) the
+    -- vendor's confirmation.
+    quorum_reproductions  BIGINT NOT NULL DEFAULT 1,
+    quorum_vendor         BOOLEAN NOT NULL DEFAULT TRUE,
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL
 );
@@ -62,3 +66,18 @@ CREATE TABLE case_never_merge (
     at      BIGINT NOT NULL,
     PRIMARY KEY (case_a, case_b)
 );
+
+-- Validation of a case: independent reproductions and vendor confirmations,
+-- each with optional evidence (a raw document).
+CREATE TABLE case_validations (
+    id            UUID PRIMARY KEY NOT NULL,
+    case_id       UUID NOT NULL REFERENCES cases(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('reproduction','vendor_confirmation')),
+    result        TEXT NOT NULL CHECK (result IN ('reproduced','not_reproduced','confirmed','disputed')),
+    org_id        UUID NOT NULL REFERENCES organizations(id),
+    validated_by  UUID REFERENCES users(id),
+    evidence      TEXT REFERENCES raw_documents(sha256),
+    note          TEXT,
+    at            BIGINT NOT NULL
+);
+CREATE INDEX case_validations_case ON case_validations(case_id, at);

@@ -22,6 +22,10 @@ CREATE TABLE cases (
     first_reporter_org  BLOB NOT NULL REFERENCES organizations(id),
     first_reported_at   INTEGER NOT NULL,
     merged_into         BLOB REFERENCES cases(id),
+    -- The quorum: this many independent reproductions, or (when set) the
+    -- vendor's confirmation.
+    quorum_reproductions  INTEGER NOT NULL DEFAULT 1,
+    quorum_vendor         BOOLEAN NOT NULL DEFAULT TRUE,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL
 );
@@ -62,3 +66,18 @@ CREATE TABLE case_never_merge (
     at      INTEGER NOT NULL,
     PRIMARY KEY (case_a, case_b)
 );
+
+-- Validation of a case: independent reproductions and vendor confirmations,
+-- each with optional evidence (a raw document).
+CREATE TABLE case_validations (
+    id            BLOB PRIMARY KEY NOT NULL,
+    case_id       BLOB NOT NULL REFERENCES cases(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('reproduction','vendor_confirmation')),
+    result        TEXT NOT NULL CHECK (result IN ('reproduced','not_reproduced','confirmed','disputed')),
+    org_id        BLOB NOT NULL REFERENCES organizations(id),
+    validated_by  BLOB REFERENCES users(id),
+    evidence      TEXT REFERENCES raw_documents(sha256),
+    note          TEXT,
+    at            INTEGER NOT NULL
+);
+CREATE INDEX case_validations_case ON case_validations(case_id, at);
