@@ -126,11 +126,17 @@ pub enum Action {
     ClaimUpdate,
     /// See what came of a claim (findings count, note); on a [`Resource::Claim`].
     ClaimReadOutcome,
+    /// Submit findings (SARIF, OSV, CSAF, Bulwark JSON) for the organization;
+    /// on the [`Resource::Organization`].
+    ReportSubmit,
+    /// Triage cases: move them, set their quorum, merge and split them; on
+    /// the [`Resource::Program`].
+    CaseManage,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 50] = [
+    pub const ALL: [Action; 52] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -181,6 +187,8 @@ impl Action {
         Action::CoverageRead,
         Action::ClaimUpdate,
         Action::ClaimReadOutcome,
+        Action::ReportSubmit,
+        Action::CaseManage,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -236,6 +244,8 @@ impl Action {
             Action::CoverageRead => "coverage.read",
             Action::ClaimUpdate => "claim.update",
             Action::ClaimReadOutcome => "claim.read_outcome",
+            Action::ReportSubmit => "report.submit",
+            Action::CaseManage => "case.manage",
         }
     }
 }

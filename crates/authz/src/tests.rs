@@ -298,6 +298,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::BenchmarkLoad
                     | Action::ModelPrecheck
                     | Action::CoverageRead
+                    | Action::CaseManage
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,
@@ -308,6 +309,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::ModelCreate
                     | Action::WebhookManage
                     | Action::ClaimCreate
+                    | Action::ReportSubmit
             ),
             (Resource::User { .. }, _) => matches!(
                 action,

@@ -182,7 +182,10 @@ mod oracle {
             // Deconflicted scanning: every participant claims for itself;
             // coverage is shared; outcomes stay with the claimant and the
             // operator.
-            (A::ClaimCreate, Resource::Organization { id, .. }) => writer && colleague(id),
+            (A::ClaimCreate | A::ReportSubmit, Resource::Organization { id, .. }) => {
+                writer && colleague(id)
+            }
+            (A::CaseManage, Resource::Program) => writer && operator,
             (A::CoverageRead, Resource::Program) => has_roles,
             (A::ClaimUpdate, Resource::Claim { org, .. }) => {
                 (writer && colleague(org)) || operator_admin
@@ -535,7 +538,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::AuditVerify
         | A::BenchmarkLoad
         | A::ModelPrecheck
-        | A::CoverageRead => Resource::Program,
+        | A::CoverageRead
+        | A::CaseManage => Resource::Program,
         A::ClaimUpdate | A::ClaimReadOutcome => Resource::Claim {
             id: CLAIM,
             org: OWNER_ORG,
@@ -598,7 +602,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::UserList
         | A::ModelCreate
         | A::WebhookManage
-        | A::ClaimCreate => Resource::Organization {
+        | A::ClaimCreate
+        | A::ReportSubmit => Resource::Organization {
             id: OWNER_ORG,
             kind: if p.org_id == OWNER_ORG {
                 p.org_kind
@@ -770,10 +775,13 @@ fn matrix_agrees_with_the_rules() {
     //  triage or not × 3 leads, grant.decide and grant.revoke × 3 leads,
     //  webhook.manage with no facet, finding.read × 5 markings; grant.decide
     //  and grant.revoke no longer without facet; 4 claim and coverage
-    //  actions with no facet.)
+    //  actions with no facet; report.submit and case.manage with no facet.)
     assert_eq!(
         checked,
-        16 * 2 * 7 * 7 * (25 - 2 + 1 + 1 + 4 + 11 * 2 * 3 + 2 * 3 + 5 + 3 * 5 * 3 + 2 * 2 + 2 * 5)
+        16 * 2
+            * 7
+            * 7
+            * (25 - 2 + 1 + 1 + 4 + 2 + 11 * 2 * 3 + 2 * 3 + 5 + 3 * 5 * 3 + 2 * 2 + 2 * 5)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -902,7 +910,7 @@ fn wrong_pairings_are_denied_not_panics() {
         }
     }
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 50 * 11);
+    assert_eq!(wrong, 52 * 11);
 }
 
 // ---------------------------------------------------------------------------

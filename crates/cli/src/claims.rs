@@ -1,6 +1,8 @@
-//! `bulwark claim …` and `bulwark coverage`: the API client for deconflicted
-//! scanning. A claim refused because another holds the target exits 2 with
-//! the server's message, which names the holder and its expiry.
+//! `bulwark claim …`, `bulwark coverage`, `bulwark report …` and `bulwark
+//! case …`: the API client for the clearinghouse. A claim refused because
+//! another holds the target exits 2 with the server's message, which names
+//! the holder and its expiry; a log the server cannot read exits 2 naming
+//! the JSON path where it broke.
 
 use std::process::ExitCode;
 
@@ -128,4 +130,109 @@ pub async fn coverage(conn: &Conn, target: &str, kind: Option<&str>) -> anyhow::
         .map_err(|e| BadInput(format!("the target cannot be put in a URL: {e}")))?;
     let query = url.query().unwrap_or_default();
     send(conn, "GET", &format!("/api/v1/coverage?{query}"), None).await
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Submit a SARIF 2.1.0 log (`-` for standard input): each result
+    /// becomes a report, folded into the case of its fingerprint.
+    Submit {
+        file: String,
+        /// What the findings are about: a package URL, a repository at a
+        /// commit, or a CPE 2.3 name.
+        #[arg(long)]
+        target: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CaseCommand {
+    /// The cases you may read.
+    List,
+    /// One case with its reports.
+    Show { id: String },
+    /// Move a case (the clearinghouse): triaged, validating, validated, rejected.
+    Transition {
+        id: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Fold case FROM into case ID (the clearinghouse).
+    Merge {
+        id: String,
+        #[arg(long)]
+        from: String,
+    },
+    /// Split fingerprints off case ID into a new case (the clearinghouse).
+    Split {
+        id: String,
+        #[arg(long = "fingerprint", required = true)]
+        fingerprints: Vec<String>,
+    },
+}
+
+pub async fn report(cmd: ReportCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ReportCommand::Submit { file, target } => {
+            let bytes = if file == "-" {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+                    .map_err(|e| BadInput(format!("standard input: {e}")))?;
+                b
+            } else {
+                std::fs::read(&file).map_err(|e| BadInput(format!("{file}: {e}")))?
+            };
+            if bytes.is_empty() {
+                return Err(BadInput(format!("{file}: the file is empty")).into());
+            }
+            let mut path = "/api/v1/reports".to_owned();
+            if let Some(t) = target {
+                let url =
+                    reqwest::Url::parse_with_params("http://query.invalid/", &[("target", t)])
+                        .map_err(|e| BadInput(format!("--target: {e}")))?;
+                path.push('?');
+                path.push_str(url.query().unwrap_or_default());
+            }
+            send(conn, "POST", &path, Some(("application/sarif+json", bytes))).await
+        }
+    }
+}
+
+pub async fn case(cmd: CaseCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CaseCommand::List => send(conn, "GET", "/api/v1/cases?limit=500", None).await,
+        CaseCommand::Show { id } => {
+            send(conn, "GET", &format!("/api/v1/cases/{}", seg(&id)?), None).await
+        }
+        CaseCommand::Transition { id, to } => {
+            let b = body(json!({"to": to}))?;
+            send(
+                conn,
+                "POST",
+                &format!("/api/v1/cases/{}/transition", seg(&id)?),
+                b,
+            )
+            .await
+        }
+        CaseCommand::Merge { id, from } => {
+            let b = body(json!({"from": seg(&from)?}))?;
+            send(
+                conn,
+                "POST",
+                &format!("/api/v1/cases/{}/merge", seg(&id)?),
+                b,
+            )
+            .await
+        }
+        CaseCommand::Split { id, fingerprints } => {
+            let b = body(json!({"fingerprints": fingerprints}))?;
+            send(
+                conn,
+                "POST",
+                &format!("/api/v1/cases/{}/split", seg(&id)?),
+                b,
+            )
+            .await
+        }
+    }
 }

@@ -116,6 +116,20 @@ enum Command {
         #[command(flatten)]
         conn: client::Conn,
     },
+    /// Submit findings to the clearinghouse (API client).
+    Report {
+        #[command(subcommand)]
+        command: claims::ReportCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Clearinghouse cases: read them; triage, merge and split (API client).
+    Case {
+        #[command(subcommand)]
+        command: claims::CaseCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
     /// Who scanned a target, when and with what (API client).
     Coverage {
         target: String,
@@ -396,6 +410,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,
         Command::Claim { command, conn } => claims::claim(command, &conn).await,
+        Command::Report { command, conn } => claims::report(command, &conn).await,
+        Command::Case { command, conn } => claims::case(command, &conn).await,
         Command::Coverage { target, kind, conn } => {
             claims::coverage(&conn, &target, kind.as_deref()).await
         }

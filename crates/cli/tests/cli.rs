@@ -952,3 +952,68 @@ fn the_client_claims_targets_and_reads_coverage() {
     let bad = server.client(&l, &["coverage", "not a target"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Intake through `bulwark report submit` as two organizations: one case per
+/// finding, both reports on it; a broken log exits 2 naming where it broke.
+#[test]
+fn the_client_submits_reports_and_reads_cases() {
+    let server = Server::start(&[]);
+    let uni = server.org(&["--name", "Uni A", "--kind", "researcher"]);
+    let vendor = server.org(&["--name", "Vendor B", "--kind", "vendor"]);
+    let (_, u) = server.member(&uni, "u1", "analyst");
+    let (_, v) = server.member(&vendor, "v1", "analyst");
+    // Committed fixtures of the intake crate, from the shared data set.
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../intake/tests/fixtures");
+    let log = fixtures.join("fortify-excerpt.sarif");
+    let log = log.to_str().unwrap();
+    let first = server.json(
+        &u,
+        &[
+            "report",
+            "submit",
+            log,
+            "--target",
+            "pkg:generic/fortify-sample@1.0",
+        ],
+    );
+    let second = server.json(
+        &v,
+        &[
+            "report",
+            "submit",
+            log,
+            "--target",
+            "pkg:generic/fortify-sample@1.0",
+        ],
+    );
+    assert!(first["new_cases"].as_u64().unwrap() >= 2, "{first}");
+    assert_eq!(second["new_cases"], 0);
+    assert_eq!(first["cases"], second["cases"]);
+    let case = first["cases"][0].as_str().unwrap();
+    let shown = server.json(&v, &["case", "show", case]);
+    assert_eq!(shown["first_reporter"], uni.as_str());
+    assert_eq!(shown["reports"].as_array().unwrap().len(), 2);
+    let bad = server.client(
+        &u,
+        &[
+            "report",
+            "submit",
+            fixtures.join("invalid-results.sarif").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("runs[0].results"), "{err}");
+    let refused = server.client(&u, &["case", "transition", case, "--to", "triaged"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "triage is the clearinghouse's"
+    );
+    let moved = server.json(
+        &server.root,
+        &["case", "transition", case, "--to", "triaged"],
+    );
+    assert_eq!(moved["state"], "triaged");
+}

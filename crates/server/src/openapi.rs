@@ -5,7 +5,7 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, claims, frontier, identity, partners, reviews, webhooks};
+use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -66,6 +66,12 @@ use crate::api::{audit, claims, frontier, identity, partners, reviews, webhooks}
         claims::renew,
         claims::release,
         claims::coverage,
+        cases::submit,
+        cases::list,
+        cases::get_one,
+        cases::transition,
+        cases::merge,
+        cases::split,
         webhooks::create,
         webhooks::list,
         webhooks::get_one,
@@ -82,7 +88,7 @@ use crate::api::{audit, claims, frontier, identity, partners, reviews, webhooks}
         (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
         (name = "partners", description = "Trusted partners, early-access grants and the access check"),
         (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
-        (name = "clearinghouse", description = "Deconflicted scanning: claims on scan targets under a lease, and coverage"),
+        (name = "clearinghouse", description = "Deconflicted scanning (claims on scan targets under a lease, coverage), intake of findings and the cases they fold into"),
         (name = "webhooks", description = "Webhook subscriptions and their deliveries"),
     )
 )]

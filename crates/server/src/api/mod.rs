@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::state::AppState;
 
 pub mod audit;
+pub mod cases;
 pub mod claims;
 pub mod frontier;
 pub mod identity;
@@ -113,6 +114,15 @@ pub fn router() -> Router<AppState> {
         .route("/claims/{id}/renew", post(claims::renew))
         .route("/claims/{id}/release", post(claims::release))
         .route("/coverage", get(claims::coverage))
+        .route(
+            "/reports",
+            post(cases::submit).layer(axum::extract::DefaultBodyLimit::max(cases::INTAKE_LIMIT)),
+        )
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::get_one))
+        .route("/cases/{id}/transition", post(cases::transition))
+        .route("/cases/{id}/merge", post(cases::merge))
+        .route("/cases/{id}/split", post(cases::split))
 }
 
 /// RFC 3339, UTC.
