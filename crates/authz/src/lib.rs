@@ -132,11 +132,14 @@ pub enum Action {
     /// Triage cases: move them, set their quorum, merge and split them; on
     /// the [`Resource::Program`].
     CaseManage,
+    /// Record a validation of a case (a reproduction, the vendor's
+    /// confirmation); on the case's [`Resource::Record`].
+    ValidationRecord,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 53] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -189,6 +192,7 @@ impl Action {
         Action::ClaimReadOutcome,
         Action::ReportSubmit,
         Action::CaseManage,
+        Action::ValidationRecord,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -246,6 +250,7 @@ impl Action {
             Action::ClaimReadOutcome => "claim.read_outcome",
             Action::ReportSubmit => "report.submit",
             Action::CaseManage => "case.manage",
+            Action::ValidationRecord => "validation.record",
         }
     }
 }

@@ -320,7 +320,9 @@ fn built_entities_conform_to_the_schema() {
                     | Action::TokenList
             ),
             (Resource::Token { .. }, _) => action == Action::TokenRevoke,
-            (Resource::Record(_), prefix) => prefix == Some("record"),
+            (Resource::Record(_), prefix) => {
+                prefix == Some("record") || action == Action::ValidationRecord
+            }
             (Resource::BenchmarkSet { .. }, _) => matches!(
                 action,
                 Action::BenchmarkRead | Action::BenchmarkReadCriteria

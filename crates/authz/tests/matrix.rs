@@ -186,6 +186,9 @@ mod oracle {
                 writer && colleague(id)
             }
             (A::CaseManage, Resource::Program) => writer && operator,
+            (A::ValidationRecord, Resource::Record(r)) => {
+                writer && r.tlp != Tlp::Red && r.participant_orgs.contains(&p.org_id)
+            }
             (A::CoverageRead, Resource::Program) => has_roles,
             (A::ClaimUpdate, Resource::Claim { org, .. }) => {
                 (writer && colleague(org)) || operator_admin
@@ -461,7 +464,7 @@ impl Facet {
     fn all_for(action: Action) -> Vec<Facet> {
         use Action as A;
         match action {
-            A::RecordRead | A::RecordUpdate | A::RecordShare => Tlp::ALL
+            A::RecordRead | A::RecordUpdate | A::RecordShare | A::ValidationRecord => Tlp::ALL
                 .into_iter()
                 .flat_map(|tlp| EMBARGOES.into_iter().map(move |e| Facet::Record(tlp, e)))
                 .collect(),
@@ -625,7 +628,7 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
             user: target_user,
             org: OWNER_ORG,
         },
-        A::RecordRead | A::RecordUpdate | A::RecordShare => {
+        A::RecordRead | A::RecordUpdate | A::RecordShare | A::ValidationRecord => {
             Resource::Record(record(rel, facet.tlp(), facet.embargo()))
         }
         A::BenchmarkRead | A::BenchmarkReadCriteria => Resource::BenchmarkSet {
@@ -775,13 +778,14 @@ fn matrix_agrees_with_the_rules() {
     //  triage or not × 3 leads, grant.decide and grant.revoke × 3 leads,
     //  webhook.manage with no facet, finding.read × 5 markings; grant.decide
     //  and grant.revoke no longer without facet; 4 claim and coverage
-    //  actions with no facet; report.submit and case.manage with no facet.)
+    //  actions with no facet; report.submit and case.manage with no facet;
+    //  validation.record × 5 markings × 3 embargo states, like the records.)
     assert_eq!(
         checked,
         16 * 2
             * 7
             * 7
-            * (25 - 2 + 1 + 1 + 4 + 2 + 11 * 2 * 3 + 2 * 3 + 5 + 3 * 5 * 3 + 2 * 2 + 2 * 5)
+            * (25 - 2 + 1 + 1 + 4 + 2 + 11 * 2 * 3 + 2 * 3 + 5 + 4 * 5 * 3 + 2 * 2 + 2 * 5)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -888,7 +892,7 @@ fn wrong_pairings_are_denied_not_panics() {
             // (The operator is no developer and no reviewing agency: it
             // neither proposes nor decides grants.)
             // Nor does it submit, triage, move or conclude a review, or
-            // issue findings.
+            // issue findings; nor validate a case (it asks others to).
             let operator_may = !matches!(
                 action,
                 Action::GrantPropose
@@ -898,6 +902,7 @@ fn wrong_pairings_are_denied_not_panics() {
                     | Action::SubmissionTransition
                     | Action::SubmissionConclude
                     | Action::FindingIssue
+                    | Action::ValidationRecord
             );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
@@ -910,7 +915,7 @@ fn wrong_pairings_are_denied_not_panics() {
         }
     }
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 52 * 11);
+    assert_eq!(wrong, 53 * 11);
 }
 
 // ---------------------------------------------------------------------------

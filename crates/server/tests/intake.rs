@@ -38,7 +38,7 @@ async fn one_case_per_finding_whoever_reports_it() {
     let (srv, clock) = common::start_at(t0, &[]).await;
     let (uni, _, uni_tok) = srv.member("Uni A", "researcher", "u1", &["analyst"]).await;
     let (vendor, _, vendor_tok) = srv.member("Vendor B", "vendor", "v1", &["analyst"]).await;
-    let (_, _, outsider) = srv.member("Lab C", "developer", "c1", &["admin"]).await;
+    let (lab_c, _, outsider) = srv.member("Lab C", "developer", "c1", &["admin"]).await;
     let (_, _, uni_viewer) = srv.member("Uni A", "researcher", "u2", &["viewer"]).await;
 
     // Refused: a viewer may not submit; a malformed log names where it broke.
@@ -133,6 +133,76 @@ async fn one_case_per_finding_whoever_reports_it() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"], "triaged");
+
+    // Validation: the clearinghouse asks Lab C to reproduce; Lab C becomes a
+    // party and its reproduction meets the default quorum.
+    let (s, _) = srv
+        .post(
+            &format!("/api/v1/cases/{id}/tasks"),
+            &srv.root_token,
+            json!({"kind": "reproduction", "org": uni}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reporter is not independent"
+    );
+    let (s, _) = srv
+        .post(
+            &format!("/api/v1/cases/{id}/tasks"),
+            &uni_tok,
+            json!({"kind": "reproduction", "org": lab_c}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "tasks are the clearinghouse's");
+    let (s, _, _) = srv
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/cases/{id}/tasks"),
+            Some(&srv.root_token),
+            Some(json!({"kind": "reproduction", "org": lab_c})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = srv.get(&format!("/api/v1/cases/{id}"), &outsider).await;
+    assert_eq!(s, StatusCode::OK, "the validator is a party now");
+    let reproduced = json!({"kind": "reproduction", "result": "reproduced",
+        "evidence": "==1==ERROR: AddressSanitizer", "note": "on 2.0.0 and 2.0.1"});
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/cases/{id}/validations"),
+            &uni_tok,
+            reproduced.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "no task for the reporter: {v}");
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/cases/{id}/validations"),
+            &outsider,
+            reproduced,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["state"], "validated");
+    assert_eq!(v["validations"][0]["org"], lab_c.as_str());
+    assert!(v["validations"][0]["evidence"].as_str().is_some());
+
+    // Reliability: the clearinghouse's view.
+    let (s, _) = srv.get("/api/v1/sources", &uni_tok).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = srv.get("/api/v1/sources", &srv.root_token).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let uni_row = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "org" && r["source"] == uni.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(uni_row["submitted"].as_u64().unwrap() as usize, cases.len());
+    assert_eq!(uni_row["validated"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

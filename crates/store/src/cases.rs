@@ -422,14 +422,6 @@ impl Store {
         Ok(crate::paginate(rows, limit, |c| c.id))
     }
 
-    /// The organizations that reported a case.
-    pub async fn case_reporters(&self, id: Uuid) -> Result<Vec<Uuid>> {
-        Ok(with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT DISTINCT org_id FROM reports WHERE case_id = $1 ORDER BY org_id")
-                .bind(id).fetch_all(pool).await?
-        }))
-    }
-
     /// A case's reports, earliest first.
     pub async fn case_reports(&self, id: Uuid) -> Result<Vec<Report>> {
         let sql = sqlx::AssertSqlSafe(format!(
@@ -505,6 +497,16 @@ impl Store {
                 .bind(into).bind(from).execute(&mut *tx).await?;
             sqlx::query("UPDATE case_fingerprints SET case_id = $1 WHERE case_id = $2")
                 .bind(into).bind(from).execute(&mut *tx).await?;
+            // Validations and tasks count for the surviving case.
+            sqlx::query("UPDATE case_validations SET case_id = $1 WHERE case_id = $2")
+                .bind(into).bind(from).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO case_tasks (case_id, kind, org_id, assigned_by, at) \
+                 SELECT $1, kind, org_id, assigned_by, at FROM case_tasks WHERE case_id = $2 \
+                 ON CONFLICT DO NOTHING",
+            ).bind(into).bind(from).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM case_tasks WHERE case_id = $1")
+                .bind(from).execute(&mut *tx).await?;
             sqlx::query("UPDATE cases SET state = $1, merged_into = $2, updated_at = $3 WHERE id = $4")
                 .bind(CaseState::Duplicate.as_str()).bind(into).bind(at).bind(from)
                 .execute(&mut *tx).await?;
@@ -787,6 +789,15 @@ impl Store {
                     "a {from} case takes no validation; triage it first"
                 )));
             }
+            let task: Option<i64> = sqlx::query_scalar(
+                "SELECT at FROM case_tasks WHERE case_id = $1 AND kind = $2 AND org_id = $3",
+            ).bind(case).bind(new.kind.as_str()).bind(new.org_id).fetch_optional(&mut *tx).await?;
+            if task.is_none() {
+                return Err(StoreError::Conflict(format!(
+                    "the organization has no {} task for this case: the clearinghouse assigns them",
+                    new.kind
+                )));
+            }
             let reporters = reporters_in_tx!(tx, case);
             if new.kind == ValidationKind::Reproduction && reporters.contains(&new.org_id) {
                 return Err(StoreError::Invalid(
@@ -838,6 +849,66 @@ impl Store {
             .find(|v| v.id == id)
             .ok_or(StoreError::NotFound)?;
         Ok((v, self.case(case).await?))
+    }
+
+    /// Asks `org` to validate a case (`kind`): it becomes a party to the
+    /// case. A reproduction is never asked of a reporter (not independent).
+    /// Asking again is harmless.
+    pub async fn assign_validation(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        kind: ValidationKind,
+        org: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+                .bind(case).fetch_optional(&mut *tx).await?;
+            let state: CaseState = match state {
+                None => return Err(StoreError::NotFound),
+                Some(s) => parse_col("cases.state", &s)?,
+            };
+            if !matches!(state, CaseState::New | CaseState::Triaged | CaseState::Validating) {
+                return Err(StoreError::Conflict(format!(
+                    "a {state} case is not validated any more"
+                )));
+            }
+            let known: Option<Uuid> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
+                .bind(org).fetch_optional(&mut *tx).await?;
+            if known.is_none() {
+                return Err(StoreError::Invalid(format!("no organization {org}")));
+            }
+            let reporters = reporters_in_tx!(tx, case);
+            if kind == ValidationKind::Reproduction && reporters.contains(&org) {
+                return Err(StoreError::Invalid(
+                    "a reproduction is asked of an organization that did not report the case".into(),
+                ));
+            }
+            let fresh = sqlx::query(
+                "INSERT INTO case_tasks (case_id, kind, org_id, assigned_by, at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(case).bind(kind.as_str()).bind(org).bind(actor.user).bind(at)
+            .execute(&mut *tx).await?.rows_affected() == 1;
+            if fresh {
+                append_audit!(tx, actor, AuditEvent::new("case.task", "case", case.to_string())
+                    .with_detail(json!({"kind": kind.as_str(), "org": org})), at);
+            }
+        });
+        Ok(())
+    }
+
+    /// The organizations party to a case: its reporters and the
+    /// organizations asked to validate it.
+    pub async fn case_parties(&self, case: Uuid) -> Result<Vec<Uuid>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT org_id FROM reports WHERE case_id = $1 \
+                 UNION SELECT org_id FROM case_tasks WHERE case_id = $1 ORDER BY 1",
+            ).bind(case).fetch_all(pool).await?
+        }))
     }
 
     /// A case's validations, oldest first.

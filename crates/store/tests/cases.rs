@@ -308,6 +308,41 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         .set_case_state(&Actor::cli(), case, CaseState::Triaged, T0)
         .await
         .unwrap();
+    // Only organizations the clearinghouse asked may validate; a reporter is
+    // never asked to reproduce.
+    let e = store
+        .record_validation(
+            &Actor::cli(),
+            case,
+            &validation(Reproduction, Reproduced, b),
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(ref m) if m.contains("task")),
+        "{e:?}"
+    );
+    let e = store
+        .assign_validation(&Actor::cli(), case, Reproduction, a, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    for (kind, org) in [
+        (Reproduction, b),
+        (Reproduction, c),
+        (VendorConfirmation, b),
+    ] {
+        store
+            .assign_validation(&Actor::cli(), case, kind, org, T0)
+            .await
+            .unwrap();
+    }
+    let mut parties = store.case_parties(case).await.unwrap();
+    parties.sort();
+    let mut want = vec![a, b, c];
+    want.sort();
+    assert_eq!(parties, want);
     let e = store
         .record_validation(
             &Actor::cli(),
@@ -331,7 +366,7 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         )
         .await
         .unwrap();
-    // The reporter cannot reproduce its own report.
+    // The reporter has no reproduction task: it cannot reproduce its own report.
     let e = store
         .record_validation(
             &Actor::cli(),
@@ -342,7 +377,7 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, StoreError::Invalid(ref m) if m.contains("did not report")),
+        matches!(e, StoreError::Conflict(ref m) if m.contains("task")),
         "{e:?}"
     );
     let (v, after) = store
@@ -423,6 +458,10 @@ async fn reliability_is_validated_over_submitted_per_source(store: Store) {
     for case in [c1, m1] {
         store
             .set_case_state(&Actor::cli(), case, CaseState::Triaged, T0)
+            .await
+            .unwrap();
+        store
+            .assign_validation(&Actor::cli(), case, ValidationKind::Reproduction, b, T0)
             .await
             .unwrap();
         store

@@ -15,10 +15,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use bulwark_authz::{Action, RecordFacts, Resource};
-use bulwark_core::{CaseState, ParseError, Principal, Target, Tlp};
+use bulwark_core::{
+    CaseState, ParseError, Principal, Quorum, Target, Tlp, ValidationKind, ValidationResult,
+};
 use bulwark_intake::fingerprint::fingerprint;
 use bulwark_intake::sarif::{self, NormalizedResult, ReadError};
-use bulwark_store::{Case, NewReport, Report};
+use bulwark_store::{Case, CaseValidation, NewReport, NewValidation, Report};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -36,8 +38,9 @@ fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
         .map_err(|e: ParseError| ApiError::validation(e.to_string()))
 }
 
-/// The policy's view of a case: an AMBER record of its reporters.
-pub(crate) fn case_resource(c: &Case, reporters: Vec<Uuid>) -> Resource {
+/// The policy's view of a case: an AMBER record whose parties are its
+/// reporters and the organizations asked to validate it.
+pub(crate) fn case_resource(c: &Case, parties: Vec<Uuid>) -> Resource {
     Resource::Record(RecordFacts {
         kind: "case".into(),
         id: c.id.to_string(),
@@ -46,19 +49,19 @@ pub(crate) fn case_resource(c: &Case, reporters: Vec<Uuid>) -> Resource {
         creator: Uuid::nil(),
         tlp: Tlp::Amber,
         embargo_until: None,
-        participant_orgs: reporters,
+        participant_orgs: parties,
         recipient_users: Vec::new(),
     })
 }
 
-/// A case the principal may read, else 404.
-async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Case> {
+/// A case the principal may read, else 404; with the policy's view of it.
+async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<(Case, Resource)> {
     let c = state.store.case(id).await.map_err(not_found_as("case"))?;
-    let reporters = state.store.case_reporters(id).await?;
-    if !state.permits(who, Action::RecordRead, &case_resource(&c, reporters)) {
+    let resource = case_resource(&c, state.store.case_parties(id).await?);
+    if !state.permits(who, Action::RecordRead, &resource) {
         return Err(ApiError::not_found("case"));
     }
-    Ok(c)
+    Ok((c, resource))
 }
 
 /// A normalized SARIF result as a report.
@@ -233,6 +236,12 @@ pub struct CaseOut {
     pub fingerprints: Vec<String>,
     /// Earliest first.
     pub reports: Vec<ReportOut>,
+    /// Independent reproductions needed (or the vendor's confirmation, when
+    /// `quorum_vendor_confirms`).
+    pub quorum_reproductions: u32,
+    pub quorum_vendor_confirms: bool,
+    /// Oldest first.
+    pub validations: Vec<ValidationOut>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -240,6 +249,7 @@ pub struct CaseOut {
 async fn case_out(state: &AppState, c: Case) -> ApiResult<CaseOut> {
     let reports = state.store.case_reports(c.id).await?;
     let fingerprints = state.store.case_fingerprints(c.id).await?;
+    let validations = state.store.case_validations(c.id).await?;
     Ok(CaseOut {
         id: c.id,
         state: c.state.as_str().to_owned(),
@@ -251,6 +261,9 @@ async fn case_out(state: &AppState, c: Case) -> ApiResult<CaseOut> {
         merged_into: c.merged_into,
         fingerprints,
         reports: reports.into_iter().map(report_out).collect(),
+        quorum_reproductions: c.quorum.reproductions,
+        quorum_vendor_confirms: c.quorum.vendor_confirms,
+        validations: validations.into_iter().map(validation_out).collect(),
         created_at: ts(c.created_at),
         updated_at: ts(c.updated_at),
     })
@@ -264,7 +277,7 @@ pub async fn get_one(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CaseOut>> {
-    let c = readable(&state, &caller.principal, id).await?;
+    let (c, _) = readable(&state, &caller.principal, id).await?;
     Ok(Json(case_out(&state, c).await?))
 }
 
@@ -289,11 +302,11 @@ pub async fn list(
     let page = state.store.cases(page.to_request()?).await?;
     let mut items = Vec::new();
     for c in page.items {
-        let reporters = state.store.case_reporters(c.id).await?;
+        let parties = state.store.case_parties(c.id).await?;
         if state.permits(
             &caller.principal,
             Action::RecordRead,
-            &case_resource(&c, reporters),
+            &case_resource(&c, parties),
         ) {
             items.push(CaseSummary {
                 id: c.id,
@@ -392,4 +405,189 @@ pub async fn split(
         .split_case(&caller.actor, id, &body.fingerprints, state.now())
         .await?;
     Ok((StatusCode::CREATED, Json(case_out(&state, c).await?)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidationOut {
+    pub id: Uuid,
+    /// `reproduction` or `vendor_confirmation`.
+    pub kind: String,
+    /// `reproduced`, `not_reproduced`, `confirmed` or `disputed`.
+    pub result: String,
+    pub org: Uuid,
+    /// The evidence document's SHA-256, when one was given.
+    pub evidence: Option<String>,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+fn validation_out(v: CaseValidation) -> ValidationOut {
+    ValidationOut {
+        id: v.id,
+        kind: v.kind.as_str().to_owned(),
+        result: v.result.as_str().to_owned(),
+        org: v.org_id,
+        evidence: v.evidence,
+        note: v.note,
+        at: ts(v.at),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskIn {
+    /// `reproduction` (never of a reporter) or `vendor_confirmation`.
+    pub kind: String,
+    /// The organization asked; it becomes a party to the case.
+    pub org: Uuid,
+}
+
+/// Ask an organization to validate a case (the clearinghouse's writers).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/tasks", tag = "clearinghouse", request_body = TaskIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<TaskIn>,
+) -> ApiResult<StatusCode> {
+    readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    let kind: ValidationKind = parse(&body.kind)?;
+    state
+        .store
+        .assign_validation(&caller.actor, id, kind, body.org, state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationIn {
+    /// `reproduction` or `vendor_confirmation`: one of your tasks.
+    pub kind: String,
+    /// `reproduced` / `not_reproduced`, or `confirmed` / `disputed`.
+    pub result: String,
+    pub note: Option<String>,
+    /// Evidence as text (a log, a proof of concept), kept content-addressed.
+    pub evidence: Option<String>,
+    /// Its media type; `text/plain` when absent.
+    pub evidence_media_type: Option<String>,
+}
+
+/// Record what your organization found for one of its tasks on a case; the
+/// case is validated when its quorum is met.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/validations", tag = "clearinghouse", request_body = ValidationIn,
+    responses((status = 201, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn validate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<ValidationIn>,
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    let (_, resource) = readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::ValidationRecord, &resource)?;
+    let new = NewValidation {
+        kind: parse(&body.kind)?,
+        result: parse::<ValidationResult>(&body.result)?,
+        org_id: caller.principal.org_id,
+        evidence: body.evidence.map(|e| {
+            (
+                body.evidence_media_type
+                    .unwrap_or_else(|| "text/plain".to_owned()),
+                e.into_bytes(),
+            )
+        }),
+        note: body.note,
+    };
+    let (_, c) = state
+        .store
+        .record_validation(&caller.actor, id, &new, state.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(case_out(&state, c).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuorumIn {
+    /// Independent reproductions needed (0 to 10).
+    pub reproductions: u32,
+    /// Whether the vendor's confirmation alone validates.
+    pub vendor_confirms: bool,
+}
+
+/// Set what validates a case (the clearinghouse's writers).
+#[utoipa::path(put, path = "/api/v1/cases/{id}/quorum", tag = "clearinghouse", request_body = QuorumIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn quorum(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<QuorumIn>,
+) -> ApiResult<Json<CaseOut>> {
+    readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    let c = state
+        .store
+        .set_case_quorum(
+            &caller.actor,
+            id,
+            Quorum {
+                reproductions: body.reproductions,
+                vendor_confirms: body.vendor_confirms,
+            },
+            state.now(),
+        )
+        .await?;
+    Ok(Json(case_out(&state, c).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceOut {
+    /// `org`, `tool` or `model`.
+    pub kind: String,
+    /// The organization id, the tool's name, or the model and its version.
+    pub source: String,
+    /// Cases it reported.
+    pub submitted: i64,
+    /// Of those, validated.
+    pub validated: i64,
+    /// validated ÷ submitted.
+    pub reliability: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourcesOut {
+    /// Most reliable first, then most submitted.
+    pub items: Vec<SourceOut>,
+}
+
+/// How often each source's reports were borne out (the clearinghouse).
+#[utoipa::path(get, path = "/api/v1/sources", tag = "clearinghouse",
+    responses((status = 200, body = SourcesOut), (status = 403, body = Problem)))]
+pub async fn sources(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<SourcesOut>> {
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    let mut items: Vec<SourceOut> = state
+        .store
+        .source_reliability()
+        .await?
+        .into_iter()
+        .map(|s| SourceOut {
+            reliability: s.ratio(),
+            kind: s.kind.to_owned(),
+            source: s.source,
+            submitted: s.submitted,
+            validated: s.validated,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.reliability
+            .total_cmp(&a.reliability)
+            .then(b.submitted.cmp(&a.submitted))
+            .then(a.source.cmp(&b.source))
+    });
+    Ok(Json(SourcesOut { items }))
 }

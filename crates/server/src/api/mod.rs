@@ -123,6 +123,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/transition", post(cases::transition))
         .route("/cases/{id}/merge", post(cases::merge))
         .route("/cases/{id}/split", post(cases::split))
+        .route("/cases/{id}/tasks", post(cases::assign))
+        .route("/cases/{id}/validations", post(cases::validate))
+        .route("/cases/{id}/quorum", put(cases::quorum))
+        .route("/sources", get(cases::sources))
 }
 
 /// RFC 3339, UTC.

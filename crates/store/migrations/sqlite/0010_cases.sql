@@ -67,6 +67,18 @@ CREATE TABLE case_never_merge (
     PRIMARY KEY (case_a, case_b)
 );
 
+-- Validation tasks: the clearinghouse asks an organization to reproduce a
+-- case, or the vendor to confirm it. The assigned organization becomes a
+-- party to the case, so that it can read what it is to validate.
+CREATE TABLE case_tasks (
+    case_id      BLOB NOT NULL REFERENCES cases(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('reproduction','vendor_confirmation')),
+    org_id       BLOB NOT NULL REFERENCES organizations(id),
+    assigned_by  BLOB REFERENCES users(id),
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (case_id, kind, org_id)
+);
+
 -- Validation of a case: independent reproductions and vendor confirmations,
 -- each with optional evidence (a raw document).
 CREATE TABLE case_validations (
