@@ -649,6 +649,35 @@ macro_rules! reporters_in_tx {
     }};
 }
 
+/// A case's quorum and validations, as the quorum rule sees them.
+macro_rules! quorum_in_tx {
+    ($tx:expr, $case:expr) => {{
+        let (reps, vendor): (i64, bool) =
+            sqlx::query_as("SELECT quorum_reproductions, quorum_vendor FROM cases WHERE id = $1")
+                .bind($case)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let rows: Vec<(String, String, Uuid)> =
+            sqlx::query_as("SELECT kind, result, org_id FROM case_validations WHERE case_id = $1")
+                .bind($case)
+                .fetch_all(&mut *$tx)
+                .await?;
+        let mut validations = Vec::with_capacity(rows.len());
+        for (k, r, o) in rows {
+            validations.push(Validation {
+                kind: parse_col("case_validations.kind", &k)?,
+                result: parse_col("case_validations.result", &r)?,
+                org: o,
+            });
+        }
+        let quorum = Quorum {
+            reproductions: u32::try_from(reps).unwrap_or(u32::MAX),
+            vendor_confirms: vendor,
+        };
+        (quorum, validations)
+    }};
+}
+
 impl Store {
     /// Moves a case by an analyst's decision (`new → triaged → validating →
     /// validated | rejected`). `validated` needs the quorum met; a move the
@@ -662,9 +691,8 @@ impl Store {
     ) -> Result<Case> {
         let at = to_micros(now);
         write_tx!(self, tx => {
-            let (state, reps, vendor): (String, i64, bool) = sqlx::query_as(
-                "SELECT state, quorum_reproductions, quorum_vendor FROM cases WHERE id = $1",
-            ).bind(id).fetch_one(&mut *tx).await?;
+            let state: String = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
             let from: CaseState = parse_col("cases.state", &state)?;
             if !from.next().contains(&to) {
                 let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
@@ -674,19 +702,8 @@ impl Store {
                 )));
             }
             if to == CaseState::Validated {
-                let quorum = Quorum { reproductions: u32::try_from(reps).unwrap_or(u32::MAX), vendor_confirms: vendor };
                 let reporters = reporters_in_tx!(tx, id);
-                let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
-                    "SELECT kind, result, org_id FROM case_validations WHERE case_id = $1",
-                ).bind(id).fetch_all(&mut *tx).await?;
-                let mut validations = Vec::with_capacity(rows.len());
-                for (k, r, o) in rows {
-                    validations.push(Validation {
-                        kind: parse_col("case_validations.kind", &k)?,
-                        result: parse_col("case_validations.result", &r)?,
-                        org: o,
-                    });
-                }
+                let (quorum, validations) = quorum_in_tx!(tx, id);
                 if !quorum.is_met(&reporters, &validations) {
                     return Err(StoreError::Conflict(format!(
                         "the quorum is not met: {} independent reproduction(s){} needed",
@@ -780,9 +797,8 @@ impl Store {
         let id = Uuid::now_v7();
         let at = to_micros(now);
         write_tx!(self, tx => {
-            let (state, reps, vendor): (String, i64, bool) = sqlx::query_as(
-                "SELECT state, quorum_reproductions, quorum_vendor FROM cases WHERE id = $1",
-            ).bind(case).fetch_one(&mut *tx).await?;
+            let state: String = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+                .bind(case).fetch_one(&mut *tx).await?;
             let from: CaseState = parse_col("cases.state", &state)?;
             if !matches!(from, CaseState::Triaged | CaseState::Validating) {
                 return Err(StoreError::Conflict(format!(
@@ -822,18 +838,7 @@ impl Store {
             .execute(&mut *tx).await?;
             append_audit!(tx, actor, AuditEvent::new("case.validation", "case", case.to_string())
                 .with_detail(json!({"validation": id, "kind": new.kind.as_str(), "result": new.result.as_str(), "org": new.org_id})), at);
-            let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
-                "SELECT kind, result, org_id FROM case_validations WHERE case_id = $1",
-            ).bind(case).fetch_all(&mut *tx).await?;
-            let mut validations = Vec::with_capacity(rows.len());
-            for (k, r, o) in rows {
-                validations.push(Validation {
-                    kind: parse_col("case_validations.kind", &k)?,
-                    result: parse_col("case_validations.result", &r)?,
-                    org: o,
-                });
-            }
-            let quorum = Quorum { reproductions: u32::try_from(reps).unwrap_or(u32::MAX), vendor_confirms: vendor };
+            let (quorum, validations) = quorum_in_tx!(tx, case);
             let to = if quorum.is_met(&reporters, &validations) { CaseState::Validated } else { CaseState::Validating };
             if to != from {
                 sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")

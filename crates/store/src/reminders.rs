@@ -76,48 +76,45 @@ impl Store {
             // Concluding at the very instant of the release is in time
             // (ReviewWindow::concluded_in_time), so the window closes after it.
             if remaining < Duration::ZERO {
-                let kind = format!("window_closed@{release_us}");
                 let payload = json!({
                     "submission": id,
                     "planned_partner_release": rfc3339(release),
                     "concluded_in_time": false,
                 });
-                let done = write_tx!(self, tx => {
-                    let fresh = sqlx::query(
-                        "INSERT INTO reminders_sent (subject_id, kind, at) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                    ).bind(id).bind(&kind).bind(at).execute(&mut *tx).await?.rows_affected() == 1;
-                    if fresh {
-                        // Still open at the end of its window: it did not conclude in time.
-                        sqlx::query("UPDATE submissions SET concluded_in_time = $1, updated_at = $2 WHERE id = $3")
-                            .bind(false).bind(at).bind(id).execute(&mut *tx).await?;
-                        append_audit!(tx, actor, AuditEvent::new("submission.window_close", "submission", id.to_string())
-                            .with_detail(payload.clone()), at);
-                        publish_in_tx!(tx, actor, "submission.window_closed", &payload, now);
-                    }
-                    fresh
-                });
-                if done {
+                let kind = format!("window_closed@{release_us}");
+                if self
+                    .send_once(
+                        actor,
+                        id,
+                        &kind,
+                        "submission.window_closed",
+                        &payload,
+                        true,
+                        now,
+                    )
+                    .await?
+                {
                     sent.push(Reminder::WindowClosed { submission: id });
                 }
             } else if let Some(days) = window_threshold(remaining) {
-                let kind = format!("window_ending:{days}@{release_us}");
                 let payload = json!({
                     "submission": id,
                     "days": days,
                     "planned_partner_release": rfc3339(release),
                 });
-                let done = write_tx!(self, tx => {
-                    let fresh = sqlx::query(
-                        "INSERT INTO reminders_sent (subject_id, kind, at) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                    ).bind(id).bind(&kind).bind(at).execute(&mut *tx).await?.rows_affected() == 1;
-                    if fresh {
-                        publish_in_tx!(tx, actor, "submission.window_ending", &payload, now);
-                    }
-                    fresh
-                });
-                if done {
+                let kind = format!("window_ending:{days}@{release_us}");
+                if self
+                    .send_once(
+                        actor,
+                        id,
+                        &kind,
+                        "submission.window_ending",
+                        &payload,
+                        false,
+                        now,
+                    )
+                    .await?
+                {
                     sent.push(Reminder::WindowEnding {
                         submission: id,
                         days,
@@ -135,23 +132,50 @@ impl Store {
             .fetch_all(pool).await?
         });
         for (id, ends_us) in ending {
-            let kind = format!("grant_expiring@{ends_us}");
             let payload = json!({"grant": id, "ends_at": rfc3339(from_micros(ends_us))});
-            let done = write_tx!(self, tx => {
-                let fresh = sqlx::query(
-                    "INSERT INTO reminders_sent (subject_id, kind, at) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
-                ).bind(id).bind(&kind).bind(at).execute(&mut *tx).await?.rows_affected() == 1;
-                if fresh {
-                    publish_in_tx!(tx, actor, "grant.expiring", &payload, now);
-                }
-                fresh
-            });
-            if done {
+            let kind = format!("grant_expiring@{ends_us}");
+            if self
+                .send_once(actor, id, &kind, "grant.expiring", &payload, false, now)
+                .await?
+            {
                 sent.push(Reminder::GrantExpiring { grant: id });
             }
         }
         Ok(sent)
+    }
+
+    /// Publishes `event_type` about `subject` unless reminder `kind` was
+    /// sent before; true when this call sent it. With `closes_window`, also
+    /// records the submission as not concluded in time, audited.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_once(
+        &self,
+        actor: &Actor,
+        subject: Uuid,
+        kind: &str,
+        event_type: &str,
+        payload: &serde_json::Value,
+        closes_window: bool,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let at = to_micros(now);
+        Ok(write_tx!(self, tx => {
+            let fresh = sqlx::query(
+                "INSERT INTO reminders_sent (subject_id, kind, at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            ).bind(subject).bind(kind).bind(at).execute(&mut *tx).await?.rows_affected() == 1;
+            if fresh {
+                if closes_window {
+                    // Still open at the end of its window: not concluded in time.
+                    sqlx::query("UPDATE submissions SET concluded_in_time = $1, updated_at = $2 WHERE id = $3")
+                        .bind(false).bind(at).bind(subject).execute(&mut *tx).await?;
+                    append_audit!(tx, actor, AuditEvent::new("submission.window_close", "submission", subject.to_string())
+                        .with_detail(payload.clone()), at);
+                }
+                publish_in_tx!(tx, actor, event_type, payload, now);
+            }
+            fresh
+        }))
     }
 }
 

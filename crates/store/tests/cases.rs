@@ -285,16 +285,16 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         .cases[0];
     use ValidationKind::*;
     use ValidationResult::*;
+    let record = |kind, result, org| {
+        let store = store.clone();
+        async move {
+            store
+                .record_validation(&Actor::cli(), case, &validation(kind, result, org), T0)
+                .await
+        }
+    };
     // Not before triage; not with a result of the other kind.
-    let e = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(Reproduction, Reproduced, b),
-            T0,
-        )
-        .await
-        .unwrap_err();
+    let e = record(Reproduction, Reproduced, b).await.unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
     let e = store
         .set_case_state(&Actor::cli(), case, CaseState::Validated, T0)
@@ -310,15 +310,7 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         .unwrap();
     // Only organizations the clearinghouse asked may validate; a reporter is
     // never asked to reproduce.
-    let e = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(Reproduction, Reproduced, b),
-            T0,
-        )
-        .await
-        .unwrap_err();
+    let e = record(Reproduction, Reproduced, b).await.unwrap_err();
     assert!(
         matches!(e, StoreError::Conflict(ref m) if m.contains("task")),
         "{e:?}"
@@ -343,15 +335,7 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
     let mut want = vec![a, b, c];
     want.sort();
     assert_eq!(parties, want);
-    let e = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(Reproduction, Confirmed, b),
-            T0,
-        )
-        .await
-        .unwrap_err();
+    let e = record(Reproduction, Confirmed, b).await.unwrap_err();
     assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
     // Two independent reproductions wanted, no vendor shortcut.
     store
@@ -367,39 +351,15 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         .await
         .unwrap();
     // The reporter has no reproduction task: it cannot reproduce its own report.
-    let e = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(Reproduction, Reproduced, a),
-            T0,
-        )
-        .await
-        .unwrap_err();
+    let e = record(Reproduction, Reproduced, a).await.unwrap_err();
     assert!(
         matches!(e, StoreError::Conflict(ref m) if m.contains("task")),
         "{e:?}"
     );
-    let (v, after) = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(Reproduction, Reproduced, b),
-            T0,
-        )
-        .await
-        .unwrap();
+    let (v, after) = record(Reproduction, Reproduced, b).await.unwrap();
     assert_eq!(after.state, CaseState::Validating);
     assert!(v.evidence.is_some());
-    let (_, after) = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(VendorConfirmation, Confirmed, b),
-            T0,
-        )
-        .await
-        .unwrap();
+    let (_, after) = record(VendorConfirmation, Confirmed, b).await.unwrap();
     assert_eq!(
         after.state,
         CaseState::Validating,
@@ -413,15 +373,7 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         matches!(e, StoreError::Conflict(ref m) if m.contains("quorum")),
         "{e:?}"
     );
-    let (_, after) = store
-        .record_validation(
-            &Actor::cli(),
-            case,
-            &validation(Reproduction, Reproduced, c),
-            T0,
-        )
-        .await
-        .unwrap();
+    let (_, after) = record(Reproduction, Reproduced, c).await.unwrap();
     assert_eq!(after.state, CaseState::Validated, "the quorum validates it");
     assert_eq!(store.case_validations(case).await.unwrap().len(), 3);
     let (media, bytes) = store
