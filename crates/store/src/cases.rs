@@ -31,6 +31,10 @@ use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
 /// Longest case title kept, in characters; a report's message is cut to it.
 const MAX_TITLE: usize = 300;
 
+/// Rows per multi-row statement of an intake: 15 binds a report row stay
+/// well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const CHUNK: usize = 500;
+
 /// One normalized report to ingest.
 #[derive(Debug, Clone)]
 pub struct NewReport {
@@ -305,7 +309,17 @@ impl Store {
         let sha = hex::encode(Sha256::digest(raw));
         let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
         let at = to_micros(now);
-        let mut cases = Vec::with_capacity(reports.len());
+        // Each distinct fingerprint once, with the first report that has it
+        // (its title, rule and target open the case if the fingerprint is new).
+        let mut first_of: HashMap<&str, &NewReport> = HashMap::new();
+        let mut distinct: Vec<&str> = Vec::new();
+        for r in reports {
+            if let std::collections::hash_map::Entry::Vacant(e) = first_of.entry(&r.fingerprint) {
+                e.insert(r);
+                distinct.push(&r.fingerprint);
+            }
+        }
+        let mut case_of: HashMap<String, Uuid> = HashMap::with_capacity(distinct.len());
         let mut new_cases = 0usize;
         write_tx!(self, tx => {
             sqlx::query(
@@ -314,71 +328,112 @@ impl Store {
             )
             .bind(&sha).bind(media_type).bind(size).bind(raw).bind(org).bind(at)
             .execute(&mut *tx).await?;
-            // Within one document, cases and targets are looked up once each.
-            let mut by_fingerprint: HashMap<&str, Uuid> = HashMap::new();
+
+            // Targets are few: registered and looked up one by one.
             let mut targets: HashMap<String, Uuid> = HashMap::new();
-            for r in reports {
-                let target_id = match &r.target {
-                    None => None,
-                    Some(t) => match targets.get(&t.key()) {
-                        Some(id) => Some(*id),
-                        None => {
-                            sqlx::query(
-                                "INSERT INTO scan_targets (id, kind, locator, created_at) VALUES ($1, $2, $3, $4) \
-                                 ON CONFLICT (kind, locator) DO NOTHING",
-                            )
-                            .bind(Uuid::now_v7()).bind(t.kind().as_str()).bind(t.locator()).bind(at)
-                            .execute(&mut *tx).await?;
-                            let id: Uuid = sqlx::query_scalar(
-                                "SELECT id FROM scan_targets WHERE kind = $1 AND locator = $2",
-                            )
-                            .bind(t.kind().as_str()).bind(t.locator())
-                            .fetch_one(&mut *tx).await?;
-                            targets.insert(t.key(), id);
-                            Some(id)
-                        }
-                    },
-                };
-                let case_id = match by_fingerprint.get(r.fingerprint.as_str()) {
-                    Some(id) => *id,
-                    None => {
-                        let known: Option<Uuid> = sqlx::query_scalar(
-                            "SELECT case_id FROM case_fingerprints WHERE fingerprint = $1",
-                        )
-                        .bind(&r.fingerprint).fetch_optional(&mut *tx).await?;
-                        let id = match known {
-                            Some(id) => id,
-                            None => {
-                                let id = Uuid::now_v7();
-                                sqlx::query(
-                                    "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
-                                     first_reported_at, created_at, updated_at) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
-                                )
-                                .bind(id).bind(CaseState::New.as_str()).bind(title(&r.title))
-                                .bind(&r.rule_id).bind(target_id).bind(org).bind(at)
-                                .execute(&mut *tx).await?;
-                                sqlx::query("INSERT INTO case_fingerprints (fingerprint, case_id) VALUES ($1, $2)")
-                                    .bind(&r.fingerprint).bind(id).execute(&mut *tx).await?;
-                                new_cases += 1;
-                                id
-                            }
-                        };
-                        by_fingerprint.insert(r.fingerprint.as_str(), id);
-                        id
-                    }
-                };
+            for t in reports.iter().filter_map(|r| r.target.as_ref()) {
+                if targets.contains_key(&t.key()) {
+                    continue;
+                }
                 sqlx::query(
-                    "INSERT INTO reports (id, case_id, org_id, submitted_by, fingerprint, document, rule_id, \
-                     title, location, tool_name, tool_version, ai_model, ai_model_version, detail, reported_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    "INSERT INTO scan_targets (id, kind, locator, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (kind, locator) DO NOTHING",
                 )
-                .bind(Uuid::now_v7()).bind(case_id).bind(org).bind(actor.user).bind(&r.fingerprint)
-                .bind(&sha).bind(&r.rule_id).bind(title(&r.title)).bind(&r.location)
-                .bind(&r.tool_name).bind(&r.tool_version).bind(&r.ai_model).bind(&r.ai_model_version)
-                .bind(r.detail.to_string()).bind(at)
+                .bind(Uuid::now_v7()).bind(t.kind().as_str()).bind(t.locator()).bind(at)
                 .execute(&mut *tx).await?;
-                cases.push(case_id);
+                let id: Uuid = sqlx::query_scalar(
+                    "SELECT id FROM scan_targets WHERE kind = $1 AND locator = $2",
+                )
+                .bind(t.kind().as_str()).bind(t.locator())
+                .fetch_one(&mut *tx).await?;
+                targets.insert(t.key(), id);
+            }
+            let target_id = |r: &NewReport| r.target.as_ref().and_then(|t| targets.get(&t.key()).copied());
+
+            // The deduplication index, a chunk of fingerprints per statement.
+            for chunk in distinct.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT fingerprint, case_id FROM case_fingerprints WHERE fingerprint IN (",
+                );
+                let mut list = q.separated(", ");
+                for fp in chunk {
+                    list.push_bind(*fp);
+                }
+                q.push(")");
+                let rows: Vec<(String, Uuid)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                case_of.extend(rows);
+            }
+
+            // New fingerprints open cases. A concurrent intake may open the
+            // same one first: its mapping wins (the insert below waits for
+            // it and skips), and the case opened here for it is removed.
+            let fresh: Vec<(&str, Uuid)> = distinct
+                .iter()
+                .filter(|fp| !case_of.contains_key(**fp))
+                .map(|fp| (*fp, Uuid::now_v7()))
+                .collect();
+            for chunk in fresh.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
+                     first_reported_at, created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, (fp, id)| {
+                    let r = first_of[fp];
+                    row.push_bind(*id)
+                        .push_bind(CaseState::New.as_str())
+                        .push_bind(title(&r.title))
+                        .push_bind(r.rule_id.clone())
+                        .push_bind(target_id(r))
+                        .push_bind(org)
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(at);
+                });
+                q.build().execute(&mut *tx).await?;
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO case_fingerprints (fingerprint, case_id) ");
+                q.push_values(chunk, |mut row, (fp, id)| {
+                    row.push_bind(*fp).push_bind(*id);
+                });
+                q.push(" ON CONFLICT DO NOTHING RETURNING fingerprint");
+                let won: Vec<(String,)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                let won: std::collections::HashSet<String> = won.into_iter().map(|(f,)| f).collect();
+                for (fp, id) in chunk {
+                    if won.contains(*fp) {
+                        case_of.insert((*fp).to_owned(), *id);
+                        new_cases += 1;
+                    } else {
+                        sqlx::query("DELETE FROM cases WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                        let winner: Uuid = sqlx::query_scalar(
+                            "SELECT case_id FROM case_fingerprints WHERE fingerprint = $1",
+                        ).bind(*fp).fetch_one(&mut *tx).await?;
+                        case_of.insert((*fp).to_owned(), winner);
+                    }
+                }
+            }
+
+            for chunk in reports.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO reports (id, case_id, org_id, submitted_by, fingerprint, document, rule_id, \
+                     title, location, tool_name, tool_version, ai_model, ai_model_version, detail, reported_at) ",
+                );
+                q.push_values(chunk, |mut row, r| {
+                    row.push_bind(Uuid::now_v7())
+                        .push_bind(case_of.get(&r.fingerprint).copied().unwrap_or(Uuid::nil()))
+                        .push_bind(org)
+                        .push_bind(actor.user)
+                        .push_bind(r.fingerprint.clone())
+                        .push_bind(sha.clone())
+                        .push_bind(r.rule_id.clone())
+                        .push_bind(title(&r.title))
+                        .push_bind(r.location.clone())
+                        .push_bind(r.tool_name.clone())
+                        .push_bind(r.tool_version.clone())
+                        .push_bind(r.ai_model.clone())
+                        .push_bind(r.ai_model_version.clone())
+                        .push_bind(r.detail.to_string())
+                        .push_bind(at);
+                });
+                q.build().execute(&mut *tx).await?;
             }
             append_audit!(tx, actor, AuditEvent::new("intake.ingest", "raw_document", sha.clone())
                 .with_detail(json!({
@@ -388,6 +443,15 @@ impl Store {
                     "new_cases": new_cases,
                 })), at);
         });
+        let cases = reports
+            .iter()
+            .map(|r| {
+                case_of
+                    .get(&r.fingerprint)
+                    .copied()
+                    .ok_or(StoreError::NotFound)
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(IntakeReceipt {
             document: sha,
             reports: reports.len(),

@@ -17,6 +17,7 @@ bulwark_store::both_backends!(
     merge_and_split_are_audited_and_a_split_is_never_merged_again,
     an_independent_reproduction_validates_a_case,
     reliability_is_validated_over_submitted_per_source,
+    large_and_concurrent_intakes_open_one_case_per_fingerprint,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -445,4 +446,73 @@ async fn reliability_is_validated_over_submitted_per_source(store: Store) {
         None,
         "B validated, it reported nothing"
     );
+}
+
+async fn large_and_concurrent_intakes_open_one_case_per_fingerprint(store: Store) {
+    // More reports and fingerprints than one statement's chunk holds.
+    let batch: Vec<NewReport> = (0..1300)
+        .map(|i| {
+            report(
+                &format!("bwk1:{:04}", i % 700),
+                &format!("finding {}", i % 700),
+            )
+        })
+        .collect();
+    let mut orgs = Vec::new();
+    for i in 0..4 {
+        orgs.push(org(&store, &format!("Scanner {i}")).await);
+    }
+    let tasks: Vec<_> = orgs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let store = store.clone();
+            let batch = batch.clone();
+            let o = *o;
+            tokio::spawn(async move {
+                store
+                    .ingest_reports(
+                        &Actor::cli(),
+                        o,
+                        "application/json",
+                        format!("doc {i}").as_bytes(),
+                        &batch,
+                        T0 + Duration::seconds(i as i64),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut receipts = Vec::new();
+    for t in tasks {
+        receipts.push(t.await.expect("join").expect("intake"));
+    }
+    assert_eq!(
+        receipts.iter().map(|r| r.new_cases).sum::<usize>(),
+        700,
+        "each fingerprint opened exactly one case"
+    );
+    for r in &receipts {
+        assert_eq!(r.reports, 1300);
+        assert_eq!(
+            r.cases, receipts[0].cases,
+            "every intake folded into the same cases"
+        );
+        assert_eq!(
+            r.cases[0], r.cases[700],
+            "a fingerprint repeated in one document"
+        );
+    }
+    let page = store
+        .cases(bulwark_store::PageRequest {
+            after: None,
+            limit: 500,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 500);
+    assert!(page.next.is_some());
+    let one = receipts[0].cases[3];
+    assert_eq!(store.case_reports(one).await.unwrap().len(), 4 * 2);
+    assert_eq!(store.case(one).await.unwrap().title, "finding 3");
 }

@@ -1,0 +1,186 @@
+//! End-to-end intake over HTTP into PostgreSQL, deduplicating against a
+//! store that already holds `EXISTING` reports. Target (issue 5): 20,000
+//! results/s, release build.
+//!
+//! ```sh
+//! BULWARK_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
+//!     cargo bench -p bulwark-server --bench intake_http
+//! ```
+//!
+//! The database named must exist; the bench works in a schema of its own
+//! (dropped at the start of the next run). Without the variable it says so
+//! and exits. Seeding goes through the store in chunks of 10,000 reports; the
+//! measured part is the POST of SARIF logs of `PER_LOG` results each, half
+//! of whose findings are already known, through the real server (bearer
+//! authentication, policy, streaming parse, fingerprints, one transaction per
+//! log) on loopback. Nothing is asserted: it prints figures.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bulwark_core::{ApiToken, SystemClock};
+use bulwark_store::{Actor, Bootstrap, NewReport, Store};
+
+const EXISTING: usize = 1_000_000;
+const SEED_CHUNK: usize = 10_000;
+const PER_LOG: usize = 20_000;
+const LOGS: usize = 5;
+
+/// A SARIF log of the results numbered `ids`: result `i` has its own
+/// partial fingerprint, so its fingerprint is a function of `i` alone.
+fn log(ids: impl IntoIterator<Item = usize>) -> Vec<u8> {
+    let mut s = String::from(
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"bench-scanner","version":"1.0"}},"results":["#,
+    );
+    for (k, i) in ids.into_iter().enumerate() {
+        if k > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            r#"{{"ruleId":"B{r}","message":{{"text":"overflow of buf{i}"}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"src/f{f}.c"}},"region":{{"startLine":{l},"snippet":{{"text":"memcpy(buf{i}, src, n);"}}}}}}}}],"partialFingerprints":{{"h":"{i:016x}"}}}}"#,
+            r = i % 50,
+            f = i % 2000,
+            l = 10 + i % 900,
+        );
+    }
+    s.push_str("]}]}");
+    s.into_bytes()
+}
+
+/// The reports a log of results `from..from+n` gives, as the server makes them.
+fn reports(from: usize, n: usize) -> Vec<NewReport> {
+    let mut out = Vec::with_capacity(n);
+    let bytes = log(from..from + n);
+    let read = bulwark_intake::sarif::read(&bytes[..], |r| {
+        out.push(NewReport {
+            fingerprint: bulwark_intake::fingerprint::fingerprint(&r).to_string(),
+            target: None,
+            rule_id: r.rule_id.clone(),
+            title: r.message.clone(),
+            location: None,
+            tool_name: Some(r.tool.driver.name.clone()),
+            tool_version: r.tool.driver.version.clone(),
+            ai_model: None,
+            ai_model_version: None,
+            detail: serde_json::json!({"i": r.index}),
+        });
+        Ok::<(), std::convert::Infallible>(())
+    });
+    if let Err(e) = read {
+        eprintln!("the bench's own log does not parse: {e}");
+        std::process::exit(1);
+    }
+    out
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let Ok(url) = std::env::var("BULWARK_BENCH_DATABASE_URL") else {
+        eprintln!("set BULWARK_BENCH_DATABASE_URL to a PostgreSQL database to run this bench");
+        return Ok(());
+    };
+    let admin = Store::connect(&url).await?;
+    admin
+        .execute_unchecked("DROP SCHEMA IF EXISTS intake_bench CASCADE")
+        .await?;
+    admin
+        .execute_unchecked("CREATE SCHEMA intake_bench")
+        .await?;
+    admin.close().await;
+    let opts = sqlx::postgres::PgConnectOptions::from_str(&url)?
+        .options([("search_path", "intake_bench")]);
+    let store = Store::connect_postgres(opts).await?;
+    store.migrate().await?;
+
+    let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, {
+        let mut b = [0u8; 32];
+        getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("{e}"))?;
+        b
+    });
+    let now = time::OffsetDateTime::now_utc();
+    let (org, _, _) = store
+        .bootstrap(
+            &Bootstrap {
+                org_name: "Program Office".into(),
+                username: "root".into(),
+                display_name: "Root".into(),
+                token_hash: token.hash(),
+            },
+            now,
+        )
+        .await?;
+
+    // Seed: EXISTING reports, results 0..EXISTING.
+    let t = Instant::now();
+    for start in (0..EXISTING).step_by(SEED_CHUNK) {
+        let batch = reports(start, SEED_CHUNK);
+        store
+            .ingest_reports(
+                &Actor::cli(),
+                org.id,
+                "application/sarif+json",
+                format!("seed {start}").as_bytes(),
+                &batch,
+                now,
+            )
+            .await?;
+    }
+    let seeded = t.elapsed().as_secs_f64();
+    println!(
+        "seeded {EXISTING} reports in {seeded:.1} s ({:.0} reports/s through the store)",
+        EXISTING as f64 / seeded
+    );
+
+    let state = bulwark_server::state(
+        store.clone(),
+        Arc::new(SystemClock),
+        bulwark_server::Settings {
+            secure_cookies: false,
+            ..Default::default()
+        },
+    )?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, bulwark_server::app(state)).await });
+    let http = reqwest::Client::new();
+
+    // Each log: half of its results already known (spread over the seeded
+    // ones), half new.
+    let mut total = 0usize;
+    let mut elapsed = 0.0f64;
+    let half = PER_LOG / 2;
+    for k in 0..LOGS {
+        let known = (k * 197_003) % (EXISTING - half);
+        let new = EXISTING + k * half;
+        let body = log((known..known + half).chain(new..new + half));
+        let t = Instant::now();
+        let resp = http
+            .post(format!("http://{addr}/api/v1/reports"))
+            .bearer_auth(token.expose())
+            .header("content-type", "application/sarif+json")
+            .body(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        let v: serde_json::Value = resp.json().await?;
+        let secs = t.elapsed().as_secs_f64();
+        if !status.is_success() {
+            anyhow::bail!("intake failed: {status} {v}");
+        }
+        println!(
+            "log {k}: {PER_LOG} results ({} new cases) in {secs:.2} s = {:.0} results/s",
+            v["new_cases"],
+            PER_LOG as f64 / secs
+        );
+        total += PER_LOG;
+        elapsed += secs;
+    }
+    println!(
+        "intake over HTTP into PostgreSQL with {EXISTING} existing reports: {total} results in {elapsed:.2} s = {:.0} results/s",
+        total as f64 / elapsed
+    );
+    Ok(())
+}
