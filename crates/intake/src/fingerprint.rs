@@ -37,6 +37,19 @@
 //! whitespace inside a line collapsed to one space, empty lines dropped,
 //! lines joined with `\n`. Numbers in the message are left in.
 //!
+//! Advisories (OSV records, CSAF documents) have no rule, path or snippet;
+//! they name a vulnerability in a package. Their basis, also v1 (no stored
+//! fingerprint used it before it was added):
+//!
+//! 4. `record('B', "advisory") ‖ record('I', vulnerability id) ‖ record('P', package key)`,
+//!    where the vulnerability id is the smallest CVE id among the advisory's
+//!    ids (OSV: `id` and `aliases`; CSAF: `cve`), else its own id, and the
+//!    package key a versionless canonical package URL, else `ecosystem:name`
+//!    (OSV) or the product name (CSAF), empty when the advisory names no
+//!    package; both are defined in [`crate::advisory`]. An OSV record and a
+//!    CSAF document about one CVE in one package thus fold into one case,
+//!    whatever their versions, ranges, scores or publishers.
+//!
 //! Never included: line or column numbers, the tool's name or version, the
 //! AI model, the reporter. Hence the same finding from two reporters or two
 //! tool versions folds together, and a result that moved down the file keeps
@@ -182,6 +195,35 @@ fn encode_into(r: &NormalizedResult, out: &mut dyn FnMut(&[u8])) {
     }
 }
 
+/// The advisory basis (4. above) for `vulnerability_id` in `package_key`
+/// (empty when the advisory names no package).
+pub fn advisory(vulnerability_id: &str, package_key: &str) -> Fingerprint {
+    let mut h = Sha256::new();
+    encode_advisory_into(vulnerability_id, package_key, &mut |bytes| h.update(bytes));
+    Fingerprint(h.finalize().into())
+}
+
+/// The exact bytes hashed by [`advisory`].
+pub fn encode_advisory(vulnerability_id: &str, package_key: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_advisory_into(vulnerability_id, package_key, &mut |bytes| {
+        out.extend_from_slice(bytes)
+    });
+    out
+}
+
+fn encode_advisory_into(id: &str, package: &str, out: &mut dyn FnMut(&[u8])) {
+    let mut record = |tag: u8, bytes: &[u8]| {
+        out(&[tag]);
+        out(&(bytes.len() as u64).to_be_bytes());
+        out(bytes);
+    };
+    record(b'V', VERSION_TAG.as_bytes());
+    record(b'B', b"advisory");
+    record(b'I', id.as_bytes());
+    record(b'P', package.as_bytes());
+}
+
 /// Each line trimmed, inner whitespace runs collapsed to one space, empty
 /// lines dropped, lines joined with `\n`.
 pub fn normalize_text(s: &str) -> String {
@@ -214,6 +256,24 @@ mod tests {
     fn text_normalization() {
         assert_eq!(normalize_text("  a   b\t c \n\n   \r\n\td  "), "a b c\nd");
         assert_eq!(normalize_text(" \n "), "");
+    }
+
+    #[test]
+    fn advisory_encoding() {
+        let e = encode_advisory("CVE-2021-44228", "pkg:maven/a/b");
+        let mut want = Vec::new();
+        for (t, v) in [
+            (b'V', VERSION_TAG),
+            (b'B', "advisory"),
+            (b'I', "CVE-2021-44228"),
+            (b'P', "pkg:maven/a/b"),
+        ] {
+            want.push(t);
+            want.extend_from_slice(&(v.len() as u64).to_be_bytes());
+            want.extend_from_slice(v.as_bytes());
+        }
+        assert_eq!(e, want);
+        assert_ne!(advisory("a", "bc"), advisory("ab", "c"));
     }
 
     #[test]

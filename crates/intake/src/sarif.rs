@@ -28,12 +28,14 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::error::{DOCUMENT, skip_bom};
 
 /// The only SARIF version accepted.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -160,33 +162,11 @@ pub struct Summary {
     pub results: usize,
 }
 
-/// Why a document was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Not well-formed JSON.
-    Syntax,
-    /// The document ended early.
-    Eof,
-    /// The reader failed.
-    Io,
-    /// Well-formed JSON that is not a SARIF log (wrong types, missing fields).
-    Schema,
-    /// A SARIF log of another version.
-    Version,
-}
+pub use crate::error::ErrorKind;
 
-/// A refused document: where and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message} (line {line}, column {column})")]
-pub struct SarifError {
-    pub kind: ErrorKind,
-    /// JSON path of the first problem, e.g. `runs[0].results[3].locations`;
-    /// `(document)` for the top level.
-    pub path: String,
-    pub message: String,
-    pub line: usize,
-    pub column: usize,
-}
+/// A refused SARIF log: the format-neutral [`IntakeError`](crate::error::IntakeError)
+/// under its original name.
+pub type SarifError = crate::error::IntakeError;
 
 /// [`read`]'s error: the document's, or the handler's own.
 #[derive(Debug, thiserror::Error)]
@@ -236,17 +216,6 @@ where
         }
     }
 }
-
-/// Tools on Windows often write a UTF-8 byte order mark; JSON has none.
-fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<()> {
-    let buf = reader.fill_buf()?;
-    if buf.starts_with(b"\xEF\xBB\xBF") {
-        reader.consume(3);
-    }
-    Ok(())
-}
-
-const DOCUMENT: &str = "(document)";
 
 enum Seg {
     Key(Cow<'static, str>),
