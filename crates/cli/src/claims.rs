@@ -10,7 +10,10 @@ use clap::Subcommand;
 use serde_json::json;
 
 use crate::BadInput;
-use crate::client::{Conn, seg, send};
+use crate::client::{Conn, seg, send, send_body};
+use bulwark_intake::finding::Format;
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::io::AsyncSeekExt;
 
 #[derive(Subcommand)]
 pub enum ClaimCommand {
@@ -134,10 +137,15 @@ pub async fn coverage(conn: &Conn, target: &str, kind: Option<&str>) -> anyhow::
 
 #[derive(Subcommand)]
 pub enum ReportCommand {
-    /// Submit a SARIF 2.1.0 log (`-` for standard input): each result
-    /// becomes a report, folded into the case of its fingerprint.
+    /// Submit findings (`-` for standard input): a SARIF 2.1.0 log, OSV
+    /// records, a CSAF document or Bulwark's findings JSON. Each finding
+    /// becomes a report, folded into the case of its fingerprint. A file is
+    /// streamed from disk, with a progress bar on a terminal when it is large.
     Submit {
         file: String,
+        /// sarif, osv, csaf or bulwark; told from the content when absent.
+        #[arg(long, value_enum)]
+        r#type: Option<DocType>,
         /// What the findings are about: a package URL, a repository at a
         /// commit, or a CPE 2.3 name.
         #[arg(long)]
@@ -171,20 +179,111 @@ pub enum CaseCommand {
     },
 }
 
+/// An intake document's format, as the user names it.
+#[derive(Copy, Clone, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocType {
+    Sarif,
+    Osv,
+    Csaf,
+    Bulwark,
+}
+
+impl From<DocType> for Format {
+    fn from(t: DocType) -> Format {
+        match t {
+            DocType::Sarif => Format::Sarif,
+            DocType::Osv => Format::Osv,
+            DocType::Csaf => Format::Csaf,
+            DocType::Bulwark => Format::Native,
+        }
+    }
+}
+
+/// Files at least this large get a progress bar (on a terminal).
+const PROGRESS_FROM: u64 = 8 * 1024 * 1024;
+
+/// The media type to send: the one named, else the content's, else plain
+/// JSON for the server to tell.
+fn media_type(named: Option<DocType>, head: &[u8]) -> &'static str {
+    named
+        .map(Format::from)
+        .or_else(|| Format::sniff(head))
+        .map(Format::media_type)
+        .unwrap_or("application/json")
+}
+
+/// A file as a request body read from disk piece by piece, advancing `bar`.
+fn file_body(file: tokio::fs::File, bar: ProgressBar) -> reqwest::Body {
+    use tokio::io::AsyncReadExt;
+    let stream = futures_util::stream::unfold((file, bar), |(mut file, bar)| async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => {
+                bar.finish_and_clear();
+                None
+            }
+            Ok(n) => {
+                buf.truncate(n);
+                bar.inc(n as u64);
+                Some((Ok::<_, std::io::Error>(buf), (file, bar)))
+            }
+            Err(e) => Some((Err(e), (file, bar))),
+        }
+    });
+    reqwest::Body::wrap_stream(stream)
+}
+
 pub async fn report(cmd: ReportCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
     match cmd {
-        ReportCommand::Submit { file, target } => {
-            let bytes = if file == "-" {
+        ReportCommand::Submit {
+            file,
+            r#type,
+            target,
+        } => {
+            let (ctype, body) = if file == "-" {
                 let mut b = Vec::new();
                 std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
                     .map_err(|e| BadInput(format!("standard input: {e}")))?;
-                b
+                if b.is_empty() {
+                    return Err(BadInput("standard input is empty".into()).into());
+                }
+                (media_type(r#type, &b), reqwest::Body::from(b))
             } else {
-                std::fs::read(&file).map_err(|e| BadInput(format!("{file}: {e}")))?
+                let mut f = tokio::fs::File::open(&file)
+                    .await
+                    .map_err(|e| BadInput(format!("{file}: {e}")))?;
+                let size = f
+                    .metadata()
+                    .await
+                    .map_err(|e| BadInput(format!("{file}: {e}")))?
+                    .len();
+                if size == 0 {
+                    return Err(BadInput(format!("{file}: the file is empty")).into());
+                }
+                let mut head = vec![0u8; 64 * 1024];
+                let n = {
+                    use tokio::io::AsyncReadExt;
+                    let n = f
+                        .read(&mut head)
+                        .await
+                        .map_err(|e| BadInput(format!("{file}: {e}")))?;
+                    f.rewind()
+                        .await
+                        .map_err(|e| BadInput(format!("{file}: {e}")))?;
+                    n
+                };
+                let bar = if size >= PROGRESS_FROM {
+                    ProgressBar::new(size).with_style(
+                        ProgressStyle::with_template(
+                            "{bytes}/{total_bytes} {wide_bar} {bytes_per_sec}, {eta} left",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    )
+                } else {
+                    ProgressBar::hidden()
+                };
+                (media_type(r#type, &head[..n]), file_body(f, bar))
             };
-            if bytes.is_empty() {
-                return Err(BadInput(format!("{file}: the file is empty")).into());
-            }
             let mut path = "/api/v1/reports".to_owned();
             if let Some(t) = target {
                 let url =
@@ -193,7 +292,7 @@ pub async fn report(cmd: ReportCommand, conn: &Conn) -> anyhow::Result<ExitCode>
                 path.push('?');
                 path.push_str(url.query().unwrap_or_default());
             }
-            send(conn, "POST", &path, Some(("application/sarif+json", bytes))).await
+            send_body(conn, "POST", &path, Some((ctype, body))).await
         }
     }
 }

@@ -283,6 +283,37 @@ pub async fn request(
     path: &str,
     body: Option<(&str, Vec<u8>)>,
 ) -> anyhow::Result<Result<Vec<u8>, ExitCode>> {
+    request_body(
+        conn,
+        method,
+        path,
+        body.map(|(c, b)| (c, reqwest::Body::from(b))),
+    )
+    .await
+}
+
+/// [`send`] with a body of any kind (a file streamed from disk).
+pub async fn send_body(
+    conn: &Conn,
+    method: &str,
+    path: &str,
+    body: Option<(&str, reqwest::Body)>,
+) -> anyhow::Result<ExitCode> {
+    let bytes = match request_body(conn, method, path, body).await? {
+        Ok(bytes) => bytes,
+        Err(code) => return Ok(code),
+    };
+    print_value(&json_or_text(&bytes), conn.format);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// [`request`] with a body of any kind.
+pub async fn request_body(
+    conn: &Conn,
+    method: &str,
+    path: &str,
+    body: Option<(&str, reqwest::Body)>,
+) -> anyhow::Result<Result<Vec<u8>, ExitCode>> {
     let token = conn
         .token
         .as_deref()

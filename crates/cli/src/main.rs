@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod claims;
 mod client;
+mod findings;
 mod frontier;
 mod partners;
 mod reviews;
@@ -108,6 +109,11 @@ enum Command {
         command: reviews::SubmissionCommand,
         #[command(flatten)]
         conn: client::Conn,
+    },
+    /// Findings files offline: the clearinghouse's fingerprint of each result.
+    Findings {
+        #[command(subcommand)]
+        command: findings::FindingsCommand,
     },
     /// Claims on scan targets: deconflicted scanning (API client).
     Claim {
@@ -406,6 +412,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Client(c) => client::run(c).await,
         Command::Frontier { command } => frontier::run(command).await,
+        Command::Findings { command } => findings::run(command),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,

@@ -994,6 +994,17 @@ fn the_client_submits_reports_and_reads_cases() {
     let shown = server.json(&v, &["case", "show", case]);
     assert_eq!(shown["first_reporter"], uni.as_str());
     assert_eq!(shown["reports"].as_array().unwrap().len(), 2);
+    // The offline fingerprint is the one the server filed the case under.
+    let offline = bulwark(&["findings", "fingerprint", log, "--format", "json"]);
+    assert!(offline.status.success());
+    let first_line: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&offline.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(shown["fingerprints"][0], first_line["fingerprint"]);
     let bad = server.client(
         &u,
         &[
@@ -1016,4 +1027,94 @@ fn the_client_submits_reports_and_reads_cases() {
         &["case", "transition", case, "--to", "triaged"],
     );
     assert_eq!(moved["state"], "triaged");
+}
+
+/// `bulwark findings fingerprint`: one JSON object per result, in document
+/// order, with the documented keys; the count is the log's own (read here
+/// with serde_json, independently of the streaming reader); a broken log
+/// exits 2 naming the JSON path after printing what came before the break.
+#[test]
+fn findings_fingerprint_prints_one_object_per_result_in_document_order() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../intake/tests/fixtures");
+    for name in [
+        "semgrep-dataflow.sarif",
+        "codeql-fingerprinting.sarif",
+        "fortify-excerpt.sarif",
+    ] {
+        let path = fixtures.join(name);
+        let log: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let mut want = Vec::new();
+        for (i, run) in log["runs"].as_array().unwrap().iter().enumerate() {
+            for (j, r) in run["results"].as_array().into_iter().flatten().enumerate() {
+                want.push((i as u64, j as u64, r["ruleId"].as_str().map(str::to_owned)));
+            }
+        }
+        let out = bulwark(&[
+            "findings",
+            "fingerprint",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), want.len(), "{name}");
+        for (line, (i, j, rule)) in lines.iter().zip(&want) {
+            let keys: Vec<&str> = line
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys.len(), 5, "{line}");
+            assert_eq!(line["run"], *i);
+            assert_eq!(line["result"], *j);
+            if let Some(rule) = rule {
+                assert_eq!(line["rule"], rule.as_str());
+            }
+            let fp = line["fingerprint"].as_str().unwrap();
+            assert!(fp.starts_with("bwk1:") && fp.len() == 5 + 64, "{fp}");
+        }
+    }
+    // Standard input, and the same answer.
+    let path = fixtures.join("fortify-excerpt.sarif");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["findings", "fingerprint", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        &std::fs::read(&path).unwrap(),
+    )
+    .unwrap();
+    let piped = child.wait_with_output().unwrap();
+    let direct = bulwark(&[
+        "findings",
+        "fingerprint",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(piped.stdout, direct.stdout);
+
+    let bad = bulwark(&[
+        "findings",
+        "fingerprint",
+        fixtures.join("invalid-results.sarif").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("runs[0].results"));
+    let missing = bulwark(&["findings", "fingerprint", "/nonexistent.sarif"]);
+    assert_eq!(missing.status.code(), Some(2));
 }

@@ -24,7 +24,7 @@ pub use clearinghouse::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, grant_status};
-pub use marking::Tlp;
+pub use marking::{Embargo, Tlp};
 pub use org::{OrgKind, Sector};
 pub use principal::{Principal, PrincipalKind};
 pub use review::{

@@ -25,6 +25,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod spool;
 pub mod state;
 pub mod web;
 pub mod webhooks;

@@ -5,7 +5,7 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, webhooks};
+use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, triage, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,7 +75,12 @@ use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, we
         cases::assign,
         cases::validate,
         cases::quorum,
+        cases::marking,
+        cases::notify_vendor,
+        cases::add_participant,
+        cases::document,
         cases::sources,
+        triage::queue,
         webhooks::create,
         webhooks::list,
         webhooks::get_one,

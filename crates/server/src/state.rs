@@ -30,6 +30,10 @@ pub struct Settings {
     /// Off in production: a subscriber could otherwise make the server POST
     /// into the network it runs in. For development and tests.
     pub webhook_allow_private: bool,
+    /// Largest intake document, in bytes (`BULWARK_INTAKE_LIMIT`). Intake is
+    /// spooled to the temporary directory, not held in memory, so this
+    /// bounds disk, not memory.
+    pub intake_limit: u64,
 }
 
 impl Default for Settings {
@@ -40,9 +44,13 @@ impl Default for Settings {
             session_ttl: Duration::hours(8),
             master_key: None,
             webhook_allow_private: false,
+            intake_limit: crate::api::cases::INTAKE_LIMIT,
         }
     }
 }
+
+/// The environment variable that sets the largest intake document.
+pub const INTAKE_LIMIT_VAR: &str = "BULWARK_INTAKE_LIMIT";
 
 /// The environment variable that allows private webhook targets.
 pub const WEBHOOK_ALLOW_PRIVATE_VAR: &str = "BULWARK_WEBHOOK_ALLOW_PRIVATE";
@@ -64,6 +72,15 @@ impl Settings {
         }
         self.webhook_allow_private =
             std::env::var(WEBHOOK_ALLOW_PRIVATE_VAR).is_ok_and(|v| v.trim() == "1");
+        if let Ok(v) = std::env::var(INTAKE_LIMIT_VAR) {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => self.intake_limit = n,
+                _ => tracing::warn!(
+                    var = INTAKE_LIMIT_VAR,
+                    "not a positive number of bytes; ignored"
+                ),
+            }
+        }
         self
     }
 }

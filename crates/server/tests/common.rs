@@ -70,6 +70,7 @@ pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>)
     let settings = bulwark_server::Settings {
         secure_cookies: false,
         body_limit: 64 * 1024,
+        intake_limit: INTAKE_LIMIT,
         master_key,
         ..Default::default()
     };
@@ -97,6 +98,10 @@ pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>)
         state: app_state,
     }
 }
+
+/// The tests' intake limit: small, so that going over it is cheap.
+#[allow(dead_code)]
+pub const INTAKE_LIMIT: u64 = 8 * 1024 * 1024;
 
 pub fn rand_bytes() -> [u8; 32] {
     let mut b = [0u8; 32];

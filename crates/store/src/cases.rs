@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use bulwark_core::{
-    AuditEvent, CaseState, Quorum, Target, TargetKind, Validation, ValidationKind,
+    AuditEvent, CaseState, Embargo, Quorum, Target, TargetKind, Tlp, Validation, ValidationKind,
     ValidationResult, from_micros, to_micros,
 };
 use serde_json::json;
@@ -55,6 +55,41 @@ pub struct NewReport {
     pub detail: serde_json::Value,
 }
 
+/// Bytes per stored piece of a raw document: a document is never bound to
+/// one statement whole, so its size is not limited by memory.
+pub const DOCUMENT_CHUNK: usize = 1024 * 1024;
+
+/// A raw document for [`Store::ingest_stream`]: its address, computed by
+/// the caller, and a reader of its bytes.
+pub struct RawDocument<R> {
+    pub media_type: String,
+    /// Lowercase hex SHA-256 of the content.
+    pub sha256: String,
+    pub size: u64,
+    pub content: R,
+}
+
+/// A kept document, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawDocumentInfo {
+    pub sha256: String,
+    pub media_type: String,
+    pub size: u64,
+    /// Pieces it is kept in; 0 when kept whole in its row.
+    pub pieces: u64,
+    /// The organizations that sent it or gave it as evidence.
+    pub orgs: Vec<Uuid>,
+}
+
+/// What the reader of a document sends the store, batch by batch.
+#[derive(Debug)]
+pub enum IntakeItem {
+    /// Reports read so far (at most a few hundred at a time keeps memory flat).
+    Reports(Vec<NewReport>),
+    /// The document was read to its end: commit.
+    Done,
+}
+
 /// What one intake did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeReceipt {
@@ -81,6 +116,12 @@ pub struct Case {
     pub merged_into: Option<Uuid>,
     /// What validates it.
     pub quorum: Quorum,
+    /// TLP:AMBER+STRICT unless the clearinghouse re-marked it.
+    pub tlp: Tlp,
+    /// While it runs, only the case's parties may know the case.
+    pub embargo: Option<Embargo>,
+    /// The affected vendor, once notified (then a party), and when.
+    pub vendor: Option<(Uuid, OffsetDateTime)>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -170,6 +211,11 @@ struct CaseRow {
     merged_into: Option<Uuid>,
     quorum_reproductions: i64,
     quorum_vendor: bool,
+    tlp: String,
+    embargo_until: Option<i64>,
+    embargo_offset_minutes: Option<i32>,
+    vendor_org: Option<Uuid>,
+    vendor_notified_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -204,6 +250,23 @@ impl TryFrom<CaseRow> for Case {
                     ))
                 })?,
                 vendor_confirms: r.quorum_vendor,
+            },
+            tlp: parse_col("cases.tlp", &r.tlp)?,
+            embargo: match r.embargo_until {
+                None => None,
+                Some(until) => Some(
+                    Embargo::from_parts(from_micros(until), r.embargo_offset_minutes.unwrap_or(0))
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "cases.embargo_offset_minutes = {:?}",
+                                r.embargo_offset_minutes
+                            ))
+                        })?,
+                ),
+            },
+            vendor: match (r.vendor_org, r.vendor_notified_at) {
+                (Some(org), Some(at)) => Some((org, from_micros(at))),
+                _ => None,
             },
             created_at: from_micros(r.created_at),
             updated_at: from_micros(r.updated_at),
@@ -256,11 +319,26 @@ impl TryFrom<ReportRow> for Report {
 
 const CASE_SELECT: &str = "SELECT c.id, c.state, c.title, c.rule_id, t.kind, t.locator, \
      c.first_reporter_org, c.first_reported_at, c.merged_into, c.quorum_reproductions, \
-     c.quorum_vendor, c.created_at, c.updated_at \
+     c.quorum_vendor, c.tlp, c.embargo_until, c.embargo_offset_minutes, c.vendor_org, \
+     c.vendor_notified_at, c.created_at, c.updated_at \
      FROM cases c LEFT JOIN scan_targets t ON t.id = c.target_id";
 const REPORT_SELECT: &str = "SELECT id, case_id, org_id, submitted_by, fingerprint, document, \
      rule_id, title, location, tool_name, tool_version, ai_model, ai_model_version, detail, \
      reported_at FROM reports";
+
+/// Refuses an organization id nobody registered (before a foreign key
+/// would, with a message that says which).
+macro_rules! known_org {
+    ($tx:ident, $org:expr) => {{
+        let known: Option<Uuid> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
+            .bind($org)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if known.is_none() {
+            return Err(StoreError::Invalid(format!("no organization {}", $org)));
+        }
+    }};
+}
 
 /// The first `MAX_TITLE` characters of a message, on one line.
 fn title(s: &str) -> String {
@@ -288,7 +366,8 @@ fn ordered(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
 }
 
 impl Store {
-    /// Ingests the reports taken from one raw document, all or nothing.
+    /// Ingests the reports taken from one raw document held in memory, all
+    /// or nothing. See [`Store::ingest_stream`], which this feeds.
     pub async fn ingest_reports(
         &self,
         actor: &Actor,
@@ -298,127 +377,215 @@ impl Store {
         reports: &[NewReport],
         now: OffsetDateTime,
     ) -> Result<IntakeReceipt> {
-        for r in reports {
-            check_fingerprint(&r.fingerprint)?;
+        let chunks = reports.chunks(CHUNK);
+        let (tx, rx) = tokio::sync::mpsc::channel(chunks.len() + 1);
+        for c in chunks {
+            // The channel holds every chunk: sending cannot fail or wait.
+            let _ = tx.try_send(IntakeItem::Reports(c.to_vec()));
         }
+        let _ = tx.try_send(IntakeItem::Done);
+        let doc = RawDocument {
+            media_type: media_type.to_owned(),
+            sha256: hex::encode(Sha256::digest(raw)),
+            size: raw.len() as u64,
+            content: raw,
+        };
+        self.ingest_stream(actor, org, doc, rx, now).await
+    }
+
+    /// Ingests a document's reports as they are read, in one transaction:
+    /// the raw document (kept in chunks of [`DOCUMENT_CHUNK`] bytes), then
+    /// each batch of reports deduplicated against the index and inserted as
+    /// it arrives, so neither the document nor its reports are ever held
+    /// whole. The intake commits only when the sender says
+    /// [`IntakeItem::Done`]; a sender that stops without it (its parse
+    /// failed) rolls everything back. The caller hashed the document (it
+    /// spooled it); the store trusts that digest as the document's address.
+    ///
+    /// On SQLite the transaction holds the write lock while the document is
+    /// read: other writers wait (up to the busy timeout) behind a large
+    /// intake. PostgreSQL only locks the rows written.
+    pub async fn ingest_stream<R>(
+        &self,
+        actor: &Actor,
+        org: Uuid,
+        mut doc: RawDocument<R>,
+        mut items: tokio::sync::mpsc::Receiver<IntakeItem>,
+        now: OffsetDateTime,
+    ) -> Result<IntakeReceipt>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send,
+    {
+        use tokio::io::AsyncReadExt;
+        let media_type = doc.media_type.clone();
         if media_type.is_empty() || media_type.len() > 100 {
             return Err(StoreError::Invalid(
                 "media type must be 1 to 100 bytes".into(),
             ));
         }
-        let sha = hex::encode(Sha256::digest(raw));
-        let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
-        let at = to_micros(now);
-        // Each distinct fingerprint once, with the first report that has it
-        // (its title, rule and target open the case if the fingerprint is new).
-        let mut first_of: HashMap<&str, &NewReport> = HashMap::new();
-        let mut distinct: Vec<&str> = Vec::new();
-        for r in reports {
-            if let std::collections::hash_map::Entry::Vacant(e) = first_of.entry(&r.fingerprint) {
-                e.insert(r);
-                distinct.push(&r.fingerprint);
-            }
+        if doc.sha256.len() != 64 || !doc.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::Invalid(
+                "a document's SHA-256 is 64 hex digits".into(),
+            ));
         }
-        let mut case_of: HashMap<String, Uuid> = HashMap::with_capacity(distinct.len());
+        let sha = doc.sha256.to_ascii_lowercase();
+        let size = i64::try_from(doc.size).unwrap_or(i64::MAX);
+        let at = to_micros(now);
+        let mut case_per_report: Vec<Uuid> = Vec::new();
+        let mut total = 0usize;
         let mut new_cases = 0usize;
         write_tx!(self, tx => {
-            sqlx::query(
+            let fresh_doc = sqlx::query(
                 "INSERT INTO raw_documents (sha256, media_type, size, content, first_org, at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING",
             )
-            .bind(&sha).bind(media_type).bind(size).bind(raw).bind(org).bind(at)
-            .execute(&mut *tx).await?;
-
-            // Targets are few: registered and looked up one by one.
-            let mut targets: HashMap<String, Uuid> = HashMap::new();
-            for t in reports.iter().filter_map(|r| r.target.as_ref()) {
-                if targets.contains_key(&t.key()) {
-                    continue;
+            .bind(&sha).bind(&media_type).bind(size).bind(&[][..] as &[u8]).bind(org).bind(at)
+            .execute(&mut *tx).await?.rows_affected() == 1;
+            if fresh_doc {
+                let mut seq: i64 = 0;
+                let mut buf = vec![0u8; DOCUMENT_CHUNK];
+                loop {
+                    let mut filled = 0;
+                    while filled < buf.len() {
+                        let n = doc.content.read(&mut buf[filled..]).await
+                            .map_err(|e| StoreError::Invalid(format!("reading the document: {e}")))?;
+                        if n == 0 {
+                            break;
+                        }
+                        filled += n;
+                    }
+                    if filled == 0 {
+                        break;
+                    }
+                    sqlx::query("INSERT INTO raw_document_chunks (sha256, seq, bytes) VALUES ($1, $2, $3)")
+                        .bind(&sha).bind(seq).bind(&buf[..filled])
+                        .execute(&mut *tx).await?;
+                    seq += 1;
+                    if filled < buf.len() {
+                        break;
+                    }
                 }
-                sqlx::query(
-                    "INSERT INTO scan_targets (id, kind, locator, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (kind, locator) DO NOTHING",
-                )
-                .bind(Uuid::now_v7()).bind(t.kind().as_str()).bind(t.locator()).bind(at)
-                .execute(&mut *tx).await?;
-                let id: Uuid = sqlx::query_scalar(
-                    "SELECT id FROM scan_targets WHERE kind = $1 AND locator = $2",
-                )
-                .bind(t.kind().as_str()).bind(t.locator())
-                .fetch_one(&mut *tx).await?;
-                targets.insert(t.key(), id);
             }
-            let target_id = |r: &NewReport| r.target.as_ref().and_then(|t| targets.get(&t.key()).copied());
 
-            // The deduplication index, a chunk of fingerprints per statement.
-            for chunk in distinct.chunks(CHUNK) {
+            let mut targets: HashMap<String, Uuid> = HashMap::new();
+            let mut done = false;
+            while let Some(item) = items.recv().await {
+                let batch = match item {
+                    IntakeItem::Reports(r) => r,
+                    IntakeItem::Done => {
+                        done = true;
+                        break;
+                    }
+                };
+                // A statement's binds are bounded: batches go in by CHUNK.
+                for reports in batch.chunks(CHUNK) {
+                for r in reports {
+                    check_fingerprint(&r.fingerprint)?;
+                }
+                total += reports.len();
+
+                // Targets are few: registered and looked up one by one, once.
+                for t in reports.iter().filter_map(|r| r.target.as_ref()) {
+                    if targets.contains_key(&t.key()) {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO scan_targets (id, kind, locator, created_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (kind, locator) DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7()).bind(t.kind().as_str()).bind(t.locator()).bind(at)
+                    .execute(&mut *tx).await?;
+                    let id: Uuid = sqlx::query_scalar(
+                        "SELECT id FROM scan_targets WHERE kind = $1 AND locator = $2",
+                    )
+                    .bind(t.kind().as_str()).bind(t.locator())
+                    .fetch_one(&mut *tx).await?;
+                    targets.insert(t.key(), id);
+                }
+                let target_id = |r: &NewReport| r.target.as_ref().and_then(|t| targets.get(&t.key()).copied());
+
+                // Each distinct fingerprint of the batch once, with its first
+                // report (whose title, rule and target open a new case).
+                // Earlier batches' fingerprints are in the index by now: this
+                // transaction sees its own inserts.
+                let mut first_of: HashMap<&str, &NewReport> = HashMap::new();
+                let mut distinct: Vec<&str> = Vec::new();
+                for r in reports {
+                    if let std::collections::hash_map::Entry::Vacant(e) = first_of.entry(&r.fingerprint) {
+                        e.insert(r);
+                        distinct.push(&r.fingerprint);
+                    }
+                }
+                let mut case_of: HashMap<String, Uuid> = HashMap::with_capacity(distinct.len());
                 let mut q = sqlx::QueryBuilder::new(
                     "SELECT fingerprint, case_id FROM case_fingerprints WHERE fingerprint IN (",
                 );
                 let mut list = q.separated(", ");
-                for fp in chunk {
+                for fp in &distinct {
                     list.push_bind(*fp);
                 }
                 q.push(")");
                 let rows: Vec<(String, Uuid)> = q.build_query_as().fetch_all(&mut *tx).await?;
                 case_of.extend(rows);
-            }
 
-            // New fingerprints open cases. A concurrent intake may open the
-            // same one first: its mapping wins (the insert below waits for
-            // it and skips), and the case opened here for it is removed.
-            let fresh: Vec<(&str, Uuid)> = distinct
-                .iter()
-                .filter(|fp| !case_of.contains_key(**fp))
-                .map(|fp| (*fp, Uuid::now_v7()))
-                .collect();
-            for chunk in fresh.chunks(CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
-                     first_reported_at, created_at, updated_at) ",
-                );
-                q.push_values(chunk, |mut row, (fp, id)| {
-                    let r = first_of[fp];
-                    row.push_bind(*id)
-                        .push_bind(CaseState::New.as_str())
-                        .push_bind(title(&r.title))
-                        .push_bind(r.rule_id.clone())
-                        .push_bind(target_id(r))
-                        .push_bind(org)
-                        .push_bind(at)
-                        .push_bind(at)
-                        .push_bind(at);
-                });
-                q.build().execute(&mut *tx).await?;
-                let mut q = sqlx::QueryBuilder::new("INSERT INTO case_fingerprints (fingerprint, case_id) ");
-                q.push_values(chunk, |mut row, (fp, id)| {
-                    row.push_bind(*fp).push_bind(*id);
-                });
-                q.push(" ON CONFLICT DO NOTHING RETURNING fingerprint");
-                let won: Vec<(String,)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                let won: std::collections::HashSet<String> = won.into_iter().map(|(f,)| f).collect();
-                for (fp, id) in chunk {
-                    if won.contains(*fp) {
-                        case_of.insert((*fp).to_owned(), *id);
-                        new_cases += 1;
-                    } else {
-                        sqlx::query("DELETE FROM cases WHERE id = $1").bind(*id).execute(&mut *tx).await?;
-                        let winner: Uuid = sqlx::query_scalar(
-                            "SELECT case_id FROM case_fingerprints WHERE fingerprint = $1",
-                        ).bind(*fp).fetch_one(&mut *tx).await?;
-                        case_of.insert((*fp).to_owned(), winner);
+                // New fingerprints open cases. A concurrent intake may open the
+                // same one first: its mapping wins (the insert below waits for
+                // it and skips), and the case opened here for it is removed.
+                let fresh: Vec<(&str, Uuid)> = distinct
+                    .iter()
+                    .filter(|fp| !case_of.contains_key(**fp))
+                    .map(|fp| (*fp, Uuid::now_v7()))
+                    .collect();
+                if !fresh.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
+                         first_reported_at, created_at, updated_at) ",
+                    );
+                    q.push_values(&fresh, |mut row, (fp, id)| {
+                        let r = first_of[fp];
+                        row.push_bind(*id)
+                            .push_bind(CaseState::New.as_str())
+                            .push_bind(title(&r.title))
+                            .push_bind(r.rule_id.clone())
+                            .push_bind(target_id(r))
+                            .push_bind(org)
+                            .push_bind(at)
+                            .push_bind(at)
+                            .push_bind(at);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_fingerprints (fingerprint, case_id) ");
+                    q.push_values(&fresh, |mut row, (fp, id)| {
+                        row.push_bind(*fp).push_bind(*id);
+                    });
+                    q.push(" ON CONFLICT DO NOTHING RETURNING fingerprint");
+                    let won: Vec<(String,)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                    let won: std::collections::HashSet<String> = won.into_iter().map(|(f,)| f).collect();
+                    for (fp, id) in &fresh {
+                        if won.contains(*fp) {
+                            case_of.insert((*fp).to_owned(), *id);
+                            new_cases += 1;
+                        } else {
+                            sqlx::query("DELETE FROM cases WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                            let winner: Uuid = sqlx::query_scalar(
+                                "SELECT case_id FROM case_fingerprints WHERE fingerprint = $1",
+                            ).bind(*fp).fetch_one(&mut *tx).await?;
+                            case_of.insert((*fp).to_owned(), winner);
+                        }
                     }
                 }
-            }
 
-            for chunk in reports.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO reports (id, case_id, org_id, submitted_by, fingerprint, document, rule_id, \
                      title, location, tool_name, tool_version, ai_model, ai_model_version, detail, reported_at) ",
                 );
-                q.push_values(chunk, |mut row, r| {
+                let mut ids = Vec::with_capacity(reports.len());
+                for r in reports {
+                    ids.push(case_of.get(&r.fingerprint).copied().ok_or(StoreError::NotFound)?);
+                }
+                q.push_values(reports.iter().zip(&ids), |mut row, (r, case)| {
                     row.push_bind(Uuid::now_v7())
-                        .push_bind(case_of.get(&r.fingerprint).copied().unwrap_or(Uuid::nil()))
+                        .push_bind(*case)
                         .push_bind(org)
                         .push_bind(actor.user)
                         .push_bind(r.fingerprint.clone())
@@ -434,29 +601,28 @@ impl Store {
                         .push_bind(at);
                 });
                 q.build().execute(&mut *tx).await?;
+                case_per_report.extend(ids);
+                }
+            }
+            if !done {
+                return Err(StoreError::Invalid(
+                    "the intake ended before its document was read to the end".into(),
+                ));
             }
             append_audit!(tx, actor, AuditEvent::new("intake.ingest", "raw_document", sha.clone())
                 .with_detail(json!({
                     "org": org,
                     "media_type": media_type,
-                    "reports": reports.len(),
+                    "size": size,
+                    "reports": total,
                     "new_cases": new_cases,
                 })), at);
         });
-        let cases = reports
-            .iter()
-            .map(|r| {
-                case_of
-                    .get(&r.fingerprint)
-                    .copied()
-                    .ok_or(StoreError::NotFound)
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(IntakeReceipt {
             document: sha,
-            reports: reports.len(),
+            reports: total,
             new_cases,
-            cases,
+            cases: case_per_report,
         })
     }
 
@@ -507,9 +673,62 @@ impl Store {
 
     /// A raw document as it was sent, with its media type.
     pub async fn raw_document(&self, sha256: &str) -> Result<(String, Vec<u8>)> {
+        let ((media_type, mut content), chunks): ((String, Vec<u8>), Vec<Vec<u8>>) = with_pool!(self, pool => {
+            (
+                sqlx::query_as("SELECT media_type, content FROM raw_documents WHERE sha256 = $1")
+                    .bind(sha256).fetch_one(pool).await?,
+                sqlx::query_scalar("SELECT bytes FROM raw_document_chunks WHERE sha256 = $1 ORDER BY seq")
+                    .bind(sha256).fetch_all(pool).await?,
+            )
+        });
+        // Intake documents are kept in chunks, evidence in the row itself.
+        for c in chunks {
+            content.extend_from_slice(&c);
+        }
+        Ok((media_type, content))
+    }
+
+    /// A raw document's media type, size and how many pieces it is kept in
+    /// (0: kept whole in its row), and the organizations that sent it or
+    /// gave it as evidence — the ones it may be shown to besides the
+    /// clearinghouse. `NotFound` when there is none.
+    pub async fn raw_document_info(&self, sha256: &str) -> Result<RawDocumentInfo> {
+        let (info, orgs): ((String, i64, i64), Vec<Uuid>) = with_pool!(self, pool => {
+            (
+                sqlx::query_as(
+                    "SELECT media_type, size, (SELECT COUNT(*) FROM raw_document_chunks c WHERE c.sha256 = d.sha256) \
+                     FROM raw_documents d WHERE sha256 = $1",
+                ).bind(sha256).fetch_one(pool).await?,
+                sqlx::query_scalar(
+                    "SELECT org_id FROM reports WHERE document = $1 \
+                     UNION SELECT org_id FROM case_validations WHERE evidence = $1 \
+                     UNION SELECT first_org FROM raw_documents WHERE sha256 = $1 AND first_org IS NOT NULL \
+                     ORDER BY 1",
+                ).bind(sha256).fetch_all(pool).await?,
+            )
+        });
+        Ok(RawDocumentInfo {
+            sha256: sha256.to_owned(),
+            media_type: info.0,
+            size: u64::try_from(info.1).unwrap_or(0),
+            pieces: u64::try_from(info.2).unwrap_or(0),
+            orgs,
+        })
+    }
+
+    /// Piece `seq` of a document kept in pieces, or the whole content of one
+    /// kept in its row (`seq` 0, no pieces).
+    pub async fn raw_document_piece(&self, sha256: &str, seq: u64) -> Result<Vec<u8>> {
+        let seq = i64::try_from(seq).map_err(|_| StoreError::NotFound)?;
         Ok(with_pool!(self, pool => {
-            sqlx::query_as("SELECT media_type, content FROM raw_documents WHERE sha256 = $1")
-                .bind(sha256).fetch_one(pool).await?
+            match sqlx::query_scalar("SELECT bytes FROM raw_document_chunks WHERE sha256 = $1 AND seq = $2")
+                .bind(sha256).bind(seq).fetch_optional(pool).await?
+            {
+                Some(b) => b,
+                None if seq == 0 => sqlx::query_scalar("SELECT content FROM raw_documents WHERE sha256 = $1")
+                    .bind(sha256).fetch_one(pool).await?,
+                None => return Err(StoreError::NotFound),
+            }
         }))
     }
 
@@ -944,11 +1163,7 @@ impl Store {
                     "a {state} case is not validated any more"
                 )));
             }
-            let known: Option<Uuid> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
-                .bind(org).fetch_optional(&mut *tx).await?;
-            if known.is_none() {
-                return Err(StoreError::Invalid(format!("no organization {org}")));
-            }
+            known_org!(tx, org);
             let reporters = reporters_in_tx!(tx, case);
             if kind == ValidationKind::Reproduction && reporters.contains(&org) {
                 return Err(StoreError::Invalid(
@@ -969,15 +1184,122 @@ impl Store {
         Ok(())
     }
 
-    /// The organizations party to a case: its reporters and the
-    /// organizations asked to validate it.
+    /// The organizations party to a case: its reporters, the organizations
+    /// asked to validate it, the vendor once notified and the participants
+    /// the clearinghouse named.
     pub async fn case_parties(&self, case: Uuid) -> Result<Vec<Uuid>> {
         Ok(with_pool!(self, pool => {
             sqlx::query_scalar(
                 "SELECT org_id FROM reports WHERE case_id = $1 \
-                 UNION SELECT org_id FROM case_tasks WHERE case_id = $1 ORDER BY 1",
+                 UNION SELECT org_id FROM case_tasks WHERE case_id = $1 \
+                 UNION SELECT vendor_org FROM cases WHERE id = $1 AND vendor_notified_at IS NOT NULL \
+                 UNION SELECT org_id FROM case_participants WHERE case_id = $1 ORDER BY 1",
             ).bind(case).fetch_all(pool).await?
         }))
+    }
+
+    /// Re-marks a case and sets or lifts its embargo. RED is refused: a case
+    /// has no individual creator, so a RED case would be readable by nobody.
+    pub async fn set_case_marking(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        tlp: Tlp,
+        embargo: Option<Embargo>,
+        now: OffsetDateTime,
+    ) -> Result<Case> {
+        if tlp == Tlp::Red {
+            return Err(StoreError::Invalid(
+                "a case cannot be TLP:RED: it has no individual creator and would be readable by nobody; use AMBER+STRICT and name participants".into(),
+            ));
+        }
+        let at = to_micros(now);
+        let until = embargo.map(|e| to_micros(e.until));
+        let offset = embargo.map(|e| e.offset_minutes());
+        let detail = json!({
+            "tlp": tlp.as_str(),
+            "embargo_until": embargo.map(|e| e.utc()),
+            "embargo_as_set": embargo.map(|e| e.as_set()),
+        });
+        write_tx!(self, tx => {
+            let n = sqlx::query(
+                "UPDATE cases SET tlp = $2, embargo_until = $3, embargo_offset_minutes = $4, updated_at = $5 \
+                 WHERE id = $1",
+            )
+            .bind(case).bind(tlp.as_str()).bind(until).bind(offset).bind(at)
+            .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, actor, AuditEvent::new("case.marking", "case", case.to_string())
+                .with_detail(detail.clone()), at);
+        });
+        self.case(case).await
+    }
+
+    /// Records that the affected vendor was notified: from then on it is a
+    /// party to the case. Notifying another vendor later replaces the first
+    /// as "the vendor" but keeps it a participant (it has seen the case).
+    pub async fn notify_vendor(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        vendor: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<Case> {
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            known_org!(tx, vendor);
+            let previous: Option<Option<Uuid>> = sqlx::query_scalar(
+                "SELECT vendor_org FROM cases WHERE id = $1 AND vendor_notified_at IS NOT NULL",
+            ).bind(case).fetch_optional(&mut *tx).await?;
+            if let Some(Some(prev)) = previous
+                && prev != vendor
+            {
+                sqlx::query(
+                    "INSERT INTO case_participants (case_id, org_id, added_by, at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT DO NOTHING",
+                ).bind(case).bind(prev).bind(actor.user).bind(at).execute(&mut *tx).await?;
+            }
+            let n = sqlx::query(
+                "UPDATE cases SET vendor_org = $2, vendor_notified_at = $3, updated_at = $3 WHERE id = $1",
+            ).bind(case).bind(vendor).bind(at).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, actor, AuditEvent::new("case.vendor_notified", "case", case.to_string())
+                .with_detail(json!({"vendor": vendor})), at);
+        });
+        self.case(case).await
+    }
+
+    /// Names an organization participant in a case (it may then read it).
+    pub async fn add_case_participant(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        org: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
+                .bind(case).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            known_org!(tx, org);
+            let fresh = sqlx::query(
+                "INSERT INTO case_participants (case_id, org_id, added_by, at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            ).bind(case).bind(org).bind(actor.user).bind(at)
+            .execute(&mut *tx).await?.rows_affected() == 1;
+            if fresh {
+                append_audit!(tx, actor, AuditEvent::new("case.participant", "case", case.to_string())
+                    .with_detail(json!({"org": org})), at);
+            }
+        });
+        Ok(())
     }
 
     /// A case's validations, oldest first.

@@ -35,11 +35,13 @@ mod reviews;
 mod sealing;
 #[doc(hidden)]
 pub mod testing;
+mod triage;
 mod webhooks;
 
 pub use audit::{AuditQuery, AuditVerification};
 pub use cases::{
-    Case, CaseValidation, IntakeReceipt, NewReport, NewValidation, Report, SourceReliability,
+    Case, CaseValidation, DOCUMENT_CHUNK, IntakeItem, IntakeReceipt, NewReport, NewValidation,
+    RawDocument, RawDocumentInfo, Report, SourceReliability,
 };
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use frontier::{
@@ -56,6 +58,7 @@ pub use reviews::{
     document_address,
 };
 pub use sealing::derive_key;
+pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};
 pub use webhooks::{
     AttemptOutcome, DeliveryRef, DeliveryState, DeliveryTarget, NewWebhookSubscription,
     PublishedEvent, WEBHOOK_KEY_PURPOSE, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery,

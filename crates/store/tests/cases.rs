@@ -3,9 +3,11 @@
 //! splits (never merged again). On both back-ends.
 
 use bulwark_core::{
-    CaseState, OrgKind, Quorum, Target, TargetKind, ValidationKind, ValidationResult,
+    CaseState, Embargo, OrgKind, Quorum, Target, TargetKind, Tlp, ValidationKind, ValidationResult,
 };
-use bulwark_store::{Actor, NewOrganization, NewReport, NewValidation, Store, StoreError};
+use bulwark_store::{
+    Actor, IntakeItem, NewOrganization, NewReport, NewValidation, RawDocument, Store, StoreError,
+};
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
 
@@ -18,6 +20,8 @@ bulwark_store::both_backends!(
     an_independent_reproduction_validates_a_case,
     reliability_is_validated_over_submitted_per_source,
     large_and_concurrent_intakes_open_one_case_per_fingerprint,
+    a_streamed_intake_keeps_its_document_in_pieces_and_commits_only_at_its_end,
+    marking_embargo_vendor_and_participants_are_kept_and_audited,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -515,4 +519,162 @@ async fn large_and_concurrent_intakes_open_one_case_per_fingerprint(store: Store
     let one = receipts[0].cases[3];
     assert_eq!(store.case_reports(one).await.unwrap().len(), 4 * 2);
     assert_eq!(store.case(one).await.unwrap().title, "finding 3");
+}
+
+async fn a_streamed_intake_keeps_its_document_in_pieces_and_commits_only_at_its_end(store: Store) {
+    use sha2::{Digest, Sha256};
+    let a = org(&store, "Uni A").await;
+    // Two and a half pieces: the document comes back byte for byte.
+    let doc: Vec<u8> = (0..(bulwark_store::DOCUMENT_CHUNK * 5 / 2))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let sha = hex::encode(Sha256::digest(&doc));
+    let raw = |content: &'static [u8]| RawDocument {
+        media_type: "application/sarif+json".into(),
+        sha256: hex::encode(Sha256::digest(content)),
+        size: content.len() as u64,
+        content,
+    };
+    let doc: &'static [u8] = Box::leak(doc.into_boxed_slice());
+
+    // A reader that stops before saying Done: nothing is kept.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(IntakeItem::Reports(vec![report("bwk1:s1", "first")]))
+        .await
+        .unwrap();
+    drop(tx);
+    let before = store.audit_verify().await.unwrap().entries;
+    let err = store
+        .ingest_stream(&Actor::cli(), a, raw(doc), rx, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(store.audit_verify().await.unwrap().entries, before);
+    assert!(matches!(
+        store.raw_document(&sha).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Batches larger than a statement takes, then Done.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let sender = tokio::spawn(async move {
+        let batch: Vec<NewReport> = (0..1200)
+            .map(|i| report(&format!("bwk1:s{}", i % 700), "streamed"))
+            .collect();
+        tx.send(IntakeItem::Reports(batch)).await.unwrap();
+        tx.send(IntakeItem::Reports(vec![report("bwk1:s1", "again")]))
+            .await
+            .unwrap();
+        tx.send(IntakeItem::Done).await.unwrap();
+    });
+    let receipt = store
+        .ingest_stream(&Actor::cli(), a, raw(doc), rx, T0)
+        .await
+        .unwrap();
+    sender.await.unwrap();
+    assert_eq!(receipt.document, sha);
+    assert_eq!(receipt.reports, 1201);
+    assert_eq!(receipt.new_cases, 700);
+    assert_eq!(
+        receipt.cases[1], receipt.cases[701],
+        "one case per fingerprint"
+    );
+    assert_eq!(receipt.cases[1200], receipt.cases[1]);
+    let (media, back) = store.raw_document(&sha).await.unwrap();
+    assert_eq!(media, "application/sarif+json");
+    assert_eq!(back.len(), doc.len());
+    assert!(back == doc, "the document comes back whole");
+
+    // A digest that is not one is refused before anything is written.
+    let (_tx, rx) = tokio::sync::mpsc::channel(1);
+    let mut bad = raw(doc);
+    bad.sha256 = "not-hex".into();
+    assert!(matches!(
+        store.ingest_stream(&Actor::cli(), a, bad, rx, T0).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn marking_embargo_vendor_and_participants_are_kept_and_audited(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let vendor = org(&store, "Vendor V").await;
+    let other_vendor = org(&store, "Vendor W").await;
+    let agency = org(&store, "CISA").await;
+    let r = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/sarif+json",
+            b"{}",
+            &[report("bwk1:m1", "marked")],
+            T0,
+        )
+        .await
+        .unwrap();
+    let id = r.cases[0];
+    let c = store.case(id).await.unwrap();
+    assert_eq!(c.tlp, Tlp::AmberStrict, "the default");
+    assert_eq!(c.embargo, None);
+    assert_eq!(c.vendor, None);
+    assert_eq!(store.case_parties(id).await.unwrap(), vec![a]);
+
+    let embargo = Embargo::parse("2026-12-01T09:00:00-05:00").unwrap();
+    let c = store
+        .set_case_marking(&Actor::cli(), id, Tlp::Green, Some(embargo), T0)
+        .await
+        .unwrap();
+    assert_eq!(c.tlp, Tlp::Green);
+    assert_eq!(c.embargo, Some(embargo), "UTC instant and offset kept");
+    assert_eq!(c.embargo.unwrap().as_set(), "2026-12-01T09:00:00-05:00");
+    assert!(matches!(
+        store
+            .set_case_marking(&Actor::cli(), id, Tlp::Red, None, T0)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .set_case_marking(&Actor::cli(), Uuid::now_v7(), Tlp::Clear, None, T0)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let c = store
+        .notify_vendor(&Actor::cli(), id, vendor, T0 + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(c.vendor, Some((vendor, T0 + Duration::hours(1))));
+    // Another vendor replaces it as "the vendor"; the first stays a party.
+    store
+        .notify_vendor(&Actor::cli(), id, other_vendor, T0 + Duration::hours(2))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .notify_vendor(&Actor::cli(), id, Uuid::now_v7(), T0)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .add_case_participant(&Actor::cli(), id, agency, T0)
+        .await
+        .unwrap();
+    store
+        .add_case_participant(&Actor::cli(), id, agency, T0)
+        .await
+        .unwrap();
+    let mut want = vec![a, vendor, other_vendor, agency];
+    want.sort();
+    assert_eq!(store.case_parties(id).await.unwrap(), want);
+
+    let c = store
+        .set_case_marking(&Actor::cli(), id, Tlp::AmberStrict, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(c.embargo, None, "lifted");
+    let audit = store.audit_latest(1000).await.unwrap();
+    let count = |a: &str| audit.iter().filter(|e| e.action == a).count();
+    assert_eq!(count("case.marking"), 2);
+    assert_eq!(count("case.vendor_notified"), 2);
+    assert_eq!(count("case.participant"), 1, "named once");
 }

@@ -1,4 +1,5 @@
-//! Clearinghouse intake and cases: SARIF logs in, reports folded into cases
+//! Clearinghouse intake and cases: SARIF logs, OSV records, CSAF documents
+//! and Bulwark's findings JSON in, reports folded into cases
 //! by fingerprint, and the operator's triage (state, merge, split).
 //!
 //! A case is a marked record to the policy (`record.read`): TLP:AMBER, owned
@@ -6,40 +7,49 @@
 //! operator (the clearinghouse) party to all. Anyone else gets 404: an
 //! unpatched vulnerability must not be learnt from its case's existence.
 //!
-//! The body of an intake is read into memory up to [`INTAKE_LIMIT`] and the
-//! SARIF in it parsed as a stream (results one at a time, never the whole
-//! tree); the raw document is kept next to the reports.
+//! The body of an intake is spooled to a temporary file up to
+//! [`INTAKE_LIMIT`] (hashed on the way), parsed from there as a stream, and
+//! its reports written in batches as they are read, so memory stays flat
+//! whatever the document's size; the raw document is kept, in pieces, next
+//! to the reports.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use bulwark_authz::{Action, RecordFacts, Resource};
 use bulwark_core::{
-    CaseState, ParseError, Principal, Quorum, Target, Tlp, ValidationKind, ValidationResult,
+    CaseState, Embargo, OrgKind, ParseError, Principal, Quorum, Target, Tlp, ValidationKind,
+    ValidationResult,
 };
-use bulwark_intake::fingerprint::fingerprint;
-use bulwark_intake::sarif::{self, NormalizedResult, ReadError};
-use bulwark_store::{Case, CaseValidation, NewReport, NewValidation, Report};
+use bulwark_intake::finding::{self, Finding, Format, ReadError};
+use bulwark_store::{
+    Case, CaseValidation, IntakeItem, NewReport, NewValidation, RawDocument, RawDocumentInfo,
+    Report,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
-use crate::problem::{ApiError, ApiResult, Problem, not_found_as};
+use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
+use crate::spool::{self, Spool};
 use crate::state::AppState;
 
-/// Largest intake document accepted over HTTP.
-pub const INTAKE_LIMIT: usize = 256 * 1024 * 1024;
+/// Largest intake document accepted over HTTP unless the operator sets
+/// another (`Settings::intake_limit`): 4 GiB, spooled to disk.
+pub const INTAKE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
     s.parse()
         .map_err(|e: ParseError| ApiError::validation(e.to_string()))
 }
 
-/// The policy's view of a case: an AMBER record whose parties are its
-/// reporters and the organizations asked to validate it.
+/// The policy's view of a case: a record marked as the case is (by default
+/// TLP:AMBER+STRICT), under its embargo, whose parties are its reporters, the
+/// organizations asked to validate it, the vendor once notified and the
+/// participants the clearinghouse named.
 pub(crate) fn case_resource(c: &Case, parties: Vec<Uuid>) -> Resource {
     Resource::Record(RecordFacts {
         kind: "case".into(),
@@ -47,15 +57,19 @@ pub(crate) fn case_resource(c: &Case, parties: Vec<Uuid>) -> Resource {
         owner_org: c.first_reporter_org,
         // No individual created a case: it opened with a fingerprint.
         creator: Uuid::nil(),
-        tlp: Tlp::Amber,
-        embargo_until: None,
+        tlp: c.tlp,
+        embargo_until: c.embargo.map(|e| e.until),
         participant_orgs: parties,
         recipient_users: Vec::new(),
     })
 }
 
 /// A case the principal may read, else 404; with the policy's view of it.
-async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<(Case, Resource)> {
+pub(crate) async fn readable(
+    state: &AppState,
+    who: &Principal,
+    id: Uuid,
+) -> ApiResult<(Case, Resource)> {
     let c = state.store.case(id).await.map_err(not_found_as("case"))?;
     let resource = case_resource(&c, state.store.case_parties(id).await?);
     if !state.permits(who, Action::RecordRead, &resource) {
@@ -64,37 +78,56 @@ async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<(Cas
     Ok((c, resource))
 }
 
-/// A normalized SARIF result as a report.
-fn report(r: NormalizedResult, target: &Option<Target>) -> ApiResult<NewReport> {
-    let location = r.primary_location().and_then(|l| {
-        l.path.as_ref().map(|p| match l.start_line {
-            Some(line) => format!("{p}:{line}"),
-            None => p.clone(),
-        })
-    });
-    let driver = &r.tool.driver;
+/// A finding as a report about `target` (the query's, else the document's).
+fn report(f: Finding, target: &Option<Target>) -> ApiResult<NewReport> {
+    let target = match (target, &f.target) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(t)) => Some(
+            t.parse::<Target>()
+                .map_err(|e| ApiError::validation(format!("the document's target {t:?}: {e}")))?,
+        ),
+        (None, None) => None,
+    };
     Ok(NewReport {
-        fingerprint: fingerprint(&r).to_string(),
-        target: target.clone(),
-        rule_id: r.rule_id.clone(),
-        title: r.message.clone(),
-        location,
-        tool_name: Some(driver.name.clone()),
-        tool_version: driver
-            .version
-            .clone()
-            .or_else(|| driver.semantic_version.clone()),
-        ai_model: r.tool.ai_model.as_ref().map(|m| m.name.clone()),
-        ai_model_version: r.tool.ai_model.as_ref().and_then(|m| m.version.clone()),
-        detail: serde_json::to_value(&r).map_err(|_| ApiError::internal())?,
+        fingerprint: f.fingerprint.to_string(),
+        target,
+        rule_id: f.rule_id,
+        title: f.title,
+        location: f.location,
+        tool_name: f.tool_name,
+        tool_version: f.tool_version,
+        ai_model: f.ai_model,
+        ai_model_version: f.ai_model_version,
+        detail: f.detail,
     })
+}
+
+/// The format's short name, as the receipt and errors give it.
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Sarif => "SARIF 2.1.0",
+        Format::Osv => "OSV",
+        Format::Csaf => "CSAF",
+        Format::Native => "Bulwark findings",
+    }
+}
+
+/// Reports per batch handed from the parser to the store.
+const BATCH: usize = 500;
+
+/// Why the parser stopped early: its own handler failed, or the store went
+/// away (its error is the one to answer).
+enum Stop {
+    Api(ApiError),
+    StoreGone,
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeQuery {
     /// What the findings are about (a package URL, a repository at a commit,
-    /// or a CPE 2.3 name); registered when nobody had.
+    /// or a CPE 2.3 name); registered when nobody had. Without it, an
+    /// advisory's own package URL is used.
     pub target: Option<String>,
 }
 
@@ -102,6 +135,8 @@ pub struct IntakeQuery {
 pub struct IntakeOut {
     /// The raw document's SHA-256 (kept, content-addressed).
     pub document: String,
+    /// `SARIF 2.1.0`, `OSV`, `CSAF` or `Bulwark findings`.
+    pub format: String,
     pub reports: usize,
     /// Cases opened by this document: findings nobody had reported.
     pub new_cases: usize,
@@ -109,18 +144,65 @@ pub struct IntakeOut {
     pub cases: Vec<Uuid>,
 }
 
-/// Submit a SARIF 2.1.0 log (the raw bytes as the body): each result becomes
-/// a report, folded into the case of its fingerprint. All or nothing.
+/// The format a document is in: its media type says, or, for a generic
+/// JSON type, its first bytes.
+async fn format_of(headers: &HeaderMap, doc: &Spool) -> ApiResult<Format> {
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if let Some(f) = Format::from_media_type(&media) {
+        return Ok(f);
+    }
+    let generic = matches!(
+        media.as_str(),
+        "" | "application/json" | "application/octet-stream"
+    );
+    if !generic {
+        return Err(ApiError::new(
+            Kind::UnsupportedMediaType,
+            format!(
+                "{media} is not an intake format: send application/sarif+json, application/osv+json, \
+                 application/csaf+json or application/vnd.bulwark.findings+json"
+            ),
+        ));
+    }
+    let head = doc
+        .head(64 * 1024)
+        .await
+        .map_err(|_| ApiError::internal())?;
+    Format::sniff(&head).ok_or_else(|| {
+        ApiError::malformed(
+            "the document is not recognisably SARIF 2.1.0, OSV, CSAF or Bulwark findings JSON; \
+             name its media type in Content-Type",
+        )
+    })
+}
+
+/// Submit findings: a SARIF 2.1.0 log, OSV records, a CSAF document or
+/// Bulwark's findings JSON, as the raw body (format by `Content-Type`, or by
+/// content for `application/json`). Each finding becomes a report, folded
+/// into the case of its fingerprint. The body is spooled to disk and parsed
+/// as a stream; all or nothing.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "clearinghouse", params(IntakeQuery),
     request_body(content = Vec<u8>, content_type = "application/sarif+json"),
     responses((status = 201, body = IntakeOut),
-        (status = 400, body = Problem, description = "not a SARIF 2.1.0 log; `detail` names the JSON path"),
-        (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+        (status = 400, body = Problem, description = "not a document of its format; `detail` names the JSON path"),
+        (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<IntakeQuery>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<IntakeOut>)> {
     let who = &caller.principal;
     state.authorize(
@@ -137,49 +219,73 @@ pub async fn submit(
         .map(|t| t.parse::<Target>())
         .transpose()
         .map_err(|e| ApiError::validation(e.to_string()))?;
-    // Parsing is CPU work: off the async workers.
-    let parsed = tokio::task::spawn_blocking({
-        let body = body.clone();
-        let target = target.clone();
+    let doc = spool::spool(body, state.settings.intake_limit).await?;
+    let format = format_of(&headers, &doc).await?;
+
+    // The parser (CPU work, off the async workers) hands batches of reports
+    // to the store, which writes them in one transaction as they come; the
+    // transaction commits only if the parser reaches the end.
+    let (tx, rx) = tokio::sync::mpsc::channel::<IntakeItem>(4);
+    let parser = tokio::task::spawn_blocking({
+        let path = doc.path().to_owned();
         move || {
-            let mut reports = Vec::new();
-            let read = sarif::read(&body[..], |r| {
-                reports.push(report(r, &target)?);
-                Ok::<(), ApiError>(())
-            });
-            read.map(|_| reports)
+            let file = std::fs::File::open(&path)
+                .map_err(|_| ReadError::Handler(Stop::Api(ApiError::internal())))?;
+            let mut batch = Vec::with_capacity(BATCH);
+            finding::read(format, file, |f| {
+                batch.push(report(f, &target).map_err(Stop::Api)?);
+                if batch.len() == BATCH {
+                    tx.blocking_send(IntakeItem::Reports(std::mem::take(&mut batch)))
+                        .map_err(|_| Stop::StoreGone)?;
+                }
+                Ok(())
+            })?;
+            if !batch.is_empty() {
+                tx.blocking_send(IntakeItem::Reports(batch))
+                    .map_err(|_| ReadError::Handler(Stop::StoreGone))?;
+            }
+            tx.blocking_send(IntakeItem::Done)
+                .map_err(|_| ReadError::Handler(Stop::StoreGone))?;
+            Ok::<(), ReadError<Stop>>(())
         }
-    })
-    .await
-    .map_err(|_| ApiError::internal())?;
-    let reports = match parsed {
-        Ok(r) => r,
-        Err(ReadError::Sarif(e)) => {
-            return Err(ApiError::malformed(format!("not a SARIF 2.1.0 log: {e}")));
-        }
-        Err(ReadError::Handler(e)) => return Err(e),
+    });
+    let content = tokio::fs::File::open(doc.path())
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let raw = RawDocument {
+        media_type: format.media_type().to_owned(),
+        sha256: doc.sha256.clone(),
+        size: doc.size,
+        content: tokio::io::BufReader::with_capacity(256 * 1024, content),
     };
-    let receipt = state
+    let stored = state
         .store
-        .ingest_reports(
-            &caller.actor,
-            who.org_id,
-            "application/sarif+json",
-            &body,
-            &reports,
-            state.now(),
-        )
-        .await?;
-    let mut cases = Vec::new();
-    for c in receipt.cases {
-        if !cases.contains(&c) {
-            cases.push(c);
+        .ingest_stream(&caller.actor, who.org_id, raw, rx, state.now())
+        .await;
+    let parsed = parser.await.map_err(|_| ApiError::internal())?;
+    let receipt = match (parsed, stored) {
+        (Err(ReadError::Document(e)), _) => {
+            return Err(ApiError::malformed(format!(
+                "not a {} document: {e}",
+                format_name(format)
+            )));
         }
-    }
+        (Err(ReadError::Handler(Stop::Api(e))), _) => return Err(e),
+        (_, Err(e)) => return Err(e.into()),
+        (Err(ReadError::Handler(Stop::StoreGone)), Ok(_)) => return Err(ApiError::internal()),
+        (Ok(()), Ok(receipt)) => receipt,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let cases: Vec<Uuid> = receipt
+        .cases
+        .into_iter()
+        .filter(|c| seen.insert(*c))
+        .collect();
     Ok((
         StatusCode::CREATED,
         Json(IntakeOut {
             document: receipt.document,
+            format: format_name(format).to_owned(),
             reports: receipt.reports,
             new_cases: receipt.new_cases,
             cases,
@@ -233,6 +339,15 @@ pub struct CaseOut {
     pub first_reporter: Uuid,
     pub first_reported_at: String,
     pub merged_into: Option<Uuid>,
+    /// TLP 2.0 label, `AMBER+STRICT` unless re-marked.
+    pub tlp: String,
+    /// The embargo end in UTC (RFC 3339, `Z`), while one is set.
+    pub embargo_until: Option<String>,
+    /// The same instant in the UTC offset it was set in.
+    pub embargo_as_set: Option<String>,
+    /// The affected vendor, once notified, and when.
+    pub vendor: Option<Uuid>,
+    pub vendor_notified_at: Option<String>,
     pub fingerprints: Vec<String>,
     /// Earliest first.
     pub reports: Vec<ReportOut>,
@@ -259,6 +374,11 @@ async fn case_out(state: &AppState, c: Case) -> ApiResult<CaseOut> {
         first_reporter: c.first_reporter_org,
         first_reported_at: ts(c.first_reported_at),
         merged_into: c.merged_into,
+        tlp: c.tlp.as_str().to_owned(),
+        embargo_until: c.embargo.map(|e| e.utc()),
+        embargo_as_set: c.embargo.map(|e| e.as_set()),
+        vendor: c.vendor.map(|v| v.0),
+        vendor_notified_at: c.vendor.map(|v| ts(v.1)),
         fingerprints,
         reports: reports.into_iter().map(report_out).collect(),
         quorum_reproductions: c.quorum.reproductions,
@@ -590,4 +710,188 @@ pub async fn sources(State(state): State<AppState>, caller: Caller) -> ApiResult
             .then(a.source.cmp(&b.source))
     });
     Ok(Json(SourcesOut { items }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkingIn {
+    /// `CLEAR`, `GREEN`, `AMBER` or `AMBER+STRICT` (RED is refused: a case
+    /// has no individual creator).
+    pub tlp: String,
+    /// The embargo end, RFC 3339 with its offset (e.g.
+    /// `2026-12-01T09:00:00-05:00`); null lifts the embargo.
+    pub embargo_until: Option<String>,
+}
+
+/// Re-mark a case and set or lift its embargo (the clearinghouse's writers).
+/// While an embargo runs only the case's parties may know of it, whatever
+/// its marking.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/marking", tag = "clearinghouse", request_body = MarkingIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn marking(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<MarkingIn>,
+) -> ApiResult<Json<CaseOut>> {
+    readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    let tlp: Tlp = parse(&body.tlp)?;
+    let embargo = body
+        .embargo_until
+        .as_deref()
+        .map(Embargo::parse)
+        .transpose()
+        .map_err(|e| ApiError::validation(format!("embargo_until: {e}")))?;
+    if let Some(e) = embargo
+        && e.until <= state.now()
+    {
+        return Err(ApiError::validation(format!(
+            "embargo_until: {} is not in the future",
+            e.utc()
+        )));
+    }
+    let c = state
+        .store
+        .set_case_marking(&caller.actor, id, tlp, embargo, state.now())
+        .await?;
+    Ok(Json(case_out(&state, c).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgIn {
+    pub org: Uuid,
+}
+
+/// Record that the affected vendor (an organization of kind `vendor`) was
+/// notified: it becomes a party to the case (the clearinghouse's writers).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/vendor", tag = "clearinghouse", request_body = OrgIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn notify_vendor(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<OrgIn>,
+) -> ApiResult<Json<CaseOut>> {
+    readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    let org = state
+        .store
+        .organization(body.org)
+        .await
+        .map_err(|_| ApiError::validation(format!("org: no organization {}", body.org)))?;
+    if org.kind != OrgKind::Vendor {
+        return Err(ApiError::validation(format!(
+            "org: {} is a {} organization, not a vendor",
+            org.name,
+            org.kind.as_str()
+        )));
+    }
+    let c = state
+        .store
+        .notify_vendor(&caller.actor, id, body.org, state.now())
+        .await?;
+    Ok(Json(case_out(&state, c).await?))
+}
+
+/// Name an organization participant in a case, so that it may read it (the
+/// clearinghouse's writers).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/participants", tag = "clearinghouse", request_body = OrgIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn add_participant(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<OrgIn>,
+) -> ApiResult<StatusCode> {
+    readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    state
+        .store
+        .add_case_participant(&caller.actor, id, body.org, state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The policy's view of a kept intake document: AMBER+STRICT, for the
+/// organizations that sent it (or gave it as evidence) and the clearinghouse.
+/// A document may hold findings of many cases, so a case's parties are not,
+/// by that alone, its readers.
+fn document_resource(info: &RawDocumentInfo) -> Resource {
+    Resource::Record(RecordFacts {
+        kind: "document".into(),
+        id: info.sha256.clone(),
+        owner_org: info.orgs.first().copied().unwrap_or_else(Uuid::nil),
+        creator: Uuid::nil(),
+        tlp: Tlp::AmberStrict,
+        embargo_until: None,
+        participant_orgs: info.orgs.clone(),
+        recipient_users: Vec::new(),
+    })
+}
+
+/// A kept intake document (or validation evidence), as it was sent, streamed
+/// piece by piece. Its senders and the clearinghouse may read it; every read
+/// is audited.
+#[utoipa::path(get, path = "/api/v1/documents/{sha256}", tag = "clearinghouse",
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, body = Problem)))]
+pub async fn document(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let sha = sha256.to_ascii_lowercase();
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found("document"));
+    }
+    let info = state
+        .store
+        .raw_document_info(&sha)
+        .await
+        .map_err(not_found_as("document"))?;
+    if !state.permits(
+        &caller.principal,
+        Action::RecordRead,
+        &document_resource(&info),
+    ) {
+        return Err(ApiError::not_found("document"));
+    }
+    state
+        .store
+        .audit(
+            &caller.actor,
+            bulwark_core::AuditEvent::new("document.read", "raw_document", sha.clone()),
+            bulwark_core::to_micros(state.now()),
+        )
+        .await?;
+    let pieces = info.pieces.max(1);
+    let store = state.store.clone();
+    let stream = futures_util::stream::unfold(0u64, move |seq| {
+        let store = store.clone();
+        let sha = sha.clone();
+        async move {
+            if seq >= pieces {
+                return None;
+            }
+            let piece = store
+                .raw_document_piece(&sha, seq)
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()));
+            Some((piece, seq + 1))
+        }
+    });
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, info.media_type.clone()),
+            (axum::http::header::CONTENT_LENGTH, info.size.to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }

@@ -16,6 +16,7 @@ pub mod frontier;
 pub mod identity;
 pub mod partners;
 pub mod reviews;
+pub mod triage;
 pub mod webhooks;
 
 /// Largest registry import accepted (Epoch AI's largest file is about 2 MB).
@@ -116,7 +117,9 @@ pub fn router() -> Router<AppState> {
         .route("/coverage", get(claims::coverage))
         .route(
             "/reports",
-            post(cases::submit).layer(axum::extract::DefaultBodyLimit::max(cases::INTAKE_LIMIT)),
+            // The handler reads the body as a stream and counts it against
+            // `Settings::intake_limit` itself.
+            post(cases::submit).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/cases", get(cases::list))
         .route("/cases/{id}", get(cases::get_one))
@@ -126,7 +129,12 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/tasks", post(cases::assign))
         .route("/cases/{id}/validations", post(cases::validate))
         .route("/cases/{id}/quorum", put(cases::quorum))
+        .route("/cases/{id}/marking", put(cases::marking))
+        .route("/cases/{id}/vendor", post(cases::notify_vendor))
+        .route("/cases/{id}/participants", post(cases::add_participant))
+        .route("/documents/{sha256}", get(cases::document))
         .route("/sources", get(cases::sources))
+        .route("/triage", get(triage::queue))
 }
 
 /// RFC 3339, UTC.

@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+mod clearinghouse;
 mod frontier;
 mod login;
 mod pages;
@@ -70,6 +71,10 @@ pub fn router() -> Router<AppState> {
             post(reviews::respond),
         )
         .route("/grants", get(reviews::grants))
+        .route("/clearinghouse", get(clearinghouse::dashboard))
+        .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
+        .route("/clearinghouse/sources", get(clearinghouse::sources))
+        .route("/clearinghouse/coverage", get(clearinghouse::coverage))
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))
@@ -112,7 +117,7 @@ pub struct Job {
 }
 
 /// The jobs whose pages are built; the others show a placeholder.
-const BUILT: [&str; 2] = ["/frontier", "/reviews"];
+const BUILT: [&str; 3] = ["/frontier", "/reviews", "/clearinghouse"];
 
 pub const JOBS: [Job; 6] = [
     Job {

@@ -1,0 +1,521 @@
+//! The clearinghouse's pages: `/clearinghouse` (the triage queue and the
+//! visitor's organization's recent claims), a case's page, the sources'
+//! reliability and a target's coverage.
+//!
+//! Every decision is the API's: the queue is the one of `GET
+//! /api/v1/triage` ([`triage::readable_queue`], scores shown by the same
+//! decision), a case is read through [`cases::readable`] (so a case the
+//! visitor may not read is the same 404), the sources table needs what
+//! `GET /api/v1/sources` needs and coverage what `GET /api/v1/coverage`
+//! needs, with each claim's outcome shown by the policy's
+//! `claim.read_outcome` decision. These pages only draw.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use bulwark_authz::{Action, Resource};
+use bulwark_core::Target;
+use bulwark_store::{ScanClaim, StoreError};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::session::SignedIn;
+use super::{Nav, PageError, PageResult, Stamp, render};
+use crate::api::{cases, triage};
+use crate::problem::{ApiError, Kind};
+use crate::state::AppState;
+
+const CLEARINGHOUSE: &str = "/clearinghouse";
+
+/// Entries of the queue on the page.
+const QUEUE_ROWS: u32 = 100;
+/// The visitor's organization's claims on the page.
+const CLAIM_ROWS: u32 = 20;
+
+/// An API-module failure as a page.
+fn page_error(e: ApiError) -> PageError {
+    match e.kind {
+        Kind::NotFound => PageError::not_found("case"),
+        Kind::Forbidden => PageError::forbidden(),
+        _ => PageError::internal(),
+    }
+}
+
+/// Organization names, looked up once each; an unknown one by its id.
+#[derive(Default)]
+struct Names(HashMap<Uuid, String>);
+
+impl Names {
+    async fn org(&mut self, state: &AppState, id: Uuid) -> PageResult<String> {
+        if let Some(n) = self.0.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = match state.store.organization(id).await {
+            Ok(org) => org.name,
+            Err(StoreError::NotFound) => id.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        self.0.insert(id, name.clone());
+        Ok(name)
+    }
+}
+
+/// A name and its version, as one label.
+fn versioned(name: &Option<String>, version: &Option<String>) -> String {
+    match (name, version) {
+        (Some(n), Some(v)) => format!("{n} {v}"),
+        (Some(n), None) => n.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Words as stored (`not_reproduced`) for people (`not reproduced`).
+fn words(s: &str) -> String {
+    s.replace('_', " ")
+}
+
+/// One claim as the pages show it; the outcome only where the policy lets
+/// the visitor read it.
+struct ClaimRow {
+    target: String,
+    org: String,
+    technique: String,
+    tool: String,
+    model: String,
+    started: Stamp,
+    until: Stamp,
+    status: &'static str,
+    outcome: Option<String>,
+    note: Option<String>,
+}
+
+async fn claim_row(
+    state: &AppState,
+    who: &SignedIn,
+    names: &mut Names,
+    c: ScanClaim,
+) -> PageResult<ClaimRow> {
+    let resource = Resource::Claim {
+        id: c.id,
+        org: c.org_id,
+    };
+    let outcome_shown = state.permits(&who.principal, Action::ClaimReadOutcome, &resource);
+    let active = c.is_active(state.now());
+    let status = match (active, c.released_at.is_some(), c.exclusive) {
+        (true, _, true) => "holds the target",
+        (true, _, false) => "active, beside the holder",
+        (false, true, _) => "released",
+        (false, false, _) => "lapsed",
+    };
+    let outcome = c.outcome.filter(|_| outcome_shown).map(|o| {
+        let text = words(o.as_str());
+        match c.findings {
+            Some(n) => format!("{text} ({n})"),
+            None => text,
+        }
+    });
+    Ok(ClaimRow {
+        target: c.target.locator().to_owned(),
+        org: names.org(state, c.org_id).await?,
+        technique: words(c.technique.as_str()),
+        tool: c.tool.clone().unwrap_or_default(),
+        model: versioned(&c.model_name, &c.model_version),
+        started: Stamp::new(c.created_at),
+        until: Stamp::new(c.released_at.unwrap_or(c.expires_at)),
+        status,
+        outcome,
+        note: c.note.filter(|_| outcome_shown),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// GET /clearinghouse
+// ---------------------------------------------------------------------------
+
+struct QueueRow {
+    position: usize,
+    id: Uuid,
+    title: String,
+    state: String,
+    first_reporter: String,
+    first_reported: Stamp,
+    reports: i64,
+    reporting_orgs: i64,
+    /// Score and reason, for visitors who may read sources' records.
+    score: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_queue.html")]
+struct QueuePage {
+    title: &'static str,
+    nav: Option<Nav>,
+    scores_shown: bool,
+    queue: Vec<QueueRow>,
+    claims_shown: bool,
+    claims: Vec<ClaimRow>,
+}
+
+/// `GET /clearinghouse`: the triage queue the visitor may read, in the
+/// queue's order, and its organization's recent claims.
+pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let scores_shown = triage::may_see_reliability(&state, &who.principal);
+    let entries = triage::readable_queue(&state, &who.principal, QUEUE_ROWS)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let queue = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| QueueRow {
+            position: i + 1,
+            id: e.case_id,
+            score: scores_shown.then(|| format!("{:.2}", e.score)),
+            reason: scores_shown.then(|| triage::reason(&e)),
+            title: e.title,
+            state: e.state.as_str().to_owned(),
+            first_reporter: e.first_reporter_name,
+            first_reported: Stamp::new(e.first_reported_at),
+            reports: e.reports,
+            reporting_orgs: e.reporting_orgs,
+        })
+        .collect();
+    let claims_shown = state.permits(&who.principal, Action::CoverageRead, &Resource::Program);
+    let mut claims = Vec::new();
+    if claims_shown {
+        let mut names = Names::default();
+        for c in state
+            .store
+            .org_claims(who.principal.org_id, CLAIM_ROWS)
+            .await
+            .map_err(|e| fail(e.into()))?
+        {
+            claims.push(claim_row(&state, &who, &mut names, c).await.map_err(fail)?);
+        }
+    }
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            title: "Clearinghouse",
+            nav: Some(who.nav(&state, CLEARINGHOUSE)),
+            scores_shown,
+            queue,
+            claims_shown,
+            claims,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /clearinghouse/cases/{id}
+// ---------------------------------------------------------------------------
+
+struct ReportRow {
+    org: String,
+    tool: String,
+    model: String,
+    location: String,
+    at: Stamp,
+}
+
+struct ValidationRow {
+    kind: String,
+    result: String,
+    org: String,
+    note: String,
+    evidence: bool,
+    at: Stamp,
+}
+
+struct TaskRow {
+    kind: String,
+    org: String,
+    at: Stamp,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_case.html")]
+struct CasePage {
+    title: String,
+    nav: Option<Nav>,
+    id: Uuid,
+    state: String,
+    rule: String,
+    target: String,
+    first_reporter: String,
+    first_reported: Stamp,
+    merged_into: Option<Uuid>,
+    tlp: String,
+    embargo_until: Option<String>,
+    embargo_as_set: Option<String>,
+    quorum: String,
+    reports: Vec<ReportRow>,
+    validations: Vec<ValidationRow>,
+    tasks: Vec<TaskRow>,
+}
+
+/// `GET /clearinghouse/cases/{id}`: a case with its reports, validations
+/// and tasks; the 404 page when the visitor may not read it.
+pub async fn case(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let id = Uuid::parse_str(&id).map_err(|_| fail(PageError::not_found("case")))?;
+    let (c, _) = cases::readable(&state, &who.principal, id)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let mut names = Names::default();
+    let reports_in = state
+        .store
+        .case_reports(id)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let mut reports = Vec::with_capacity(reports_in.len());
+    for r in reports_in {
+        reports.push(ReportRow {
+            org: names.org(&state, r.org_id).await.map_err(fail)?,
+            tool: versioned(&r.tool_name, &r.tool_version),
+            model: versioned(&r.ai_model, &r.ai_model_version),
+            location: r.location.unwrap_or_default(),
+            at: Stamp::new(r.reported_at),
+        });
+    }
+    let mut validations = Vec::new();
+    for v in state
+        .store
+        .case_validations(id)
+        .await
+        .map_err(|e| fail(e.into()))?
+    {
+        validations.push(ValidationRow {
+            kind: words(v.kind.as_str()),
+            result: words(v.result.as_str()),
+            org: names.org(&state, v.org_id).await.map_err(fail)?,
+            note: v.note.unwrap_or_default(),
+            evidence: v.evidence.is_some(),
+            at: Stamp::new(v.at),
+        });
+    }
+    let mut tasks = Vec::new();
+    for t in state
+        .store
+        .case_tasks(id)
+        .await
+        .map_err(|e| fail(e.into()))?
+    {
+        tasks.push(TaskRow {
+            kind: words(t.kind.as_str()),
+            org: names.org(&state, t.org_id).await.map_err(fail)?,
+            at: Stamp::new(t.at),
+        });
+    }
+    let quorum = match (c.quorum.reproductions, c.quorum.vendor_confirms) {
+        (n, true) => format!(
+            "{n} independent reproduction{} or the vendor's confirmation",
+            if n == 1 { "" } else { "s" }
+        ),
+        (n, false) => format!(
+            "{n} independent reproduction{}",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    render(
+        StatusCode::OK,
+        &CasePage {
+            title: c.title,
+            nav: Some(who.nav(&state, CLEARINGHOUSE)),
+            id: c.id,
+            state: c.state.as_str().to_owned(),
+            rule: c.rule_id.unwrap_or_default(),
+            target: c.target.map(|t| t.locator().to_owned()).unwrap_or_default(),
+            first_reporter: names
+                .org(&state, c.first_reporter_org)
+                .await
+                .map_err(fail)?,
+            first_reported: Stamp::new(c.first_reported_at),
+            merged_into: c.merged_into,
+            tlp: c.tlp.to_string(),
+            embargo_until: c.embargo.as_ref().map(|e| e.utc()),
+            embargo_as_set: c.embargo.as_ref().map(|e| e.as_set()),
+            quorum,
+            reports,
+            validations,
+            tasks,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /clearinghouse/sources
+// ---------------------------------------------------------------------------
+
+struct SourceRow {
+    name: String,
+    submitted: i64,
+    validated: i64,
+    ratio: String,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_sources.html")]
+struct SourcesPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    sections: Vec<SourceSection>,
+}
+
+/// One kind of source: its heading, anchor and rows.
+struct SourceSection {
+    heading: &'static str,
+    id: &'static str,
+    rows: Vec<SourceRow>,
+}
+
+/// `GET /clearinghouse/sources`: validated ÷ submitted per organization,
+/// tool and AI model, for those who may read `GET /api/v1/sources`.
+pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    if !triage::may_see_reliability(&state, &who.principal) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let mut names = Names::default();
+    let (mut orgs, mut tools, mut models) = (Vec::new(), Vec::new(), Vec::new());
+    for s in state
+        .store
+        .source_reliability()
+        .await
+        .map_err(|e| fail(e.into()))?
+    {
+        let ratio = s.ratio();
+        let (list, name) = match s.kind {
+            "org" => {
+                let name = match Uuid::parse_str(&s.source) {
+                    Ok(id) => names.org(&state, id).await.map_err(fail)?,
+                    Err(_) => s.source.clone(),
+                };
+                (&mut orgs, name)
+            }
+            "tool" => (&mut tools, s.source.clone()),
+            _ => (&mut models, s.source.clone()),
+        };
+        list.push((
+            ratio,
+            SourceRow {
+                name,
+                submitted: s.submitted,
+                validated: s.validated,
+                ratio: format!("{:.0}%", ratio * 100.0),
+            },
+        ));
+    }
+    let sorted = |mut v: Vec<(f64, SourceRow)>| {
+        v.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.submitted.cmp(&a.1.submitted))
+                .then(a.1.name.cmp(&b.1.name))
+        });
+        v.into_iter().map(|(_, r)| r).collect::<Vec<_>>()
+    };
+    render(
+        StatusCode::OK,
+        &SourcesPage {
+            title: "Sources",
+            nav: Some(who.nav(&state, CLEARINGHOUSE)),
+            sections: vec![
+                SourceSection {
+                    heading: "Organizations",
+                    id: "orgs",
+                    rows: sorted(orgs),
+                },
+                SourceSection {
+                    heading: "Tools",
+                    id: "tools",
+                    rows: sorted(tools),
+                },
+                SourceSection {
+                    heading: "AI models",
+                    id: "models",
+                    rows: sorted(models),
+                },
+            ],
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /clearinghouse/coverage?target=
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageParams {
+    target: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_coverage.html")]
+struct CoveragePage {
+    title: &'static str,
+    nav: Option<Nav>,
+    /// As entered, for the form.
+    entered: String,
+    error: Option<String>,
+    /// The canonical target, once one was asked about.
+    target: Option<String>,
+    held: bool,
+    claims: Vec<ClaimRow>,
+}
+
+/// `GET /clearinghouse/coverage?target=`: who scanned a target, when, with
+/// what and (where the policy shows it) what came of it.
+pub async fn coverage(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<Query<CoverageParams>, QueryRejection>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    if !state.permits(&who.principal, Action::CoverageRead, &Resource::Program) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
+    let entered = params.target.unwrap_or_default().trim().to_owned();
+    let mut page = CoveragePage {
+        title: "Coverage",
+        nav: Some(who.nav(&state, CLEARINGHOUSE)),
+        entered: entered.clone(),
+        error: None,
+        target: None,
+        held: false,
+        claims: Vec::new(),
+    };
+    if entered.is_empty() {
+        return render(StatusCode::OK, &page);
+    }
+    let target: Target = match entered.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            page.error = Some(e.to_string());
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let now = state.now();
+    let mut names = Names::default();
+    for c in state
+        .store
+        .coverage(&target)
+        .await
+        .map_err(|e| fail(e.into()))?
+    {
+        page.held |= c.exclusive && c.is_active(now);
+        page.claims
+            .push(claim_row(&state, &who, &mut names, c).await.map_err(fail)?);
+    }
+    page.target = Some(target.locator().to_owned());
+    render(StatusCode::OK, &page)
+}
