@@ -196,25 +196,10 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// `%XX` decoding; a segment whose decoding is not UTF-8 stays as written.
+/// `%XX` decoding (the SARIF reader's); a segment whose decoding is not
+/// UTF-8 stays as written.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3)
-            && let Ok(hex) = std::str::from_utf8(hex)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+    crate::sarif::percent_decode(s).into_owned()
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Value, json};
 
 use crate::advisory::{package_key_from_purl, vulnerability_id};
-use crate::error::{Ctx, ErrorKind, drive, join_path, to_error};
+use crate::error::{Ctx, ErrorKind, drive, join_path, settle};
 use crate::finding::{Finding, ReadError, Summary};
 use crate::fingerprint;
 
@@ -61,13 +61,7 @@ pub(crate) fn read<R: Read, E>(
             state: &mut state,
         },
     );
-    match outcome {
-        Ok(()) => Ok(state.summary),
-        Err(f) => match ctx.handler_error.take() {
-            Some(h) => Err(ReadError::Handler(h)),
-            None => Err(ReadError::Document(to_error(&ctx, &f))),
-        },
-    }
+    settle(&mut ctx, outcome).map(|()| state.summary)
 }
 
 type CsafCtx<'f, E> = Ctx<'f, Finding, E>;

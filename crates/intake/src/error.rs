@@ -156,6 +156,22 @@ pub(crate) fn join_path(outer: &str, inner: Option<&str>) -> String {
 
 /// The error for `f`, classified with the reader's own refusal when serde
 /// saw a data error.
+/// What a driven read came to: the handler's own error when it stopped the
+/// read, else the document's, with its path.
+pub(crate) fn settle<E>(
+    ctx: &mut Ctx<'_, crate::finding::Finding, E>,
+    outcome: Result<(), Failure>,
+) -> Result<(), crate::finding::ReadError<E>> {
+    use crate::finding::ReadError;
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(f) => match ctx.handler_error.take() {
+            Some(h) => Err(ReadError::Handler(h)),
+            None => Err(ReadError::Document(to_error(ctx, &f))),
+        },
+    }
+}
+
 pub(crate) fn to_error<T, E>(ctx: &Ctx<'_, T, E>, f: &Failure) -> IntakeError {
     use serde_json::error::Category;
     let e = &f.error;

@@ -48,7 +48,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::error::{Ctx, ErrorKind, drive, to_error};
+use crate::error::{Ctx, ErrorKind, drive, settle};
 use crate::finding::{Finding, ReadError, Summary};
 use crate::sarif::{
     AiModel, Component, Kind, Level, Location, NormalizedResult, ToolProvenance, normalize_path,
@@ -70,13 +70,7 @@ pub(crate) fn read<R: Read, E>(
             state: &mut state,
         },
     );
-    match outcome {
-        Ok(()) => Ok(state.summary),
-        Err(f) => match ctx.handler_error.take() {
-            Some(h) => Err(ReadError::Handler(h)),
-            None => Err(ReadError::Document(to_error(&ctx, &f))),
-        },
-    }
+    settle(&mut ctx, outcome).map(|()| state.summary)
 }
 
 type NativeCtx<'f, E> = Ctx<'f, Finding, E>;

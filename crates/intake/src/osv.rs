@@ -26,7 +26,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value};
 
 use crate::advisory::{package_key_from_ecosystem, package_key_from_purl, vulnerability_id};
-use crate::error::{Ctx, drive, to_error};
+use crate::error::{Ctx, drive, settle};
 use crate::finding::{Finding, ReadError, Summary};
 use crate::fingerprint;
 
@@ -43,13 +43,7 @@ pub(crate) fn read<R: Read, E>(
             summary: &mut summary,
         },
     );
-    match outcome {
-        Ok(()) => Ok(summary),
-        Err(f) => match ctx.handler_error.take() {
-            Some(h) => Err(ReadError::Handler(h)),
-            None => Err(ReadError::Document(to_error(&ctx, &f))),
-        },
-    }
+    settle(&mut ctx, outcome).map(|()| summary)
 }
 
 type OsvCtx<'f, E> = Ctx<'f, Finding, E>;

@@ -1275,7 +1275,7 @@ pub fn normalize_path(uri: &str) -> String {
 }
 
 /// `%XX` decoding; a string whose decoding is not UTF-8 stays as written.
-fn percent_decode(s: &str) -> Cow<'_, str> {
+pub(crate) fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains('%') {
         return Cow::Borrowed(s);
     }

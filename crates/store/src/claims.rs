@@ -133,6 +133,20 @@ impl TryFrom<ClaimRow> for ScanClaim {
     }
 }
 
+impl Store {
+    /// An organization's latest `limit` claims (at most 500), newest first.
+    pub async fn org_claims(&self, org: Uuid, limit: u32) -> Result<Vec<ScanClaim>> {
+        let limit = i64::from(limit.clamp(1, 500));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{CLAIM_SELECT} WHERE c.org_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2"
+        ));
+        let rows: Vec<ClaimRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(org).bind(limit).fetch_all(pool).await?
+        });
+        rows.into_iter().map(ScanClaim::try_from).collect()
+    }
+}
+
 const CLAIM_SELECT: &str = "SELECT c.id, t.kind, t.locator, c.org_id, c.claimed_by, c.technique, \
      c.tool, c.model_name, c.model_version, c.exclusive, c.created_at, c.expires_at, c.released_at, \
      c.outcome, c.findings, c.note FROM scan_claims c JOIN scan_targets t ON t.id = c.target_id";

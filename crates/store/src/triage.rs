@@ -29,7 +29,7 @@ use bulwark_core::{CaseState, ValidationKind, from_micros};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Result, ScanClaim, Store, StoreError, parse_col, with_pool};
+use crate::{Result, Store, StoreError, parse_col, with_pool};
 
 /// The longest triage page one call returns.
 pub const MAX_TRIAGE_PAGE: u32 = 1000;
@@ -217,26 +217,6 @@ impl TryFrom<TriageRow> for TriageEntry {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct ClaimRow {
-    id: Uuid,
-    kind: String,
-    locator: String,
-    org_id: Uuid,
-    claimed_by: Option<Uuid>,
-    technique: String,
-    tool: Option<String>,
-    model_name: Option<String>,
-    model_version: Option<String>,
-    exclusive: bool,
-    created_at: i64,
-    expires_at: i64,
-    released_at: Option<i64>,
-    outcome: Option<String>,
-    findings: Option<i64>,
-    note: Option<String>,
-}
-
 impl Store {
     /// The first `limit` (at most [`MAX_TRIAGE_PAGE`]) cases of the triage
     /// queue, in the order of the module's rule. Callers filter by the
@@ -270,48 +250,6 @@ impl Store {
                     org_id,
                     assigned_by,
                     at: from_micros(at),
-                })
-            })
-            .collect()
-    }
-
-    /// An organization's latest `limit` claims (at most 500), newest first.
-    pub async fn org_claims(&self, org: Uuid, limit: u32) -> Result<Vec<ScanClaim>> {
-        let limit = i64::from(limit.clamp(1, 500));
-        let rows: Vec<ClaimRow> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT c.id, t.kind, t.locator, c.org_id, c.claimed_by, c.technique, c.tool, \
-                 c.model_name, c.model_version, c.exclusive, c.created_at, c.expires_at, \
-                 c.released_at, c.outcome, c.findings, c.note \
-                 FROM scan_claims c JOIN scan_targets t ON t.id = c.target_id \
-                 WHERE c.org_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2",
-            ).bind(org).bind(limit).fetch_all(pool).await?
-        });
-        rows.into_iter()
-            .map(|r| {
-                let kind: bulwark_core::TargetKind = parse_col("scan_targets.kind", &r.kind)?;
-                let target = bulwark_core::Target::parse(kind, &r.locator)
-                    .map_err(|e| StoreError::Corrupt(format!("scan_targets.locator: {e}")))?;
-                Ok(ScanClaim {
-                    id: r.id,
-                    target,
-                    org_id: r.org_id,
-                    claimed_by: r.claimed_by,
-                    technique: parse_col("scan_claims.technique", &r.technique)?,
-                    tool: r.tool,
-                    model_name: r.model_name,
-                    model_version: r.model_version,
-                    exclusive: r.exclusive,
-                    created_at: from_micros(r.created_at),
-                    expires_at: from_micros(r.expires_at),
-                    released_at: r.released_at.map(from_micros),
-                    outcome: r
-                        .outcome
-                        .as_deref()
-                        .map(|o| parse_col("scan_claims.outcome", o))
-                        .transpose()?,
-                    findings: r.findings,
-                    note: r.note,
                 })
             })
             .collect()
