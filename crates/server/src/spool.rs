@@ -49,6 +49,16 @@ impl Drop for Spool {
 /// Writes `body` to a new temporary file, refusing more than `limit` bytes
 /// (413) and an empty body (422).
 pub async fn spool(body: Body, limit: u64) -> Result<Spool, ApiError> {
+    spool_stream(body.into_data_stream(), limit).await
+}
+
+/// [`spool`] for any stream of chunks (a request body, a multipart field).
+pub async fn spool_stream<S, B, E>(mut stream: S, limit: u64) -> Result<Spool, ApiError>
+where
+    S: futures_util::Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
     let mut name = [0u8; 16];
     getrandom::fill(&mut name).map_err(|_| ApiError::internal())?;
     let path = std::env::temp_dir().join(format!("bulwark-intake-{}", hex::encode(name)));
@@ -69,10 +79,10 @@ pub async fn spool(body: Body, limit: u64) -> Result<Spool, ApiError> {
     };
     let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
     let mut hasher = Sha256::new();
-    let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|e| ApiError::malformed(format!("the request body could not be read: {e}")))?;
+        let chunk = chunk.as_ref();
         spool.size += chunk.len() as u64;
         if spool.size > limit {
             return Err(ApiError::new(
@@ -80,8 +90,8 @@ pub async fn spool(body: Body, limit: u64) -> Result<Spool, ApiError> {
                 format!("the document exceeds {limit} bytes"),
             ));
         }
-        hasher.update(&chunk);
-        out.write_all(&chunk).await.map_err(|e| {
+        hasher.update(chunk);
+        out.write_all(chunk).await.map_err(|e| {
             tracing::error!(error = %e, "cannot write a spool file");
             ApiError::internal()
         })?;

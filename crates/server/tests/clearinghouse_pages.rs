@@ -403,3 +403,95 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location, "/login");
 }
+
+/// The intake page: the form carries the session's CSRF token before the
+/// file; a document sent from it is ingested as over the API and listed; a
+/// forged form, a file before the token, a visitor who may not submit and a
+/// broken document are refused, and none of them writes anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_page_takes_a_document_from_a_form() {
+    use reqwest::multipart::{Form, Part};
+    let (srv, _) = common::start_at(T0, &[]).await;
+    let (_, uni_user, _) = srv.member("Uni A", "researcher", "u1", &["analyst"]).await;
+    let (_, viewer_user, _) = srv.member("Uni A", "researcher", "u2", &["viewer"]).await;
+    let mut v = Visitor::sign_in(&srv, uuid::Uuid::parse_str(&uni_user).unwrap(), "u1").await;
+    let page = v.get("/clearinghouse/intake").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    assert!(
+        page.at("name=\"csrf\"") < page.at("name=\"file\""),
+        "the token first"
+    );
+    let csrf = page.csrf();
+    let file = |bytes: &[u8]| {
+        Part::bytes(bytes.to_vec())
+            .file_name("results.sarif")
+            .mime_str("application/octet-stream")
+            .unwrap()
+    };
+    let post = |v: &Visitor, form: Form| {
+        v.http
+            .post(format!("{}/clearinghouse/intake", v.base))
+            .multipart(form)
+    };
+
+    let before = srv.audit_len().await;
+    let forged = Form::new()
+        .text("csrf", "not-the-token")
+        .part("file", file(FORTIFY));
+    let req = post(&v, forged);
+    assert_eq!(v.finish(req).await.status, StatusCode::FORBIDDEN);
+    let file_first = Form::new()
+        .part("file", file(FORTIFY))
+        .text("csrf", csrf.clone());
+    let req = post(&v, file_first);
+    assert_eq!(v.finish(req).await.status, StatusCode::FORBIDDEN);
+    let broken = Form::new()
+        .text("csrf", csrf.clone())
+        .part("file", file(&FORTIFY[..FORTIFY.len() / 2]));
+    let req = post(&v, broken);
+    let refused = v.finish(req).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("Not accepted"), "{}", refused.body);
+    let bad_target = Form::new()
+        .text("csrf", csrf.clone())
+        .text("target", "not a target")
+        .part("file", file(FORTIFY));
+    let req = post(&v, bad_target);
+    assert_eq!(v.finish(req).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(srv.audit_len().await, before, "nothing written");
+
+    let good = Form::new()
+        .text("csrf", csrf.clone())
+        .text("target", "pkg:generic/fortify-sample@1.0")
+        .part("file", file(FORTIFY));
+    let req = post(&v, good);
+    let done = v.finish(req).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        done.body.contains("SARIF 2.1.0, 3 reports, 3 new cases"),
+        "{}",
+        done.body
+    );
+    assert_eq!(done.body.matches("href=\"/clearinghouse/cases/").count(), 3);
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(FORTIFY));
+    assert!(done.body.contains(&sha), "the document is listed");
+    let (_, list) = srv.get("/api/v1/cases", &srv.root_token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    for c in list["items"].as_array().unwrap() {
+        assert_eq!(c["target"], "pkg:generic/fortify-sample@1.0");
+    }
+
+    // A viewer sees no form and may not post one.
+    let mut viewer =
+        Visitor::sign_in(&srv, uuid::Uuid::parse_str(&viewer_user).unwrap(), "u2").await;
+    let page = viewer.get("/clearinghouse/intake").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("name=\"file\""));
+    assert!(page.body.contains("do not let you submit"));
+    let form = Form::new()
+        .text("csrf", page.csrf())
+        .part("file", file(SEMGREP));
+    let req = post(&viewer, form);
+    assert_eq!(viewer.finish(req).await.status, StatusCode::FORBIDDEN);
+}

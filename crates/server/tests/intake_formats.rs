@@ -57,6 +57,7 @@ async fn advisories_and_native_findings_fold_into_cases_like_sarif() {
     assert_eq!(osv["format"], "OSV");
     assert_eq!(osv["reports"], 4, "four affected Go modules");
     assert_eq!(osv["new_cases"], 4);
+    assert_eq!(osv["cases_complete"], true);
     // The same record from another organization, told by content.
     let (s, again) = submit(
         &srv,
@@ -232,6 +233,12 @@ async fn a_large_document_is_spooled_kept_in_pieces_and_read_back_whole() {
     assert_eq!(v["reports"], 12_000);
     assert_eq!(v["new_cases"], 12_000);
     assert_eq!(v["document"], sha.as_str());
+    assert_eq!(
+        v["cases"].as_array().unwrap().len(),
+        10_000,
+        "a receipt stays small"
+    );
+    assert_eq!(v["cases_complete"], false);
 
     // The sender reads it back byte for byte; others learn nothing.
     let resp = srv

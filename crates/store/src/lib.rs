@@ -41,7 +41,7 @@ mod webhooks;
 pub use audit::{AuditQuery, AuditVerification};
 pub use cases::{
     Case, CaseValidation, DOCUMENT_CHUNK, IntakeItem, IntakeReceipt, NewReport, NewValidation,
-    RawDocument, RawDocumentInfo, Report, SourceReliability,
+    RECEIPT_CASES, RawDocument, RawDocumentInfo, Report, SentDocument, SourceReliability,
 };
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use frontier::{

@@ -22,6 +22,7 @@ bulwark_store::both_backends!(
     large_and_concurrent_intakes_open_one_case_per_fingerprint,
     a_streamed_intake_keeps_its_document_in_pieces_and_commits_only_at_its_end,
     marking_embargo_vendor_and_participants_are_kept_and_audited,
+    reports_with_awkward_text_come_back_as_written,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -677,4 +678,45 @@ async fn marking_embargo_vendor_and_participants_are_kept_and_audited(store: Sto
     assert_eq!(count("case.marking"), 2);
     assert_eq!(count("case.vendor_notified"), 2);
     assert_eq!(count("case.participant"), 1, "named once");
+}
+
+/// Tabs, newlines, backslashes, quotes and non-ASCII in every text column
+/// come back as written (PostgreSQL writes reports with COPY, whose text
+/// format gives these characters meaning).
+async fn reports_with_awkward_text_come_back_as_written(store: Store) {
+    let a = org(&store, "Uni A").await;
+    let awkward = "tab\there\nnewline \\ back\\slash \"quoted\" \r é 漢字 \\N";
+    let mut r = report("bwk1:awk", awkward);
+    r.location = Some(format!("src\\win\tdows.c:{awkward}"));
+    r.rule_id = Some(awkward.into());
+    r.tool_name = Some(awkward.into());
+    r.ai_model = Some("\\N".into());
+    r.ai_model_version = None;
+    r.detail = serde_json::json!({"message": awkward, "nested": {"k\t": ["\\", "\n"]}});
+    let receipt = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/json",
+            b"{}",
+            &[r.clone()],
+            T0,
+        )
+        .await
+        .unwrap();
+    let got = store.case_reports(receipt.cases[0]).await.unwrap();
+    assert_eq!(got.len(), 1);
+    let g = &got[0];
+    // The title is the message on one line.
+    assert_eq!(
+        g.title,
+        awkward.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    assert_eq!(g.location, r.location);
+    assert_eq!(g.rule_id, r.rule_id);
+    assert_eq!(g.tool_name, r.tool_name);
+    assert_eq!(g.ai_model.as_deref(), Some("\\N"), "a value, not NULL");
+    assert_eq!(g.ai_model_version, None);
+    assert_eq!(g.detail, r.detail);
+    assert_eq!(g.submitted_by, None);
 }

@@ -112,6 +112,9 @@ fn format_name(f: Format) -> &'static str {
     }
 }
 
+/// Cases an intake's answer lists at most.
+const RECEIPT_LIST: usize = 10_000;
+
 /// Reports per batch handed from the parser to the store.
 const BATCH: usize = 500;
 
@@ -140,16 +143,17 @@ pub struct IntakeOut {
     pub reports: usize,
     /// Cases opened by this document: findings nobody had reported.
     pub new_cases: usize,
-    /// The distinct cases its reports folded into, in document order.
+    /// The distinct cases its reports folded into, in document order (of
+    /// the first 100,000 reports, at most 10,000 cases).
     pub cases: Vec<Uuid>,
+    /// Whether `cases` lists every case the document's reports folded into.
+    pub cases_complete: bool,
 }
 
 /// The format a document is in: its media type says, or, for a generic
 /// JSON type, its first bytes.
-async fn format_of(headers: &HeaderMap, doc: &Spool) -> ApiResult<Format> {
-    let media = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+async fn format_of(media_type: Option<&str>, doc: &Spool) -> ApiResult<Format> {
+    let media = media_type
         .map(|v| {
             v.split(';')
                 .next()
@@ -220,7 +224,26 @@ pub async fn submit(
         .transpose()
         .map_err(|e| ApiError::validation(e.to_string()))?;
     let doc = spool::spool(body, state.settings.intake_limit).await?;
-    let format = format_of(&headers, &doc).await?;
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let out = ingest(&state, &caller, target, media, doc).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Ingests a spooled document as the caller's organization: the format from
+/// `media_type` (else the content), the parser on a blocking thread handing
+/// batches to [`bulwark_store::Store::ingest_stream`]. The caller has
+/// checked `report.submit`.
+pub(crate) async fn ingest(
+    state: &AppState,
+    caller: &Caller,
+    target: Option<Target>,
+    media_type: Option<&str>,
+    doc: Spool,
+) -> ApiResult<IntakeOut> {
+    let who = &caller.principal;
+    let format = format_of(media_type, &doc).await?;
 
     // The parser (CPU work, off the async workers) hands batches of reports
     // to the store, which writes them in one transaction as they come; the
@@ -275,22 +298,23 @@ pub async fn submit(
         (Err(ReadError::Handler(Stop::StoreGone)), Ok(_)) => return Err(ApiError::internal()),
         (Ok(()), Ok(receipt)) => receipt,
     };
+    let listed_all = receipt.cases.len() == receipt.reports;
     let mut seen = std::collections::HashSet::new();
-    let cases: Vec<Uuid> = receipt
+    let mut cases: Vec<Uuid> = receipt
         .cases
         .into_iter()
         .filter(|c| seen.insert(*c))
         .collect();
-    Ok((
-        StatusCode::CREATED,
-        Json(IntakeOut {
-            document: receipt.document,
-            format: format_name(format).to_owned(),
-            reports: receipt.reports,
-            new_cases: receipt.new_cases,
-            cases,
-        }),
-    ))
+    let cases_complete = listed_all && cases.len() <= RECEIPT_LIST;
+    cases.truncate(RECEIPT_LIST);
+    Ok(IntakeOut {
+        document: receipt.document,
+        format: format_name(format).to_owned(),
+        reports: receipt.reports,
+        new_cases: receipt.new_cases,
+        cases,
+        cases_complete,
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]

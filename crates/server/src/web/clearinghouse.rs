@@ -519,3 +519,190 @@ pub async fn coverage(
     page.target = Some(target.locator().to_owned());
     render(StatusCode::OK, &page)
 }
+
+// ---------------------------------------------------------------------------
+// GET and POST /clearinghouse/intake
+// ---------------------------------------------------------------------------
+
+/// Documents listed on the intake page.
+const DOCUMENT_ROWS: u32 = 50;
+/// Longest text field of the intake form (the CSRF token, the target).
+const FORM_TEXT_LIMIT: usize = 4096;
+
+struct DocumentRow {
+    at: Stamp,
+    media_type: String,
+    size: u64,
+    reports: u64,
+    sha256: String,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_intake.html")]
+struct IntakePage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    may_submit: bool,
+    receipt: Option<cases::IntakeOut>,
+    error: Option<String>,
+    documents: Vec<DocumentRow>,
+}
+
+fn may_submit(state: &AppState, who: &SignedIn) -> bool {
+    state.permits(
+        &who.principal,
+        Action::ReportSubmit,
+        &Resource::Organization {
+            id: who.principal.org_id,
+            kind: who.principal.org_kind,
+        },
+    )
+}
+
+async fn intake_page(
+    state: &AppState,
+    who: &SignedIn,
+    status: StatusCode,
+    receipt: Option<cases::IntakeOut>,
+    error: Option<String>,
+) -> PageResult {
+    let documents = state
+        .store
+        .org_documents(who.principal.org_id, DOCUMENT_ROWS)
+        .await
+        .map_err(|e| PageError::from(e).for_user(who, state))?
+        .into_iter()
+        .map(|d| DocumentRow {
+            at: Stamp::new(d.first_sent_at),
+            media_type: d.media_type,
+            size: d.size,
+            reports: d.reports,
+            sha256: d.sha256,
+        })
+        .collect();
+    render(
+        status,
+        &IntakePage {
+            title: "Submit findings",
+            nav: Some(who.nav(state, CLEARINGHOUSE)),
+            csrf: who.csrf.clone(),
+            may_submit: may_submit(state, who),
+            receipt,
+            error,
+            documents,
+        },
+    )
+}
+
+/// `GET /clearinghouse/intake`: the upload form and the documents the
+/// visitor's organization sent.
+pub async fn intake(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    intake_page(&state, &who, StatusCode::OK, None, None).await
+}
+
+/// A small text field of a multipart form, refused past `FORM_TEXT_LIMIT`.
+async fn small_text(field: axum::extract::multipart::Field<'_>) -> Result<String, PageError> {
+    let mut field = std::pin::pin!(field);
+    let mut out = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut field).await {
+        let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
+        out.extend_from_slice(&chunk);
+        if out.len() > FORM_TEXT_LIMIT {
+            return Err(PageError::bad_request("a form field is too long"));
+        }
+    }
+    String::from_utf8(out).map_err(|_| PageError::bad_request("a form field is not UTF-8"))
+}
+
+/// `POST /clearinghouse/intake` (multipart): the same intake as `POST
+/// /api/v1/reports`, the format told from the content. The CSRF token must
+/// come before the file, so that nothing is read from a forged form.
+pub async fn intake_submit(
+    State(state): State<AppState>,
+    who: SignedIn,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let mut csrf_ok = false;
+    let mut target = String::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(fail(PageError::bad_request(e.body_text()))),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let presented = small_text(field).await.map_err(fail)?;
+                if !super::session::same_secret(&who.csrf, &presented) {
+                    return Err(fail(PageError::csrf()));
+                }
+                csrf_ok = true;
+            }
+            Some("target") => target = small_text(field).await.map_err(fail)?,
+            Some("file") => {
+                if !csrf_ok {
+                    return Err(fail(PageError::csrf()));
+                }
+                if !may_submit(&state, &who) {
+                    return Err(fail(PageError::forbidden()));
+                }
+                let target = match target.trim() {
+                    "" => None,
+                    t => match t.parse::<Target>() {
+                        Ok(t) => Some(t),
+                        Err(e) => {
+                            let msg = format!("target: {e}");
+                            return intake_page(
+                                &state,
+                                &who,
+                                StatusCode::UNPROCESSABLE_ENTITY,
+                                None,
+                                Some(msg),
+                            )
+                            .await;
+                        }
+                    },
+                };
+                let caller = crate::extract::Caller {
+                    principal: who.principal.clone(),
+                    actor: who.actor.clone(),
+                };
+                let outcome = async {
+                    let doc = crate::spool::spool_stream(
+                        std::pin::pin!(field),
+                        state.settings.intake_limit,
+                    )
+                    .await?;
+                    // The browser's guess at the media type is not trusted:
+                    // the content says.
+                    cases::ingest(&state, &caller, target, None, doc).await
+                }
+                .await;
+                return match outcome {
+                    Ok(receipt) => {
+                        intake_page(&state, &who, StatusCode::OK, Some(receipt), None).await
+                    }
+                    Err(e) if e.kind == Kind::Internal => Err(fail(PageError::internal())),
+                    Err(e) => {
+                        let status = e.kind.status();
+                        intake_page(&state, &who, status, None, Some(e.detail)).await
+                    }
+                };
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(fail(PageError::csrf()));
+    }
+    intake_page(
+        &state,
+        &who,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        Some("choose a document to submit".into()),
+    )
+    .await
+}

@@ -75,6 +75,13 @@ pub fn router() -> Router<AppState> {
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))
+        .route(
+            "/clearinghouse/intake",
+            get(clearinghouse::intake)
+                .post(clearinghouse::intake_submit)
+                // Read as a stream and counted against the intake limit.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))
