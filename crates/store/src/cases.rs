@@ -356,6 +356,158 @@ macro_rules! known_org {
     }};
 }
 
+/// The sources behind a report, as `case_sources` names them: its
+/// organization (32 lowercase hex digits), its tool, its AI model with the
+/// model's version.
+fn report_sources(
+    org: Uuid,
+    tool: Option<&str>,
+    model: Option<&str>,
+    version: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut out = vec![("org", org.simple().to_string())];
+    if let Some(t) = tool {
+        out.push(("tool", t.to_owned()));
+    }
+    if let Some(m) = model {
+        out.push((
+            "model",
+            format!("{m} {}", version.unwrap_or(""))
+                .trim_end_matches(' ')
+                .to_owned(),
+        ));
+    }
+    out
+}
+
+fn source_kind(k: &str) -> Result<&'static str> {
+    match k {
+        "org" => Ok("org"),
+        "tool" => Ok("tool"),
+        "model" => Ok("model"),
+        other => Err(StoreError::Corrupt(format!(
+            "case_sources.kind = {other:?}"
+        ))),
+    }
+}
+
+/// Per-source changes to `source_stats`: (submitted, validated) deltas.
+type SourceDeltas = std::collections::BTreeMap<(&'static str, String), (i64, i64)>;
+
+/// Adds per-source deltas to `source_stats`, in (kind, source) order so
+/// that concurrent writers take the rows' locks in one order.
+macro_rules! add_source_stats {
+    ($tx:ident, $deltas:expr) => {{
+        let deltas: SourceDeltas = $deltas;
+        let rows: Vec<_> = deltas.into_iter().filter(|(_, d)| *d != (0, 0)).collect();
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO source_stats (kind, source, submitted, validated) ",
+            );
+            q.push_values(chunk, |mut row, ((kind, source), (n, v))| {
+                row.push_bind(*kind)
+                    .push_bind(source.clone())
+                    .push_bind(*n)
+                    .push_bind(*v);
+            });
+            q.push(
+                " ON CONFLICT (kind, source) DO UPDATE SET \
+                 submitted = source_stats.submitted + excluded.submitted, \
+                 validated = source_stats.validated + excluded.validated",
+            );
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Before a change that may move reports or change states: takes what
+/// `cases` count for out of `source_stats` and forgets their sources.
+/// [`apply_sources!`] puts them back as they are after the change.
+macro_rules! unapply_sources {
+    ($tx:ident, $cases:expr) => {{
+        let cases: &[Uuid] = $cases;
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT cs.kind, cs.source, COUNT(*), \
+             SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END) \
+             FROM case_sources cs JOIN cases c ON c.id = cs.case_id WHERE cs.case_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(") GROUP BY cs.kind, cs.source");
+        let rows: Vec<(String, String, i64, i64)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+        let mut deltas = SourceDeltas::new();
+        for (kind, source, n, v) in rows {
+            deltas.insert((source_kind(&kind)?, source), (-n, -v));
+        }
+        add_source_stats!($tx, deltas);
+        let mut q = sqlx::QueryBuilder::new("DELETE FROM case_sources WHERE case_id IN (");
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(")");
+        q.build().execute(&mut *$tx).await?;
+    }};
+}
+
+/// After the change: records the sources of `cases` from their reports and
+/// adds what they count for to `source_stats`.
+macro_rules! apply_sources {
+    ($tx:ident, $cases:expr) => {{
+        let cases: &[Uuid] = $cases;
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT DISTINCT case_id, org_id, tool_name, ai_model, ai_model_version \
+             FROM reports WHERE case_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(")");
+        type SourceRow = (Uuid, Uuid, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<SourceRow> = q.build_query_as().fetch_all(&mut *$tx).await?;
+        let mut q =
+            sqlx::QueryBuilder::new("SELECT id FROM cases WHERE state = 'validated' AND id IN (");
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(")");
+        let validated: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+        let validated: std::collections::HashSet<Uuid> =
+            validated.into_iter().map(|(c,)| c).collect();
+        let mut pairs = std::collections::BTreeSet::new();
+        for (case, org, tool, model, version) in &rows {
+            for (kind, source) in
+                report_sources(*org, tool.as_deref(), model.as_deref(), version.as_deref())
+            {
+                pairs.insert((*case, kind, source));
+            }
+        }
+        let pairs: Vec<_> = pairs.into_iter().collect();
+        let mut deltas = SourceDeltas::new();
+        for chunk in pairs.chunks(CHUNK) {
+            let mut q =
+                sqlx::QueryBuilder::new("INSERT INTO case_sources (case_id, kind, source) ");
+            q.push_values(chunk, |mut row, (case, kind, source)| {
+                row.push_bind(*case)
+                    .push_bind(*kind)
+                    .push_bind(source.clone());
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *$tx).await?;
+        }
+        for (case, kind, source) in pairs {
+            let d = deltas.entry((kind, source)).or_insert((0, 0));
+            d.0 += 1;
+            d.1 += i64::from(validated.contains(&case));
+        }
+        add_source_stats!($tx, deltas);
+    }};
+}
+
 /// The first `MAX_TITLE` characters of a message, on one line.
 fn title(s: &str) -> String {
     let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -620,6 +772,51 @@ impl Store {
                         .push_bind(at);
                 });
                 q.build().execute(&mut *tx).await?;
+
+                // The sources behind the cases: new pairs count once more for
+                // their source (and as validated when the case already is).
+                let mut pairs = std::collections::BTreeSet::new();
+                for (r, case) in reports.iter().zip(&ids) {
+                    for (kind, source) in report_sources(
+                        org,
+                        r.tool_name.as_deref(),
+                        r.ai_model.as_deref(),
+                        r.ai_model_version.as_deref(),
+                    ) {
+                        pairs.insert((*case, kind, source));
+                    }
+                }
+                let pairs: Vec<_> = pairs.into_iter().collect();
+                let mut fresh_pairs: Vec<(Uuid, String, String)> = Vec::new();
+                for chunk in pairs.chunks(CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_sources (case_id, kind, source) ");
+                    q.push_values(chunk, |mut row, (case, kind, source)| {
+                        row.push_bind(*case).push_bind(*kind).push_bind(source.clone());
+                    });
+                    q.push(" ON CONFLICT DO NOTHING RETURNING case_id, kind, source");
+                    let got: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                    fresh_pairs.extend(got);
+                }
+                if !fresh_pairs.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new("SELECT id FROM cases WHERE state = 'validated' AND id IN (");
+                    let mut list = q.separated(", ");
+                    let mut seen = std::collections::HashSet::new();
+                    for (case, _, _) in &fresh_pairs {
+                        if seen.insert(*case) {
+                            list.push_bind(*case);
+                        }
+                    }
+                    q.push(")");
+                    let validated: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                    let validated: std::collections::HashSet<Uuid> = validated.into_iter().map(|(c,)| c).collect();
+                    let mut deltas = SourceDeltas::new();
+                    for (case, kind, source) in fresh_pairs {
+                        let d = deltas.entry((source_kind(&kind)?, source)).or_insert((0, 0));
+                        d.0 += 1;
+                        d.1 += i64::from(validated.contains(&case));
+                    }
+                    add_source_stats!(tx, deltas);
+                }
                 let room = RECEIPT_CASES.saturating_sub(case_per_report.len());
                 case_per_report.extend(ids.into_iter().take(room));
                 }
@@ -816,6 +1013,7 @@ impl Store {
                     "these cases were split apart: they are never merged again".into(),
                 ));
             }
+            unapply_sources!(tx, &[into, from]);
             let earliest = rows.iter().min_by_key(|r| (r.3, r.0 != into)).map(|r| (r.2, r.3));
             if let Some((org, first_at)) = earliest {
                 sqlx::query("UPDATE cases SET first_reporter_org = $1, first_reported_at = $2, updated_at = $3 WHERE id = $4")
@@ -838,6 +1036,7 @@ impl Store {
             sqlx::query("UPDATE cases SET state = $1, merged_into = $2, updated_at = $3 WHERE id = $4")
                 .bind(CaseState::Duplicate.as_str()).bind(into).bind(at).bind(from)
                 .execute(&mut *tx).await?;
+            apply_sources!(tx, &[into, from]);
             append_audit!(tx, actor, AuditEvent::new("case.merge", "case", into.to_string())
                 .with_detail(json!({"from": from})), at);
         });
@@ -885,6 +1084,7 @@ impl Store {
                 }
                 Some(_) => {}
             }
+            unapply_sources!(tx, &[case]);
             // The new case is credited to the earliest of its own reports.
             let mut first: Option<(i64, Uuid, String, Option<String>)> = None;
             for fp in &fps {
@@ -924,6 +1124,7 @@ impl Store {
                 sqlx::query("UPDATE cases SET first_reporter_org = $1, first_reported_at = $2, updated_at = $3 WHERE id = $4")
                     .bind(o).bind(t).bind(at).bind(case).execute(&mut *tx).await?;
             }
+            apply_sources!(tx, &[case, id]);
             let (a, b) = ordered(case, id);
             sqlx::query("INSERT INTO case_never_merge (case_a, case_b, at) VALUES ($1, $2, $3)")
                 .bind(a).bind(b).bind(at).execute(&mut *tx).await?;
@@ -1040,8 +1241,10 @@ impl Store {
                     )));
                 }
             }
+            unapply_sources!(tx, &[id]);
             sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str()).bind(at).bind(id).execute(&mut *tx).await?;
+            apply_sources!(tx, &[id]);
             append_audit!(tx, actor, AuditEvent::new("case.transition", "case", id.to_string())
                 .with_detail(json!({"from": from.as_str(), "to": to.as_str()})), at);
         });
@@ -1169,8 +1372,10 @@ impl Store {
             let (quorum, validations) = quorum_in_tx!(tx, case);
             let to = if quorum.is_met(&reporters, &validations) { CaseState::Validated } else { CaseState::Validating };
             if to != from {
+                unapply_sources!(tx, &[case]);
                 sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
                     .bind(to.as_str()).bind(at).bind(case).execute(&mut *tx).await?;
+                apply_sources!(tx, &[case]);
                 append_audit!(tx, actor, AuditEvent::new("case.transition", "case", case.to_string())
                     .with_detail(json!({"from": from.as_str(), "to": to.as_str(), "by": "quorum"})), at);
             }
@@ -1361,56 +1566,81 @@ impl Store {
     /// Reliability of every source: per reporting organization, per tool and
     /// per AI model (with its version), the cases it reported and how many
     /// of them were validated. Merged-away duplicates count with the case
-    /// they were folded into.
+    /// they were folded into. Read from the counters kept with every change
+    /// (`source_stats`), not recounted.
     pub async fn source_reliability(&self) -> Result<Vec<SourceReliability>> {
-        const VALIDATED: &str =
-            "COUNT(DISTINCT CASE WHEN c.state = 'validated' THEN r.case_id END)";
-        let by = |kind: &'static str, rows: Vec<(Option<String>, i64, i64)>| {
-            rows.into_iter()
-                .filter_map(move |(source, submitted, validated)| {
-                    source.map(|source| SourceReliability {
-                        kind,
-                        source,
-                        submitted,
-                        validated,
-                    })
-                })
-                .collect::<Vec<_>>()
-        };
-        let org_sql = format!(
-            "SELECT r.org_id, COUNT(DISTINCT r.case_id), {VALIDATED} \
-             FROM reports r JOIN cases c ON c.id = r.case_id GROUP BY r.org_id"
-        );
-        let tool_sql = format!(
-            "SELECT r.tool_name, COUNT(DISTINCT r.case_id), {VALIDATED} \
-             FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.tool_name IS NOT NULL GROUP BY r.tool_name"
-        );
-        let model_sql = format!(
-            "SELECT r.ai_model || ' ' || COALESCE(r.ai_model_version, ''), COUNT(DISTINCT r.case_id), {VALIDATED} \
-             FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.ai_model IS NOT NULL \
-             GROUP BY r.ai_model, r.ai_model_version"
-        );
-        type Counts<T> = Vec<(T, i64, i64)>;
-        let (orgs, tools, models): (Counts<Uuid>, Counts<Option<String>>, Counts<Option<String>>) = with_pool!(self, pool => {
-            (
-                sqlx::query_as(sqlx::AssertSqlSafe(org_sql.clone())).fetch_all(pool).await?,
-                sqlx::query_as(sqlx::AssertSqlSafe(tool_sql.clone())).fetch_all(pool).await?,
-                sqlx::query_as(sqlx::AssertSqlSafe(model_sql.clone())).fetch_all(pool).await?,
-            )
+        let rows: Vec<(String, String, i64, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT kind, source, submitted, validated FROM source_stats WHERE submitted > 0 \
+                 ORDER BY kind, source",
+            ).fetch_all(pool).await?
         });
-        let mut out = by(
-            "org",
-            orgs.into_iter()
-                .map(|(o, s, v)| (Some(o.to_string()), s, v))
-                .collect(),
+        rows.into_iter()
+            .map(|(kind, source, submitted, validated)| {
+                let kind = source_kind(&kind)?;
+                let source = if kind == "org" {
+                    Uuid::parse_str(&source)
+                        .map_err(|_| StoreError::Corrupt(format!("source_stats org {source:?}")))?
+                        .to_string()
+                } else {
+                    source
+                };
+                Ok(SourceReliability {
+                    kind,
+                    source,
+                    submitted,
+                    validated,
+                })
+            })
+            .collect()
+    }
+
+    /// The reliability counters recounted from reports and case states, for
+    /// checking that the kept ones are in step (tests and diagnostics).
+    pub async fn recount_source_reliability(&self) -> Result<Vec<SourceReliability>> {
+        /// A report's case, organization, tool, model and version, and the case's state.
+        type Row = (
+            Uuid,
+            Uuid,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
         );
-        out.extend(by("tool", tools));
-        out.extend(by("model", models));
-        for s in &mut out {
-            if s.kind == "model" {
-                s.source = s.source.trim_end().to_owned();
+        let rows: Vec<Row> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT DISTINCT r.case_id, r.org_id, r.tool_name, r.ai_model, r.ai_model_version, c.state \
+                 FROM reports r JOIN cases c ON c.id = r.case_id",
+            ).fetch_all(pool).await?
+        });
+        let mut pairs = std::collections::BTreeMap::new();
+        for (case, org, tool, model, version, state) in rows {
+            for key in report_sources(org, tool.as_deref(), model.as_deref(), version.as_deref()) {
+                pairs.insert((case, key), state == CaseState::Validated.as_str());
             }
         }
-        Ok(out)
+        let mut counts = SourceDeltas::new();
+        for ((_, key), validated) in pairs {
+            let c = counts.entry(key).or_insert((0, 0));
+            c.0 += 1;
+            c.1 += i64::from(validated);
+        }
+        Ok(counts
+            .into_iter()
+            .map(
+                |((kind, source), (submitted, validated))| SourceReliability {
+                    kind,
+                    source: if kind == "org" {
+                        Uuid::parse_str(&source)
+                            .map(|u| u.to_string())
+                            .unwrap_or(source)
+                    } else {
+                        source
+                    },
+                    submitted,
+                    validated,
+                },
+            )
+            .collect())
     }
 }

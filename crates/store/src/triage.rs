@@ -20,10 +20,13 @@
 //! with a poor record must not lift its cases by naming a new tool, so a
 //! name with no record counts for nothing rather than for 0.5.
 //!
-//! Ties go to the earliest first report, then to the case id. Everything is
-//! one SQL statement, the same on both back-ends: grouped counts per source
-//! over all reports, the sources of the pending cases, the best one per case
-//! by a window function, and only `limit` rows back.
+//! Ties go to the earliest first report, then to the case id. The records
+//! are the counters the store keeps with every intake, state change, merge
+//! and split (`case_sources`, `source_stats`), so a page costs one statement
+//! over the pending cases and their sources — not a recount of every report
+//! — plus counts and names for the rows of the page.
+
+use std::collections::HashMap;
 
 use bulwark_core::{CaseState, ValidationKind, from_micros};
 use time::OffsetDateTime;
@@ -79,79 +82,37 @@ pub struct CaseTask {
     pub at: OffsetDateTime,
 }
 
-/// Per source kind: the distinct (case, source) pairs (`pairs_*`), its
-/// record over all cases (`stats_*`, hash aggregates over the pairs rather
-/// than `COUNT(DISTINCT …)`, which sorts), the pending cases it is behind
-/// (`cand`). Org rows first, so that the `UNION ALL`
-/// column of organization ids takes its type from them on PostgreSQL.
+/// The pending cases (`queue`), the sources behind them with their kept
+/// counters (`cand`: every organization; a tool or model only with a record
+/// on another case), the best per case by a window function, and one page
+/// back. The organization's id comes back as the 32 hex digits
+/// `case_sources` keeps.
 const TRIAGE_SQL: &str = "\
 WITH queue AS (
     SELECT id, state, title, first_reporter_org, first_reported_at FROM cases
     WHERE state IN ('new', 'triaged') AND merged_into IS NULL
 ),
-pairs_org AS (SELECT DISTINCT case_id, org_id FROM reports),
-counts AS (
-    SELECT r.case_id, COUNT(*) AS reports FROM reports r JOIN queue q ON q.id = r.case_id
-    GROUP BY r.case_id
-),
-org_counts AS (
-    SELECT p.case_id, COUNT(*) AS orgs FROM pairs_org p JOIN queue q ON q.id = p.case_id
-    GROUP BY p.case_id
-),
-pairs_tool AS (SELECT DISTINCT case_id, tool_name FROM reports WHERE tool_name IS NOT NULL),
-pairs_model AS (
-    SELECT DISTINCT case_id, ai_model, COALESCE(ai_model_version, '') AS version
-    FROM reports WHERE ai_model IS NOT NULL
-),
-stats_org AS (
-    SELECT p.org_id, COUNT(*) AS submitted,
-        SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END) AS validated
-    FROM pairs_org p JOIN cases c ON c.id = p.case_id GROUP BY p.org_id
-),
-stats_tool AS (
-    SELECT p.tool_name, COUNT(*) AS submitted,
-        SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END) AS validated
-    FROM pairs_tool p JOIN cases c ON c.id = p.case_id GROUP BY p.tool_name
-),
-stats_model AS (
-    SELECT p.ai_model, p.version, COUNT(*) AS submitted,
-        SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END) AS validated
-    FROM pairs_model p JOIN cases c ON c.id = p.case_id GROUP BY p.ai_model, p.version
-),
 cand AS (
-    SELECT p.case_id, CAST(0 AS BIGINT) AS kind_rank, p.org_id, NULL AS label,
-        s.validated, s.submitted - 1 AS other
-    FROM pairs_org p JOIN queue q ON q.id = p.case_id JOIN stats_org s ON s.org_id = p.org_id
-    UNION ALL
-    SELECT p.case_id, CAST(1 AS BIGINT), NULL, p.tool_name, s.validated, s.submitted - 1
-    FROM pairs_tool p JOIN queue q ON q.id = p.case_id JOIN stats_tool s ON s.tool_name = p.tool_name
-    WHERE s.submitted > 1
-    UNION ALL
-    SELECT p.case_id, CAST(2 AS BIGINT), NULL, TRIM(p.ai_model || ' ' || p.version), s.validated, s.submitted - 1
-    FROM pairs_model p JOIN queue q ON q.id = p.case_id
-    JOIN stats_model s ON s.ai_model = p.ai_model AND s.version = p.version
-    WHERE s.submitted > 1
-),
-scored AS (
-    SELECT case_id, kind_rank, org_id, label, validated, other,
-        CAST(validated + 1 AS DOUBLE PRECISION) / CAST(other + 2 AS DOUBLE PRECISION) AS score
-    FROM cand
+    SELECT cs.case_id,
+        CAST(CASE cs.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank,
+        cs.source, s.validated, s.submitted - 1 AS other,
+        CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score
+    FROM queue q
+    JOIN case_sources cs ON cs.case_id = q.id
+    JOIN source_stats s ON s.kind = cs.kind AND s.source = cs.source
+    WHERE cs.kind = 'org' OR s.submitted > 1
 ),
 best AS (
-    SELECT case_id, kind_rank, org_id, label, validated, other, score,
-        ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY score DESC, kind_rank, org_id, label) AS rn
-    FROM scored
+    SELECT case_id, kind_rank, source, validated, other, score,
+        ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY score DESC, kind_rank, source) AS rn
+    FROM cand
 )
 SELECT q.id, q.state, q.title, q.first_reporter_org, o.name AS first_reporter_name,
-    q.first_reported_at, COALESCE(n.reports, 0) AS reports, COALESCE(m.orgs, 0) AS orgs,
-    COALESCE(b.score, 0.5) AS score, b.kind_rank, b.org_id AS basis_org, bo.name AS basis_org_name,
-    b.label AS basis_label, b.validated AS basis_validated, b.other AS basis_submitted
+    q.first_reported_at, COALESCE(b.score, 0.5) AS score, b.kind_rank,
+    b.source AS basis_source, b.validated AS basis_validated, b.other AS basis_submitted
 FROM queue q
 JOIN organizations o ON o.id = q.first_reporter_org
-LEFT JOIN counts n ON n.case_id = q.id
-LEFT JOIN org_counts m ON m.case_id = q.id
 LEFT JOIN best b ON b.case_id = q.id AND b.rn = 1
-LEFT JOIN organizations bo ON bo.id = b.org_id
 ORDER BY COALESCE(b.score, 0.5) DESC, q.first_reported_at, q.id
 LIMIT $1 OFFSET $2";
 
@@ -163,58 +124,11 @@ struct TriageRow {
     first_reporter_org: Uuid,
     first_reporter_name: String,
     first_reported_at: i64,
-    reports: i64,
-    orgs: i64,
     score: f64,
     kind_rank: Option<i64>,
-    basis_org: Option<Uuid>,
-    basis_org_name: Option<String>,
-    basis_label: Option<String>,
+    basis_source: Option<String>,
     basis_validated: Option<i64>,
     basis_submitted: Option<i64>,
-}
-
-impl TryFrom<TriageRow> for TriageEntry {
-    type Error = StoreError;
-    fn try_from(r: TriageRow) -> Result<Self> {
-        let basis = match r.kind_rank {
-            None => None,
-            Some(rank) => {
-                let (kind, source) = match rank {
-                    0 => (
-                        "org",
-                        r.basis_org_name
-                            .or_else(|| r.basis_org.map(|o| o.to_string()))
-                            .unwrap_or_default(),
-                    ),
-                    1 => ("tool", r.basis_label.unwrap_or_default()),
-                    2 => ("model", r.basis_label.unwrap_or_default()),
-                    other => {
-                        return Err(StoreError::Corrupt(format!("triage kind rank {other}")));
-                    }
-                };
-                Some(TriageBasis {
-                    kind,
-                    org: r.basis_org,
-                    source,
-                    validated: r.basis_validated.unwrap_or(0),
-                    submitted: r.basis_submitted.unwrap_or(0),
-                })
-            }
-        };
-        Ok(TriageEntry {
-            case_id: r.id,
-            state: parse_col("cases.state", &r.state)?,
-            title: r.title,
-            first_reporter_org: r.first_reporter_org,
-            first_reporter_name: r.first_reporter_name,
-            first_reported_at: from_micros(r.first_reported_at),
-            reports: r.reports,
-            reporting_orgs: r.orgs,
-            score: r.score,
-            basis,
-        })
-    }
 }
 
 impl Store {
@@ -233,7 +147,106 @@ impl Store {
         let rows: Vec<TriageRow> = with_pool!(self, pool => {
             sqlx::query_as(TRIAGE_SQL).bind(limit).bind(offset).fetch_all(pool).await?
         });
-        rows.into_iter().map(TriageEntry::try_from).collect()
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Counts and names for the page's rows only.
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let basis_orgs: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| r.kind_rank == Some(0))
+            .filter_map(|r| r.basis_source.as_deref())
+            .filter_map(|s| Uuid::parse_str(s).ok())
+            .collect();
+        let in_list = |head: &str, tail: &str, n: usize| {
+            let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+            sqlx::AssertSqlSafe(format!("{head}{}{tail}", marks.join(", ")))
+        };
+        let reports_sql = in_list(
+            "SELECT case_id, COUNT(*) FROM reports WHERE case_id IN (",
+            ") GROUP BY case_id",
+            ids.len(),
+        );
+        let orgs_sql = in_list(
+            "SELECT case_id, COUNT(*) FROM case_sources WHERE kind = 'org' AND case_id IN (",
+            ") GROUP BY case_id",
+            ids.len(),
+        );
+        let names_sql = in_list(
+            "SELECT id, name FROM organizations WHERE id IN (",
+            ")",
+            basis_orgs.len().max(1),
+        );
+        type Counts = Vec<(Uuid, i64)>;
+        let (reports, orgs, names): (Counts, Counts, Vec<(Uuid, String)>) = with_pool!(self, pool => {
+            let mut q = sqlx::query_as(reports_sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            let reports = q.fetch_all(pool).await?;
+            let mut q = sqlx::query_as(orgs_sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            let orgs = q.fetch_all(pool).await?;
+            let mut q = sqlx::query_as(names_sql);
+            for id in &basis_orgs {
+                q = q.bind(*id);
+            }
+            if basis_orgs.is_empty() {
+                q = q.bind(Uuid::nil());
+            }
+            (reports, orgs, q.fetch_all(pool).await?)
+        });
+        let reports: HashMap<Uuid, i64> = reports.into_iter().collect();
+        let orgs: HashMap<Uuid, i64> = orgs.into_iter().collect();
+        let names: HashMap<Uuid, String> = names.into_iter().collect();
+        rows.into_iter()
+            .map(|r| {
+                let basis = match r.kind_rank {
+                    None => None,
+                    Some(rank) => {
+                        let label = r.basis_source.unwrap_or_default();
+                        let (kind, org, source) = match rank {
+                            0 => {
+                                let org = Uuid::parse_str(&label).map_err(|_| {
+                                    StoreError::Corrupt(format!("case_sources org {label:?}"))
+                                })?;
+                                let name =
+                                    names.get(&org).cloned().unwrap_or_else(|| org.to_string());
+                                ("org", Some(org), name)
+                            }
+                            1 => ("tool", None, label),
+                            2 => ("model", None, label),
+                            other => {
+                                return Err(StoreError::Corrupt(format!(
+                                    "triage kind rank {other}"
+                                )));
+                            }
+                        };
+                        Some(TriageBasis {
+                            kind,
+                            org,
+                            source,
+                            validated: r.basis_validated.unwrap_or(0),
+                            submitted: r.basis_submitted.unwrap_or(0),
+                        })
+                    }
+                };
+                Ok(TriageEntry {
+                    case_id: r.id,
+                    state: parse_col("cases.state", &r.state)?,
+                    title: r.title,
+                    first_reporter_org: r.first_reporter_org,
+                    first_reporter_name: r.first_reporter_name,
+                    first_reported_at: from_micros(r.first_reported_at),
+                    reports: reports.get(&r.id).copied().unwrap_or(0),
+                    reporting_orgs: orgs.get(&r.id).copied().unwrap_or(0),
+                    score: r.score,
+                    basis,
+                })
+            })
+            .collect()
     }
 
     /// The validation tasks on a case, oldest first.

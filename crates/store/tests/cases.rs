@@ -115,6 +115,7 @@ async fn the_same_finding_from_two_organizations_is_one_case(store: Store) {
     let (media, bytes) = store.raw_document(&first.document).await.unwrap();
     assert_eq!(media, "application/sarif+json");
     assert_eq!(bytes, doc);
+    assert_counters_in_step(&store).await;
 }
 
 async fn a_bad_report_commits_nothing_of_its_document(store: Store) {
@@ -129,6 +130,16 @@ async fn a_bad_report_commits_nothing_of_its_document(store: Store) {
     assert_eq!(store.audit_verify().await.unwrap().entries, before);
     let e = store.raw_document(&hex_sha(b"{}")).await.unwrap_err();
     assert!(matches!(e, StoreError::NotFound), "{e:?}");
+}
+
+/// The kept reliability counters equal a recount from reports and states.
+async fn assert_counters_in_step(store: &Store) {
+    let mut kept = store.source_reliability().await.unwrap();
+    let mut recount = store.recount_source_reliability().await.unwrap();
+    let key = |s: &bulwark_store::SourceReliability| (s.kind, s.source.clone());
+    kept.sort_by_key(key);
+    recount.sort_by_key(key);
+    assert_eq!(kept, recount, "source_stats out of step with the reports");
 }
 
 fn hex_sha(b: &[u8]) -> String {
@@ -261,6 +272,7 @@ async fn merge_and_split_are_audited_and_a_split_is_never_merged_again(store: St
             "case.split"
         ]
     );
+    assert_counters_in_step(&store).await;
 }
 
 fn validation(kind: ValidationKind, result: ValidationResult, org: Uuid) -> NewValidation {
@@ -390,6 +402,7 @@ async fn an_independent_reproduction_validates_a_case(store: Store) {
         (media.as_str(), bytes.as_slice()),
         ("text/plain", &b"ASAN: heap-buffer-overflow"[..])
     );
+    assert_counters_in_step(&store).await;
 }
 
 async fn reliability_is_validated_over_submitted_per_source(store: Store) {
@@ -451,6 +464,7 @@ async fn reliability_is_validated_over_submitted_per_source(store: Store) {
         None,
         "B validated, it reported nothing"
     );
+    assert_counters_in_step(&store).await;
 }
 
 async fn large_and_concurrent_intakes_open_one_case_per_fingerprint(store: Store) {
@@ -520,6 +534,7 @@ async fn large_and_concurrent_intakes_open_one_case_per_fingerprint(store: Store
     let one = receipts[0].cases[3];
     assert_eq!(store.case_reports(one).await.unwrap().len(), 4 * 2);
     assert_eq!(store.case(one).await.unwrap().title, "finding 3");
+    assert_counters_in_step(&store).await;
 }
 
 async fn a_streamed_intake_keeps_its_document_in_pieces_and_commits_only_at_its_end(store: Store) {
@@ -594,6 +609,7 @@ async fn a_streamed_intake_keeps_its_document_in_pieces_and_commits_only_at_its_
         store.ingest_stream(&Actor::cli(), a, bad, rx, T0).await,
         Err(StoreError::Invalid(_))
     ));
+    assert_counters_in_step(&store).await;
 }
 
 async fn marking_embargo_vendor_and_participants_are_kept_and_audited(store: Store) {
