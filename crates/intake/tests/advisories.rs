@@ -759,6 +759,24 @@ fn osv_like(v: &Value) -> bool {
     }
 }
 
+/// The files refused are exactly the listed ones, each at its listed path.
+fn assert_refusals(c: &Counts, expected: &[(&str, &str)], what: &str) {
+    let expected: BTreeMap<&str, &str> = expected.iter().copied().collect();
+    let refused: BTreeMap<&str, String> = c
+        .refused
+        .iter()
+        .map(|(p, e)| (p.as_str(), e.path.clone()))
+        .collect();
+    assert_eq!(
+        refused.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "refused {what} files differ from the list"
+    );
+    for (p, path) in expected {
+        assert_eq!(refused.get(p).map(String::as_str), Some(path), "{p}");
+    }
+}
+
 fn csaf_like(v: &Value) -> bool {
     v.get("document").is_some()
 }
@@ -769,20 +787,7 @@ fn every_shared_osv_record() {
     let c = corpus("osv", Format::Osv, osv_like);
     report("OSV", &c);
     assert!(c.parsed > 7000, "{c:?}");
-    let expected: BTreeMap<&str, &str> = BTreeMap::from(EXPECTED_OSV_REFUSALS);
-    let refused: BTreeMap<&str, String> = c
-        .refused
-        .iter()
-        .map(|(p, e)| (p.as_str(), e.path.clone()))
-        .collect();
-    assert_eq!(
-        refused.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>(),
-        "refused OSV files differ from the list"
-    );
-    for (p, path) in expected {
-        assert_eq!(refused.get(p).map(String::as_str), Some(path), "{p}");
-    }
+    assert_refusals(&c, &EXPECTED_OSV_REFUSALS, "OSV");
 }
 
 #[test]
@@ -791,20 +796,7 @@ fn every_shared_csaf_document() {
     let c = corpus("csaf", Format::Csaf, csaf_like);
     report("CSAF", &c);
     assert!(c.parsed > 800, "{c:?}");
-    let expected: BTreeMap<&str, &str> = BTreeMap::from(EXPECTED_CSAF_REFUSALS);
-    let refused: BTreeMap<&str, String> = c
-        .refused
-        .iter()
-        .map(|(p, e)| (p.as_str(), e.path.clone()))
-        .collect();
-    assert_eq!(
-        refused.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>(),
-        "refused CSAF files differ from the list"
-    );
-    for (p, path) in expected {
-        assert_eq!(refused.get(p).map(String::as_str), Some(path), "{p}");
-    }
+    assert_refusals(&c, &EXPECTED_CSAF_REFUSALS, "CSAF");
 }
 
 /// OSV files that are refused, with the error path: (file, path).

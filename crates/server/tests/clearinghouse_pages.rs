@@ -10,14 +10,12 @@ use std::sync::Arc;
 
 use bulwark_core::FixedClock;
 
-use bulwark_store::Actor;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use time::Duration;
 use time::macros::datetime;
 
-const PASSWORD: &str = "correct horse battery staple";
+use common::visitor::Visitor;
 
 /// One result, from the shared data set.
 const SEMGREP: &[u8] = include_bytes!("../../intake/tests/fixtures/semgrep-dataflow.sarif");
@@ -30,106 +28,10 @@ const MARKUP: &str = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Ti
  "results":[{"ruleId":"T1","level":"error","message":{"text":"<script>alert(\"x\")</script> & overflow"},
  "locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}"#;
 
-struct Page {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-impl Page {
-    fn csrf(&self) -> String {
-        let start = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .expect("a csrf field")
-            + 19;
-        let len = self.body[start..].find('"').expect("end of value");
-        self.body[start..start + len].to_owned()
-    }
-
-    /// Where `needle` first occurs; fails the test when it does not.
-    fn at(&self, needle: &str) -> usize {
-        self.body
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} not in the page:\n{}", self.body))
-    }
-}
-
-/// A cookie-keeping client that follows no redirects.
-struct Visitor {
-    base: String,
-    http: reqwest::Client,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.http.get(format!("{}{}", self.base, path));
-        self.finish(req).await
-    }
-
-    async fn finish(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let req = if cookie.is_empty() {
-            req
-        } else {
-            req.header("cookie", cookie)
-        };
-        let resp = req.send().await.expect("send");
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        for c in resp
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            let first = c.split(';').next().unwrap_or_default();
-            let (name, value) = first.split_once('=').expect("name=value");
-            self.cookies.insert(name.to_owned(), value.to_owned());
-        }
-        let body = resp.text().await.expect("body");
-        Page {
-            status,
-            location,
-            body,
-        }
-    }
-
-    async fn sign_in(srv: &common::Srv, user: uuid::Uuid, username: &str) -> Visitor {
-        let hash = bulwark_server::state::hash_password(PASSWORD.into())
-            .await
-            .expect("hash");
-        srv.store
-            .set_password_hash(&Actor::cli(), user, &hash, srv.state.now())
-            .await
-            .expect("password");
-        let mut v = Visitor {
-            base: srv.base.clone(),
-            http: srv.http.clone(),
-            cookies: BTreeMap::new(),
-        };
-        let form = v.get("/login").await;
-        let csrf = form.csrf();
-        let req = v.http.post(format!("{}/login", v.base)).form(&[
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ]);
-        let done = v.finish(req).await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-        v
-    }
+/// A visitor signed in as `user` (`username`), given the test password first.
+async fn signed_in(srv: &common::Srv, user: uuid::Uuid, username: &str) -> Visitor {
+    common::visitor::set_password(srv, user).await;
+    Visitor::sign_in(srv, username).await
 }
 
 async fn submit(srv: &common::Srv, token: &str, query: &str, body: &[u8]) -> Vec<String> {
@@ -300,7 +202,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     assert_eq!(ids(&mine), vec![best.clone()]);
 
     // The pages.
-    let mut root = Visitor::sign_in(&srv, srv.root_user, "root").await;
+    let mut root = signed_in(&srv, srv.root_user, "root").await;
     let page = root.get("/clearinghouse").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("aria-current=\"page\""));
@@ -316,7 +218,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     page.at("&#60;script&#62;alert(");
     assert!(!page.body.contains("<script>"), "titles are escaped");
 
-    let mut vendor = Visitor::sign_in(&srv, vendor_user.parse().unwrap(), "v1").await;
+    let mut vendor = signed_in(&srv, vendor_user.parse().unwrap(), "v1").await;
     let page = vendor.get("/clearinghouse").await;
     assert_eq!(page.status, StatusCode::OK);
     page.at(&format!("/clearinghouse/cases/{}", fortify[1]));
@@ -388,7 +290,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     let page = vendor.get("/clearinghouse/coverage?nonsense=1").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     // The claimant's own recent claims on its dashboard.
-    let mut uni_page = Visitor::sign_in(&srv, uni_user.parse().unwrap(), "u1").await;
+    let mut uni_page = signed_in(&srv, uni_user.parse().unwrap(), "u1").await;
     let page = uni_page.get("/clearinghouse").await;
     let claims = page.at("Your organization's recent claims");
     assert!(page.body[claims..].contains("pkg:npm/lodash@4.17.21"));
@@ -414,7 +316,7 @@ async fn the_intake_page_takes_a_document_from_a_form() {
     let (srv, _) = common::start_at(T0, &[]).await;
     let (_, uni_user, _) = srv.member("Uni A", "researcher", "u1", &["analyst"]).await;
     let (_, viewer_user, _) = srv.member("Uni A", "researcher", "u2", &["viewer"]).await;
-    let mut v = Visitor::sign_in(&srv, uuid::Uuid::parse_str(&uni_user).unwrap(), "u1").await;
+    let mut v = signed_in(&srv, uuid::Uuid::parse_str(&uni_user).unwrap(), "u1").await;
     let page = v.get("/clearinghouse/intake").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("enctype=\"multipart/form-data\""));
@@ -483,8 +385,7 @@ async fn the_intake_page_takes_a_document_from_a_form() {
     }
 
     // A viewer sees no form and may not post one.
-    let mut viewer =
-        Visitor::sign_in(&srv, uuid::Uuid::parse_str(&viewer_user).unwrap(), "u2").await;
+    let mut viewer = signed_in(&srv, uuid::Uuid::parse_str(&viewer_user).unwrap(), "u2").await;
     let page = viewer.get("/clearinghouse/intake").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("name=\"file\""));

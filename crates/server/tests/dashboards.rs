@@ -5,135 +5,17 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bulwark_core::FixedClock;
-use bulwark_store::Actor;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use time::macros::datetime;
 use uuid::Uuid;
 
+use common::visitor::Visitor;
+
 const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    content_type: String,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Page {
-    /// The value of the first hidden `csrf` field (the sign-out form's on
-    /// every signed-in page: the session's token).
-    fn csrf(&self) -> String {
-        let start = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .expect("a csrf field")
-            + 19;
-        let len = self.body[start..].find('"').expect("end of value");
-        self.body[start..start + len].to_owned()
-    }
-}
-
-/// A cookie-keeping client that follows no redirects.
-struct Visitor {
-    base: String,
-    http: reqwest::Client,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    fn new(srv: &common::Srv) -> Visitor {
-        Visitor {
-            base: srv.base.clone(),
-            http: srv.http.clone(),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    async fn finish(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let req = if cookie.is_empty() {
-            req
-        } else {
-            req.header("cookie", cookie)
-        };
-        let resp = req.send().await.expect("send");
-        let status = resp.status();
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned()
-        };
-        let location = header(LOCATION);
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        for c in resp
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            let first = c.split(';').next().unwrap_or_default();
-            let (name, value) = first.split_once('=').expect("name=value");
-            if c.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let bytes = resp.bytes().await.expect("body").to_vec();
-        Page {
-            status,
-            location,
-            content_type,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.http.get(format!("{}{}", self.base, path));
-        self.finish(req).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let req = self.http.post(format!("{}{}", self.base, path)).form(form);
-        self.finish(req).await
-    }
-
-    async fn sign_in(srv: &common::Srv, username: &str) -> Visitor {
-        let mut v = Visitor::new(srv);
-        let form = v.get("/login").await;
-        assert_eq!(form.status, StatusCode::OK);
-        let csrf = form.csrf();
-        let done = v
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("username", username),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-        assert_eq!(done.location, "/");
-        v
-    }
-}
 
 /// A member who can also sign in with [`PASSWORD`]; (org id, API token).
 async fn person(
@@ -144,18 +26,7 @@ async fn person(
     role: &str,
 ) -> (String, String) {
     let (org_id, user_id, token) = srv.member(org, kind, username, &[role]).await;
-    let hash = bulwark_server::state::hash_password(PASSWORD.into())
-        .await
-        .expect("hash");
-    srv.store
-        .set_password_hash(
-            &Actor::cli(),
-            user_id.parse().expect("user id"),
-            &hash,
-            srv.state.now(),
-        )
-        .await
-        .expect("password");
+    common::visitor::set_password(srv, user_id.parse().expect("user id")).await;
     (org_id, token)
 }
 

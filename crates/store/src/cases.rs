@@ -420,6 +420,52 @@ macro_rules! add_source_stats {
     }};
 }
 
+/// Records (case, kind, source) pairs in `case_sources`; each pair not
+/// recorded before counts once more for its source in `source_stats`, and
+/// as validated when its case is.
+macro_rules! add_case_sources {
+    ($tx:ident, $pairs:expr) => {{
+        let pairs: Vec<(Uuid, &'static str, String)> = $pairs.into_iter().collect();
+        let mut fresh: Vec<(Uuid, String, String)> = Vec::new();
+        for chunk in pairs.chunks(CHUNK) {
+            let mut q =
+                sqlx::QueryBuilder::new("INSERT INTO case_sources (case_id, kind, source) ");
+            q.push_values(chunk, |mut row, (case, kind, source)| {
+                row.push_bind(*case)
+                    .push_bind(*kind)
+                    .push_bind(source.clone());
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING case_id, kind, source");
+            let got: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+            fresh.extend(got);
+        }
+        let cases: std::collections::BTreeSet<Uuid> = fresh.iter().map(|(c, _, _)| *c).collect();
+        let cases: Vec<Uuid> = cases.into_iter().collect();
+        let mut validated = std::collections::HashSet::new();
+        for chunk in cases.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT id FROM cases WHERE state = 'validated' AND id IN (",
+            );
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(*c);
+            }
+            q.push(")");
+            let got: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+            validated.extend(got.into_iter().map(|(c,)| c));
+        }
+        let mut deltas = SourceDeltas::new();
+        for (case, kind, source) in fresh {
+            let d = deltas
+                .entry((source_kind(&kind)?, source))
+                .or_insert((0, 0));
+            d.0 += 1;
+            d.1 += i64::from(validated.contains(&case));
+        }
+        add_source_stats!($tx, deltas);
+    }};
+}
+
 /// Before a change that may move reports or change states: takes what
 /// `cases` count for out of `source_stats` and forgets their sources.
 /// [`apply_sources!`] puts them back as they are after the change.
@@ -468,16 +514,6 @@ macro_rules! apply_sources {
         q.push(")");
         type SourceRow = (Uuid, Uuid, Option<String>, Option<String>, Option<String>);
         let rows: Vec<SourceRow> = q.build_query_as().fetch_all(&mut *$tx).await?;
-        let mut q =
-            sqlx::QueryBuilder::new("SELECT id FROM cases WHERE state = 'validated' AND id IN (");
-        let mut list = q.separated(", ");
-        for c in cases {
-            list.push_bind(*c);
-        }
-        q.push(")");
-        let validated: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
-        let validated: std::collections::HashSet<Uuid> =
-            validated.into_iter().map(|(c,)| c).collect();
         let mut pairs = std::collections::BTreeSet::new();
         for (case, org, tool, model, version) in &rows {
             for (kind, source) in
@@ -486,25 +522,7 @@ macro_rules! apply_sources {
                 pairs.insert((*case, kind, source));
             }
         }
-        let pairs: Vec<_> = pairs.into_iter().collect();
-        let mut deltas = SourceDeltas::new();
-        for chunk in pairs.chunks(CHUNK) {
-            let mut q =
-                sqlx::QueryBuilder::new("INSERT INTO case_sources (case_id, kind, source) ");
-            q.push_values(chunk, |mut row, (case, kind, source)| {
-                row.push_bind(*case)
-                    .push_bind(*kind)
-                    .push_bind(source.clone());
-            });
-            q.push(" ON CONFLICT DO NOTHING");
-            q.build().execute(&mut *$tx).await?;
-        }
-        for (case, kind, source) in pairs {
-            let d = deltas.entry((kind, source)).or_insert((0, 0));
-            d.0 += 1;
-            d.1 += i64::from(validated.contains(&case));
-        }
-        add_source_stats!($tx, deltas);
+        add_case_sources!($tx, pairs);
     }};
 }
 
@@ -786,37 +804,7 @@ impl Store {
                         pairs.insert((*case, kind, source));
                     }
                 }
-                let pairs: Vec<_> = pairs.into_iter().collect();
-                let mut fresh_pairs: Vec<(Uuid, String, String)> = Vec::new();
-                for chunk in pairs.chunks(CHUNK) {
-                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_sources (case_id, kind, source) ");
-                    q.push_values(chunk, |mut row, (case, kind, source)| {
-                        row.push_bind(*case).push_bind(*kind).push_bind(source.clone());
-                    });
-                    q.push(" ON CONFLICT DO NOTHING RETURNING case_id, kind, source");
-                    let got: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                    fresh_pairs.extend(got);
-                }
-                if !fresh_pairs.is_empty() {
-                    let mut q = sqlx::QueryBuilder::new("SELECT id FROM cases WHERE state = 'validated' AND id IN (");
-                    let mut list = q.separated(", ");
-                    let mut seen = std::collections::HashSet::new();
-                    for (case, _, _) in &fresh_pairs {
-                        if seen.insert(*case) {
-                            list.push_bind(*case);
-                        }
-                    }
-                    q.push(")");
-                    let validated: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                    let validated: std::collections::HashSet<Uuid> = validated.into_iter().map(|(c,)| c).collect();
-                    let mut deltas = SourceDeltas::new();
-                    for (case, kind, source) in fresh_pairs {
-                        let d = deltas.entry((source_kind(&kind)?, source)).or_insert((0, 0));
-                        d.0 += 1;
-                        d.1 += i64::from(validated.contains(&case));
-                    }
-                    add_source_stats!(tx, deltas);
-                }
+                add_case_sources!(tx, pairs);
                 let room = RECEIPT_CASES.saturating_sub(case_per_report.len());
                 case_per_report.extend(ids.into_iter().take(room));
                 }

@@ -10,20 +10,18 @@
 //! needs, with each claim's outcome shown by the policy's
 //! `claim.read_outcome` decision. These pages only draw.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::Target;
-use bulwark_store::{ScanClaim, StoreError};
+use bulwark_store::ScanClaim;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::session::SignedIn;
-use super::{Nav, PageError, PageResult, Stamp, render};
+use super::{Nav, OrgNames, PageError, PageResult, Stamp, render, words};
 use crate::api::{cases, triage};
 use crate::problem::{ApiError, Kind};
 use crate::state::AppState;
@@ -44,25 +42,6 @@ fn page_error(e: ApiError) -> PageError {
     }
 }
 
-/// Organization names, looked up once each; an unknown one by its id.
-#[derive(Default)]
-struct Names(HashMap<Uuid, String>);
-
-impl Names {
-    async fn org(&mut self, state: &AppState, id: Uuid) -> PageResult<String> {
-        if let Some(n) = self.0.get(&id) {
-            return Ok(n.clone());
-        }
-        let name = match state.store.organization(id).await {
-            Ok(org) => org.name,
-            Err(StoreError::NotFound) => id.to_string(),
-            Err(e) => return Err(e.into()),
-        };
-        self.0.insert(id, name.clone());
-        Ok(name)
-    }
-}
-
 /// A name and its version, as one label.
 fn versioned(name: &Option<String>, version: &Option<String>) -> String {
     match (name, version) {
@@ -70,11 +49,6 @@ fn versioned(name: &Option<String>, version: &Option<String>) -> String {
         (Some(n), None) => n.clone(),
         _ => String::new(),
     }
-}
-
-/// Words as stored (`not_reproduced`) for people (`not reproduced`).
-fn words(s: &str) -> String {
-    s.replace('_', " ")
 }
 
 /// One claim as the pages show it; the outcome only where the policy lets
@@ -95,7 +69,7 @@ struct ClaimRow {
 async fn claim_row(
     state: &AppState,
     who: &SignedIn,
-    names: &mut Names,
+    names: &mut OrgNames,
     c: ScanClaim,
 ) -> PageResult<ClaimRow> {
     let resource = Resource::Claim {
@@ -119,7 +93,7 @@ async fn claim_row(
     });
     Ok(ClaimRow {
         target: c.target.locator().to_owned(),
-        org: names.org(state, c.org_id).await?,
+        org: names.name(state, c.org_id).await?,
         technique: words(c.technique.as_str()),
         tool: c.tool.clone().unwrap_or_default(),
         model: versioned(&c.model_name, &c.model_version),
@@ -187,7 +161,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
     let claims_shown = state.permits(&who.principal, Action::CoverageRead, &Resource::Program);
     let mut claims = Vec::new();
     if claims_shown {
-        let mut names = Names::default();
+        let mut names = OrgNames::default();
         for c in state
             .store
             .org_claims(who.principal.org_id, CLAIM_ROWS)
@@ -270,7 +244,7 @@ pub async fn case(
     let (c, _) = cases::readable(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e)))?;
-    let mut names = Names::default();
+    let mut names = OrgNames::default();
     let reports_in = state
         .store
         .case_reports(id)
@@ -279,7 +253,7 @@ pub async fn case(
     let mut reports = Vec::with_capacity(reports_in.len());
     for r in reports_in {
         reports.push(ReportRow {
-            org: names.org(&state, r.org_id).await.map_err(fail)?,
+            org: names.name(&state, r.org_id).await.map_err(fail)?,
             tool: versioned(&r.tool_name, &r.tool_version),
             model: versioned(&r.ai_model, &r.ai_model_version),
             location: r.location.unwrap_or_default(),
@@ -296,7 +270,7 @@ pub async fn case(
         validations.push(ValidationRow {
             kind: words(v.kind.as_str()),
             result: words(v.result.as_str()),
-            org: names.org(&state, v.org_id).await.map_err(fail)?,
+            org: names.name(&state, v.org_id).await.map_err(fail)?,
             note: v.note.unwrap_or_default(),
             evidence: v.evidence.is_some(),
             at: Stamp::new(v.at),
@@ -311,7 +285,7 @@ pub async fn case(
     {
         tasks.push(TaskRow {
             kind: words(t.kind.as_str()),
-            org: names.org(&state, t.org_id).await.map_err(fail)?,
+            org: names.name(&state, t.org_id).await.map_err(fail)?,
             at: Stamp::new(t.at),
         });
     }
@@ -335,7 +309,7 @@ pub async fn case(
             rule: c.rule_id.unwrap_or_default(),
             target: c.target.map(|t| t.locator().to_owned()).unwrap_or_default(),
             first_reporter: names
-                .org(&state, c.first_reporter_org)
+                .name(&state, c.first_reporter_org)
                 .await
                 .map_err(fail)?,
             first_reported: Stamp::new(c.first_reported_at),
@@ -384,7 +358,7 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
     if !triage::may_see_reliability(&state, &who.principal) {
         return Err(fail(PageError::forbidden()));
     }
-    let mut names = Names::default();
+    let mut names = OrgNames::default();
     let (mut orgs, mut tools, mut models) = (Vec::new(), Vec::new(), Vec::new());
     for s in state
         .store
@@ -396,7 +370,7 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
         let (list, name) = match s.kind {
             "org" => {
                 let name = match Uuid::parse_str(&s.source) {
-                    Ok(id) => names.org(&state, id).await.map_err(fail)?,
+                    Ok(id) => names.name(&state, id).await.map_err(fail)?,
                     Err(_) => s.source.clone(),
                 };
                 (&mut orgs, name)
@@ -505,7 +479,7 @@ pub async fn coverage(
         }
     };
     let now = state.now();
-    let mut names = Names::default();
+    let mut names = OrgNames::default();
     for c in state
         .store
         .coverage(&target)

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::pages::page_request;
 use super::session::{CsrfField, Posted, SignedIn};
-use super::{Nav, PageError, PageResult, Stamp, render};
+use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
 use crate::api::frontier::{
     benchmark_out, compiled, determination_out, model_resource, parse_profile, readable_model,
     set_resource, sets_in_force,
@@ -165,25 +165,6 @@ impl DeterminationView {
             criteria,
             made_at: Stamp::new(d.made_at),
         }
-    }
-}
-
-/// Owner organizations' names, looked up once each.
-#[derive(Default)]
-struct OrgNames(HashMap<Uuid, String>);
-
-impl OrgNames {
-    async fn name(&mut self, state: &AppState, id: Uuid) -> PageResult<String> {
-        if let Some(n) = self.0.get(&id) {
-            return Ok(n.clone());
-        }
-        let name = match state.store.organization(id).await {
-            Ok(org) => org.name,
-            Err(StoreError::NotFound) => id.to_string(),
-            Err(e) => return Err(e.into()),
-        };
-        self.0.insert(id, name.clone());
-        Ok(name)
     }
 }
 

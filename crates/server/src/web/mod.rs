@@ -174,6 +174,31 @@ pub struct Nav {
     pub links: Vec<NavLink>,
 }
 
+/// Words as stored (`not_reproduced`, `in_review`) for people.
+pub(crate) fn words(s: &str) -> String {
+    s.replace('_', " ")
+}
+
+/// Organizations' names, looked up once each per page; one that no longer
+/// exists shows as its id.
+#[derive(Default)]
+pub(crate) struct OrgNames(std::collections::HashMap<uuid::Uuid, String>);
+
+impl OrgNames {
+    pub(crate) async fn name(&mut self, state: &AppState, id: uuid::Uuid) -> PageResult<String> {
+        if let Some(n) = self.0.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = match state.store.organization(id).await {
+            Ok(org) => org.name,
+            Err(bulwark_store::StoreError::NotFound) => id.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        self.0.insert(id, name.clone());
+        Ok(name)
+    }
+}
+
 /// An instant as a page shows it: machine-readable and for people.
 pub struct Stamp {
     pub iso: String,

@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::session::{CsrfField, Posted, SignedIn};
-use super::{Nav, PageError, PageResult, Stamp, render};
+use super::{Nav, PageError, PageResult, Stamp, render, words};
 use crate::api::frontier::readable_model;
 use crate::api::partners::{grant_out, grant_resource};
 use crate::api::reviews::{self, SubmissionOut, submission_resource};
@@ -51,31 +51,17 @@ fn parse_id(s: &str, what: &str) -> PageResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| PageError::not_found(what))
 }
 
-/// Words as stored (`in_review`) for people (`in review`).
-fn words(s: &str) -> String {
-    s.replace('_', " ")
-}
-
 /// Names of organizations and models, looked up once each. A model the
 /// visitor may not read is shown by its id only.
 #[derive(Default)]
 struct Names {
-    orgs: HashMap<Uuid, String>,
+    orgs: super::OrgNames,
     models: HashMap<Uuid, String>,
 }
 
 impl Names {
     async fn org(&mut self, state: &AppState, id: Uuid) -> PageResult<String> {
-        if let Some(n) = self.orgs.get(&id) {
-            return Ok(n.clone());
-        }
-        let name = match state.store.organization(id).await {
-            Ok(org) => org.name,
-            Err(StoreError::NotFound) => id.to_string(),
-            Err(e) => return Err(e.into()),
-        };
-        self.orgs.insert(id, name.clone());
-        Ok(name)
+        self.orgs.name(state, id).await
     }
 
     async fn model(&mut self, state: &AppState, who: &SignedIn, id: Uuid) -> PageResult<String> {

@@ -1,6 +1,8 @@
 //! A real server on a loopback port over a real store, for the HTTP tests.
 #![allow(dead_code)]
 
+pub mod visitor;
+
 use std::sync::Arc;
 
 use bulwark_core::{ApiToken, SystemClock};
