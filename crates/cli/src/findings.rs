@@ -74,28 +74,36 @@ fn print_fingerprints<R: std::io::Read, W: Write>(
     format: Format,
 ) -> Result<usize, ReadError<std::io::Error>> {
     let mut n = 0;
-    sarif::read(reader, |r| {
-        n += 1;
-        let fp = fingerprint(&r).to_string();
-        let loc = location(&r);
-        match format {
-            Format::Json => {
-                let line = json!({
-                    "run": r.run, "result": r.index, "rule": r.rule_id,
-                    "location": loc, "fingerprint": fp,
-                });
-                serde_json::to_writer(&mut *out, &line)?;
-                out.write_all(b"\n")
-            }
-            Format::Table => writeln!(
-                out,
-                "{:>3} {:>6}  {:<24}  {:<48}  {fp}",
-                r.run,
-                r.index,
-                r.rule_id.as_deref().unwrap_or("-"),
-                loc.as_deref().unwrap_or("-"),
-            ),
-        }
-    })?;
+    // Each line is made on the thread that parsed its result.
+    sarif::read_map(
+        reader,
+        |r| line(&r, format),
+        |line| {
+            n += 1;
+            out.write_all(line.as_bytes())
+        },
+    )?;
     Ok(n)
+}
+
+/// The line printed for one result, newline included.
+fn line(r: &NormalizedResult, format: Format) -> String {
+    let fp = fingerprint(r).to_string();
+    let loc = location(r);
+    match format {
+        Format::Json => {
+            let line = json!({
+                "run": r.run, "result": r.index, "rule": r.rule_id,
+                "location": loc, "fingerprint": fp,
+            });
+            format!("{line}\n")
+        }
+        Format::Table => format!(
+            "{:>3} {:>6}  {:<24}  {:<48}  {fp}\n",
+            r.run,
+            r.index,
+            r.rule_id.as_deref().unwrap_or("-"),
+            loc.as_deref().unwrap_or("-"),
+        ),
+    }
 }

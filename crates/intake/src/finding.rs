@@ -233,10 +233,15 @@ where
     match format {
         Format::Sarif => {
             let mut findings = 0;
-            let s = sarif::read(reader, |r| {
-                findings += 1;
-                on_finding(Finding::from_result(&r))
-            })
+            // The conversion runs on the parsing threads (see `read_map`).
+            let s = sarif::read_map(
+                reader,
+                |r| Finding::from_result(&r),
+                |f| {
+                    findings += 1;
+                    on_finding(f)
+                },
+            )
             .map_err(|e| match e {
                 sarif::ReadError::Sarif(e) => ReadError::Document(e),
                 sarif::ReadError::Handler(e) => ReadError::Handler(e),

@@ -43,6 +43,7 @@ pub mod fingerprint;
 pub mod native;
 pub mod osv;
 pub mod sarif;
+mod scan;
 
 pub use error::{ErrorKind, IntakeError};
 pub use finding::{Finding, Format, Summary as FindingSummary, read as read_findings};

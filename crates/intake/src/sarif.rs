@@ -1,11 +1,17 @@
 //! Streaming SARIF 2.1.0 reader.
 //!
-//! [`read`] walks a SARIF log with serde's `DeserializeSeed`/`Visitor` over
-//! `serde_json::Deserializer::from_reader`: `runs[]` and `runs[].results[]`
-//! are visited one element at a time and each result is normalized and handed
-//! to the caller's handler, so a log of any size is never held whole. What is
-//! kept per run is small: the tool (driver, extensions, their rules),
-//! `originalUriBaseIds` and the artifacts' locations.
+//! [`read`] walks a log's outer structure (the log object, `runs[]`, a run's
+//! members, `results[]`) with a byte scanner (the `scan` module) over the
+//! caller's reader, never holding the log whole. Each result's bytes are cut
+//! out as they are and parsed by serde_json from a slice — several times
+//! faster than serde_json's reader-based parser — in batches of up to 256
+//! results, on worker threads once a log has more than one batch (one per
+//! core, at most four). The caller's handler still sees every result in
+//! document order, on the calling thread; [`read_map`] also runs the
+//! caller's per-result work (fingerprints, conversions) on the workers. What
+//! is kept per run is small: the tool (driver, extensions, their rules),
+//! `originalUriBaseIds` and the artifacts' locations; in flight at most a few
+//! batches.
 //!
 //! JSON key order is not fixed (`tool` may follow `results`, `version` may
 //! follow `runs`). A run's results are streamed when its `tool` came before
@@ -19,23 +25,25 @@
 //! result it was given** (intake commits nothing from a file that fails).
 //!
 //! `originalUriBaseIds` declared after a run's results cannot resolve the
-//! `resolved_uri` of results already streamed; fingerprints never depend on
-//! it (they use the base-relative `path`).
+//! `resolved_uri` of results already read; fingerprints never depend on it
+//! (they use the base-relative `path`).
 //!
-//! Errors name the JSON path of the first problem (`runs[0].results[3].locations`)
-//! and serde_json's line and column.
+//! Errors name the JSON path of the first problem in document order
+//! (`runs[0].results[3].locations`), with its line and column.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::sync::Arc;
+use std::sync::{Mutex, mpsc};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{DOCUMENT, skip_bom};
+use crate::error::DOCUMENT;
+use crate::scan::{Pos, ScanError, Scanner};
 
 /// The only SARIF version accepted.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -178,64 +186,91 @@ pub enum ReadError<E> {
 }
 
 /// Reads a SARIF 2.1.0 log from `reader`, handing each normalized result to
-/// `on_result` in document order. An `Err` from the handler stops the read and
-/// is returned as [`ReadError::Handler`]. See the module documentation for the
-/// memory bound and for what to do with results already handed over when an
-/// error comes.
-pub fn read<R, F, E>(reader: R, mut on_result: F) -> Result<Summary, ReadError<E>>
+/// `on_result` in document order, on the calling thread. An `Err` from the
+/// handler stops the read and is returned as [`ReadError::Handler`]. See the
+/// module documentation for the memory bound and for what to do with results
+/// already handed over when an error comes.
+pub fn read<R, F, E>(reader: R, on_result: F) -> Result<Summary, ReadError<E>>
 where
     R: Read,
     F: FnMut(NormalizedResult) -> Result<(), E>,
 {
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
-    skip_bom(&mut reader).map_err(|e| SarifError {
-        kind: ErrorKind::Io,
-        path: DOCUMENT.into(),
-        message: e.to_string(),
-        line: 1,
-        column: 0,
-    })?;
-    let mut ctx = Ctx {
-        path: Vec::new(),
-        sink: &mut on_result,
-        handler_error: None,
-        refusal: None,
-        summary: Summary::default(),
-    };
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let outcome = LogSeed { ctx: &mut ctx }
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
-    match outcome {
-        Ok(()) => Ok(ctx.summary),
-        Err(e) => {
-            if let Some(h) = ctx.handler_error.take() {
-                return Err(ReadError::Handler(h));
-            }
-            Err(ReadError::Sarif(ctx.to_error(&e)))
-        }
-    }
+    read_map(reader, |r| r, on_result)
 }
 
+/// [`read`], with `map` applied to each result on the thread that parsed it,
+/// and only what it returns handed to `on_item` (in document order, on the
+/// calling thread). The work per result that does not need the caller's
+/// state (fingerprints, conversions) belongs in `map`: it runs in parallel,
+/// and a result's memory never moves between threads, which on a small
+/// machine costs as much as parsing it.
+pub fn read_map<R, M, T, F, E>(reader: R, map: M, mut on_item: F) -> Result<Summary, ReadError<E>>
+where
+    R: Read,
+    M: Fn(NormalizedResult) -> T + Sync,
+    T: Send,
+    F: FnMut(T) -> Result<(), E>,
+{
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS);
+    let map: &(dyn Fn(NormalizedResult) -> T + Sync) = &map;
+    std::thread::scope(|scope| {
+        let mut log = LogReader {
+            scanner: Scanner::new(reader),
+            trail: Trail::default(),
+            sink: &mut on_item,
+            summary: Summary::default(),
+            pool: Pool {
+                scope,
+                map,
+                workers,
+                jobs: None,
+                done: None,
+                next_seq: 0,
+                taken: 0,
+                ready: BTreeMap::new(),
+                spare: Vec::new(),
+            },
+            run: 0,
+            meta: Arc::new(RunMeta::default()),
+            batch_at: Pos { line: 1, column: 1 },
+            batch_bytes: Vec::new(),
+            batch_items: Vec::new(),
+            deferred: Vec::new(),
+            defer_rest: false,
+        };
+        match log.log() {
+            Ok(()) => Ok(log.summary),
+            Err(Stop::Handler(h)) => Err(ReadError::Handler(h)),
+            Err(Stop::Document(e)) => Err(ReadError::Sarif(log.first_error(e))),
+        }
+    })
+}
+
+/// Threads that parse results besides the reading one: more than two rarely
+/// helps, the reading thread and the handler become the limit.
+const MAX_WORKERS: usize = 4;
+/// Results per batch handed to a parsing thread, and the batch's byte cap.
+const BATCH_RESULTS: usize = 256;
+const BATCH_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
 enum Seg {
     Key(Cow<'static, str>),
     Index(usize),
 }
 
-type Sink<'f, E> = &'f mut dyn FnMut(NormalizedResult) -> Result<(), E>;
-
-/// State shared by the visitors. `path` is pushed on the way down and popped
-/// only on success, so after an error it names where the error happened.
-struct Ctx<'f, E> {
+/// Where the reader is (pushed on the way down, popped on success, so after
+/// an error it names where the error happened) and our own refusal, which
+/// serde would otherwise classify as a data error like any other.
+#[derive(Default)]
+struct Trail {
     path: Vec<Seg>,
-    sink: Sink<'f, E>,
-    handler_error: Option<E>,
-    /// Our own refusal (schema or version), classified apart from serde's.
     refusal: Option<ErrorKind>,
-    summary: Summary,
 }
 
-impl<E> Ctx<'_, E> {
+impl Trail {
     fn path_string(&self) -> String {
         if self.path.is_empty() {
             return DOCUMENT.into();
@@ -259,7 +294,12 @@ impl<E> Ctx<'_, E> {
         s
     }
 
-    fn to_error(&self, e: &serde_json::Error) -> SarifError {
+    fn key(&mut self, k: &'static str) {
+        self.path.push(Seg::Key(Cow::Borrowed(k)));
+    }
+
+    /// serde_json's error on a slice that starts at `at`.
+    fn serde_error(&self, e: &serde_json::Error, at: Pos) -> SarifError {
         use serde_json::error::Category;
         let kind = match e.classify() {
             Category::Io => ErrorKind::Io,
@@ -270,23 +310,33 @@ impl<E> Ctx<'_, E> {
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
         let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+        let (line, column) = at.offset(e.line(), e.column());
         SarifError {
             kind,
             path: self.path_string(),
             message,
-            line: e.line(),
-            column: e.column(),
+            line,
+            column,
         }
     }
 
-    fn emit<Er: de::Error>(&mut self, result: NormalizedResult) -> Result<(), Er> {
-        self.summary.results += 1;
-        match (self.sink)(result) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.handler_error = Some(e);
-                Err(Er::custom("result handler failed"))
-            }
+    fn scan_error(&self, e: ScanError) -> SarifError {
+        SarifError {
+            kind: e.kind,
+            path: self.path_string(),
+            message: e.message,
+            line: e.line,
+            column: e.column,
+        }
+    }
+
+    fn refusal_at(&self, kind: ErrorKind, message: impl Into<String>, at: Pos) -> SarifError {
+        SarifError {
+            kind,
+            path: self.path_string(),
+            message: message.into(),
+            line: at.line,
+            column: at.column,
         }
     }
 
@@ -296,7 +346,7 @@ impl<E> Ctx<'_, E> {
         map: &mut A,
         key: &'static str,
     ) -> Result<T, A::Error> {
-        self.path.push(Seg::Key(Cow::Borrowed(key)));
+        self.key(key);
         let v = map.next_value()?;
         self.path.pop();
         Ok(v)
@@ -310,6 +360,12 @@ impl<E> Ctx<'_, E> {
         map.next_value::<IgnoredAny>()?;
         self.path.pop();
         Ok(())
+    }
+
+    /// Our own refusal, inside a visitor.
+    fn refuse<Er: de::Error>(&mut self, kind: ErrorKind, msg: impl fmt::Display) -> Er {
+        self.refusal = Some(kind);
+        Er::custom(msg)
     }
 }
 
@@ -342,125 +398,546 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
-fn refuse<Er: de::Error, E>(ctx: &mut Ctx<'_, E>, kind: ErrorKind, msg: impl fmt::Display) -> Er {
-    ctx.refusal = Some(kind);
-    Er::custom(msg)
-}
-
 // ---------------------------------------------------------------- the log
 
-struct LogSeed<'c, 'f, E> {
-    ctx: &'c mut Ctx<'f, E>,
+/// Why a read stopped.
+enum Stop<E> {
+    Document(SarifError),
+    Handler(E),
 }
 
-impl<'de, E> DeserializeSeed<'de> for LogSeed<'_, '_, E> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+impl<E> From<SarifError> for Stop<E> {
+    fn from(e: SarifError) -> Self {
+        Stop::Document(e)
     }
 }
 
-impl<'de, E> Visitor<'de> for LogSeed<'_, '_, E> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a SARIF log object")
-    }
+type Sink<'f, T, E> = &'f mut dyn FnMut(T) -> Result<(), E>;
+type Map<'m, T> = &'m (dyn Fn(NormalizedResult) -> T + Sync);
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let mut version: Option<String> = None;
-        let mut saw_runs = false;
-        while let Some(key) = map.next_key_seed(KeySeed(&["version", "runs"]))? {
-            match key {
-                Key::Known("version") => {
-                    let v: String = ctx.value(&mut map, "version")?;
-                    if v != SARIF_VERSION {
-                        ctx.path.push(Seg::Key(Cow::Borrowed("version")));
-                        return Err(unsupported(ctx, &v));
+/// The log's outer structure, walked by the scanner on the reading thread;
+/// each result's bytes go to the [`Pool`] in batches, and what comes back is
+/// handed to the sink in document order.
+struct LogReader<'f, 's, 'e, 'm, R, T, E> {
+    scanner: Scanner<R>,
+    trail: Trail,
+    sink: Sink<'f, T, E>,
+    summary: Summary,
+    pool: Pool<'s, 'e, 'm, T>,
+    /// The run being read and what is known of it so far. Batches share the
+    /// snapshot they were made with; a change copies it.
+    run: usize,
+    meta: Arc<RunMeta>,
+    batch_at: Pos,
+    batch_bytes: Vec<u8>,
+    batch_items: Vec<Item>,
+    /// Results held until the run ends (see the module documentation).
+    deferred: Vec<Parsed<T>>,
+    defer_rest: bool,
+}
+
+/// One result's place in a batch: its index in the run, and where its bytes
+/// are in the batch's.
+struct Item {
+    index: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Results of one run with what separates them, as they stand in the
+/// document from `at` on, so that a position in them can be found when a
+/// result is refused (and need not be kept for every result).
+struct Batch {
+    seq: u64,
+    run: usize,
+    meta: Arc<RunMeta>,
+    at: Pos,
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+}
+
+/// A result parsed by a worker: normalized and mapped, or held raw because
+/// the run's tool or artifacts are not known yet.
+enum Parsed<T> {
+    Ready(T),
+    Raw(usize, Box<RawResult>),
+}
+
+type Done<T> = Result<Vec<Parsed<T>>, SarifError>;
+/// A batch back from a worker: its number, outcome and buffer.
+type Returned<T> = (u64, Done<T>, Vec<u8>);
+
+macro_rules! scan {
+    ($self:ident, $e:expr) => {
+        $e.map_err(|e| $self.trail.scan_error(*e))?
+    };
+}
+
+impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
+    fn log(&mut self) -> Result<(), Stop<E>> {
+        scan!(self, self.scanner.skip_bom());
+        let b = scan!(self, self.scanner.token("a value"));
+        if b != b'{' {
+            return Err(self.wrong_type("a SARIF log object").into());
+        }
+        self.scanner.bump();
+        let mut version = false;
+        let mut runs = false;
+        if scan!(self, self.scanner.token("an object")) == b'}' {
+            self.scanner.bump();
+        } else {
+            loop {
+                let key = scan!(self, self.scanner.key());
+                match key.as_str() {
+                    "version" => {
+                        self.trail.key("version");
+                        let at = self.value_pos()?;
+                        let v: String = self.parse()?;
+                        if v != SARIF_VERSION {
+                            return Err(self
+                                .trail
+                                .refusal_at(
+                                    ErrorKind::Version,
+                                    format!(
+                                        "unsupported SARIF version {v:?}: only {SARIF_VERSION} is accepted"
+                                    ),
+                                    at,
+                                )
+                                .into());
+                        }
+                        self.trail.path.pop();
+                        version = true;
                     }
-                    version = Some(v);
+                    "runs" => {
+                        runs = true;
+                        self.trail.key("runs");
+                        self.runs()?;
+                        self.trail.path.pop();
+                    }
+                    _ => self.skip(key)?,
                 }
-                Key::Known(_) => {
-                    saw_runs = true;
-                    ctx.path.push(Seg::Key(Cow::Borrowed("runs")));
-                    map.next_value_seed(RunsSeed { ctx: &mut *ctx })?;
-                    ctx.path.pop();
+                if !scan!(self, self.scanner.next_in(b'}')) {
+                    break;
                 }
-                other => ctx.skip(&mut map, other)?,
             }
         }
-        if version.is_none() {
-            return Err(refuse(
-                ctx,
-                ErrorKind::Schema,
-                "missing field `version`: not a SARIF log",
-            ));
+        let at = self.scanner.pos();
+        if !version {
+            return Err(self
+                .trail
+                .refusal_at(
+                    ErrorKind::Schema,
+                    "missing field `version`: not a SARIF log",
+                    at,
+                )
+                .into());
         }
-        if !saw_runs {
-            return Err(refuse(ctx, ErrorKind::Schema, "missing field `runs`"));
+        if !runs {
+            return Err(self
+                .trail
+                .refusal_at(ErrorKind::Schema, "missing field `runs`", at)
+                .into());
         }
+        scan!(self, self.scanner.end());
         Ok(())
     }
-}
 
-fn unsupported<Er: de::Error, E>(ctx: &mut Ctx<'_, E>, v: &str) -> Er {
-    refuse(
-        ctx,
-        ErrorKind::Version,
-        format!("unsupported SARIF version {v:?}: only {SARIF_VERSION} is accepted"),
-    )
-}
-
-/// `runs`: an array, or null (a tool that failed to start, §3.13.4).
-struct RunsSeed<'c, 'f, E> {
-    ctx: &'c mut Ctx<'f, E>,
-}
-
-impl<'de, E> DeserializeSeed<'de> for RunsSeed<'_, '_, E> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de, E> Visitor<'de> for RunsSeed<'_, '_, E> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of runs or null")
-    }
-    fn visit_none<Er: de::Error>(self) -> Result<(), Er> {
-        Ok(())
-    }
-    fn visit_unit<Er: de::Error>(self) -> Result<(), Er> {
-        Ok(())
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let mut i = 0;
-        loop {
-            ctx.path.push(Seg::Index(i));
-            let seed = RunSeed {
-                ctx: &mut *ctx,
-                index: i,
-            };
-            if seq.next_element_seed(seed)?.is_none() {
-                ctx.path.pop();
+    /// `runs`: an array, or null (a tool that failed to start, §3.13.4).
+    fn runs(&mut self) -> Result<(), Stop<E>> {
+        match scan!(self, self.scanner.token("a value")) {
+            b'n' => {
+                scan!(self, self.scanner.skip(self.trail.path.len()));
                 return Ok(());
             }
-            ctx.path.pop();
-            ctx.summary.runs += 1;
+            b'[' => self.scanner.bump(),
+            _ => return Err(self.wrong_type("an array of runs or null").into()),
+        }
+        let mut i = 0;
+        loop {
+            self.trail.path.push(Seg::Index(i));
+            if i == 0 && scan!(self, self.scanner.token("a list")) == b']' {
+                self.scanner.bump();
+                self.trail.path.pop();
+                return Ok(());
+            }
+            self.run(i)?;
+            self.trail.path.pop();
+            self.summary.runs += 1;
             i += 1;
+            if !scan!(self, self.scanner.next_in(b']')) {
+                return Ok(());
+            }
         }
     }
+
+    fn run(&mut self, index: usize) -> Result<(), Stop<E>> {
+        if scan!(self, self.scanner.token("a value")) != b'{' {
+            return Err(self.wrong_type("a run object").into());
+        }
+        self.scanner.bump();
+        self.run = index;
+        self.meta = Arc::new(RunMeta::default());
+        if scan!(self, self.scanner.token("an object")) == b'}' {
+            self.scanner.bump();
+        } else {
+            loop {
+                let key = scan!(self, self.scanner.key());
+                match key.as_str() {
+                    "tool" => {
+                        self.trail.key("tool");
+                        self.value_pos()?;
+                        let tool: RawTool = self.parse()?;
+                        self.trail.path.pop();
+                        self.submit()?;
+                        Arc::make_mut(&mut self.meta).set_tool(tool);
+                    }
+                    "originalUriBaseIds" => {
+                        self.trail.key("originalUriBaseIds");
+                        self.value_pos()?;
+                        let bases = self.parse()?;
+                        self.trail.path.pop();
+                        self.submit()?;
+                        Arc::make_mut(&mut self.meta).bases = Some(bases);
+                    }
+                    "artifacts" => {
+                        self.trail.key("artifacts");
+                        self.value_pos()?;
+                        let artifacts: Option<Vec<RawArtifact>> = self.parse()?;
+                        self.trail.path.pop();
+                        self.submit()?;
+                        Arc::make_mut(&mut self.meta).artifacts = Some(
+                            artifacts
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|a| a.location)
+                                .collect(),
+                        );
+                    }
+                    "results" => {
+                        self.trail.key("results");
+                        self.results()?;
+                        self.trail.path.pop();
+                    }
+                    _ => self.skip(key)?,
+                }
+                if !scan!(self, self.scanner.next_in(b'}')) {
+                    break;
+                }
+            }
+        }
+        // Every result of the run is back before the run is judged.
+        self.submit()?;
+        while let Some(done) = self.pool.next(true) {
+            self.take(done?)?;
+        }
+        if self.meta.tool.is_none() {
+            let at = self.scanner.pos();
+            return Err(self
+                .trail
+                .refusal_at(ErrorKind::Schema, "missing field `tool`", at)
+                .into());
+        }
+        for parsed in std::mem::take(&mut self.deferred) {
+            let result = match parsed {
+                Parsed::Ready(r) => r,
+                Parsed::Raw(i, raw) => (self.pool.map)(self.meta.normalize(index, i, *raw)),
+            };
+            self.emit(result)?;
+        }
+        self.defer_rest = false;
+        Ok(())
+    }
+
+    /// `results`: an array, or null (§3.14.23). Each result's bytes join
+    /// the batch; full batches go to the pool.
+    fn results(&mut self) -> Result<(), Stop<E>> {
+        match scan!(self, self.scanner.token("a value")) {
+            b'n' => {
+                scan!(self, self.scanner.skip(self.trail.path.len()));
+                return Ok(());
+            }
+            b'[' => self.scanner.bump(),
+            _ => return Err(self.wrong_type("an array of results or null").into()),
+        }
+        if scan!(self, self.scanner.token("a list")) == b']' {
+            self.scanner.bump();
+            return Ok(());
+        }
+        let mut i = 0;
+        loop {
+            self.trail.path.push(Seg::Index(i));
+            if self.batch_items.is_empty() {
+                self.batch_at = self.value_pos()?;
+                let buffer = self.pool.spare.pop().unwrap_or_default();
+                self.scanner.start_capture_into(buffer);
+            } else {
+                scan!(self, self.scanner.token("a value"));
+            }
+            let start = self.scanner.captured();
+            scan!(self, self.scanner.skip(self.trail.path.len()));
+            self.trail.path.pop();
+            let end = self.scanner.captured();
+            self.batch_items.push(Item {
+                index: i,
+                start,
+                end,
+            });
+            if self.batch_items.len() >= BATCH_RESULTS || end >= BATCH_BYTES {
+                self.batch_bytes = self.scanner.finish_capture();
+                self.submit()?;
+            }
+            i += 1;
+            if !scan!(self, self.scanner.next_in(b']')) {
+                if !self.batch_items.is_empty() {
+                    self.batch_bytes = self.scanner.finish_capture();
+                }
+                return Ok(());
+            }
+        }
+    }
+
+    /// Hands the batch being filled to the pool, then takes whatever is
+    /// back, waiting when too much is in flight (the memory bound).
+    fn submit(&mut self) -> Result<(), Stop<E>> {
+        if !self.batch_items.is_empty() {
+            let batch = Batch {
+                seq: 0,
+                run: self.run,
+                meta: Arc::clone(&self.meta),
+                at: self.batch_at,
+                bytes: std::mem::take(&mut self.batch_bytes),
+                items: std::mem::take(&mut self.batch_items),
+            };
+            self.pool.submit(batch);
+        }
+        let limit = 2 * self.pool.workers as u64 + 1;
+        while let Some(done) = self.pool.next(self.pool.in_flight() > limit) {
+            self.take(done?)?;
+        }
+        Ok(())
+    }
+
+    /// Parsed results in document order: to the sink, or held once the
+    /// run's results have to wait for its end.
+    fn take(&mut self, parsed: Vec<Parsed<T>>) -> Result<(), Stop<E>> {
+        for p in parsed {
+            match p {
+                Parsed::Ready(r) if !self.defer_rest => self.emit(r)?,
+                Parsed::Raw(..) => {
+                    self.defer_rest = true;
+                    self.deferred.push(p);
+                }
+                Parsed::Ready(_) => self.deferred.push(p),
+            }
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, result: T) -> Result<(), Stop<E>> {
+        self.summary.results += 1;
+        (self.sink)(result).map_err(Stop::Handler)
+    }
+
+    /// The position of the next value (whitespace skipped).
+    fn value_pos(&mut self) -> Result<Pos, SarifError> {
+        scan!(self, self.scanner.token("a value"));
+        Ok(self.scanner.pos())
+    }
+
+    /// The next value, parsed from its bytes; errors under the trail's path.
+    fn parse<V: de::DeserializeOwned>(&mut self) -> Result<V, SarifError> {
+        let at = self.scanner.pos();
+        let bytes = scan!(self, self.scanner.capture(self.trail.path.len()));
+        serde_json::from_slice(&bytes).map_err(|e| self.trail.serde_error(&e, at))
+    }
+
+    fn skip(&mut self, key: String) -> Result<(), SarifError> {
+        self.trail.path.push(Seg::Key(Cow::Owned(key)));
+        scan!(self, self.scanner.skip(self.trail.path.len()));
+        self.trail.path.pop();
+        Ok(())
+    }
+
+    /// The refusal of a value of the wrong type, worded as serde's.
+    fn wrong_type(&mut self, expected: &str) -> SarifError {
+        let at = self.scanner.pos();
+        let found = match self.scanner.peek_token() {
+            Ok(Some(b'{')) => "map".to_owned(),
+            Ok(Some(b'[')) => "sequence".to_owned(),
+            _ => match self.scanner.capture(self.trail.path.len()) {
+                Err(e) => return self.trail.scan_error(*e),
+                Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+                    Err(e) => return self.trail.serde_error(&e, at),
+                    Ok(v) => unexpected(&v),
+                },
+            },
+        };
+        self.trail.refusal_at(
+            ErrorKind::Schema,
+            format!("invalid type: {found}, expected {expected}"),
+            at,
+        )
+    }
+
+    /// The error to report once `e` stopped the read: a result before it in
+    /// the document that failed to parse comes first.
+    fn first_error(&mut self, e: SarifError) -> SarifError {
+        self.batch_items.clear();
+        while let Some(done) = self.pool.next(true) {
+            if let Err(earlier) = done {
+                return earlier;
+            }
+        }
+        e
+    }
+}
+
+/// A scalar as serde's `invalid type` messages name it.
+fn unexpected(v: &Value) -> String {
+    use de::Unexpected;
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => Unexpected::Bool(*b).to_string(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Unexpected::Unsigned(u).to_string(),
+            (_, Some(i), _) => Unexpected::Signed(i).to_string(),
+            (_, _, Some(f)) => Unexpected::Float(f).to_string(),
+            _ => "number".to_owned(),
+        },
+        Value::String(s) => Unexpected::Str(s).to_string(),
+        Value::Array(_) => "sequence".to_owned(),
+        Value::Object(_) => "map".to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------- the pool
+
+/// Threads that parse and normalize batches of results. Started with the
+/// second batch, so a small log never starts a thread; with one core, every
+/// batch is parsed on the reading thread.
+struct Pool<'s, 'e, 'm, T> {
+    scope: &'s std::thread::Scope<'s, 'e>,
+    map: Map<'m, T>,
+    workers: usize,
+    jobs: Option<mpsc::SyncSender<Batch>>,
+    done: Option<mpsc::Receiver<Returned<T>>>,
+    next_seq: u64,
+    /// The next batch to hand back, in order.
+    taken: u64,
+    ready: BTreeMap<u64, Done<T>>,
+    /// Batch buffers back from the workers, for the next batches.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<'s, 'm: 's, T: Send + 's> Pool<'s, '_, 'm, T> {
+    fn submit(&mut self, mut batch: Batch) {
+        batch.seq = self.next_seq;
+        self.next_seq += 1;
+        if self.workers > 1 && batch.seq > 0 && self.jobs.is_none() {
+            self.start();
+        }
+        let batch = match &self.jobs {
+            Some(jobs) => match jobs.send(batch) {
+                Ok(()) => return,
+                Err(mpsc::SendError(b)) => b,
+            },
+            None => batch,
+        };
+        let done = parse_batch(&batch, self.map);
+        self.ready.insert(batch.seq, done);
+        self.spare.push(batch.bytes);
+    }
+
+    fn start(&mut self) {
+        let (jobs, queue) = mpsc::sync_channel::<Batch>(self.workers * 2);
+        let queue = Arc::new(Mutex::new(queue));
+        let (done_tx, done) = mpsc::channel();
+        for _ in 0..self.workers {
+            let queue = Arc::clone(&queue);
+            let done_tx = done_tx.clone();
+            let map = self.map;
+            self.scope.spawn(move || {
+                loop {
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(batch) = job else { return };
+                    let out = parse_batch(&batch, map);
+                    if done_tx.send((batch.seq, out, batch.bytes)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        self.jobs = Some(jobs);
+        self.done = Some(done);
+    }
+
+    fn in_flight(&self) -> u64 {
+        self.next_seq - self.taken
+    }
+
+    /// The next batch's outcome in document order; waits for it when `wait`.
+    fn next(&mut self, wait: bool) -> Option<Done<T>> {
+        while self.taken < self.next_seq {
+            if let Some(done) = self.ready.remove(&self.taken) {
+                self.taken += 1;
+                return Some(done);
+            }
+            let rx = self.done.as_ref()?;
+            let got = if wait {
+                rx.recv().ok()
+            } else {
+                rx.try_recv().ok()
+            };
+            let (seq, done, buffer) = got?;
+            self.ready.insert(seq, done);
+            if self.spare.len() < 2 * self.workers {
+                self.spare.push(buffer);
+            }
+        }
+        None
+    }
+}
+
+/// Parses, normalizes and maps a batch's results (on any thread).
+fn parse_batch<T>(batch: &Batch, map: Map<'_, T>) -> Done<T> {
+    let mut out = Vec::with_capacity(batch.items.len());
+    for item in &batch.items {
+        let bytes = batch.bytes.get(item.start..item.end).unwrap_or_default();
+        let mut trail = Trail {
+            path: vec![
+                Seg::Key(Cow::Borrowed("runs")),
+                Seg::Index(batch.run),
+                Seg::Key(Cow::Borrowed("results")),
+                Seg::Index(item.index),
+            ],
+            refusal: None,
+        };
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let raw = ResultSeed { trail: &mut trail }
+            .deserialize(&mut de)
+            .map_err(|e| {
+                let at = batch
+                    .at
+                    .advance(&batch.bytes[..item.start.min(batch.bytes.len())]);
+                trail.serde_error(&e, at)
+            })?;
+        let meta = &batch.meta;
+        out.push(if meta.tool.is_none() || meta.lacks_artifacts(&raw) {
+            Parsed::Raw(item.index, Box::new(raw))
+        } else {
+            Parsed::Ready(map(meta.normalize(batch.run, item.index, raw)))
+        });
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- a run
 
 /// What a run knows so far for normalizing its results.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct RunMeta {
     tool: Option<Arc<ToolProvenance>>,
     /// Rules per component: 0 is the driver, 1.. the extensions.
@@ -471,137 +948,12 @@ struct RunMeta {
     artifacts: Option<Vec<Option<RawArtifactLocation>>>,
 }
 
+#[derive(Clone)]
 struct Rule {
     id: String,
     default_level: Option<Level>,
     message_strings: BTreeMap<String, String>,
     cwes: Vec<String>,
-}
-
-struct RunSeed<'c, 'f, E> {
-    ctx: &'c mut Ctx<'f, E>,
-    index: usize,
-}
-
-impl<'de, E> DeserializeSeed<'de> for RunSeed<'_, '_, E> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, E> Visitor<'de> for RunSeed<'_, '_, E> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a run object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let mut meta = RunMeta::default();
-        let mut deferred: Vec<(usize, RawResult)> = Vec::new();
-        let mut defer_rest = false;
-        const KEYS: &[&str] = &["tool", "originalUriBaseIds", "artifacts", "results"];
-        while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
-            match key {
-                Key::Known("tool") => {
-                    let tool: RawTool = ctx.value(&mut map, "tool")?;
-                    meta.set_tool(tool);
-                }
-                Key::Known("originalUriBaseIds") => {
-                    meta.bases = Some(ctx.value(&mut map, "originalUriBaseIds")?);
-                }
-                Key::Known("artifacts") => {
-                    let artifacts: Option<Vec<RawArtifact>> = ctx.value(&mut map, "artifacts")?;
-                    meta.artifacts = Some(
-                        artifacts
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|a| a.location)
-                            .collect(),
-                    );
-                }
-                Key::Known(_) => {
-                    ctx.path.push(Seg::Key(Cow::Borrowed("results")));
-                    map.next_value_seed(ResultsSeed {
-                        ctx: &mut *ctx,
-                        run: self.index,
-                        meta: &meta,
-                        deferred: &mut deferred,
-                        defer_rest: &mut defer_rest,
-                    })?;
-                    ctx.path.pop();
-                }
-                other => ctx.skip(&mut map, other)?,
-            }
-        }
-        if meta.tool.is_none() {
-            return Err(refuse(ctx, ErrorKind::Schema, "missing field `tool`"));
-        }
-        for (index, raw) in deferred {
-            ctx.path.push(Seg::Key(Cow::Borrowed("results")));
-            ctx.path.push(Seg::Index(index));
-            let result = meta.normalize(self.index, index, raw);
-            ctx.emit::<A::Error>(result)?;
-            ctx.path.pop();
-            ctx.path.pop();
-        }
-        Ok(())
-    }
-}
-
-/// `results`: an array, or null (§3.14.23).
-struct ResultsSeed<'c, 'f, 'm, E> {
-    ctx: &'c mut Ctx<'f, E>,
-    run: usize,
-    meta: &'m RunMeta,
-    deferred: &'m mut Vec<(usize, RawResult)>,
-    defer_rest: &'m mut bool,
-}
-
-impl<'de, E> DeserializeSeed<'de> for ResultsSeed<'_, '_, '_, E> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de, E> Visitor<'de> for ResultsSeed<'_, '_, '_, E> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of results or null")
-    }
-    fn visit_none<Er: de::Error>(self) -> Result<(), Er> {
-        Ok(())
-    }
-    fn visit_unit<Er: de::Error>(self) -> Result<(), Er> {
-        Ok(())
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let mut i = 0;
-        loop {
-            ctx.path.push(Seg::Index(i));
-            let Some(raw) = seq.next_element_seed(ResultSeed { ctx: &mut *ctx })? else {
-                ctx.path.pop();
-                return Ok(());
-            };
-            if !*self.defer_rest && (self.meta.tool.is_none() || self.meta.lacks_artifacts(&raw)) {
-                *self.defer_rest = true;
-            }
-            if *self.defer_rest {
-                self.deferred.push((i, raw));
-            } else {
-                let result = self.meta.normalize(self.run, i, raw);
-                ctx.emit::<A::Error>(result)?;
-            }
-            ctx.path.pop();
-            i += 1;
-        }
-    }
 }
 
 // ---------------------------------------------------------------- a result
@@ -622,25 +974,25 @@ struct RawResult {
     properties: Option<Value>,
 }
 
-struct ResultSeed<'c, 'f, E> {
-    ctx: &'c mut Ctx<'f, E>,
+struct ResultSeed<'t> {
+    trail: &'t mut Trail,
 }
 
-impl<'de, E> DeserializeSeed<'de> for ResultSeed<'_, '_, E> {
+impl<'de> DeserializeSeed<'de> for ResultSeed<'_> {
     type Value = RawResult;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawResult, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, E> Visitor<'de> for ResultSeed<'_, '_, E> {
+impl<'de> Visitor<'de> for ResultSeed<'_> {
     type Value = RawResult;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a result object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawResult, A::Error> {
-        let ctx = self.ctx;
+        let trail = self.trail;
         const KEYS: &[&str] = &[
             "ruleId",
             "ruleIndex",
@@ -660,49 +1012,49 @@ impl<'de, E> Visitor<'de> for ResultSeed<'_, '_, E> {
         let mut saw_message = false;
         while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
             let Key::Known(k) = key else {
-                ctx.skip(&mut map, key)?;
+                trail.skip(&mut map, key)?;
                 continue;
             };
             match k {
-                "ruleId" => r.rule_id = ctx.value(&mut map, k)?,
-                "ruleIndex" => r.rule_index = ctx.value(&mut map, k)?,
-                "rule" => r.rule = ctx.value(&mut map, k)?,
-                "kind" => r.kind = ctx.value(&mut map, k)?,
-                "level" => r.level = ctx.value(&mut map, k)?,
+                "ruleId" => r.rule_id = trail.value(&mut map, k)?,
+                "ruleIndex" => r.rule_index = trail.value(&mut map, k)?,
+                "rule" => r.rule = trail.value(&mut map, k)?,
+                "kind" => r.kind = trail.value(&mut map, k)?,
+                "level" => r.level = trail.value(&mut map, k)?,
                 "message" => {
-                    r.message = ctx.value(&mut map, k)?;
+                    r.message = trail.value(&mut map, k)?;
                     saw_message = true;
                 }
                 "locations" => {
-                    r.locations = ctx
+                    r.locations = trail
                         .value::<_, Option<Vec<RawLocation>>>(&mut map, k)?
                         .unwrap_or_default()
                 }
                 "fingerprints" => {
-                    r.fingerprints = ctx
+                    r.fingerprints = trail
                         .value::<_, Option<BTreeMap<String, String>>>(&mut map, k)?
                         .unwrap_or_default()
                 }
                 "partialFingerprints" => {
-                    r.partial_fingerprints = ctx
+                    r.partial_fingerprints = trail
                         .value::<_, Option<BTreeMap<String, String>>>(&mut map, k)?
                         .unwrap_or_default()
                 }
-                "codeFlows" => r.code_flows = ctx.value(&mut map, k)?,
+                "codeFlows" => r.code_flows = trail.value(&mut map, k)?,
                 "taxa" => {
-                    r.taxa = ctx
+                    r.taxa = trail
                         .value::<_, Option<Vec<RawDescriptorRef>>>(&mut map, k)?
                         .unwrap_or_default()
                 }
                 // Not kept, but checked: a stack without `frames` is not SARIF.
                 "stacks" => {
-                    ctx.value::<_, Option<Vec<RawStack>>>(&mut map, k)?;
+                    trail.value::<_, Option<Vec<RawStack>>>(&mut map, k)?;
                 }
-                _ => r.properties = ctx.value(&mut map, k)?,
+                _ => r.properties = trail.value(&mut map, k)?,
             }
         }
         if !saw_message {
-            return Err(refuse(ctx, ErrorKind::Schema, "missing field `message`"));
+            return Err(trail.refuse(ErrorKind::Schema, "missing field `message`"));
         }
         Ok(r)
     }

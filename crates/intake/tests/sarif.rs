@@ -225,7 +225,8 @@ fn intentionally_invalid_log_is_refused_with_its_path() {
     let e = parse(INVALID.as_bytes()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Schema);
     assert_eq!(e.path, "runs[0].results");
-    assert_eq!(e.line, 15);
+    // The line of the value `42`.
+    assert_eq!(e.line, 14);
     assert!(
         e.to_string()
             .starts_with("runs[0].results: invalid type: integer `42`"),
@@ -331,7 +332,8 @@ fn ai_model_from_tool_extensions() {
 }
 
 /// Results reach the handler while the document is still being read: a log
-/// whose reader fails after the first result has delivered that result.
+/// whose reader fails after a thousand results has delivered the first ones,
+/// in order (they are parsed in batches, so not necessarily all of them).
 #[test]
 fn results_stream_before_the_document_ends() {
     struct FailingTail;
@@ -340,18 +342,24 @@ fn results_stream_before_the_document_ends() {
             Err(std::io::Error::other("connection reset"))
         }
     }
-    let head = br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[{"message":{"text":"first"}},"#;
+    let mut head =
+        String::from(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":["#);
+    for i in 0..1000 {
+        head.push_str(&format!(r#"{{"message":{{"text":"r{i}"}}}},"#));
+    }
     let mut seen = Vec::new();
-    let e = read(head.chain(FailingTail), |r| {
+    let e = read(head.as_bytes().chain(FailingTail), |r| {
         seen.push(r.message);
         Ok::<(), Infallible>(())
     })
     .unwrap_err();
-    assert_eq!(seen, ["first"]);
+    assert!(!seen.is_empty() && seen.len() < 1000, "{}", seen.len());
+    let expected: Vec<String> = (0..seen.len()).map(|i| format!("r{i}")).collect();
+    assert_eq!(seen, expected);
     let ReadError::Sarif(e) = e;
     assert_eq!(
         (e.kind, e.path.as_str()),
-        (ErrorKind::Io, "runs[0].results[1]")
+        (ErrorKind::Io, "runs[0].results[1000]")
     );
 }
 
@@ -501,4 +509,119 @@ fn truncated_and_corrupted_logs_never_panic() {
             }
         }
     }
+}
+
+/// A log of `n` results, one per line, the tool first or last; result `i`
+/// names artifact `i % 3` by index when `by_index`.
+fn many(n: usize, tool_first: bool, by_index: bool) -> String {
+    let tool = r#""tool":{"driver":{"name":"T","rules":[{"id":"R0"},{"id":"R1"}]}}"#;
+    let mut s = String::from("{\"version\":\"2.1.0\",\"runs\":[{\n");
+    if tool_first {
+        s.push_str(tool);
+        s.push_str(",\n");
+    }
+    s.push_str("\"results\":[\n");
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(",\n");
+        }
+        let location = if by_index {
+            format!(r#"{{"artifactLocation":{{"index":{}}}}}"#, i % 3)
+        } else {
+            format!(r#"{{"artifactLocation":{{"uri":"src/f{i}.c"}}}}"#)
+        };
+        s.push_str(&format!(
+            r#"{{"ruleIndex":{},"message":{{"text":"r{i}"}},"locations":[{{"physicalLocation":{location}}}]}}"#,
+            i % 2
+        ));
+    }
+    s.push_str("\n]");
+    if by_index {
+        s.push_str(
+            r#",
+"artifacts":[{"location":{"uri":"a.c"}},{"location":{"uri":"b.c"}},{"location":{"uri":"c.c"}}]"#,
+        );
+    }
+    if !tool_first {
+        s.push_str(",\n");
+        s.push_str(tool);
+    }
+    s.push_str("}]}\n");
+    s
+}
+
+/// Logs of many batches (parsed on several threads where the machine has
+/// them) come out whole and in document order, whatever order the run's
+/// members are in.
+#[test]
+fn large_logs_keep_document_order() {
+    for (tool_first, by_index) in [(true, false), (false, false), (true, true)] {
+        let r = results(&many(5000, tool_first, by_index));
+        assert_eq!(r.len(), 5000);
+        for (i, r) in r.iter().enumerate() {
+            assert_eq!((r.index, r.message.as_str()), (i, format!("r{i}").as_str()));
+            assert_eq!(r.rule_id.as_deref(), Some(["R0", "R1"][i % 2]));
+            let path = r.locations[0].path.as_deref();
+            if by_index {
+                assert_eq!(path, Some(["a.c", "b.c", "c.c"][i % 3]));
+            } else {
+                assert_eq!(path, Some(format!("src/f{i}.c").as_str()));
+            }
+        }
+    }
+}
+
+/// `read_map` hands over exactly what mapping `read`'s results gives.
+#[test]
+fn read_map_agrees_with_read() {
+    let doc = many(3000, true, false);
+    let mut mapped = Vec::new();
+    bulwark_intake::sarif::read_map(
+        doc.as_bytes(),
+        |r| (r.index, fingerprint::fingerprint(&r)),
+        |x| {
+            mapped.push(x);
+            Ok::<(), Infallible>(())
+        },
+    )
+    .unwrap();
+    let direct: Vec<_> = results(&doc)
+        .iter()
+        .map(|r| (r.index, fingerprint::fingerprint(r)))
+        .collect();
+    assert_eq!(mapped, direct);
+}
+
+/// The first problem in document order is the one reported, with its line,
+/// even when a later batch (or the scanner, further on) fails too.
+#[test]
+fn the_first_problem_of_a_large_log_is_reported() {
+    let doc = many(5000, true, false);
+    // Result i is on line 4 + i (after the log, the tool and `results`);
+    // result 3000's `level` is not a level.
+    let bad = doc.replacen(
+        r#""message":{"text":"r3000"}"#,
+        r#""message":{"text":"r3000"},"level":"fatal""#,
+        1,
+    );
+    let e = parse(bad.as_bytes()).unwrap_err();
+    assert_eq!(
+        (e.kind, e.path.as_str(), e.line),
+        (ErrorKind::Schema, "runs[0].results[3000].level", 3004)
+    );
+    // And a syntax error further on does not hide it.
+    let worse = bad.replacen(r#""text":"r4500"}"#, r#""text":"r4500"]"#, 1);
+    let e = parse(worse.as_bytes()).unwrap_err();
+    assert_eq!(
+        (e.kind, e.path.as_str(), e.line),
+        (ErrorKind::Schema, "runs[0].results[3000].level", 3004)
+    );
+    // Alone, the syntax error is found where it is: malformed JSON is
+    // named by the result it is in, and its line and column.
+    let only = doc.replacen(r#""text":"r4500"}"#, r#""text":"r4500"]"#, 1);
+    let e = parse(only.as_bytes()).unwrap_err();
+    assert_eq!(
+        (e.kind, e.path.as_str(), e.line),
+        (ErrorKind::Syntax, "runs[0].results[4500]", 4504)
+    );
 }
