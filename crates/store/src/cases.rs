@@ -422,37 +422,53 @@ macro_rules! add_source_stats {
 
 /// Records (case, kind, source) pairs in `case_sources`; each pair not
 /// recorded before counts once more for its source in `source_stats`, and
-/// as validated when its case is.
+/// as validated when its case is. A pair of a pending case (new or
+/// triaged, not merged away) carries the case's first report time
+/// (`pending_at`, the triage queue's index); callers record pairs only
+/// after the case's state and first report are settled, and every change
+/// of those takes the case's pairs away first ([`unapply_sources!`]).
 macro_rules! add_case_sources {
     ($tx:ident, $pairs:expr) => {{
         let pairs: Vec<(Uuid, &'static str, String)> = $pairs.into_iter().collect();
-        let mut fresh: Vec<(Uuid, String, String)> = Vec::new();
-        for chunk in pairs.chunks(CHUNK) {
-            let mut q =
-                sqlx::QueryBuilder::new("INSERT INTO case_sources (case_id, kind, source) ");
-            q.push_values(chunk, |mut row, (case, kind, source)| {
-                row.push_bind(*case)
-                    .push_bind(*kind)
-                    .push_bind(source.clone());
-            });
-            q.push(" ON CONFLICT DO NOTHING RETURNING case_id, kind, source");
-            let got: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *$tx).await?;
-            fresh.extend(got);
-        }
-        let cases: std::collections::BTreeSet<Uuid> = fresh.iter().map(|(c, _, _)| *c).collect();
+        let cases: std::collections::BTreeSet<Uuid> = pairs.iter().map(|(c, _, _)| *c).collect();
         let cases: Vec<Uuid> = cases.into_iter().collect();
         let mut validated = std::collections::HashSet::new();
+        let mut pending_at: HashMap<Uuid, i64> = HashMap::new();
         for chunk in cases.chunks(CHUNK) {
             let mut q = sqlx::QueryBuilder::new(
-                "SELECT id FROM cases WHERE state = 'validated' AND id IN (",
+                "SELECT id, state, merged_into, first_reported_at FROM cases WHERE id IN (",
             );
             let mut list = q.separated(", ");
             for c in chunk {
                 list.push_bind(*c);
             }
             q.push(")");
-            let got: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
-            validated.extend(got.into_iter().map(|(c,)| c));
+            let got: Vec<(Uuid, String, Option<Uuid>, i64)> =
+                q.build_query_as().fetch_all(&mut *$tx).await?;
+            for (id, state, merged_into, at) in got {
+                if state == CaseState::Validated.as_str() {
+                    validated.insert(id);
+                } else if merged_into.is_none()
+                    && (state == CaseState::New.as_str() || state == CaseState::Triaged.as_str())
+                {
+                    pending_at.insert(id, at);
+                }
+            }
+        }
+        let mut fresh: Vec<(Uuid, String, String)> = Vec::new();
+        for chunk in pairs.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO case_sources (case_id, kind, source, pending_at) ",
+            );
+            q.push_values(chunk, |mut row, (case, kind, source)| {
+                row.push_bind(*case)
+                    .push_bind(*kind)
+                    .push_bind(source.clone())
+                    .push_bind(pending_at.get(case).copied());
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING case_id, kind, source");
+            let got: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+            fresh.extend(got);
         }
         let mut deltas = SourceDeltas::new();
         for (case, kind, source) in fresh {

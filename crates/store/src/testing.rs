@@ -67,3 +67,20 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The SQLite pool behind `store`, if that is its back-end: for tests that
+/// compare the store's answers with a reference query of their own.
+pub fn sqlite_pool(store: &Store) -> Option<&sqlx::SqlitePool> {
+    match &store.backend {
+        crate::Backend::Sqlite(pool) => Some(pool),
+        crate::Backend::Postgres(_) => None,
+    }
+}
+
+/// The PostgreSQL pool behind `store`, if that is its back-end.
+pub fn postgres_pool(store: &Store) -> Option<&sqlx::PgPool> {
+    match &store.backend {
+        crate::Backend::Postgres(pool) => Some(pool),
+        crate::Backend::Sqlite(_) => None,
+    }
+}

@@ -20,13 +20,49 @@
 //! with a poor record must not lift its cases by naming a new tool, so a
 //! name with no record counts for nothing rather than for 0.5.
 //!
-//! Ties go to the earliest first report, then to the case id. The records
-//! are the counters the store keeps with every intake, state change, merge
-//! and split (`case_sources`, `source_stats`), so a page costs one statement
-//! over the pending cases and their sources — not a recount of every report
-//! — plus counts and names for the rows of the page.
+//! Ties go to the earliest first report, then to the case id. Among equally
+//! reliable sources of one case, the basis shown is an organization before
+//! a tool before a model, then the first by name.
+//!
+//! # How a page is found
+//!
+//! The records are the counters the store keeps with every intake, state
+//! change, merge and split (`case_sources`, `source_stats`). Because a
+//! pending case is in each of its sources' `submitted` and never in their
+//! `validated`, a source's score, `(validated + 1) ÷ (submitted + 1)` of its
+//! kept counters, is the same for all its pending cases. So the queue is not
+//! computed by scoring every pending case:
+//!
+//! 1. The sources that count (every organization; a tool or model with
+//!    `submitted > 1`) and that have a pending case are ranked once, best
+//!    score first (a small table: organizations, tool and model names).
+//!    Sources of equal score form a level.
+//! 2. Levels are walked from the top. A case belongs to the level of its
+//!    best source. Each source's pending cases are read in queue order
+//!    from one index (`case_sources.pending_at`: the case's first report
+//!    time while it is pending, NULL otherwise; with the case id), a chunk
+//!    at a time, the streams of many sources in one statement. A level is
+//!    walked only after every better one has been read to its end, so a
+//!    case of its streams that has a better source is simply one already
+//!    placed, and is skipped. The level's cases are the sorted union of
+//!    its sources' streams, so each stream is read only until it has
+//!    given as many unplaced cases as the page still needs (or ends).
+//! 3. The walk stops once `offset + limit` cases are placed; the page is
+//!    the tail of that prefix, read with its states, titles, counts and
+//!    names.
+//!
+//! A page therefore reads about `offset + limit` index entries plus, per
+//! level it reaches, the cases of better levels it skips, whatever the
+//! number of pending cases: the first pages and offsets of a few thousand
+//! are cheap, deep offsets cost in proportion (and hold that many ids in
+//! memory). All statements of a page run in one read-only transaction (a
+//! repeatable-read snapshot on PostgreSQL), so a page is consistent. Every
+//! pending case has at least its reporting organization as a source, so
+//! every entry has a basis. `benches/triage.rs` times it with a million
+//! pending cases.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use bulwark_core::{CaseState, ValidationKind, from_micros};
 use time::OffsetDateTime;
@@ -68,8 +104,9 @@ pub struct TriageEntry {
     pub reporting_orgs: i64,
     /// `(validated + 1) ÷ (submitted + 2)` of the basis; 0.5 without one.
     pub score: f64,
-    /// The source that gave the score; `None` when no source has a record
-    /// (then the score is the prior, 0.5).
+    /// The source that gave the score. The store always names one (a
+    /// pending case has at least its reporting organization); `None` would
+    /// stand for the prior, 0.5, with no source at all.
     pub basis: Option<TriageBasis>,
 }
 
@@ -82,53 +119,233 @@ pub struct CaseTask {
     pub at: OffsetDateTime,
 }
 
-/// The pending cases (`queue`), the sources behind them with their kept
-/// counters (`cand`: every organization; a tool or model only with a record
-/// on another case), the best per case by a window function, and one page
-/// back. The organization's id comes back as the 32 hex digits
-/// `case_sources` keeps.
-const TRIAGE_SQL: &str = "\
-WITH queue AS (
-    SELECT id, state, title, first_reporter_org, first_reported_at FROM cases
-    WHERE state IN ('new', 'triaged') AND merged_into IS NULL
-),
-cand AS (
-    SELECT cs.case_id,
-        CAST(CASE cs.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank,
-        cs.source, s.validated, s.submitted - 1 AS other,
-        CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score
-    FROM queue q
-    JOIN case_sources cs ON cs.case_id = q.id
-    JOIN source_stats s ON s.kind = cs.kind AND s.source = cs.source
-    WHERE cs.kind = 'org' OR s.submitted > 1
-),
-best AS (
-    SELECT case_id, kind_rank, source, validated, other, score,
-        ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY score DESC, kind_rank, source) AS rn
-    FROM cand
-)
-SELECT q.id, q.state, q.title, q.first_reporter_org, o.name AS first_reporter_name,
-    q.first_reported_at, COALESCE(b.score, 0.5) AS score, b.kind_rank,
-    b.source AS basis_source, b.validated AS basis_validated, b.other AS basis_submitted
-FROM queue q
-JOIN organizations o ON o.id = q.first_reporter_org
-LEFT JOIN best b ON b.case_id = q.id AND b.rn = 1
-ORDER BY COALESCE(b.score, 0.5) DESC, q.first_reported_at, q.id
-LIMIT $1 OFFSET $2";
+/// The sources that count and have a pending case, best first: every
+/// organization, a tool or model only with a record on another case. The
+/// order within a score (organization, tool, model, then name) is the
+/// database's, as it picks a case's basis.
+const SOURCES_SQL: &str = "\
+SELECT s.kind, s.source, s.validated, s.submitted,
+    CAST(CASE s.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank,
+    CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score
+FROM source_stats s
+WHERE (s.kind = 'org' OR s.submitted > 1)
+    AND EXISTS (
+        SELECT 1 FROM case_sources cs
+        WHERE cs.kind = s.kind AND cs.source = s.source AND cs.pending_at IS NOT NULL
+    )
+ORDER BY score DESC, kind_rank, s.source";
 
+/// Source streams read in one statement (a `UNION ALL` of index range reads).
+const STREAMS_PER_STATEMENT: usize = 100;
+/// The most pending cases read from one source stream in one statement.
+const MAX_STREAM_CHUNK: usize = 50_000;
+
+/// A ranked source: `source_stats` counters with the score they give.
 #[derive(sqlx::FromRow)]
-struct TriageRow {
+struct RankedSource {
+    kind: String,
+    source: String,
+    validated: i64,
+    submitted: i64,
+    kind_rank: i64,
+    score: f64,
+}
+
+/// A case of the page as the `cases` table has it.
+#[derive(sqlx::FromRow)]
+struct CaseRow {
     id: Uuid,
     state: String,
     title: String,
     first_reporter_org: Uuid,
     first_reporter_name: String,
     first_reported_at: i64,
-    score: f64,
-    kind_rank: Option<i64>,
-    basis_source: Option<String>,
-    basis_validated: Option<i64>,
-    basis_submitted: Option<i64>,
+}
+
+/// Where a source's stream of pending cases has been read to.
+struct Cursor {
+    /// The last (first report, case id) read.
+    after: (i64, Uuid),
+    /// The stream has no more cases.
+    done: bool,
+    /// Cases read from it that belong to the level being walked.
+    kept: usize,
+}
+
+/// A read-only transaction, so that the statements of one page see one
+/// snapshot.
+enum ReadTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection; the
+/// body is compiled once for each back-end.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            ReadTx::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            ReadTx::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl ReadTx {
+    async fn begin(store: &Store) -> Result<ReadTx> {
+        Ok(match &store.backend {
+            crate::Backend::Sqlite(pool) => ReadTx::Sqlite(pool.begin().await?),
+            crate::Backend::Postgres(pool) => ReadTx::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
+    async fn finish(self) -> Result<()> {
+        match self {
+            ReadTx::Sqlite(t) => t.commit().await?,
+            ReadTx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    async fn ranked_sources(&mut self) -> Result<Vec<RankedSource>> {
+        Ok(on_tx!(self, c => sqlx::query_as(SOURCES_SQL).fetch_all(c).await?))
+    }
+
+    /// The next pending cases of each asked source in queue order: per ask
+    /// (index into `sources`, read after, at most this many), rows of (ask's
+    /// position, first report, case).
+    async fn streams(
+        &mut self,
+        sources: &[RankedSource],
+        asks: &[(usize, (i64, Uuid), usize)],
+    ) -> Result<Vec<(i64, i64, Uuid)>> {
+        let mut out = Vec::new();
+        for (c, chunk) in asks.chunks(STREAMS_PER_STATEMENT).enumerate() {
+            let parts: Vec<String> = chunk
+                .iter()
+                .enumerate()
+                .map(|(n, (_, _, lim))| {
+                    let pos = c * STREAMS_PER_STATEMENT + n;
+                    let p = 4 * n;
+                    format!(
+                        "SELECT * FROM (SELECT CAST({pos} AS BIGINT) AS pos, pending_at, case_id \
+                         FROM case_sources WHERE kind = ${} AND source = ${} \
+                         AND pending_at IS NOT NULL AND (pending_at, case_id) > (${}, ${}) \
+                         ORDER BY pending_at, case_id LIMIT {lim}) AS s{n}",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4
+                    )
+                })
+                .collect();
+            let sql = sqlx::AssertSqlSafe(parts.join(" UNION ALL "));
+            let rows: Vec<(i64, i64, Uuid)> = on_tx!(self, conn => {
+                let mut q = sqlx::query_as(sql);
+                for (i, (at, id), _) in chunk {
+                    q = q
+                        .bind(sources[*i].kind.as_str())
+                        .bind(sources[*i].source.as_str())
+                        .bind(*at)
+                        .bind(*id);
+                }
+                q.fetch_all(conn).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}
+
+/// The first `need` cases of the queue (fewer when the queue is shorter),
+/// each with the index in `sources` of its basis, by walking the levels of
+/// `sources` (see the module's doc).
+///
+/// A level is walked only once every better level has been read to its
+/// end, so a case of a level's stream that has a better source is one
+/// already placed. The level's first `want` cases are among the first
+/// `want` cases not yet placed of each of its streams, so each stream is
+/// read until it has given that many or ends; and a case placed from the
+/// level has been passed by every stream of the level it is in, so its
+/// basis is the best of the streams it came from.
+async fn queue_prefix(
+    tx: &mut ReadTx,
+    sources: &[RankedSource],
+    need: usize,
+) -> Result<Vec<(Uuid, usize)>> {
+    let mut levels: Vec<Range<usize>> = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        match levels.last_mut() {
+            Some(l) if sources[l.start].score == s.score => l.end = i + 1,
+            _ => levels.push(i..i + 1),
+        }
+    }
+    let mut placed: HashSet<Uuid> = HashSet::new();
+    let mut out: Vec<(Uuid, usize)> = Vec::new();
+    for level in levels {
+        if out.len() >= need {
+            break;
+        }
+        let want = need - out.len();
+        let mut cursors: Vec<Cursor> = level
+            .clone()
+            .map(|_| Cursor {
+                after: (i64::MIN, Uuid::nil()),
+                done: false,
+                kept: 0,
+            })
+            .collect();
+        // The level's cases read so far, in queue order, with their basis.
+        let mut found: BTreeMap<(i64, Uuid), usize> = BTreeMap::new();
+        loop {
+            let asks: Vec<(usize, (i64, Uuid), usize)> = cursors
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.done && c.kept < want)
+                .map(|(j, c)| {
+                    let rest = want - c.kept;
+                    let chunk = (rest + rest / 8 + 8).min(MAX_STREAM_CHUNK);
+                    (level.start + j, c.after, chunk)
+                })
+                .collect();
+            if asks.is_empty() {
+                break;
+            }
+            let mut got = vec![0usize; asks.len()];
+            for (pos, at, case) in tx.streams(sources, &asks).await? {
+                let Some(&(i, _, _)) = usize::try_from(pos).ok().and_then(|p| asks.get(p)) else {
+                    return Err(StoreError::Corrupt(format!("triage stream {pos}")));
+                };
+                got[pos as usize] += 1;
+                let cursor = &mut cursors[i - level.start];
+                cursor.after = cursor.after.max((at, case));
+                if placed.contains(&case) {
+                    continue; // a better source placed it
+                }
+                let basis = found.entry((at, case)).or_insert(i);
+                *basis = (*basis).min(i);
+                cursor.kept += 1;
+            }
+            for ((i, _, chunk), n) in asks.iter().zip(got) {
+                if n < *chunk {
+                    cursors[i - level.start].done = true;
+                }
+            }
+        }
+        for ((_, case), basis) in found.into_iter().take(want) {
+            placed.insert(case);
+            out.push((case, basis));
+        }
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -141,27 +358,40 @@ impl Store {
 
     /// The triage queue from position `offset` on, `limit` (at most
     /// [`MAX_TRIAGE_PAGE`]) entries: for callers who filter and need more.
+    /// The cost grows with `offset + limit`, not with the queue's length.
     pub async fn triage_page(&self, offset: u32, limit: u32) -> Result<Vec<TriageEntry>> {
-        let limit = i64::from(limit.clamp(1, MAX_TRIAGE_PAGE));
-        let offset = i64::from(offset);
-        let rows: Vec<TriageRow> = with_pool!(self, pool => {
-            sqlx::query_as(TRIAGE_SQL).bind(limit).bind(offset).fetch_all(pool).await?
-        });
-        if rows.is_empty() {
+        let limit = limit.clamp(1, MAX_TRIAGE_PAGE) as usize;
+        let offset = offset as usize;
+        let mut tx = ReadTx::begin(self).await?;
+        let sources = tx.ranked_sources().await?;
+        let page: Vec<(Uuid, usize)> = queue_prefix(&mut tx, &sources, offset + limit)
+            .await?
+            .into_iter()
+            .skip(offset)
+            .collect();
+        if page.is_empty() {
+            tx.finish().await?;
             return Ok(Vec::new());
         }
-        // Counts and names for the page's rows only.
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let basis_orgs: Vec<Uuid> = rows
+        // The cases, counts and names for the page's rows only.
+        let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
+        let basis_orgs: Vec<Uuid> = page
             .iter()
-            .filter(|r| r.kind_rank == Some(0))
-            .filter_map(|r| r.basis_source.as_deref())
-            .filter_map(|s| Uuid::parse_str(s).ok())
+            .map(|(_, b)| &sources[*b])
+            .filter(|s| s.kind_rank == 0)
+            .filter_map(|s| Uuid::parse_str(&s.source).ok())
             .collect();
         let in_list = |head: &str, tail: &str, n: usize| {
             let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
             sqlx::AssertSqlSafe(format!("{head}{}{tail}", marks.join(", ")))
         };
+        let cases_sql = in_list(
+            "SELECT c.id, c.state, c.title, c.first_reporter_org, o.name AS first_reporter_name, \
+             c.first_reported_at FROM cases c JOIN organizations o ON o.id = c.first_reporter_org \
+             WHERE c.id IN (",
+            ")",
+            ids.len(),
+        );
         let reports_sql = in_list(
             "SELECT case_id, COUNT(*) FROM reports WHERE case_id IN (",
             ") GROUP BY case_id",
@@ -178,17 +408,22 @@ impl Store {
             basis_orgs.len().max(1),
         );
         type Counts = Vec<(Uuid, i64)>;
-        let (reports, orgs, names): (Counts, Counts, Vec<(Uuid, String)>) = with_pool!(self, pool => {
+        let (cases, reports, orgs, names): (Vec<CaseRow>, Counts, Counts, Vec<(Uuid, String)>) = on_tx!(&mut tx, c => {
+            let mut q = sqlx::query_as(cases_sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            let cases = q.fetch_all(&mut *c).await?;
             let mut q = sqlx::query_as(reports_sql);
             for id in &ids {
                 q = q.bind(*id);
             }
-            let reports = q.fetch_all(pool).await?;
+            let reports = q.fetch_all(&mut *c).await?;
             let mut q = sqlx::query_as(orgs_sql);
             for id in &ids {
                 q = q.bind(*id);
             }
-            let orgs = q.fetch_all(pool).await?;
+            let orgs = q.fetch_all(&mut *c).await?;
             let mut q = sqlx::query_as(names_sql);
             for id in &basis_orgs {
                 q = q.bind(*id);
@@ -196,41 +431,31 @@ impl Store {
             if basis_orgs.is_empty() {
                 q = q.bind(Uuid::nil());
             }
-            (reports, orgs, q.fetch_all(pool).await?)
+            (cases, reports, orgs, q.fetch_all(&mut *c).await?)
         });
+        tx.finish().await?;
+        let mut cases: HashMap<Uuid, CaseRow> = cases.into_iter().map(|c| (c.id, c)).collect();
         let reports: HashMap<Uuid, i64> = reports.into_iter().collect();
         let orgs: HashMap<Uuid, i64> = orgs.into_iter().collect();
         let names: HashMap<Uuid, String> = names.into_iter().collect();
-        rows.into_iter()
-            .map(|r| {
-                let basis = match r.kind_rank {
-                    None => None,
-                    Some(rank) => {
-                        let label = r.basis_source.unwrap_or_default();
-                        let (kind, org, source) = match rank {
-                            0 => {
-                                let org = Uuid::parse_str(&label).map_err(|_| {
-                                    StoreError::Corrupt(format!("case_sources org {label:?}"))
-                                })?;
-                                let name =
-                                    names.get(&org).cloned().unwrap_or_else(|| org.to_string());
-                                ("org", Some(org), name)
-                            }
-                            1 => ("tool", None, label),
-                            2 => ("model", None, label),
-                            other => {
-                                return Err(StoreError::Corrupt(format!(
-                                    "triage kind rank {other}"
-                                )));
-                            }
-                        };
-                        Some(TriageBasis {
-                            kind,
-                            org,
-                            source,
-                            validated: r.basis_validated.unwrap_or(0),
-                            submitted: r.basis_submitted.unwrap_or(0),
-                        })
+        page.into_iter()
+            .map(|(id, b)| {
+                let r = cases
+                    .remove(&id)
+                    .ok_or_else(|| StoreError::Corrupt(format!("triage case {id} vanished")))?;
+                let s = &sources[b];
+                let (kind, org, source) = match s.kind_rank {
+                    0 => {
+                        let org = Uuid::parse_str(&s.source).map_err(|_| {
+                            StoreError::Corrupt(format!("case_sources org {:?}", s.source))
+                        })?;
+                        let name = names.get(&org).cloned().unwrap_or_else(|| org.to_string());
+                        ("org", Some(org), name)
+                    }
+                    1 => ("tool", None, s.source.clone()),
+                    2 => ("model", None, s.source.clone()),
+                    other => {
+                        return Err(StoreError::Corrupt(format!("triage kind rank {other}")));
                     }
                 };
                 Ok(TriageEntry {
@@ -242,8 +467,15 @@ impl Store {
                     first_reported_at: from_micros(r.first_reported_at),
                     reports: reports.get(&r.id).copied().unwrap_or(0),
                     reporting_orgs: orgs.get(&r.id).copied().unwrap_or(0),
-                    score: r.score,
-                    basis,
+                    score: s.score,
+                    basis: Some(TriageBasis {
+                        kind,
+                        org,
+                        source,
+                        validated: s.validated,
+                        // This case left out of its record.
+                        submitted: s.submitted - 1,
+                    }),
                 })
             })
             .collect()

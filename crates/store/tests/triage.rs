@@ -14,6 +14,7 @@ const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 bulwark_store::both_backends!(
     the_queue_is_ordered_by_the_best_source_record,
     the_queue_pages_and_reads_tasks_and_claims,
+    the_queue_matches_a_full_scoring_of_every_pending_case,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -239,4 +240,300 @@ async fn the_queue_pages_and_reads_tasks_and_claims(store: Store) {
     );
     assert!(store.case_tasks(cases[1]).await.unwrap().is_empty());
     assert!(store.org_claims(a, 10).await.unwrap().is_empty());
+}
+
+/// The queue as it was first computed, and still defined: every pending case
+/// scored through its sources with a window function, then sorted. The
+/// reference the store's walk over the ranked sources must agree with.
+const REFERENCE_SQL: &str = "\
+WITH queue AS (
+    SELECT id, state, title, first_reporter_org, first_reported_at FROM cases
+    WHERE state IN ('new', 'triaged') AND merged_into IS NULL
+),
+cand AS (
+    SELECT cs.case_id,
+        CAST(CASE cs.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank,
+        cs.source, s.validated, s.submitted - 1 AS other,
+        CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score
+    FROM queue q
+    JOIN case_sources cs ON cs.case_id = q.id
+    JOIN source_stats s ON s.kind = cs.kind AND s.source = cs.source
+    WHERE cs.kind = 'org' OR s.submitted > 1
+),
+best AS (
+    SELECT case_id, kind_rank, source, validated, other, score,
+        ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY score DESC, kind_rank, source) AS rn
+    FROM cand
+)
+SELECT q.id, q.first_reported_at, COALESCE(b.score, 0.5) AS score, b.kind_rank,
+    b.source AS basis_source, b.validated AS basis_validated, b.other AS basis_submitted
+FROM queue q
+JOIN organizations o ON o.id = q.first_reporter_org
+LEFT JOIN best b ON b.case_id = q.id AND b.rn = 1
+ORDER BY COALESCE(b.score, 0.5) DESC, q.first_reported_at, q.id
+LIMIT $1 OFFSET $2";
+
+#[derive(Debug, sqlx::FromRow)]
+struct ReferenceRow {
+    id: Uuid,
+    first_reported_at: i64,
+    score: f64,
+    kind_rank: Option<i64>,
+    basis_source: Option<String>,
+    basis_validated: Option<i64>,
+    basis_submitted: Option<i64>,
+}
+
+async fn reference(store: &Store, offset: u32, limit: u32) -> Vec<ReferenceRow> {
+    let (limit, offset) = (i64::from(limit), i64::from(offset));
+    if let Some(pool) = bulwark_store::testing::sqlite_pool(store) {
+        sqlx::query_as(REFERENCE_SQL)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
+            .expect("reference query")
+    } else {
+        let pool = bulwark_store::testing::postgres_pool(store).expect("a back-end");
+        sqlx::query_as(REFERENCE_SQL)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
+            .expect("reference query")
+    }
+}
+
+/// A small deterministic generator (xorshift64*), so that a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Compares a page of the store's queue with the reference, entry by entry.
+async fn assert_page_matches(store: &Store, offset: u32, limit: u32, context: &str) {
+    let got = store.triage_page(offset, limit).await.unwrap();
+    let want = reference(store, offset, limit.clamp(1, 1000)).await;
+    let got_ids: Vec<Uuid> = got.iter().map(|e| e.case_id).collect();
+    let want_ids: Vec<Uuid> = want.iter().map(|r| r.id).collect();
+    assert_eq!(
+        got_ids, want_ids,
+        "{context}: page at {offset} of {limit}: order differs\nwant {want:#?}"
+    );
+    for (e, r) in got.iter().zip(&want) {
+        assert!(
+            approx(e.score, r.score),
+            "{context}: {}: score {} != {}",
+            e.case_id,
+            e.score,
+            r.score
+        );
+        assert_eq!(
+            e.first_reported_at.unix_timestamp_nanos() / 1000,
+            i128::from(r.first_reported_at),
+            "{context}"
+        );
+        let basis = e.basis.as_ref().expect("every pending case has a basis");
+        let kind = match r.kind_rank {
+            Some(0) => "org",
+            Some(1) => "tool",
+            Some(2) => "model",
+            other => panic!("{context}: reference kind rank {other:?}"),
+        };
+        let source = r.basis_source.clone().unwrap();
+        assert_eq!(basis.kind, kind, "{context}: {}: basis kind", e.case_id);
+        if kind == "org" {
+            assert_eq!(
+                basis.org.map(|o| o.simple().to_string()),
+                Some(source),
+                "{context}: {}: basis organization",
+                e.case_id
+            );
+        } else {
+            assert_eq!(basis.source, source, "{context}: {}: basis", e.case_id);
+        }
+        assert_eq!(
+            (Some(basis.validated), Some(basis.submitted)),
+            (r.basis_validated, r.basis_submitted),
+            "{context}: {}: basis record",
+            e.case_id
+        );
+    }
+}
+
+/// A few hundred cases from several organizations, tools (some named only
+/// once, so they have no record; two always named together by one
+/// organization, so the three share a record) and models, many reported at the same minute;
+/// some validated, rejected, under validation or triaged, some merged and
+/// split again, some reported by a second organization. The queue, at many
+/// offsets and page lengths, equals the reference computation.
+async fn the_queue_matches_a_full_scoring_of_every_pending_case(store: Store) {
+    let validator = org(&store, "Validator").await;
+    let mut orgs = Vec::new();
+    for i in 0..7 {
+        orgs.push(org(&store, &format!("Reporter {i}")).await);
+    }
+    let tools = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"];
+    let models = [None, None, Some("m-one"), Some("m-two")];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    // Each case's fingerprints, as the test folded them.
+    let mut fps: Vec<(Uuid, Vec<String>)> = Vec::new();
+    let mut n = 0;
+    for batch in 0..70 {
+        let org_i = rng.below(orgs.len());
+        let minutes = rng.below(25) as i64;
+        let mut reports = Vec::new();
+        for _ in 0..1 + rng.below(6) {
+            // A tenth of the reports repeat another case's fingerprint (a
+            // second report, often from another organization).
+            let fp = if !fps.is_empty() && rng.chance(10) {
+                let (_, f) = &fps[rng.below(fps.len())];
+                f[0].clone()
+            } else {
+                n += 1;
+                format!("bwk1:r{n}")
+            };
+            // Organization 5 reports with tools of its own, once each;
+            // organization 6 with two tools of its own at once, so that the
+            // three have the same record (the basis is the organization).
+            let model = models[rng.below(models.len())];
+            match org_i {
+                5 => reports.push(report(&fp, &format!("Once{batch}"), model)),
+                6 => {
+                    reports.push(report(&fp, "TwinB", model));
+                    reports.push(report(&fp, "TwinA", model));
+                }
+                _ => reports.push(report(&fp, tools[rng.below(tools.len())], model)),
+            }
+        }
+        let receipt = store
+            .ingest_reports(
+                &Actor::cli(),
+                orgs[org_i],
+                "application/sarif+json",
+                format!("batch {batch}").as_bytes(),
+                &reports,
+                T0 + Duration::minutes(minutes),
+            )
+            .await
+            .expect("ingest");
+        for (r, case) in reports.iter().zip(&receipt.cases) {
+            match fps.iter_mut().find(|(c, _)| c == case) {
+                Some((_, f)) => {
+                    if !f.contains(&r.fingerprint) {
+                        f.push(r.fingerprint.clone());
+                    }
+                }
+                None => fps.push((*case, vec![r.fingerprint.clone()])),
+            }
+        }
+    }
+    assert!(fps.len() > 200, "{} cases", fps.len());
+    assert_page_matches(&store, 0, 1000, "after intake").await;
+
+    // Merges, then splits of some of the merged.
+    let a = Actor::cli();
+    let mut merged = Vec::new();
+    for _ in 0..15 {
+        let i = rng.below(fps.len());
+        let j = rng.below(fps.len());
+        if i == j || fps[i].1.is_empty() || fps[j].1.is_empty() {
+            continue;
+        }
+        let (into, from) = (fps[i].0, fps[j].0);
+        if store
+            .merge_cases(&a, into, from, T0 + Duration::minutes(40))
+            .await
+            .is_ok()
+        {
+            let moved = std::mem::take(&mut fps[j].1);
+            fps[i].1.extend(moved);
+            merged.push(i);
+        }
+    }
+    for &i in merged.iter().step_by(3) {
+        if fps[i].1.len() < 2 {
+            continue;
+        }
+        let fp = fps[i].1.pop().unwrap();
+        let c = store
+            .split_case(
+                &a,
+                fps[i].0,
+                std::slice::from_ref(&fp),
+                T0 + Duration::minutes(45),
+            )
+            .await
+            .expect("split");
+        fps.push((c.id, vec![fp]));
+    }
+    assert_page_matches(&store, 0, 1000, "after merges").await;
+
+    // States: validated, rejected, under validation, triaged.
+    for (case, f) in &fps {
+        if f.is_empty() {
+            continue; // merged away
+        }
+        match rng.below(10) {
+            0 | 1 => validate(&store, *case, validator).await,
+            2 => {
+                store
+                    .set_case_state(&a, *case, CaseState::Rejected, T0)
+                    .await
+                    .unwrap();
+            }
+            3 => {
+                store
+                    .set_case_state(&a, *case, CaseState::Triaged, T0)
+                    .await
+                    .unwrap();
+                store
+                    .set_case_state(&a, *case, CaseState::Validating, T0)
+                    .await
+                    .unwrap();
+            }
+            4 => {
+                store
+                    .set_case_state(&a, *case, CaseState::Triaged, T0)
+                    .await
+                    .unwrap();
+            }
+            _ => {}
+        }
+    }
+
+    let total = reference(&store, 0, 1000).await.len() as u32;
+    assert!(total > 100, "{total} pending cases");
+    for (offset, limit) in [
+        (0, 1000),
+        (0, 1),
+        (0, 50),
+        (1, 7),
+        (13, 20),
+        (50, 50),
+        (99, 3),
+        (total - 5, 10),
+        (total - 1, 1),
+        (total, 5),
+        (total + 10, 5),
+    ] {
+        assert_page_matches(&store, offset, limit, "after state changes").await;
+    }
+    // A page of one, all the way down.
+    let mut one_by_one = Vec::new();
+    for offset in 0..total {
+        one_by_one.extend(store.triage_page(offset, 1).await.unwrap());
+    }
+    let all = store.triage_queue(1000).await.unwrap();
+    assert_eq!(one_by_one, all);
 }
