@@ -8,7 +8,9 @@
 //! ```
 //!
 //! The database named must exist; the bench works in a schema of its own
-//! (dropped at the start of the next run). Without the variable it says so
+//! (dropped at the start of the next run; with `BULWARK_BENCH_REUSE=1` a
+//! schema an earlier run seeded is kept, and only the measured part runs —
+//! the logs then add new cases after the earlier runs' ones). Without the variable it says so
 //! and exits. Seeding goes through the store in chunks of 10,000 reports; the
 //! measured part is the POST of SARIF logs of `PER_LOG` results each, half
 //! of whose findings are already known, through the real server (bearer
@@ -82,17 +84,25 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("set BULWARK_BENCH_DATABASE_URL to a PostgreSQL database to run this bench");
         return Ok(());
     };
+    let reuse = std::env::var("BULWARK_BENCH_REUSE").is_ok_and(|v| v == "1");
     let admin = Store::connect(&url).await?;
-    admin
-        .execute_unchecked("DROP SCHEMA IF EXISTS intake_bench CASCADE")
-        .await?;
-    admin
-        .execute_unchecked("CREATE SCHEMA intake_bench")
-        .await?;
+    let seeded_before = reuse
+        && admin
+            .execute_unchecked("SELECT 1 FROM intake_bench.reports LIMIT 1")
+            .await
+            .is_ok();
+    if !seeded_before {
+        admin
+            .execute_unchecked("DROP SCHEMA IF EXISTS intake_bench CASCADE")
+            .await?;
+        admin
+            .execute_unchecked("CREATE SCHEMA intake_bench")
+            .await?;
+    }
     admin.close().await;
     let opts = sqlx::postgres::PgConnectOptions::from_str(&url)?
         .options([("search_path", "intake_bench")]);
-    let store = Store::connect_postgres(opts).await?;
+    let store = Store::connect_postgres(opts.clone()).await?;
     store.migrate().await?;
 
     let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, {
@@ -101,38 +111,55 @@ async fn main() -> anyhow::Result<()> {
         b
     });
     let now = time::OffsetDateTime::now_utc();
-    let (org, _, _) = store
-        .bootstrap(
-            &Bootstrap {
-                org_name: "Program Office".into(),
-                username: "root".into(),
-                display_name: "Root".into(),
-                token_hash: token.hash(),
-            },
-            now,
-        )
-        .await?;
-
-    // Seed: EXISTING reports, results 0..EXISTING.
-    let t = Instant::now();
-    for start in (0..EXISTING).step_by(SEED_CHUNK) {
-        let batch = reports(start, SEED_CHUNK);
+    // Logs of a reused schema start after the cases earlier runs added.
+    let mut first_new = EXISTING;
+    let _org = if seeded_before {
+        let (user, _) = store.user_by_username("root").await?;
         store
-            .ingest_reports(
-                &Actor::cli(),
-                org.id,
-                "application/sarif+json",
-                format!("seed {start}").as_bytes(),
-                &batch,
+            .issue_token(&Actor::cli(), user.id, "bench", &token.hash(), None, now)
+            .await?;
+        let pool = sqlx::PgPool::connect_with(opts).await?;
+        let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(&pool)
+            .await?;
+        pool.close().await;
+        first_new = usize::try_from(cases).unwrap_or(EXISTING).max(EXISTING);
+        println!("reusing the seeded schema ({cases} cases)");
+        user.org_id
+    } else {
+        let (org, _, _) = store
+            .bootstrap(
+                &Bootstrap {
+                    org_name: "Program Office".into(),
+                    username: "root".into(),
+                    display_name: "Root".into(),
+                    token_hash: token.hash(),
+                },
                 now,
             )
             .await?;
-    }
-    let seeded = t.elapsed().as_secs_f64();
-    println!(
-        "seeded {EXISTING} reports in {seeded:.1} s ({:.0} reports/s through the store)",
-        EXISTING as f64 / seeded
-    );
+        // Seed: EXISTING reports, results 0..EXISTING.
+        let t = Instant::now();
+        for start in (0..EXISTING).step_by(SEED_CHUNK) {
+            let batch = reports(start, SEED_CHUNK);
+            store
+                .ingest_reports(
+                    &Actor::cli(),
+                    org.id,
+                    "application/sarif+json",
+                    format!("seed {start}").as_bytes(),
+                    &batch,
+                    now,
+                )
+                .await?;
+        }
+        let seeded = t.elapsed().as_secs_f64();
+        println!(
+            "seeded {EXISTING} reports in {seeded:.1} s ({:.0} reports/s through the store)",
+            EXISTING as f64 / seeded
+        );
+        org.id
+    };
 
     let state = bulwark_server::state(
         store.clone(),
@@ -154,7 +181,7 @@ async fn main() -> anyhow::Result<()> {
     let half = PER_LOG / 2;
     for k in 0..LOGS {
         let known = (k * 197_003) % (EXISTING - half);
-        let new = EXISTING + k * half;
+        let new = first_new + k * half;
         let body = log((known..known + half).chain(new..new + half));
         let t = Instant::now();
         let resp = http
