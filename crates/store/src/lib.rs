@@ -238,7 +238,13 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A page cache of up to 32 MiB a connection (SQLite's default is
+            // 2 MiB). An intake writes a whole document in one transaction;
+            // with a small cache its pages spill to the WAL, and every later
+            // read then searches a WAL that grows with the document
+            // (`walFindFrame` dominated a 1 GB intake, which slowed as it went).
+            .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
