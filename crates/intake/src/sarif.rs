@@ -584,26 +584,17 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
                 let key = scan!(self, self.scanner.key());
                 match key.as_str() {
                     "tool" => {
-                        self.trail.key("tool");
-                        self.value_pos()?;
-                        let tool: RawTool = self.parse()?;
-                        self.trail.path.pop();
+                        let tool: RawTool = self.member("tool")?;
                         self.submit()?;
                         Arc::make_mut(&mut self.meta).set_tool(tool);
                     }
                     "originalUriBaseIds" => {
-                        self.trail.key("originalUriBaseIds");
-                        self.value_pos()?;
-                        let bases = self.parse()?;
-                        self.trail.path.pop();
+                        let bases = self.member("originalUriBaseIds")?;
                         self.submit()?;
                         Arc::make_mut(&mut self.meta).bases = Some(bases);
                     }
                     "artifacts" => {
-                        self.trail.key("artifacts");
-                        self.value_pos()?;
-                        let artifacts: Option<Vec<RawArtifact>> = self.parse()?;
-                        self.trail.path.pop();
+                        let artifacts: Option<Vec<RawArtifact>> = self.member("artifacts")?;
                         self.submit()?;
                         Arc::make_mut(&mut self.meta).artifacts = Some(
                             artifacts
@@ -742,6 +733,15 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
     fn value_pos(&mut self) -> Result<Pos, SarifError> {
         scan!(self, self.scanner.token("a value"));
         Ok(self.scanner.pos())
+    }
+
+    /// The value of the member `key`, parsed; errors under its path.
+    fn member<V: de::DeserializeOwned>(&mut self, key: &'static str) -> Result<V, SarifError> {
+        self.trail.key(key);
+        self.value_pos()?;
+        let v = self.parse()?;
+        self.trail.path.pop();
+        Ok(v)
     }
 
     /// The next value, parsed from its bytes; errors under the trail's path.

@@ -123,35 +123,6 @@ DROP TABLE bench_seed;
 DROP TABLE bench_orgs;
 "#;
 
-/// The queue's first statement: every pending case scored through its
-/// sources with a window function, then sorted (the "before").
-const OLD_SQL: &str = "\
-WITH queue AS (
-    SELECT id, state, title, first_reporter_org, first_reported_at FROM cases
-    WHERE state IN ('new', 'triaged') AND merged_into IS NULL
-),
-cand AS (
-    SELECT cs.case_id,
-        CAST(CASE cs.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank,
-        cs.source, s.validated, s.submitted - 1 AS other,
-        CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score
-    FROM queue q
-    JOIN case_sources cs ON cs.case_id = q.id
-    JOIN source_stats s ON s.kind = cs.kind AND s.source = cs.source
-    WHERE cs.kind = 'org' OR s.submitted > 1
-),
-best AS (
-    SELECT case_id, kind_rank, source, validated, other, score,
-        ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY score DESC, kind_rank, source) AS rn
-    FROM cand
-)
-SELECT q.id
-FROM queue q
-JOIN organizations o ON o.id = q.first_reporter_org
-LEFT JOIN best b ON b.case_id = q.id AND b.rn = 1
-ORDER BY COALESCE(b.score, 0.5) DESC, q.first_reported_at, q.id
-LIMIT $1 OFFSET $2";
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -294,7 +265,7 @@ async fn run(url: &str) -> Result<(), Box<dyn std::error::Error>> {
 
     for offset in [0i64, 10_000] {
         let t = Instant::now();
-        let old: Vec<(uuid::Uuid,)> = sqlx::query_as(OLD_SQL)
+        let old: Vec<(uuid::Uuid,)> = sqlx::query_as(bulwark_store::testing::TRIAGE_REFERENCE_SQL)
             .bind(50i64)
             .bind(offset)
             .fetch_all(&pool)

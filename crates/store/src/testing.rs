@@ -84,3 +84,35 @@ pub fn postgres_pool(store: &Store) -> Option<&sqlx::PgPool> {
         crate::Backend::Sqlite(_) => None,
     }
 }
+
+/// The queue as it was first computed, and still defined: every pending case
+/// scored through its sources with a window function, then sorted. The
+/// reference the store's walk over the ranked sources must agree with (in
+/// the tests) and is timed against (in `benches/triage.rs`).
+pub const TRIAGE_REFERENCE_SQL: &str = "\
+WITH queue AS (
+    SELECT id, state, title, first_reporter_org, first_reported_at FROM cases
+    WHERE state IN ('new', 'triaged') AND merged_into IS NULL
+),
+cand AS (
+    SELECT cs.case_id,
+        CAST(CASE cs.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank,
+        cs.source, s.validated, s.submitted - 1 AS other,
+        CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score
+    FROM queue q
+    JOIN case_sources cs ON cs.case_id = q.id
+    JOIN source_stats s ON s.kind = cs.kind AND s.source = cs.source
+    WHERE cs.kind = 'org' OR s.submitted > 1
+),
+best AS (
+    SELECT case_id, kind_rank, source, validated, other, score,
+        ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY score DESC, kind_rank, source) AS rn
+    FROM cand
+)
+SELECT q.id, q.first_reported_at, COALESCE(b.score, 0.5) AS score, b.kind_rank,
+    b.source AS basis_source, b.validated AS basis_validated, b.other AS basis_submitted
+FROM queue q
+JOIN organizations o ON o.id = q.first_reporter_org
+LEFT JOIN best b ON b.case_id = q.id AND b.rn = 1
+ORDER BY COALESCE(b.score, 0.5) DESC, q.first_reported_at, q.id
+LIMIT $1 OFFSET $2";
