@@ -15,7 +15,9 @@
 //! measured part is the POST of SARIF logs of `PER_LOG` results each, half
 //! of whose findings are already known, through the real server (bearer
 //! authentication, policy, streaming parse, fingerprints, one transaction per
-//! log) on loopback. Nothing is asserted: it prints figures.
+//! log) on loopback, by `BULWARK_BENCH_CLIENTS` clients at once (default 1).
+//! Nothing is asserted: it prints figures, with the CPU time the server and
+//! PostgreSQL spent per 100,000 results.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -76,6 +78,40 @@ fn reports(from: usize, n: usize) -> Vec<NewReport> {
         std::process::exit(1);
     }
     out
+}
+
+/// CPU seconds used so far by this process and by the PostgreSQL server's
+/// processes on this machine (Linux `/proc`; zeros elsewhere). The machine's
+/// speed varies from minute to minute, so CPU time per result is the
+/// steadier figure to compare changes by.
+fn cpu_seconds() -> (f64, f64) {
+    // utime + stime, fields 14 and 15 of /proc/PID/stat, in USER_HZ (100 on
+    // Linux, fixed by its ABI).
+    fn of(stat: &str) -> Option<(String, f64)> {
+        let open = stat.find('(')?;
+        let close = stat.rfind(')')?;
+        let comm = stat.get(open + 1..close)?.to_owned();
+        let rest: Vec<&str> = stat.get(close + 2..)?.split(' ').collect();
+        let ticks: f64 = rest.get(11)?.parse::<f64>().ok()? + rest.get(12)?.parse::<f64>().ok()?;
+        Some((comm, ticks / 100.0))
+    }
+    let own = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| of(&s))
+        .map_or(0.0, |(_, t)| t);
+    let mut pg = 0.0;
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            if let Some((comm, t)) = std::fs::read_to_string(e.path().join("stat"))
+                .ok()
+                .and_then(|s| of(&s))
+                && comm.starts_with("postgres")
+            {
+                pg += t;
+            }
+        }
+    }
+    (own, pg)
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -175,39 +211,80 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
 
     // Each log: half of its results already known (spread over the seeded
-    // ones), half new.
-    let mut total = 0usize;
-    let mut elapsed = 0.0f64;
+    // ones), half new. BULWARK_BENCH_CLIENTS clients (default 1) post LOGS
+    // logs each at the same time, as reporters of a clearinghouse would;
+    // the bodies are made before the clock starts.
+    let clients: usize = std::env::var("BULWARK_BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=16).contains(n))
+        .unwrap_or(1);
     let half = PER_LOG / 2;
-    for k in 0..LOGS {
-        let known = (k * 197_003) % (EXISTING - half);
-        let new = first_new + k * half;
-        let body = log((known..known + half).chain(new..new + half));
-        let t = Instant::now();
-        let resp = http
-            .post(format!("http://{addr}/api/v1/reports"))
-            .bearer_auth(token.expose())
-            .header("content-type", "application/sarif+json")
-            .body(body)
-            .send()
-            .await?;
-        let status = resp.status();
-        let v: serde_json::Value = resp.json().await?;
-        let secs = t.elapsed().as_secs_f64();
-        if !status.is_success() {
-            anyhow::bail!("intake failed: {status} {v}");
-        }
-        println!(
-            "log {k}: {PER_LOG} results ({} new cases) in {secs:.2} s = {:.0} results/s",
-            v["new_cases"],
-            PER_LOG as f64 / secs
+    let bodies: Vec<Vec<u8>> = (0..LOGS * clients)
+        .map(|k| {
+            let known = (k * 197_003) % (EXISTING - half);
+            let new = first_new + k * half;
+            log((known..known + half).chain(new..new + half))
+        })
+        .collect();
+    let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter().enumerate()));
+    let url = format!("http://{addr}/api/v1/reports");
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (queue, http, url, token) = (
+            queue.clone(),
+            http.clone(),
+            url.clone(),
+            token.expose().to_owned(),
         );
-        total += PER_LOG;
-        elapsed += secs;
+        workers.spawn(async move {
+            loop {
+                let next = queue
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .next();
+                let Some((k, body)) = next else {
+                    return Ok::<(), anyhow::Error>(());
+                };
+                let t = Instant::now();
+                let resp = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/sarif+json")
+                    .body(body)
+                    .send()
+                    .await?;
+                let status = resp.status();
+                let v: serde_json::Value = resp.json().await?;
+                let secs = t.elapsed().as_secs_f64();
+                if !status.is_success() {
+                    anyhow::bail!("intake failed: {status} {v}");
+                }
+                println!(
+                    "log {k}: {PER_LOG} results ({} new cases) in {secs:.2} s = {:.0} results/s",
+                    v["new_cases"],
+                    PER_LOG as f64 / secs
+                );
+            }
+        });
     }
+    while let Some(done) = workers.join_next().await {
+        done??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let total = PER_LOG * LOGS * clients;
     println!(
-        "intake over HTTP into PostgreSQL with {EXISTING} existing reports: {total} results in {elapsed:.2} s = {:.0} results/s",
+        "intake over HTTP into PostgreSQL with {EXISTING} existing reports, {clients} client(s): {total} results in {elapsed:.2} s = {:.0} results/s",
         total as f64 / elapsed
+    );
+    let cpu_after = cpu_seconds();
+    let per = |a: f64, b: f64| (b - a) / total as f64 * 100_000.0;
+    println!(
+        "CPU seconds per 100,000 results: this process (client and server) {:.2}, PostgreSQL {:.2}",
+        per(cpu_before.0, cpu_after.0),
+        per(cpu_before.1, cpu_after.1),
     );
     Ok(())
 }

@@ -115,7 +115,9 @@ impl Kind {
             Kind::Internal => {
                 "The server failed. Nothing was changed. The `request_id` lets an operator find the log entry."
             }
-            Kind::Unavailable => "A dependency (the database) is not reachable. Retry later.",
+            Kind::Unavailable => {
+                "A dependency (the database) is not reachable, or gave the change up for a concurrent one; nothing was changed. Retry later (the Retry-After header says when)."
+            }
         }
     }
 
@@ -183,6 +185,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::new(Kind::Conflict, m),
             StoreError::Invalid(m) => ApiError::validation(m),
             StoreError::AlreadyBootstrapped => ApiError::new(Kind::Conflict, e.to_string()),
+            StoreError::Contention(m) => {
+                tracing::warn!(error = %m, "change given up for a concurrent one");
+                ApiError::new(
+                    Kind::Unavailable,
+                    "a concurrent change got in the way; nothing was changed, retry",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::internal()
@@ -220,6 +229,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.kind == Kind::Unavailable {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if self.kind == Kind::Unauthorized {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

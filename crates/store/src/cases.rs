@@ -31,9 +31,7 @@ use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
 /// Longest case title kept, in characters; a report's message is cut to it.
 const MAX_TITLE: usize = 300;
 
-/// Rows per multi-row statement of an intake: 15 binds a report row stay
-/// well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-const CHUNK: usize = 500;
+use crate::bulk::{Batch, Bulk, CHUNK, NewCaseRow, NewReportRow};
 
 /// One normalized report to ingest.
 #[derive(Debug, Clone)]
@@ -429,47 +427,40 @@ macro_rules! add_source_stats {
 /// of those takes the case's pairs away first ([`unapply_sources!`]).
 macro_rules! add_case_sources {
     ($tx:ident, $pairs:expr) => {{
+        let deltas = record_case_sources!($tx, $pairs);
+        add_source_stats!($tx, deltas);
+    }};
+}
+
+/// The first half of [`add_case_sources!`]: records the pairs and returns
+/// what they add to `source_stats` without applying it, so that an intake
+/// can apply its batches' sum once, just before it commits. (Every intake
+/// of one organization or tool updates the same `source_stats` rows; had
+/// each batch updated them, a second intake would wait on those row locks
+/// until the first one committed.)
+macro_rules! record_case_sources {
+    ($tx:ident, $pairs:expr) => {{
         let pairs: Vec<(Uuid, &'static str, String)> = $pairs.into_iter().collect();
         let cases: std::collections::BTreeSet<Uuid> = pairs.iter().map(|(c, _, _)| *c).collect();
         let cases: Vec<Uuid> = cases.into_iter().collect();
         let mut validated = std::collections::HashSet::new();
         let mut pending_at: HashMap<Uuid, i64> = HashMap::new();
-        for chunk in cases.chunks(CHUNK) {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT id, state, merged_into, first_reported_at FROM cases WHERE id IN (",
-            );
-            let mut list = q.separated(", ");
-            for c in chunk {
-                list.push_bind(*c);
-            }
-            q.push(")");
-            let got: Vec<(Uuid, String, Option<Uuid>, i64)> =
-                q.build_query_as().fetch_all(&mut *$tx).await?;
-            for (id, state, merged_into, at) in got {
-                if state == CaseState::Validated.as_str() {
-                    validated.insert(id);
-                } else if merged_into.is_none()
-                    && (state == CaseState::New.as_str() || state == CaseState::Triaged.as_str())
-                {
-                    pending_at.insert(id, at);
-                }
+        for (id, state, merged_into, at) in $tx.case_states(&cases).await? {
+            if state == CaseState::Validated.as_str() {
+                validated.insert(id);
+            } else if merged_into.is_none()
+                && (state == CaseState::New.as_str() || state == CaseState::Triaged.as_str())
+            {
+                pending_at.insert(id, at);
             }
         }
-        let mut fresh: Vec<(Uuid, String, String)> = Vec::new();
-        for chunk in pairs.chunks(CHUNK) {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO case_sources (case_id, kind, source, pending_at) ",
-            );
-            q.push_values(chunk, |mut row, (case, kind, source)| {
-                row.push_bind(*case)
-                    .push_bind(*kind)
-                    .push_bind(source.clone())
-                    .push_bind(pending_at.get(case).copied());
-            });
-            q.push(" ON CONFLICT DO NOTHING RETURNING case_id, kind, source");
-            let got: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *$tx).await?;
-            fresh.extend(got);
-        }
+        let rows: Vec<_> = pairs
+            .iter()
+            .map(|(case, kind, source)| {
+                (*case, *kind, source.as_str(), pending_at.get(case).copied())
+            })
+            .collect();
+        let fresh = $tx.insert_case_sources(&rows).await?;
         let mut deltas = SourceDeltas::new();
         for (case, kind, source) in fresh {
             let d = deltas
@@ -478,7 +469,7 @@ macro_rules! add_case_sources {
             d.0 += 1;
             d.1 += i64::from(validated.contains(&case));
         }
-        add_source_stats!($tx, deltas);
+        deltas
     }};
 }
 
@@ -669,6 +660,8 @@ impl Store {
                 }
             }
 
+            let batch_of = Batch { org, submitted_by: actor.user, document: &sha, at };
+            let mut stats = SourceDeltas::new();
             let mut targets: HashMap<String, Uuid> = HashMap::new();
             let mut done = false;
             while let Some(item) = items.recv().await {
@@ -679,8 +672,7 @@ impl Store {
                         break;
                     }
                 };
-                // A statement's binds are bounded: batches go in by CHUNK.
-                for reports in batch.chunks(CHUNK) {
+                let reports = &batch[..];
                 for r in reports {
                     check_fingerprint(&r.fingerprint)?;
                 }
@@ -719,16 +711,7 @@ impl Store {
                     }
                 }
                 let mut case_of: HashMap<String, Uuid> = HashMap::with_capacity(distinct.len());
-                let mut q = sqlx::QueryBuilder::new(
-                    "SELECT fingerprint, case_id FROM case_fingerprints WHERE fingerprint IN (",
-                );
-                let mut list = q.separated(", ");
-                for fp in &distinct {
-                    list.push_bind(*fp);
-                }
-                q.push(")");
-                let rows: Vec<(String, Uuid)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                case_of.extend(rows);
+                case_of.extend(tx.known_fingerprints(&distinct).await?);
 
                 // New fingerprints open cases. A concurrent intake may open the
                 // same one first: its mapping wins (the insert below waits for
@@ -739,30 +722,21 @@ impl Store {
                     .map(|fp| (*fp, Uuid::now_v7()))
                     .collect();
                 if !fresh.is_empty() {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO cases (id, state, title, rule_id, target_id, first_reporter_org, \
-                         first_reported_at, created_at, updated_at) ",
-                    );
-                    q.push_values(&fresh, |mut row, (fp, id)| {
-                        let r = first_of[fp];
-                        row.push_bind(*id)
-                            .push_bind(CaseState::New.as_str())
-                            .push_bind(title(&r.title))
-                            .push_bind(r.rule_id.clone())
-                            .push_bind(target_id(r))
-                            .push_bind(org)
-                            .push_bind(at)
-                            .push_bind(at)
-                            .push_bind(at);
-                    });
-                    q.build().execute(&mut *tx).await?;
-                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_fingerprints (fingerprint, case_id) ");
-                    q.push_values(&fresh, |mut row, (fp, id)| {
-                        row.push_bind(*fp).push_bind(*id);
-                    });
-                    q.push(" ON CONFLICT DO NOTHING RETURNING fingerprint");
-                    let won: Vec<(String,)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                    let won: std::collections::HashSet<String> = won.into_iter().map(|(f,)| f).collect();
+                    let rows: Vec<NewCaseRow<'_>> = fresh
+                        .iter()
+                        .map(|(fp, id)| {
+                            let r = first_of[fp];
+                            NewCaseRow {
+                                id: *id,
+                                title: title(&r.title),
+                                rule_id: r.rule_id.as_deref(),
+                                target_id: target_id(r),
+                            }
+                        })
+                        .collect();
+                    tx.insert_cases(batch_of, &rows).await?;
+                    let won = tx.insert_case_fingerprints(&fresh).await?;
+                    let won: std::collections::HashSet<String> = won.into_iter().collect();
                     for (fp, id) in &fresh {
                         if won.contains(*fp) {
                             case_of.insert((*fp).to_owned(), *id);
@@ -784,28 +758,24 @@ impl Store {
                 // One multi-row INSERT. (COPY on PostgreSQL was tried and was
                 // no faster end to end in benches/intake_http.rs: the time goes
                 // to foreign-key checks, index upkeep and WAL.)
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO reports (id, case_id, org_id, submitted_by, fingerprint, document, rule_id, \
-                     title, location, tool_name, tool_version, ai_model, ai_model_version, detail, reported_at) ",
-                );
-                q.push_values(reports.iter().zip(&ids), |mut row, (r, case)| {
-                    row.push_bind(Uuid::now_v7())
-                        .push_bind(*case)
-                        .push_bind(org)
-                        .push_bind(actor.user)
-                        .push_bind(r.fingerprint.clone())
-                        .push_bind(sha.clone())
-                        .push_bind(r.rule_id.clone())
-                        .push_bind(title(&r.title))
-                        .push_bind(r.location.clone())
-                        .push_bind(r.tool_name.clone())
-                        .push_bind(r.tool_version.clone())
-                        .push_bind(r.ai_model.clone())
-                        .push_bind(r.ai_model_version.clone())
-                        .push_bind(r.detail.to_string())
-                        .push_bind(at);
-                });
-                q.build().execute(&mut *tx).await?;
+                let rows: Vec<NewReportRow<'_>> = reports
+                    .iter()
+                    .zip(&ids)
+                    .map(|(r, case)| NewReportRow {
+                        id: Uuid::now_v7(),
+                        case_id: *case,
+                        fingerprint: &r.fingerprint,
+                        rule_id: r.rule_id.as_deref(),
+                        title: title(&r.title),
+                        location: r.location.as_deref(),
+                        tool_name: r.tool_name.as_deref(),
+                        tool_version: r.tool_version.as_deref(),
+                        ai_model: r.ai_model.as_deref(),
+                        ai_model_version: r.ai_model_version.as_deref(),
+                        detail: r.detail.to_string(),
+                    })
+                    .collect();
+                tx.insert_reports(batch_of, &rows).await?;
 
                 // The sources behind the cases: new pairs count once more for
                 // their source (and as validated when the case already is).
@@ -820,16 +790,20 @@ impl Store {
                         pairs.insert((*case, kind, source));
                     }
                 }
-                add_case_sources!(tx, pairs);
+                for (source, (n, v)) in record_case_sources!(tx, pairs) {
+                    let d = stats.entry(source).or_insert((0, 0));
+                    d.0 += n;
+                    d.1 += v;
+                }
                 let room = RECEIPT_CASES.saturating_sub(case_per_report.len());
                 case_per_report.extend(ids.into_iter().take(room));
-                }
             }
             if !done {
                 return Err(StoreError::Invalid(
                     "the intake ended before its document was read to the end".into(),
                 ));
             }
+            add_source_stats!(tx, stats);
             append_audit!(tx, actor, AuditEvent::new("intake.ingest", "raw_document", sha.clone())
                 .with_detail(json!({
                     "org": org,

@@ -24,6 +24,7 @@ use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
 mod audit;
+mod bulk;
 mod cases;
 mod claims;
 mod frontier;
@@ -128,6 +129,12 @@ pub enum StoreError {
         "unsupported database URL {0:?}: use a SQLite file path, sqlite://PATH or postgres://…"
     )]
     UnsupportedUrl(String),
+    /// The database gave this change up for a concurrent one (a deadlock
+    /// between two intakes that reached the same fingerprints in opposite
+    /// orders, a serialization failure, SQLite busy past its timeout).
+    /// Nothing was changed; the same request may succeed when retried.
+    #[error("a concurrent change got in the way; nothing was changed, retry: {0}")]
+    Contention(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -140,6 +147,17 @@ impl From<sqlx::Error> for StoreError {
             && db.is_unique_violation()
         {
             return StoreError::Conflict(db.message().to_owned());
+        }
+        if let sqlx::Error::Database(db) = &e
+            && db.code().is_some_and(|c| {
+                // PostgreSQL: deadlock_detected, serialization_failure,
+                // lock_not_available. SQLite: SQLITE_BUSY, SQLITE_LOCKED
+                // and their extended codes (the low byte is the primary).
+                matches!(&*c, "40P01" | "40001" | "55P03")
+                    || c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            })
+        {
+            return StoreError::Contention(db.message().to_owned());
         }
         if let sqlx::Error::RowNotFound = e {
             return StoreError::NotFound;

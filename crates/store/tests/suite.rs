@@ -27,6 +27,7 @@ bulwark_store::both_backends!(
     sessions,
     benchmark_sets_and_versions_in_force,
     model_registry_and_determinations,
+    lost_races_are_contention,
 );
 
 fn token(n: u8) -> ApiToken {
@@ -953,4 +954,43 @@ async fn model_registry_and_determinations(store: Store) {
     ];
     expected.sort();
     assert_eq!(latest, expected);
+}
+
+/// A change the database gives up for a concurrent one is `Contention`
+/// (retryable, nothing changed), not a server failure; other database
+/// errors keep their meaning.
+async fn lost_races_are_contention(store: Store) {
+    if store.backend_name() == "postgres" {
+        for code in ["40P01", "40001", "55P03"] {
+            let got = store
+                .execute_unchecked(&format!(
+                    "DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '{code}'; END $$"
+                ))
+                .await;
+            assert!(
+                matches!(got, Err(StoreError::Contention(ref m)) if m.contains("lost a race")),
+                "{code}: {got:?}"
+            );
+        }
+        let got = store
+            .execute_unchecked(
+                "DO $$ BEGIN RAISE EXCEPTION 'other' USING ERRCODE = '22012'; END $$",
+            )
+            .await;
+        assert!(matches!(got, Err(StoreError::Database(_))), "{got:?}");
+    }
+    store
+        .execute_unchecked("CREATE TABLE race_probe (k INTEGER PRIMARY KEY)")
+        .await
+        .expect("create");
+    store
+        .execute_unchecked("INSERT INTO race_probe (k) VALUES (1)")
+        .await
+        .expect("insert");
+    let got = store
+        .execute_unchecked("INSERT INTO race_probe (k) VALUES (1)")
+        .await;
+    assert!(matches!(got, Err(StoreError::Conflict(_))), "{got:?}");
+    let got = store.execute_unchecked("SELECT * FROM no_such_table").await;
+    assert!(matches!(got, Err(StoreError::Database(_))), "{got:?}");
 }
