@@ -19,6 +19,8 @@ mod findings;
 mod frontier;
 mod partners;
 mod reviews;
+mod score;
+mod versions;
 
 #[derive(Parser)]
 #[command(
@@ -114,6 +116,16 @@ enum Command {
     Findings {
         #[command(subcommand)]
         command: findings::FindingsCommand,
+    },
+    /// Prioritisation offline: CVSS scores, SSVC decisions, BOD 26-04 timelines.
+    Score {
+        #[command(subcommand)]
+        command: score::ScoreCommand,
+    },
+    /// Versions offline: how two versions order under an ecosystem's own rules.
+    Versions {
+        #[command(subcommand)]
+        command: versions::VersionsCommand,
     },
     /// Claims on scan targets: deconflicted scanning (API client).
     Claim {
@@ -413,6 +425,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Client(c) => client::run(c).await,
         Command::Frontier { command } => frontier::run(command).await,
         Command::Findings { command } => findings::run(command),
+        Command::Score { command } => score::run(command),
+        Command::Versions { command } => versions::run(command),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,

@@ -1,0 +1,18 @@
+//! Package URLs and per-ecosystem version order: the vocabulary the
+//! matching engine (advisories × components) is built on.
+//!
+//! Pure: no files, sockets or SQL; every parser takes a `&str` and refuses
+//! with a typed error instead of guessing.
+//!
+//! - [`purl`]: package URLs per ECMA-427 and the registered type
+//!   definitions: parse, normalise, build, print canonically.
+//! - [`version`]: [`Version::parse`] once per string under an
+//!   [`Ecosystem`]'s own rules (SemVer, Go, PEP 440, Maven, NuGet,
+//!   RubyGems, Composer, dpkg, rpm, apk, or the documented generic order),
+//!   then compare parsed versions as often as needed without allocating.
+
+pub mod purl;
+pub mod version;
+
+pub use purl::{Purl, PurlError, PurlParts};
+pub use version::{Ecosystem, Version, VersionError, compare};

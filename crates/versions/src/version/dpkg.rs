@@ -1,0 +1,191 @@
+//! Debian and Ubuntu: dpkg's order (Debian Policy 5.6.12, dpkg's
+//! `lib/dpkg/version.c` and `parsehelp.c`).
+//!
+//! `[epoch:]upstream_version[-debian_revision]`: the epoch is the digits
+//! before the first `:` (0 if absent), the revision what follows the last
+//! `-` (none is the same as `0`). Refused, as `dpkg` refuses them: an empty
+//! version, white space, a non-numeric or oversized epoch, nothing after
+//! the colon, an empty revision, and characters outside `[A-Za-z0-9.+~-:]`
+//! in the upstream version or `[A-Za-z0-9.+~]` in the revision. An upstream
+//! version that does not start with a digit is taken, as dpkg only warns.
+//!
+//! Each part compares as alternating runs of non-digits and digits: the
+//! non-digits character by character with `~` below everything (even the
+//! end of the string), then letters, then other characters; the digits
+//! numerically.
+
+use std::cmp::Ordering;
+
+use super::Refusal;
+use super::num::Num;
+
+#[derive(Debug, Clone)]
+pub struct DpkgVersion {
+    epoch: u32,
+    upstream: Segments,
+    revision: Segments,
+}
+
+/// A string as (non-digit run, digit run) pairs.
+#[derive(Debug, Clone)]
+struct Segments(Box<[(Box<[i32]>, Num)]>);
+
+/// dpkg's `order()`: the weight of one non-digit character.
+fn order(c: u8) -> i32 {
+    match c {
+        b'~' => -1,
+        c if c.is_ascii_alphabetic() => i32::from(c),
+        c => i32::from(c) + 256,
+    }
+}
+
+impl Segments {
+    fn new(s: &str) -> Segments {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let start = i;
+            while i < b.len() && !b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let text: Box<[i32]> = b[start..i].iter().map(|&c| order(c)).collect();
+            let dstart = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            out.push((text, Num::from_digits(&s[dstart..i])));
+        }
+        Segments(out.into_boxed_slice())
+    }
+}
+
+fn cmp_text(a: &[i32], b: &[i32]) -> Ordering {
+    // The end of a run weighs 0: below letters, above `~`.
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    Ordering::Equal
+}
+
+impl Ord for Segments {
+    fn cmp(&self, other: &Segments) -> Ordering {
+        let empty = (Box::default(), Num::ZERO);
+        for i in 0..self.0.len().max(other.0.len()) {
+            let (at, an) = self.0.get(i).unwrap_or(&empty);
+            let (bt, bn) = other.0.get(i).unwrap_or(&empty);
+            let o = cmp_text(at, bt).then_with(|| an.cmp(bn));
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+super::num::ord_via_cmp!(Segments);
+
+impl DpkgVersion {
+    pub fn parse(s: &str) -> Result<DpkgVersion, Refusal> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("version string is empty");
+        }
+        if s.bytes().any(|b| b.is_ascii_whitespace()) {
+            return Err("version string has embedded spaces");
+        }
+        let (epoch, rest) = match s.split_once(':') {
+            Some((e, rest)) => {
+                if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err("epoch in version is not a number");
+                }
+                let e: u32 = e
+                    .parse()
+                    .ok()
+                    .filter(|&e| e <= i32::MAX as u32)
+                    .ok_or("epoch in version is too big")?;
+                if rest.is_empty() {
+                    return Err("nothing after colon in version number");
+                }
+                (e, rest)
+            }
+            None => (0, s),
+        };
+        let (upstream, revision) = match rest.rsplit_once('-') {
+            Some((_, "")) => return Err("revision number is empty"),
+            Some((u, r)) => (u, r),
+            None => (rest, ""),
+        };
+        if upstream.is_empty() {
+            return Err("version number is empty");
+        }
+        if !upstream
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-+~:".contains(&b))
+        {
+            return Err("invalid character in version number");
+        }
+        if !revision
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".+~".contains(&b))
+        {
+            return Err("invalid character in revision number");
+        }
+        Ok(DpkgVersion {
+            epoch,
+            upstream: Segments::new(upstream),
+            revision: Segments::new(revision),
+        })
+    }
+}
+
+impl Ord for DpkgVersion {
+    fn cmp(&self, other: &DpkgVersion) -> Ordering {
+        self.epoch
+            .cmp(&other.epoch)
+            .then_with(|| self.upstream.cmp(&other.upstream))
+            .then_with(|| self.revision.cmp(&other.revision))
+    }
+}
+
+super::num::ord_via_cmp!(DpkgVersion);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> DpkgVersion {
+        DpkgVersion::parse(s).unwrap()
+    }
+
+    #[test]
+    fn policy_examples() {
+        // Debian Policy 5.6.12: "~~ < ~~a < ~ < (empty) < a".
+        let chain = ["1.0~~", "1.0~~a", "1.0~", "1.0", "1.0a"];
+        for w in chain.windows(2) {
+            assert!(d(w[0]) < d(w[1]), "{} < {}", w[0], w[1]);
+        }
+        assert!(d("1.2.3-1~deb7u1") < d("1.2.3-1"));
+        assert!(d("1:0.1") > d("9.9"));
+        assert_eq!(d("1.0"), d("1.0-0"));
+        assert_eq!(d("0:1.0"), d("1.0"));
+        assert!(d("1.0-1+b1") > d("1.0-1"));
+        assert!(d("1.10") > d("1.9"));
+        for bad in [
+            "",
+            "a:1",
+            "1:",
+            "1.0-",
+            "1 0",
+            "1.0_1",
+            "1.0-a:b",
+            "99999999999:1",
+        ] {
+            assert!(DpkgVersion::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

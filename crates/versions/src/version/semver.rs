@@ -1,0 +1,305 @@
+//! Semantic Versioning 2.0.0 (<https://semver.org>), with each ecosystem's
+//! own reading of it:
+//!
+//! - crates.io and Hex: strict SemVer (Cargo's `semver` crate, Elixir's
+//!   `Version`): `MAJOR.MINOR.PATCH`, no prefix, no leading zeros, numbers
+//!   up to `u64`.
+//! - npm: node-semver's strict (non-loose) grammar, which also takes a
+//!   leading `v` and surrounding white space, and caps numbers at
+//!   `Number.MAX_SAFE_INTEGER`.
+//! - Go: `golang.org/x/mod/semver`: numbers of any size, the shorthands
+//!   `v1` and `v1.2` for `v1.0.0` and `v1.2.0`; the `v` itself optional,
+//!   as OSV's Go records leave it out. Pseudo-versions
+//!   (`v0.0.0-20191109021931-daa7c04131f5`) and `+incompatible` need no
+//!   special case: they are ordinary pre-release and build parts. Go
+//!   toolchain tags (`go1.21.3`, `go1.21rc2`, `go1.20`) are read as the Go
+//!   vulnerability database writes them: `1.21.3`, `1.21.0-rc.2`, `1.20.0`.
+//!
+//! Order: major, minor, patch numerically; a pre-release sorts before its
+//! release; pre-release identifiers compare numerically when both are
+//! numeric, in ASCII order when both are not, numeric before alphanumeric,
+//! and a shorter list first when all else is equal. Build metadata is
+//! ignored.
+
+use std::cmp::Ordering;
+
+use super::Refusal;
+use super::num::Num;
+
+/// A parsed semantic version; build metadata is dropped.
+#[derive(Debug, Clone)]
+pub struct SemVer {
+    major: Num,
+    minor: Num,
+    patch: Num,
+    pre: Box<[Ident]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Ident {
+    // Declared first: numeric identifiers sort before alphanumeric ones.
+    Numeric(Num),
+    Alpha(Box<str>),
+}
+
+/// node-semver refuses components above `Number.MAX_SAFE_INTEGER`.
+const NPM_MAX: u64 = (1 << 53) - 1;
+
+struct Rules {
+    v_prefix: bool,
+    shorthand: bool,
+    max: Option<u64>,
+}
+
+impl SemVer {
+    pub fn parse_strict(s: &str) -> Result<SemVer, Refusal> {
+        parse(
+            s,
+            &Rules {
+                v_prefix: false,
+                shorthand: false,
+                max: Some(u64::MAX),
+            },
+        )
+    }
+
+    pub fn parse_npm(s: &str) -> Result<SemVer, Refusal> {
+        // node-semver trims surrounding white space before matching.
+        parse(
+            s.trim(),
+            &Rules {
+                v_prefix: true,
+                shorthand: false,
+                max: Some(NPM_MAX),
+            },
+        )
+    }
+
+    pub fn parse_go(s: &str) -> Result<SemVer, Refusal> {
+        if let Some(tag) = s.strip_prefix("go") {
+            return parse_go_toolchain(tag);
+        }
+        parse(
+            s,
+            &Rules {
+                v_prefix: true,
+                shorthand: true,
+                max: None,
+            },
+        )
+    }
+}
+
+fn number(s: &str, max: Option<u64>) -> Result<Num, Refusal> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("major, minor and patch must be numbers");
+    }
+    if s.len() > 1 && s.starts_with('0') {
+        return Err("numbers must not have leading zeros");
+    }
+    let n = Num::from_digits(s);
+    if let Some(max) = max
+        && n.small().is_none_or(|v| v > max)
+    {
+        return Err("number too large");
+    }
+    Ok(n)
+}
+
+fn is_ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+fn parse(s: &str, rules: &Rules) -> Result<SemVer, Refusal> {
+    let body = match s.strip_prefix('v') {
+        Some(rest) if rules.v_prefix => rest,
+        _ => s,
+    };
+    let (rest, build) = match body.split_once('+') {
+        Some((rest, build)) => (rest, Some(build)),
+        None => (body, None),
+    };
+    if let Some(build) = build
+        && build
+            .split('.')
+            .any(|id| id.is_empty() || !id.bytes().all(is_ident_char))
+    {
+        return Err("build metadata must be dot-separated [0-9A-Za-z-] identifiers");
+    }
+    let (core, pre) = match rest.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (rest, None),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    let (major, minor, patch) = match parts.as_slice() {
+        [a, b, c] => (
+            number(a, rules.max)?,
+            number(b, rules.max)?,
+            number(c, rules.max)?,
+        ),
+        [a, b] if rules.shorthand && pre.is_none() && build.is_none() => {
+            (number(a, rules.max)?, number(b, rules.max)?, Num::ZERO)
+        }
+        [a] if rules.shorthand && pre.is_none() && build.is_none() => {
+            (number(a, rules.max)?, Num::ZERO, Num::ZERO)
+        }
+        _ => return Err("expected MAJOR.MINOR.PATCH"),
+    };
+    let pre = match pre {
+        None => Box::default(),
+        Some(pre) => {
+            let mut ids = Vec::new();
+            for id in pre.split('.') {
+                if id.is_empty() || !id.bytes().all(is_ident_char) {
+                    return Err("pre-release must be dot-separated [0-9A-Za-z-] identifiers");
+                }
+                if id.bytes().all(|b| b.is_ascii_digit()) {
+                    if id.len() > 1 && id.starts_with('0') {
+                        return Err("numeric pre-release identifiers must not have leading zeros");
+                    }
+                    ids.push(Ident::Numeric(Num::from_digits(id)));
+                } else {
+                    ids.push(Ident::Alpha(id.into()));
+                }
+            }
+            ids.into_boxed_slice()
+        }
+    };
+    Ok(SemVer {
+        major,
+        minor,
+        patch,
+        pre,
+    })
+}
+
+/// `1.21.3`, `1.21rc2`, `1.9beta1`, `1.20` (after `go`).
+fn parse_go_toolchain(tag: &str) -> Result<SemVer, Refusal> {
+    const BAD: Refusal = "a Go release tag is go1.N, go1.N.P, go1.NrcK or go1.NbetaK";
+    let (nums, pre) = match tag.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&tag[..i], Some(&tag[i..])),
+        None => (tag, None),
+    };
+    let parts: Vec<&str> = nums.split('.').collect();
+    let num = |s: &str| number(s, None).map_err(|_| BAD);
+    let (major, minor, patch) = match parts.as_slice() {
+        [a, b] => (num(a)?, num(b)?, Num::ZERO),
+        [a, b, c] if pre.is_none() => (num(a)?, num(b)?, num(c)?),
+        _ => return Err(BAD),
+    };
+    let pre = match pre {
+        None => Box::default(),
+        Some(p) => {
+            let (kind, n) = if let Some(n) = p.strip_prefix("rc") {
+                ("rc", n)
+            } else if let Some(n) = p.strip_prefix("beta") {
+                ("beta", n)
+            } else {
+                return Err(BAD);
+            };
+            vec![Ident::Alpha(kind.into()), Ident::Numeric(num(n)?)].into_boxed_slice()
+        }
+    };
+    Ok(SemVer {
+        major,
+        minor,
+        patch,
+        pre,
+    })
+}
+
+impl Ord for SemVer {
+    fn cmp(&self, other: &SemVer) -> Ordering {
+        self.major
+            .cmp(&other.major)
+            .then_with(|| self.minor.cmp(&other.minor))
+            .then_with(|| self.patch.cmp(&other.patch))
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                // Slices compare element-wise, then shorter first: SemVer 11.4.
+                (false, false) => self.pre.cmp(&other.pre),
+            })
+    }
+}
+
+super::num::ord_via_cmp!(SemVer);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ord(p: fn(&str) -> Result<SemVer, Refusal>, a: &str, b: &str) -> Ordering {
+        p(a).unwrap().cmp(&p(b).unwrap())
+    }
+
+    #[test]
+    fn semver_spec_precedence_example() {
+        // semver.org, item 11.
+        let chain = [
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "2.0.0",
+            "2.1.0",
+            "2.1.1",
+        ];
+        for w in chain.windows(2) {
+            assert_eq!(
+                ord(SemVer::parse_strict, w[0], w[1]),
+                Ordering::Less,
+                "{w:?}"
+            );
+        }
+        assert_eq!(
+            ord(SemVer::parse_strict, "1.0.0+a", "1.0.0+b"),
+            Ordering::Equal
+        );
+    }
+
+    #[test]
+    fn strict_refusals() {
+        for bad in [
+            "v1.0.0",
+            "1.0",
+            "01.0.0",
+            "1.0.0-01",
+            "1.0.0-",
+            "1.0.0+",
+            "1.0.0-a..b",
+            "",
+        ] {
+            assert!(SemVer::parse_strict(bad).is_err(), "{bad}");
+        }
+        assert!(SemVer::parse_npm("v1.0.0").is_ok());
+        assert!(SemVer::parse_npm("9007199254740992.0.0").is_err());
+    }
+
+    #[test]
+    fn go_versions() {
+        let go = SemVer::parse_go;
+        assert_eq!(ord(go, "v1.2.3", "1.2.3"), Ordering::Equal);
+        assert_eq!(ord(go, "v1", "v1.0.0"), Ordering::Equal);
+        assert_eq!(ord(go, "v2.0.0+incompatible", "v2.0.0"), Ordering::Equal);
+        // A pseudo-version sorts before the release it precedes.
+        assert_eq!(
+            ord(go, "v0.0.0-20191109021931-daa7c04131f5", "v0.0.1"),
+            Ordering::Less
+        );
+        assert_eq!(
+            ord(go, "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4"),
+            Ordering::Less
+        );
+        assert_eq!(ord(go, "go1.21rc2", "go1.21.0"), Ordering::Less);
+        assert_eq!(ord(go, "go1.21.3", "1.21.3"), Ordering::Equal);
+        assert_eq!(ord(go, "go1.20", "go1.20.1"), Ordering::Less);
+        assert_eq!(ord(go, "go1.9beta1", "go1.9rc1"), Ordering::Less);
+        assert!(go("go1.x").is_err());
+    }
+}
