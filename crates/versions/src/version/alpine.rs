@@ -203,6 +203,7 @@ super::num::ord_via_cmp!(ApkVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn a(s: &str) -> ApkVersion {
         ApkVersion::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -227,13 +228,12 @@ mod tests {
             "1.2.1",
             "1.10",
         ];
-        for w in chain.windows(2) {
-            assert!(a(w[0]) < a(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(ApkVersion::parse, &chain);
         assert!(a("1.01") < a("1.1"));
         assert_eq!(a("1-r01"), a("1-r1"));
-        for bad in ["", "1-ruff", "1.2_blah", "1.2.0A", "1-x", "1 2"] {
-            assert!(ApkVersion::parse(bad).is_err(), "{bad:?}");
-        }
+        assert_refused(
+            ApkVersion::parse,
+            &["", "1-ruff", "1.2_blah", "1.2.0A", "1-x", "1 2"],
+        );
     }
 }

@@ -17,7 +17,7 @@
 use std::cmp::Ordering;
 
 use super::Refusal;
-use super::num::Num;
+use super::num::{self, Num};
 
 #[derive(Debug, Clone)]
 pub struct DpkgVersion {
@@ -62,28 +62,16 @@ impl Segments {
 
 fn cmp_text(a: &[i32], b: &[i32]) -> Ordering {
     // The end of a run weighs 0: below letters, above `~`.
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        if x != y {
-            return x.cmp(&y);
-        }
-    }
-    Ordering::Equal
+    num::cmp_padded(a, b, &0)
 }
 
 impl Ord for Segments {
     fn cmp(&self, other: &Segments) -> Ordering {
+        // A missing segment is an empty non-digit run and the number 0.
         let empty = (Box::default(), Num::ZERO);
-        for i in 0..self.0.len().max(other.0.len()) {
-            let (at, an) = self.0.get(i).unwrap_or(&empty);
-            let (bt, bn) = other.0.get(i).unwrap_or(&empty);
-            let o = cmp_text(at, bt).then_with(|| an.cmp(bn));
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
+        num::cmp_padded_by(&self.0, &other.0, &empty, |(at, an), (bt, bn)| {
+            cmp_text(at, bt).then_with(|| an.cmp(bn))
+        })
     }
 }
 
@@ -157,6 +145,7 @@ super::num::ord_via_cmp!(DpkgVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn d(s: &str) -> DpkgVersion {
         DpkgVersion::parse(s).unwrap()
@@ -166,26 +155,25 @@ mod tests {
     fn policy_examples() {
         // Debian Policy 5.6.12: "~~ < ~~a < ~ < (empty) < a".
         let chain = ["1.0~~", "1.0~~a", "1.0~", "1.0", "1.0a"];
-        for w in chain.windows(2) {
-            assert!(d(w[0]) < d(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(DpkgVersion::parse, &chain);
         assert!(d("1.2.3-1~deb7u1") < d("1.2.3-1"));
         assert!(d("1:0.1") > d("9.9"));
         assert_eq!(d("1.0"), d("1.0-0"));
         assert_eq!(d("0:1.0"), d("1.0"));
         assert!(d("1.0-1+b1") > d("1.0-1"));
         assert!(d("1.10") > d("1.9"));
-        for bad in [
-            "",
-            "a:1",
-            "1:",
-            "1.0-",
-            "1 0",
-            "1.0_1",
-            "1.0-a:b",
-            "99999999999:1",
-        ] {
-            assert!(DpkgVersion::parse(bad).is_err(), "{bad:?}");
-        }
+        assert_refused(
+            DpkgVersion::parse,
+            &[
+                "",
+                "a:1",
+                "1:",
+                "1.0-",
+                "1 0",
+                "1.0_1",
+                "1.0-a:b",
+                "99999999999:1",
+            ],
+        );
     }
 }

@@ -12,7 +12,7 @@
 use std::cmp::Ordering;
 
 use super::Refusal;
-use super::num::Num;
+use super::num::{self, Num};
 
 #[derive(Debug, Clone)]
 pub struct GenericVersion {
@@ -34,51 +34,25 @@ impl GenericVersion {
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("white space or control characters");
         }
-        let b = s.as_bytes();
-        let mut runs = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            if b[i].is_ascii_digit() {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                runs.push(Run::Num(Num::from_digits(&s[start..i])));
-            } else if b[i].is_ascii_alphabetic() {
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                runs.push(Run::Alpha(s[start..i].to_ascii_lowercase().into()));
-            } else {
-                i += 1;
-            }
-        }
-        Ok(GenericVersion {
-            runs: runs.into_boxed_slice(),
-        })
+        let runs = num::runs(s)
+            .filter_map(|run| match run {
+                num::Run::Digits(d) => Some(Run::Num(Num::from_digits(d))),
+                num::Run::Letters(l) => Some(Run::Alpha(l.to_ascii_lowercase().into())),
+                num::Run::Other(_) => None,
+            })
+            .collect();
+        Ok(GenericVersion { runs })
     }
 }
 
 impl Ord for GenericVersion {
     fn cmp(&self, other: &GenericVersion) -> Ordering {
-        let (a, b) = (&self.runs, &other.runs);
-        let n = a.len().min(b.len());
-        for i in 0..n {
-            let o = a[i].cmp(&b[i]);
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        let rest = |r: Option<&Run>| match r {
-            None => Ordering::Equal,
-            Some(Run::Num(_)) => Ordering::Greater,
-            Some(Run::Alpha(_)) => Ordering::Less,
-        };
-        match (a.get(n), b.get(n)) {
-            (Some(x), None) => rest(Some(x)),
-            (None, Some(y)) => rest(Some(y)).reverse(),
-            _ => Ordering::Equal,
-        }
+        // A leftover number makes the longer side greater, leftover
+        // letters (a pre-release) make it smaller.
+        num::cmp_then_leftover(&self.runs, &other.runs, Run::cmp, |r| match r {
+            Run::Num(_) => Ordering::Greater,
+            Run::Alpha(_) => Ordering::Less,
+        })
     }
 }
 
@@ -87,6 +61,7 @@ super::num::ord_via_cmp!(GenericVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::assert_chain;
 
     fn g(s: &str) -> GenericVersion {
         GenericVersion::parse(s).unwrap()
@@ -95,9 +70,7 @@ mod tests {
     #[test]
     fn documented_order() {
         let chain = ["1.0beta", "1.0", "1.0.1", "1.2", "1.10", "2"];
-        for w in chain.windows(2) {
-            assert!(g(w[0]) < g(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(GenericVersion::parse, &chain);
         assert_eq!(g("1.0-RC1"), g("1.0.rc.1"));
         assert!(GenericVersion::parse("latest").is_err());
     }

@@ -201,7 +201,7 @@ impl MavenVersion {
         let mut is_digit = false;
         let mut start = 0;
         for (i, c) in v.char_indices() {
-            if c == '.' {
+            if c == '.' || c == '-' {
                 let item = if i == start {
                     Item::Int(Num::ZERO)
                 } else {
@@ -209,15 +209,10 @@ impl MavenVersion {
                 };
                 b.lists[cur].push(Slot::Item(item));
                 start = i + 1;
-            } else if c == '-' {
-                let item = if i == start {
-                    Item::Int(Num::ZERO)
-                } else {
-                    parse_item(is_digit, &v[start..i])
-                };
-                b.lists[cur].push(Slot::Item(item));
-                start = i + 1;
-                b.push_list(&mut cur);
+                // `-` opens a nested list; `.` stays in the current one.
+                if c == '-' {
+                    b.push_list(&mut cur);
+                }
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
                     let q = Qualifier::new(&v[start..i], true);
@@ -253,6 +248,7 @@ super::num::ord_via_cmp!(MavenVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::assert_chain;
 
     fn m(s: &str) -> MavenVersion {
         MavenVersion::parse(s).unwrap()
@@ -274,9 +270,7 @@ mod tests {
             "1-1",
             "1.1",
         ];
-        for w in chain.windows(2) {
-            assert!(m(w[0]) < m(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(MavenVersion::parse, &chain);
         for (a, b) in [
             ("1", "1.0.0"),
             ("1.ga", "1"),

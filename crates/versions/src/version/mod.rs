@@ -317,6 +317,34 @@ impl PartialEq for Version {
 
 impl Eq for Version {}
 
+/// Assertions the ecosystems' unit tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::fmt::Display;
+
+    /// Asserts that every version in `chain` parses and sorts strictly
+    /// below the next one.
+    pub(crate) fn assert_chain<T: Ord, E: Display>(
+        parse: impl Fn(&str) -> Result<T, E>,
+        chain: &[&str],
+    ) {
+        let parsed: Vec<T> = chain
+            .iter()
+            .map(|s| parse(s).unwrap_or_else(|e| panic!("{s}: {e}")))
+            .collect();
+        for (w, s) in parsed.windows(2).zip(chain.windows(2)) {
+            assert!(w[0] < w[1], "{} < {}", s[0], s[1]);
+        }
+    }
+
+    /// Asserts that `parse` refuses every string in `bad`.
+    pub(crate) fn assert_refused<T, E>(parse: impl Fn(&str) -> Result<T, E>, bad: &[&str]) {
+        for s in bad {
+            assert!(parse(s).is_err(), "{s:?}");
+        }
+    }
+}
+
 /// Parses both strings under `ecosystem` and compares them.
 pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(Version::parse(ecosystem, a)?.cmp(&Version::parse(ecosystem, b)?))

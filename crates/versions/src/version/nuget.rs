@@ -18,28 +18,12 @@ pub struct NuGetVersion {
     labels: Box<[Label]>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Label {
+    // Declared first: numeric labels sort below text ones.
     Num(u64),
     /// Kept lower-cased: NuGet compares labels ignoring case.
     Text(Box<str>),
-}
-
-impl Ord for Label {
-    fn cmp(&self, other: &Label) -> Ordering {
-        match (self, other) {
-            (Label::Num(a), Label::Num(b)) => a.cmp(b),
-            (Label::Num(_), Label::Text(_)) => Ordering::Less,
-            (Label::Text(_), Label::Num(_)) => Ordering::Greater,
-            (Label::Text(a), Label::Text(b)) => a.cmp(b),
-        }
-    }
-}
-
-impl PartialOrd for Label {
-    fn partial_cmp(&self, other: &Label) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 fn ident_ok(s: &str) -> bool {
@@ -94,14 +78,10 @@ impl NuGetVersion {
 
 impl Ord for NuGetVersion {
     fn cmp(&self, other: &NuGetVersion) -> Ordering {
-        self.parts.cmp(&other.parts).then_with(|| {
-            match (self.labels.is_empty(), other.labels.is_empty()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => self.labels.cmp(&other.labels),
-            }
-        })
+        // A release above any pre-release; labels one by one, fewer first.
+        self.parts
+            .cmp(&other.parts)
+            .then_with(|| super::num::cmp_pre_release(&self.labels, &other.labels))
     }
 }
 
@@ -110,6 +90,7 @@ super::num::ord_via_cmp!(NuGetVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn n(s: &str) -> NuGetVersion {
         NuGetVersion::parse(s).unwrap()
@@ -129,14 +110,13 @@ mod tests {
             "1.0.0",
             "1.0.0.1",
         ];
-        for w in chain.windows(2) {
-            assert!(n(w[0]) < n(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(NuGetVersion::parse, &chain);
         assert_eq!(n("1.0"), n("1.0.0.0"));
         assert_eq!(n("1.0.01"), n("1.0.1"));
         assert_eq!(n("1.0.0-BETA"), n("1.0.0-beta+meta"));
-        for bad in ["", "1.0.0.0.0", "v1.0", "1.0-", "1..0", "4294967296.0"] {
-            assert!(NuGetVersion::parse(bad).is_err(), "{bad}");
-        }
+        assert_refused(
+            NuGetVersion::parse,
+            &["", "1.0.0.0.0", "v1.0", "1.0-", "1..0", "4294967296.0"],
+        );
     }
 }

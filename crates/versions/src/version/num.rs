@@ -2,6 +2,12 @@
 //! `u64`, but dates, timestamps and the odd thirty-digit number occur, and
 //! ecosystems such as Go, PEP 440, RubyGems, dpkg and rpm compare digit
 //! runs of any length.
+//!
+//! Also the mechanics several ecosystems share: splitting a string into
+//! digit and letter runs ([`runs`]) and walking two sequences
+//! ([`cmp_padded`], [`cmp_then_leftover`], [`cmp_pre_release`]). The
+//! rules (what a run means, what a missing item counts as) stay with each
+//! ecosystem's module.
 
 use std::cmp::Ordering;
 
@@ -60,16 +66,104 @@ impl PartialOrd for Num {
 
 /// Compares two sequences, the shorter padded with `pad`.
 pub(crate) fn cmp_padded<T: Ord>(a: &[T], b: &[T], pad: &T) -> Ordering {
+    cmp_padded_by(a, b, pad, T::cmp)
+}
+
+/// [`cmp_padded`] with the items compared by `cmp`.
+pub(crate) fn cmp_padded_by<T>(
+    a: &[T],
+    b: &[T],
+    pad: &T,
+    cmp: impl Fn(&T, &T) -> Ordering,
+) -> Ordering {
     let n = a.len().max(b.len());
     for i in 0..n {
         let x = a.get(i).unwrap_or(pad);
         let y = b.get(i).unwrap_or(pad);
-        match x.cmp(y) {
+        match cmp(x, y) {
             Ordering::Equal => {}
             o => return o,
         }
     }
     Ordering::Equal
+}
+
+/// Compares two sequences item by item with `cmp`; when one runs out
+/// first, the first item left over on the longer side decides alone:
+/// `leftover` says how the longer side compares with the shorter.
+pub(crate) fn cmp_then_leftover<T>(
+    a: &[T],
+    b: &[T],
+    cmp: impl Fn(&T, &T) -> Ordering,
+    leftover: impl Fn(&T) -> Ordering,
+) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        match cmp(x, y) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+    }
+    let n = a.len().min(b.len());
+    match (a.get(n), b.get(n)) {
+        (Some(x), None) => leftover(x),
+        (None, Some(y)) => leftover(y).reverse(),
+        _ => Ordering::Equal,
+    }
+}
+
+/// Compares pre-release identifier lists where an empty list is a
+/// release: a release sorts after any pre-release; two pre-releases
+/// compare element-wise, then the shorter list first.
+pub(crate) fn cmp_pre_release<T: Ord>(a: &[T], b: &[T]) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => a.cmp(b),
+    }
+}
+
+/// One run of a version string, as [`runs`] splits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Run<'a> {
+    /// A maximal run of ASCII digits.
+    Digits(&'a str),
+    /// A maximal run of ASCII letters.
+    Letters(&'a str),
+    /// Any other single character.
+    Other(char),
+}
+
+/// Splits `s` into runs of ASCII digits, runs of ASCII letters and single
+/// other characters, left to right. What each ecosystem makes of the runs
+/// (and of the other characters) is its own rule.
+pub(crate) fn runs(s: &str) -> Runs<'_> {
+    Runs { rest: s }
+}
+
+/// The iterator of [`runs`].
+pub(crate) struct Runs<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = Run<'a>;
+
+    fn next(&mut self) -> Option<Run<'a>> {
+        let c = self.rest.chars().next()?;
+        let run_len = |pred: fn(&u8) -> bool| self.rest.bytes().take_while(pred).count();
+        let (run, len) = if c.is_ascii_digit() {
+            let len = run_len(u8::is_ascii_digit);
+            (Run::Digits(&self.rest[..len]), len)
+        } else if c.is_ascii_alphabetic() {
+            let len = run_len(u8::is_ascii_alphabetic);
+            (Run::Letters(&self.rest[..len]), len)
+        } else {
+            (Run::Other(c), c.len_utf8())
+        };
+        self.rest = &self.rest[len..];
+        Some(run)
+    }
 }
 
 /// `PartialEq`, `Eq` and `PartialOrd` from a type's `Ord`, so that equality

@@ -23,7 +23,7 @@
 use std::cmp::Ordering;
 
 use super::Refusal;
-use super::num::Num;
+use super::num::{self, Num};
 
 #[derive(Debug, Clone)]
 pub struct ComposerVersion {
@@ -77,28 +77,14 @@ impl ComposerVersion {
         if body.ends_with(['.', '-', '_', '+']) {
             return Err("a version does not end with a separator");
         }
-        let mut parts = Vec::new();
-        let b = body.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            if b[i].is_ascii_digit() {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                parts.push(Part::Num(Num::from_digits(&body[start..i])));
-            } else if b[i].is_ascii_alphabetic() {
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                parts.push(Part::Word(special_form(&body[start..i])));
-            } else {
-                i += 1;
-            }
-        }
-        Ok(ComposerVersion {
-            parts: parts.into_boxed_slice(),
-        })
+        let parts = num::runs(body)
+            .filter_map(|run| match run {
+                num::Run::Digits(d) => Some(Part::Num(Num::from_digits(d))),
+                num::Run::Letters(w) => Some(Part::Word(special_form(w))),
+                num::Run::Other(_) => None,
+            })
+            .collect();
+        Ok(ComposerVersion { parts })
     }
 }
 
@@ -121,19 +107,7 @@ fn leftover(p: &Part) -> Ordering {
 
 impl Ord for ComposerVersion {
     fn cmp(&self, other: &ComposerVersion) -> Ordering {
-        let (a, b) = (&self.parts, &other.parts);
-        let n = a.len().min(b.len());
-        for i in 0..n {
-            let o = cmp_part(&a[i], &b[i]);
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        match (a.get(n), b.get(n)) {
-            (Some(p), None) => leftover(p),
-            (None, Some(p)) => leftover(p).reverse(),
-            _ => Ordering::Equal,
-        }
+        num::cmp_then_leftover(&self.parts, &other.parts, cmp_part, leftover)
     }
 }
 
@@ -142,6 +116,7 @@ super::num::ord_via_cmp!(ComposerVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn c(s: &str) -> ComposerVersion {
         ComposerVersion::parse(s).unwrap()
@@ -151,16 +126,15 @@ mod tests {
     fn php_version_compare_examples() {
         // The PHP manual's version_compare page and php-src's tests.
         let chain = ["1.0-dev", "1.0a1", "1.0b1", "1.0RC1", "1.0", "1.0pl1"];
-        for w in chain.windows(2) {
-            assert!(c(w[0]) < c(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(ComposerVersion::parse, &chain);
         assert!(c("5.2") < c("5.2.0"));
         assert!(c("1.0rc1") < c("1.0"));
         assert_eq!(c("1.0RC1"), c("1.0rc1"));
         assert_eq!(c("v1.0.0"), c("1.0.0"));
         assert_eq!(c("1.25.0-beta2.1"), c("1.25.0-b.2.1"));
-        for bad in ["dev-main", "foo", "1.2.3.#", "1.0-", ""] {
-            assert!(ComposerVersion::parse(bad).is_err(), "{bad}");
-        }
+        assert_refused(
+            ComposerVersion::parse,
+            &["dev-main", "foo", "1.2.3.#", "1.0-", ""],
+        );
     }
 }

@@ -227,6 +227,7 @@ super::num::ord_via_cmp!(Pep440);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn p(s: &str) -> Pep440 {
         Pep440::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -257,9 +258,7 @@ mod tests {
             "1.0.15",
             "1.1.dev1",
         ];
-        for w in chain.windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(Pep440::parse, &chain);
     }
 
     #[test]
@@ -280,16 +279,17 @@ mod tests {
             assert_eq!(p(a), p(b), "{a} == {b}");
         }
         assert!(p("1!0.1") > p("2.0"));
-        for bad in [
-            "",
-            "1.0-bulbasaur",
-            "french toast",
-            "1.0+",
-            "1.0+a..b",
-            "1..0",
-            "1.0.post1.post2",
-        ] {
-            assert!(Pep440::parse(bad).is_err(), "{bad:?}");
-        }
+        assert_refused(
+            Pep440::parse,
+            &[
+                "",
+                "1.0-bulbasaur",
+                "french toast",
+                "1.0+",
+                "1.0+a..b",
+                "1..0",
+                "1.0.post1.post2",
+            ],
+        );
     }
 }

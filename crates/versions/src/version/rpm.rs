@@ -21,7 +21,7 @@
 use std::cmp::Ordering;
 
 use super::Refusal;
-use super::num::Num;
+use super::num::{self, Num};
 
 #[derive(Debug, Clone)]
 pub struct RpmVersion {
@@ -44,36 +44,16 @@ struct Tokens(Box<[Token]>);
 
 impl Tokens {
     fn new(s: &str) -> Tokens {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            match b[i] {
-                b'~' => {
-                    out.push(Token::Tilde);
-                    i += 1;
-                }
-                b'^' => {
-                    out.push(Token::Caret);
-                    i += 1;
-                }
-                c if c.is_ascii_digit() => {
-                    while i < b.len() && b[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                    out.push(Token::Num(Num::from_digits(&s[start..i])));
-                }
-                c if c.is_ascii_alphabetic() => {
-                    while i < b.len() && b[i].is_ascii_alphabetic() {
-                        i += 1;
-                    }
-                    out.push(Token::Alpha(s[start..i].into()));
-                }
-                _ => i += 1,
-            }
-        }
-        Tokens(out.into_boxed_slice())
+        let tokens = num::runs(s)
+            .filter_map(|run| match run {
+                num::Run::Other('~') => Some(Token::Tilde),
+                num::Run::Other('^') => Some(Token::Caret),
+                num::Run::Digits(d) => Some(Token::Num(Num::from_digits(d))),
+                num::Run::Letters(l) => Some(Token::Alpha(l.into())),
+                num::Run::Other(_) => None,
+            })
+            .collect();
+        Tokens(tokens)
     }
 }
 
@@ -175,6 +155,7 @@ super::num::ord_via_cmp!(RpmVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::assert_chain;
 
     fn r(s: &str) -> RpmVersion {
         RpmVersion::parse(s).unwrap()
@@ -186,9 +167,7 @@ mod tests {
         let chain = [
             "1.0~rc1", "1.0", "1.0^git1", "1.0^git2", "1.0.1", "1.0.1-1", "1:0.1",
         ];
-        for w in chain.windows(2) {
-            assert!(r(w[0]) < r(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(RpmVersion::parse, &chain);
         assert_eq!(r("1.0"), r("1_0"));
         assert_eq!(r("0:1.0-1"), r("1.0-1"));
         assert!(r("2.0.1a") > r("2.0.1"));

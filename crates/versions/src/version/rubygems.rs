@@ -13,17 +13,19 @@
 use std::cmp::Ordering;
 
 use super::Refusal;
-use super::num::Num;
+use super::num::{self, Num};
 
 #[derive(Debug, Clone)]
 pub struct GemVersion {
     segments: Box<[Seg]>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Seg {
-    Num(Num),
+    // Declared first: a string is below a number. Strings compare
+    // case-sensitively (bytewise), numbers numerically.
     Str(Box<str>),
+    Num(Num),
 }
 
 impl GemVersion {
@@ -33,25 +35,13 @@ impl GemVersion {
             return Err("not a Gem::Version (digits, then .-separated alphanumerics)");
         }
         let t = t.replace('-', ".pre.");
-        let mut segs = Vec::new();
-        let b = t.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            if b[i].is_ascii_digit() {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                segs.push(Seg::Num(Num::from_digits(&t[start..i])));
-            } else if b[i].is_ascii_alphabetic() {
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                segs.push(Seg::Str(t[start..i].into()));
-            } else {
-                i += 1;
-            }
-        }
+        let mut segs: Vec<Seg> = num::runs(&t)
+            .filter_map(|run| match run {
+                num::Run::Digits(d) => Some(Seg::Num(Num::from_digits(d))),
+                num::Run::Letters(l) => Some(Seg::Str(l.into())),
+                num::Run::Other(_) => None,
+            })
+            .collect();
         // canonical_segments: split at the first string, drop trailing
         // zeros from each half, join.
         let split = segs
@@ -93,21 +83,8 @@ fn valid(t: &str) -> bool {
 
 impl Ord for GemVersion {
     fn cmp(&self, other: &GemVersion) -> Ordering {
-        let zero = Seg::Num(Num::ZERO);
-        for i in 0..self.segments.len().max(other.segments.len()) {
-            let a = self.segments.get(i).unwrap_or(&zero);
-            let b = other.segments.get(i).unwrap_or(&zero);
-            let o = match (a, b) {
-                (Seg::Num(x), Seg::Num(y)) => x.cmp(y),
-                (Seg::Str(x), Seg::Str(y)) => x.cmp(y),
-                (Seg::Str(_), Seg::Num(_)) => Ordering::Less,
-                (Seg::Num(_), Seg::Str(_)) => Ordering::Greater,
-            };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
+        // A missing segment counts as 0.
+        num::cmp_padded(&self.segments, &other.segments, &Seg::Num(Num::ZERO))
     }
 }
 
@@ -116,6 +93,7 @@ super::num::ord_via_cmp!(GemVersion);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn g(s: &str) -> GemVersion {
         GemVersion::parse(s).unwrap()
@@ -134,15 +112,14 @@ mod tests {
             "2.0.0.rc1",
             "2.0.0",
         ];
-        for w in chain.windows(2) {
-            assert!(g(w[0]) < g(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_chain(GemVersion::parse, &chain);
         assert_eq!(g("1.0"), g("1"));
         assert_eq!(g("1.0.a.2"), g("1.0.a2"));
         assert_eq!(g("1.0-1"), g("1.0.pre.1"));
         assert_eq!(g(""), g("0"));
-        for bad in ["junk", "1..2", "1.2 3", "v1.0", "1.0-"] {
-            assert!(GemVersion::parse(bad).is_err(), "{bad}");
-        }
+        assert_refused(
+            GemVersion::parse,
+            &["junk", "1..2", "1.2 3", "v1.0", "1.0-"],
+        );
     }
 }

@@ -214,13 +214,9 @@ impl Ord for SemVer {
             .cmp(&other.major)
             .then_with(|| self.minor.cmp(&other.minor))
             .then_with(|| self.patch.cmp(&other.patch))
-            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                // Slices compare element-wise, then shorter first: SemVer 11.4.
-                (false, false) => self.pre.cmp(&other.pre),
-            })
+            // A pre-release sorts before its release (SemVer 11.3); then
+            // element-wise, shorter first (SemVer 11.4).
+            .then_with(|| super::num::cmp_pre_release(&self.pre, &other.pre))
     }
 }
 
@@ -229,6 +225,7 @@ super::num::ord_via_cmp!(SemVer);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::testing::{assert_chain, assert_refused};
 
     fn ord(p: fn(&str) -> Result<SemVer, Refusal>, a: &str, b: &str) -> Ordering {
         p(a).unwrap().cmp(&p(b).unwrap())
@@ -250,13 +247,7 @@ mod tests {
             "2.1.0",
             "2.1.1",
         ];
-        for w in chain.windows(2) {
-            assert_eq!(
-                ord(SemVer::parse_strict, w[0], w[1]),
-                Ordering::Less,
-                "{w:?}"
-            );
-        }
+        assert_chain(SemVer::parse_strict, &chain);
         assert_eq!(
             ord(SemVer::parse_strict, "1.0.0+a", "1.0.0+b"),
             Ordering::Equal
@@ -265,18 +256,19 @@ mod tests {
 
     #[test]
     fn strict_refusals() {
-        for bad in [
-            "v1.0.0",
-            "1.0",
-            "01.0.0",
-            "1.0.0-01",
-            "1.0.0-",
-            "1.0.0+",
-            "1.0.0-a..b",
-            "",
-        ] {
-            assert!(SemVer::parse_strict(bad).is_err(), "{bad}");
-        }
+        assert_refused(
+            SemVer::parse_strict,
+            &[
+                "v1.0.0",
+                "1.0",
+                "01.0.0",
+                "1.0.0-01",
+                "1.0.0-",
+                "1.0.0+",
+                "1.0.0-a..b",
+                "",
+            ],
+        );
         assert!(SemVer::parse_npm("v1.0.0").is_ok());
         assert!(SemVer::parse_npm("9007199254740992.0.0").is_err());
     }
