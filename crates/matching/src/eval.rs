@@ -1,0 +1,623 @@
+//! Whether a version is affected, exactly as the OSV schema's evaluation
+//! section defines it.
+//!
+//! For each `SEMVER` or `ECOSYSTEM` range the events are sorted by version
+//! (`introduced: "0"` first, `limit: "*"` last; the sort is stable) and
+//! walked in order: an `introduced` at or below the version makes it
+//! affected, a `fixed` at or below it (exclusive end) or a `last_affected`
+//! below it (inclusive end) makes it unaffected again, so several
+//! introduced/fixed pairs in one range are all honoured. When a range has
+//! `limit` events the version must also be below one of them. A version
+//! listed in `versions` is affected whatever the ranges say; the list is
+//! compared after parsing both sides under the ecosystem's rules (`1.0` is
+//! `1.0.0` in PyPI). `GIT` ranges are commits, not versions: they are
+//! answered from the `versions` list only.
+//!
+//! `SEMVER` ranges use SemVer 2.0 order whatever the ecosystem. Their
+//! versions are read strictly first and then with Go's reading (a leading
+//! `v`, `1.2` shorthands), which orders the same, because Go modules and
+//! several databases write them so. `introduced: "0"` is not a SemVer
+//! version and is never parsed: it means "from the very first".
+//!
+//! What cannot be decided is [`Outcome::Indeterminate`], never silently
+//! unaffected: no version, a version the ecosystem rejects, an event
+//! version the ecosystem rejects, an ecosystem without known order, a
+//! range type the schema does not define.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use bulwark_versions::{Ecosystem, Version, VersionError};
+
+use crate::osv::{Affected, Event, RangeType};
+
+/// The answer for one version against one `affected[]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Affected(Why),
+    NotAffected,
+    /// Cannot be decided; the reason says why.
+    Indeterminate(String),
+}
+
+/// What made a version affected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Why {
+    /// Inside range `range` (index into `ranges`), opened by `introduced`
+    /// and closed by `end` (a `fixed` or `last_affected`, if any).
+    Range {
+        range: usize,
+        kind: RangeType,
+        introduced: String,
+        end: Option<Event>,
+        /// The smallest `limit` above the version, when the range has any.
+        limit: Option<String>,
+    },
+    /// Equal to `version` in the `versions` list.
+    Listed { version: String },
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Range {
+                introduced,
+                end,
+                limit,
+                ..
+            } => {
+                write!(f, "introduced {introduced}")?;
+                match end {
+                    Some(e) => write!(f, ", {e}")?,
+                    None => f.write_str(", no fix")?,
+                }
+                if let Some(l) = limit {
+                    write!(f, ", limit {l}")?;
+                }
+                Ok(())
+            }
+            Why::Listed { version } if version.is_empty() => f.write_str("listed in versions"),
+            Why::Listed { version } => write!(f, "listed in versions ({version})"),
+        }
+    }
+}
+
+/// A point on a range's axis.
+#[derive(Debug, Clone)]
+enum Point {
+    /// `introduced: "0"`.
+    Zero,
+    At(Version),
+    /// `limit: "*"`.
+    Unlimited,
+}
+
+impl Point {
+    fn cmp_version(&self, v: &Version) -> Ordering {
+        match self {
+            Point::Zero => Ordering::Less,
+            Point::At(p) => p.cmp(v),
+            Point::Unlimited => Ordering::Greater,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Point::Zero => 0,
+            Point::At(_) => 1,
+            Point::Unlimited => 2,
+        }
+    }
+}
+
+impl PartialEq for Point {
+    fn eq(&self, other: &Point) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Point {}
+impl PartialOrd for Point {
+    fn partial_cmp(&self, other: &Point) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Point {
+    fn cmp(&self, other: &Point) -> Ordering {
+        match (self, other) {
+            (Point::At(a), Point::At(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+/// How a range's versions are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    SemVer,
+    Of(Ecosystem),
+}
+
+impl Order {
+    fn parse(self, s: &str) -> Result<Version, VersionError> {
+        match self {
+            Order::Of(e) => Version::parse(e, s),
+            Order::SemVer => parse_semver(s),
+        }
+    }
+}
+
+/// SemVer 2.0, strictly, else as Go writes it (same order).
+fn parse_semver(s: &str) -> Result<Version, VersionError> {
+    Version::parse(Ecosystem::CratesIo, s).or_else(|strict| {
+        Version::parse(Ecosystem::Go, s).map_err(|_| match strict {
+            VersionError::Invalid {
+                version, reason, ..
+            } => VersionError::Invalid {
+                ecosystem: Ecosystem::CratesIo,
+                version,
+                reason,
+            },
+            other => other,
+        })
+    })
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRange {
+    index: usize,
+    kind: RangeType,
+    /// Sorted events, or why the range cannot be read.
+    events: Result<(Order, Vec<(Event, Point)>), String>,
+}
+
+#[derive(Debug, Clone)]
+struct Listed {
+    raw: String,
+    parsed: Option<Version>,
+}
+
+/// One `affected[]` entry with its versions parsed and its events sorted
+/// once, to be evaluated against many versions.
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    ecosystem: Option<Ecosystem>,
+    ranges: Vec<CompiledRange>,
+    versions: Vec<Listed>,
+}
+
+impl Evaluator {
+    /// Compiles `affected`; nothing here fails; what cannot be read is
+    /// kept as the reason a later evaluation is indeterminate.
+    pub fn new(affected: &Affected) -> Evaluator {
+        let ecosystem_name = affected
+            .package
+            .as_ref()
+            .map(|p| p.ecosystem.clone())
+            .unwrap_or_default();
+        let ecosystem = Ecosystem::from_osv(&ecosystem_name).ok();
+        let ranges = affected
+            .ranges
+            .iter()
+            .enumerate()
+            .map(|(index, r)| {
+                let order = match (&r.kind, ecosystem) {
+                    (RangeType::Semver, _) => Ok(Order::SemVer),
+                    (RangeType::Ecosystem, Some(e)) => Ok(Order::Of(e)),
+                    (RangeType::Ecosystem, None) => Err(no_order(&ecosystem_name)),
+                    (RangeType::Git, _) => Err(String::new()),
+                    (RangeType::Other(t), _) => Err(format!("range type {t:?} is not defined")),
+                };
+                let events = order.and_then(|order| {
+                    let mut events = Vec::with_capacity(r.events.len());
+                    for e in &r.events {
+                        let point =
+                            match e {
+                                Event::Introduced(v) if v == "0" => Point::Zero,
+                                Event::Limit(v) if v == "*" => Point::Unlimited,
+                                _ => Point::At(order.parse(e.version()).map_err(|err| {
+                                    format!("ranges[{index}] {}: {err}", e.kind())
+                                })?),
+                            };
+                        events.push((e.clone(), point));
+                    }
+                    events.sort_by(|a, b| a.1.cmp(&b.1));
+                    Ok((order, events))
+                });
+                CompiledRange {
+                    index,
+                    kind: r.kind.clone(),
+                    events,
+                }
+            })
+            .collect();
+        let versions = affected
+            .versions
+            .iter()
+            .map(|raw| Listed {
+                raw: raw.clone(),
+                parsed: ecosystem.and_then(|e| Version::parse(e, raw).ok()),
+            })
+            .collect();
+        Evaluator {
+            ecosystem,
+            ranges,
+            versions,
+        }
+    }
+
+    /// Why ranges of this entry cannot be read (bad event versions, an
+    /// ecosystem without known order, an undefined range type): each makes
+    /// an evaluation that no other range or list decides indeterminate.
+    pub fn problems(&self) -> impl Iterator<Item = &str> {
+        self.ranges.iter().filter_map(|r| match &r.events {
+            Err(reason) if !reason.is_empty() => Some(reason.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Evaluates `version` (`None`: the component did not say).
+    pub fn evaluate(&self, version: Option<&str>) -> Outcome {
+        let Some(version) = version.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Outcome::Indeterminate("the component has no version".into());
+        };
+        let mut reasons: Vec<String> = Vec::new();
+        let native = self.ecosystem.map(|e| Version::parse(e, version));
+        let mut semver: Option<Result<Version, VersionError>> = None;
+        for r in &self.ranges {
+            let (order, events) = match &r.events {
+                Ok(ok) => ok,
+                Err(reason) => {
+                    if !reason.is_empty() {
+                        reasons.push(reason.clone());
+                    }
+                    continue;
+                }
+            };
+            let v = match order {
+                Order::SemVer => semver.get_or_insert_with(|| parse_semver(version)),
+                Order::Of(_) => match &native {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            match v {
+                Ok(v) => {
+                    if let Some(why) = walk(r, events, v) {
+                        return Outcome::Affected(why);
+                    }
+                }
+                Err(e) => reasons.push(e.to_string()),
+            }
+        }
+        if let Some(hit) = self.listed(version, native.as_ref()) {
+            return Outcome::Affected(Why::Listed {
+                version: hit.to_owned(),
+            });
+        }
+        match reasons.is_empty() {
+            true => Outcome::NotAffected,
+            false => {
+                reasons.dedup();
+                Outcome::Indeterminate(reasons.join("; "))
+            }
+        }
+    }
+
+    fn listed(&self, raw: &str, native: Option<&Result<Version, VersionError>>) -> Option<&str> {
+        self.versions.iter().find_map(|l| {
+            let equal = match (&l.parsed, native) {
+                (Some(a), Some(Ok(b))) => a == b,
+                _ => l.raw == raw,
+            };
+            equal.then_some(l.raw.as_str())
+        })
+    }
+}
+
+fn no_order(ecosystem: &str) -> String {
+    format!("no version order is known for ecosystem {ecosystem:?}")
+}
+
+/// The schema's walk over sorted events; `Some` when `v` is inside.
+fn walk(r: &CompiledRange, events: &[(Event, Point)], v: &Version) -> Option<Why> {
+    let mut opened: Option<usize> = None;
+    for (i, (event, point)) in events.iter().enumerate() {
+        match event {
+            Event::Introduced(_) if point.cmp_version(v) != Ordering::Greater => opened = Some(i),
+            Event::Fixed(_) if point.cmp_version(v) != Ordering::Greater => opened = None,
+            Event::LastAffected(_) if point.cmp_version(v) == Ordering::Less => opened = None,
+            _ => {}
+        }
+    }
+    let start = opened?;
+    let mut limits = events
+        .iter()
+        .filter(|(e, _)| matches!(e, Event::Limit(_)))
+        .peekable();
+    let limit = if limits.peek().is_some() {
+        let above = limits.find(|(_, p)| p.cmp_version(v) == Ordering::Greater)?;
+        Some(above.0.version().to_owned())
+    } else {
+        None
+    };
+    let end = events[start + 1..]
+        .iter()
+        .find(|(e, _)| matches!(e, Event::Fixed(_) | Event::LastAffected(_)))
+        .map(|(e, _)| e.clone());
+    Some(Why::Range {
+        range: r.index,
+        kind: r.kind.clone(),
+        introduced: events[start].0.version().to_owned(),
+        end,
+        limit,
+    })
+}
+
+/// Evaluates `version` against one `affected[]` entry (compiling it first;
+/// use [`Evaluator`] to evaluate many versions).
+pub fn evaluate(affected: &Affected, version: Option<&str>) -> Outcome {
+    Evaluator::new(affected).evaluate(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osv::{Package, Range};
+
+    fn affected(eco: &str, ranges: Vec<(RangeType, Vec<Event>)>, versions: &[&str]) -> Affected {
+        Affected {
+            package: Some(Package {
+                ecosystem: eco.into(),
+                name: "p".into(),
+                purl: None,
+            }),
+            severity: vec![],
+            ranges: ranges
+                .into_iter()
+                .map(|(kind, events)| Range {
+                    kind,
+                    repo: None,
+                    events,
+                    database_specific: None,
+                })
+                .collect(),
+            versions: versions.iter().map(|v| v.to_string()).collect(),
+            ecosystem_specific: None,
+            database_specific: None,
+        }
+    }
+
+    fn i(v: &str) -> Event {
+        Event::Introduced(v.into())
+    }
+    fn f(v: &str) -> Event {
+        Event::Fixed(v.into())
+    }
+    fn la(v: &str) -> Event {
+        Event::LastAffected(v.into())
+    }
+    fn lim(v: &str) -> Event {
+        Event::Limit(v.into())
+    }
+
+    fn why(a: &Affected, v: &str) -> Option<String> {
+        match evaluate(a, Some(v)) {
+            Outcome::Affected(w) => Some(w.to_string()),
+            Outcome::NotAffected => None,
+            Outcome::Indeterminate(r) => panic!("indeterminate for {v}: {r}"),
+        }
+    }
+
+    #[test]
+    fn several_pairs_in_one_range_in_any_order() {
+        // Written out of order on purpose: the schema sorts before walking.
+        let a = affected(
+            "crates.io",
+            vec![(
+                RangeType::Ecosystem,
+                vec![f("2.1.0"), i("2.0.0"), i("1.0.0"), f("1.2.3")],
+            )],
+            &[],
+        );
+        assert_eq!(why(&a, "0.9.0"), None);
+        assert_eq!(
+            why(&a, "1.0.0").as_deref(),
+            Some("introduced 1.0.0, fixed 1.2.3")
+        );
+        assert_eq!(
+            why(&a, "1.2.2").as_deref(),
+            Some("introduced 1.0.0, fixed 1.2.3")
+        );
+        assert_eq!(why(&a, "1.2.3"), None);
+        assert_eq!(why(&a, "1.9.9"), None);
+        assert_eq!(
+            why(&a, "2.0.5").as_deref(),
+            Some("introduced 2.0.0, fixed 2.1.0")
+        );
+        assert_eq!(why(&a, "2.1.0"), None);
+        // A pre-release of the fix is still affected.
+        assert!(why(&a, "2.1.0-rc.1").is_some());
+    }
+
+    #[test]
+    fn last_affected_is_inclusive() {
+        let a = affected(
+            "PyPI",
+            vec![(RangeType::Ecosystem, vec![i("0"), la("2.1")])],
+            &[],
+        );
+        assert_eq!(
+            why(&a, "2.1").as_deref(),
+            Some("introduced 0, last_affected 2.1")
+        );
+        assert_eq!(
+            why(&a, "2.1.0").as_deref(),
+            Some("introduced 0, last_affected 2.1")
+        );
+        assert_eq!(
+            why(&a, "0.0.1").as_deref(),
+            Some("introduced 0, last_affected 2.1")
+        );
+        assert_eq!(why(&a, "2.1.post1"), None);
+        assert_eq!(why(&a, "2.2"), None);
+    }
+
+    #[test]
+    fn introduced_zero_and_no_fix() {
+        let a = affected("npm", vec![(RangeType::Semver, vec![i("0")])], &[]);
+        assert_eq!(why(&a, "0.0.0").as_deref(), Some("introduced 0, no fix"));
+        assert_eq!(why(&a, "99.0.0").as_deref(), Some("introduced 0, no fix"));
+    }
+
+    #[test]
+    fn limit_bounds_the_range() {
+        let a = affected(
+            "Go",
+            vec![(RangeType::Semver, vec![i("1.0.0"), lim("1.5.0")])],
+            &[],
+        );
+        assert_eq!(
+            why(&a, "1.4.9").as_deref(),
+            Some("introduced 1.0.0, no fix, limit 1.5.0")
+        );
+        assert_eq!(why(&a, "1.5.0"), None);
+        assert_eq!(why(&a, "2.0.0"), None);
+        let star = affected(
+            "Go",
+            vec![(RangeType::Semver, vec![i("1.0.0"), lim("*")])],
+            &[],
+        );
+        assert!(why(&star, "9.0.0").is_some());
+    }
+
+    #[test]
+    fn versions_list_after_normalisation() {
+        let a = affected("PyPI", vec![], &["1.0", "2.0rc1"]);
+        assert_eq!(
+            why(&a, "1.0.0").as_deref(),
+            Some("listed in versions (1.0)")
+        );
+        assert_eq!(why(&a, "1.0").as_deref(), Some("listed in versions (1.0)"));
+        assert_eq!(
+            why(&a, "2.0.0-rc.1").as_deref(),
+            Some("listed in versions (2.0rc1)")
+        );
+        assert_eq!(why(&a, "1.0.1"), None);
+        // Without a known order the list is compared as written.
+        let b = affected("Pub", vec![], &["1.0.0"]);
+        assert!(why(&b, "1.0.0").is_some());
+        assert!(why(&b, "1.0").is_none());
+    }
+
+    #[test]
+    fn git_ranges_answer_from_versions_only() {
+        let a = affected(
+            "Go",
+            vec![(RangeType::Git, vec![i("0"), f("a1b2c3d4")])],
+            &["v1.2.0"],
+        );
+        assert_eq!(
+            evaluate(&a, Some("v1.2.0")),
+            Outcome::Affected(Why::Listed {
+                version: "v1.2.0".into()
+            })
+        );
+        assert_eq!(evaluate(&a, Some("v1.3.0")), Outcome::NotAffected);
+        let bare = affected("", vec![(RangeType::Git, vec![i("0"), f("abc")])], &[]);
+        assert_eq!(evaluate(&bare, Some("abc")), Outcome::NotAffected);
+    }
+
+    #[test]
+    fn semver_ranges_in_a_non_semver_ecosystem() {
+        // PEP 440 would put 1.0.0-alpha after 1.0.0a0 … SemVer order
+        // rules here: the range type decides, not the ecosystem.
+        let a = affected(
+            "PyPI",
+            vec![(RangeType::Semver, vec![i("1.0.0"), f("1.10.0")])],
+            &[],
+        );
+        assert!(why(&a, "1.9.0").is_some());
+        assert!(why(&a, "1.10.0").is_none());
+        assert!(why(&a, "1.10.0-rc.1").is_some());
+        // Julia and DHI have no order of their own; SEMVER still decides.
+        let j = affected(
+            "Julia",
+            vec![(RangeType::Semver, vec![i("0"), f("1.10.17")])],
+            &[],
+        );
+        assert!(why(&j, "1.10.16").is_some());
+        assert!(why(&j, "1.10.17").is_none());
+        // Go writes a leading v.
+        let g = affected(
+            "Go",
+            vec![(RangeType::Semver, vec![i("0"), f("1.2.3")])],
+            &[],
+        );
+        assert!(why(&g, "v1.2.2").is_some());
+        assert!(why(&g, "v1.2.3").is_none());
+    }
+
+    #[test]
+    fn indeterminate_never_unaffected() {
+        let a = affected(
+            "npm",
+            vec![(RangeType::Semver, vec![i("0"), f("1.0.0")])],
+            &[],
+        );
+        assert!(matches!(evaluate(&a, None), Outcome::Indeterminate(_)));
+        assert!(matches!(evaluate(&a, Some(" ")), Outcome::Indeterminate(_)));
+        let Outcome::Indeterminate(r) = evaluate(&a, Some("not-a-version")) else {
+            panic!()
+        };
+        assert!(r.contains("not-a-version"), "{r}");
+        let unknown = affected(
+            "Pub",
+            vec![(RangeType::Ecosystem, vec![i("0"), f("1.0.0")])],
+            &[],
+        );
+        assert!(matches!(
+            evaluate(&unknown, Some("0.5.0")),
+            Outcome::Indeterminate(_)
+        ));
+        let bad_event = affected(
+            "PyPI",
+            vec![(RangeType::Ecosystem, vec![i("0"), f("not a version")])],
+            &[],
+        );
+        assert!(matches!(
+            evaluate(&bad_event, Some("1.0")),
+            Outcome::Indeterminate(_)
+        ));
+        // A list hit decides even when a range cannot be read.
+        let listed = affected(
+            "Pub",
+            vec![(RangeType::Ecosystem, vec![i("0"), f("1.0.0")])],
+            &["0.5.0"],
+        );
+        assert!(matches!(
+            evaluate(&listed, Some("0.5.0")),
+            Outcome::Affected(_)
+        ));
+        let other = affected(
+            "npm",
+            vec![(RangeType::Other("DATE".into()), vec![i("0")])],
+            &[],
+        );
+        assert!(matches!(
+            evaluate(&other, Some("1.0.0")),
+            Outcome::Indeterminate(_)
+        ));
+    }
+
+    #[test]
+    fn debian_versions() {
+        let a = affected(
+            "Debian:12",
+            vec![(RangeType::Ecosystem, vec![i("0"), f("3.0.11-1~deb12u2")])],
+            &[],
+        );
+        assert!(why(&a, "3.0.11-1~deb12u1").is_some());
+        assert!(why(&a, "3.0.11-1~deb12u2").is_none());
+        assert!(why(&a, "3.0.11-1").is_none());
+    }
+}

@@ -1,0 +1,33 @@
+//! OSV advisories and the matching engine: which components (package URLs)
+//! an advisory database says are affected, and why.
+//!
+//! Pure: no files, sockets or SQL. Parsers take bytes; walking directories
+//! or archives is the caller's job ([`load`] helps it count what it read).
+//!
+//! - [`osv`]: the OSV record and its JSON and YAML readers; errors name
+//!   the path inside the record.
+//! - [`eval`]: one version against one `affected[]` entry, exactly as the
+//!   OSV schema's evaluation algorithm says, with the range and events that
+//!   decided ([`Why`]); undecidable is [`Outcome::Indeterminate`], never
+//!   unaffected.
+//! - [`ecosystem`]: ecosystem keys, per-ecosystem name normalisation,
+//!   distribution releases, and package URL → OSV ecosystem and name.
+//! - [`index`]: advisories in memory by package and by id or alias.
+//! - [`engine`]: components deduplicated to distinct targets, each
+//!   evaluated once and fanned out; and a new advisory against known
+//!   targets ([`advisory_affects`]).
+
+pub mod ecosystem;
+pub mod engine;
+pub mod eval;
+pub mod index;
+pub mod load;
+pub mod osv;
+
+pub use ecosystem::{PackageKey, Target, UnsupportedPurl, target_of};
+pub use engine::{
+    Component, Engine, Finding, Hit, Indeterminate, MatchReport, Unsupported, advisory_affects,
+};
+pub use eval::{Evaluator, Outcome, Why};
+pub use index::{Index, Inserted};
+pub use osv::{Advisory, Affected, Event, Format, OsvError, Package, Range, RangeType};
