@@ -17,6 +17,8 @@ mod claims;
 mod client;
 mod findings;
 mod frontier;
+mod import;
+mod matching;
 mod partners;
 mod reviews;
 mod score;
@@ -86,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import the prioritisation feeds (KEV, EPSS, CVE JSON 5 records) straight into the database.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
     /// Frontier benchmarks: classify and estimate offline; benchmark sets, registry and pre-check on a server.
     Frontier {
         #[command(subcommand)]
@@ -122,6 +129,8 @@ enum Command {
         #[command(subcommand)]
         command: score::ScoreCommand,
     },
+    /// Which components of which SBOMs OSV advisories affect (offline).
+    Match(matching::MatchArgs),
     /// Versions offline: how two versions order under an ecosystem's own rules.
     Versions {
         #[command(subcommand)]
@@ -422,11 +431,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", bulwark_server::openapi::document_json());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import { command } => import::run(command).await,
         Command::Client(c) => client::run(c).await,
         Command::Frontier { command } => frontier::run(command).await,
         Command::Findings { command } => findings::run(command),
         Command::Score { command } => score::run(command),
         Command::Versions { command } => versions::run(command),
+        Command::Match(args) => matching::run(args),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,

@@ -1,22 +1,8 @@
 //! The `bulwark` binary as a script would use it: exit codes and output.
 
+mod common;
+use common::*;
 use std::process::{Command, Output};
-
-fn bulwark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .env_remove("BULWARK_DATABASE")
-        .env_remove("BULWARK_TOKEN")
-        .output()
-        .expect("run bulwark")
-}
-
-fn temp_db() -> String {
-    std::env::temp_dir()
-        .join(format!("bulwark-cli-{}.db", uuid::Uuid::now_v7()))
-        .to_string_lossy()
-        .into_owned()
-}
 
 #[tokio::test]
 async fn bootstrap_prints_a_working_token_once_and_verify_catches_tampering() {
@@ -95,13 +81,6 @@ fn openapi_command_prints_the_document() {
     assert!(out.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-}
-
-/// The shared data set beside the checkout.
-fn shared(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(rel)
 }
 
 /// `classify` with the default set over every Epoch AI CSV in the shared

@@ -1,23 +1,7 @@
 //! `bulwark versions compare` as a script would use it: output and exit codes.
 
-use std::process::{Command, Output};
-
-fn bulwark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .env_remove("BULWARK_DATABASE")
-        .env_remove("BULWARK_TOKEN")
-        .output()
-        .expect("run bulwark")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 fn temp_csv(text: &str) -> std::path::PathBuf {
     let p = std::env::temp_dir().join(format!("bulwark-versions-{}.csv", uuid::Uuid::now_v7()));

@@ -27,6 +27,7 @@ mod audit;
 mod bulk;
 mod cases;
 mod claims;
+mod feeds;
 mod frontier;
 mod identity;
 mod lease;
@@ -45,6 +46,10 @@ pub use cases::{
     RECEIPT_CASES, RawDocument, RawDocumentInfo, Report, SentDocument, SourceReliability,
 };
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
+pub use feeds::{
+    FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry,
+    StoredCveRecord, StoredEpss, StoredKevEntry, VulnerabilityFacts, sha256_hex,
+};
 pub use frontier::{
     NewDetermination, NewModel, StoredBenchmarkSet, StoredDetermination, StoredModel,
 };

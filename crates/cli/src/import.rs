@@ -1,0 +1,347 @@
+//! `bulwark import kev|epss|cve`: the prioritisation feeds, read by
+//! `bulwark-scoring` and written straight to the database (direct access,
+//! like `db` and `admin`; the audit entries name no user).
+//!
+//! A whole file (or directory of CVE records) is read and checked before
+//! anything is written, and written in one transaction: bad input exits 2
+//! naming the file and the JSON path or CSV line, and leaves the database
+//! as it was. Importing the same data again changes nothing and writes no
+//! audit entry; the summary says `0 added, 0 updated`.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use bulwark_scoring::feeds::cve::CveRecord;
+use bulwark_scoring::feeds::epss::EpssReader;
+use bulwark_scoring::feeds::kev::KevCatalog;
+use bulwark_store::{
+    Actor, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, StoreError,
+    sha256_hex,
+};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::{BadInput, DbArgs, Format, open};
+
+/// Rows (or files) from which a progress bar is drawn on a terminal.
+const PROGRESS_FROM: usize = 10_000;
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// CISA's Known Exploited Vulnerabilities catalog (the JSON feed). A
+    /// catalog version already imported changes nothing.
+    Kev {
+        /// The catalog file (`known_exploited_vulnerabilities.json`).
+        path: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// FIRST's EPSS scores (CSV, uncompressed), kept per model version.
+    Epss {
+        /// The CSV file (`epss_scores-YYYY-MM-DD.csv`, gunzipped).
+        path: PathBuf,
+        /// The model version, when the file has no `#model_version:` line.
+        #[arg(long)]
+        model_version: Option<String>,
+        /// The score date, when the file has no `score_date:` comment.
+        #[arg(long)]
+        score_date: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// CVE JSON 5 records (with CISA's ADP enrichment): one record file, or
+    /// a directory searched recursively for `*.json`.
+    Cve {
+        path: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (format, what, receipt, mut extra) = match cmd {
+        ImportCommand::Kev { path, db, format } => {
+            let bytes = read(&path)?;
+            let catalog = KevCatalog::parse(&bytes).map_err(|e| bad(&path, e))?;
+            let info = KevCatalogInfo {
+                catalog_version: catalog.catalog_version.clone(),
+                date_released: catalog.date_released.clone(),
+                count: catalog.count,
+            };
+            let entries: Vec<NewKevEntry> = catalog
+                .vulnerabilities
+                .into_iter()
+                .map(|e| NewKevEntry {
+                    cve_id: e.cve_id,
+                    vendor_project: e.vendor_project,
+                    product: e.product,
+                    vulnerability_name: e.vulnerability_name,
+                    date_added: e.date_added,
+                    due_date: e.due_date,
+                    known_ransomware_campaign_use: e.known_ransomware_campaign_use,
+                    required_action: e.required_action,
+                    short_description: e.short_description,
+                    notes: e.notes,
+                    cwes: e.cwes,
+                })
+                .collect();
+            if info.count != entries.len() as u64 {
+                eprintln!(
+                    "bulwark: warning: {}: the catalog states count {} but lists {} entries",
+                    path.display(),
+                    info.count,
+                    entries.len()
+                );
+            }
+            let store = open(&db).await?;
+            let r = store
+                .import_kev(&Actor::cli(), &info, &entries, OffsetDateTime::now_utc())
+                .await
+                .map_err(|e| store_error(&path, e))?;
+            store.close().await;
+            let what = format!(
+                "KEV catalog {} ({} entries)",
+                info.catalog_version,
+                entries.len()
+            );
+            let extra = json!({
+                "feed": "kev",
+                "catalog_version": info.catalog_version,
+                "date_released": info.date_released,
+                "entries": entries.len(),
+            });
+            (format, what, r, extra)
+        }
+        ImportCommand::Epss {
+            path,
+            model_version,
+            score_date,
+            db,
+            format,
+        } => {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+            let reader = EpssReader::new(BufReader::new(file)).map_err(|e| bad(&path, e))?;
+            let model = reader.model().clone();
+            let model_version = model_version.or(model.model_version).ok_or_else(|| {
+                BadInput(format!(
+                    "{}: no `#model_version:` line; name it with --model-version",
+                    path.display()
+                ))
+            })?;
+            let score_date = score_date.or(model.score_date).ok_or_else(|| {
+                BadInput(format!(
+                    "{}: no `score_date:` in the comment line; give it with --score-date",
+                    path.display()
+                ))
+            })?;
+            let rows: Vec<NewEpssScore> = reader
+                .map(|r| {
+                    r.map(|r| NewEpssScore {
+                        cve: r.cve,
+                        epss: r.epss,
+                        percentile: r.percentile,
+                    })
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| bad(&path, e))?;
+            let n = rows.len();
+            let store = open(&db).await?;
+            let bar = bar(n as u64, "rows");
+            let progress = bar.clone();
+            let r = store
+                .import_epss(
+                    &Actor::cli(),
+                    &model_version,
+                    &score_date,
+                    rows.into_iter().inspect(move |_| progress.inc(1)),
+                    OffsetDateTime::now_utc(),
+                )
+                .await
+                .map_err(|e| store_error(&path, e));
+            bar.finish_and_clear();
+            let r = r?;
+            store.close().await;
+            let what = format!("EPSS model {model_version} of {score_date} ({n} rows)");
+            let extra = json!({
+                "feed": "epss",
+                "model_version": model_version,
+                "score_date": score_date,
+                "rows": n,
+            });
+            (format, what, r, extra)
+        }
+        ImportCommand::Cve { path, db, format } => {
+            let files = json_files(&path)?;
+            let bar = bar(files.len() as u64, "files");
+            let mut records = Vec::with_capacity(files.len());
+            for file in &files {
+                records.push(cve_record(file)?);
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            let n = records.len();
+            let store = open(&db).await?;
+            let r = store
+                .import_cves(&Actor::cli(), records, OffsetDateTime::now_utc())
+                .await
+                .map_err(|e| store_error(&path, e))?;
+            store.close().await;
+            let what = format!("{n} CVE records");
+            let extra = json!({"feed": "cve", "records": n});
+            (format, what, r, extra)
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    match format {
+        Format::Json => {
+            if let Some(o) = extra.as_object_mut() {
+                o.insert("added".into(), receipt.added.into());
+                o.insert("updated".into(), receipt.updated.into());
+                o.insert("unchanged".into(), receipt.unchanged.into());
+                o.insert("changed".into(), receipt.changed().into());
+                o.insert("seconds".into(), json!((seconds * 1000.0).round() / 1000.0));
+            }
+            println!("{}", serde_json::to_string(&extra)?);
+        }
+        Format::Table => println!("{what}: {} in {seconds:.2} s", summary(&receipt)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(r: &ImportReceipt) -> String {
+    let tail = if r.changed() {
+        ""
+    } else {
+        " (nothing changed)"
+    };
+    format!(
+        "{} added, {} updated, {} unchanged{tail}",
+        r.added, r.updated, r.unchanged
+    )
+}
+
+fn bad(path: &Path, e: impl std::fmt::Display) -> anyhow::Error {
+    BadInput(format!("{}: {e}", path.display())).into()
+}
+
+/// Refusals of the store (a duplicate id, an older KEV catalog) are bad
+/// input; anything else is a failure.
+fn store_error(path: &Path, e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Invalid(_) | StoreError::Conflict(_) => bad(path, e),
+        other => anyhow::Error::new(other).context(format!("cannot import {}", path.display())),
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| BadInput(format!("{}: {e}", path.display())).into())
+}
+
+fn bar(len: u64, unit: &str) -> ProgressBar {
+    if len < PROGRESS_FROM as u64 {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(len).with_style(
+        ProgressStyle::with_template(&format!(
+            "{{pos}}/{{len}} {unit} {{wide_bar}} {{per_sec}}, {{eta}} left"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    )
+}
+
+/// `path` itself if it is a file, else every `*.json` under it, in path
+/// order (so that the same directory imports the same way every time).
+fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut out = Vec::new();
+    let mut dirs = vec![path.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| BadInput(format!("{}: {e}", dir.display())))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let p = entry.path();
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            if kind.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(BadInput(format!("{}: no *.json files", path.display())).into());
+    }
+    Ok(out)
+}
+
+/// One record file as stored: what the scoring crate reads, `dateUpdated`
+/// (which it does not), and the SHA-256 of the bytes.
+fn cve_record(path: &Path) -> anyhow::Result<NewCveRecord> {
+    let bytes = read(path)?;
+    let record = CveRecord::parse(&bytes).map_err(|e| bad(path, e))?;
+    // `bulwark-scoring` does not keep `cveMetadata.dateUpdated`; read it here.
+    let date_updated = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/cveMetadata/dateUpdated")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned)
+        });
+    let (mut exploitation, mut automatable, mut technical_impact) = (None, None, None);
+    if let Some(points) = record.ssvc_points() {
+        let p = points.map_err(|e| {
+            bad(
+                path,
+                format_args!("the CISA ADP container's SSVC options: {e}"),
+            )
+        })?;
+        exploitation = Some(p.exploitation.to_string());
+        automatable = Some(p.automatable.to_string());
+        technical_impact = Some(p.technical_impact.to_string());
+    }
+    let adp = record.cisa_adp.as_ref();
+    let description = record
+        .descriptions
+        .iter()
+        .find(|d| d.lang.starts_with("en"))
+        .or(record.descriptions.first())
+        .map(|d| d.value.clone());
+    Ok(NewCveRecord {
+        id: record.id.clone(),
+        state: record.state.clone(),
+        date_updated,
+        description,
+        cna_cvss: serde_json::to_string(&record.cna_cvss)?,
+        adp_cvss: serde_json::to_string(&adp.map(|a| a.cvss.as_slice()).unwrap_or(&[]))?,
+        ssvc_exploitation: exploitation,
+        ssvc_automatable: automatable,
+        ssvc_technical_impact: technical_impact,
+        ssvc_version: adp
+            .and_then(|a| a.ssvc.as_ref())
+            .and_then(|s| s.version.clone()),
+        adp_kev_date_added: adp
+            .and_then(|a| a.kev.as_ref())
+            .map(|k| k.date_added.clone()),
+        raw_sha256: sha256_hex(&bytes),
+    })
+}

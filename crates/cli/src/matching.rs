@@ -1,0 +1,259 @@
+//! `bulwark match --advisories DIR --sbom PATH…`: which components of which
+//! SBOMs the OSV advisories affect, offline.
+//!
+//! Advisories come from a directory (walked recursively), one file, or a
+//! zip archive (as osv.dev publishes them per ecosystem); SBOMs from files
+//! or directories. Components of every SBOM go to the engine together, so a
+//! package at a version that many SBOMs hold is evaluated once.
+//!
+//! Output: one line per (component, advisory) hit, in SBOM order, then
+//! component order. Components an advisory names but whose version cannot
+//! be decided (no version, a version the ecosystem refuses) are counted on
+//! standard error and, with `--indeterminate`, printed too. A file named on
+//! the command line that is not an SBOM, or a broken SBOM met anywhere,
+//! makes the exit code 2 once everything else is printed; files a directory
+//! walk meets that are not SBOMs at all are only noted on standard error.
+
+use std::io::{BufWriter, Read as _, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use bulwark_matching::engine::{Component, Engine};
+use bulwark_matching::index::Index;
+use bulwark_matching::load::{self, Tally};
+use bulwark_sbom::{Sbom, SbomError};
+use serde_json::json;
+
+use crate::{BadInput, Format};
+
+#[derive(clap::Args)]
+pub struct MatchArgs {
+    /// OSV advisories: a directory (walked recursively for .json, .yaml and
+    /// .yml files), one such file, or a .zip archive of them.
+    #[arg(long, required = true)]
+    advisories: Vec<PathBuf>,
+    /// An SBOM (CycloneDX JSON or XML, SPDX JSON or tag-value) or a
+    /// directory of them; repeatable.
+    #[arg(long, required = true)]
+    sbom: Vec<PathBuf>,
+    /// Print the components whose version cannot be decided as well.
+    #[arg(long)]
+    indeterminate: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// Files below `path` in name order (a file is itself), so that output is
+/// the same from run to run.
+fn files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            out.extend(files(&e)?);
+        } else {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every advisory under `path` into `index`.
+fn load_advisories(path: &Path, index: &mut Index, tally: &mut Tally) -> anyhow::Result<()> {
+    let shown = path.display();
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        let file = std::fs::File::open(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
+        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+            .map_err(|e| BadInput(format!("{shown}: not a zip archive: {e}")))?;
+        for i in 0..zip.len() {
+            let mut entry = zip
+                .by_index(i)
+                .map_err(|e| BadInput(format!("{shown}: entry {i}: {e}")))?;
+            if entry.is_dir() {
+                continue;
+            }
+            let name = entry
+                .name()
+                .map_err(|e| BadInput(format!("{shown}: entry {i}: {e}")))?
+                .into_owned();
+            let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| BadInput(format!("{shown}: {name}: {e}")))?;
+            if let Some(a) = tally.count(load::read(&name, &bytes)) {
+                index.insert(a);
+            }
+        }
+        return Ok(());
+    }
+    let all = files(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
+    for f in all {
+        let bytes = std::fs::read(&f).map_err(|e| BadInput(format!("{}: {e}", f.display())))?;
+        let name = f.to_string_lossy();
+        if let Some(a) = tally.count(load::read(&name, &bytes)) {
+            index.insert(a);
+        }
+    }
+    Ok(())
+}
+
+/// Whether an SBOM refusal is "this file is no SBOM" (a directory walk
+/// meets many such files) rather than "this SBOM is broken".
+fn not_an_sbom(e: &SbomError) -> bool {
+    matches!(
+        e,
+        SbomError::NotSbom(_) | SbomError::Unsupported(_) | SbomError::Compressed(_)
+    )
+}
+
+pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
+    let mut index = Index::new();
+    let mut tally = Tally::default();
+    for a in &args.advisories {
+        load_advisories(a, &mut index, &mut tally)?;
+    }
+    eprintln!(
+        "advisories: {} read, {} not OSV records, {} refused, {} withdrawn",
+        tally.parsed,
+        tally.not_osv_total(),
+        tally.refused_total(),
+        index.withdrawn()
+    );
+
+    // Every SBOM's matchable components, with where each came from.
+    let mut failed = false;
+    let mut sboms: Vec<String> = Vec::new();
+    let mut components: Vec<Component> = Vec::new();
+    let mut owner: Vec<usize> = Vec::new();
+    let mut unmatchable = 0usize;
+    for root in &args.sbom {
+        let named = !root.is_dir();
+        let all = files(root).map_err(|e| BadInput(format!("{}: {e}", root.display())))?;
+        for f in all {
+            let shown = f.display().to_string();
+            let bytes = match std::fs::read(&f) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("{shown}: {e}");
+                    failed = true;
+                    continue;
+                }
+            };
+            let sbom = match Sbom::parse(&bytes) {
+                Ok(s) => s,
+                Err(e) => {
+                    if named || !not_an_sbom(&e) {
+                        eprintln!("{shown}: refused: {e}");
+                        failed = true;
+                    } else {
+                        eprintln!("{shown}: skipped: {e}");
+                    }
+                    continue;
+                }
+            };
+            let at = sboms.len();
+            sboms.push(shown);
+            unmatchable += sbom.unmatchable.len();
+            for (c, purl) in sbom.matchable() {
+                components.push(Component {
+                    purl: c.purl.clone().unwrap_or_else(|| purl.to_string()),
+                    parsed: purl.clone(),
+                });
+                owner.push(at);
+            }
+        }
+    }
+
+    let engine = Engine::new(index);
+    let report = engine.match_components(&components);
+
+    // (component, line) pairs, sorted by component so that output follows
+    // the SBOMs' order.
+    let mut lines: Vec<(usize, serde_json::Value)> = Vec::new();
+    for h in &report.hits {
+        for &c in &h.components {
+            lines.push((
+                c,
+                json!({
+                    "sbom": sboms[owner[c]],
+                    "purl": components[c].purl,
+                    "advisory": h.advisory_id,
+                    "aliases": h.aliases,
+                    "why": h.why.to_string(),
+                }),
+            ));
+        }
+    }
+    let mut undecided = 0usize;
+    for i in &report.indeterminate {
+        undecided += i.components.len();
+        if args.indeterminate {
+            for &c in &i.components {
+                lines.push((
+                    c,
+                    json!({
+                        "sbom": sboms[owner[c]],
+                        "purl": components[c].purl,
+                        "advisory": i.advisory_id,
+                        "indeterminate": i.reason,
+                    }),
+                ));
+            }
+        }
+    }
+    lines.sort_by_key(|(c, _)| *c);
+
+    let out = std::io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    for (_, v) in &lines {
+        match args.format {
+            Format::Json => writeln!(out, "{v}")?,
+            Format::Table => {
+                let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+                let what = if v["indeterminate"].is_string() {
+                    format!("indeterminate: {}", s("indeterminate"))
+                } else {
+                    s("why")
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    s("sbom"),
+                    s("purl"),
+                    s("advisory"),
+                    what
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "{} SBOMs, {} components ({} distinct package versions), {} affected (component, advisory) pairs; \
+         {} indeterminate, {} components without a usable purl, {} of a type no OSV ecosystem covers",
+        sboms.len(),
+        components.len(),
+        report.targets.len(),
+        report
+            .hits
+            .iter()
+            .map(|h| h.components.len())
+            .sum::<usize>(),
+        undecided,
+        unmatchable,
+        report.unsupported.len(),
+    );
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
