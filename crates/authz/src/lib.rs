@@ -135,11 +135,14 @@ pub enum Action {
     /// Record a validation of a case (a reproduction, the vendor's
     /// confirmation); on the case's [`Resource::Record`].
     ValidationRecord,
+    /// Read the prioritisation feeds (KEV, EPSS, CVE records) and the
+    /// priority order over them: public data; on the [`Resource::Program`].
+    VulnerabilityRead,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 54] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -193,6 +196,7 @@ impl Action {
         Action::ReportSubmit,
         Action::CaseManage,
         Action::ValidationRecord,
+        Action::VulnerabilityRead,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -251,6 +255,7 @@ impl Action {
             Action::ReportSubmit => "report.submit",
             Action::CaseManage => "case.manage",
             Action::ValidationRecord => "validation.record",
+            Action::VulnerabilityRead => "vulnerability.read",
         }
     }
 }

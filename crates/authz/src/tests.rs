@@ -299,6 +299,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::ModelPrecheck
                     | Action::CoverageRead
                     | Action::CaseManage
+                    | Action::VulnerabilityRead
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,

@@ -190,6 +190,7 @@ mod oracle {
                 writer && r.tlp != Tlp::Red && r.participant_orgs.contains(&p.org_id)
             }
             (A::CoverageRead, Resource::Program) => has_roles,
+            (A::VulnerabilityRead, Resource::Program) => has_roles,
             (A::ClaimUpdate, Resource::Claim { org, .. }) => {
                 (writer && colleague(org)) || operator_admin
             }
@@ -542,7 +543,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::BenchmarkLoad
         | A::ModelPrecheck
         | A::CoverageRead
-        | A::CaseManage => Resource::Program,
+        | A::CaseManage
+        | A::VulnerabilityRead => Resource::Program,
         A::ClaimUpdate | A::ClaimReadOutcome => Resource::Claim {
             id: CLAIM,
             org: OWNER_ORG,
@@ -779,13 +781,14 @@ fn matrix_agrees_with_the_rules() {
     //  webhook.manage with no facet, finding.read × 5 markings; grant.decide
     //  and grant.revoke no longer without facet; 4 claim and coverage
     //  actions with no facet; report.submit and case.manage with no facet;
-    //  validation.record × 5 markings × 3 embargo states, like the records.)
+    //  validation.record × 5 markings × 3 embargo states, like the records;
+    //  vulnerability.read with no facet.)
     assert_eq!(
         checked,
         16 * 2
             * 7
             * 7
-            * (25 - 2 + 1 + 1 + 4 + 2 + 11 * 2 * 3 + 2 * 3 + 5 + 4 * 5 * 3 + 2 * 2 + 2 * 5)
+            * (25 - 2 + 1 + 1 + 4 + 2 + 1 + 11 * 2 * 3 + 2 * 3 + 5 + 4 * 5 * 3 + 2 * 2 + 2 * 5)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -915,7 +918,7 @@ fn wrong_pairings_are_denied_not_panics() {
         }
     }
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 53 * 11);
+    assert_eq!(wrong, 54 * 11);
 }
 
 // ---------------------------------------------------------------------------

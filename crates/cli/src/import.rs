@@ -7,25 +7,42 @@
 //! naming the file and the JSON path or CSV line, and leaves the database
 //! as it was. Importing the same data again changes nothing and writes no
 //! audit entry; the summary says `0 added, 0 updated`.
+//!
+//! `bulwark import osv` differs in one way, as advisory databases are
+//! thousands of files from many hands: a broken OSV record (its file and
+//! the JSON or YAML path named on standard error) is skipped, the other
+//! records are imported, and the exit code is 2 at the end, with the count
+//! of broken records (what users of osv-scanner expect). The import is
+//! still one transaction: it commits whole or not at all. `--strict`
+//! writes nothing when any record is broken. Files that are JSON or YAML
+//! but no OSV record (lockfiles and configurations in test-data trees) are
+//! counted, not errors. An id met twice keeps the copy modified last (the
+//! later file on a tie), as `bulwark match` does; the store then keeps a
+//! stored copy that is newer than the one imported.
 
+use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use bulwark_matching::ecosystem::{normalize_name, split_ecosystem};
+use bulwark_matching::load::{self, Tally};
+use bulwark_matching::osv::{Advisory, Format as OsvFormat};
 use bulwark_scoring::feeds::cve::CveRecord;
 use bulwark_scoring::feeds::epss::EpssReader;
 use bulwark_scoring::feeds::kev::KevCatalog;
 use bulwark_store::{
-    Actor, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, StoreError,
-    sha256_hex,
+    Actor, AdvisoryPackage, ImportReceipt, KevCatalogInfo, NewAdvisory, NewCveRecord, NewEpssScore,
+    NewKevEntry, StoreError, sha256_hex,
 };
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::matching::walk_osv_source;
 use crate::{BadInput, DbArgs, Format, open};
 
 /// Rows (or files) from which a progress bar is drawn on a terminal.
@@ -67,10 +84,25 @@ pub enum ImportCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// OSV advisories: a directory (walked recursively for .json, .yaml and
+    /// .yml files), one such file, or a .zip archive of them (as osv.dev
+    /// publishes them). Broken records are named and skipped, and the exit
+    /// code is then 2; the rest is imported in one transaction.
+    Osv {
+        path: PathBuf,
+        /// Import nothing when any record is broken.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
 }
 
 pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let mut exit = ExitCode::SUCCESS;
     let (format, what, receipt, mut extra) = match cmd {
         ImportCommand::Kev { path, db, format } => {
             let bytes = read(&path)?;
@@ -203,6 +235,70 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             let extra = json!({"feed": "cve", "records": n});
             (format, what, r, extra)
         }
+        ImportCommand::Osv {
+            path,
+            strict,
+            db,
+            format,
+        } => {
+            let read = read_osv(&path)?;
+            let refused = read.tally.refused_total();
+            if refused > 0 && strict {
+                return Err(BadInput(format!(
+                    "{}: {refused} broken OSV records (named above); nothing imported (--strict)",
+                    path.display()
+                ))
+                .into());
+            }
+            if read.records.is_empty() && refused == 0 {
+                return Err(BadInput(format!("{}: no OSV records", path.display())).into());
+            }
+            let distinct = read.records.len();
+            let store = open(&db).await?;
+            let bar = bar(distinct as u64, "records");
+            let progress = bar.clone();
+            let r = store
+                .import_advisories(
+                    &Actor::cli(),
+                    read.records.into_iter().inspect(move |_| progress.inc(1)),
+                    OffsetDateTime::now_utc(),
+                )
+                .await
+                .map_err(|e| store_error(&path, e));
+            bar.finish_and_clear();
+            let r = r?;
+            store.close().await;
+            let tally = &read.tally;
+            let mut what = format!("{} OSV records ({distinct} distinct ids)", tally.parsed);
+            if r.older > 0 {
+                what += &format!(", {} older than the stored copy and kept out", r.older);
+            }
+            let extra = json!({
+                "feed": "osv",
+                "files": read.files,
+                "records": tally.parsed,
+                "distinct": distinct,
+                "duplicates": tally.parsed - distinct,
+                "withdrawn": read.withdrawn,
+                "not_osv": tally.not_osv_total(),
+                "skipped": tally.skipped,
+                "refused": refused,
+                "older": r.older,
+            });
+            if refused > 0 {
+                eprintln!(
+                    "bulwark: {}: {refused} broken OSV records skipped (named above)",
+                    path.display()
+                );
+                exit = ExitCode::from(2);
+            }
+            let receipt = ImportReceipt {
+                added: r.added,
+                updated: r.updated,
+                unchanged: r.unchanged,
+            };
+            (format, what, receipt, extra)
+        }
     };
     let seconds = started.elapsed().as_secs_f64();
     match format {
@@ -218,7 +314,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         }
         Format::Table => println!("{what}: {} in {seconds:.2} s", summary(&receipt)),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit)
 }
 
 fn summary(r: &ImportReceipt) -> String {
@@ -254,12 +350,14 @@ fn bar(len: u64, unit: &str) -> ProgressBar {
     if len < PROGRESS_FROM as u64 {
         return ProgressBar::hidden();
     }
-    ProgressBar::new(len).with_style(
-        ProgressStyle::with_template(&format!(
-            "{{pos}}/{{len}} {unit} {{wide_bar}} {{per_sec}}, {{eta}} left"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    )
+    ProgressBar::new(len).with_style(style(unit))
+}
+
+fn style(unit: &str) -> ProgressStyle {
+    ProgressStyle::with_template(&format!(
+        "{{pos}}/{{len}} {unit} {{wide_bar}} {{per_sec}}, {{eta}} left"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 /// `path` itself if it is a file, else every `*.json` under it, in path
@@ -343,5 +441,106 @@ fn cve_record(path: &Path) -> anyhow::Result<NewCveRecord> {
             .and_then(|a| a.kev.as_ref())
             .map(|k| k.date_added.clone()),
         raw_sha256: sha256_hex(&bytes),
+    })
+}
+
+/// What `bulwark import osv` read from its source.
+struct OsvRead {
+    files: usize,
+    tally: Tally,
+    withdrawn: usize,
+    /// One record an id, in the order first met.
+    records: Vec<NewAdvisory>,
+}
+
+/// Reads every OSV record under `path`, naming each broken one on standard
+/// error; of two records with one id keeps the one modified last (`modified`
+/// as text, a record without it the oldest; the later one on a tie).
+fn read_osv(path: &Path) -> anyhow::Result<OsvRead> {
+    let mut tally = Tally::default();
+    let mut records: Vec<NewAdvisory> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut files = 0usize;
+    let bar = ProgressBar::hidden();
+    walk_osv_source(
+        path,
+        |n| {
+            files = n;
+            if n >= PROGRESS_FROM {
+                bar.set_style(style("files"));
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            bar.set_length(n as u64);
+        },
+        |name, bytes| {
+            bar.inc(1);
+            let read = load::read(name, bytes);
+            if let load::Read::Refused(e) = &read {
+                bar.suspend(|| eprintln!("bulwark: {name}: {e}"));
+            }
+            let Some(advisory) = tally.count(read) else {
+                return Ok(());
+            };
+            let json = OsvFormat::from_file_name(name) == Some(OsvFormat::Json);
+            let record = new_advisory(advisory, json.then_some(bytes))?;
+            match at.get(&record.id) {
+                None => {
+                    at.insert(record.id.clone(), records.len());
+                    records.push(record);
+                }
+                Some(&i) => {
+                    let stored = records[i].modified.as_deref().unwrap_or("");
+                    if record.modified.as_deref().unwrap_or("") >= stored {
+                        records[i] = record;
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    bar.finish_and_clear();
+    let withdrawn = records.iter().filter(|r| r.withdrawn.is_some()).count();
+    Ok(OsvRead {
+        files,
+        tally,
+        withdrawn,
+        records,
+    })
+}
+
+/// The store's copy of a record: its names, the packages it names (the
+/// ecosystem without its release, the release, the name normalised as the
+/// matching index files it), and the record as JSON: a JSON file's text as
+/// read, a YAML record written out as JSON.
+fn new_advisory(a: Advisory, json_bytes: Option<&[u8]>) -> anyhow::Result<NewAdvisory> {
+    let raw_json = match json_bytes.map(std::str::from_utf8) {
+        Some(Ok(text)) => text.to_owned(),
+        _ => serde_json::to_string(&a)?,
+    };
+    let mut packages: Vec<AdvisoryPackage> = a
+        .affected
+        .iter()
+        .filter_map(|x| x.package.as_ref())
+        .filter_map(|p| {
+            let (ecosystem, release) = split_ecosystem(&p.ecosystem);
+            let name = normalize_name(&ecosystem, &p.name);
+            (!ecosystem.is_empty() && !name.is_empty()).then_some(AdvisoryPackage {
+                ecosystem,
+                release,
+                name,
+            })
+        })
+        .collect();
+    packages.sort();
+    packages.dedup();
+    Ok(NewAdvisory {
+        id: a.id,
+        modified: a.modified,
+        published: a.published,
+        withdrawn: a.withdrawn,
+        summary: a.summary,
+        aliases: a.aliases,
+        packages,
+        raw_json,
     })
 }

@@ -64,8 +64,17 @@ fn files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Reads every advisory under `path` into `index`.
-fn load_advisories(path: &Path, index: &mut Index, tally: &mut Tally) -> anyhow::Result<()> {
+/// Hands every file of an advisory source to `each`, with a name to show
+/// and its bytes: a directory's files (walked recursively, in name order),
+/// one file, or a .zip archive's entries (in archive order, shown as
+/// `ARCHIVE:ENTRY`). `total` is told the number of files first. Which files
+/// are OSV records is [`load::read`]'s decision, by the name's extension.
+/// Shared by `bulwark match` and `bulwark import osv`.
+pub(crate) fn walk_osv_source(
+    path: &Path,
+    total: impl FnOnce(usize),
+    mut each: impl FnMut(&str, &[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let shown = path.display();
     if path
         .extension()
@@ -74,6 +83,7 @@ fn load_advisories(path: &Path, index: &mut Index, tally: &mut Tally) -> anyhow:
         let file = std::fs::File::open(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
         let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
             .map_err(|e| BadInput(format!("{shown}: not a zip archive: {e}")))?;
+        total(zip.len());
         for i in 0..zip.len() {
             let mut entry = zip
                 .by_index(i)
@@ -89,21 +99,31 @@ fn load_advisories(path: &Path, index: &mut Index, tally: &mut Tally) -> anyhow:
             entry
                 .read_to_end(&mut bytes)
                 .map_err(|e| BadInput(format!("{shown}: {name}: {e}")))?;
-            if let Some(a) = tally.count(load::read(&name, &bytes)) {
-                index.insert(a);
-            }
+            each(&format!("{shown}:{name}"), &bytes)?;
         }
         return Ok(());
     }
     let all = files(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
+    total(all.len());
     for f in all {
         let bytes = std::fs::read(&f).map_err(|e| BadInput(format!("{}: {e}", f.display())))?;
-        let name = f.to_string_lossy();
-        if let Some(a) = tally.count(load::read(&name, &bytes)) {
-            index.insert(a);
-        }
+        each(&f.to_string_lossy(), &bytes)?;
     }
     Ok(())
+}
+
+/// Reads every advisory under `path` into `index`.
+fn load_advisories(path: &Path, index: &mut Index, tally: &mut Tally) -> anyhow::Result<()> {
+    walk_osv_source(
+        path,
+        |_| {},
+        |name, bytes| {
+            if let Some(a) = tally.count(load::read(name, bytes)) {
+                index.insert(a);
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Whether an SBOM refusal is "this file is no SBOM" (a directory walk

@@ -5,7 +5,9 @@
 
 use utoipa::OpenApi;
 
-use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, triage, webhooks};
+use crate::api::{
+    audit, cases, claims, frontier, identity, partners, reviews, triage, vulnerabilities, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -81,6 +83,8 @@ use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, tr
         cases::document,
         cases::sources,
         triage::queue,
+        vulnerabilities::get_one,
+        vulnerabilities::ranked,
         webhooks::create,
         webhooks::list,
         webhooks::get_one,
@@ -99,6 +103,7 @@ use crate::api::{audit, cases, claims, frontier, identity, partners, reviews, tr
         (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
         (name = "clearinghouse", description = "Deconflicted scanning (claims on scan targets under a lease, coverage), intake of findings and the cases they fold into"),
         (name = "webhooks", description = "Webhook subscriptions and their deliveries"),
+        (name = "prioritisation", description = "The prioritisation feeds (KEV, EPSS, CVE records with CISA's ADP), SSVC decisions, BOD 26-04 timelines and the one priority order"),
     )
 )]
 pub struct ApiDoc;

@@ -23,6 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
+mod advisories;
 mod audit;
 mod bulk;
 mod cases;
@@ -32,6 +33,7 @@ mod frontier;
 mod identity;
 mod lease;
 mod partners;
+mod priorities;
 mod reminders;
 mod reviews;
 mod sealing;
@@ -40,6 +42,10 @@ pub mod testing;
 mod triage;
 mod webhooks;
 
+pub use advisories::{
+    ADVISORY_CHUNK, AdvisoryPackage, AdvisoryReceipt, MAX_ADVISORY_PAGE, NewAdvisory,
+    StoredAdvisory,
+};
 pub use audit::{AuditQuery, AuditVerification};
 pub use cases::{
     Case, CaseValidation, DOCUMENT_CHUNK, IntakeItem, IntakeReceipt, NewReport, NewValidation,
@@ -58,6 +64,7 @@ pub use identity::{
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
+pub use priorities::MAX_KNOWN_CVES;
 pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
 pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod partners;
 pub mod reviews;
 pub mod triage;
+pub mod vulnerabilities;
 pub mod webhooks;
 
 /// Largest registry import accepted (Epoch AI's largest file is about 2 MB).
@@ -135,6 +136,8 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{sha256}", get(cases::document))
         .route("/sources", get(cases::sources))
         .route("/triage", get(triage::queue))
+        .route("/vulnerabilities", get(vulnerabilities::ranked))
+        .route("/vulnerabilities/{cve}", get(vulnerabilities::get_one))
 }
 
 /// RFC 3339, UTC.

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::session::SignedIn;
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render, words};
-use crate::api::{cases, triage};
+use crate::api::{cases, triage, vulnerabilities};
 use crate::problem::{ApiError, Kind};
 use crate::state::AppState;
 
@@ -180,6 +180,84 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             queue,
             claims_shown,
             claims,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /clearinghouse/priorities
+// ---------------------------------------------------------------------------
+
+/// Rows of the ranking on the page.
+const PRIORITY_ROWS: usize = vulnerabilities::MAX_RANKING_LIMIT as usize;
+
+struct PriorityRow {
+    rank: usize,
+    cve: String,
+    decision: String,
+    kev_override: bool,
+    kev_since: Option<String>,
+    epss: Option<String>,
+    cvss: Option<String>,
+    reasons: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_priorities.html")]
+struct PrioritiesPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    rows: Vec<PriorityRow>,
+    total: usize,
+    epss_skipped: bool,
+    truncated: bool,
+}
+
+/// `GET /clearinghouse/priorities`: the CVEs the store knows, ranked by
+/// the one priority order at Mission & Well-being high, as `GET
+/// /api/v1/vulnerabilities` ranks them (same decision, same order).
+pub async fn priorities(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let ranking = vulnerabilities::ranking(
+        &state,
+        &who.principal,
+        bulwark_scoring::ssvc::MissionWellbeing::High,
+    )
+    .await
+    .map_err(|e| fail(page_error(e)))?;
+    let total = ranking.items.len();
+    let rows = ranking
+        .items
+        .iter()
+        .take(PRIORITY_ROWS)
+        .enumerate()
+        .map(|(i, p)| PriorityRow {
+            rank: i + 1,
+            cve: p.id.clone(),
+            decision: p.ssvc.map_or("unknown", |d| d.as_str()).to_owned(),
+            kev_override: p.ssvc_from_kev,
+            kev_since: match (p.in_kev, &p.kev_date_added) {
+                (true, Some(d)) => Some(d.clone()),
+                (true, None) => Some("listed".to_owned()),
+                (false, _) => None,
+            },
+            epss: p
+                .epss
+                .as_ref()
+                .map(|e| format!("{} ({})", e.score, e.model_version)),
+            cvss: p.cvss.map(|(s, v)| format!("{s:.1} ({v})")),
+            reasons: p.explain(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &PrioritiesPage {
+            title: "Vulnerability priorities",
+            nav: Some(who.nav(&state, CLEARINGHOUSE)),
+            rows,
+            total,
+            epss_skipped: ranking.epss_skipped,
+            truncated: ranking.truncated,
         },
     )
 }

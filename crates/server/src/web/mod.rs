@@ -75,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))
+        .route("/clearinghouse/priorities", get(clearinghouse::priorities))
         .route(
             "/clearinghouse/intake",
             get(clearinghouse::intake)

@@ -1,0 +1,103 @@
+//! The set the priority order ranks: CVEs with a stored record or a KEV
+//! entry, each once, in id order; an EPSS score alone does not add one.
+//! On both back-ends.
+
+use bulwark_store::{
+    Actor, KevCatalogInfo, MAX_KNOWN_CVES, NewCveRecord, NewEpssScore, NewKevEntry, Store,
+    sha256_hex,
+};
+use time::{OffsetDateTime, macros::datetime};
+
+const T0: OffsetDateTime = datetime!(2026-11-27 12:00 UTC);
+
+bulwark_store::both_backends!(
+    known_cves_are_records_and_kev_entries,
+    known_cves_is_bounded,
+);
+
+fn kev_entry(id: &str) -> NewKevEntry {
+    NewKevEntry {
+        cve_id: id.into(),
+        vendor_project: "Vendor".into(),
+        product: "Product".into(),
+        vulnerability_name: format!("{id} flaw"),
+        date_added: "2024-02-22".into(),
+        due_date: "2024-02-29".into(),
+        known_ransomware_campaign_use: "Known".into(),
+        required_action: "Apply mitigations.".into(),
+        short_description: "A flaw.".into(),
+        notes: String::new(),
+        cwes: vec!["CWE-22".into()],
+    }
+}
+
+fn record(id: &str) -> NewCveRecord {
+    NewCveRecord {
+        id: id.into(),
+        state: "PUBLISHED".into(),
+        date_updated: None,
+        description: Some("A flaw.".into()),
+        cna_cvss: "[]".into(),
+        adp_cvss: "[]".into(),
+        ssvc_exploitation: Some("none".into()),
+        ssvc_automatable: Some("no".into()),
+        ssvc_technical_impact: Some("total".into()),
+        ssvc_version: Some("2.0.3".into()),
+        adp_kev_date_added: None,
+        raw_sha256: sha256_hex(id.as_bytes()),
+    }
+}
+
+async fn known_cves_are_records_and_kev_entries(store: Store) {
+    assert!(store.known_cves(10).await.unwrap().is_empty());
+    let info = KevCatalogInfo {
+        catalog_version: "2026.11.27".into(),
+        date_released: "2026-11-27T12:00:00.000Z".into(),
+        count: 2,
+    };
+    let kev = [kev_entry("CVE-2024-1708"), kev_entry("CVE-2026-8037")];
+    store
+        .import_kev(&Actor::cli(), &info, &kev, T0)
+        .await
+        .unwrap();
+    store
+        .import_cves(
+            &Actor::cli(),
+            [record("CVE-2024-1708"), record("CVE-2022-35849")],
+            T0,
+        )
+        .await
+        .unwrap();
+    store
+        .import_epss(
+            &Actor::cli(),
+            "v2026.06.15",
+            "2026-09-29",
+            [NewEpssScore {
+                cve: "CVE-1999-0001".into(),
+                epss: 0.03351,
+                percentile: 0.88255,
+            }],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.known_cves(10).await.unwrap(),
+        ["CVE-2022-35849", "CVE-2024-1708", "CVE-2026-8037"]
+    );
+}
+
+async fn known_cves_is_bounded(store: Store) {
+    let records: Vec<NewCveRecord> = (0..5)
+        .map(|i| record(&format!("CVE-2025-{:05}", 10_000 + i)))
+        .collect();
+    store.import_cves(&Actor::cli(), records, T0).await.unwrap();
+    assert_eq!(
+        store.known_cves(2).await.unwrap(),
+        ["CVE-2025-10000", "CVE-2025-10001"]
+    );
+    // Clamped: zero means one, more than the maximum means the maximum.
+    assert_eq!(store.known_cves(0).await.unwrap().len(), 1);
+    assert_eq!(store.known_cves(MAX_KNOWN_CVES + 1).await.unwrap().len(), 5);
+}
