@@ -16,14 +16,16 @@
 //! ([`advisory_affects`]): given the targets already known (stored from
 //! earlier SBOMs), which of them does it hit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasher, RandomState};
 
 use bulwark_versions::{Purl, PurlError};
 
 use crate::ecosystem::{
     PackageKey, Target, UnsupportedPurl, release_matches, split_ecosystem, target_of,
 };
-use crate::eval::{Evaluator, Outcome, Why};
+use crate::eval::{Evaluator, Outcome, Subject, Why};
 use crate::index::Index;
 use crate::osv::Advisory;
 
@@ -124,16 +126,36 @@ impl Engine {
     /// Matches components: distinct targets are evaluated once each.
     pub fn match_components(&self, components: &[Component]) -> MatchReport {
         let mut report = MatchReport::default();
-        let mut seen: HashMap<Target, usize> = HashMap::new();
+        // Hash of a target → its position; a target whose hash another
+        // target took is looked for in `collided`. (Keeps each target once
+        // in memory instead of also as a map key.)
+        let hasher = RandomState::new();
+        let mut seen: HashMap<u64, usize> = HashMap::new();
+        let mut collided: Vec<usize> = Vec::new();
         for (i, c) in components.iter().enumerate() {
             match target_of(&c.parsed) {
                 Ok(t) => {
-                    let next = report.targets.len();
-                    let at = *seen.entry(t.clone()).or_insert(next);
-                    if at == next {
-                        report.targets.push(t);
-                        report.components_of.push(Vec::new());
-                    }
+                    let hash = hasher.hash_one(&t);
+                    let found = match seen.get(&hash) {
+                        Some(&at) if report.targets[at] == t => Some(at),
+                        Some(_) => collided.iter().copied().find(|&at| report.targets[at] == t),
+                        None => None,
+                    };
+                    let at = match found {
+                        Some(at) => at,
+                        None => {
+                            let at = report.targets.len();
+                            match seen.entry(hash) {
+                                Entry::Occupied(_) => collided.push(at),
+                                Entry::Vacant(v) => {
+                                    v.insert(at);
+                                }
+                            }
+                            report.targets.push(t);
+                            report.components_of.push(Vec::new());
+                            at
+                        }
+                    };
                     report.components_of[at].push(i);
                 }
                 Err(reason) => report.unsupported.push(Unsupported {
@@ -142,7 +164,17 @@ impl Engine {
                 }),
             }
         }
-        for finding in self.match_targets(&report.targets) {
+        drop(seen);
+        // Each part's findings are fanned out and its buffer freed before
+        // the next, so that they are not all held twice.
+        let parts = self.match_parts(&report.targets);
+        let hits = parts
+            .iter()
+            .flatten()
+            .filter(|f| matches!(f, Finding::Hit { .. }))
+            .count();
+        report.hits.reserve_exact(hits);
+        for finding in parts.into_iter().flatten() {
             match finding {
                 Finding::Hit {
                     target,
@@ -175,29 +207,71 @@ impl Engine {
         report
     }
 
-    /// Evaluates each target against the index once.
+    /// Evaluates each target against the index once; the targets are
+    /// shared out over the available cores, the findings come back in
+    /// target order.
     pub fn match_targets(&self, targets: &[Target]) -> Vec<Finding> {
+        self.match_parts(targets).concat()
+    }
+
+    /// The findings for consecutive parts of `targets`, one part a core.
+    fn match_parts(&self, targets: &[Target]) -> Vec<Vec<Finding>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(targets.len() / 1024 + 1);
+        if threads <= 1 {
+            return vec![self.match_range(targets, 0)];
+        }
+        let chunk = targets.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = targets
+                .chunks(chunk)
+                .enumerate()
+                .map(|(n, part)| s.spawn(move || self.match_range(part, n * chunk)))
+                .collect();
+            parts
+                .into_iter()
+                .map(|p| p.join().expect("matching does not panic"))
+                .collect()
+        })
+    }
+
+    /// [`Engine::match_targets`] over `targets`, the first numbered `first`.
+    fn match_range(&self, targets: &[Target], first: usize) -> Vec<Finding> {
         let mut out = Vec::new();
+        // (advisory position, entry position, evaluator) in the order found.
+        let mut found: Vec<(usize, usize, &Evaluator)> = Vec::new();
+        let mut entries: Vec<(usize, &Evaluator)> = Vec::new();
         for (t, target) in targets.iter().enumerate() {
-            // Advisory position → its entries for this target, in order.
-            let mut per_advisory: BTreeMap<usize, Vec<(usize, &Evaluator)>> = BTreeMap::new();
+            found.clear();
             for name in &target.names {
-                let key = PackageKey {
-                    ecosystem: target.ecosystem.clone(),
-                    name: name.clone(),
-                };
-                for e in self.index.entries(&key, target.release.as_deref()) {
-                    let list = per_advisory.entry(e.advisory).or_default();
-                    if !list.iter().any(|(a, _)| *a == e.affected) {
-                        list.push((e.affected, &e.evaluator));
-                    }
+                for e in self
+                    .index
+                    .entries_of(&target.ecosystem, name, target.release.as_deref())
+                {
+                    found.push((e.advisory, e.affected, &e.evaluator));
                 }
             }
-            for (at, entries) in per_advisory {
-                let Some(advisory) = self.index.advisory(at) else {
+            if found.is_empty() {
+                continue;
+            }
+            // By advisory; stable, so each advisory's entries stay in the
+            // order found.
+            found.sort_by_key(|(a, _, _)| *a);
+            // Parsed once for all the package's advisories.
+            let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
+            for group in found.chunk_by(|x, y| x.0 == y.0) {
+                let Some(advisory) = self.index.advisory(group[0].0) else {
                     continue;
                 };
-                if let Some(f) = decide(t, advisory, &entries, target.version.as_deref()) {
+                entries.clear();
+                for &(_, i, ev) in group {
+                    // An entry found under two of an rpm's names counts once.
+                    if !entries.iter().any(|(a, _)| *a == i) {
+                        entries.push((i, ev));
+                    }
+                }
+                if let Some(f) = decide(first + t, advisory, &entries, &subject) {
                     out.push(f);
                 }
             }
@@ -207,15 +281,15 @@ impl Engine {
 }
 
 /// One finding from an advisory's entries for one target, or none.
-fn decide(
+pub(crate) fn decide(
     target: usize,
     advisory: &Advisory,
     entries: &[(usize, &Evaluator)],
-    version: Option<&str>,
+    subject: &Subject,
 ) -> Option<Finding> {
     let mut reasons: Vec<String> = Vec::new();
     for (affected, ev) in entries {
-        match ev.evaluate(version) {
+        match ev.evaluate_subject(subject) {
             Outcome::Affected(why) => {
                 return Some(Finding::Hit {
                     target,
@@ -275,8 +349,12 @@ pub fn advisory_affects(advisory: &Advisory, targets: &[Target]) -> Vec<Finding>
                 }
             }
         }
+        if entries.is_empty() {
+            continue;
+        }
         entries.sort_by_key(|(i, _)| *i);
-        if let Some(f) = decide(t, advisory, &entries, target.version.as_deref()) {
+        let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
+        if let Some(f) = decide(t, advisory, &entries, &subject) {
             out.push(f);
         }
     }

@@ -26,6 +26,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::OnceLock;
 
 use bulwark_versions::{Ecosystem, Version, VersionError};
 
@@ -183,6 +184,11 @@ pub struct Evaluator {
     ecosystem: Option<Ecosystem>,
     ranges: Vec<CompiledRange>,
     versions: Vec<Listed>,
+    /// Positions in `versions` of the entries that parse, by version and
+    /// then position (several databases list hundreds of versions).
+    by_version: Vec<usize>,
+    /// Positions in `versions` of the entries that do not parse.
+    unparsed: Vec<usize>,
 }
 
 impl Evaluator {
@@ -237,11 +243,16 @@ impl Evaluator {
                 raw: raw.clone(),
                 parsed: ecosystem.and_then(|e| Version::parse(e, raw).ok()),
             })
-            .collect();
+            .collect::<Vec<Listed>>();
+        let (mut by_version, unparsed): (Vec<usize>, Vec<usize>) =
+            (0..versions.len()).partition(|&i| versions[i].parsed.is_some());
+        by_version.sort_by(|&a, &b| versions[a].parsed.cmp(&versions[b].parsed).then(a.cmp(&b)));
         Evaluator {
             ecosystem,
             ranges,
             versions,
+            by_version,
+            unparsed,
         }
     }
 
@@ -257,12 +268,21 @@ impl Evaluator {
 
     /// Evaluates `version` (`None`: the component did not say).
     pub fn evaluate(&self, version: Option<&str>) -> Outcome {
-        let Some(version) = version.map(str::trim).filter(|v| !v.is_empty()) else {
+        self.evaluate_subject(&Subject::new(self.ecosystem, version))
+    }
+
+    /// Evaluates a version parsed once ([`Subject`]) for many entries.
+    /// A subject parsed under another ecosystem than this entry's is
+    /// parsed again under this one.
+    pub fn evaluate_subject(&self, subject: &Subject) -> Outcome {
+        if subject.ecosystem != self.ecosystem {
+            return self.evaluate(subject.raw.as_deref());
+        }
+        let Some(version) = subject.raw.as_deref() else {
             return Outcome::Indeterminate("the component has no version".into());
         };
         let mut reasons: Vec<String> = Vec::new();
-        let native = self.ecosystem.map(|e| Version::parse(e, version));
-        let mut semver: Option<Result<Version, VersionError>> = None;
+        let native = subject.native.as_ref();
         for r in &self.ranges {
             let (order, events) = match &r.events {
                 Ok(ok) => ok,
@@ -274,8 +294,8 @@ impl Evaluator {
                 }
             };
             let v = match order {
-                Order::SemVer => semver.get_or_insert_with(|| parse_semver(version)),
-                Order::Of(_) => match &native {
+                Order::SemVer => subject.semver.get_or_init(|| parse_semver(version)),
+                Order::Of(_) => match native {
                     Some(v) => v,
                     None => continue,
                 },
@@ -289,7 +309,7 @@ impl Evaluator {
                 Err(e) => reasons.push(e.to_string()),
             }
         }
-        if let Some(hit) = self.listed(version, native.as_ref()) {
+        if let Some(hit) = self.listed(version, native) {
             return Outcome::Affected(Why::Listed {
                 version: hit.to_owned(),
             });
@@ -303,14 +323,76 @@ impl Evaluator {
         }
     }
 
+    /// The first entry of `versions` (in list order) equal to the version:
+    /// by the ecosystem's equality when both sides parse, else as text.
     fn listed(&self, raw: &str, native: Option<&Result<Version, VersionError>>) -> Option<&str> {
-        self.versions.iter().find_map(|l| {
-            let equal = match (&l.parsed, native) {
-                (Some(a), Some(Ok(b))) => a == b,
-                _ => l.raw == raw,
-            };
-            equal.then_some(l.raw.as_str())
-        })
+        let Some(Ok(v)) = native else {
+            return self
+                .versions
+                .iter()
+                .find(|l| l.raw == raw)
+                .map(|l| l.raw.as_str());
+        };
+        // Parsed entries by binary search (the first equal one in list
+        // order), unparsed ones as text.
+        let from = self
+            .by_version
+            .partition_point(|&i| self.versions[i].parsed.as_ref().is_some_and(|p| p < v));
+        let parsed = self.by_version.get(from).copied().filter(|&i| {
+            self.versions[i]
+                .parsed
+                .as_ref()
+                .is_some_and(|p| p.cmp(v) == Ordering::Equal)
+        });
+        let unparsed = self
+            .unparsed
+            .iter()
+            .copied()
+            .find(|&i| self.versions[i].raw == raw);
+        let first = match (parsed, unparsed) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        Some(self.versions[first].raw.as_str())
+    }
+}
+
+/// A component's version parsed once, to be evaluated against every
+/// entry of its package ([`Evaluator::evaluate_subject`]): under its
+/// ecosystem's rules now, and under SemVer's the first time a `SEMVER`
+/// range asks.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    ecosystem: Option<Ecosystem>,
+    /// Trimmed; `None` when absent or blank.
+    raw: Option<String>,
+    native: Option<Result<Version, VersionError>>,
+    semver: OnceLock<Result<Version, VersionError>>,
+}
+
+impl Subject {
+    /// `version` (`None`: the component did not say) under `ecosystem`
+    /// (`None`: an ecosystem without known order).
+    pub fn new(ecosystem: Option<Ecosystem>, version: Option<&str>) -> Subject {
+        let raw = version
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
+        let native = match (ecosystem, &raw) {
+            (Some(e), Some(v)) => Some(Version::parse(e, v)),
+            _ => None,
+        };
+        Subject {
+            ecosystem,
+            raw,
+            native,
+            semver: OnceLock::new(),
+        }
+    }
+
+    /// For a version in the OSV ecosystem (key) `ecosystem`.
+    pub fn for_osv(ecosystem: &str, version: Option<&str>) -> Subject {
+        Subject::new(Ecosystem::from_osv(ecosystem).ok(), version)
     }
 }
 
@@ -507,6 +589,43 @@ mod tests {
         let b = affected("Pub", vec![], &["1.0.0"]);
         assert!(why(&b, "1.0.0").is_some());
         assert!(why(&b, "1.0").is_none());
+    }
+
+    #[test]
+    fn long_versions_lists_answer_as_a_scan_would() {
+        // Out of order, with equal spellings and an entry PyPI refuses:
+        // the first equal entry in list order is the one named.
+        let listed: Vec<String> = (0..300)
+            .rev()
+            .map(|i| format!("1.{i}"))
+            .chain(["0.9.0", "1.5.0", "0.9", "not a version", "2.0"].map(String::from))
+            .collect();
+        let refs: Vec<&str> = listed.iter().map(String::as_str).collect();
+        let a = affected("PyPI", vec![], &refs);
+        assert_eq!(why(&a, "1.5").as_deref(), Some("listed in versions (1.5)"));
+        assert_eq!(
+            why(&a, "0.9").as_deref(),
+            Some("listed in versions (0.9.0)")
+        );
+        assert_eq!(why(&a, "2").as_deref(), Some("listed in versions (2.0)"));
+        assert_eq!(why(&a, "1.300"), None);
+        assert_eq!(why(&a, "0.8"), None);
+        let ev = Evaluator::new(&a);
+        for v in ["1.0", "1.299", "1.150.0", "0.9", "3", "0.0.1"] {
+            let native = Version::parse(Ecosystem::PyPI, v).unwrap();
+            let scan = refs
+                .iter()
+                .find(|l| Version::parse(Ecosystem::PyPI, l).is_ok_and(|l| l == native))
+                .copied();
+            assert_eq!(ev.listed(v, Some(&Ok(native))), scan, "{v}");
+        }
+        // A version PyPI refuses is compared as written.
+        assert_eq!(
+            evaluate(&a, Some("not a version")),
+            Outcome::Affected(Why::Listed {
+                version: "not a version".into()
+            })
+        );
     }
 
     #[test]

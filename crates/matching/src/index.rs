@@ -45,7 +45,9 @@ pub struct Index {
     /// `false` once a record was replaced by a newer one with its id.
     live: Vec<bool>,
     entries: Vec<Entry>,
-    by_package: HashMap<PackageKey, Vec<usize>>,
+    /// Ecosystem key → normalised name → entries (nested so that a
+    /// lookup borrows the target's strings instead of building a key).
+    by_package: HashMap<String, HashMap<String, Vec<usize>>>,
     /// Upper-cased id or alias → advisories.
     by_name: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
@@ -89,7 +91,9 @@ impl Index {
             let (_, release) = split_ecosystem(&package.ecosystem);
             let key = PackageKey::new(&package.ecosystem, &package.name);
             self.by_package
-                .entry(key)
+                .entry(key.ecosystem)
+                .or_default()
+                .entry(key.name)
                 .or_default()
                 .push(self.entries.len());
             self.entries.push(Entry {
@@ -182,8 +186,19 @@ impl Index {
         key: &PackageKey,
         release: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries_of(&key.ecosystem, &key.name, release)
+    }
+
+    /// [`Index::entries`] by an ecosystem key and a normalised name.
+    pub fn entries_of<'a>(
+        &'a self,
+        ecosystem: &str,
+        name: &str,
+        release: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
         self.by_package
-            .get(key)
+            .get(ecosystem)
+            .and_then(|names| names.get(name))
             .into_iter()
             .flatten()
             .map(|&i| &self.entries[i])

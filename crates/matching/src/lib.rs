@@ -16,11 +16,14 @@
 //! - [`engine`]: components deduplicated to distinct targets, each
 //!   evaluated once and fanned out; and a new advisory against known
 //!   targets ([`advisory_affects`]).
+//! - [`inventory`]: known targets with instance counts, by package, so a
+//!   new advisory is evaluated only against the packages it names.
 
 pub mod ecosystem;
 pub mod engine;
 pub mod eval;
 pub mod index;
+pub mod inventory;
 pub mod load;
 pub mod osv;
 
@@ -28,6 +31,7 @@ pub use ecosystem::{PackageKey, Target, UnsupportedPurl, target_of};
 pub use engine::{
     Component, Engine, Finding, Hit, Indeterminate, MatchReport, Unsupported, advisory_affects,
 };
-pub use eval::{Evaluator, Outcome, Why};
+pub use eval::{Evaluator, Outcome, Subject, Why};
 pub use index::{Index, Inserted};
+pub use inventory::Inventory;
 pub use osv::{Advisory, Affected, Event, Format, OsvError, Package, Range, RangeType};
