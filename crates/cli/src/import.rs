@@ -30,13 +30,9 @@ use anyhow::Context;
 use bulwark_matching::ecosystem::{normalize_name, split_ecosystem};
 use bulwark_matching::load::{self, Tally};
 use bulwark_matching::osv::{Advisory, Format as OsvFormat};
-use bulwark_scoring::feeds::cve::CveRecord;
 use bulwark_scoring::feeds::epss::EpssReader;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_store::{
-    Actor, AdvisoryPackage, ImportReceipt, KevCatalogInfo, NewAdvisory, NewCveRecord, NewEpssScore,
-    NewKevEntry, StoreError, sha256_hex,
-};
+use bulwark_store::{Actor, AdvisoryPackage, ImportReceipt, NewAdvisory, NewCveRecord, StoreError};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -107,28 +103,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         ImportCommand::Kev { path, db, format } => {
             let bytes = read(&path)?;
             let catalog = KevCatalog::parse(&bytes).map_err(|e| bad(&path, e))?;
-            let info = KevCatalogInfo {
-                catalog_version: catalog.catalog_version.clone(),
-                date_released: catalog.date_released.clone(),
-                count: catalog.count,
-            };
-            let entries: Vec<NewKevEntry> = catalog
-                .vulnerabilities
-                .into_iter()
-                .map(|e| NewKevEntry {
-                    cve_id: e.cve_id,
-                    vendor_project: e.vendor_project,
-                    product: e.product,
-                    vulnerability_name: e.vulnerability_name,
-                    date_added: e.date_added,
-                    due_date: e.due_date,
-                    known_ransomware_campaign_use: e.known_ransomware_campaign_use,
-                    required_action: e.required_action,
-                    short_description: e.short_description,
-                    notes: e.notes,
-                    cwes: e.cwes,
-                })
-                .collect();
+            let (info, entries) = bulwark_server::feeds::kev_rows(catalog);
             if info.count != entries.len() as u64 {
                 eprintln!(
                     "bulwark: warning: {}: the catalog states count {} but lists {} entries",
@@ -179,14 +154,8 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                     path.display()
                 ))
             })?;
-            let rows: Vec<NewEpssScore> = reader
-                .map(|r| {
-                    r.map(|r| NewEpssScore {
-                        cve: r.cve,
-                        epss: r.epss,
-                        percentile: r.percentile,
-                    })
-                })
+            let rows: Vec<_> = reader
+                .map(|r| r.map(bulwark_server::feeds::epss_row))
                 .collect::<Result<_, _>>()
                 .map_err(|e| bad(&path, e))?;
             let n = rows.len();
@@ -392,56 +361,10 @@ fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// One record file as stored: what the scoring crate reads, `dateUpdated`
-/// (which it does not), and the SHA-256 of the bytes.
+/// One record file as stored (`bulwark_server::feeds::cve_row`).
 fn cve_record(path: &Path) -> anyhow::Result<NewCveRecord> {
     let bytes = read(path)?;
-    let record = CveRecord::parse(&bytes).map_err(|e| bad(path, e))?;
-    // `bulwark-scoring` does not keep `cveMetadata.dateUpdated`; read it here.
-    let date_updated = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/cveMetadata/dateUpdated")
-                .and_then(|d| d.as_str())
-                .map(str::to_owned)
-        });
-    let (mut exploitation, mut automatable, mut technical_impact) = (None, None, None);
-    if let Some(points) = record.ssvc_points() {
-        let p = points.map_err(|e| {
-            bad(
-                path,
-                format_args!("the CISA ADP container's SSVC options: {e}"),
-            )
-        })?;
-        exploitation = Some(p.exploitation.to_string());
-        automatable = Some(p.automatable.to_string());
-        technical_impact = Some(p.technical_impact.to_string());
-    }
-    let adp = record.cisa_adp.as_ref();
-    let description = record
-        .descriptions
-        .iter()
-        .find(|d| d.lang.starts_with("en"))
-        .or(record.descriptions.first())
-        .map(|d| d.value.clone());
-    Ok(NewCveRecord {
-        id: record.id.clone(),
-        state: record.state.clone(),
-        date_updated,
-        description,
-        cna_cvss: serde_json::to_string(&record.cna_cvss)?,
-        adp_cvss: serde_json::to_string(&adp.map(|a| a.cvss.as_slice()).unwrap_or(&[]))?,
-        ssvc_exploitation: exploitation,
-        ssvc_automatable: automatable,
-        ssvc_technical_impact: technical_impact,
-        ssvc_version: adp
-            .and_then(|a| a.ssvc.as_ref())
-            .and_then(|s| s.version.clone()),
-        adp_kev_date_added: adp
-            .and_then(|a| a.kev.as_ref())
-            .map(|k| k.date_added.clone()),
-        raw_sha256: sha256_hex(&bytes),
-    })
+    bulwark_server::feeds::cve_row(&bytes).map_err(|e| bad(path, e))
 }
 
 /// What `bulwark import osv` read from its source.

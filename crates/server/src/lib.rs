@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 pub mod api;
 pub mod extract;
+pub mod feeds;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

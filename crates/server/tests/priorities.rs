@@ -7,12 +7,10 @@ mod common;
 
 use std::io::BufReader;
 
-use bulwark_scoring::feeds::cve::CveRecord;
 use bulwark_scoring::feeds::epss::EpssReader;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_store::{
-    Actor, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, Store, sha256_hex,
-};
+use bulwark_server::feeds::{cve_row, epss_row, kev_rows};
+use bulwark_store::{Actor, NewCveRecord, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
 use time::macros::datetime;
@@ -33,29 +31,7 @@ const CVES: [&[u8]; 5] = [
 
 /// The fixtures into `store`, as `bulwark import kev|epss|cve` writes them.
 async fn import(store: &Store) {
-    let catalog = KevCatalog::parse(KEV).expect("KEV");
-    let info = KevCatalogInfo {
-        catalog_version: catalog.catalog_version.clone(),
-        date_released: catalog.date_released.clone(),
-        count: catalog.count,
-    };
-    let entries: Vec<NewKevEntry> = catalog
-        .vulnerabilities
-        .into_iter()
-        .map(|e| NewKevEntry {
-            cve_id: e.cve_id,
-            vendor_project: e.vendor_project,
-            product: e.product,
-            vulnerability_name: e.vulnerability_name,
-            date_added: e.date_added,
-            due_date: e.due_date,
-            known_ransomware_campaign_use: e.known_ransomware_campaign_use,
-            required_action: e.required_action,
-            short_description: e.short_description,
-            notes: e.notes,
-            cwes: e.cwes,
-        })
-        .collect();
+    let (info, entries) = kev_rows(KevCatalog::parse(KEV).expect("KEV"));
     store
         .import_kev(&Actor::cli(), &info, &entries, T0)
         .await
@@ -63,16 +39,7 @@ async fn import(store: &Store) {
 
     let reader = EpssReader::new(BufReader::new(EPSS)).expect("EPSS");
     let model = reader.model().clone();
-    let rows: Vec<NewEpssScore> = reader
-        .map(|r| {
-            let r = r.expect("EPSS row");
-            NewEpssScore {
-                cve: r.cve,
-                epss: r.epss,
-                percentile: r.percentile,
-            }
-        })
-        .collect();
+    let rows: Vec<_> = reader.map(|r| epss_row(r.expect("EPSS row"))).collect();
     store
         .import_epss(
             &Actor::cli(),
@@ -84,35 +51,14 @@ async fn import(store: &Store) {
         .await
         .expect("import EPSS");
 
-    let records: Vec<NewCveRecord> = CVES.iter().map(|b| cve_record(b)).collect();
+    let records: Vec<NewCveRecord> = CVES
+        .iter()
+        .map(|b| cve_row(b).expect("CVE record"))
+        .collect();
     store
         .import_cves(&Actor::cli(), records, T0)
         .await
         .expect("import CVEs");
-}
-
-fn cve_record(bytes: &[u8]) -> NewCveRecord {
-    let record = CveRecord::parse(bytes).expect("CVE record");
-    let points = record.ssvc_points().map(|p| p.expect("SSVC points"));
-    let adp = record.cisa_adp.as_ref();
-    NewCveRecord {
-        id: record.id.clone(),
-        state: record.state.clone(),
-        date_updated: None,
-        description: record.descriptions.first().map(|d| d.value.clone()),
-        cna_cvss: serde_json::to_string(&record.cna_cvss).unwrap(),
-        adp_cvss: serde_json::to_string(&adp.map(|a| a.cvss.as_slice()).unwrap_or(&[])).unwrap(),
-        ssvc_exploitation: points.map(|p| p.exploitation.to_string()),
-        ssvc_automatable: points.map(|p| p.automatable.to_string()),
-        ssvc_technical_impact: points.map(|p| p.technical_impact.to_string()),
-        ssvc_version: adp
-            .and_then(|a| a.ssvc.as_ref())
-            .and_then(|s| s.version.clone()),
-        adp_kev_date_added: adp
-            .and_then(|a| a.kev.as_ref())
-            .map(|k| k.date_added.clone()),
-        raw_sha256: sha256_hex(bytes),
-    }
 }
 
 fn ranked_ids(v: &Value) -> Vec<String> {
