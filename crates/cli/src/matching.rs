@@ -200,14 +200,14 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
     // the SBOMs' order.
     let mut lines: Vec<(usize, serde_json::Value)> = Vec::new();
     for h in &report.hits {
-        for &c in &h.components {
+        for &c in h.components.iter() {
             lines.push((
                 c,
                 json!({
                     "sbom": sboms[owner[c]],
                     "purl": components[c].purl,
-                    "advisory": h.advisory_id,
-                    "aliases": h.aliases,
+                    "advisory": &*h.advisory_id,
+                    "aliases": &*h.aliases,
                     "why": h.why.to_string(),
                 }),
             ));
@@ -217,13 +217,13 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
     for i in &report.indeterminate {
         undecided += i.components.len();
         if args.indeterminate {
-            for &c in &i.components {
+            for &c in i.components.iter() {
                 lines.push((
                     c,
                     json!({
                         "sbom": sboms[owner[c]],
                         "purl": components[c].purl,
-                        "advisory": i.advisory_id,
+                        "advisory": &*i.advisory_id,
                         "indeterminate": i.reason,
                     }),
                 ));

@@ -4,7 +4,11 @@
 //! image layer, per lockfile, per SBOM in a batch), so components are first
 //! reduced to distinct [`Target`]s (ecosystem, release, names, version),
 //! each target is evaluated once against the index, and the findings are
-//! then fanned out to every component that mapped to it.
+//! then fanned out to every component that mapped to it. Targets are made
+//! over the cores and evaluated package by package (the package's compiled
+//! entries stay in cache); findings share their advisory's id and aliases,
+//! the entry's event versions ([`Why`]) and the target's component list
+//! (`Arc`s), so that a finding copies no strings.
 //!
 //! Per target and advisory there is at most one finding: a hit when any of
 //! the advisory's entries for the package says affected, otherwise an
@@ -19,6 +23,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
 use bulwark_versions::{Purl, PurlError};
 
@@ -52,10 +57,12 @@ impl Component {
 pub struct Hit {
     /// Index into [`MatchReport::targets`].
     pub target: usize,
-    /// Indexes of the components that mapped to the target.
-    pub components: Vec<usize>,
-    pub advisory_id: String,
-    pub aliases: Vec<String>,
+    /// Indexes of the components that mapped to the target (shared with
+    /// [`MatchReport::components_of`] and the target's other findings).
+    pub components: Arc<[usize]>,
+    /// Shared by every finding of the advisory.
+    pub advisory_id: Arc<str>,
+    pub aliases: Arc<[String]>,
     /// Index of the `affected[]` entry that decided.
     pub affected: usize,
     pub why: Why,
@@ -65,9 +72,9 @@ pub struct Hit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indeterminate {
     pub target: usize,
-    pub components: Vec<usize>,
-    pub advisory_id: String,
-    pub aliases: Vec<String>,
+    pub components: Arc<[usize]>,
+    pub advisory_id: Arc<str>,
+    pub aliases: Arc<[String]>,
     pub reason: String,
 }
 
@@ -84,7 +91,7 @@ pub struct MatchReport {
     /// The distinct targets, in order of first appearance.
     pub targets: Vec<Target>,
     /// For each target, the components that mapped to it.
-    pub components_of: Vec<Vec<usize>>,
+    pub components_of: Vec<Arc<[usize]>>,
     pub hits: Vec<Hit>,
     pub indeterminate: Vec<Indeterminate>,
     pub unsupported: Vec<Unsupported>,
@@ -95,15 +102,15 @@ pub struct MatchReport {
 pub enum Finding {
     Hit {
         target: usize,
-        advisory_id: String,
-        aliases: Vec<String>,
+        advisory_id: Arc<str>,
+        aliases: Arc<[String]>,
         affected: usize,
         why: Why,
     },
     Indeterminate {
         target: usize,
-        advisory_id: String,
-        aliases: Vec<String>,
+        advisory_id: Arc<str>,
+        aliases: Arc<[String]>,
         reason: String,
     },
 }
@@ -126,56 +133,66 @@ impl Engine {
     /// Matches components: distinct targets are evaluated once each.
     pub fn match_components(&self, components: &[Component]) -> MatchReport {
         let mut report = MatchReport::default();
+        let mut components_of: Vec<Vec<usize>> = Vec::new();
         // Hash of a target → its position; a target whose hash another
         // target took is looked for in `collided`. (Keeps each target once
         // in memory instead of also as a map key.)
         let hasher = RandomState::new();
         let mut seen: HashMap<u64, usize> = HashMap::new();
         let mut collided: Vec<usize> = Vec::new();
-        for (i, c) in components.iter().enumerate() {
-            match target_of(&c.parsed) {
-                Ok(t) => {
-                    let hash = hasher.hash_one(&t);
-                    let found = match seen.get(&hash) {
-                        Some(&at) if report.targets[at] == t => Some(at),
-                        Some(_) => collided.iter().copied().find(|&at| report.targets[at] == t),
-                        None => None,
-                    };
-                    let at = match found {
-                        Some(at) => at,
-                        None => {
-                            let at = report.targets.len();
-                            match seen.entry(hash) {
-                                Entry::Occupied(_) => collided.push(at),
-                                Entry::Vacant(v) => {
-                                    v.insert(at);
+        // Targets are made (and hashed) over the cores a block at a time,
+        // then deduplicated in component order on this thread.
+        const BLOCK: usize = 1 << 16;
+        for (b, block) in components.chunks(BLOCK).enumerate() {
+            let made = map_parts(block, |c| {
+                target_of(&c.parsed).map(|t| (hasher.hash_one(&t), t))
+            });
+            for (j, made) in made.into_iter().enumerate() {
+                let i = b * BLOCK + j;
+                match made {
+                    Ok((hash, t)) => {
+                        let found = match seen.get(&hash) {
+                            Some(&at) if report.targets[at] == t => Some(at),
+                            Some(_) => collided.iter().copied().find(|&at| report.targets[at] == t),
+                            None => None,
+                        };
+                        let at = match found {
+                            Some(at) => at,
+                            None => {
+                                let at = report.targets.len();
+                                match seen.entry(hash) {
+                                    Entry::Occupied(_) => collided.push(at),
+                                    Entry::Vacant(v) => {
+                                        v.insert(at);
+                                    }
                                 }
+                                report.targets.push(t);
+                                components_of.push(Vec::new());
+                                at
                             }
-                            report.targets.push(t);
-                            report.components_of.push(Vec::new());
-                            at
-                        }
-                    };
-                    report.components_of[at].push(i);
+                        };
+                        components_of[at].push(i);
+                    }
+                    Err(reason) => report.unsupported.push(Unsupported {
+                        component: i,
+                        reason,
+                    }),
                 }
-                Err(reason) => report.unsupported.push(Unsupported {
-                    component: i,
-                    reason,
-                }),
             }
         }
         drop(seen);
+        report.components_of = components_of.into_iter().map(Arc::from).collect();
         // Each part's findings are fanned out and its buffer freed before
         // the next, so that they are not all held twice.
         let parts = self.match_parts(&report.targets);
         let hits = parts
             .iter()
-            .flatten()
+            .flat_map(|p| p.findings.iter().flatten())
             .filter(|f| matches!(f, Finding::Hit { .. }))
             .count();
         report.hits.reserve_exact(hits);
-        for finding in parts.into_iter().flatten() {
-            match finding {
+        for part in parts {
+            part.in_target_order(|finding| match finding {
                 Finding::Hit {
                     target,
                     advisory_id,
@@ -184,7 +201,7 @@ impl Engine {
                     why,
                 } => report.hits.push(Hit {
                     target,
-                    components: report.components_of[target].clone(),
+                    components: Arc::clone(&report.components_of[target]),
                     advisory_id,
                     aliases,
                     affected,
@@ -197,12 +214,12 @@ impl Engine {
                     reason,
                 } => report.indeterminate.push(Indeterminate {
                     target,
-                    components: report.components_of[target].clone(),
+                    components: Arc::clone(&report.components_of[target]),
                     advisory_id,
                     aliases,
                     reason,
                 }),
-            }
+            });
         }
         report
     }
@@ -211,11 +228,15 @@ impl Engine {
     /// shared out over the available cores, the findings come back in
     /// target order.
     pub fn match_targets(&self, targets: &[Target]) -> Vec<Finding> {
-        self.match_parts(targets).concat()
+        let mut out = Vec::new();
+        for part in self.match_parts(targets) {
+            part.in_target_order(|f| out.push(f));
+        }
+        out
     }
 
     /// The findings for consecutive parts of `targets`, one part a core.
-    fn match_parts(&self, targets: &[Target]) -> Vec<Vec<Finding>> {
+    fn match_parts(&self, targets: &[Target]) -> Vec<Part> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(targets.len() / 1024 + 1);
@@ -237,12 +258,29 @@ impl Engine {
     }
 
     /// [`Engine::match_targets`] over `targets`, the first numbered `first`.
-    fn match_range(&self, targets: &[Target], first: usize) -> Vec<Finding> {
-        let mut out = Vec::new();
+    /// Targets are evaluated package by package (so that the package's
+    /// compiled entries stay in cache), each target's findings in
+    /// advisory order.
+    fn match_range(&self, targets: &[Target], first: usize) -> Part {
+        let mut order: Vec<(usize, usize)> = targets
+            .iter()
+            .enumerate()
+            .filter_map(|(t, target)| {
+                let package = target
+                    .names
+                    .iter()
+                    .filter_map(|n| self.index.package_number(&target.ecosystem, n))
+                    .min()?;
+                Some((package, t))
+            })
+            .collect();
+        order.sort_unstable();
+        let mut part = Part::default();
         // (advisory position, entry position, evaluator) in the order found.
         let mut found: Vec<(usize, usize, &Evaluator)> = Vec::new();
         let mut entries: Vec<(usize, &Evaluator)> = Vec::new();
-        for (t, target) in targets.iter().enumerate() {
+        for (_, t) in order {
+            let target = &targets[t];
             found.clear();
             for name in &target.names {
                 for e in self
@@ -260,8 +298,9 @@ impl Engine {
             found.sort_by_key(|(a, _, _)| *a);
             // Parsed once for all the package's advisories.
             let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
+            let start = part.findings.len();
             for group in found.chunk_by(|x, y| x.0 == y.0) {
-                let Some(advisory) = self.index.advisory(group[0].0) else {
+                let Some(advisory) = self.index.shared(group[0].0) else {
                     continue;
                 };
                 entries.clear();
@@ -272,18 +311,81 @@ impl Engine {
                     }
                 }
                 if let Some(f) = decide(first + t, advisory, &entries, &subject) {
-                    out.push(f);
+                    part.findings.push(Some(f));
                 }
             }
+            if part.findings.len() > start {
+                part.spans.push((t, start..part.findings.len()));
+            }
+        }
+        part.spans.sort_unstable_by_key(|(t, _)| *t);
+        part
+    }
+}
+
+/// One part's findings in the order they were made, and where each
+/// target's are, by target.
+#[derive(Debug, Default)]
+struct Part {
+    findings: Vec<Option<Finding>>,
+    spans: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+impl Part {
+    /// Hands each finding to `each`, in target order.
+    fn in_target_order(mut self, mut each: impl FnMut(Finding)) {
+        for (_, span) in std::mem::take(&mut self.spans) {
+            for f in &mut self.findings[span] {
+                each(f.take().expect("each finding is handed out once"));
+            }
+        }
+    }
+}
+
+/// An advisory's id and aliases, made once and shared by its findings.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub(crate) id: Arc<str>,
+    pub(crate) aliases: Arc<[String]>,
+}
+
+impl Shared {
+    pub(crate) fn of(advisory: &Advisory) -> Shared {
+        Shared {
+            id: Arc::from(advisory.id.as_str()),
+            aliases: Arc::from(advisory.aliases.as_slice()),
+        }
+    }
+}
+
+/// `f` over `items`, in order, the items shared out over the available
+/// cores in consecutive parts (on this thread when there are few).
+fn map_parts<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / 1024 + 1);
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for p in parts {
+            out.extend(p.join().expect("making targets does not panic"));
         }
         out
-    }
+    })
 }
 
 /// One finding from an advisory's entries for one target, or none.
 pub(crate) fn decide(
     target: usize,
-    advisory: &Advisory,
+    advisory: &Shared,
     entries: &[(usize, &Evaluator)],
     subject: &Subject,
 ) -> Option<Finding> {
@@ -293,8 +395,8 @@ pub(crate) fn decide(
             Outcome::Affected(why) => {
                 return Some(Finding::Hit {
                     target,
-                    advisory_id: advisory.id.clone(),
-                    aliases: advisory.aliases.clone(),
+                    advisory_id: Arc::clone(&advisory.id),
+                    aliases: Arc::clone(&advisory.aliases),
                     affected: *affected,
                     why,
                 });
@@ -309,8 +411,8 @@ pub(crate) fn decide(
     }
     (!reasons.is_empty()).then(|| Finding::Indeterminate {
         target,
-        advisory_id: advisory.id.clone(),
-        aliases: advisory.aliases.clone(),
+        advisory_id: Arc::clone(&advisory.id),
+        aliases: Arc::clone(&advisory.aliases),
         reason: reasons.join("; "),
     })
 }
@@ -333,6 +435,7 @@ pub fn advisory_affects(advisory: &Advisory, targets: &[Target]) -> Vec<Finding>
             .or_default()
             .push((release, i, Evaluator::new(affected)));
     }
+    let shared = Shared::of(advisory);
     let mut out = Vec::new();
     for (t, target) in targets.iter().enumerate() {
         let mut entries: Vec<(usize, &Evaluator)> = Vec::new();
@@ -354,7 +457,7 @@ pub fn advisory_affects(advisory: &Advisory, targets: &[Target]) -> Vec<Finding>
         }
         entries.sort_by_key(|(i, _)| *i);
         let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
-        if let Some(f) = decide(t, advisory, &entries, &subject) {
+        if let Some(f) = decide(t, &shared, &entries, &subject) {
             out.push(f);
         }
     }
@@ -405,13 +508,13 @@ mod tests {
         assert_eq!(report.targets.len(), 4);
         assert_eq!(report.hits.len(), 1);
         let hit = &report.hits[0];
-        assert_eq!(hit.components, [0, 1]);
-        assert_eq!(hit.advisory_id, "A-1");
-        assert_eq!(hit.aliases, ["CVE-A-1"]);
+        assert_eq!(*hit.components, [0, 1]);
+        assert_eq!(&*hit.advisory_id, "A-1");
+        assert_eq!(*hit.aliases, ["CVE-A-1"]);
         assert_eq!(hit.why.to_string(), "introduced 0, fixed 4.2.1");
         // The versionless component is indeterminate against both records.
         assert_eq!(report.indeterminate.len(), 2);
-        assert!(report.indeterminate.iter().all(|i| i.components == [3]));
+        assert!(report.indeterminate.iter().all(|i| *i.components == [3]));
         assert_eq!(report.unsupported.len(), 1);
         assert_eq!(report.unsupported[0].component, 4);
     }
@@ -441,7 +544,7 @@ mod tests {
         let ids: Vec<(&str, &[usize])> = report
             .hits
             .iter()
-            .map(|h| (h.advisory_id.as_str(), h.components.as_slice()))
+            .map(|h| (&*h.advisory_id, &*h.components))
             .collect();
         // With its release said, only Debian 12's record applies; without
         // it, every release's record is checked (and 3.0.11 is past 1.1.1w).

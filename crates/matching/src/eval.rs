@@ -26,7 +26,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bulwark_versions::{Ecosystem, Version, VersionError};
 
@@ -41,7 +41,8 @@ pub enum Outcome {
     Indeterminate(String),
 }
 
-/// What made a version affected.
+/// What made a version affected. Its strings are shared with the
+/// compiled entry ([`Evaluator`]), so that a finding costs no copies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Why {
     /// Inside range `range` (index into `ranges`), opened by `introduced`
@@ -49,13 +50,13 @@ pub enum Why {
     Range {
         range: usize,
         kind: RangeType,
-        introduced: String,
-        end: Option<Event>,
+        introduced: Arc<str>,
+        end: Option<Arc<Event>>,
         /// The smallest `limit` above the version, when the range has any.
-        limit: Option<String>,
+        limit: Option<Arc<str>>,
     },
     /// Equal to `version` in the `versions` list.
-    Listed { version: String },
+    Listed { version: Arc<str> },
 }
 
 impl fmt::Display for Why {
@@ -163,17 +164,36 @@ fn parse_semver(s: &str) -> Result<Version, VersionError> {
     })
 }
 
+/// One event of a compiled range: as written (shared with findings),
+/// its version as written, and its place on the axis.
+#[derive(Debug, Clone)]
+struct CompiledEvent {
+    /// The event's kind, kept inline for the walk.
+    kind: Kind,
+    point: Point,
+    event: Arc<Event>,
+    version: Arc<str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Introduced,
+    Fixed,
+    LastAffected,
+    Limit,
+}
+
 #[derive(Debug, Clone)]
 struct CompiledRange {
     index: usize,
     kind: RangeType,
     /// Sorted events, or why the range cannot be read.
-    events: Result<(Order, Vec<(Event, Point)>), String>,
+    events: Result<(Order, Vec<CompiledEvent>), String>,
 }
 
 #[derive(Debug, Clone)]
 struct Listed {
-    raw: String,
+    raw: Arc<str>,
     parsed: Option<Version>,
 }
 
@@ -224,9 +244,19 @@ impl Evaluator {
                                     format!("ranges[{index}] {}: {err}", e.kind())
                                 })?),
                             };
-                        events.push((e.clone(), point));
+                        events.push(CompiledEvent {
+                            kind: match e {
+                                Event::Introduced(_) => Kind::Introduced,
+                                Event::Fixed(_) => Kind::Fixed,
+                                Event::LastAffected(_) => Kind::LastAffected,
+                                Event::Limit(_) => Kind::Limit,
+                            },
+                            event: Arc::new(e.clone()),
+                            version: Arc::from(e.version()),
+                            point,
+                        });
                     }
-                    events.sort_by(|a, b| a.1.cmp(&b.1));
+                    events.sort_by(|a, b| a.point.cmp(&b.point));
                     Ok((order, events))
                 });
                 CompiledRange {
@@ -240,7 +270,7 @@ impl Evaluator {
             .versions
             .iter()
             .map(|raw| Listed {
-                raw: raw.clone(),
+                raw: Arc::from(raw.as_str()),
                 parsed: ecosystem.and_then(|e| Version::parse(e, raw).ok()),
             })
             .collect::<Vec<Listed>>();
@@ -309,9 +339,9 @@ impl Evaluator {
                 Err(e) => reasons.push(e.to_string()),
             }
         }
-        if let Some(hit) = self.listed(version, native) {
+        if let Some(hit) = self.listed_at(version, native) {
             return Outcome::Affected(Why::Listed {
-                version: hit.to_owned(),
+                version: Arc::clone(&self.versions[hit].raw),
             });
         }
         match reasons.is_empty() {
@@ -325,13 +355,19 @@ impl Evaluator {
 
     /// The first entry of `versions` (in list order) equal to the version:
     /// by the ecosystem's equality when both sides parse, else as text.
+    #[cfg(test)]
     fn listed(&self, raw: &str, native: Option<&Result<Version, VersionError>>) -> Option<&str> {
+        self.listed_at(raw, native).map(|i| &*self.versions[i].raw)
+    }
+
+    /// [`Evaluator::listed`]'s position in `versions`.
+    fn listed_at(
+        &self,
+        raw: &str,
+        native: Option<&Result<Version, VersionError>>,
+    ) -> Option<usize> {
         let Some(Ok(v)) = native else {
-            return self
-                .versions
-                .iter()
-                .find(|l| l.raw == raw)
-                .map(|l| l.raw.as_str());
+            return self.versions.iter().position(|l| &*l.raw == raw);
         };
         // Parsed entries by binary search (the first equal one in list
         // order), unparsed ones as text.
@@ -348,12 +384,12 @@ impl Evaluator {
             .unparsed
             .iter()
             .copied()
-            .find(|&i| self.versions[i].raw == raw);
+            .find(|&i| &*self.versions[i].raw == raw);
         let first = match (parsed, unparsed) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
         };
-        Some(self.versions[first].raw.as_str())
+        Some(first)
     }
 }
 
@@ -401,35 +437,32 @@ fn no_order(ecosystem: &str) -> String {
 }
 
 /// The schema's walk over sorted events; `Some` when `v` is inside.
-fn walk(r: &CompiledRange, events: &[(Event, Point)], v: &Version) -> Option<Why> {
+fn walk(r: &CompiledRange, events: &[CompiledEvent], v: &Version) -> Option<Why> {
     let mut opened: Option<usize> = None;
-    for (i, (event, point)) in events.iter().enumerate() {
-        match event {
-            Event::Introduced(_) if point.cmp_version(v) != Ordering::Greater => opened = Some(i),
-            Event::Fixed(_) if point.cmp_version(v) != Ordering::Greater => opened = None,
-            Event::LastAffected(_) if point.cmp_version(v) == Ordering::Less => opened = None,
+    for (i, e) in events.iter().enumerate() {
+        match e.kind {
+            Kind::Introduced if e.point.cmp_version(v) != Ordering::Greater => opened = Some(i),
+            Kind::Fixed if e.point.cmp_version(v) != Ordering::Greater => opened = None,
+            Kind::LastAffected if e.point.cmp_version(v) == Ordering::Less => opened = None,
             _ => {}
         }
     }
     let start = opened?;
-    let mut limits = events
-        .iter()
-        .filter(|(e, _)| matches!(e, Event::Limit(_)))
-        .peekable();
+    let mut limits = events.iter().filter(|e| e.kind == Kind::Limit).peekable();
     let limit = if limits.peek().is_some() {
-        let above = limits.find(|(_, p)| p.cmp_version(v) == Ordering::Greater)?;
-        Some(above.0.version().to_owned())
+        let above = limits.find(|e| e.point.cmp_version(v) == Ordering::Greater)?;
+        Some(Arc::clone(&above.version))
     } else {
         None
     };
     let end = events[start + 1..]
         .iter()
-        .find(|(e, _)| matches!(e, Event::Fixed(_) | Event::LastAffected(_)))
-        .map(|(e, _)| e.clone());
+        .find(|e| matches!(e.kind, Kind::Fixed | Kind::LastAffected))
+        .map(|e| Arc::clone(&e.event));
     Some(Why::Range {
         range: r.index,
         kind: r.kind.clone(),
-        introduced: events[start].0.version().to_owned(),
+        introduced: Arc::clone(&events[start].version),
         end,
         limit,
     })

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use crate::ecosystem::{PackageKey, Target, release_matches, split_ecosystem};
+use crate::engine::Shared;
 use crate::eval::Evaluator;
 use crate::osv::Advisory;
 
@@ -42,6 +43,8 @@ pub enum Inserted {
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     advisories: Vec<Advisory>,
+    /// Each record's id and aliases, shared by its findings.
+    shared: Vec<Shared>,
     /// `false` once a record was replaced by a newer one with its id.
     live: Vec<bool>,
     entries: Vec<Entry>,
@@ -110,6 +113,7 @@ impl Index {
             }
         }
         self.by_id.insert(advisory.id.clone(), at);
+        self.shared.push(Shared::of(&advisory));
         self.advisories.push(advisory);
         self.live.push(true);
         outcome
@@ -140,6 +144,11 @@ impl Index {
     /// A record by its position (as in [`Entry::advisory`]).
     pub fn advisory(&self, at: usize) -> Option<&Advisory> {
         self.advisories.get(at)
+    }
+
+    /// A record's id and aliases as findings share them.
+    pub(crate) fn shared(&self, at: usize) -> Option<&Shared> {
+        self.shared.get(at)
     }
 
     /// Records whose id or one of whose aliases is `name`, ignoring case
@@ -187,6 +196,15 @@ impl Index {
         release: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries_of(&key.ecosystem, &key.name, release)
+    }
+
+    /// A number for the package (ecosystem key, normalised name), the same
+    /// for every lookup of it; `None` when no entry is filed under it.
+    pub(crate) fn package_number(&self, ecosystem: &str, name: &str) -> Option<usize> {
+        self.by_package
+            .get(ecosystem)
+            .and_then(|names| names.get(name))
+            .and_then(|list| list.first().copied())
     }
 
     /// [`Index::entries`] by an ecosystem key and a normalised name.

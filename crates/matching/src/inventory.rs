@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use crate::ecosystem::{PackageKey, Target, release_matches, split_ecosystem};
-use crate::engine::{Finding, decide};
+use crate::engine::{Finding, Shared, decide};
 use crate::eval::{Evaluator, Subject};
 use crate::osv::Advisory;
 
@@ -114,6 +114,7 @@ impl Inventory {
         // By target, then by entry position (evaluators are in entry order).
         candidates.sort_unstable();
         candidates.dedup();
+        let shared = Shared::of(advisory);
         let mut out = Vec::new();
         let mut entries: Vec<(usize, &Evaluator)> = Vec::new();
         for group in candidates.chunk_by(|a, b| a.0 == b.0) {
@@ -130,7 +131,7 @@ impl Inventory {
                 continue;
             }
             let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
-            if let Some(f) = decide(id, advisory, &entries, &subject) {
+            if let Some(f) = decide(id, &shared, &entries, &subject) {
                 out.push(f);
             }
         }

@@ -35,10 +35,10 @@ fn hits(engine: &Engine, purls: &[&str]) -> Vec<(String, String, String)> {
     let report = engine.match_components(&components);
     let mut out = Vec::new();
     for h in &report.hits {
-        for &c in &h.components {
+        for &c in h.components.iter() {
             out.push((
                 purls[c].to_owned(),
-                h.advisory_id.clone(),
+                h.advisory_id.to_string(),
                 h.why.to_string(),
             ));
         }

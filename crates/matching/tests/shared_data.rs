@@ -62,7 +62,7 @@ fn hits(engine: &Engine, id: &str, purls: &[&str]) -> Vec<bool> {
             report
                 .hits
                 .iter()
-                .any(|h| h.advisory_id == id && h.components.contains(&i))
+                .any(|h| *h.advisory_id == *id && h.components.contains(&i))
         })
         .collect()
 }
@@ -190,7 +190,7 @@ fn loads_the_shared_osv_data() {
     let why = report
         .hits
         .iter()
-        .find(|h| h.advisory_id == "PYSEC-2023-100")
+        .find(|h| &*h.advisory_id == "PYSEC-2023-100")
         .map(|h| h.why.to_string());
     assert_eq!(why.as_deref(), Some("introduced 4.2, fixed 4.2.3"));
     // A version PyPI refuses is indeterminate, never unaffected.
@@ -200,6 +200,6 @@ fn loads_the_shared_osv_data() {
         report
             .indeterminate
             .iter()
-            .any(|i| i.advisory_id == "PYSEC-2023-100")
+            .any(|i| &*i.advisory_id == "PYSEC-2023-100")
     );
 }
