@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
 use bulwark_matching::ecosystem::{normalize_name, split_ecosystem};
 use bulwark_matching::load::{self, Tally};
 use bulwark_matching::osv::{Advisory, Format as OsvFormat};
@@ -332,29 +331,11 @@ fn style(unit: &str) -> ProgressStyle {
 /// `path` itself if it is a file, else every `*.json` under it, in path
 /// order (so that the same directory imports the same way every time).
 fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut out = Vec::new();
-    let mut dirs = vec![path.to_owned()];
-    while let Some(dir) = dirs.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| BadInput(format!("{}: {e}", dir.display())))?;
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-            let p = entry.path();
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            if kind.is_dir() {
-                dirs.push(p);
-            } else if p.extension().is_some_and(|e| e == "json") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
+    let out: Vec<PathBuf> = crate::matching::files(path)
+        .map_err(|e| BadInput(format!("{}: {e}", path.display())))?
+        .into_iter()
+        .filter(|p| !path.is_dir() || p.extension().is_some_and(|e| e == "json"))
+        .collect();
     if out.is_empty() {
         return Err(BadInput(format!("{}: no *.json files", path.display())).into());
     }

@@ -44,8 +44,8 @@ pub struct MatchArgs {
 }
 
 /// Files below `path` in name order (a file is itself), so that output is
-/// the same from run to run.
-fn files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// the same from run to run. `bulwark import` walks with it too.
+pub(crate) fn files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     if !path.is_dir() {
         return Ok(vec![path.to_owned()]);
     }

@@ -7,7 +7,7 @@ use bulwark_scoring::feeds::FeedError;
 use bulwark_scoring::feeds::cve::{CveRecord, PointsError};
 use bulwark_scoring::feeds::epss::EpssRow;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_store::{KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, sha256_hex};
+use bulwark_store::{KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, document_address};
 
 /// Why a CVE record cannot be stored.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +91,6 @@ pub fn cve_row(bytes: &[u8]) -> Result<NewCveRecord, CveRowError> {
         adp_kev_date_added: adp
             .and_then(|a| a.kev.as_ref())
             .map(|k| k.date_added.clone()),
-        raw_sha256: sha256_hex(bytes),
+        raw_sha256: document_address(bytes),
     })
 }

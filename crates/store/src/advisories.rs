@@ -26,8 +26,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::audit::append_audit;
-use crate::feeds::sha256_hex;
-use crate::{Actor, Result, Store, StoreError, with_pool, write_tx};
+use crate::document_address;
+use crate::feeds::invalid;
+use crate::{Actor, Result, Store, with_pool, write_tx};
 
 /// Rows per multi-row statement (10 parameters an advisory row: 5,000 at
 /// most, under SQLite's 32,766 and PostgreSQL's 65,535).
@@ -142,10 +143,6 @@ impl From<AdvisoryRow> for StoredAdvisory {
     }
 }
 
-fn invalid(msg: impl Into<String>) -> StoreError {
-    StoreError::Invalid(msg.into())
-}
-
 /// An OSV id or alias: 1 to 255 bytes, no white space or control
 /// characters.
 fn check_name(kind: &str, name: &str) -> Result<()> {
@@ -214,7 +211,7 @@ fn prepare(a: NewAdvisory) -> Result<Prepared> {
         )));
     }
     Ok(Prepared {
-        sha: sha256_hex(a.raw_json.as_bytes()),
+        sha: document_address(a.raw_json.as_bytes()),
         modified_at: modified_micros(a.modified.as_deref()),
         names,
         packages: a.packages.iter().cloned().collect(),

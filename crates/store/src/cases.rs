@@ -21,7 +21,6 @@ use bulwark_core::{
     ValidationResult, from_micros, to_micros,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -579,7 +578,7 @@ impl Store {
         let _ = tx.try_send(IntakeItem::Done);
         let doc = RawDocument {
             media_type: media_type.to_owned(),
-            sha256: hex::encode(Sha256::digest(raw)),
+            sha256: crate::document_address(raw),
             size: raw.len() as u64,
             content: raw,
         };
@@ -1298,7 +1297,7 @@ impl Store {
                 Some((
                     media.as_str(),
                     bytes.as_slice(),
-                    hex::encode(Sha256::digest(bytes)),
+                    crate::document_address(bytes),
                 ))
             }
             None => None,

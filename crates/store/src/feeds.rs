@@ -21,7 +21,6 @@ use std::collections::HashSet;
 use bulwark_core::{AuditEvent, from_micros, to_micros};
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::audit::append_audit;
@@ -130,7 +129,7 @@ pub struct NewCveRecord {
     pub ssvc_version: Option<String>,
     /// The ADP's KEV note: `dateAdded` as published.
     pub adp_kev_date_added: Option<String>,
-    /// SHA-256 of the record's bytes as read ([`sha256_hex`]): an unchanged
+    /// SHA-256 of the record's bytes as read ([`crate::document_address`]): an unchanged
     /// record is not rewritten.
     pub raw_sha256: String,
 }
@@ -164,12 +163,7 @@ pub struct FeedCounts {
     pub cve_records: u64,
 }
 
-/// Lower-case hex SHA-256, for [`NewCveRecord::raw_sha256`].
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn invalid(msg: impl Into<String>) -> StoreError {
+pub(crate) fn invalid(msg: impl Into<String>) -> StoreError {
     StoreError::Invalid(msg.into())
 }
 

@@ -336,7 +336,8 @@ fn check_move(from: SubmissionState, to: SubmissionState, reason: Option<&str>) 
     })
 }
 
-/// The SHA-256 of `bytes`, lowercase hex: a dossier document's address.
+/// The SHA-256 of `bytes`, lowercase hex: the content address the store
+/// gives dossier documents, intake documents and raw feed records alike.
 pub fn document_address(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

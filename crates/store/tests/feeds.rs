@@ -9,7 +9,7 @@
 
 use bulwark_store::{
     Actor, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, Store,
-    StoreError, sha256_hex,
+    StoreError, document_address,
 };
 use serde_json::Value;
 use time::{Duration, OffsetDateTime, macros::datetime};
@@ -101,7 +101,7 @@ fn cve(text: &str) -> NewCveRecord {
         ssvc_technical_impact: Some("total".into()),
         ssvc_version: Some("2.0.3".into()),
         adp_kev_date_added: None,
-        raw_sha256: sha256_hex(text.as_bytes()),
+        raw_sha256: document_address(text.as_bytes()),
     }
 }
 
@@ -373,7 +373,7 @@ async fn cve_records_are_rewritten_only_when_their_bytes_change(store: Store) {
     // A record whose bytes changed (CISA enriched it again) is rewritten.
     let mut changed = records[1].clone();
     changed.ssvc_exploitation = Some("public poc".into());
-    changed.raw_sha256 = sha256_hex(b"a newer record");
+    changed.raw_sha256 = document_address(b"a newer record");
     let t1 = T0 + Duration::days(1);
     let r = store
         .import_cves(&Actor::cli(), vec![changed.clone()], t1)

@@ -4,7 +4,7 @@
 
 use bulwark_store::{
     Actor, KevCatalogInfo, MAX_KNOWN_CVES, NewCveRecord, NewEpssScore, NewKevEntry, Store,
-    sha256_hex,
+    document_address,
 };
 use time::{OffsetDateTime, macros::datetime};
 
@@ -44,7 +44,7 @@ fn record(id: &str) -> NewCveRecord {
         ssvc_technical_impact: Some("total".into()),
         ssvc_version: Some("2.0.3".into()),
         adp_kev_date_added: None,
-        raw_sha256: sha256_hex(id.as_bytes()),
+        raw_sha256: document_address(id.as_bytes()),
     }
 }
 
