@@ -118,6 +118,11 @@ fn main() {
         .collect();
     drop(purls);
     let engine = Engine::new(index);
+    println!(
+        "(a) before the match: resident {}, peak so far {} (the inputs: records, index, components)",
+        resident(),
+        peak()
+    );
     let (t, c) = (Instant::now(), cpu_secs());
     let report = engine.match_components(&components);
     let match_time = t.elapsed();
@@ -528,10 +533,19 @@ fn cpu_secs() -> f64 {
 
 /// Peak resident memory (VmHWM, Linux).
 fn peak() -> String {
+    status_mib("VmHWM:")
+}
+
+fn resident() -> String {
+    status_mib("VmRSS:")
+}
+
+/// A memory figure of this process from `/proc/self/status`.
+fn status_mib(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let line = s.lines().find(|l| l.starts_with(field))?;
             let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
             Some(format!("{:.0} MiB", kb / 1024.0))
         })

@@ -30,7 +30,8 @@ use bulwark_versions::{Purl, PurlError};
 use crate::ecosystem::{
     PackageKey, Target, UnsupportedPurl, release_matches, split_ecosystem, target_of,
 };
-use crate::eval::{Evaluator, Outcome, Subject, Why};
+use crate::eval::{At, Evaluator, Found, Outcome, Subject, Why};
+use crate::hash::ByHash;
 use crate::index::Index;
 use crate::osv::Advisory;
 
@@ -133,12 +134,17 @@ impl Engine {
     /// Matches components: distinct targets are evaluated once each.
     pub fn match_components(&self, components: &[Component]) -> MatchReport {
         let mut report = MatchReport::default();
-        let mut components_of: Vec<Vec<usize>> = Vec::new();
+        // Each component's target, `NONE` for an unsupported one; made into
+        // each target's component list once all are known.
+        const NONE: usize = usize::MAX;
+        let mut of: Vec<usize> = Vec::with_capacity(components.len());
         // Hash of a target → its position; a target whose hash another
         // target took is looked for in `collided`. (Keeps each target once
         // in memory instead of also as a map key.)
         let hasher = RandomState::new();
-        let mut seen: HashMap<u64, usize> = HashMap::new();
+        let mut seen: ByHash<usize> = ByHash::default();
+        seen.reserve(components.len());
+        report.targets.reserve(components.len());
         let mut collided: Vec<usize> = Vec::new();
         // Targets are made (and hashed) over the cores a block at a time,
         // then deduplicated in component order on this thread.
@@ -151,9 +157,10 @@ impl Engine {
                 let i = b * BLOCK + j;
                 match made {
                     Ok((hash, t)) => {
+                        let targets = &report.targets;
                         let found = match seen.get(&hash) {
-                            Some(&at) if report.targets[at] == t => Some(at),
-                            Some(_) => collided.iter().copied().find(|&at| report.targets[at] == t),
+                            Some(&at) if targets[at] == t => Some(at),
+                            Some(_) => collided.iter().copied().find(|&at| targets[at] == t),
                             None => None,
                         };
                         let at = match found {
@@ -167,32 +174,51 @@ impl Engine {
                                     }
                                 }
                                 report.targets.push(t);
-                                components_of.push(Vec::new());
                                 at
                             }
                         };
-                        components_of[at].push(i);
+                        of.push(at);
                     }
-                    Err(reason) => report.unsupported.push(Unsupported {
-                        component: i,
-                        reason,
-                    }),
+                    Err(reason) => {
+                        of.push(NONE);
+                        report.unsupported.push(Unsupported {
+                            component: i,
+                            reason,
+                        });
+                    }
                 }
             }
         }
         drop(seen);
-        report.components_of = components_of.into_iter().map(Arc::from).collect();
+        report.targets.shrink_to_fit();
+        // Each target's components, in component order: counted, then
+        // placed (one flat list cut into one shared slice per target).
+        let mut start = vec![0usize; report.targets.len() + 1];
+        for &t in of.iter().filter(|&&t| t != NONE) {
+            start[t + 1] += 1;
+        }
+        for t in 1..start.len() {
+            start[t] += start[t - 1];
+        }
+        let mut flat = vec![0usize; start[report.targets.len()]];
+        let mut next = start.clone();
+        for (i, &t) in of.iter().enumerate().filter(|(_, t)| **t != NONE) {
+            flat[next[t]] = i;
+            next[t] += 1;
+        }
+        drop((of, next));
+        report.components_of = start
+            .windows(2)
+            .map(|w| Arc::from(&flat[w[0]..w[1]]))
+            .collect();
+        drop(flat);
         // Each part's findings are fanned out and its buffer freed before
         // the next, so that they are not all held twice.
         let parts = self.match_parts(&report.targets);
-        let hits = parts
-            .iter()
-            .flat_map(|p| p.findings.iter().flatten())
-            .filter(|f| matches!(f, Finding::Hit { .. }))
-            .count();
+        let hits = parts.iter().map(Part::hits).sum();
         report.hits.reserve_exact(hits);
         for part in parts {
-            part.in_target_order(|finding| match finding {
+            part.in_target_order(&self.index, |finding| match finding {
                 Finding::Hit {
                     target,
                     advisory_id,
@@ -230,7 +256,7 @@ impl Engine {
     pub fn match_targets(&self, targets: &[Target]) -> Vec<Finding> {
         let mut out = Vec::new();
         for part in self.match_parts(targets) {
-            part.in_target_order(|f| out.push(f));
+            part.in_target_order(&self.index, |f| out.push(f));
         }
         out
     }
@@ -262,6 +288,8 @@ impl Engine {
     /// compiled entries stay in cache), each target's findings in
     /// advisory order.
     fn match_range(&self, targets: &[Target], first: usize) -> Part {
+        // (package number, target): a target with one name (all but rpm's)
+        // needs no second lookup.
         let mut order: Vec<(usize, usize)> = targets
             .iter()
             .enumerate()
@@ -276,18 +304,29 @@ impl Engine {
             .collect();
         order.sort_unstable();
         let mut part = Part::default();
-        // (advisory position, entry position, evaluator) in the order found.
+        // About one and a half findings a target named by an advisory.
+        part.findings.reserve(order.len() + order.len() / 2);
+        part.spans.reserve(order.len());
+        // (advisory position, entry position in the index, evaluator) in
+        // the order found.
         let mut found: Vec<(usize, usize, &Evaluator)> = Vec::new();
         let mut entries: Vec<(usize, &Evaluator)> = Vec::new();
-        for (_, t) in order {
+        for (package, t) in order {
             let target = &targets[t];
+            let release = target.release.as_deref();
             found.clear();
-            for name in &target.names {
-                for e in self
-                    .index
-                    .entries_of(&target.ecosystem, name, target.release.as_deref())
-                {
-                    found.push((e.advisory, e.affected, &e.evaluator));
+            if let [_] = target.names.as_slice() {
+                for (i, e) in self.index.entries_of_package(package, release) {
+                    found.push((e.advisory, i, &e.evaluator));
+                }
+            } else {
+                for name in &target.names {
+                    let Some(package) = self.index.package_number(&target.ecosystem, name) else {
+                        continue;
+                    };
+                    for (i, e) in self.index.entries_of_package(package, release) {
+                        found.push((e.advisory, i, &e.evaluator));
+                    }
                 }
             }
             if found.is_empty() {
@@ -300,9 +339,6 @@ impl Engine {
             let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
             let start = part.findings.len();
             for group in found.chunk_by(|x, y| x.0 == y.0) {
-                let Some(advisory) = self.index.shared(group[0].0) else {
-                    continue;
-                };
                 entries.clear();
                 for &(_, i, ev) in group {
                     // An entry found under two of an rpm's names counts once.
@@ -310,12 +346,24 @@ impl Engine {
                         entries.push((i, ev));
                     }
                 }
-                if let Some(f) = decide(first + t, advisory, &entries, &subject) {
-                    part.findings.push(Some(f));
+                let slim = match decide_at(&entries, &subject) {
+                    Some(Ok((entry, at))) => Slim::pack(entry, at),
+                    Some(Err(reason)) => self.index.shared(group[0].0).map(|advisory| {
+                        Slim::Other(Box::new(Finding::Indeterminate {
+                            target: first + t,
+                            advisory_id: Arc::clone(&advisory.id),
+                            aliases: Arc::clone(&advisory.aliases),
+                            reason,
+                        }))
+                    }),
+                    None => None,
+                };
+                if let Some(slim) = slim {
+                    part.findings.push(slim);
                 }
             }
             if part.findings.len() > start {
-                part.spans.push((t, start..part.findings.len()));
+                part.spans.push((first + t, start..part.findings.len()));
             }
         }
         part.spans.sort_unstable_by_key(|(t, _)| *t);
@@ -323,23 +371,139 @@ impl Engine {
     }
 }
 
+/// A finding as the engine's workers write it: where in which index entry
+/// the target was found affected (positions, no strings and no reference
+/// counts), turned into a [`Finding`] only when handed out. A million
+/// targets give about one and a half million findings, so their size
+/// matters: 24 bytes here against 120 for a [`Finding`].
+#[derive(Debug)]
+enum Slim {
+    Hit {
+        entry: u32,
+        /// `range`, `introduced`, `end`, `limit` of [`At::Range`]
+        /// (`NO` for none), or `NO` and the position of [`At::Listed`].
+        at: [u32; 4],
+    },
+    /// A hit whose positions do not fit in `u32`s.
+    Wide(Box<(usize, At)>),
+    /// An indeterminate finding.
+    Other(Box<Finding>),
+}
+
+const NO: u32 = u32::MAX;
+
+impl Slim {
+    fn pack(entry: usize, at: At) -> Option<Slim> {
+        let small = |i: usize| u32::try_from(i).ok().filter(|&i| i != NO);
+        let packed = match at {
+            At::Range {
+                range,
+                introduced,
+                end,
+                limit,
+            } => {
+                let opt = |i: Option<usize>| i.map_or(Some(NO), small);
+                match (small(range), small(introduced), opt(end), opt(limit)) {
+                    (Some(r), Some(i), Some(e), Some(l)) => Some([r, i, e, l]),
+                    _ => None,
+                }
+            }
+            At::Listed(i) => small(i).map(|i| [NO, i, NO, NO]),
+        };
+        match (small(entry), packed) {
+            (Some(entry), Some(at)) => Some(Slim::Hit { entry, at }),
+            // Never with real data (it takes four billion ranges, events or
+            // entries); kept whole rather than refused.
+            _ => Some(Slim::Wide(Box::new((entry, at)))),
+        }
+    }
+}
+
 /// One part's findings in the order they were made, and where each
 /// target's are, by target.
 #[derive(Debug, Default)]
 struct Part {
-    findings: Vec<Option<Finding>>,
+    findings: Vec<Slim>,
     spans: Vec<(usize, std::ops::Range<usize>)>,
 }
 
 impl Part {
+    fn hits(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| match f {
+                Slim::Hit { .. } | Slim::Wide(_) => true,
+                Slim::Other(f) => matches!(**f, Finding::Hit { .. }),
+            })
+            .count()
+    }
+
     /// Hands each finding to `each`, in target order.
-    fn in_target_order(mut self, mut each: impl FnMut(Finding)) {
-        for (_, span) in std::mem::take(&mut self.spans) {
-            for f in &mut self.findings[span] {
-                each(f.take().expect("each finding is handed out once"));
+    fn in_target_order(self, index: &Index, mut each: impl FnMut(Finding)) {
+        let Part { findings, spans } = self;
+        let mut findings: Vec<Option<Slim>> = findings.into_iter().map(Some).collect();
+        for (target, span) in spans {
+            for f in &mut findings[span] {
+                let Some(f) = f.take() else { continue };
+                let (entry, at) = match f {
+                    Slim::Other(f) => {
+                        each(*f);
+                        continue;
+                    }
+                    Slim::Hit { entry, at } => (entry as usize, unpack(at)),
+                    Slim::Wide(wide) => *wide,
+                };
+                let Some(e) = index.entry(entry) else {
+                    continue;
+                };
+                let Some(advisory) = index.shared(e.advisory) else {
+                    continue;
+                };
+                each(Finding::Hit {
+                    target,
+                    advisory_id: Arc::clone(&advisory.id),
+                    aliases: Arc::clone(&advisory.aliases),
+                    affected: e.affected,
+                    why: e.evaluator.why(at),
+                });
             }
         }
     }
+}
+
+fn unpack(at: [u32; 4]) -> At {
+    let opt = |i: u32| (i != NO).then_some(i as usize);
+    match at {
+        [NO, i, _, _] => At::Listed(i as usize),
+        [range, introduced, end, limit] => At::Range {
+            range: range as usize,
+            introduced: introduced as usize,
+            end: opt(end),
+            limit: opt(limit),
+        },
+    }
+}
+
+/// The first of an advisory's entries (in order) that says the subject is
+/// affected, with where; else why it cannot be told, if any entry cannot;
+/// else `None`.
+fn decide_at(
+    entries: &[(usize, &Evaluator)],
+    subject: &Subject,
+) -> Option<Result<(usize, At), String>> {
+    let mut reasons: Vec<String> = Vec::new();
+    for &(entry, ev) in entries {
+        match ev.evaluate_at(subject) {
+            Found::Affected(at) => return Some(Ok((entry, at))),
+            Found::NotAffected => {}
+            Found::Indeterminate(r) => {
+                if !reasons.contains(&r) {
+                    reasons.push(r);
+                }
+            }
+        }
+    }
+    (!reasons.is_empty()).then(|| Err(reasons.join("; ")))
 }
 
 /// An advisory's id and aliases, made once and shared by its findings.

@@ -305,15 +305,28 @@ impl Evaluator {
     /// A subject parsed under another ecosystem than this entry's is
     /// parsed again under this one.
     pub fn evaluate_subject(&self, subject: &Subject) -> Outcome {
+        match self.evaluate_at(subject) {
+            Found::Affected(at) => Outcome::Affected(self.why(at)),
+            Found::NotAffected => Outcome::NotAffected,
+            Found::Indeterminate(reason) => Outcome::Indeterminate(reason),
+        }
+    }
+
+    /// [`Evaluator::evaluate_subject`], saying where the version was
+    /// found instead of copying out why ([`Evaluator::why`] does that), so
+    /// that the engine's workers write small findings and touch no shared
+    /// reference counts.
+    pub(crate) fn evaluate_at(&self, subject: &Subject) -> Found {
         if subject.ecosystem != self.ecosystem {
-            return self.evaluate(subject.raw.as_deref());
+            let again = Subject::new(self.ecosystem, subject.raw.as_deref());
+            return self.evaluate_at(&again);
         }
         let Some(version) = subject.raw.as_deref() else {
-            return Outcome::Indeterminate("the component has no version".into());
+            return Found::Indeterminate("the component has no version".into());
         };
         let mut reasons: Vec<String> = Vec::new();
         let native = subject.native.as_ref();
-        for r in &self.ranges {
+        for (position, r) in self.ranges.iter().enumerate() {
             let (order, events) = match &r.events {
                 Ok(ok) => ok,
                 Err(reason) => {
@@ -332,24 +345,59 @@ impl Evaluator {
             };
             match v {
                 Ok(v) => {
-                    if let Some(why) = walk(r, events, v) {
-                        return Outcome::Affected(why);
+                    if let Some((introduced, end, limit)) = walk(events, v) {
+                        return Found::Affected(At::Range {
+                            range: position,
+                            introduced,
+                            end,
+                            limit,
+                        });
                     }
                 }
                 Err(e) => reasons.push(e.to_string()),
             }
         }
         if let Some(hit) = self.listed_at(version, native) {
-            return Outcome::Affected(Why::Listed {
-                version: Arc::clone(&self.versions[hit].raw),
-            });
+            return Found::Affected(At::Listed(hit));
         }
         match reasons.is_empty() {
-            true => Outcome::NotAffected,
+            true => Found::NotAffected,
             false => {
                 reasons.dedup();
-                Outcome::Indeterminate(reasons.join("; "))
+                Found::Indeterminate(reasons.join("; "))
             }
+        }
+    }
+
+    /// Why, from where [`Evaluator::evaluate_at`] found a version: the
+    /// strings shared with this compiled entry, not copied.
+    pub(crate) fn why(&self, at: At) -> Why {
+        match at {
+            At::Range {
+                range,
+                introduced,
+                end,
+                limit,
+            } => {
+                let r = &self.ranges[range];
+                let events: &[CompiledEvent] = match &r.events {
+                    Ok((_, events)) => events,
+                    Err(_) => &[],
+                };
+                let version = |i: usize| events.get(i).map(|e| Arc::clone(&e.version));
+                Why::Range {
+                    range: r.index,
+                    kind: r.kind.clone(),
+                    introduced: version(introduced).unwrap_or_else(|| Arc::from("")),
+                    end: end
+                        .and_then(|i| events.get(i))
+                        .map(|e| Arc::clone(&e.event)),
+                    limit: limit.and_then(version),
+                }
+            }
+            At::Listed(i) => Why::Listed {
+                version: Arc::clone(&self.versions[i].raw),
+            },
         }
     }
 
@@ -436,8 +484,11 @@ fn no_order(ecosystem: &str) -> String {
     format!("no version order is known for ecosystem {ecosystem:?}")
 }
 
-/// The schema's walk over sorted events; `Some` when `v` is inside.
-fn walk(r: &CompiledRange, events: &[CompiledEvent], v: &Version) -> Option<Why> {
+/// The schema's walk over sorted events; `Some` when `v` is inside, with
+/// the positions of the opening `introduced`, the event that closes the
+/// range after it (a `fixed` or `last_affected`, if any) and the smallest
+/// `limit` above `v` (when the range has limits).
+fn walk(events: &[CompiledEvent], v: &Version) -> Option<(usize, Option<usize>, Option<usize>)> {
     let mut opened: Option<usize> = None;
     for (i, e) in events.iter().enumerate() {
         match e.kind {
@@ -448,24 +499,44 @@ fn walk(r: &CompiledRange, events: &[CompiledEvent], v: &Version) -> Option<Why>
         }
     }
     let start = opened?;
-    let mut limits = events.iter().filter(|e| e.kind == Kind::Limit).peekable();
+    let mut limits = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == Kind::Limit)
+        .peekable();
     let limit = if limits.peek().is_some() {
-        let above = limits.find(|e| e.point.cmp_version(v) == Ordering::Greater)?;
-        Some(Arc::clone(&above.version))
+        let (above, _) = limits.find(|(_, e)| e.point.cmp_version(v) == Ordering::Greater)?;
+        Some(above)
     } else {
         None
     };
     let end = events[start + 1..]
         .iter()
-        .find(|e| matches!(e.kind, Kind::Fixed | Kind::LastAffected))
-        .map(|e| Arc::clone(&e.event));
-    Some(Why::Range {
-        range: r.index,
-        kind: r.kind.clone(),
-        introduced: Arc::clone(&events[start].version),
-        end,
-        limit,
-    })
+        .position(|e| matches!(e.kind, Kind::Fixed | Kind::LastAffected))
+        .map(|p| start + 1 + p);
+    Some((start, end, limit))
+}
+
+/// Where a version was found affected in a compiled entry: positions of
+/// the range and its events, or of the `versions` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum At {
+    Range {
+        /// Position in the compiled ranges (the same as in `ranges`).
+        range: usize,
+        introduced: usize,
+        end: Option<usize>,
+        limit: Option<usize>,
+    },
+    Listed(usize),
+}
+
+/// [`Outcome`] with [`At`] in place of [`Why`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Found {
+    Affected(At),
+    NotAffected,
+    Indeterminate(String),
 }
 
 /// Evaluates `version` against one `affected[]` entry (compiling it first;

@@ -48,9 +48,11 @@ pub struct Index {
     /// `false` once a record was replaced by a newer one with its id.
     live: Vec<bool>,
     entries: Vec<Entry>,
-    /// Ecosystem key → normalised name → entries (nested so that a
+    /// Ecosystem key → normalised name → package number (nested so that a
     /// lookup borrows the target's strings instead of building a key).
-    by_package: HashMap<String, HashMap<String, Vec<usize>>>,
+    by_package: HashMap<String, HashMap<String, usize>>,
+    /// Package number → its entries.
+    packages: Vec<Vec<usize>>,
     /// Upper-cased id or alias → advisories.
     by_name: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
@@ -93,12 +95,17 @@ impl Index {
             };
             let (_, release) = split_ecosystem(&package.ecosystem);
             let key = PackageKey::new(&package.ecosystem, &package.name);
-            self.by_package
+            let next = self.packages.len();
+            let number = *self
+                .by_package
                 .entry(key.ecosystem)
                 .or_default()
                 .entry(key.name)
-                .or_default()
-                .push(self.entries.len());
+                .or_insert(next);
+            if number == next {
+                self.packages.push(Vec::new());
+            }
+            self.packages[number].push(self.entries.len());
             self.entries.push(Entry {
                 advisory: at,
                 affected: i,
@@ -204,7 +211,28 @@ impl Index {
         self.by_package
             .get(ecosystem)
             .and_then(|names| names.get(name))
-            .and_then(|list| list.first().copied())
+            .copied()
+    }
+
+    /// Live entries of package number `package` whose release can be
+    /// `release`, with their positions (see [`Index::entry`]).
+    pub(crate) fn entries_of_package<'a>(
+        &'a self,
+        package: usize,
+        release: Option<&'a str>,
+    ) -> impl Iterator<Item = (usize, &'a Entry)> + 'a {
+        self.packages
+            .get(package)
+            .into_iter()
+            .flatten()
+            .map(|&i| (i, &self.entries[i]))
+            .filter(move |(_, e)| self.live[e.advisory])
+            .filter(move |(_, e)| release_matches(e.release.as_deref(), release))
+    }
+
+    /// An entry by its position.
+    pub(crate) fn entry(&self, at: usize) -> Option<&Entry> {
+        self.entries.get(at)
     }
 
     /// [`Index::entries`] by an ecosystem key and a normalised name.
@@ -214,14 +242,8 @@ impl Index {
         name: &str,
         release: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.by_package
-            .get(ecosystem)
-            .and_then(|names| names.get(name))
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| self.live[e.advisory])
-            .filter(move |e| release_matches(e.release.as_deref(), release))
+        let package = self.package_number(ecosystem, name).unwrap_or(usize::MAX);
+        self.entries_of_package(package, release).map(|(_, e)| e)
     }
 }
 

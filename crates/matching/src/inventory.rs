@@ -14,6 +14,7 @@ use std::hash::{BuildHasher, RandomState};
 use crate::ecosystem::{PackageKey, Target, release_matches, split_ecosystem};
 use crate::engine::{Finding, Shared, decide};
 use crate::eval::{Evaluator, Subject};
+use crate::hash::ByHash;
 use crate::osv::Advisory;
 
 /// Distinct targets with their instance counts, filed by package.
@@ -24,7 +25,7 @@ pub struct Inventory {
     by_package: HashMap<PackageKey, Vec<u32>>,
     /// Hash of a target → its id; targets whose hash was taken by another
     /// target go to `collided`.
-    by_hash: HashMap<u64, u32>,
+    by_hash: ByHash<u32>,
     collided: Vec<u32>,
     hasher: RandomState,
 }

@@ -22,6 +22,7 @@
 pub mod ecosystem;
 pub mod engine;
 pub mod eval;
+mod hash;
 pub mod index;
 pub mod inventory;
 pub mod load;
