@@ -7,7 +7,7 @@
 //! a release (`Debian:12` → `Debian` + `12`; `Red Hat:enterprise_linux:9` →
 //! `Red Hat` + `enterprise_linux:9`). Ecosystems Bulwark can order
 //! ([`Ecosystem::from_osv`]) are keyed by OSV's spelling; any other is keyed
-//! by its name in lower case, so `Pub` and `pub` are one key.
+//! by its name in lower case, so `Hackage` and `hackage` are one key.
 //!
 //! ## Releases
 //!
@@ -88,7 +88,7 @@ pub fn normalize_name(ecosystem: &str, name: &str) -> String {
             }
             out
         }
-        "npm" | "crates.io" | "NuGet" | "Packagist" | "Hex" | "pub" | "Debian" | "Ubuntu"
+        "npm" | "crates.io" | "NuGet" | "Packagist" | "Hex" | "Pub" | "Debian" | "Ubuntu"
         | "Go" => name.to_lowercase(),
         _ => name.to_owned(),
     }
@@ -326,8 +326,10 @@ mod tests {
             "org.Apache:x"
         );
         assert_eq!(PackageKey::new("Debian:12", "openssl").ecosystem, "Debian");
-        assert_eq!(PackageKey::new("pub", "x").ecosystem, "pub");
-        assert_eq!(PackageKey::new("Pub", "x").ecosystem, "pub");
+        assert_eq!(PackageKey::new("pub", "X").ecosystem, "Pub");
+        assert_eq!(PackageKey::new("Pub", "X").name, "x");
+        assert_eq!(PackageKey::new("hackage", "X").ecosystem, "hackage");
+        assert_eq!(PackageKey::new("Hackage", "X").ecosystem, "hackage");
     }
 
     #[test]

@@ -690,9 +690,54 @@ mod tests {
         );
         assert_eq!(why(&a, "1.0.1"), None);
         // Without a known order the list is compared as written.
-        let b = affected("Pub", vec![], &["1.0.0"]);
+        let b = affected("Hackage", vec![], &["1.0.0"]);
         assert!(why(&b, "1.0.0").is_some());
         assert!(why(&b, "1.0").is_none());
+    }
+
+    #[test]
+    fn ecosystems_ordered_by_a_relative() {
+        // Pub: pub_semver (a build after its release); CRAN: R's
+        // package_version; Wolfi and Chainguard: apk; openEuler: rpm.
+        let cases = [
+            ("Pub", "1.0.0", "1.0.0+1", true),
+            ("Pub", "1.0.0+1", "1.0.0+1", false),
+            ("CRAN", "1.2-3", "1.2-4", true),
+            ("CRAN", "1.2.4", "1.2-4", false),
+            ("SwiftURL", "5.4.2", "5.4.3", true),
+            ("Wolfi", "3.0.11-r0", "3.0.11-r1", true),
+            ("Chainguard", "3.0.11-r1", "3.0.11-r1", false),
+            (
+                "openEuler:22.03-LTS",
+                "1:2.3-4.oe2203",
+                "1:2.3-5.oe2203",
+                true,
+            ),
+            ("Mageia:9", "2.3-4.mga9", "2.3-5.mga9", true),
+        ];
+        for (eco, version, fixed, hit) in cases {
+            let a = affected(
+                eco,
+                vec![(RangeType::Ecosystem, vec![i("0"), f(fixed)])],
+                &[],
+            );
+            let outcome = evaluate(&a, Some(version));
+            assert_eq!(
+                matches!(outcome, Outcome::Affected(_)),
+                hit,
+                "{eco} {version} < {fixed}: {outcome:?}"
+            );
+        }
+        // A version the ecosystem refuses stays indeterminate.
+        let a = affected(
+            "CRAN",
+            vec![(RangeType::Ecosystem, vec![i("0"), f("1.2-4")])],
+            &[],
+        );
+        assert!(matches!(
+            evaluate(&a, Some("1.2-rc1")),
+            Outcome::Indeterminate(_)
+        ));
     }
 
     #[test]
@@ -794,7 +839,7 @@ mod tests {
         };
         assert!(r.contains("not-a-version"), "{r}");
         let unknown = affected(
-            "Pub",
+            "Hackage",
             vec![(RangeType::Ecosystem, vec![i("0"), f("1.0.0")])],
             &[],
         );
@@ -813,7 +858,7 @@ mod tests {
         ));
         // A list hit decides even when a range cannot be read.
         let listed = affected(
-            "Pub",
+            "Hackage",
             vec![(RangeType::Ecosystem, vec![i("0"), f("1.0.0")])],
             &["0.5.0"],
         );

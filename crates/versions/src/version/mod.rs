@@ -7,15 +7,17 @@
 //!
 //! | ecosystems | rules | module |
 //! |---|---|---|
-//! | npm, crates.io, Hex, Go | SemVer 2.0 (npm: `v` prefix; Go: `v` optional, shorthands, `go1.21.3`) | [`semver`] |
+//! | npm, crates.io, Hex, Go, SwiftURL | SemVer 2.0 (npm: `v` prefix; Go: `v` optional, shorthands, `go1.21.3`) | [`semver`] |
+//! | Pub | `pub_semver`: SemVer with build metadata ordered | [`semver::PubVersion`] |
+//! | CRAN | R's `package_version` | [`cran`] |
 //! | PyPI | PEP 440 | [`pep440`] |
 //! | Maven | Maven's `ComparableVersion` | [`maven`] |
 //! | NuGet | `NuGetVersion` | [`nuget`] |
 //! | RubyGems | `Gem::Version` | [`rubygems`] |
 //! | Packagist | Composer (`version_compare` after Composer's syntax check) | [`packagist`] |
 //! | Debian, Ubuntu | dpkg | [`dpkg`] |
-//! | Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE, RPM | rpm's `rpmvercmp` over epoch, version, release | [`rpm`] |
-//! | Alpine | apk-tools | [`alpine`] |
+//! | Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE, Mageia, openEuler, RPM | rpm's `rpmvercmp` over epoch, version, release | [`rpm`] |
+//! | Alpine, Wolfi, Chainguard | apk-tools | [`alpine`] |
 //! | Generic | documented fallback, only when asked for by name | [`generic`] |
 
 use std::cmp::Ordering;
@@ -25,6 +27,7 @@ use std::str::FromStr;
 use thiserror::Error;
 
 pub mod alpine;
+pub mod cran;
 pub mod dpkg;
 pub mod generic;
 pub mod maven;
@@ -57,8 +60,19 @@ pub enum Ecosystem {
     AlmaLinux,
     OpenSuse,
     Suse,
+    Mageia,
+    OpenEuler,
     /// rpm's order for any other rpm-based distribution.
     Rpm,
+    /// apk-based distributions with Alpine's order.
+    Wolfi,
+    Chainguard,
+    /// Dart packages (`pub_semver`).
+    Pub,
+    /// Swift packages by repository URL (SwiftPM: SemVer 2.0).
+    SwiftUrl,
+    /// R packages.
+    Cran,
     /// The fallback of [`generic`], for ecosystems without rules here; it
     /// is never chosen for an unknown name.
     Generic,
@@ -76,11 +90,13 @@ enum Family {
     Dpkg,
     Rpm,
     Alpine,
+    Pub,
+    Cran,
     Generic,
 }
 
 impl Ecosystem {
-    pub const ALL: [Ecosystem; 19] = [
+    pub const ALL: [Ecosystem; 26] = [
         Ecosystem::Npm,
         Ecosystem::CratesIo,
         Ecosystem::Go,
@@ -98,7 +114,14 @@ impl Ecosystem {
         Ecosystem::AlmaLinux,
         Ecosystem::OpenSuse,
         Ecosystem::Suse,
+        Ecosystem::Mageia,
+        Ecosystem::OpenEuler,
         Ecosystem::Rpm,
+        Ecosystem::Wolfi,
+        Ecosystem::Chainguard,
+        Ecosystem::Pub,
+        Ecosystem::SwiftUrl,
+        Ecosystem::Cran,
         Ecosystem::Generic,
     ];
 
@@ -122,7 +145,14 @@ impl Ecosystem {
             Ecosystem::AlmaLinux => "AlmaLinux",
             Ecosystem::OpenSuse => "openSUSE",
             Ecosystem::Suse => "SUSE",
+            Ecosystem::Mageia => "Mageia",
+            Ecosystem::OpenEuler => "openEuler",
             Ecosystem::Rpm => "RPM",
+            Ecosystem::Wolfi => "Wolfi",
+            Ecosystem::Chainguard => "Chainguard",
+            Ecosystem::Pub => "Pub",
+            Ecosystem::SwiftUrl => "SwiftURL",
+            Ecosystem::Cran => "CRAN",
             Ecosystem::Generic => "Generic",
         }
     }
@@ -140,19 +170,27 @@ impl Ecosystem {
 
     fn family(self) -> Family {
         match self {
-            Ecosystem::Npm | Ecosystem::CratesIo | Ecosystem::Go | Ecosystem::Hex => Family::SemVer,
+            Ecosystem::Npm
+            | Ecosystem::CratesIo
+            | Ecosystem::Go
+            | Ecosystem::Hex
+            | Ecosystem::SwiftUrl => Family::SemVer,
+            Ecosystem::Pub => Family::Pub,
+            Ecosystem::Cran => Family::Cran,
             Ecosystem::PyPI => Family::Pep440,
             Ecosystem::Maven => Family::Maven,
             Ecosystem::NuGet => Family::NuGet,
             Ecosystem::RubyGems => Family::RubyGems,
             Ecosystem::Packagist => Family::Packagist,
             Ecosystem::Debian | Ecosystem::Ubuntu => Family::Dpkg,
-            Ecosystem::Alpine => Family::Alpine,
+            Ecosystem::Alpine | Ecosystem::Wolfi | Ecosystem::Chainguard => Family::Alpine,
             Ecosystem::RedHat
             | Ecosystem::RockyLinux
             | Ecosystem::AlmaLinux
             | Ecosystem::OpenSuse
             | Ecosystem::Suse
+            | Ecosystem::Mageia
+            | Ecosystem::OpenEuler
             | Ecosystem::Rpm => Family::Rpm,
             Ecosystem::Generic => Family::Generic,
         }
@@ -202,6 +240,8 @@ enum Repr {
     Dpkg(dpkg::DpkgVersion),
     Rpm(rpm::RpmVersion),
     Alpine(alpine::ApkVersion),
+    Pub(semver::PubVersion),
+    Cran(cran::CranVersion),
     Generic(generic::GenericVersion),
 }
 
@@ -228,7 +268,7 @@ impl Version {
         };
         let repr = match ecosystem {
             Ecosystem::Npm => Repr::SemVer(semver::SemVer::parse_npm(s).map_err(invalid)?),
-            Ecosystem::CratesIo | Ecosystem::Hex => {
+            Ecosystem::CratesIo | Ecosystem::Hex | Ecosystem::SwiftUrl => {
                 Repr::SemVer(semver::SemVer::parse_strict(s).map_err(invalid)?)
             }
             Ecosystem::Go => Repr::SemVer(semver::SemVer::parse_go(s).map_err(invalid)?),
@@ -242,13 +282,19 @@ impl Version {
             Ecosystem::Debian | Ecosystem::Ubuntu => {
                 Repr::Dpkg(dpkg::DpkgVersion::parse(s).map_err(invalid)?)
             }
-            Ecosystem::Alpine => Repr::Alpine(alpine::ApkVersion::parse(s).map_err(invalid)?),
+            Ecosystem::Alpine | Ecosystem::Wolfi | Ecosystem::Chainguard => {
+                Repr::Alpine(alpine::ApkVersion::parse(s).map_err(invalid)?)
+            }
             Ecosystem::RedHat
             | Ecosystem::RockyLinux
             | Ecosystem::AlmaLinux
             | Ecosystem::OpenSuse
             | Ecosystem::Suse
+            | Ecosystem::Mageia
+            | Ecosystem::OpenEuler
             | Ecosystem::Rpm => Repr::Rpm(rpm::RpmVersion::parse(s).map_err(invalid)?),
+            Ecosystem::Pub => Repr::Pub(semver::PubVersion::parse(s).map_err(invalid)?),
+            Ecosystem::Cran => Repr::Cran(cran::CranVersion::parse(s).map_err(invalid)?),
             Ecosystem::Generic => {
                 Repr::Generic(generic::GenericVersion::parse(s).map_err(invalid)?)
             }
@@ -297,6 +343,8 @@ impl Ord for Version {
             (Repr::Dpkg(a), Repr::Dpkg(b)) => a.cmp(b),
             (Repr::Rpm(a), Repr::Rpm(b)) => a.cmp(b),
             (Repr::Alpine(a), Repr::Alpine(b)) => a.cmp(b),
+            (Repr::Pub(a), Repr::Pub(b)) => a.cmp(b),
+            (Repr::Cran(a), Repr::Cran(b)) => a.cmp(b),
             (Repr::Generic(a), Repr::Generic(b)) => a.cmp(b),
             _ => self.ecosystem.family().cmp(&other.ecosystem.family()),
         }
@@ -366,7 +414,12 @@ mod tests {
             Ok(Ecosystem::RedHat)
         );
         assert_eq!(Ecosystem::from_osv("pypi"), Ok(Ecosystem::PyPI));
-        assert!(Ecosystem::from_osv("CRAN").is_err());
+        assert_eq!(Ecosystem::from_osv("Wolfi"), Ok(Ecosystem::Wolfi));
+        assert_eq!(
+            Ecosystem::from_osv("openEuler:22.03-LTS"),
+            Ok(Ecosystem::OpenEuler)
+        );
+        assert!(Ecosystem::from_osv("Hackage").is_err());
     }
 
     #[test]

@@ -49,6 +49,58 @@ struct Rules {
     v_prefix: bool,
     shorthand: bool,
     max: Option<u64>,
+    /// Numbers may have leading zeros (Dart's `int.parse`).
+    leading_zeros: bool,
+}
+
+/// A Dart package version as `pub_semver` orders it: SemVer 2.0, except
+/// that build metadata counts (after everything else; none before some,
+/// then identifier by identifier like a pre-release) and numbers may have
+/// leading zeros.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PubVersion {
+    core: SemVer,
+    build: Option<Box<[Ident]>>,
+}
+
+impl PubVersion {
+    pub fn parse(s: &str) -> Result<PubVersion, Refusal> {
+        let (core, build) = parse_parts(
+            s,
+            &Rules {
+                v_prefix: false,
+                shorthand: false,
+                max: Some(u64::MAX),
+                leading_zeros: true,
+            },
+        )?;
+        let build = build.map(|b| b.split('.').map(ident).collect());
+        Ok(PubVersion { core, build })
+    }
+}
+
+impl Ord for PubVersion {
+    fn cmp(&self, other: &PubVersion) -> Ordering {
+        // `None < Some`: a version without build metadata first.
+        self.core
+            .cmp(&other.core)
+            .then_with(|| self.build.cmp(&other.build))
+    }
+}
+
+impl PartialOrd for PubVersion {
+    fn partial_cmp(&self, other: &PubVersion) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A dot-separated identifier: a number when all digits.
+fn ident(id: &str) -> Ident {
+    if id.bytes().all(|b| b.is_ascii_digit()) {
+        Ident::Numeric(Num::from_digits(id))
+    } else {
+        Ident::Alpha(id.into())
+    }
 }
 
 impl SemVer {
@@ -59,6 +111,7 @@ impl SemVer {
                 v_prefix: false,
                 shorthand: false,
                 max: Some(u64::MAX),
+                leading_zeros: false,
             },
         )
     }
@@ -71,6 +124,7 @@ impl SemVer {
                 v_prefix: true,
                 shorthand: false,
                 max: Some(NPM_MAX),
+                leading_zeros: false,
             },
         )
     }
@@ -85,16 +139,18 @@ impl SemVer {
                 v_prefix: true,
                 shorthand: true,
                 max: None,
+                leading_zeros: false,
             },
         )
     }
 }
 
-fn number(s: &str, max: Option<u64>) -> Result<Num, Refusal> {
+fn number(s: &str, rules: &Rules) -> Result<Num, Refusal> {
+    let max = rules.max;
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err("major, minor and patch must be numbers");
     }
-    if s.len() > 1 && s.starts_with('0') {
+    if s.len() > 1 && s.starts_with('0') && !rules.leading_zeros {
         return Err("numbers must not have leading zeros");
     }
     let n = Num::from_digits(s);
@@ -111,6 +167,11 @@ fn is_ident_char(b: u8) -> bool {
 }
 
 fn parse(s: &str, rules: &Rules) -> Result<SemVer, Refusal> {
+    parse_parts(s, rules).map(|(v, _)| v)
+}
+
+/// The version and its build metadata, if any.
+fn parse_parts<'a>(s: &'a str, rules: &Rules) -> Result<(SemVer, Option<&'a str>), Refusal> {
     let body = match s.strip_prefix('v') {
         Some(rest) if rules.v_prefix => rest,
         _ => s,
@@ -132,16 +193,12 @@ fn parse(s: &str, rules: &Rules) -> Result<SemVer, Refusal> {
     };
     let parts: Vec<&str> = core.split('.').collect();
     let (major, minor, patch) = match parts.as_slice() {
-        [a, b, c] => (
-            number(a, rules.max)?,
-            number(b, rules.max)?,
-            number(c, rules.max)?,
-        ),
+        [a, b, c] => (number(a, rules)?, number(b, rules)?, number(c, rules)?),
         [a, b] if rules.shorthand && pre.is_none() && build.is_none() => {
-            (number(a, rules.max)?, number(b, rules.max)?, Num::ZERO)
+            (number(a, rules)?, number(b, rules)?, Num::ZERO)
         }
         [a] if rules.shorthand && pre.is_none() && build.is_none() => {
-            (number(a, rules.max)?, Num::ZERO, Num::ZERO)
+            (number(a, rules)?, Num::ZERO, Num::ZERO)
         }
         _ => return Err("expected MAJOR.MINOR.PATCH"),
     };
@@ -154,7 +211,7 @@ fn parse(s: &str, rules: &Rules) -> Result<SemVer, Refusal> {
                     return Err("pre-release must be dot-separated [0-9A-Za-z-] identifiers");
                 }
                 if id.bytes().all(|b| b.is_ascii_digit()) {
-                    if id.len() > 1 && id.starts_with('0') {
+                    if id.len() > 1 && id.starts_with('0') && !rules.leading_zeros {
                         return Err("numeric pre-release identifiers must not have leading zeros");
                     }
                     ids.push(Ident::Numeric(Num::from_digits(id)));
@@ -165,12 +222,15 @@ fn parse(s: &str, rules: &Rules) -> Result<SemVer, Refusal> {
             ids.into_boxed_slice()
         }
     };
-    Ok(SemVer {
-        major,
-        minor,
-        patch,
-        pre,
-    })
+    Ok((
+        SemVer {
+            major,
+            minor,
+            patch,
+            pre,
+        },
+        build,
+    ))
 }
 
 /// `1.21.3`, `1.21rc2`, `1.9beta1`, `1.20` (after `go`).
@@ -181,7 +241,13 @@ fn parse_go_toolchain(tag: &str) -> Result<SemVer, Refusal> {
         None => (tag, None),
     };
     let parts: Vec<&str> = nums.split('.').collect();
-    let num = |s: &str| number(s, None).map_err(|_| BAD);
+    let rules = Rules {
+        v_prefix: false,
+        shorthand: false,
+        max: None,
+        leading_zeros: false,
+    };
+    let num = |s: &str| number(s, &rules).map_err(|_| BAD);
     let (major, minor, patch) = match parts.as_slice() {
         [a, b] => (num(a)?, num(b)?, Num::ZERO),
         [a, b, c] if pre.is_none() => (num(a)?, num(b)?, num(c)?),
@@ -229,6 +295,34 @@ mod tests {
 
     fn ord(p: fn(&str) -> Result<SemVer, Refusal>, a: &str, b: &str) -> Ordering {
         p(a).unwrap().cmp(&p(b).unwrap())
+    }
+
+    #[test]
+    fn pub_orders_build_metadata() {
+        // pub_semver's Version.compareTo: builds after no build, then
+        // compared part by part; pre-releases as in SemVer.
+        assert_chain(
+            PubVersion::parse,
+            &[
+                "1.0.0-dev",
+                "1.0.0-dev.2",
+                "1.0.0",
+                "1.0.0+1",
+                "1.0.0+2",
+                "1.0.0+2.1",
+                "1.0.0+build",
+                "1.0.1",
+            ],
+        );
+        // Leading zeros are numbers to Dart's int.parse.
+        assert_eq!(
+            PubVersion::parse("01.2.3").unwrap(),
+            PubVersion::parse("1.2.3").unwrap()
+        );
+        assert_refused(
+            PubVersion::parse,
+            &["1.2", "v1.2.3", "1.2.3-", "1.2.3+a..b", "x"],
+        );
     }
 
     #[test]
