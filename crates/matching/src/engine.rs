@@ -25,7 +25,7 @@ use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
-use bulwark_versions::{Purl, PurlError};
+use bulwark_versions::{Ecosystem, Purl, PurlError};
 
 use crate::ecosystem::{
     PackageKey, Target, UnsupportedPurl, release_matches, split_ecosystem, target_of,
@@ -288,9 +288,14 @@ impl Engine {
     /// compiled entries stay in cache), each target's findings in
     /// advisory order.
     fn match_range(&self, targets: &[Target], first: usize) -> Part {
-        // (package number, target): a target with one name (all but rpm's)
-        // needs no second lookup.
-        let mut order: Vec<(usize, usize)> = targets
+        // In target order (the targets' memory in the order it was
+        // written): each target's package number and version, the
+        // versions copied into one buffer. Then by package: evaluating a
+        // package's targets together keeps its compiled entries in cache,
+        // and what each target needs is in `order` and `versions`, not
+        // scattered over the targets' own allocations.
+        let mut versions = String::new();
+        let mut order: Vec<Job> = targets
             .iter()
             .enumerate()
             .filter_map(|(t, target)| {
@@ -299,10 +304,21 @@ impl Engine {
                     .iter()
                     .filter_map(|n| self.index.package_number(&target.ecosystem, n))
                     .min()?;
-                Some((package, t))
+                let version = target.version.as_deref().map(|v| {
+                    let start = versions.len();
+                    versions.push_str(v);
+                    start..versions.len()
+                });
+                Some(Job {
+                    package,
+                    t,
+                    version,
+                    release: target.release.as_deref(),
+                    one_name: target.names.len() == 1,
+                })
             })
             .collect();
-        order.sort_unstable();
+        order.sort_unstable_by_key(|j| (j.package, j.t));
         let mut part = Part::default();
         // About one and a half findings a target named by an advisory.
         part.findings.reserve(order.len() + order.len() / 2);
@@ -311,17 +327,33 @@ impl Engine {
         // the order found.
         let mut found: Vec<(usize, usize, &Evaluator)> = Vec::new();
         let mut entries: Vec<(usize, &Evaluator)> = Vec::new();
-        for (package, t) in order {
-            let target = &targets[t];
-            let release = target.release.as_deref();
+        // The ecosystem's rules, looked up once per package.
+        let mut rules: Option<(usize, Option<Ecosystem>)> = None;
+        for job in order {
+            let Job {
+                package,
+                t,
+                version,
+                release,
+                one_name,
+            } = job;
+            let ecosystem = match rules {
+                Some((p, e)) if p == package => e,
+                _ => {
+                    let e = Ecosystem::from_osv(&targets[t].ecosystem).ok();
+                    rules = Some((package, e));
+                    e
+                }
+            };
             found.clear();
-            if let [_] = target.names.as_slice() {
+            if one_name {
                 for (i, e) in self.index.entries_of_package(package, release) {
                     found.push((e.advisory, i, &e.evaluator));
                 }
             } else {
-                for name in &target.names {
-                    let Some(package) = self.index.package_number(&target.ecosystem, name) else {
+                for name in &targets[t].names {
+                    let Some(package) = self.index.package_number(&targets[t].ecosystem, name)
+                    else {
                         continue;
                     };
                     for (i, e) in self.index.entries_of_package(package, release) {
@@ -336,7 +368,7 @@ impl Engine {
             // order found.
             found.sort_by_key(|(a, _, _)| *a);
             // Parsed once for all the package's advisories.
-            let subject = Subject::for_osv(&target.ecosystem, target.version.as_deref());
+            let subject = Subject::new(ecosystem, version.and_then(|v| versions.get(v)));
             let start = part.findings.len();
             for group in found.chunk_by(|x, y| x.0 == y.0) {
                 entries.clear();
@@ -369,6 +401,17 @@ impl Engine {
         part.spans.sort_unstable_by_key(|(t, _)| *t);
         part
     }
+}
+
+/// A target to evaluate, as [`Engine::match_range`] orders them.
+struct Job<'a> {
+    package: usize,
+    t: usize,
+    /// Where its version is in the part's buffer of versions.
+    version: Option<std::ops::Range<usize>>,
+    release: Option<&'a str>,
+    /// All but rpm's: found under its package number alone.
+    one_name: bool,
 }
 
 /// A finding as the engine's workers write it: where in which index entry
