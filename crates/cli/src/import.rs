@@ -26,12 +26,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use bulwark_matching::ecosystem::{normalize_name, split_ecosystem};
 use bulwark_matching::load::{self, Tally};
-use bulwark_matching::osv::{Advisory, Format as OsvFormat};
+use bulwark_matching::osv::Format as OsvFormat;
 use bulwark_scoring::feeds::epss::EpssReader;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_store::{Actor, AdvisoryPackage, ImportReceipt, NewAdvisory, NewCveRecord, StoreError};
+use bulwark_store::{Actor, ImportReceipt, NewAdvisory, NewCveRecord, StoreError};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -386,7 +385,7 @@ fn read_osv(path: &Path) -> anyhow::Result<OsvRead> {
                 return Ok(());
             };
             let json = OsvFormat::from_file_name(name) == Some(OsvFormat::Json);
-            let record = new_advisory(advisory, json.then_some(bytes))?;
+            let record = bulwark_server::advisories::advisory_row(advisory, json.then_some(bytes))?;
             match at.get(&record.id) {
                 None => {
                     at.insert(record.id.clone(), records.len());
@@ -409,42 +408,5 @@ fn read_osv(path: &Path) -> anyhow::Result<OsvRead> {
         tally,
         withdrawn,
         records,
-    })
-}
-
-/// The store's copy of a record: its names, the packages it names (the
-/// ecosystem without its release, the release, the name normalised as the
-/// matching index files it), and the record as JSON: a JSON file's text as
-/// read, a YAML record written out as JSON.
-fn new_advisory(a: Advisory, json_bytes: Option<&[u8]>) -> anyhow::Result<NewAdvisory> {
-    let raw_json = match json_bytes.map(std::str::from_utf8) {
-        Some(Ok(text)) => text.to_owned(),
-        _ => serde_json::to_string(&a)?,
-    };
-    let mut packages: Vec<AdvisoryPackage> = a
-        .affected
-        .iter()
-        .filter_map(|x| x.package.as_ref())
-        .filter_map(|p| {
-            let (ecosystem, release) = split_ecosystem(&p.ecosystem);
-            let name = normalize_name(&ecosystem, &p.name);
-            (!ecosystem.is_empty() && !name.is_empty()).then_some(AdvisoryPackage {
-                ecosystem,
-                release,
-                name,
-            })
-        })
-        .collect();
-    packages.sort();
-    packages.dedup();
-    Ok(NewAdvisory {
-        id: a.id,
-        modified: a.modified,
-        published: a.published,
-        withdrawn: a.withdrawn,
-        summary: a.summary,
-        aliases: a.aliases,
-        packages,
-        raw_json,
     })
 }

@@ -20,6 +20,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub mod advisories;
 pub mod api;
 pub mod extract;
 pub mod feeds;
@@ -28,6 +29,7 @@ pub mod openapi;
 pub mod problem;
 pub mod spool;
 pub mod state;
+pub mod triage;
 pub mod web;
 pub mod webhooks;
 
@@ -81,6 +83,15 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tokio::spawn(scheduler(state.clone()));
+    // The advisory index, built ahead of the first request that needs it.
+    tokio::spawn({
+        let state = state.clone();
+        async move {
+            if let Err(e) = state.matching.current(&state.store).await {
+                tracing::warn!(error = %e, "building the advisory index failed; retried on first use");
+            }
+        }
+    });
     webhooks::spawn(
         state.clone(),
         webhooks::http_client(

@@ -6,7 +6,8 @@
 use utoipa::OpenApi;
 
 use crate::api::{
-    audit, cases, claims, frontier, identity, partners, reviews, triage, vulnerabilities, webhooks,
+    advisories, audit, cases, claims, frontier, identity, partners, reviews, sboms, triage,
+    vulnerabilities, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -77,6 +78,7 @@ use crate::api::{
         cases::assign,
         cases::validate,
         cases::quorum,
+        cases::assess,
         cases::marking,
         cases::notify_vendor,
         cases::add_participant,
@@ -85,6 +87,12 @@ use crate::api::{
         triage::queue,
         vulnerabilities::get_one,
         vulnerabilities::ranked,
+        advisories::search,
+        advisories::get_one,
+        advisories::querybatch,
+        sboms::upload,
+        sboms::list,
+        sboms::get_one,
         webhooks::create,
         webhooks::list,
         webhooks::get_one,
@@ -103,6 +111,7 @@ use crate::api::{
         (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
         (name = "clearinghouse", description = "Deconflicted scanning (claims on scan targets under a lease, coverage), intake of findings and the cases they fold into"),
         (name = "webhooks", description = "Webhook subscriptions and their deliveries"),
+        (name = "advisories", description = "OSV advisories, osv.dev's querybatch, and SBOMs matched against the advisories: what affects an SBOM, whom an advisory affects"),
         (name = "prioritisation", description = "The prioritisation feeds (KEV, EPSS, CVE records with CISA's ADP), SSVC decisions, BOD 26-04 timelines and the one priority order"),
     )
 )]

@@ -125,6 +125,8 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Compiled benchmark sets by (id, version): a loaded version never changes.
     pub benchmark_cache: Arc<Mutex<BenchmarkCache>>,
+    /// The matching engine over the stored advisories, rebuilt when they change.
+    pub matching: Arc<crate::advisories::Matching>,
 }
 
 /// Refuses sign-ins for a username after [`LoginThrottle::MAX_FAILURES`]
@@ -186,6 +188,7 @@ impl AppState {
             touched: Arc::default(),
             login_throttle: Arc::default(),
             benchmark_cache: Arc::default(),
+            matching: Arc::default(),
         }
     }
 

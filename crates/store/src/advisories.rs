@@ -417,6 +417,18 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// A cheap stamp of the advisory store's state: the number of records
+    /// and the latest instant one was added or replaced (UTC microseconds,
+    /// 0 when empty). An import that adds or replaces a record changes it,
+    /// so a reader holding an index built from the store can tell when to
+    /// rebuild it.
+    pub async fn advisory_generation(&self) -> Result<(u64, i64)> {
+        let (n, at): (i64, Option<i64>) = with_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM advisories").fetch_one(pool).await?
+        });
+        Ok((u64::try_from(n).unwrap_or(0), at.unwrap_or(0)))
+    }
+
     /// Records stored, withdrawn ones included.
     pub async fn advisory_count(&self) -> Result<u64> {
         let n: i64 = with_pool!(self, pool => {

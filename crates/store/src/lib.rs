@@ -24,6 +24,7 @@ use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
 mod advisories;
+mod assessments;
 mod audit;
 mod bulk;
 mod cases;
@@ -36,6 +37,7 @@ mod partners;
 mod priorities;
 mod reminders;
 mod reviews;
+mod sboms;
 mod sealing;
 #[doc(hidden)]
 pub mod testing;
@@ -45,6 +47,9 @@ mod webhooks;
 pub use advisories::{
     ADVISORY_CHUNK, AdvisoryPackage, AdvisoryReceipt, MAX_ADVISORY_PAGE, NewAdvisory,
     StoredAdvisory,
+};
+pub use assessments::{
+    AUTOMATABLE, Assessment, CaseAssessment, EXPLOITATION, MISSION_WELLBEING, TECHNICAL_IMPACT,
 };
 pub use audit::{AuditQuery, AuditVerification};
 pub use cases::{
@@ -69,6 +74,10 @@ pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_
 pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
     document_address,
+};
+pub use sboms::{
+    MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, SBOM_COMPONENT_CHUNK,
+    SbomComponent, StoredSbom,
 };
 pub use sealing::derive_key;
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};

@@ -2,6 +2,11 @@
 //! behind each case have been, and the small reads the clearinghouse pages
 //! need (a case's tasks, an organization's recent claims).
 //!
+//! The server puts the cases analysts assessed ahead of this order, ranked
+//! by their priority (its `triage` module; the store does not rank by
+//! priority): it reads their entries with [`Store::triage_entries`] and the
+//! rest of the queue, without them, with [`Store::triage_page_excluding`].
+//!
 //! # The ordering rule
 //!
 //! A case waiting for triage (`new` or `triaged`, not merged away) ranks as
@@ -151,6 +156,17 @@ struct RankedSource {
     score: f64,
 }
 
+/// A pending case's source, ranked.
+#[derive(sqlx::FromRow)]
+struct CaseSource {
+    case_id: Uuid,
+    #[sqlx(flatten)]
+    source: RankedSource,
+}
+
+/// Case ids per statement of [`Store::triage_entries`].
+const ENTRIES_PER_STATEMENT: usize = 500;
+
 /// A case of the page as the `cases` table has it.
 #[derive(sqlx::FromRow)]
 struct CaseRow {
@@ -276,10 +292,14 @@ impl ReadTx {
 /// read until it has given that many or ends; and a case placed from the
 /// level has been passed by every stream of the level it is in, so its
 /// basis is the best of the streams it came from.
+///
+/// The cases of `placed` are taken as already placed before the walk: they
+/// are skipped wherever they come up and never returned.
 async fn queue_prefix(
     tx: &mut ReadTx,
     sources: &[RankedSource],
     need: usize,
+    mut placed: HashSet<Uuid>,
 ) -> Result<Vec<(Uuid, usize)>> {
     let mut levels: Vec<Range<usize>> = Vec::new();
     for (i, s) in sources.iter().enumerate() {
@@ -288,7 +308,6 @@ async fn queue_prefix(
             _ => levels.push(i..i + 1),
         }
     }
-    let mut placed: HashSet<Uuid> = HashSet::new();
     let mut out: Vec<(Uuid, usize)> = Vec::new();
     for level in levels {
         if out.len() >= need {
@@ -328,7 +347,7 @@ async fn queue_prefix(
                 let cursor = &mut cursors[i - level.start];
                 cursor.after = cursor.after.max((at, case));
                 if placed.contains(&case) {
-                    continue; // a better source placed it
+                    continue; // a better source, or the caller, placed it
                 }
                 let basis = found.entry((at, case)).or_insert(i);
                 *basis = (*basis).min(i);
@@ -348,6 +367,118 @@ async fn queue_prefix(
     Ok(out)
 }
 
+/// The page's cases, counts and names, read for the page's rows only,
+/// each with the source that placed it.
+async fn entries(tx: &mut ReadTx, page: Vec<(Uuid, &RankedSource)>) -> Result<Vec<TriageEntry>> {
+    if page.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The cases, counts and names for the page's rows only.
+    let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
+    let basis_orgs: Vec<Uuid> = page
+        .iter()
+        .map(|(_, s)| *s)
+        .filter(|s| s.kind_rank == 0)
+        .filter_map(|s| Uuid::parse_str(&s.source).ok())
+        .collect();
+    let in_list = |head: &str, tail: &str, n: usize| {
+        let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+        sqlx::AssertSqlSafe(format!("{head}{}{tail}", marks.join(", ")))
+    };
+    let cases_sql = in_list(
+        "SELECT c.id, c.state, c.title, c.first_reporter_org, o.name AS first_reporter_name, \
+         c.first_reported_at FROM cases c JOIN organizations o ON o.id = c.first_reporter_org \
+         WHERE c.id IN (",
+        ")",
+        ids.len(),
+    );
+    let reports_sql = in_list(
+        "SELECT case_id, COUNT(*) FROM reports WHERE case_id IN (",
+        ") GROUP BY case_id",
+        ids.len(),
+    );
+    let orgs_sql = in_list(
+        "SELECT case_id, COUNT(*) FROM case_sources WHERE kind = 'org' AND case_id IN (",
+        ") GROUP BY case_id",
+        ids.len(),
+    );
+    let names_sql = in_list(
+        "SELECT id, name FROM organizations WHERE id IN (",
+        ")",
+        basis_orgs.len().max(1),
+    );
+    type Counts = Vec<(Uuid, i64)>;
+    let (cases, reports, orgs, names): (Vec<CaseRow>, Counts, Counts, Vec<(Uuid, String)>) = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(cases_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let cases = q.fetch_all(&mut *c).await?;
+        let mut q = sqlx::query_as(reports_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let reports = q.fetch_all(&mut *c).await?;
+        let mut q = sqlx::query_as(orgs_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let orgs = q.fetch_all(&mut *c).await?;
+        let mut q = sqlx::query_as(names_sql);
+        for id in &basis_orgs {
+            q = q.bind(*id);
+        }
+        if basis_orgs.is_empty() {
+            q = q.bind(Uuid::nil());
+        }
+        (cases, reports, orgs, q.fetch_all(&mut *c).await?)
+    });
+    let mut cases: HashMap<Uuid, CaseRow> = cases.into_iter().map(|c| (c.id, c)).collect();
+    let reports: HashMap<Uuid, i64> = reports.into_iter().collect();
+    let orgs: HashMap<Uuid, i64> = orgs.into_iter().collect();
+    let names: HashMap<Uuid, String> = names.into_iter().collect();
+    page.into_iter()
+        .map(|(id, s)| {
+            let r = cases
+                .remove(&id)
+                .ok_or_else(|| StoreError::Corrupt(format!("triage case {id} vanished")))?;
+            let (kind, org, source) = match s.kind_rank {
+                0 => {
+                    let org = Uuid::parse_str(&s.source).map_err(|_| {
+                        StoreError::Corrupt(format!("case_sources org {:?}", s.source))
+                    })?;
+                    let name = names.get(&org).cloned().unwrap_or_else(|| org.to_string());
+                    ("org", Some(org), name)
+                }
+                1 => ("tool", None, s.source.clone()),
+                2 => ("model", None, s.source.clone()),
+                other => {
+                    return Err(StoreError::Corrupt(format!("triage kind rank {other}")));
+                }
+            };
+            Ok(TriageEntry {
+                case_id: r.id,
+                state: parse_col("cases.state", &r.state)?,
+                title: r.title,
+                first_reporter_org: r.first_reporter_org,
+                first_reporter_name: r.first_reporter_name,
+                first_reported_at: from_micros(r.first_reported_at),
+                reports: reports.get(&r.id).copied().unwrap_or(0),
+                reporting_orgs: orgs.get(&r.id).copied().unwrap_or(0),
+                score: s.score,
+                basis: Some(TriageBasis {
+                    kind,
+                    org,
+                    source,
+                    validated: s.validated,
+                    // This case left out of its record.
+                    submitted: s.submitted - 1,
+                }),
+            })
+        })
+        .collect()
+}
+
 impl Store {
     /// The first `limit` (at most [`MAX_TRIAGE_PAGE`]) cases of the triage
     /// queue, in the order of the module's rule. Callers filter by the
@@ -360,125 +491,78 @@ impl Store {
     /// [`MAX_TRIAGE_PAGE`]) entries: for callers who filter and need more.
     /// The cost grows with `offset + limit`, not with the queue's length.
     pub async fn triage_page(&self, offset: u32, limit: u32) -> Result<Vec<TriageEntry>> {
+        self.triage_page_excluding(&HashSet::new(), offset, limit)
+            .await
+    }
+
+    /// The triage queue without the cases of `excluded`, from position
+    /// `offset` on, `limit` (at most [`MAX_TRIAGE_PAGE`]) entries: the
+    /// order of the module's rule among the remaining pending cases. The
+    /// excluded cases are skipped as the walk meets them (they cost what
+    /// reading them costs), so a page still costs about `offset + limit`
+    /// plus the excluded cases, not the queue's length. The server ranks
+    /// the cases analysts assessed first and passes them here.
+    pub async fn triage_page_excluding(
+        &self,
+        excluded: &HashSet<Uuid>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<TriageEntry>> {
         let limit = limit.clamp(1, MAX_TRIAGE_PAGE) as usize;
         let offset = offset as usize;
         let mut tx = ReadTx::begin(self).await?;
         let sources = tx.ranked_sources().await?;
-        let page: Vec<(Uuid, usize)> = queue_prefix(&mut tx, &sources, offset + limit)
-            .await?
-            .into_iter()
-            .skip(offset)
-            .collect();
-        if page.is_empty() {
-            tx.finish().await?;
-            return Ok(Vec::new());
-        }
-        // The cases, counts and names for the page's rows only.
-        let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
-        let basis_orgs: Vec<Uuid> = page
-            .iter()
-            .map(|(_, b)| &sources[*b])
-            .filter(|s| s.kind_rank == 0)
-            .filter_map(|s| Uuid::parse_str(&s.source).ok())
-            .collect();
-        let in_list = |head: &str, tail: &str, n: usize| {
-            let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
-            sqlx::AssertSqlSafe(format!("{head}{}{tail}", marks.join(", ")))
-        };
-        let cases_sql = in_list(
-            "SELECT c.id, c.state, c.title, c.first_reporter_org, o.name AS first_reporter_name, \
-             c.first_reported_at FROM cases c JOIN organizations o ON o.id = c.first_reporter_org \
-             WHERE c.id IN (",
-            ")",
-            ids.len(),
-        );
-        let reports_sql = in_list(
-            "SELECT case_id, COUNT(*) FROM reports WHERE case_id IN (",
-            ") GROUP BY case_id",
-            ids.len(),
-        );
-        let orgs_sql = in_list(
-            "SELECT case_id, COUNT(*) FROM case_sources WHERE kind = 'org' AND case_id IN (",
-            ") GROUP BY case_id",
-            ids.len(),
-        );
-        let names_sql = in_list(
-            "SELECT id, name FROM organizations WHERE id IN (",
-            ")",
-            basis_orgs.len().max(1),
-        );
-        type Counts = Vec<(Uuid, i64)>;
-        let (cases, reports, orgs, names): (Vec<CaseRow>, Counts, Counts, Vec<(Uuid, String)>) = on_tx!(&mut tx, c => {
-            let mut q = sqlx::query_as(cases_sql);
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            let cases = q.fetch_all(&mut *c).await?;
-            let mut q = sqlx::query_as(reports_sql);
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            let reports = q.fetch_all(&mut *c).await?;
-            let mut q = sqlx::query_as(orgs_sql);
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            let orgs = q.fetch_all(&mut *c).await?;
-            let mut q = sqlx::query_as(names_sql);
-            for id in &basis_orgs {
-                q = q.bind(*id);
-            }
-            if basis_orgs.is_empty() {
-                q = q.bind(Uuid::nil());
-            }
-            (cases, reports, orgs, q.fetch_all(&mut *c).await?)
-        });
+        let page: Vec<(Uuid, &RankedSource)> =
+            queue_prefix(&mut tx, &sources, offset + limit, excluded.clone())
+                .await?
+                .into_iter()
+                .skip(offset)
+                .map(|(id, b)| (id, &sources[b]))
+                .collect();
+        let out = entries(&mut tx, page).await?;
         tx.finish().await?;
-        let mut cases: HashMap<Uuid, CaseRow> = cases.into_iter().map(|c| (c.id, c)).collect();
-        let reports: HashMap<Uuid, i64> = reports.into_iter().collect();
-        let orgs: HashMap<Uuid, i64> = orgs.into_iter().collect();
-        let names: HashMap<Uuid, String> = names.into_iter().collect();
-        page.into_iter()
-            .map(|(id, b)| {
-                let r = cases
-                    .remove(&id)
-                    .ok_or_else(|| StoreError::Corrupt(format!("triage case {id} vanished")))?;
-                let s = &sources[b];
-                let (kind, org, source) = match s.kind_rank {
-                    0 => {
-                        let org = Uuid::parse_str(&s.source).map_err(|_| {
-                            StoreError::Corrupt(format!("case_sources org {:?}", s.source))
-                        })?;
-                        let name = names.get(&org).cloned().unwrap_or_else(|| org.to_string());
-                        ("org", Some(org), name)
-                    }
-                    1 => ("tool", None, s.source.clone()),
-                    2 => ("model", None, s.source.clone()),
-                    other => {
-                        return Err(StoreError::Corrupt(format!("triage kind rank {other}")));
-                    }
-                };
-                Ok(TriageEntry {
-                    case_id: r.id,
-                    state: parse_col("cases.state", &r.state)?,
-                    title: r.title,
-                    first_reporter_org: r.first_reporter_org,
-                    first_reporter_name: r.first_reporter_name,
-                    first_reported_at: from_micros(r.first_reported_at),
-                    reports: reports.get(&r.id).copied().unwrap_or(0),
-                    reporting_orgs: orgs.get(&r.id).copied().unwrap_or(0),
-                    score: s.score,
-                    basis: Some(TriageBasis {
-                        kind,
-                        org,
-                        source,
-                        validated: s.validated,
-                        // This case left out of its record.
-                        submitted: s.submitted - 1,
-                    }),
-                })
-            })
-            .collect()
+        Ok(out)
+    }
+
+    /// The triage entries (state, title, counts, score and its basis, as
+    /// the queue shows them) of those of `ids` that are pending, in the
+    /// order of `ids`; the others are left out. A case's basis is its best
+    /// source by the module's rule, as in the queue.
+    pub async fn triage_entries(&self, ids: &[Uuid]) -> Result<Vec<TriageEntry>> {
+        let mut tx = ReadTx::begin(self).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ENTRIES_PER_STATEMENT) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT cs.case_id, s.kind, s.source, s.validated, s.submitted, \
+                 CAST(CASE s.kind WHEN 'org' THEN 0 WHEN 'tool' THEN 1 ELSE 2 END AS BIGINT) AS kind_rank, \
+                 CAST(s.validated + 1 AS DOUBLE PRECISION) / CAST(s.submitted + 1 AS DOUBLE PRECISION) AS score \
+                 FROM case_sources cs JOIN source_stats s ON s.kind = cs.kind AND s.source = cs.source \
+                 WHERE cs.pending_at IS NOT NULL AND (s.kind = 'org' OR s.submitted > 1) \
+                 AND cs.case_id IN ({}) \
+                 ORDER BY cs.case_id, score DESC, kind_rank, s.source",
+                marks.join(", ")
+            ));
+            let rows: Vec<CaseSource> = on_tx!(&mut tx, c => {
+                let mut q = sqlx::query_as(sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(c).await?
+            });
+            // The first row of each case is its best source.
+            let mut best: HashMap<Uuid, RankedSource> = HashMap::new();
+            for r in rows {
+                best.entry(r.case_id).or_insert(r.source);
+            }
+            let page: Vec<(Uuid, &RankedSource)> = chunk
+                .iter()
+                .filter_map(|id| best.get(id).map(|s| (*id, s)))
+                .collect();
+            out.extend(entries(&mut tx, page).await?);
+        }
+        tx.finish().await?;
+        Ok(out)
     }
 
     /// The validation tasks on a case, oldest first.

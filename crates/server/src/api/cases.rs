@@ -1,6 +1,8 @@
 //! Clearinghouse intake and cases: SARIF logs, OSV records, CSAF documents
 //! and Bulwark's findings JSON in, reports folded into cases
-//! by fingerprint, and the operator's triage (state, merge, split).
+//! by fingerprint, and the operator's triage (state, merge, split, the
+//! analysts' SSVC assessment that sets a case's priority, see
+//! [`crate::triage`]).
 //!
 //! A case is a marked record to the policy (`record.read`): TLP:AMBER, owned
 //! by its first reporter, with every reporting organization a party and the
@@ -23,14 +25,16 @@ use bulwark_core::{
     ValidationResult,
 };
 use bulwark_intake::finding::{self, Finding, Format, ReadError};
+use bulwark_scoring::ssvc::{Automatable, Exploitation, MissionWellbeing, TechnicalImpact};
 use bulwark_store::{
-    Case, CaseValidation, IntakeItem, NewReport, NewValidation, RawDocument, RawDocumentInfo,
-    Report,
+    Assessment, Case, CaseAssessment, CaseValidation, IntakeItem, NewReport, NewValidation,
+    RawDocument, RawDocumentInfo, Report,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::triage::{CasePriorityOut, case_priority_out};
 use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
@@ -381,6 +385,13 @@ pub struct CaseOut {
     pub quorum_vendor_confirms: bool,
     /// Oldest first.
     pub validations: Vec<ValidationOut>,
+    /// What the clearinghouse's analysts judged (`PUT
+    /// /api/v1/cases/{id}/assessment`); absent until one is set.
+    pub assessment: Option<AssessmentOut>,
+    /// The case's priority: the SSVC decision from the assessment, the
+    /// linked CVE's CISA ADP decision points and the defaults, with the KEV
+    /// override; KEV, EPSS and CVSS of the linked CVE; the reasons.
+    pub priority: CasePriorityOut,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -389,6 +400,8 @@ async fn case_out(state: &AppState, c: Case) -> ApiResult<CaseOut> {
     let reports = state.store.case_reports(c.id).await?;
     let fingerprints = state.store.case_fingerprints(c.id).await?;
     let validations = state.store.case_validations(c.id).await?;
+    let assessment = state.store.case_assessment(c.id).await?;
+    let priority = crate::triage::case_priority(state, c.id, assessment.as_ref()).await?;
     Ok(CaseOut {
         id: c.id,
         state: c.state.as_str().to_owned(),
@@ -408,6 +421,8 @@ async fn case_out(state: &AppState, c: Case) -> ApiResult<CaseOut> {
         quorum_reproductions: c.quorum.reproductions,
         quorum_vendor_confirms: c.quorum.vendor_confirms,
         validations: validations.into_iter().map(validation_out).collect(),
+        assessment: assessment.map(assessment_out),
+        priority: case_priority_out(&priority),
         created_at: ts(c.created_at),
         updated_at: ts(c.updated_at),
     })
@@ -686,6 +701,146 @@ pub async fn quorum(
             state.now(),
         )
         .await?;
+    Ok(Json(case_out(&state, c).await?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentIn {
+    /// SSVC Exploitation: `none`, `public_poc` (also `poc`, `Public PoC`)
+    /// or `active`; case-insensitive. Absent or empty: not judged (the
+    /// linked CVE's CISA ADP value, else `none`).
+    pub exploitation: Option<String>,
+    /// SSVC Automatable: `yes` or `no`. Not judged: the CVE's, else `no`.
+    pub automatable: Option<String>,
+    /// SSVC Technical Impact: `partial` or `total`. Not judged: the CVE's,
+    /// else `partial`.
+    pub technical_impact: Option<String>,
+    /// SSVC Mission & Well-being: `low`, `medium` or `high`. Not judged:
+    /// `high`.
+    pub mission_wellbeing: Option<String>,
+    /// The CVE the case is about, `CVE-YYYY-NNNN` (case-insensitive): its
+    /// KEV listing, EPSS, CVSS and CISA ADP decision points count.
+    pub cve: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentOut {
+    /// `none`, `public_poc` or `active`; absent when not judged.
+    pub exploitation: Option<String>,
+    /// `yes` or `no`.
+    pub automatable: Option<String>,
+    /// `partial` or `total`.
+    pub technical_impact: Option<String>,
+    /// `low`, `medium` or `high`.
+    pub mission_wellbeing: Option<String>,
+    pub cve: Option<String>,
+    /// Who set it (absent at the command line), for which organization,
+    /// and when.
+    pub set_by: Option<Uuid>,
+    pub set_by_org: Option<Uuid>,
+    pub set_at: String,
+}
+
+pub(crate) fn assessment_out(a: CaseAssessment) -> AssessmentOut {
+    AssessmentOut {
+        exploitation: a.assessment.exploitation,
+        automatable: a.assessment.automatable,
+        technical_impact: a.assessment.technical_impact,
+        mission_wellbeing: a.assessment.mission_wellbeing,
+        cve: a.assessment.cve,
+        set_by: a.set_by,
+        set_by_org: a.set_by_org,
+        set_at: ts(a.set_at),
+    }
+}
+
+/// A raw value of `field` normalised by `parse` (the scoring crate's SSVC
+/// parsing); absent or blank is not judged; a value it refuses is a 400
+/// naming the field.
+fn point<T, E: std::fmt::Display>(
+    field: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+    word: impl Fn(T) -> String,
+) -> ApiResult<Option<String>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) => parse(r).map(|v| Some(word(v))).map_err(|e| {
+            ApiError::malformed(format!("{field}: {e}"))
+                .with_extension("field", serde_json::json!(field))
+        }),
+    }
+}
+
+/// The assessment as the store keeps it: every value normalised, the CVE
+/// id upper-cased; the first bad value is a 400 naming its JSON field.
+pub(crate) fn parse_assessment(body: &AssessmentIn) -> ApiResult<Assessment> {
+    let cve = match body.cve.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(raw) => Some(super::vulnerabilities::parse_cve_id(raw).ok_or_else(|| {
+            ApiError::malformed(format!("cve: {raw:?} is not a CVE id (CVE-YYYY-NNNN)"))
+                .with_extension("field", serde_json::json!("cve"))
+        })?),
+    };
+    Ok(Assessment {
+        exploitation: point(
+            "exploitation",
+            body.exploitation.as_deref(),
+            str::parse::<Exploitation>,
+            |e| crate::triage::exploitation_word(e).to_owned(),
+        )?,
+        automatable: point(
+            "automatable",
+            body.automatable.as_deref(),
+            str::parse::<Automatable>,
+            |v| v.to_string(),
+        )?,
+        technical_impact: point(
+            "technical_impact",
+            body.technical_impact.as_deref(),
+            str::parse::<TechnicalImpact>,
+            |v| v.to_string(),
+        )?,
+        mission_wellbeing: point(
+            "mission_wellbeing",
+            body.mission_wellbeing.as_deref(),
+            str::parse::<MissionWellbeing>,
+            |v| v.to_string(),
+        )?,
+        cve,
+    })
+}
+
+/// Set a case's SSVC assessment (the clearinghouse's writers): the decision
+/// points an analyst judged and the CVE the case is about, each optional;
+/// it replaces the one the case had (an empty body removes it). Raw values
+/// are normalised (`poc` and `Public PoC` are `public_poc`; any case); a
+/// value that is not one of the point's is a 400 naming the field (also in
+/// the problem's `field` member). Setting the assessment the case already
+/// has changes nothing. Answers the case with its assessment and priority.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/assessment", tag = "clearinghouse", request_body = AssessmentIn,
+    responses((status = 200, body = CaseOut),
+        (status = 400, body = Problem, description = "a value that is not one of its point's; `field` names it"),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn assess(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<AssessmentIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let (c, _) = readable(&state, &caller.principal, id).await?;
+    state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
+    let assessment = parse_assessment(&body)?;
+    let (_, changed) = state
+        .store
+        .set_case_assessment(&caller.actor, id, &assessment, state.now())
+        .await?;
+    let c = if changed {
+        state.store.case(id).await?
+    } else {
+        c
+    };
     Ok(Json(case_out(&state, c).await?))
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::state::AppState;
 
+pub mod advisories;
 pub mod audit;
 pub mod cases;
 pub mod claims;
@@ -16,6 +17,7 @@ pub mod frontier;
 pub mod identity;
 pub mod partners;
 pub mod reviews;
+pub mod sboms;
 pub mod triage;
 pub mod vulnerabilities;
 pub mod webhooks;
@@ -130,6 +132,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/tasks", post(cases::assign))
         .route("/cases/{id}/validations", post(cases::validate))
         .route("/cases/{id}/quorum", put(cases::quorum))
+        .route("/cases/{id}/assessment", put(cases::assess))
         .route("/cases/{id}/marking", put(cases::marking))
         .route("/cases/{id}/vendor", post(cases::notify_vendor))
         .route("/cases/{id}/participants", post(cases::add_participant))
@@ -138,6 +141,22 @@ pub fn router() -> Router<AppState> {
         .route("/triage", get(triage::queue))
         .route("/vulnerabilities", get(vulnerabilities::ranked))
         .route("/vulnerabilities/{cve}", get(vulnerabilities::get_one))
+        .route("/advisories", get(advisories::search))
+        .route("/advisories/{id}", get(advisories::get_one))
+        .route(
+            "/querybatch",
+            post(advisories::querybatch).layer(axum::extract::DefaultBodyLimit::max(
+                advisories::BATCH_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/sboms",
+            get(sboms::list)
+                // The handler spools the body and counts it against its limit.
+                .post(sboms::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/sboms/{id}", get(sboms::get_one))
 }
 
 /// RFC 3339, UTC.

@@ -1,15 +1,20 @@
 //! The triage queue: the cases waiting for the clearinghouse (`new`,
-//! `triaged`), most promising first, each with the score that placed it
-//! and the source the score rests on.
+//! `triaged`), most urgent first, each with its priority and its reasons,
+//! and the reliability score that orders it among equals.
 //!
-//! The order is the store's (`bulwark_store::TriageEntry`: the best
-//! Laplace-smoothed record among the case's reporting organizations and the
-//! tools and models that have a record). Each entry is shown only if the
-//! caller may read the case, by the same decision as `GET
-//! /api/v1/cases/{id}`. A source's record is reliability data, which
-//! `GET /api/v1/sources` shows to the clearinghouse only: the score and
-//! its basis are given to callers who may read that, and left out for
-//! others, who still see their cases in queue order.
+//! The order is [`crate::triage`]'s: the cases an analyst assessed first,
+//! by the one priority order (`bulwark_scoring::priority::sort`: SSVC
+//! decision, KEV, EPSS, CVSS, federal exposure), ties by source
+//! reliability, then first report, then case id; then the unassessed cases
+//! (SSVC unknown, which ranks last) in the store's reliability order
+//! (`bulwark_store::TriageEntry`: the best Laplace-smoothed record among
+//! the case's reporting organizations and the tools and models that have a
+//! record). Each entry is shown only if the caller may read the case, by
+//! the same decision as `GET /api/v1/cases/{id}`, which shows the same
+//! priority. A source's record is reliability data, which `GET
+//! /api/v1/sources` shows to the clearinghouse only: the score and its
+//! basis are given to callers who may read that, and left out for others,
+//! who still see their cases in queue order.
 
 use axum::Json;
 use axum::extract::State;
@@ -17,6 +22,9 @@ use bulwark_authz::{Action, Resource};
 use bulwark_core::Principal;
 use bulwark_store::TriageEntry;
 use serde::{Deserialize, Serialize};
+
+use super::vulnerabilities::{PriorityOut, priority_out};
+use crate::triage::{CasePriority, Queue, QueueEntry};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -41,24 +49,26 @@ pub(crate) fn may_see_reliability(state: &AppState, who: &Principal) -> bool {
 }
 
 /// The first `limit` entries of the queue that `who` may read, in queue
-/// order, looked for among the first [`TRIAGE_SCAN`].
+/// order (see [`crate::triage`]), looked for among the first
+/// [`TRIAGE_SCAN`].
 pub(crate) async fn readable_queue(
     state: &AppState,
     who: &Principal,
     limit: u32,
-) -> ApiResult<Vec<TriageEntry>> {
+) -> ApiResult<Vec<QueueEntry>> {
     let limit = limit.clamp(1, bulwark_store::MAX_TRIAGE_PAGE);
     // Ranking costs the same whatever the page's length: take long pages.
     let size = bulwark_store::MAX_TRIAGE_PAGE;
+    let queue = Queue::load(state).await?;
     let mut out = Vec::new();
     let mut offset = 0u32;
     while offset < TRIAGE_SCAN {
-        let page = state.store.triage_page(offset, size).await?;
+        let page = queue.page(state, offset, size).await?;
         let fetched = u32::try_from(page.len()).unwrap_or(u32::MAX);
         for e in page {
             // The very decision of `GET /api/v1/cases/{id}`; a case merged
             // away since the ranking is not found either.
-            match readable(state, who, e.case_id).await {
+            match readable(state, who, e.entry.case_id).await {
                 Ok(_) => {
                     out.push(e);
                     if out.len() >= limit as usize {
@@ -122,6 +132,54 @@ pub struct TriageBasisOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionPointOut {
+    /// `exploitation`, `automatable`, `technical_impact` or
+    /// `mission_wellbeing`.
+    pub point: String,
+    /// The normalised value the decision used.
+    pub value: String,
+    /// Where it came from: `analyst` (the assessment), `cve` (the linked
+    /// CVE's CISA ADP container), `kev` (the linked CVE is in KEV, which
+    /// forces Exploitation to active) or `default` (Exploitation none,
+    /// Automatable no, Technical Impact partial, Mission & Well-being high).
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CasePriorityOut {
+    /// An analyst assessed the case; unassessed cases have no decision
+    /// (SSVC unknown ranks last).
+    pub assessed: bool,
+    /// The CVE the assessment links, whose KEV listing, EPSS, CVSS and ADP
+    /// decision points count.
+    pub cve: Option<String>,
+    /// The decision points used, in the tree's order; empty when not
+    /// assessed.
+    pub decision_points: Vec<DecisionPointOut>,
+    /// The decision, whether KEV forced Exploitation to active (`kev_override`),
+    /// KEV, EPSS, CVSS, and one reason per key of the order.
+    #[serde(flatten)]
+    pub priority: PriorityOut,
+}
+
+pub(crate) fn case_priority_out(p: &CasePriority) -> CasePriorityOut {
+    CasePriorityOut {
+        assessed: p.assessed,
+        cve: p.cve.clone(),
+        decision_points: p
+            .points
+            .iter()
+            .map(|u| DecisionPointOut {
+                point: u.point.to_owned(),
+                value: u.value.clone(),
+                source: u.source.to_owned(),
+            })
+            .collect(),
+        priority: priority_out(&p.priority),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TriageEntryOut {
     pub case: Uuid,
     /// `new` or `triaged`.
@@ -143,15 +201,21 @@ pub struct TriageEntryOut {
     pub basis: Option<TriageBasisOut>,
     /// The score's reason in words; absent with the score.
     pub reason: Option<String>,
+    /// The case's priority (as `GET /api/v1/cases/{id}` gives it), with its
+    /// reasons: what placed an assessed case.
+    pub priority: CasePriorityOut,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TriageOut {
-    /// Highest score first, then earliest first report, then case id.
+    /// Assessed cases first, by priority (SSVC decision, KEV, EPSS, CVSS,
+    /// federal exposure), ties by score, first report, case id; then the
+    /// unassessed cases by score, first report, case id.
     pub items: Vec<TriageEntryOut>,
 }
 
-fn entry_out(e: TriageEntry, shown: bool) -> TriageEntryOut {
+fn entry_out(q: QueueEntry, shown: bool) -> TriageEntryOut {
+    let QueueEntry { entry: e, priority } = q;
     let reason = shown.then(|| reason(&e));
     TriageEntryOut {
         case: e.case_id,
@@ -171,11 +235,25 @@ fn entry_out(e: TriageEntry, shown: bool) -> TriageEntryOut {
             submitted: b.submitted,
         }),
         reason,
+        priority: case_priority_out(&priority),
     }
 }
 
-/// The triage queue: the pending cases you may read, the most reliable
-/// sources' first, with the score and its reason (for the clearinghouse).
+/// The triage queue: the pending cases you may read, most urgent first,
+/// each with its priority and the priority's reasons, and (for the
+/// clearinghouse) the reliability score and its reason.
+///
+/// The order: the cases an analyst assessed (`PUT
+/// /api/v1/cases/{id}/assessment`) first, by the one priority order (SSVC
+/// decision Act, Attend, Track*, Track; then KEV; then EPSS of one model
+/// version; then CVSS; then federal exposure when known), ties by the
+/// reliability score, then the earliest first report, then the case id;
+/// then the unassessed cases (SSVC unknown ranks last), by the reliability
+/// score, then the earliest first report, then the case id. A case's
+/// decision points are the analyst's, else its linked CVE's CISA ADP
+/// values, else the defaults (Exploitation none, Automatable no, Technical
+/// Impact partial, Mission & Well-being high); the linked CVE's KEV
+/// listing forces Exploitation to active.
 #[utoipa::path(get, path = "/api/v1/triage", tag = "clearinghouse", params(TriageQuery),
     responses((status = 200, body = TriageOut), (status = 400, body = Problem)))]
 pub async fn queue(

@@ -14,13 +14,14 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use bulwark_authz::{Action, Resource};
 use bulwark_core::Target;
-use bulwark_store::ScanClaim;
+use bulwark_store::{Assessment, ScanClaim};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::session::SignedIn;
+use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render, words};
 use crate::api::{cases, triage, vulnerabilities};
 use crate::problem::{ApiError, Kind};
@@ -121,6 +122,11 @@ struct QueueRow {
     /// Score and reason, for visitors who may read sources' records.
     score: Option<String>,
     reason: Option<String>,
+    /// The SSVC decision, `unknown` when not assessed.
+    decision: String,
+    assessed: bool,
+    /// The priority's reasons, one per key of the order.
+    priority: Vec<String>,
 }
 
 #[derive(Template)]
@@ -145,11 +151,15 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
     let queue = entries
         .into_iter()
         .enumerate()
-        .map(|(i, e)| QueueRow {
+        .map(|(i, q)| (i, q.entry, q.priority))
+        .map(|(i, e, p)| QueueRow {
             position: i + 1,
             id: e.case_id,
             score: scores_shown.then(|| format!("{:.2}", e.score)),
             reason: scores_shown.then(|| triage::reason(&e)),
+            decision: p.priority.ssvc.map_or("unknown", |d| d.as_str()).to_owned(),
+            assessed: p.assessed,
+            priority: p.reasons(),
             title: e.title,
             state: e.state.as_str().to_owned(),
             first_reporter: e.first_reporter_name,
@@ -308,6 +318,114 @@ struct CasePage {
     reports: Vec<ReportRow>,
     validations: Vec<ValidationRow>,
     tasks: Vec<TaskRow>,
+    /// The analysts' assessment, once set.
+    assessment: Option<AssessmentView>,
+    priority: PriorityView,
+    /// The visitor may set the assessment (the decision of `PUT
+    /// /api/v1/cases/{id}/assessment`): the form is shown.
+    may_assess: bool,
+    csrf: String,
+    /// The form's fields, preset to the assessment.
+    fields: Vec<PointField>,
+    cve: String,
+}
+
+/// The assessment as set: each point, or `not judged`.
+struct AssessmentView {
+    points: Vec<(&'static str, String)>,
+    cve: String,
+    set_by: String,
+    set_at: Stamp,
+}
+
+/// A case's priority as the page shows it.
+struct PriorityView {
+    assessed: bool,
+    decision: String,
+    kev_override: bool,
+    cve: Option<String>,
+    /// (point, value, where from).
+    points: Vec<(String, String, &'static str)>,
+    reasons: Vec<String>,
+}
+
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+/// One select of the assessment form.
+struct PointField {
+    name: &'static str,
+    label: &'static str,
+    choices: Vec<Choice>,
+    /// Nothing judged: the empty choice is selected.
+    unset: bool,
+}
+
+/// The form's selects, each preset to `a`'s value.
+fn point_fields(a: Option<&Assessment>) -> Vec<PointField> {
+    let field = |name, label, current: Option<&String>, words: &[(&'static str, &'static str)]| {
+        PointField {
+            name,
+            label,
+            choices: words
+                .iter()
+                .map(|(value, label)| Choice {
+                    value,
+                    label,
+                    selected: current.is_some_and(|c| c == value),
+                })
+                .collect(),
+            unset: current.is_none(),
+        }
+    };
+    vec![
+        field(
+            "exploitation",
+            "Exploitation",
+            a.and_then(|a| a.exploitation.as_ref()),
+            &[
+                ("none", "none"),
+                ("public_poc", "public proof of concept"),
+                ("active", "active"),
+            ],
+        ),
+        field(
+            "automatable",
+            "Automatable",
+            a.and_then(|a| a.automatable.as_ref()),
+            &[("no", "no"), ("yes", "yes")],
+        ),
+        field(
+            "technical_impact",
+            "Technical impact",
+            a.and_then(|a| a.technical_impact.as_ref()),
+            &[("partial", "partial"), ("total", "total")],
+        ),
+        field(
+            "mission_wellbeing",
+            "Mission & well-being",
+            a.and_then(|a| a.mission_wellbeing.as_ref()),
+            &[("low", "low"), ("medium", "medium"), ("high", "high")],
+        ),
+    ]
+}
+
+fn priority_view(p: &crate::triage::CasePriority) -> PriorityView {
+    PriorityView {
+        assessed: p.assessed,
+        decision: p.priority.ssvc.map_or("unknown", |d| d.as_str()).to_owned(),
+        kev_override: p.priority.ssvc_from_kev,
+        cve: p.cve.clone(),
+        points: p
+            .points
+            .iter()
+            .map(|u| (words(u.point), words(&u.value), u.source))
+            .collect(),
+        reasons: p.reasons(),
+    }
 }
 
 /// `GET /clearinghouse/cases/{id}`: a case with its reports, validations
@@ -367,6 +485,43 @@ pub async fn case(
             at: Stamp::new(t.at),
         });
     }
+    let assessed = state
+        .store
+        .case_assessment(id)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let priority = crate::triage::case_priority(&state, id, assessed.as_ref())
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let fields = point_fields(assessed.as_ref().map(|a| &a.assessment));
+    let cve = assessed
+        .as_ref()
+        .and_then(|a| a.assessment.cve.clone())
+        .unwrap_or_default();
+    let assessment = match assessed {
+        None => None,
+        Some(a) => {
+            let shown = |v: &Option<String>| v.as_deref().map_or("not judged".to_owned(), words);
+            Some(AssessmentView {
+                points: vec![
+                    ("Exploitation", shown(&a.assessment.exploitation)),
+                    ("Automatable", shown(&a.assessment.automatable)),
+                    ("Technical impact", shown(&a.assessment.technical_impact)),
+                    (
+                        "Mission & well-being",
+                        shown(&a.assessment.mission_wellbeing),
+                    ),
+                ],
+                cve: a.assessment.cve.clone().unwrap_or_default(),
+                set_by: match a.set_by_org {
+                    Some(org) => names.name(&state, org).await.map_err(fail)?,
+                    None => "an administrator at the command line".to_owned(),
+                },
+                set_at: Stamp::new(a.set_at),
+            })
+        }
+    };
+    let may_assess = state.permits(&who.principal, Action::CaseManage, &Resource::Program);
     let quorum = match (c.quorum.reproductions, c.quorum.vendor_confirms) {
         (n, true) => format!(
             "{n} independent reproduction{} or the vendor's confirmation",
@@ -399,8 +554,75 @@ pub async fn case(
             reports,
             validations,
             tasks,
+            assessment,
+            priority: priority_view(&priority),
+            may_assess,
+            csrf: who.csrf.clone(),
+            fields,
+            cve,
         },
     )
+}
+
+// ---------------------------------------------------------------------------
+// POST /clearinghouse/cases/{id}/assessment
+// ---------------------------------------------------------------------------
+
+/// The assessment form: each point's normalised word, or empty for not
+/// judged.
+#[derive(Debug, Default, Deserialize)]
+pub struct AssessmentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    exploitation: String,
+    #[serde(default)]
+    automatable: String,
+    #[serde(default)]
+    technical_impact: String,
+    #[serde(default)]
+    mission_wellbeing: String,
+    #[serde(default)]
+    cve: String,
+}
+
+impl CsrfField for AssessmentForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /clearinghouse/cases/{id}/assessment`: the same change as `PUT
+/// /api/v1/cases/{id}/assessment` (same decision, same parsing), then back
+/// to the case's page.
+pub async fn assess(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { who, form }: Posted<AssessmentForm>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let id = Uuid::parse_str(&id).map_err(|_| fail(PageError::not_found("case")))?;
+    cases::readable(&state, &who.principal, id)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    if !state.permits(&who.principal, Action::CaseManage, &Resource::Program) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let some = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+    let assessment = cases::parse_assessment(&cases::AssessmentIn {
+        exploitation: some(form.exploitation),
+        automatable: some(form.automatable),
+        technical_impact: some(form.technical_impact),
+        mission_wellbeing: some(form.mission_wellbeing),
+        cve: some(form.cve),
+    })
+    .map_err(|e| fail(PageError::bad_request(e.detail)))?;
+    state
+        .store
+        .set_case_assessment(&who.actor, id, &assessment, state.now())
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(Redirect::to(&format!("/clearinghouse/cases/{id}#assessment")).into_response())
 }
 
 // ---------------------------------------------------------------------------

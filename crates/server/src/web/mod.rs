@@ -27,6 +27,7 @@ use crate::state::AppState;
 mod clearinghouse;
 mod frontier;
 mod login;
+mod matching;
 mod pages;
 mod reviews;
 mod session;
@@ -73,6 +74,10 @@ pub fn router() -> Router<AppState> {
         .route("/grants", get(reviews::grants))
         .route("/clearinghouse", get(clearinghouse::dashboard))
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
+        .route(
+            "/clearinghouse/cases/{id}/assessment",
+            post(clearinghouse::assess),
+        )
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))
         .route("/clearinghouse/priorities", get(clearinghouse::priorities))
@@ -83,6 +88,15 @@ pub fn router() -> Router<AppState> {
                 // Read as a stream and counted against the intake limit.
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route(
+            "/sboms",
+            get(matching::list)
+                .post(matching::upload)
+                // Spooled and counted against the SBOM limit.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/sboms/{id}", get(matching::sbom))
+        .route("/advisories/{id}", get(matching::advisory))
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))
@@ -383,6 +397,11 @@ fn nav(username: String, org_name: String, csrf: String, show_audit: bool, curre
         href: "/grants",
         label: "Grants",
         current: current == "/grants",
+    });
+    links.push(NavLink {
+        href: "/sboms",
+        label: "SBOMs",
+        current: current == "/sboms",
     });
     links.push(NavLink {
         href: "/organizations",

@@ -1,0 +1,344 @@
+//! The matching pages: `/sboms` (the visitor's organization's SBOMs and
+//! the upload form), `/sboms/{id}` (what affects an SBOM now, what could
+//! not be decided, what could not be looked up) and `/advisories/{id}` (an
+//! advisory and whom it affects among the SBOMs the visitor may see).
+//!
+//! Every decision is the API's: an SBOM is read through
+//! [`sboms::readable`] (so one the visitor may not read is the same 404),
+//! matched by [`sboms::sbom_out`], uploaded by [`sboms::store_upload`]
+//! under `report.submit`; an advisory is read under `vulnerability.read`
+//! and its affected components are [`affected_by`]'s. These pages only
+//! draw.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use bulwark_authz::{Action, Resource};
+use uuid::Uuid;
+
+use super::session::SignedIn;
+use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
+use crate::advisories::{Affected, SbomResults, affected_by, sbom_resource};
+use crate::api::{advisories, sboms};
+use crate::problem::{ApiError, Kind};
+use crate::state::AppState;
+
+const SBOMS: &str = "/sboms";
+/// SBOMs listed on the page.
+const SBOM_ROWS: u32 = 200;
+/// Longest text field of the upload form (the CSRF token, the name).
+const FORM_TEXT_LIMIT: usize = 4096;
+
+fn page_error(e: ApiError, what: &str) -> PageError {
+    match e.kind {
+        Kind::NotFound => PageError::not_found(what),
+        Kind::Forbidden => PageError::forbidden(),
+        _ => PageError::internal(),
+    }
+}
+
+fn may_upload(state: &AppState, who: &SignedIn) -> bool {
+    state.permits(
+        &who.principal,
+        Action::ReportSubmit,
+        &Resource::Organization {
+            id: who.principal.org_id,
+            kind: who.principal.org_kind,
+        },
+    )
+}
+
+struct SbomRow {
+    id: Uuid,
+    name: String,
+    format: String,
+    components: u64,
+    unmatchable: u64,
+    tlp: String,
+    at: Stamp,
+}
+
+#[derive(Template)]
+#[template(path = "sboms.html")]
+struct SbomsPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    may_upload: bool,
+    error: Option<String>,
+    sboms: Vec<SbomRow>,
+}
+
+async fn sboms_page(
+    state: &AppState,
+    who: &SignedIn,
+    status: StatusCode,
+    error: Option<String>,
+) -> PageResult {
+    let page = state
+        .store
+        .org_sboms(
+            who.principal.org_id,
+            bulwark_store::PageRequest {
+                after: None,
+                limit: SBOM_ROWS,
+            },
+        )
+        .await
+        .map_err(|e| PageError::from(e).for_user(who, state))?;
+    let sboms = page
+        .items
+        .into_iter()
+        .filter(|s| state.permits(&who.principal, Action::RecordRead, &sbom_resource(s)))
+        .rev()
+        .map(|s| SbomRow {
+            id: s.id,
+            name: s.name,
+            format: format!("{} {}", s.format, s.spec_version),
+            components: s.components,
+            unmatchable: s.unmatchable,
+            tlp: s.tlp.as_str().to_owned(),
+            at: Stamp::new(s.created_at),
+        })
+        .collect();
+    render(
+        status,
+        &SbomsPage {
+            title: "SBOMs",
+            nav: Some(who.nav(state, SBOMS)),
+            csrf: who.csrf.clone(),
+            may_upload: may_upload(state, who),
+            error,
+            sboms,
+        },
+    )
+}
+
+/// `GET /sboms`: the organization's SBOMs, newest first, and the form.
+pub async fn list(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    sboms_page(&state, &who, StatusCode::OK, None).await
+}
+
+/// A small text field of a multipart form, refused past `FORM_TEXT_LIMIT`.
+async fn small_text(field: axum::extract::multipart::Field<'_>) -> Result<String, PageError> {
+    let mut field = std::pin::pin!(field);
+    let mut out = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut field).await {
+        let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
+        out.extend_from_slice(&chunk);
+        if out.len() > FORM_TEXT_LIMIT {
+            return Err(PageError::bad_request("a form field is too long"));
+        }
+    }
+    String::from_utf8(out).map_err(|_| PageError::bad_request("a form field is not UTF-8"))
+}
+
+/// `POST /sboms` (multipart: `csrf`, then `name`, then `file`): the same
+/// upload as `POST /api/v1/sboms`; on success, to the SBOM's page. The
+/// CSRF token must come before the file, so that nothing is read from a
+/// forged form.
+pub async fn upload(
+    State(state): State<AppState>,
+    who: SignedIn,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let mut csrf_ok = false;
+    let mut name = String::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(fail(PageError::bad_request(e.body_text()))),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let presented = small_text(field).await.map_err(fail)?;
+                if !super::session::same_secret(&who.csrf, &presented) {
+                    return Err(fail(PageError::csrf()));
+                }
+                csrf_ok = true;
+            }
+            Some("name") => name = small_text(field).await.map_err(fail)?,
+            Some("file") => {
+                if !csrf_ok {
+                    return Err(fail(PageError::csrf()));
+                }
+                if !may_upload(&state, &who) {
+                    return Err(fail(PageError::forbidden()));
+                }
+                let caller = crate::extract::Caller {
+                    principal: who.principal.clone(),
+                    actor: who.actor.clone(),
+                };
+                let outcome = async {
+                    let doc = crate::spool::spool_stream(
+                        std::pin::pin!(field),
+                        sboms::SBOM_LIMIT.min(state.settings.intake_limit),
+                    )
+                    .await?;
+                    let bytes = tokio::fs::read(doc.path())
+                        .await
+                        .map_err(|_| ApiError::internal())?;
+                    drop(doc);
+                    sboms::store_upload(&state, &caller, Some(name.clone()), bytes).await
+                }
+                .await;
+                return match outcome {
+                    Ok(s) => Ok(Redirect::to(&format!("/sboms/{}", s.id)).into_response()),
+                    Err(e) if e.kind == Kind::Internal => Err(fail(PageError::internal())),
+                    Err(e) => {
+                        let status = e.kind.status();
+                        sboms_page(&state, &who, status, Some(e.detail)).await
+                    }
+                };
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(fail(PageError::csrf()));
+    }
+    sboms_page(
+        &state,
+        &who,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("choose an SBOM to upload".into()),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "sbom.html")]
+struct SbomPage {
+    title: String,
+    nav: Option<Nav>,
+    id: Uuid,
+    org: String,
+    format: String,
+    document: String,
+    tlp: String,
+    components: u64,
+    at: Stamp,
+    advisories: u64,
+    results: SbomResults,
+}
+
+/// `GET /sboms/{id}`: what affects the SBOM now.
+pub async fn sbom(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let id: Uuid = id.parse().map_err(|_| fail(PageError::not_found("SBOM")))?;
+    let s = sboms::readable(&state, &who.principal, id)
+        .await
+        .map_err(|e| fail(page_error(e, "SBOM")))?;
+    let out = sboms::sbom_out(&state, &s)
+        .await
+        .map_err(|e| fail(page_error(e, "SBOM")))?;
+    let org = OrgNames::default()
+        .name(&state, s.org_id)
+        .await
+        .map_err(fail)?;
+    render(
+        StatusCode::OK,
+        &SbomPage {
+            title: format!("SBOM {}", s.name),
+            nav: Some(who.nav(&state, SBOMS)),
+            id: s.id,
+            org,
+            format: format!("{} {}", s.format, s.spec_version),
+            document: s.document.clone(),
+            tlp: s.tlp.as_str().to_owned(),
+            components: s.components,
+            at: Stamp::new(s.created_at),
+            advisories: out.advisories,
+            results: out.results,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "advisory.html")]
+struct AdvisoryPage {
+    title: String,
+    nav: Option<Nav>,
+    id: String,
+    also: Vec<String>,
+    aliases: Vec<String>,
+    summary: String,
+    details: String,
+    modified: String,
+    published: String,
+    withdrawn: Option<String>,
+    /// (ecosystem, name) of each `affected[]` entry.
+    packages: Vec<(String, String)>,
+    references: Vec<String>,
+    affected: Affected,
+}
+
+/// `GET /advisories/{id}`: the advisory and whom it affects among the
+/// SBOMs the visitor may read.
+pub async fn advisory(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    if !state.permits(
+        &who.principal,
+        Action::VulnerabilityRead,
+        &Resource::Program,
+    ) {
+        return Err(fail(PageError::forbidden()));
+    }
+    let Some((found, a)) = advisories::lookup(&state, &id)
+        .await
+        .map_err(|e| fail(page_error(e, "advisory")))?
+    else {
+        return Err(fail(PageError::not_found("advisory")));
+    };
+    let affected = affected_by(&state, &who.principal, &a)
+        .await
+        .map_err(|e| fail(PageError::from(e)))?;
+    let mut packages: Vec<(String, String)> = a
+        .affected
+        .iter()
+        .filter_map(|x| x.package.as_ref())
+        .map(|p| (p.ecosystem.clone(), p.name.clone()))
+        .collect();
+    packages.dedup();
+    let references: Vec<String> = serde_json::from_str::<serde_json::Value>(&found[0].raw_json)
+        .ok()
+        .and_then(|v| {
+            v.get("references")?.as_array().map(|r| {
+                r.iter()
+                    .filter_map(|x| x.get("url")?.as_str().map(str::to_owned))
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                    .take(20)
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &AdvisoryPage {
+            title: format!("Advisory {}", a.id),
+            nav: Some(who.nav(&state, SBOMS)),
+            id: a.id.clone(),
+            also: found[1..].iter().map(|x| x.id.clone()).collect(),
+            aliases: a.aliases.clone(),
+            summary: a.summary.clone().unwrap_or_default(),
+            details: a.details.clone().unwrap_or_default(),
+            modified: a.modified.clone().unwrap_or_default(),
+            published: a.published.clone().unwrap_or_default(),
+            withdrawn: a.withdrawn.clone(),
+            packages,
+            references,
+            affected,
+        },
+    )
+}
