@@ -7,11 +7,11 @@
 use std::collections::HashSet;
 
 use bulwark_core::{CaseState, OrgKind};
-use bulwark_store::{
-    Actor, Assessment, NewOrganization, NewReport, Store, StoreError, TriageEntry,
-};
+use bulwark_store::{Actor, Assessment, NewReport, Store, StoreError, TriageEntry};
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+
+mod common;
 
 const T0: OffsetDateTime = datetime!(2026-11-27 12:00 UTC);
 
@@ -22,20 +22,7 @@ bulwark_store::both_backends!(
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind: OrgKind::Researcher,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("create organization")
-        .id
+    common::org_of(store, name, OrgKind::Researcher, T0).await
 }
 
 /// Ingests one report as `org` at `T0 + minutes`; returns its case.

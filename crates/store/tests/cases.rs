@@ -5,11 +5,11 @@
 use bulwark_core::{
     CaseState, Embargo, OrgKind, Quorum, Target, TargetKind, Tlp, ValidationKind, ValidationResult,
 };
-use bulwark_store::{
-    Actor, IntakeItem, NewOrganization, NewReport, NewValidation, RawDocument, Store, StoreError,
-};
+use bulwark_store::{Actor, IntakeItem, NewReport, NewValidation, RawDocument, Store, StoreError};
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+
+mod common;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
@@ -26,20 +26,7 @@ bulwark_store::both_backends!(
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind: OrgKind::Researcher,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("create organization")
-        .id
+    common::org_of(store, name, OrgKind::Researcher, T0).await
 }
 
 fn report(fp: &str, msg: &str) -> NewReport {

@@ -4,11 +4,12 @@
 
 use bulwark_core::{ClaimOutcome, OrgKind, Target, TargetKind, Technique};
 use bulwark_store::{
-    Actor, AuditQuery, ClaimAttempt, DEFAULT_CLAIM_LEASE, NewClaim, NewOrganization, Store,
-    StoreError,
+    Actor, AuditQuery, ClaimAttempt, DEFAULT_CLAIM_LEASE, NewClaim, Store, StoreError,
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+
+mod common;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
@@ -22,20 +23,7 @@ bulwark_store::both_backends!(
 );
 
 async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("create organization")
-        .id
+    common::org_of(store, name, kind, T0).await
 }
 
 fn target(s: &str) -> Target {

@@ -10,11 +10,13 @@
 
 use bulwark_core::{OrgKind, Tlp};
 use bulwark_store::{
-    Actor, DOCUMENT_CHUNK, NewOrganization, NewSbom, NewSbomComponent, PageRequest, Store,
-    StoreError, document_address,
+    Actor, DOCUMENT_CHUNK, NewSbom, NewSbomComponent, PageRequest, Store, StoreError,
+    document_address,
 };
 use time::{OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+
+mod common;
 
 const T0: OffsetDateTime = datetime!(2026-11-27 12:00 UTC);
 
@@ -26,20 +28,7 @@ bulwark_store::both_backends!(
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind: OrgKind::Researcher,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("create organization")
-        .id
+    common::org_of(store, name, OrgKind::Researcher, T0).await
 }
 
 fn matchable(purl: &str, eco: &str, package: &str, version: Option<&str>) -> NewSbomComponent {

@@ -5,9 +5,11 @@
 //! back-ends.
 
 use bulwark_core::{CaseState, OrgKind, ValidationKind, ValidationResult};
-use bulwark_store::{Actor, NewOrganization, NewReport, NewValidation, Store};
+use bulwark_store::{Actor, NewReport, NewValidation, Store};
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+
+mod common;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
@@ -18,20 +20,7 @@ bulwark_store::both_backends!(
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind: OrgKind::Researcher,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("create organization")
-        .id
+    common::org_of(store, name, OrgKind::Researcher, T0).await
 }
 
 fn report(fp: &str, tool: &str, model: Option<&str>) -> NewReport {

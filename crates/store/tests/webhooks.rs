@@ -3,12 +3,14 @@
 
 use bulwark_core::{OrgKind, PrincipalKind, Role, RoleSet};
 use bulwark_store::{
-    Actor, AttemptOutcome, DeliveryRef, DeliveryState, NewOrganization, NewUser,
-    NewWebhookSubscription, Store, StoreError, UserUpdate, WEBHOOK_QUEUE, WebhookSecret,
+    Actor, AttemptOutcome, DeliveryRef, DeliveryState, NewUser, NewWebhookSubscription, Store,
+    StoreError, UserUpdate, WEBHOOK_QUEUE, WebhookSecret,
 };
 use serde_json::json;
 use time::{Duration, OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+
+mod common;
 
 const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 /// The master key the server would pass in.
@@ -23,20 +25,7 @@ bulwark_store::both_backends!(
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind: OrgKind::Vendor,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("create organization")
-        .id
+    common::org_of(store, name, OrgKind::Vendor, T0).await
 }
 
 /// An enabled admin of `org`.

@@ -800,8 +800,6 @@ pub async fn coverage(
 
 /// Documents listed on the intake page.
 const DOCUMENT_ROWS: u32 = 50;
-/// Longest text field of the intake form (the CSRF token, the target).
-const FORM_TEXT_LIMIT: usize = 4096;
 
 struct DocumentRow {
     at: Stamp,
@@ -875,20 +873,6 @@ pub async fn intake(State(state): State<AppState>, who: SignedIn) -> PageResult 
     intake_page(&state, &who, StatusCode::OK, None, None).await
 }
 
-/// A small text field of a multipart form, refused past `FORM_TEXT_LIMIT`.
-async fn small_text(field: axum::extract::multipart::Field<'_>) -> Result<String, PageError> {
-    let mut field = std::pin::pin!(field);
-    let mut out = Vec::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut field).await {
-        let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
-        out.extend_from_slice(&chunk);
-        if out.len() > FORM_TEXT_LIMIT {
-            return Err(PageError::bad_request("a form field is too long"));
-        }
-    }
-    String::from_utf8(out).map_err(|_| PageError::bad_request("a form field is not UTF-8"))
-}
-
 /// `POST /clearinghouse/intake` (multipart): the same intake as `POST
 /// /api/v1/reports`, the format told from the content. The CSRF token must
 /// come before the file, so that nothing is read from a forged form.
@@ -908,13 +892,13 @@ pub async fn intake_submit(
         };
         match field.name() {
             Some("csrf") => {
-                let presented = small_text(field).await.map_err(fail)?;
+                let presented = super::small_text(field).await.map_err(fail)?;
                 if !super::session::same_secret(&who.csrf, &presented) {
                     return Err(fail(PageError::csrf()));
                 }
                 csrf_ok = true;
             }
-            Some("target") => target = small_text(field).await.map_err(fail)?,
+            Some("target") => target = super::small_text(field).await.map_err(fail)?,
             Some("file") => {
                 if !csrf_ok {
                     return Err(fail(PageError::csrf()));

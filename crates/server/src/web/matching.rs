@@ -27,8 +27,6 @@ use crate::state::AppState;
 const SBOMS: &str = "/sboms";
 /// SBOMs listed on the page.
 const SBOM_ROWS: u32 = 200;
-/// Longest text field of the upload form (the CSRF token, the name).
-const FORM_TEXT_LIMIT: usize = 4096;
 
 fn page_error(e: ApiError, what: &str) -> PageError {
     match e.kind {
@@ -120,20 +118,6 @@ pub async fn list(State(state): State<AppState>, who: SignedIn) -> PageResult {
     sboms_page(&state, &who, StatusCode::OK, None).await
 }
 
-/// A small text field of a multipart form, refused past `FORM_TEXT_LIMIT`.
-async fn small_text(field: axum::extract::multipart::Field<'_>) -> Result<String, PageError> {
-    let mut field = std::pin::pin!(field);
-    let mut out = Vec::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut field).await {
-        let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
-        out.extend_from_slice(&chunk);
-        if out.len() > FORM_TEXT_LIMIT {
-            return Err(PageError::bad_request("a form field is too long"));
-        }
-    }
-    String::from_utf8(out).map_err(|_| PageError::bad_request("a form field is not UTF-8"))
-}
-
 /// `POST /sboms` (multipart: `csrf`, then `name`, then `file`): the same
 /// upload as `POST /api/v1/sboms`; on success, to the SBOM's page. The
 /// CSRF token must come before the file, so that nothing is read from a
@@ -154,13 +138,13 @@ pub async fn upload(
         };
         match field.name() {
             Some("csrf") => {
-                let presented = small_text(field).await.map_err(fail)?;
+                let presented = super::small_text(field).await.map_err(fail)?;
                 if !super::session::same_secret(&who.csrf, &presented) {
                     return Err(fail(PageError::csrf()));
                 }
                 csrf_ok = true;
             }
-            Some("name") => name = small_text(field).await.map_err(fail)?,
+            Some("name") => name = super::small_text(field).await.map_err(fail)?,
             Some("file") => {
                 if !csrf_ok {
                     return Err(fail(PageError::csrf()));

@@ -427,3 +427,23 @@ fn nav(username: String, org_name: String, csrf: String, show_audit: bool, curre
         links,
     }
 }
+
+/// Longest text field of a multipart form (the CSRF token, a name or a
+/// target beside the uploaded file).
+const FORM_TEXT_LIMIT: usize = 4096;
+
+/// A small text field of a multipart form, refused past `FORM_TEXT_LIMIT`.
+pub(crate) async fn small_text(
+    field: axum::extract::multipart::Field<'_>,
+) -> Result<String, PageError> {
+    let mut field = std::pin::pin!(field);
+    let mut out = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut field).await {
+        let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
+        out.extend_from_slice(&chunk);
+        if out.len() > FORM_TEXT_LIMIT {
+            return Err(PageError::bad_request("a form field is too long"));
+        }
+    }
+    String::from_utf8(out).map_err(|_| PageError::bad_request("a form field is not UTF-8"))
+}
