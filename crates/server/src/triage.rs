@@ -36,7 +36,7 @@
 //!    priority order ranks last), in the store's source-reliability order.
 //!
 //! The assessed part is computed in full for each request (analysts assess
-//! cases by hand, so it stays small; its CVEs' facts are read once each);
+//! cases by hand, so it stays small; the facts of its CVEs are read together, 500 to a statement);
 //! the unassessed part is the store's walk, which skips the assessed cases
 //! and so still costs about its offset plus its length
 //! ([`bulwark_store::Store::triage_page_excluding`]).
@@ -202,19 +202,6 @@ pub fn assessed_priority(
     }
 }
 
-/// The feeds' facts about `cve`, read once per CVE.
-async fn facts_of<'a>(
-    state: &AppState,
-    cache: &'a mut HashMap<String, VulnerabilityFacts>,
-    cve: &str,
-) -> ApiResult<&'a VulnerabilityFacts> {
-    if !cache.contains_key(cve) {
-        let facts = state.store.vulnerability_facts(cve).await?;
-        cache.insert(cve.to_owned(), facts);
-    }
-    Ok(&cache[cve])
-}
-
 /// The priority of `case`, from its assessment (if any) and the feeds.
 pub async fn case_priority(
     state: &AppState,
@@ -224,12 +211,11 @@ pub async fn case_priority(
     let Some(a) = assessment else {
         return Ok(CasePriority::unassessed(case));
     };
-    let mut cache = HashMap::new();
     let facts = match &a.assessment.cve {
-        Some(cve) => Some(facts_of(state, &mut cache, cve).await?),
+        Some(cve) => Some(state.store.vulnerability_facts(cve).await?),
         None => None,
     };
-    Ok(assessed_priority(case, &a.assessment, facts))
+    Ok(assessed_priority(case, &a.assessment, facts.as_ref()))
 }
 
 /// One entry of the queue with its priority.
@@ -265,16 +251,26 @@ impl Queue {
                 .then(a.first_reported_at.cmp(&b.first_reported_at))
                 .then(a.case_id.cmp(&b.case_id))
         });
-        let mut cache = HashMap::new();
+        // The linked CVEs' facts, read together, each once.
+        let mut cves: Vec<String> = assessments
+            .iter()
+            .filter_map(|a| a.assessment.cve.clone())
+            .collect();
+        cves.sort();
+        cves.dedup();
+        let facts: HashMap<String, VulnerabilityFacts> = state
+            .store
+            .vulnerability_facts_of(&cves)
+            .await?
+            .into_iter()
+            .map(|f| (f.cve.clone(), f))
+            .collect();
         let mut priorities = Vec::with_capacity(entries.len());
         for e in &entries {
             let Some(a) = by_case.get(&e.case_id) else {
                 continue; // `triage_entries` answers only the cases asked
             };
-            let facts = match &a.assessment.cve {
-                Some(cve) => Some(facts_of(state, &mut cache, cve).await?),
-                None => None,
-            };
+            let facts = a.assessment.cve.as_ref().and_then(|cve| facts.get(cve));
             priorities.push(assessed_priority(e.case_id, &a.assessment, facts));
         }
         // The order's last key is the id: make it the tie-break's position,

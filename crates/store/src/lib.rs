@@ -58,8 +58,8 @@ pub use cases::{
 };
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use feeds::{
-    FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry,
-    StoredCveRecord, StoredEpss, StoredKevEntry, VulnerabilityFacts,
+    FACTS_CHUNK, FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore,
+    NewKevEntry, StoredCveRecord, StoredEpss, StoredKevEntry, VulnerabilityFacts,
 };
 pub use frontier::{
     NewDetermination, NewModel, StoredBenchmarkSet, StoredDetermination, StoredModel,

@@ -173,11 +173,13 @@ pub(crate) async fn ranking(
     let max = bulwark_store::MAX_KNOWN_CVES;
     let ids = state.store.known_cves(max).await?;
     let truncated = ids.len() >= max as usize;
-    let mut items = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let facts = state.store.vulnerability_facts(id).await?;
-        items.push(priority_of(&facts, mw));
-    }
+    let mut items: Vec<Priority> = state
+        .store
+        .vulnerability_facts_of(&ids)
+        .await?
+        .iter()
+        .map(|facts| priority_of(facts, mw))
+        .collect();
     let epss_skipped = priority::sort(&mut items);
     Ok(Ranking {
         items,
