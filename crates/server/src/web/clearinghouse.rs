@@ -882,85 +882,62 @@ pub async fn intake_submit(
     mut form: axum::extract::Multipart,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    let mut csrf_ok = false;
-    let mut target = String::new();
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(fail(PageError::bad_request(e.body_text()))),
-        };
-        match field.name() {
-            Some("csrf") => {
-                let presented = super::small_text(field).await.map_err(fail)?;
-                if !super::session::same_secret(&who.csrf, &presented) {
-                    return Err(fail(PageError::csrf()));
-                }
-                csrf_ok = true;
-            }
-            Some("target") => target = super::small_text(field).await.map_err(fail)?,
-            Some("file") => {
-                if !csrf_ok {
-                    return Err(fail(PageError::csrf()));
-                }
-                if !may_submit(&state, &who) {
-                    return Err(fail(PageError::forbidden()));
-                }
-                let target = match target.trim() {
-                    "" => None,
-                    t => match t.parse::<Target>() {
-                        Ok(t) => Some(t),
-                        Err(e) => {
-                            let msg = format!("target: {e}");
-                            return intake_page(
-                                &state,
-                                &who,
-                                StatusCode::UNPROCESSABLE_ENTITY,
-                                None,
-                                Some(msg),
-                            )
-                            .await;
-                        }
-                    },
-                };
-                let caller = crate::extract::Caller {
-                    principal: who.principal.clone(),
-                    actor: who.actor.clone(),
-                };
-                let outcome = async {
-                    let doc = crate::spool::spool_stream(
-                        std::pin::pin!(field),
-                        state.settings.intake_limit,
+    let submitted = super::upload_form(&mut form, &who, &["target"], async |field, texts| {
+        if !may_submit(&state, &who) {
+            return Err(fail(PageError::forbidden()));
+        }
+        let target = match texts.first().map_or("", |t| t.trim()) {
+            "" => None,
+            t => match t.parse::<Target>() {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    let msg = format!("target: {e}");
+                    return intake_page(
+                        &state,
+                        &who,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        None,
+                        Some(msg),
                     )
-                    .await?;
-                    // The browser's guess at the media type is not trusted:
-                    // the content says.
-                    cases::ingest(&state, &caller, target, None, doc).await
+                    .await;
                 }
-                .await;
-                return match outcome {
-                    Ok(receipt) => {
-                        intake_page(&state, &who, StatusCode::OK, Some(receipt), None).await
-                    }
-                    Err(e) if e.kind == Kind::Internal => Err(fail(PageError::internal())),
-                    Err(e) => {
-                        let status = e.kind.status();
-                        intake_page(&state, &who, status, None, Some(e.detail)).await
-                    }
-                };
+            },
+        };
+        let caller = crate::extract::Caller {
+            principal: who.principal.clone(),
+            actor: who.actor.clone(),
+        };
+        let outcome = async {
+            let doc =
+                crate::spool::spool_stream(std::pin::pin!(field), state.settings.intake_limit)
+                    .await?;
+            // The browser's guess at the media type is not trusted: the
+            // content says.
+            cases::ingest(&state, &caller, target, None, doc).await
+        }
+        .await;
+        match outcome {
+            Ok(receipt) => intake_page(&state, &who, StatusCode::OK, Some(receipt), None).await,
+            Err(e) if e.kind == Kind::Internal => Err(fail(PageError::internal())),
+            Err(e) => {
+                let status = e.kind.status();
+                intake_page(&state, &who, status, None, Some(e.detail)).await
             }
-            _ => {}
+        }
+    })
+    .await
+    .map_err(fail)?;
+    match submitted {
+        Some(page) => page,
+        None => {
+            intake_page(
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some("choose a document to submit".into()),
+            )
+            .await
         }
     }
-    if !csrf_ok {
-        return Err(fail(PageError::csrf()));
-    }
-    intake_page(
-        &state,
-        &who,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        None,
-        Some("choose a document to submit".into()),
-    )
-    .await
 }

@@ -128,69 +128,51 @@ pub async fn upload(
     mut form: axum::extract::Multipart,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    let mut csrf_ok = false;
-    let mut name = String::new();
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(fail(PageError::bad_request(e.body_text()))),
+    let uploaded = super::upload_form(&mut form, &who, &["name"], async |field, texts| {
+        if !may_upload(&state, &who) {
+            return Err(fail(PageError::forbidden()));
+        }
+        let caller = crate::extract::Caller {
+            principal: who.principal.clone(),
+            actor: who.actor.clone(),
         };
-        match field.name() {
-            Some("csrf") => {
-                let presented = super::small_text(field).await.map_err(fail)?;
-                if !super::session::same_secret(&who.csrf, &presented) {
-                    return Err(fail(PageError::csrf()));
-                }
-                csrf_ok = true;
+        let outcome = async {
+            let doc = crate::spool::spool_stream(
+                std::pin::pin!(field),
+                sboms::SBOM_LIMIT.min(state.settings.intake_limit),
+            )
+            .await?;
+            let bytes = tokio::fs::read(doc.path())
+                .await
+                .map_err(|_| ApiError::internal())?;
+            drop(doc);
+            let name = texts.into_iter().next().unwrap_or_default();
+            sboms::store_upload(&state, &caller, Some(name), bytes).await
+        }
+        .await;
+        match outcome {
+            Ok(s) => Ok(Redirect::to(&format!("/sboms/{}", s.id)).into_response()),
+            Err(e) if e.kind == Kind::Internal => Err(fail(PageError::internal())),
+            Err(e) => {
+                let status = e.kind.status();
+                sboms_page(&state, &who, status, Some(e.detail)).await
             }
-            Some("name") => name = super::small_text(field).await.map_err(fail)?,
-            Some("file") => {
-                if !csrf_ok {
-                    return Err(fail(PageError::csrf()));
-                }
-                if !may_upload(&state, &who) {
-                    return Err(fail(PageError::forbidden()));
-                }
-                let caller = crate::extract::Caller {
-                    principal: who.principal.clone(),
-                    actor: who.actor.clone(),
-                };
-                let outcome = async {
-                    let doc = crate::spool::spool_stream(
-                        std::pin::pin!(field),
-                        sboms::SBOM_LIMIT.min(state.settings.intake_limit),
-                    )
-                    .await?;
-                    let bytes = tokio::fs::read(doc.path())
-                        .await
-                        .map_err(|_| ApiError::internal())?;
-                    drop(doc);
-                    sboms::store_upload(&state, &caller, Some(name.clone()), bytes).await
-                }
-                .await;
-                return match outcome {
-                    Ok(s) => Ok(Redirect::to(&format!("/sboms/{}", s.id)).into_response()),
-                    Err(e) if e.kind == Kind::Internal => Err(fail(PageError::internal())),
-                    Err(e) => {
-                        let status = e.kind.status();
-                        sboms_page(&state, &who, status, Some(e.detail)).await
-                    }
-                };
-            }
-            _ => {}
+        }
+    })
+    .await
+    .map_err(fail)?;
+    match uploaded {
+        Some(page) => page,
+        None => {
+            sboms_page(
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("choose an SBOM to upload".into()),
+            )
+            .await
         }
     }
-    if !csrf_ok {
-        return Err(fail(PageError::csrf()));
-    }
-    sboms_page(
-        &state,
-        &who,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some("choose an SBOM to upload".into()),
-    )
-    .await
 }
 
 #[derive(Template)]

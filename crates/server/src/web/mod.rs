@@ -447,3 +447,47 @@ pub(crate) async fn small_text(
     }
     String::from_utf8(out).map_err(|_| PageError::bad_request("a form field is not UTF-8"))
 }
+
+/// Reads a multipart upload form up to its `file` field: the CSRF token,
+/// which must come before the file (so that nothing is read from a forged
+/// form), and the small text fields named in `names`; then hands the file
+/// and those fields' values (in the order of `names`, empty when absent) to
+/// `on_file`. `None` when the form has no file (but carried the token).
+pub(crate) async fn upload_form<R>(
+    form: &mut axum::extract::Multipart,
+    who: &session::SignedIn,
+    names: &[&str],
+    on_file: impl AsyncFnOnce(axum::extract::multipart::Field<'_>, Vec<String>) -> R,
+) -> Result<Option<R>, PageError> {
+    let mut values = vec![String::new(); names.len()];
+    let mut csrf_ok = false;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(PageError::bad_request(e.body_text())),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let presented = small_text(field).await?;
+                if !session::same_secret(&who.csrf, &presented) {
+                    return Err(PageError::csrf());
+                }
+                csrf_ok = true;
+            }
+            Some("file") if csrf_ok => return Ok(Some(on_file(field, values).await)),
+            Some("file") => return Err(PageError::csrf()),
+            Some(name) => {
+                if let Some(at) = names.iter().position(|n| *n == name) {
+                    values[at] = small_text(field).await?;
+                }
+            }
+            None => {}
+        }
+    }
+    if csrf_ok {
+        Ok(None)
+    } else {
+        Err(PageError::csrf())
+    }
+}
