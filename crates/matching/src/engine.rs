@@ -30,7 +30,7 @@ use bulwark_versions::{Ecosystem, Purl, PurlError};
 use crate::ecosystem::{
     PackageKey, Target, UnsupportedPurl, release_matches, split_ecosystem, target_of,
 };
-use crate::eval::{At, Evaluator, Found, Outcome, Subject, Why};
+use crate::eval::{At, Evaluator, Found, Subject, Why};
 use crate::hash::ByHash;
 use crate::index::Index;
 use crate::osv::Advisory;
@@ -426,7 +426,7 @@ impl Engine {
                     }
                 }
                 let slim = match decide_at(&entries, &subject) {
-                    Some(Ok((entry, at))) => Slim::pack(entry, at),
+                    Some(Ok((entry, _, at))) => Slim::pack(entry, at),
                     Some(Err(reason)) => self.index.shared(group[0].0).map(|advisory| {
                         Slim::Other(Box::new(Finding::Indeterminate {
                             target: first + t,
@@ -577,14 +577,14 @@ fn unpack(at: [u32; 4]) -> At {
 /// The first of an advisory's entries (in order) that says the subject is
 /// affected, with where; else why it cannot be told, if any entry cannot;
 /// else `None`.
-fn decide_at(
-    entries: &[(usize, &Evaluator)],
+fn decide_at<'e>(
+    entries: &[(usize, &'e Evaluator)],
     subject: &Subject,
-) -> Option<Result<(usize, At), String>> {
+) -> Option<Result<(usize, &'e Evaluator, At), String>> {
     let mut reasons: Vec<String> = Vec::new();
     for &(entry, ev) in entries {
         match ev.evaluate_at(subject) {
-            Found::Affected(at) => return Some(Ok((entry, at))),
+            Found::Affected(at) => return Some(Ok((entry, ev, at))),
             Found::NotAffected => {}
             Found::Indeterminate(r) => {
                 if !reasons.contains(&r) {
@@ -643,31 +643,20 @@ pub(crate) fn decide(
     entries: &[(usize, &Evaluator)],
     subject: &Subject,
 ) -> Option<Finding> {
-    let mut reasons: Vec<String> = Vec::new();
-    for (affected, ev) in entries {
-        match ev.evaluate_subject(subject) {
-            Outcome::Affected(why) => {
-                return Some(Finding::Hit {
-                    target,
-                    advisory_id: Arc::clone(&advisory.id),
-                    aliases: Arc::clone(&advisory.aliases),
-                    affected: *affected,
-                    why,
-                });
-            }
-            Outcome::NotAffected => {}
-            Outcome::Indeterminate(r) => {
-                if !reasons.contains(&r) {
-                    reasons.push(r);
-                }
-            }
-        }
-    }
-    (!reasons.is_empty()).then(|| Finding::Indeterminate {
-        target,
-        advisory_id: Arc::clone(&advisory.id),
-        aliases: Arc::clone(&advisory.aliases),
-        reason: reasons.join("; "),
+    Some(match decide_at(entries, subject)? {
+        Ok((affected, ev, at)) => Finding::Hit {
+            target,
+            advisory_id: Arc::clone(&advisory.id),
+            aliases: Arc::clone(&advisory.aliases),
+            affected,
+            why: ev.why(at),
+        },
+        Err(reason) => Finding::Indeterminate {
+            target,
+            advisory_id: Arc::clone(&advisory.id),
+            aliases: Arc::clone(&advisory.aliases),
+            reason,
+        },
     })
 }
 

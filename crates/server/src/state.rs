@@ -327,6 +327,15 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+/// Resource facts for the caller's own organization (what it submits,
+/// uploads or subscribes to on its own behalf), for the policy.
+pub fn own_org_resource(who: &Principal) -> Resource {
+    Resource::Organization {
+        id: who.org_id,
+        kind: who.org_kind,
+    }
+}
+
 /// Resource facts for an organization, for the policy.
 pub fn org_resource(org: &bulwark_store::Organization) -> Resource {
     Resource::Organization {

@@ -207,6 +207,8 @@ fn receipt(total: u64, before: i64, after: i64, returned: u64) -> ImportReceipt 
 /// CVEs read per statement by [`Store::vulnerability_facts_of`].
 pub const FACTS_CHUNK: usize = 500;
 
+const EPSS_COLUMNS: &str = "cve, model_version, epss, percentile, score_date, updated_at";
+
 const KEV_COLUMNS: &str = "cve_id, vendor_project, product, vulnerability_name, date_added, \
      due_date, known_ransomware_campaign_use, required_action, short_description, notes, cwes, \
      first_catalog_version, imported_at, updated_at";
@@ -670,11 +672,12 @@ impl Store {
     /// The EPSS score of `cve` from the newest model version that scored it
     /// (model versions, `vYYYY.MM.DD`, ordered as text).
     pub async fn epss(&self, cve: &str) -> Result<Option<StoredEpss>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EPSS_COLUMNS} FROM epss_scores WHERE cve = $1 \
+             ORDER BY model_version DESC LIMIT 1"
+        ));
         let row: Option<EpssRow> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT cve, model_version, epss, percentile, score_date, updated_at \
-                 FROM epss_scores WHERE cve = $1 ORDER BY model_version DESC LIMIT 1",
-            )
+            sqlx::query_as(sql)
             .bind(cve)
             .fetch_optional(pool)
             .await?
@@ -684,11 +687,11 @@ impl Store {
 
     /// Every EPSS score of `cve`, one per model version, oldest version first.
     pub async fn epss_all(&self, cve: &str) -> Result<Vec<StoredEpss>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EPSS_COLUMNS} FROM epss_scores WHERE cve = $1 ORDER BY model_version"
+        ));
         let rows: Vec<EpssRow> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT cve, model_version, epss, percentile, score_date, updated_at \
-                 FROM epss_scores WHERE cve = $1 ORDER BY model_version",
-            )
+            sqlx::query_as(sql)
             .bind(cve)
             .fetch_all(pool)
             .await?
@@ -734,8 +737,8 @@ impl Store {
             // Newest model version first, so the first row of a CVE is the
             // one `epss` would give.
             let epss_sql = sqlx::AssertSqlSafe(format!(
-                "SELECT cve, model_version, epss, percentile, score_date, updated_at \
-                 FROM epss_scores WHERE cve IN ({list}) ORDER BY cve, model_version DESC"
+                "SELECT {EPSS_COLUMNS} FROM epss_scores WHERE cve IN ({list}) \
+                 ORDER BY cve, model_version DESC"
             ));
             let cve_sql = sqlx::AssertSqlSafe(format!(
                 "SELECT {CVE_COLUMNS} FROM cve_records WHERE id IN ({list})"

@@ -216,10 +216,7 @@ pub async fn submit(
     state.authorize(
         who,
         Action::ReportSubmit,
-        &Resource::Organization {
-            id: who.org_id,
-            kind: who.org_kind,
-        },
+        &crate::state::own_org_resource(who),
     )?;
     let target = q
         .target

@@ -147,10 +147,7 @@ pub async fn create(
     state.authorize(
         who,
         Action::ClaimCreate,
-        &Resource::Organization {
-            id: who.org_id,
-            kind: who.org_kind,
-        },
+        &crate::state::own_org_resource(who),
     )?;
     let new = NewClaim {
         org_id: who.org_id,

@@ -15,7 +15,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use bulwark_authz::{Action, Resource};
+use bulwark_authz::Action;
 use bulwark_core::{Principal, Tlp};
 use bulwark_sbom::Sbom;
 use bulwark_store::{NewSbom, StoredSbom};
@@ -206,10 +206,7 @@ pub async fn upload(
     state.authorize(
         who,
         Action::ReportSubmit,
-        &Resource::Organization {
-            id: who.org_id,
-            kind: who.org_kind,
-        },
+        &crate::state::own_org_resource(who),
     )?;
     let doc = spool::spool(body, SBOM_LIMIT.min(state.settings.intake_limit)).await?;
     let bytes = tokio::fs::read(doc.path())

@@ -169,10 +169,7 @@ pub async fn create(
     state.authorize(
         who,
         Action::WebhookManage,
-        &Resource::Organization {
-            id: who.org_id,
-            kind: who.org_kind,
-        },
+        &crate::state::own_org_resource(who),
     )?;
     let key = state.settings.master_key.as_ref().ok_or_else(|| {
         ApiError::new(
@@ -215,10 +212,7 @@ pub async fn list(
     state.authorize(
         who,
         Action::WebhookManage,
-        &Resource::Organization {
-            id: who.org_id,
-            kind: who.org_kind,
-        },
+        &crate::state::own_org_resource(who),
     )?;
     let items = state.store.webhook_subscriptions(who.org_id).await?;
     Ok(Json(SubscriptionList {

@@ -821,14 +821,13 @@ struct IntakePage {
     documents: Vec<DocumentRow>,
 }
 
-fn may_submit(state: &AppState, who: &SignedIn) -> bool {
+/// Whether the signed-in user may submit documents (findings, SBOMs) for
+/// their organization.
+pub(super) fn may_submit(state: &AppState, who: &SignedIn) -> bool {
     state.permits(
         &who.principal,
         Action::ReportSubmit,
-        &Resource::Organization {
-            id: who.principal.org_id,
-            kind: who.principal.org_kind,
-        },
+        &crate::state::own_org_resource(&who.principal),
     )
 }
 

@@ -36,17 +36,6 @@ fn page_error(e: ApiError, what: &str) -> PageError {
     }
 }
 
-fn may_upload(state: &AppState, who: &SignedIn) -> bool {
-    state.permits(
-        &who.principal,
-        Action::ReportSubmit,
-        &Resource::Organization {
-            id: who.principal.org_id,
-            kind: who.principal.org_kind,
-        },
-    )
-}
-
 struct SbomRow {
     id: Uuid,
     name: String,
@@ -106,7 +95,7 @@ async fn sboms_page(
             title: "SBOMs",
             nav: Some(who.nav(state, SBOMS)),
             csrf: who.csrf.clone(),
-            may_upload: may_upload(state, who),
+            may_upload: super::clearinghouse::may_submit(state, who),
             error,
             sboms,
         },
@@ -129,7 +118,7 @@ pub async fn upload(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let uploaded = super::upload_form(&mut form, &who, &["name"], async |field, texts| {
-        if !may_upload(&state, &who) {
+        if !super::clearinghouse::may_submit(&state, &who) {
             return Err(fail(PageError::forbidden()));
         }
         let caller = crate::extract::Caller {
