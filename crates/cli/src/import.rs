@@ -101,7 +101,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         ImportCommand::Kev { path, db, format } => {
             let bytes = read(&path)?;
             let catalog = KevCatalog::parse(&bytes).map_err(|e| bad(&path, e))?;
-            let (info, entries) = bulwark_server::feeds::kev_rows(catalog);
+            let (info, entries) = bulwark_app::feeds::kev_rows(catalog);
             if info.count != entries.len() as u64 {
                 eprintln!(
                     "bulwark: warning: {}: the catalog states count {} but lists {} entries",
@@ -153,7 +153,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 ))
             })?;
             let rows: Vec<_> = reader
-                .map(|r| r.map(bulwark_server::feeds::epss_row))
+                .map(|r| r.map(bulwark_app::feeds::epss_row))
                 .collect::<Result<_, _>>()
                 .map_err(|e| bad(&path, e))?;
             let n = rows.len();
@@ -341,10 +341,10 @@ fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// One record file as stored (`bulwark_server::feeds::cve_row`).
+/// One record file as stored (`bulwark_app::feeds::cve_row`).
 fn cve_record(path: &Path) -> anyhow::Result<NewCveRecord> {
     let bytes = read(path)?;
-    bulwark_server::feeds::cve_row(&bytes).map_err(|e| bad(path, e))
+    bulwark_app::feeds::cve_row(&bytes).map_err(|e| bad(path, e))
 }
 
 /// What `bulwark import osv` read from its source.
@@ -385,7 +385,7 @@ fn read_osv(path: &Path) -> anyhow::Result<OsvRead> {
                 return Ok(());
             };
             let json = OsvFormat::from_file_name(name) == Some(OsvFormat::Json);
-            let record = bulwark_server::advisories::advisory_row(advisory, json.then_some(bytes))?;
+            let record = bulwark_app::advisories::advisory_row(advisory, json.then_some(bytes))?;
             match at.get(&record.id) {
                 None => {
                     at.insert(record.id.clone(), records.len());

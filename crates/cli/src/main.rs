@@ -387,7 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     other => other.into(),
                 })?;
-            let hash = bulwark_server::state::hash_password(password)
+            let hash = bulwark_app::identity::hash_password(password)
                 .await
                 .map_err(|e| anyhow::Error::new(BadInput(e.detail)))?;
             store

@@ -20,22 +20,19 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub mod advisories;
 pub mod api;
 pub mod extract;
-pub mod feeds;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod spool;
 pub mod state;
-pub mod triage;
 pub mod web;
 pub mod webhooks;
 
 pub use state::{AppState, Settings};
 
-use problem::{ApiError, Kind};
+use problem::{ApiError, HttpStatus, Kind};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

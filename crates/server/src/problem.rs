@@ -6,41 +6,20 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bulwark_app::AppError;
 use bulwark_store::StoreError;
 use serde::Serialize;
 
-/// The kinds of problem, each with its status and stable slug.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    MalformedRequest,
-    Validation,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    Conflict,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    Internal,
-    Unavailable,
+/// The kinds of problem: the use cases' stable kinds, each with its slug.
+pub use bulwark_app::ErrorKind as Kind;
+
+/// The HTTP status of each kind of problem.
+pub trait HttpStatus {
+    fn status(self) -> StatusCode;
 }
 
-impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::MalformedRequest,
-        Kind::Validation,
-        Kind::Unauthorized,
-        Kind::Forbidden,
-        Kind::NotFound,
-        Kind::MethodNotAllowed,
-        Kind::Conflict,
-        Kind::PayloadTooLarge,
-        Kind::UnsupportedMediaType,
-        Kind::Internal,
-        Kind::Unavailable,
-    ];
-
-    pub fn status(self) -> StatusCode {
+impl HttpStatus for Kind {
+    fn status(self) -> StatusCode {
         match self {
             Kind::MalformedRequest => StatusCode::BAD_REQUEST,
             Kind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
@@ -54,75 +33,6 @@ impl Kind {
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Kind::MalformedRequest => "malformed-request",
-            Kind::Validation => "validation",
-            Kind::Unauthorized => "unauthorized",
-            Kind::Forbidden => "forbidden",
-            Kind::NotFound => "not-found",
-            Kind::MethodNotAllowed => "method-not-allowed",
-            Kind::Conflict => "conflict",
-            Kind::PayloadTooLarge => "payload-too-large",
-            Kind::UnsupportedMediaType => "unsupported-media-type",
-            Kind::Internal => "internal",
-            Kind::Unavailable => "unavailable",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::MalformedRequest => "The request could not be read",
-            Kind::Validation => "The request was read but is not acceptable",
-            Kind::Unauthorized => "Authentication is required",
-            Kind::Forbidden => "The policy does not allow this",
-            Kind::NotFound => "No such resource",
-            Kind::MethodNotAllowed => "Method not allowed here",
-            Kind::Conflict => "The request conflicts with the current state",
-            Kind::PayloadTooLarge => "The request body is too large",
-            Kind::UnsupportedMediaType => "Unsupported media type",
-            Kind::Internal => "Internal error",
-            Kind::Unavailable => "Service unavailable",
-        }
-    }
-
-    /// What a client should do about it; served at `/problems/<slug>`.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Kind::MalformedRequest => {
-                "The body is not valid JSON, a field has the wrong type, a field is unknown, or a path or query parameter does not parse. `detail` names the place (a JSON path such as `.roles[1]`). Fix the request; repeating it unchanged will fail again."
-            }
-            Kind::Validation => {
-                "The request is well-formed but breaks a rule (an empty name, an expiry in the past, an unknown organization). `detail` says which."
-            }
-            Kind::Unauthorized => {
-                "Send `Authorization: Bearer <token>` with a token that is neither expired nor revoked. Tokens are issued by an administrator or by `bulwark admin bootstrap`."
-            }
-            Kind::Forbidden => {
-                "You are authenticated, but the authorization policy does not permit this action on this resource for your organization, roles or the resource's TLP marking."
-            }
-            Kind::NotFound => {
-                "The resource does not exist, or exists but may not be disclosed to you."
-            }
-            Kind::MethodNotAllowed => "The path exists but not with this HTTP method.",
-            Kind::Conflict => {
-                "The change cannot be made in the current state, e.g. a name already taken or a token already revoked."
-            }
-            Kind::PayloadTooLarge => "The body exceeds the server's limit for this endpoint.",
-            Kind::UnsupportedMediaType => "Send JSON bodies with `Content-Type: application/json`.",
-            Kind::Internal => {
-                "The server failed. Nothing was changed. The `request_id` lets an operator find the log entry."
-            }
-            Kind::Unavailable => {
-                "A dependency (the database) is not reachable, or gave the change up for a concurrent one; nothing was changed. Retry later (the Retry-After header says when)."
-            }
-        }
-    }
-
-    pub fn from_slug(slug: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.slug() == slug)
     }
 }
 
@@ -178,25 +88,19 @@ impl ApiError {
     }
 }
 
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError {
+            kind: e.kind,
+            detail: e.detail,
+            extensions: e.extensions,
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::new(Kind::NotFound, "no such resource"),
-            StoreError::Conflict(m) => ApiError::new(Kind::Conflict, m),
-            StoreError::Invalid(m) => ApiError::validation(m),
-            StoreError::AlreadyBootstrapped => ApiError::new(Kind::Conflict, e.to_string()),
-            StoreError::Contention(m) => {
-                tracing::warn!(error = %m, "change given up for a concurrent one");
-                ApiError::new(
-                    Kind::Unavailable,
-                    "a concurrent change got in the way; nothing was changed, retry",
-                )
-            }
-            other => {
-                tracing::error!(error = %other, "store failure");
-                ApiError::internal()
-            }
-        }
+        AppError::from(e).into()
     }
 }
 

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bulwark_authz::{Action, Authorizer, Request as AuthzRequest, Resource};
+use bulwark_app::{App, Config};
+use bulwark_authz::Authorizer;
 use bulwark_core::{ApiToken, Clock, Principal};
 use bulwark_store::Store;
 use time::{Duration, OffsetDateTime};
@@ -44,10 +45,14 @@ impl Default for Settings {
             session_ttl: Duration::hours(8),
             master_key: None,
             webhook_allow_private: false,
-            intake_limit: crate::api::cases::INTAKE_LIMIT,
+            intake_limit: INTAKE_LIMIT,
         }
     }
 }
+
+/// Largest intake document accepted over HTTP unless the operator sets
+/// another (`Settings::intake_limit`): 4 GiB, spooled to disk.
+pub const INTAKE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
 /// The environment variable that sets the largest intake document.
 pub const INTAKE_LIMIT_VAR: &str = "BULWARK_INTAKE_LIMIT";
@@ -61,11 +66,11 @@ impl Settings {
     /// with a warning, as the dossier endpoints treat it) and
     /// `BULWARK_WEBHOOK_ALLOW_PRIVATE=1`.
     pub fn with_env(mut self) -> Self {
-        if let Ok(hex_key) = std::env::var(crate::api::reviews::DOSSIER_KEY_VAR) {
+        if let Ok(hex_key) = std::env::var(bulwark_app::DOSSIER_KEY_VAR) {
             self.master_key = MasterKey::from_hex(&hex_key);
             if self.master_key.is_none() {
                 tracing::warn!(
-                    var = crate::api::reviews::DOSSIER_KEY_VAR,
+                    var = bulwark_app::DOSSIER_KEY_VAR,
                     "not 64 hex digits; secrets at rest are unavailable"
                 );
             }
@@ -85,37 +90,12 @@ impl Settings {
     }
 }
 
-/// 32 bytes of key; `Debug` redacts it, so `Settings` can be logged.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MasterKey([u8; 32]);
-
-impl MasterKey {
-    pub fn new(bytes: [u8; 32]) -> Self {
-        MasterKey(bytes)
-    }
-
-    /// 64 hex digits, surrounding white space ignored.
-    pub fn from_hex(s: &str) -> Option<Self> {
-        let bytes = hex::decode(s.trim()).ok()?;
-        bytes.try_into().ok().map(MasterKey)
-    }
-
-    pub fn expose(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for MasterKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MasterKey(<redacted>)")
-    }
-}
-
+/// What every handler shares: the application (store, policy, clock and
+/// what the use cases keep between calls) and what only HTTP needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub authz: Arc<Authorizer>,
-    pub clock: Arc<dyn Clock>,
+    /// The use cases' context; `AppState` dereferences to it.
+    pub app: App,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
     /// When each token's use was last written to the store: `last_used_at`
@@ -123,10 +103,13 @@ pub struct AppState {
     touched: Arc<Mutex<HashMap<Uuid, OffsetDateTime>>>,
     /// Failed sign-ins per username, to slow password guessing.
     pub login_throttle: Arc<LoginThrottle>,
-    /// Compiled benchmark sets by (id, version): a loaded version never changes.
-    pub benchmark_cache: Arc<Mutex<BenchmarkCache>>,
-    /// The matching engine over the stored advisories, rebuilt when they change.
-    pub matching: Arc<crate::advisories::Matching>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 /// Refuses sign-ins for a username after [`LoginThrottle::MAX_FAILURES`]
@@ -171,29 +154,27 @@ impl LoginThrottle {
     }
 }
 
-/// Compiled benchmark sets by (set id, version).
-pub type BenchmarkCache = HashMap<(String, String), Arc<bulwark_frontier::BenchmarkSet>>;
-
 /// How stale a token's `last_used_at` may get.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 impl AppState {
     pub fn new(store: Store, authz: Authorizer, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        let config = Config {
+            master_key: settings.master_key.clone(),
+            webhook_allow_private: settings.webhook_allow_private,
+        };
+        let app = App::new(store, authz, clock, config).with_decision_observer({
+            let metrics = Arc::clone(&metrics);
+            Arc::new(move |allowed| metrics.record_decision(allowed))
+        });
         AppState {
-            store,
-            authz: Arc::new(authz),
-            clock,
-            metrics: Arc::new(Metrics::new()),
+            app,
+            metrics,
             settings: Arc::new(settings),
             touched: Arc::default(),
             login_throttle: Arc::default(),
-            benchmark_cache: Arc::default(),
-            matching: Arc::default(),
         }
-    }
-
-    pub fn now(&self) -> OffsetDateTime {
-        self.clock.now()
     }
 
     /// The principal behind a presented API token. Looked up on every
@@ -225,129 +206,10 @@ impl AppState {
         }
         Ok(principal)
     }
-
-    /// Asks the policy; a denial becomes a 403 problem document.
-    pub fn authorize(
-        &self,
-        principal: &Principal,
-        action: Action,
-        resource: &Resource,
-    ) -> ApiResult<()> {
-        if self.permits(principal, action, resource) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(action.as_str()))
-        }
-    }
-
-    /// Asks the policy, for filtering and for pages that show or hide controls.
-    pub fn permits(&self, principal: &Principal, action: Action, resource: &Resource) -> bool {
-        let decision = self.authz.decide(&AuthzRequest {
-            principal,
-            action,
-            resource,
-            now: self.now(),
-        });
-        if !decision.errors.is_empty() {
-            tracing::warn!(action = action.as_str(), errors = ?decision.errors, "policy evaluation errors; denied");
-        }
-        self.metrics.record_decision(decision.allowed);
-        decision.allowed
-    }
 }
 
-/// 256 bits from the operating system's generator.
-pub fn random_bytes() -> ApiResult<[u8; 32]> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| {
-        tracing::error!(error = %e, "no randomness");
-        ApiError::internal()
-    })?;
-    Ok(b)
-}
-
-/// A fresh API token.
-pub fn new_token() -> ApiResult<ApiToken> {
-    Ok(ApiToken::from_random(
-        bulwark_core::secret::TOKEN_PREFIX,
-        random_bytes()?,
-    ))
-}
-
-/// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask more).
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// Longest password accepted, to bound the hashing work an attacker can demand.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
-
-/// Hashes a password with argon2id (the crate's default parameters, the
-/// OWASP-recommended 19 MiB, 2 passes) off the async threads.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::validation(format!(
-            "password must be at least {MIN_PASSWORD_CHARS} characters"
-        )));
-    }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(ApiError::validation(format!(
-            "password must be at most {MAX_PASSWORD_BYTES} bytes"
-        )));
-    }
-    let salt_bytes = random_bytes()?;
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHasher, SaltString};
-        let salt = SaltString::encode_b64(&salt_bytes[..16]).map_err(|_| ApiError::internal())?;
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|_| ApiError::internal())
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-}
-
-/// Checks a password against a stored hash, off the async threads. Any
-/// failure to parse the stored hash counts as a mismatch.
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    // Without a stored hash we still spend the time of a check, so that the
-    // response time does not tell which usernames exist.
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ht6y1xZ0hNn9A4YtZcUuBl0y9wS5Dm7eYdGq3s7u0Xs";
-    let has = stored.is_some();
-    let stored = stored.unwrap_or_else(|| DUMMY.to_owned());
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
-        let Ok(parsed) = PasswordHash::new(&stored) else {
-            return false;
-        };
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && has
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Resource facts for the caller's own organization (what it submits,
-/// uploads or subscribes to on its own behalf), for the policy.
-pub fn own_org_resource(who: &Principal) -> Resource {
-    Resource::Organization {
-        id: who.org_id,
-        kind: who.org_kind,
-    }
-}
-
-/// Resource facts for an organization, for the policy.
-pub fn org_resource(org: &bulwark_store::Organization) -> Resource {
-    Resource::Organization {
-        id: org.id,
-        kind: org.kind,
-    }
-}
-
-/// Resource facts for a user, for the policy.
-pub fn user_resource(user: &bulwark_store::User) -> Resource {
-    Resource::User {
-        id: user.id,
-        org: user.org_id,
-    }
-}
+pub use bulwark_app::MasterKey;
+pub use bulwark_app::identity::{
+    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, hash_password, new_token, random_bytes, verify_password,
+};
+pub use bulwark_app::resources::{org_resource, own_org_resource, user_resource};

@@ -10,9 +10,9 @@ mod common;
 
 use std::sync::Arc;
 
+use bulwark_app::feeds::{cve_row, kev_rows};
 use bulwark_core::FixedClock;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_server::feeds::{cve_row, kev_rows};
 use bulwark_store::{Actor, NewCveRecord};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

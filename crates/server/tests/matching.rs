@@ -12,7 +12,7 @@
 
 mod common;
 
-use bulwark_server::advisories::advisory_row;
+use bulwark_app::advisories::advisory_row;
 use bulwark_store::{Actor, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -7,9 +7,9 @@ mod common;
 
 use std::io::BufReader;
 
+use bulwark_app::feeds::{cve_row, epss_row, kev_rows};
 use bulwark_scoring::feeds::epss::EpssReader;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_server::feeds::{cve_row, epss_row, kev_rows};
 use bulwark_store::{Actor, NewCveRecord, Store};
 use reqwest::StatusCode;
 use serde_json::Value;

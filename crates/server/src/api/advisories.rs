@@ -21,10 +21,10 @@ use bulwark_store::StoredAdvisory;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::advisories::{Affected, affected_by};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
+use bulwark_app::advisories::{Affected, affected_by};
 
 /// The most queries one `querybatch` call may carry (as osv.dev).
 pub const MAX_BATCH: usize = 1_000;

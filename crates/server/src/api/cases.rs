@@ -2,7 +2,7 @@
 //! and Bulwark's findings JSON in, reports folded into cases
 //! by fingerprint, and the operator's triage (state, merge, split, the
 //! analysts' SSVC assessment that sets a case's priority, see
-//! [`crate::triage`]).
+//! [`bulwark_app::triage`]).
 //!
 //! A case is a marked record to the policy (`record.read`): TLP:AMBER, owned
 //! by its first reporter, with every reporting organization a party and the
@@ -41,9 +41,7 @@ use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
 use crate::spool::{self, Spool};
 use crate::state::AppState;
 
-/// Largest intake document accepted over HTTP unless the operator sets
-/// another (`Settings::intake_limit`): 4 GiB, spooled to disk.
-pub const INTAKE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+pub use crate::state::INTAKE_LIMIT;
 
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
     s.parse()
@@ -398,7 +396,7 @@ async fn case_out(state: &AppState, c: Case) -> ApiResult<CaseOut> {
     let fingerprints = state.store.case_fingerprints(c.id).await?;
     let validations = state.store.case_validations(c.id).await?;
     let assessment = state.store.case_assessment(c.id).await?;
-    let priority = crate::triage::case_priority(state, c.id, assessment.as_ref()).await?;
+    let priority = bulwark_app::triage::case_priority(state, c.id, assessment.as_ref()).await?;
     Ok(CaseOut {
         id: c.id,
         state: c.state.as_str().to_owned(),
@@ -785,7 +783,7 @@ pub(crate) fn parse_assessment(body: &AssessmentIn) -> ApiResult<Assessment> {
             "exploitation",
             body.exploitation.as_deref(),
             str::parse::<Exploitation>,
-            |e| crate::triage::exploitation_word(e).to_owned(),
+            |e| bulwark_app::triage::exploitation_word(e).to_owned(),
         )?,
         automatable: point(
             "automatable",

@@ -35,7 +35,7 @@ use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
 use crate::state::AppState;
 
 /// The environment variable holding the dossier key: 32 bytes as 64 hex digits.
-pub const DOSSIER_KEY_VAR: &str = "BULWARK_DOSSIER_KEY";
+pub use bulwark_app::DOSSIER_KEY_VAR;
 
 /// Largest upload accepted on the documents endpoint (the limit, plus room
 /// to answer "too large" with a problem document rather than a cut connection).

@@ -24,11 +24,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{List, ts};
-use crate::advisories::{SbomResults, sbom_resource, sbom_results, sbom_rows};
 use crate::extract::{ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::spool;
 use crate::state::AppState;
+use bulwark_app::advisories::{SbomResults, sbom_resource, sbom_results, sbom_rows};
 
 /// Largest SBOM accepted (it is parsed in memory); the intake limit
 /// applies too, whichever is smaller.

@@ -2,7 +2,7 @@
 //! `triaged`), most urgent first, each with its priority and its reasons,
 //! and the reliability score that orders it among equals.
 //!
-//! The order is [`crate::triage`]'s: the cases an analyst assessed first,
+//! The order is [`bulwark_app::triage`]'s: the cases an analyst assessed first,
 //! by the one priority order (`bulwark_scoring::priority::sort`: SSVC
 //! decision, KEV, EPSS, CVSS, federal exposure), ties by source
 //! reliability, then first report, then case id; then the unassessed cases
@@ -24,7 +24,7 @@ use bulwark_store::TriageEntry;
 use serde::{Deserialize, Serialize};
 
 use super::vulnerabilities::{PriorityOut, priority_out};
-use crate::triage::{CasePriority, Queue, QueueEntry};
+use bulwark_app::triage::{CasePriority, Queue, QueueEntry};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ pub(crate) fn may_see_reliability(state: &AppState, who: &Principal) -> bool {
 }
 
 /// The first `limit` entries of the queue that `who` may read, in queue
-/// order (see [`crate::triage`]), looked for among the first
+/// order (see [`bulwark_app::triage`]), looked for among the first
 /// [`TRIAGE_SCAN`].
 pub(crate) async fn readable_queue(
     state: &AppState,

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render, words};
 use crate::api::{cases, triage, vulnerabilities};
-use crate::problem::{ApiError, Kind};
+use crate::problem::{ApiError, HttpStatus, Kind};
 use crate::state::AppState;
 
 const CLEARINGHOUSE: &str = "/clearinghouse";
@@ -35,7 +35,8 @@ const QUEUE_ROWS: u32 = 100;
 const CLAIM_ROWS: u32 = 20;
 
 /// An API-module failure as a page.
-fn page_error(e: ApiError) -> PageError {
+fn page_error(e: impl Into<ApiError>) -> PageError {
+    let e: ApiError = e.into();
     match e.kind {
         Kind::NotFound => PageError::not_found("case"),
         Kind::Forbidden => PageError::forbidden(),
@@ -413,7 +414,7 @@ fn point_fields(a: Option<&Assessment>) -> Vec<PointField> {
     ]
 }
 
-fn priority_view(p: &crate::triage::CasePriority) -> PriorityView {
+fn priority_view(p: &bulwark_app::triage::CasePriority) -> PriorityView {
     PriorityView {
         assessed: p.assessed,
         decision: p.priority.ssvc.map_or("unknown", |d| d.as_str()).to_owned(),
@@ -490,7 +491,7 @@ pub async fn case(
         .case_assessment(id)
         .await
         .map_err(|e| fail(e.into()))?;
-    let priority = crate::triage::case_priority(&state, id, assessed.as_ref())
+    let priority = bulwark_app::triage::case_priority(&state, id, assessed.as_ref())
         .await
         .map_err(|e| fail(page_error(e)))?;
     let fields = point_fields(assessed.as_ref().map(|a| &a.assessment));

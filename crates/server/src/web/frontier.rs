@@ -34,7 +34,8 @@ use crate::state::AppState;
 const HERE: &str = "/frontier";
 
 /// An API-module failure as a page: only "not found" is worth telling apart.
-fn page_error(e: ApiError) -> PageError {
+fn page_error(e: impl Into<ApiError>) -> PageError {
+    let e: ApiError = e.into();
     if e.kind == Kind::NotFound {
         PageError::not_found("record")
     } else {

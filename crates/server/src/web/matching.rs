@@ -19,10 +19,10 @@ use uuid::Uuid;
 
 use super::session::SignedIn;
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
-use crate::advisories::{Affected, SbomResults, affected_by, sbom_resource};
 use crate::api::{advisories, sboms};
-use crate::problem::{ApiError, Kind};
+use crate::problem::{ApiError, HttpStatus, Kind};
 use crate::state::AppState;
+use bulwark_app::advisories::{Affected, SbomResults, affected_by, sbom_resource};
 
 const SBOMS: &str = "/sboms";
 /// SBOMs listed on the page.

@@ -37,7 +37,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::state::AppState;
+use crate::App;
 
 /// The engine over the advisories as stored at one generation.
 #[derive(Debug, Default)]
@@ -504,7 +504,7 @@ pub struct Affected {
 /// (an index read), the SBOMs filtered by the policy's `record.read`, each
 /// distinct target evaluated once.
 pub async fn affected_by(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     advisory: &Advisory,
 ) -> Result<Affected, StoreError> {
@@ -525,7 +525,7 @@ pub async fn affected_by(
     // Component key (sbom, seq) → the SBOM and the component, once.
     let mut held: BTreeMap<(Uuid, u64), (StoredSbom, SbomComponent)> = BTreeMap::new();
     for (eco, name) in &packages {
-        let rows = state
+        let rows = app
             .store
             .package_components(eco, name, MAX_PACKAGE_COMPONENTS)
             .await?;
@@ -533,7 +533,7 @@ pub async fn affected_by(
         for (s, c) in rows {
             let ok = *visible
                 .entry(s.id)
-                .or_insert_with(|| state.permits(who, Action::RecordRead, &sbom_resource(&s)));
+                .or_insert_with(|| app.permits(who, Action::RecordRead, &sbom_resource(&s)));
             if ok {
                 held.insert((s.id, c.seq), (s, c));
             }

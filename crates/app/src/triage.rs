@@ -50,9 +50,9 @@ use bulwark_scoring::ssvc::{
 use bulwark_store::{Assessment, CaseAssessment, TriageEntry, VulnerabilityFacts};
 use uuid::Uuid;
 
-use crate::api::vulnerabilities::priority_of;
-use crate::problem::ApiResult;
-use crate::state::AppState;
+use crate::App;
+use crate::AppResult;
+use crate::priorities::priority_of;
 
 /// Exploitation when neither the analyst nor the CVE says.
 pub const DEFAULT_EXPLOITATION: Exploitation = Exploitation::None;
@@ -204,15 +204,15 @@ pub fn assessed_priority(
 
 /// The priority of `case`, from its assessment (if any) and the feeds.
 pub async fn case_priority(
-    state: &AppState,
+    app: &App,
     case: Uuid,
     assessment: Option<&CaseAssessment>,
-) -> ApiResult<CasePriority> {
+) -> AppResult<CasePriority> {
     let Some(a) = assessment else {
         return Ok(CasePriority::unassessed(case));
     };
     let facts = match &a.assessment.cve {
-        Some(cve) => Some(state.store.vulnerability_facts(cve).await?),
+        Some(cve) => Some(app.store.vulnerability_facts(cve).await?),
         None => None,
     };
     Ok(assessed_priority(case, &a.assessment, facts.as_ref()))
@@ -237,10 +237,10 @@ pub struct Queue {
 
 impl Queue {
     /// Ranks the assessed pending cases.
-    pub async fn load(state: &AppState) -> ApiResult<Queue> {
-        let assessments = state.store.pending_case_assessments().await?;
+    pub async fn load(app: &App) -> AppResult<Queue> {
+        let assessments = app.store.pending_case_assessments().await?;
         let ids: Vec<Uuid> = assessments.iter().map(|a| a.case_id).collect();
-        let mut entries = state.store.triage_entries(&ids).await?;
+        let mut entries = app.store.triage_entries(&ids).await?;
         let by_case: HashMap<Uuid, &CaseAssessment> =
             assessments.iter().map(|a| (a.case_id, a)).collect();
         // The tie-break first (reliability, first report, id); the sort
@@ -258,7 +258,7 @@ impl Queue {
             .collect();
         cves.sort();
         cves.dedup();
-        let facts: HashMap<String, VulnerabilityFacts> = state
+        let facts: HashMap<String, VulnerabilityFacts> = app
             .store
             .vulnerability_facts_of(&cves)
             .await?
@@ -309,12 +309,7 @@ impl Queue {
 
     /// The queue from position `offset` on, `limit` entries (at most
     /// [`bulwark_store::MAX_TRIAGE_PAGE`] from the unassessed part).
-    pub async fn page(
-        &self,
-        state: &AppState,
-        offset: u32,
-        limit: u32,
-    ) -> ApiResult<Vec<QueueEntry>> {
+    pub async fn page(&self, app: &App, offset: u32, limit: u32) -> AppResult<Vec<QueueEntry>> {
         let (offset, limit) = (offset as usize, limit as usize);
         let mut out: Vec<QueueEntry> = self
             .assessed
@@ -326,7 +321,7 @@ impl Queue {
         let rest = limit - out.len();
         if rest > 0 {
             let after = offset.saturating_sub(self.assessed.len());
-            let page = state
+            let page = app
                 .store
                 .triage_page_excluding(
                     &self.excluded,

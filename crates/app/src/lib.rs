@@ -1,0 +1,170 @@
+//! Bulwark's use cases: the one place where a request, whatever interface
+//! it came through, is authorized, checked against the domain's rules and
+//! written through the store with its audit entry.
+//!
+//! A use case takes the acting principal ([`Acting`]), never an HTTP
+//! request, and answers with a domain result or an [`AppError`] of a stable
+//! [`ErrorKind`]. The interfaces (`bulwark-server`'s API, pages and
+//! workers; `bulwark-cli`'s direct-to-database commands) only translate:
+//! input into a call here, the answer or the error into their own words.
+//!
+//! One module per domain area. The policy's resource facts (what Cedar is
+//! told about a record) are built in [`resources`] and nowhere else.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bulwark_authz::{Action, Authorizer, Request as AuthzRequest, Resource};
+use bulwark_core::{Clock, Principal};
+use bulwark_store::{Actor, Store};
+use time::OffsetDateTime;
+
+pub mod advisories;
+pub mod error;
+pub mod feeds;
+pub mod identity;
+pub mod priorities;
+pub mod resources;
+pub mod triage;
+
+pub use error::{AppError, AppResult, ErrorKind, not_found_as};
+
+/// Who acts: the principal the policy judges and the actor the audit log
+/// names (with the request id that lets an operator find the log line).
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub principal: Principal,
+    pub actor: Actor,
+}
+
+impl Acting {
+    /// A principal acting through an interface that has a request id (or
+    /// none, for the CLI's direct commands).
+    pub fn new(principal: Principal, request_id: Option<String>) -> Acting {
+        let actor = Actor {
+            user: Some(principal.user_id),
+            org: Some(principal.org_id),
+            request_id,
+        };
+        Acting { principal, actor }
+    }
+}
+
+/// What the operator chooses at start that the use cases need.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The master key for secrets at rest (`BULWARK_DOSSIER_KEY`): dossier
+    /// documents and webhook secrets are sealed under sub-keys of it.
+    /// Without it those use cases answer "unavailable".
+    pub master_key: Option<MasterKey>,
+    /// Let webhooks reach private, loopback, link-local and other reserved
+    /// addresses, over plain `http` too. For development and tests only.
+    pub webhook_allow_private: bool,
+}
+
+/// The environment variable that holds the master key for secrets at rest.
+pub const DOSSIER_KEY_VAR: &str = "BULWARK_DOSSIER_KEY";
+
+/// 32 bytes of key; `Debug` redacts it, so settings can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKey([u8; 32]);
+
+impl MasterKey {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        MasterKey(bytes)
+    }
+
+    /// 64 hex digits, surrounding white space ignored.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let bytes = hex::decode(s.trim()).ok()?;
+        bytes.try_into().ok().map(MasterKey)
+    }
+
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+/// Compiled benchmark sets by (set id, version): a loaded version never
+/// changes, so each is compiled once.
+pub type BenchmarkCache = HashMap<(String, String), Arc<bulwark_frontier::BenchmarkSet>>;
+
+/// Called with every policy decision (allowed or not), for the server's
+/// metrics.
+pub type DecisionObserver = Arc<dyn Fn(bool) + Send + Sync>;
+
+/// Everything a use case needs: the store, the one policy, the clock, the
+/// operator's configuration and what is kept between calls (compiled
+/// benchmark sets, the matching engine). Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub authz: Arc<Authorizer>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    pub benchmark_cache: Arc<Mutex<BenchmarkCache>>,
+    /// The matching engine over the stored advisories, rebuilt when they change.
+    pub matching: Arc<advisories::Matching>,
+    observer: Option<DecisionObserver>,
+}
+
+impl App {
+    pub fn new(store: Store, authz: Authorizer, clock: Arc<dyn Clock>, config: Config) -> App {
+        App {
+            store,
+            authz: Arc::new(authz),
+            clock,
+            config: Arc::new(config),
+            benchmark_cache: Arc::default(),
+            matching: Arc::default(),
+            observer: None,
+        }
+    }
+
+    /// Reports every decision to `observer` (the server counts them).
+    pub fn with_decision_observer(mut self, observer: DecisionObserver) -> App {
+        self.observer = Some(observer);
+        self
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Asks the policy; a denial is [`ErrorKind::Forbidden`].
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource,
+    ) -> AppResult<()> {
+        if self.permits(principal, action, resource) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(action.as_str()))
+        }
+    }
+
+    /// Asks the policy, for filtering and for showing or hiding controls.
+    pub fn permits(&self, principal: &Principal, action: Action, resource: &Resource) -> bool {
+        let decision = self.authz.decide(&AuthzRequest {
+            principal,
+            action,
+            resource,
+            now: self.now(),
+        });
+        if !decision.errors.is_empty() {
+            tracing::warn!(action = action.as_str(), errors = ?decision.errors, "policy evaluation errors; denied");
+        }
+        if let Some(observe) = &self.observer {
+            observe(decision.allowed);
+        }
+        decision.allowed
+    }
+}
