@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use bulwark_authz::{Action, RecordFacts, Resource};
+use bulwark_authz::Action;
 use bulwark_core::Principal;
 use bulwark_matching::ecosystem::{normalize_name, split_ecosystem};
 use bulwark_matching::engine::{Component, Engine, Finding, advisory_affects};
@@ -38,6 +38,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::App;
+use crate::resources::sbom_resource;
 
 /// The engine over the advisories as stored at one generation.
 #[derive(Debug, Default)]
@@ -446,21 +447,6 @@ pub fn sbom_results(engine: &Engine, stored: &[SbomComponent]) -> SbomResults {
         .sort_by(|a, b| (a.component, &a.advisory).cmp(&(b.component, &b.advisory)));
     out.unmatchable.sort_by_key(|u| u.component);
     out
-}
-
-/// The policy's facts about an SBOM: a record of kind `sbom` owned by the
-/// uploading organization.
-pub fn sbom_resource(s: &StoredSbom) -> Resource {
-    Resource::Record(RecordFacts {
-        kind: "sbom".into(),
-        id: s.id.to_string(),
-        owner_org: s.org_id,
-        creator: s.uploaded_by.unwrap_or(Uuid::nil()),
-        tlp: s.tlp,
-        embargo_until: None,
-        participant_orgs: Vec::new(),
-        recipient_users: Vec::new(),
-    })
 }
 
 /// A component of a visible SBOM that an advisory affects.

@@ -2,8 +2,15 @@
 //! record. Every use case, page and worker asks about a record through
 //! these builders, so the facts a decision rests on are stated once.
 
-use bulwark_authz::Resource;
-use bulwark_core::Principal;
+use bulwark_authz::{Action, RecordFacts, Resource};
+use bulwark_core::{Principal, SubmissionState, Tlp};
+use bulwark_store::{
+    Case, Finding, Grant, PartnerStanding, RawDocumentInfo, ScanClaim, StoredModel, StoredSbom,
+    Submission, TokenInfo, User,
+};
+use uuid::Uuid;
+
+use crate::{App, AppError, AppResult, not_found_as};
 
 /// The caller's own organization (what it submits, uploads or subscribes
 /// to on its own behalf).
@@ -28,4 +35,207 @@ pub fn user_resource(user: &bulwark_store::User) -> Resource {
         id: user.id,
         org: user.org_id,
     }
+}
+
+/// The caller's own user.
+pub fn own_user_resource(who: &Principal) -> Resource {
+    Resource::User {
+        id: who.user_id,
+        org: who.org_id,
+    }
+}
+
+/// An API token, as its revocation is judged.
+pub fn token_resource(token: &TokenInfo) -> Resource {
+    Resource::Token {
+        id: token.id,
+        user: token.user_id,
+        org: token.org_id,
+    }
+}
+
+/// The policy's view of a case: a record marked as the case is (by default
+/// TLP:AMBER+STRICT), under its embargo, whose parties are its reporters, the
+/// organizations asked to validate it, the vendor once notified and the
+/// participants the clearinghouse named.
+pub fn case_resource(c: &Case, parties: Vec<Uuid>) -> Resource {
+    Resource::Record(RecordFacts {
+        kind: "case".into(),
+        id: c.id.to_string(),
+        owner_org: c.first_reporter_org,
+        // No individual created a case: it opened with a fingerprint.
+        creator: Uuid::nil(),
+        tlp: c.tlp,
+        embargo_until: c.embargo.map(|e| e.until),
+        participant_orgs: parties,
+        recipient_users: Vec::new(),
+    })
+}
+
+/// A case the principal may read, else 404; with the policy's view of it.
+pub async fn readable_case(app: &App, who: &Principal, id: Uuid) -> AppResult<(Case, Resource)> {
+    let c = app.store.case(id).await.map_err(not_found_as("case"))?;
+    let resource = case_resource(&c, app.store.case_parties(id).await?);
+    if !app.permits(who, Action::RecordRead, &resource) {
+        return Err(AppError::not_found("case"));
+    }
+    Ok((c, resource))
+}
+
+/// The policy's view of a kept intake document: AMBER+STRICT, for the
+/// organizations that sent it (or gave it as evidence) and the clearinghouse.
+/// A document may hold findings of many cases, so a case's parties are not,
+/// by that alone, its readers.
+pub fn document_resource(info: &RawDocumentInfo) -> Resource {
+    Resource::Record(RecordFacts {
+        kind: "document".into(),
+        id: info.sha256.clone(),
+        owner_org: info.orgs.first().copied().unwrap_or_else(Uuid::nil),
+        creator: Uuid::nil(),
+        tlp: Tlp::AmberStrict,
+        embargo_until: None,
+        participant_orgs: info.orgs.clone(),
+        recipient_users: Vec::new(),
+    })
+}
+
+/// The policy's view of a scan claim.
+pub fn claim_resource(c: &ScanClaim) -> Resource {
+    Resource::Claim {
+        id: c.id,
+        org: c.org_id,
+    }
+}
+
+/// The policy's view of a stored set.
+pub fn set_resource(set_id: &str, restricted: bool) -> Resource {
+    Resource::BenchmarkSet {
+        id: set_id.to_owned(),
+        restricted,
+    }
+}
+
+/// The policy's view of a stored model.
+pub fn model_resource(m: &StoredModel) -> Resource {
+    Resource::Model {
+        id: m.id,
+        owner_org: m.owner_org,
+        tlp: m.tlp,
+    }
+}
+
+/// A model the principal may read, else 404: whether a proprietary model
+/// exists is itself not disclosed.
+pub async fn readable_model(app: &App, who: &Principal, id: Uuid) -> AppResult<StoredModel> {
+    let m = app.store.model(id).await.map_err(not_found_as("model"))?;
+    if !app.permits(who, Action::ModelRead, &model_resource(&m)) {
+        return Err(AppError::not_found("model"));
+    }
+    Ok(m)
+}
+
+/// A user the caller may read, else 404: whether a user exists is itself
+/// not disclosed to those who may not see it.
+pub async fn readable_user(app: &App, who: &Principal, id: Uuid) -> AppResult<User> {
+    let user = app.store.user(id).await.map_err(not_found_as("user"))?;
+    if !app.permits(who, Action::UserRead, &user_resource(&user)) {
+        return Err(AppError::not_found("user"));
+    }
+    Ok(user)
+}
+
+/// The policy's view of a partner organization.
+pub fn partner_resource(p: &PartnerStanding) -> Resource {
+    Resource::Partner {
+        org: p.org_id,
+        vetting: p.vetting.as_str().to_owned(),
+    }
+}
+
+/// The policy's view of a grant.
+pub fn grant_resource(g: &Grant) -> Resource {
+    Resource::Grant {
+        id: g.id,
+        developer_org: g.developer_org,
+        partner_org: g.partner_org,
+        lead_agency: g.lead_agency,
+    }
+}
+
+/// A grant the principal may read, else 404.
+pub async fn readable_grant(app: &App, who: &Principal, id: Uuid) -> AppResult<Grant> {
+    let g = app.store.grant(id).await.map_err(not_found_as("grant"))?;
+    if !app.permits(who, Action::GrantRead, &grant_resource(&g)) {
+        return Err(AppError::not_found("grant"));
+    }
+    Ok(g)
+}
+
+/// The policy's view of a submission.
+pub fn submission_resource(s: &Submission) -> Resource {
+    let mut assigned_agencies: Vec<Uuid> = s.lead_agency.into_iter().collect();
+    assigned_agencies.extend(s.supporting_agencies.iter().copied());
+    Resource::Submission {
+        id: s.id,
+        developer_org: s.developer_org,
+        assigned_agencies,
+        lead_agency: s.lead_agency,
+        awaiting_triage: s.lead_agency.is_none()
+            && matches!(
+                s.state,
+                SubmissionState::Submitted | SubmissionState::Triage
+            ),
+    }
+}
+
+/// The policy's view of one finding of `s`.
+pub fn finding_resource(s: &Submission, f: &Finding) -> Resource {
+    let mut assigned_agencies: Vec<Uuid> = s.lead_agency.into_iter().collect();
+    assigned_agencies.extend(s.supporting_agencies.iter().copied());
+    Resource::Finding {
+        id: f.id,
+        developer_org: s.developer_org,
+        assigned_agencies,
+        tlp: f.tlp,
+        // A finding whose issuer was deleted names no one.
+        issuer: f.issued_by.unwrap_or(Uuid::nil()),
+        reviewers: s.reviewers.clone(),
+    }
+}
+
+/// A submission the principal may read, else 404.
+pub async fn readable_submission(app: &App, who: &Principal, id: Uuid) -> AppResult<Submission> {
+    let s = app
+        .store
+        .submission(id)
+        .await
+        .map_err(not_found_as("submission"))?;
+    if !app.permits(who, Action::SubmissionRead, &submission_resource(&s)) {
+        return Err(AppError::not_found("submission"));
+    }
+    Ok(s)
+}
+
+/// An SBOM `who` may read; a denial is a 404, as is an unknown id.
+pub async fn readable_sbom(app: &App, who: &Principal, id: Uuid) -> AppResult<StoredSbom> {
+    let s = app.store.sbom(id).await.map_err(not_found_as("SBOM"))?;
+    if !app.permits(who, Action::RecordRead, &sbom_resource(&s)) {
+        return Err(AppError::not_found("SBOM"));
+    }
+    Ok(s)
+}
+
+/// The policy's facts about an SBOM: a record of kind `sbom` owned by the
+/// uploading organization.
+pub fn sbom_resource(s: &StoredSbom) -> Resource {
+    Resource::Record(RecordFacts {
+        kind: "sbom".into(),
+        id: s.id.to_string(),
+        owner_org: s.org_id,
+        creator: s.uploaded_by.unwrap_or(Uuid::nil()),
+        tlp: s.tlp,
+        embargo_until: None,
+        participant_orgs: Vec::new(),
+        recipient_users: Vec::new(),
+    })
 }

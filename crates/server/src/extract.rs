@@ -6,9 +6,10 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{header, request::Parts};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bulwark_app::Acting;
+use bulwark_core::ApiToken;
 use bulwark_core::secret::TOKEN_PREFIX;
-use bulwark_core::{ApiToken, Principal};
-use bulwark_store::{Actor, PageRequest};
+use bulwark_store::PageRequest;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tower_http::request_id::RequestId;
@@ -141,10 +142,15 @@ pub fn request_id(parts: &Parts) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// An authenticated API caller: the principal and the audit actor.
-pub struct Caller {
-    pub principal: Principal,
-    pub actor: Actor,
+/// An authenticated API caller: who acts, for the use cases (`Caller`
+/// dereferences to [`Acting`]: the principal and the audit actor).
+pub struct Caller(pub Acting);
+
+impl std::ops::Deref for Caller {
+    type Target = Acting;
+    fn deref(&self) -> &Acting {
+        &self.0
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -168,11 +174,6 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::unauthorized()
             })?;
         let principal = state.authenticate(&presented).await?;
-        let actor = Actor {
-            user: Some(principal.user_id),
-            org: Some(principal.org_id),
-            request_id: request_id(parts),
-        };
-        Ok(Caller { principal, actor })
+        Ok(Caller(Acting::new(principal, request_id(parts))))
     }
 }

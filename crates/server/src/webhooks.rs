@@ -299,7 +299,7 @@ pub async fn event_subject(
         };
         let mut checks = vec![(
             Action::SubmissionRead,
-            crate::api::reviews::submission_resource(&submission),
+            bulwark_app::resources::submission_resource(&submission),
         )];
         if let Some(fid) = id("finding") {
             let findings = store.findings(sid).await?;
@@ -308,7 +308,7 @@ pub async fn event_subject(
             };
             checks.push((
                 Action::FindingRead,
-                crate::api::reviews::finding_resource(&submission, finding),
+                bulwark_app::resources::finding_resource(&submission, finding),
             ));
         }
         return Ok(Subject::Checks(checks));
@@ -317,7 +317,7 @@ pub async fn event_subject(
         return match store.grant(gid).await {
             Ok(g) => Ok(Subject::Checks(vec![(
                 Action::GrantRead,
-                crate::api::partners::grant_resource(&g),
+                bulwark_app::resources::grant_resource(&g),
             )])),
             Err(e) => gone(e),
         };

@@ -19,16 +19,16 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use bulwark_authz::{Action, RecordFacts, Resource};
+use bulwark_app::resources::{case_resource, document_resource, readable_case};
+use bulwark_authz::{Action, Resource};
 use bulwark_core::{
-    CaseState, Embargo, OrgKind, ParseError, Principal, Quorum, Target, Tlp, ValidationKind,
-    ValidationResult,
+    CaseState, Embargo, OrgKind, ParseError, Quorum, Target, Tlp, ValidationKind, ValidationResult,
 };
 use bulwark_intake::finding::{self, Finding, Format, ReadError};
 use bulwark_scoring::ssvc::{Automatable, Exploitation, MissionWellbeing, TechnicalImpact};
 use bulwark_store::{
     Assessment, Case, CaseAssessment, CaseValidation, IntakeItem, NewReport, NewValidation,
-    RawDocument, RawDocumentInfo, Report,
+    RawDocument, Report,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -46,38 +46,6 @@ pub use crate::state::INTAKE_LIMIT;
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
     s.parse()
         .map_err(|e: ParseError| ApiError::validation(e.to_string()))
-}
-
-/// The policy's view of a case: a record marked as the case is (by default
-/// TLP:AMBER+STRICT), under its embargo, whose parties are its reporters, the
-/// organizations asked to validate it, the vendor once notified and the
-/// participants the clearinghouse named.
-pub(crate) fn case_resource(c: &Case, parties: Vec<Uuid>) -> Resource {
-    Resource::Record(RecordFacts {
-        kind: "case".into(),
-        id: c.id.to_string(),
-        owner_org: c.first_reporter_org,
-        // No individual created a case: it opened with a fingerprint.
-        creator: Uuid::nil(),
-        tlp: c.tlp,
-        embargo_until: c.embargo.map(|e| e.until),
-        participant_orgs: parties,
-        recipient_users: Vec::new(),
-    })
-}
-
-/// A case the principal may read, else 404; with the policy's view of it.
-pub(crate) async fn readable(
-    state: &AppState,
-    who: &Principal,
-    id: Uuid,
-) -> ApiResult<(Case, Resource)> {
-    let c = state.store.case(id).await.map_err(not_found_as("case"))?;
-    let resource = case_resource(&c, state.store.case_parties(id).await?);
-    if !state.permits(who, Action::RecordRead, &resource) {
-        return Err(ApiError::not_found("case"));
-    }
-    Ok((c, resource))
 }
 
 /// A finding as a report about `target` (the query's, else the document's).
@@ -431,7 +399,7 @@ pub async fn get_one(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CaseOut>> {
-    let (c, _) = readable(&state, &caller.principal, id).await?;
+    let (c, _) = readable_case(&state, &caller.principal, id).await?;
     Ok(Json(case_out(&state, c).await?))
 }
 
@@ -496,7 +464,7 @@ pub async fn transition(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<CaseStateIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let to: CaseState = parse(&body.to)?;
     let c = state
@@ -524,8 +492,8 @@ pub async fn merge(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<MergeIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    readable(&state, &caller.principal, id).await?;
-    readable(&state, &caller.principal, body.from).await?;
+    readable_case(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, body.from).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let c = state
         .store
@@ -552,7 +520,7 @@ pub async fn split(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<SplitIn>,
 ) -> ApiResult<(StatusCode, Json<CaseOut>)> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let c = state
         .store
@@ -606,7 +574,7 @@ pub async fn assign(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<TaskIn>,
 ) -> ApiResult<StatusCode> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let kind: ValidationKind = parse(&body.kind)?;
     state
@@ -641,7 +609,7 @@ pub async fn validate(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ValidationIn>,
 ) -> ApiResult<(StatusCode, Json<CaseOut>)> {
-    let (_, resource) = readable(&state, &caller.principal, id).await?;
+    let (_, resource) = readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::ValidationRecord, &resource)?;
     let new = NewValidation {
         kind: parse(&body.kind)?,
@@ -682,7 +650,7 @@ pub async fn quorum(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<QuorumIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let c = state
         .store
@@ -824,7 +792,7 @@ pub async fn assess(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<AssessmentIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    let (c, _) = readable(&state, &caller.principal, id).await?;
+    let (c, _) = readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let assessment = parse_assessment(&body)?;
     let (_, changed) = state
@@ -909,7 +877,7 @@ pub async fn marking(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<MarkingIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let tlp: Tlp = parse(&body.tlp)?;
     let embargo = body
@@ -950,7 +918,7 @@ pub async fn notify_vendor(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<OrgIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     let org = state
         .store
@@ -982,30 +950,13 @@ pub async fn add_participant(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<OrgIn>,
 ) -> ApiResult<StatusCode> {
-    readable(&state, &caller.principal, id).await?;
+    readable_case(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::CaseManage, &Resource::Program)?;
     state
         .store
         .add_case_participant(&caller.actor, id, body.org, state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The policy's view of a kept intake document: AMBER+STRICT, for the
-/// organizations that sent it (or gave it as evidence) and the clearinghouse.
-/// A document may hold findings of many cases, so a case's parties are not,
-/// by that alone, its readers.
-fn document_resource(info: &RawDocumentInfo) -> Resource {
-    Resource::Record(RecordFacts {
-        kind: "document".into(),
-        id: info.sha256.clone(),
-        owner_org: info.orgs.first().copied().unwrap_or_else(Uuid::nil),
-        creator: Uuid::nil(),
-        tlp: Tlp::AmberStrict,
-        embargo_until: None,
-        participant_orgs: info.orgs.clone(),
-        recipient_users: Vec::new(),
-    })
 }
 
 /// A kept intake document (or validation evidence), as it was sent, streamed

@@ -11,6 +11,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bulwark_app::resources::claim_resource;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::{ClaimOutcome, ParseError, Principal, Target, TargetKind};
 use bulwark_store::{ClaimAttempt, DEFAULT_CLAIM_LEASE, NewClaim, ScanClaim};
@@ -27,13 +28,6 @@ use crate::state::AppState;
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
     s.parse()
         .map_err(|e: ParseError| ApiError::validation(e.to_string()))
-}
-
-fn claim_resource(c: &ScanClaim) -> Resource {
-    Resource::Claim {
-        id: c.id,
-        org: c.org_id,
-    }
 }
 
 /// A target given as `kind` and `target`, or as `target` alone with the

@@ -6,6 +6,7 @@
 //! read them (`benchmark.read_criteria`), everyone else gets the outcome and
 //! the missing evidence.
 
+use bulwark_app::resources::{model_resource, readable_model, set_resource};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,23 +29,6 @@ use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams, parse_json};
 use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
 use crate::state::{AppState, org_resource};
-
-/// The policy's view of a stored set.
-pub(crate) fn set_resource(set_id: &str, restricted: bool) -> Resource {
-    Resource::BenchmarkSet {
-        id: set_id.to_owned(),
-        restricted,
-    }
-}
-
-/// The policy's view of a stored model.
-pub(crate) fn model_resource(m: &StoredModel) -> Resource {
-    Resource::Model {
-        id: m.id,
-        owner_org: m.owner_org,
-        tlp: m.tlp,
-    }
-}
 
 /// A stored set, compiled; compiled sets are cached by (id, version), since a
 /// version never changes once loaded.
@@ -680,20 +664,6 @@ pub async fn list_models(
         })
         .collect();
     Ok(Json(List { items, next_cursor }))
-}
-
-/// A model the principal may read, else 404: whether a proprietary model
-/// exists is itself not disclosed.
-pub(crate) async fn readable_model(
-    state: &AppState,
-    who: &Principal,
-    id: Uuid,
-) -> ApiResult<StoredModel> {
-    let m = state.store.model(id).await.map_err(not_found_as("model"))?;
-    if !state.permits(who, Action::ModelRead, &model_resource(&m)) {
-        return Err(ApiError::not_found("model"));
-    }
-    Ok(m)
 }
 
 /// A model, its profile and its determination history, explained as far as the policy lets you see.

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bulwark_app::resources::readable_user;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::{OrgKind, PrincipalKind, Role, RoleSet, Sector};
 use bulwark_store::{NewOrganization, NewUser, Organization, TokenInfo, User, UserUpdate};
@@ -182,16 +183,6 @@ pub struct MeOut {
     pub org_reviewing: bool,
 }
 
-/// A user the caller may read, else 404: whether a user exists is itself
-/// not disclosed to those who may not see it.
-async fn readable_user(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<User> {
-    let user = state.store.user(id).await.map_err(not_found_as("user"))?;
-    if !state.permits(&caller.principal, Action::UserRead, &user_resource(&user)) {
-        return Err(ApiError::not_found("user"));
-    }
-    Ok(user)
-}
-
 async fn known_org(state: &AppState, id: Uuid) -> ApiResult<Organization> {
     state
         .store
@@ -204,7 +195,7 @@ async fn known_org(state: &AppState, id: Uuid) -> ApiResult<Organization> {
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity",
     responses((status = 200, body = MeOut), (status = 401, body = Problem)))]
 pub async fn me(caller: Caller) -> Json<MeOut> {
-    let p = caller.principal;
+    let p = caller.0.principal;
     Json(MeOut {
         user_id: p.user_id,
         username: p.username,
@@ -330,7 +321,9 @@ pub async fn get_user(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<UserOut>> {
-    Ok(Json(readable_user(&state, &caller, id).await?.into()))
+    Ok(Json(
+        readable_user(&state, &caller.principal, id).await?.into(),
+    ))
 }
 
 /// Change a user's display name, roles, or disable it (its tokens stop working at once).
@@ -342,7 +335,7 @@ pub async fn update_user(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<UserPatchIn>,
 ) -> ApiResult<Json<UserOut>> {
-    let user = readable_user(&state, &caller, id).await?;
+    let user = readable_user(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::UserUpdate, &user_resource(&user))?;
     let change = UserUpdate {
         display_name: body.display_name,
@@ -367,7 +360,7 @@ pub async fn set_password(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<PasswordIn>,
 ) -> ApiResult<StatusCode> {
-    let user = readable_user(&state, &caller, id).await?;
+    let user = readable_user(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::UserSetPassword,
@@ -389,7 +382,7 @@ pub async fn list_tokens(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<List<TokenOut>>> {
-    let user = readable_user(&state, &caller, id).await?;
+    let user = readable_user(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::TokenList, &user_resource(&user))?;
     let page = state.store.tokens(id, page.to_request()?).await?;
     Ok(Json(List::from_page(page, TokenOut::from)))
@@ -404,7 +397,7 @@ pub async fn issue_token(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<NewTokenIn>,
 ) -> ApiResult<(StatusCode, Json<IssuedTokenOut>)> {
-    let user = readable_user(&state, &caller, id).await?;
+    let user = readable_user(&state, &caller.principal, id).await?;
     state.authorize(&caller.principal, Action::TokenIssue, &user_resource(&user))?;
     let token = new_token()?;
     let info = state
@@ -436,11 +429,7 @@ pub async fn revoke_token(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<TokenOut>> {
     let token = state.store.token(id).await.map_err(not_found_as("token"))?;
-    let resource = Resource::Token {
-        id: token.id,
-        user: token.user_id,
-        org: token.org_id,
-    };
+    let resource = bulwark_app::resources::token_resource(&token);
     if !state.permits(&caller.principal, Action::TokenRevoke, &resource) {
         return Err(ApiError::not_found("token"));
     }

@@ -9,15 +9,17 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use bulwark_authz::{Action, Resource};
-use bulwark_core::{AttestationKind, GrantScope, GrantState, ParseError, Principal, Vetting};
+use bulwark_app::resources::{
+    grant_resource, model_resource, partner_resource, readable_grant, readable_model,
+};
+use bulwark_authz::Action;
+use bulwark_core::{AttestationKind, GrantScope, GrantState, ParseError, Vetting};
 use bulwark_store::{Grant, NewGrant, PartnerStanding};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::frontier::{model_resource, readable_model};
 use super::{List, ts};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem, not_found_as};
@@ -26,24 +28,6 @@ use crate::state::AppState;
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
     s.parse()
         .map_err(|e: ParseError| ApiError::validation(e.to_string()))
-}
-
-/// The policy's view of a partner organization.
-fn partner_resource(p: &PartnerStanding) -> Resource {
-    Resource::Partner {
-        org: p.org_id,
-        vetting: p.vetting.as_str().to_owned(),
-    }
-}
-
-/// The policy's view of a grant.
-pub(crate) fn grant_resource(g: &Grant) -> Resource {
-    Resource::Grant {
-        id: g.id,
-        developer_org: g.developer_org,
-        partner_org: g.partner_org,
-        lead_agency: g.lead_agency,
-    }
 }
 
 async fn standing(state: &AppState, org: Uuid) -> ApiResult<PartnerStanding> {
@@ -230,15 +214,6 @@ pub(crate) fn grant_out(g: Grant, now: OffsetDateTime) -> GrantOut {
         created_at: ts(g.created_at),
         updated_at: ts(g.updated_at),
     }
-}
-
-/// A grant the principal may read, else 404.
-async fn readable_grant(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Grant> {
-    let g = state.store.grant(id).await.map_err(not_found_as("grant"))?;
-    if !state.permits(who, Action::GrantRead, &grant_resource(&g)) {
-        return Err(ApiError::not_found("grant"));
-    }
-    Ok(g)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

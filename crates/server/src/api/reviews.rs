@@ -15,7 +15,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use bulwark_authz::{Action, Resource};
+use bulwark_app::resources::{
+    finding_resource, model_resource, readable_model, readable_submission, submission_resource,
+};
+use bulwark_authz::Action;
 use bulwark_core::{
     Conclusion, DocumentKind, FindingCategory, ParseError, Principal, Severity, SubmissionState,
     Tlp,
@@ -28,7 +31,6 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::frontier::readable_model;
 use super::ts;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::{ApiError, ApiResult, Kind, Problem, not_found_as};
@@ -60,51 +62,6 @@ pub(crate) fn dossier_key(state: &AppState) -> ApiResult<[u8; 32]> {
 fn parse<T: std::str::FromStr<Err = ParseError>>(s: &str) -> ApiResult<T> {
     s.parse()
         .map_err(|e: ParseError| ApiError::validation(e.to_string()))
-}
-
-/// The policy's view of a submission.
-pub(crate) fn submission_resource(s: &Submission) -> Resource {
-    let mut assigned_agencies: Vec<Uuid> = s.lead_agency.into_iter().collect();
-    assigned_agencies.extend(s.supporting_agencies.iter().copied());
-    Resource::Submission {
-        id: s.id,
-        developer_org: s.developer_org,
-        assigned_agencies,
-        lead_agency: s.lead_agency,
-        awaiting_triage: s.lead_agency.is_none()
-            && matches!(
-                s.state,
-                SubmissionState::Submitted | SubmissionState::Triage
-            ),
-    }
-}
-
-/// The policy's view of one finding of `s`.
-pub(crate) fn finding_resource(s: &Submission, f: &Finding) -> Resource {
-    let mut assigned_agencies: Vec<Uuid> = s.lead_agency.into_iter().collect();
-    assigned_agencies.extend(s.supporting_agencies.iter().copied());
-    Resource::Finding {
-        id: f.id,
-        developer_org: s.developer_org,
-        assigned_agencies,
-        tlp: f.tlp,
-        // A finding whose issuer was deleted names no one.
-        issuer: f.issued_by.unwrap_or(Uuid::nil()),
-        reviewers: s.reviewers.clone(),
-    }
-}
-
-/// A submission the principal may read, else 404.
-pub(crate) async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<Submission> {
-    let s = state
-        .store
-        .submission(id)
-        .await
-        .map_err(not_found_as("submission"))?;
-    if !state.permits(who, Action::SubmissionRead, &submission_resource(&s)) {
-        return Err(ApiError::not_found("submission"));
-    }
-    Ok(s)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -319,7 +276,7 @@ pub async fn create(
     state.authorize(
         &caller.principal,
         Action::SubmissionCreate,
-        &super::frontier::model_resource(&model),
+        &model_resource(&model),
     )?;
     let now = state.now();
     let s = state
@@ -375,7 +332,7 @@ pub async fn get_one(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<SubmissionOut>> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     Ok(Json(
         submission_out(&state, &caller.principal, s, state.now()).await?,
     ))
@@ -400,7 +357,7 @@ pub async fn upload(
     ApiQuery(q): ApiQuery<KindQuery>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<DocumentOut>)> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::DossierUpload,
@@ -424,7 +381,7 @@ pub async fn download(
     caller: Caller,
     ApiPath((id, sha256)): ApiPath<(Uuid, String)>,
 ) -> ApiResult<impl IntoResponse> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::DossierRead,
@@ -469,7 +426,7 @@ async fn move_to(
     to: SubmissionState,
     reason: Option<String>,
 ) -> ApiResult<Json<SubmissionOut>> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     // Submitting and withdrawing are the developer's; the agencies move the review.
     let action = match to {
         SubmissionState::Withdrawn => Action::SubmissionWithdraw,
@@ -542,7 +499,7 @@ pub async fn triage(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<TriageIn>,
 ) -> ApiResult<Json<SubmissionOut>> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::SubmissionTriage,
@@ -589,7 +546,7 @@ pub async fn issue_finding(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<FindingIn>,
 ) -> ApiResult<(StatusCode, Json<FindingOut>)> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::FindingIssue,
@@ -651,7 +608,7 @@ pub async fn respond(
     ApiPath((id, fid)): ApiPath<(Uuid, Uuid)>,
     ApiJson(body): ApiJson<ResponseIn>,
 ) -> ApiResult<(StatusCode, Json<ResponseOut>)> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::ResponsePost,
@@ -699,7 +656,7 @@ pub async fn conclude(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ConcludeIn>,
 ) -> ApiResult<Json<SubmissionOut>> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::SubmissionConclude,
@@ -743,7 +700,7 @@ pub async fn reschedule(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<RescheduleIn>,
 ) -> ApiResult<Json<SubmissionOut>> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_submission(&state, &caller.principal, id).await?;
     state.authorize(
         &caller.principal,
         Action::SubmissionReschedule,

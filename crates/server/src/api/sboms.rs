@@ -15,8 +15,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bulwark_app::resources::{readable_sbom, sbom_resource};
 use bulwark_authz::Action;
-use bulwark_core::{Principal, Tlp};
+use bulwark_core::Tlp;
 use bulwark_sbom::Sbom;
 use bulwark_store::{NewSbom, StoredSbom};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ use crate::extract::{ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::spool;
 use crate::state::AppState;
-use bulwark_app::advisories::{SbomResults, sbom_resource, sbom_results, sbom_rows};
+use bulwark_app::advisories::{SbomResults, sbom_results, sbom_rows};
 
 /// Largest SBOM accepted (it is parsed in memory); the intake limit
 /// applies too, whichever is smaller.
@@ -100,19 +101,6 @@ fn media_type(format: bulwark_sbom::Format, bytes: &[u8]) -> &'static str {
         bulwark_sbom::Format::SpdxJson => "application/spdx+json",
         bulwark_sbom::Format::SpdxTagValue => "text/spdx",
     }
-}
-
-/// An SBOM `who` may read; a denial is a 404, as is an unknown id.
-pub(crate) async fn readable(state: &AppState, who: &Principal, id: Uuid) -> ApiResult<StoredSbom> {
-    let s = state
-        .store
-        .sbom(id)
-        .await
-        .map_err(crate::problem::not_found_as("SBOM"))?;
-    if !state.permits(who, Action::RecordRead, &sbom_resource(&s)) {
-        return Err(ApiError::not_found("SBOM"));
-    }
-    Ok(s)
 }
 
 /// An SBOM with its components matched against the current advisories.
@@ -248,6 +236,6 @@ pub async fn get_one(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<SbomOut>> {
-    let s = readable(&state, &caller.principal, id).await?;
+    let s = readable_sbom(&state, &caller.principal, id).await?;
     Ok(Json(sbom_out(&state, &s).await?))
 }

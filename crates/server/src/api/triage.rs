@@ -18,6 +18,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use bulwark_app::resources::readable_case;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::Principal;
 use bulwark_store::TriageEntry;
@@ -28,7 +29,6 @@ use bulwark_app::triage::{CasePriority, Queue, QueueEntry};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::cases::readable;
 use super::ts;
 use crate::extract::{ApiQuery, Caller};
 use crate::problem::{ApiError, ApiResult, Kind, Problem};
@@ -68,7 +68,7 @@ pub(crate) async fn readable_queue(
         for e in page {
             // The very decision of `GET /api/v1/cases/{id}`; a case merged
             // away since the ranking is not found either.
-            match readable(state, who, e.entry.case_id).await {
+            match readable_case(state, who, e.entry.case_id).await {
                 Ok(_) => {
                     out.push(e);
                     if out.len() >= limit as usize {
@@ -76,7 +76,7 @@ pub(crate) async fn readable_queue(
                     }
                 }
                 Err(err) if err.kind == Kind::NotFound => {}
-                Err(err) => return Err(err),
+                Err(err) => return Err(err.into()),
             }
         }
         if fetched < size {

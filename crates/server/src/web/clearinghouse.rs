@@ -15,6 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use bulwark_app::resources::readable_case;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::Target;
 use bulwark_store::{Assessment, ScanClaim};
@@ -74,10 +75,7 @@ async fn claim_row(
     names: &mut OrgNames,
     c: ScanClaim,
 ) -> PageResult<ClaimRow> {
-    let resource = Resource::Claim {
-        id: c.id,
-        org: c.org_id,
-    };
+    let resource = bulwark_app::resources::claim_resource(&c);
     let outcome_shown = state.permits(&who.principal, Action::ClaimReadOutcome, &resource);
     let active = c.is_active(state.now());
     let status = match (active, c.released_at.is_some(), c.exclusive) {
@@ -438,7 +436,7 @@ pub async fn case(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| fail(PageError::not_found("case")))?;
-    let (c, _) = cases::readable(&state, &who.principal, id)
+    let (c, _) = readable_case(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e)))?;
     let mut names = OrgNames::default();
@@ -603,7 +601,7 @@ pub async fn assess(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| fail(PageError::not_found("case")))?;
-    cases::readable(&state, &who.principal, id)
+    readable_case(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e)))?;
     if !state.permits(&who.principal, Action::CaseManage, &Resource::Program) {
@@ -903,10 +901,7 @@ pub async fn intake_submit(
                 }
             },
         };
-        let caller = crate::extract::Caller {
-            principal: who.principal.clone(),
-            actor: who.actor.clone(),
-        };
+        let caller = crate::extract::Caller(who.acting.clone());
         let outcome = async {
             let doc =
                 crate::spool::spool_stream(std::pin::pin!(field), state.settings.intake_limit)

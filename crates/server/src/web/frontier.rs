@@ -5,6 +5,7 @@
 //! The rules and the withholding of a restricted set's criteria are the API
 //! module's ([`crate::api::frontier`]): these pages only draw what it decides.
 
+use bulwark_app::resources::{model_resource, readable_model, set_resource};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -24,8 +25,7 @@ use super::pages::page_request;
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
 use crate::api::frontier::{
-    benchmark_out, compiled, determination_out, model_resource, parse_profile, readable_model,
-    set_resource, sets_in_force,
+    benchmark_out, compiled, determination_out, parse_profile, sets_in_force,
 };
 use crate::extract::{PageParams, encode_cursor};
 use crate::problem::{ApiError, Kind};

@@ -14,6 +14,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use bulwark_app::resources::{readable_sbom, sbom_resource};
 use bulwark_authz::{Action, Resource};
 use uuid::Uuid;
 
@@ -22,13 +23,14 @@ use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
 use crate::api::{advisories, sboms};
 use crate::problem::{ApiError, HttpStatus, Kind};
 use crate::state::AppState;
-use bulwark_app::advisories::{Affected, SbomResults, affected_by, sbom_resource};
+use bulwark_app::advisories::{Affected, SbomResults, affected_by};
 
 const SBOMS: &str = "/sboms";
 /// SBOMs listed on the page.
 const SBOM_ROWS: u32 = 200;
 
-fn page_error(e: ApiError, what: &str) -> PageError {
+fn page_error(e: impl Into<ApiError>, what: &str) -> PageError {
+    let e: ApiError = e.into();
     match e.kind {
         Kind::NotFound => PageError::not_found(what),
         Kind::Forbidden => PageError::forbidden(),
@@ -121,10 +123,7 @@ pub async fn upload(
         if !super::clearinghouse::may_submit(&state, &who) {
             return Err(fail(PageError::forbidden()));
         }
-        let caller = crate::extract::Caller {
-            principal: who.principal.clone(),
-            actor: who.actor.clone(),
-        };
+        let caller = crate::extract::Caller(who.acting.clone());
         let outcome = async {
             let doc = crate::spool::spool_stream(
                 std::pin::pin!(field),
@@ -188,7 +187,7 @@ pub async fn sbom(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id: Uuid = id.parse().map_err(|_| fail(PageError::not_found("SBOM")))?;
-    let s = sboms::readable(&state, &who.principal, id)
+    let s = readable_sbom(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e, "SBOM")))?;
     let out = sboms::sbom_out(&state, &s)

@@ -499,11 +499,7 @@ pub async fn revoke_token(
         Err(StoreError::NotFound) => return Err(missing()),
         Err(e) => return Err(e.into()),
     };
-    let resource = Resource::Token {
-        id: token.id,
-        user: token.user_id,
-        org: token.org_id,
-    };
+    let resource = bulwark_app::resources::token_resource(&token);
     // Whether a token exists is not disclosed to those who may not revoke it.
     if !state.permits(&who.principal, Action::TokenRevoke, &resource) {
         return Err(missing());

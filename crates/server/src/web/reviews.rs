@@ -8,6 +8,9 @@
 //! pages only draw what they decide. The organization's kind chooses the
 //! headings a dashboard shows, never what is in them.
 
+use bulwark_app::resources::{
+    grant_resource, readable_model, readable_submission, submission_resource,
+};
 use std::collections::HashMap;
 
 use askama::Template;
@@ -23,9 +26,8 @@ use uuid::Uuid;
 
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, PageError, PageResult, Stamp, render, words};
-use crate::api::frontier::readable_model;
-use crate::api::partners::{grant_out, grant_resource};
-use crate::api::reviews::{self, SubmissionOut, submission_resource};
+use crate::api::partners::grant_out;
+use crate::api::reviews::{self, SubmissionOut};
 use crate::problem::{ApiError, Kind};
 use crate::state::AppState;
 
@@ -34,7 +36,8 @@ const GRANTS: &str = "/grants";
 
 /// An API-module failure as a page: "not found" and "not configured" are
 /// worth telling apart; anything else is the server's fault.
-fn page_error(e: ApiError) -> PageError {
+fn page_error(e: impl Into<ApiError>) -> PageError {
+    let e: ApiError = e.into();
     match e.kind {
         Kind::NotFound => PageError::not_found("submission"),
         Kind::Unavailable => PageError::new(
@@ -362,7 +365,7 @@ struct SubmissionPage {
 /// A submission the visitor may read, else the 404 page.
 async fn readable(state: &AppState, who: &SignedIn, id: &str) -> PageResult<Submission> {
     let id = parse_id(id, "submission").map_err(|e| e.for_user(who, state))?;
-    reviews::readable(state, &who.principal, id)
+    readable_submission(state, &who.principal, id)
         .await
         .map_err(|e| page_error(e).for_user(who, state))
 }

@@ -1,5 +1,6 @@
 //! Web sessions: the cookie, the signed-in extractor and the CSRF checks.
 
+use bulwark_app::Acting;
 use std::convert::Infallible;
 
 use axum::extract::{Form, FromRequest, FromRequestParts, Request};
@@ -10,8 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bulwark_authz::{Action, Resource};
 use bulwark_core::secret::SESSION_PREFIX;
-use bulwark_core::{ApiToken, Principal, TokenHash};
-use bulwark_store::Actor;
+use bulwark_core::{ApiToken, TokenHash};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
@@ -99,10 +99,17 @@ pub fn new_session_secret() -> PageResult<ApiToken> {
 
 /// A signed-in visitor: who, the session's CSRF token, and the audit actor.
 pub struct SignedIn {
-    pub principal: Principal,
+    /// Who acts, for the use cases; `SignedIn` dereferences to it.
+    pub acting: Acting,
     pub csrf: String,
     pub session_hash: TokenHash,
-    pub actor: Actor,
+}
+
+impl std::ops::Deref for SignedIn {
+    type Target = Acting;
+    fn deref(&self) -> &Acting {
+        &self.acting
+    }
 }
 
 impl SignedIn {
@@ -124,10 +131,7 @@ impl SignedIn {
 
     /// This visitor's own user, as the policy sees it.
     pub fn user_resource(&self) -> Resource {
-        Resource::User {
-            id: self.principal.user_id,
-            org: self.principal.org_id,
-        }
+        bulwark_app::resources::own_user_resource(&self.principal)
     }
 }
 
@@ -145,16 +149,10 @@ pub async fn current_session(parts: &Parts, state: &AppState) -> PageResult<Opti
     let Some(session) = state.store.session(&hash, state.now()).await? else {
         return Ok(None);
     };
-    let actor = Actor {
-        user: Some(session.principal.user_id),
-        org: Some(session.principal.org_id),
-        request_id: request_id(parts),
-    };
     Ok(Some(SignedIn {
-        principal: session.principal,
+        acting: Acting::new(session.principal, request_id(parts)),
         csrf: session.csrf_token,
         session_hash: hash,
-        actor,
     }))
 }
 
