@@ -20,14 +20,34 @@ use bulwark_store::{Actor, Store};
 use time::OffsetDateTime;
 
 pub mod advisories;
+pub mod audit;
+pub mod cases;
+pub mod claims;
 pub mod error;
 pub mod feeds;
+pub mod frontier;
 pub mod identity;
+pub mod partners;
 pub mod priorities;
 pub mod resources;
+pub mod reviews;
+pub mod sboms;
 pub mod triage;
+pub mod webhooks;
 
 pub use error::{AppError, AppResult, ErrorKind, not_found_as};
+
+/// One of the domain's words given as text (`fuzzing`, `amber+strict`, …);
+/// an unknown spelling is a validation error naming the allowed ones.
+pub fn parse_word<T: std::str::FromStr<Err = bulwark_core::ParseError>>(s: &str) -> AppResult<T> {
+    s.parse()
+        .map_err(|e: bulwark_core::ParseError| AppError::validation(e.to_string()))
+}
+
+/// RFC 3339, UTC: how every answer writes an instant.
+pub fn ts(t: OffsetDateTime) -> String {
+    bulwark_core::rfc3339(t)
+}
 
 /// Who acts: the principal the policy judges and the actor the audit log
 /// names (with the request id that lets an operator find the log line).

@@ -1,0 +1,1 @@
+//! The audit log: reading it and verifying its hash chain.

@@ -1,0 +1,1 @@
+//! Deconflicted scanning: claims on scan targets under a lease, and the coverage of a target.

@@ -1,0 +1,1 @@
+//! Trusted partners (vetting, attestations) and early-access grants (proposed, concurred, active, revoked), and the audited access check.

@@ -1,0 +1,1 @@
+//! SBOMs: upload (stored with their components), listing, and what affects each one now.
