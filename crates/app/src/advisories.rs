@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use bulwark_authz::Action;
+use bulwark_authz::{Action, Resource};
 use bulwark_core::Principal;
 use bulwark_matching::ecosystem::{normalize_name, split_ecosystem};
 use bulwark_matching::engine::{Component, Engine, Finding, advisory_affects};
@@ -31,14 +31,14 @@ use bulwark_matching::{Target, Why, target_of};
 use bulwark_sbom::Sbom;
 use bulwark_store::{
     AdvisoryPackage, MAX_ADVISORY_PAGE, MAX_PACKAGE_COMPONENTS, NewAdvisory, NewSbomComponent,
-    SbomComponent, Store, StoreError, StoredSbom,
+    SbomComponent, Store, StoreError, StoredAdvisory, StoredSbom,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::App;
 use crate::resources::sbom_resource;
+use crate::{App, AppError, AppResult};
 
 /// The engine over the advisories as stored at one generation.
 #[derive(Debug, Default)]
@@ -588,4 +588,376 @@ pub async fn affected_by(
     out.affected.sort_by_key(|a| (a.sbom, a.component));
     out.indeterminate.sort_by_key(|a| (a.sbom, a.component));
     Ok(out)
+}
+
+// The advisories' use cases: search, one advisory with whom it affects,
+// and osv.dev's querybatch. Advisories are public data: reading them is the
+// policy's `vulnerability.read` on the program; which SBOMs' components are
+// listed as affected is its `record.read` on each SBOM. Nothing here
+// changes state.
+
+/// The most queries one `querybatch` call may carry (as osv.dev).
+pub const MAX_BATCH: usize = 1_000;
+/// Search results when the caller names no limit.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 50;
+/// The most search results one call returns.
+pub const MAX_SEARCH_LIMIT: u32 = 500;
+
+/// One advisory, in brief.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvisorySummary {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: Option<String>,
+    /// As the record writes them.
+    pub modified: Option<String>,
+    pub published: Option<String>,
+    /// Set when the record was withdrawn: it then matches nothing.
+    pub withdrawn: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchOut {
+    pub items: Vec<AdvisorySummary>,
+    /// More matched than `limit`.
+    pub truncated: bool,
+}
+
+/// One advisory and who it affects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvisoryOut {
+    pub id: String,
+    /// Other records answering to the name asked for (an alias such as a
+    /// CVE id may name several).
+    pub also: Vec<String>,
+    /// The OSV record as stored.
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+    /// Components of the SBOMs the caller may read that it affects, or
+    /// may affect.
+    pub affected: Affected,
+}
+
+fn aliases_of(raw: &serde_json::Value) -> Vec<String> {
+    raw.get("aliases")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn summary_of(a: &StoredAdvisory) -> AdvisorySummary {
+    let raw: serde_json::Value = serde_json::from_str(&a.raw_json).unwrap_or_default();
+    AdvisorySummary {
+        id: a.id.clone(),
+        aliases: aliases_of(&raw),
+        summary: a.summary.clone(),
+        modified: a.modified.clone(),
+        published: a.published.clone(),
+        withdrawn: a.withdrawn.clone(),
+    }
+}
+
+/// Advisories by id or alias (`q`), or by package (`ecosystem` and
+/// `package`, the name normalised as OSV files it), under
+/// `vulnerability.read`.
+pub async fn search(
+    app: &App,
+    who: &Principal,
+    q: Option<&str>,
+    ecosystem: Option<&str>,
+    package: Option<&str>,
+    limit: Option<u32>,
+) -> AppResult<SearchOut> {
+    app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
+    let limit = limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+    if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
+        return Err(AppError::malformed(format!(
+            "limit must be between 1 and {MAX_SEARCH_LIMIT}"
+        )));
+    }
+    let found = match (q, ecosystem, package) {
+        (Some(name), None, None) if !name.trim().is_empty() => app.store.advisory(name).await?,
+        (None, Some(eco), Some(package))
+            if !eco.trim().is_empty() && !package.trim().is_empty() =>
+        {
+            let (key, _) = split_ecosystem(eco);
+            let name = normalize_name(&key, package.trim());
+            app.store.advisories_for_package(&key, &name).await?
+        }
+        _ => {
+            return Err(AppError::malformed(
+                "give q (an advisory id or alias), or ecosystem and package",
+            ));
+        }
+    };
+    let truncated = found.len() > limit as usize;
+    Ok(SearchOut {
+        items: found.iter().take(limit as usize).map(summary_of).collect(),
+        truncated,
+    })
+}
+
+/// One advisory as a reader sees it: the stored records answering to the
+/// name (the one with that id first), the first one parsed, and whom it
+/// affects among the SBOMs the reader may see.
+pub struct AdvisoryView {
+    pub found: Vec<StoredAdvisory>,
+    pub advisory: bulwark_matching::Advisory,
+    pub affected: Affected,
+}
+
+/// One advisory by id or alias, under `vulnerability.read`; not found when
+/// no stored record answers to `name`.
+pub async fn read(app: &App, who: &Principal, name: &str) -> AppResult<AdvisoryView> {
+    app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
+    let Some((found, advisory)) = lookup(app, name).await? else {
+        return Err(AppError::not_found("advisory"));
+    };
+    let affected = affected_by(app, who, &advisory).await?;
+    Ok(AdvisoryView {
+        found,
+        advisory,
+        affected,
+    })
+}
+
+/// [`read`], as the API answers it.
+pub async fn get(app: &App, who: &Principal, name: &str) -> AppResult<AdvisoryOut> {
+    let view = read(app, who, name).await?;
+    let record = serde_json::from_str(&view.found[0].raw_json).unwrap_or_default();
+    Ok(AdvisoryOut {
+        id: view.found[0].id.clone(),
+        also: view.found[1..].iter().map(|a| a.id.clone()).collect(),
+        record,
+        affected: view.affected,
+    })
+}
+
+/// The stored records answering to `name` (the record with that id first)
+/// and the first one parsed; `None` when there is none.
+pub async fn lookup(
+    app: &App,
+    name: &str,
+) -> AppResult<Option<(Vec<StoredAdvisory>, bulwark_matching::Advisory)>> {
+    let found = app.store.advisory(name).await?;
+    let Some(first) = found.first() else {
+        return Ok(None);
+    };
+    let parsed = bulwark_matching::osv::parse_json(first.raw_json.as_bytes()).map_err(|e| {
+        tracing::error!(id = %first.id, error = %e, "stored advisory does not parse");
+        AppError::internal()
+    })?;
+    Ok(Some((found, parsed)))
+}
+
+/// A package in a query: a package URL, or an ecosystem and a name.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PackageQuery {
+    /// `pkg:npm/lodash@4.17.20`; its version, if any, is the one asked about.
+    pub purl: Option<String>,
+    /// An OSV ecosystem (`npm`, `PyPI`, `Debian:12`).
+    pub ecosystem: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One query of a batch, as osv.dev's.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Query {
+    pub package: Option<PackageQuery>,
+    /// The version asked about, when the package is not a versioned purl.
+    pub version: Option<String>,
+    /// A commit hash: not answered here (Bulwark matches by package).
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct QueryBatch {
+    /// At most 1,000.
+    pub queries: Vec<Query>,
+}
+
+/// An advisory that affects the queried version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VulnOut {
+    pub id: String,
+    /// The record's `modified`, as written.
+    pub modified: Option<String>,
+}
+
+/// An advisory that names the package but cannot be decided for the query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UndecidedOut {
+    pub id: String,
+    pub modified: Option<String>,
+    pub reason: String,
+}
+
+/// The answer to one query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueryResult {
+    /// The advisories that affect the queried version (empty when none do,
+    /// or when the query could not be answered: then `explanation` says
+    /// why).
+    pub vulns: Vec<VulnOut>,
+    /// Advisories naming the package whose applicability cannot be told
+    /// (no version, a version the ecosystem refuses).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indeterminate: Vec<UndecidedOut>,
+    /// Why the answer is not a plain yes or no: the query was not usable,
+    /// or some advisories could not be decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueryBatchOut {
+    /// One result a query, in query order.
+    pub results: Vec<QueryResult>,
+}
+
+/// What a query is looked up as, or why it cannot be.
+fn target_of_query(q: &Query) -> Result<Target, String> {
+    if q.commit.is_some() && q.package.is_none() {
+        return Err("commit queries are not answered here; query by package".into());
+    }
+    let Some(p) = &q.package else {
+        return Err("no package: give package.purl, or package.ecosystem and package.name".into());
+    };
+    let version = q
+        .version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    match (&p.purl, &p.ecosystem, &p.name) {
+        (Some(purl), None, None) => {
+            let c = Component::parse(purl.trim())
+                .map_err(|e| format!("package URL {purl:?} does not parse: {e}"))?;
+            let mut t = target_of(&c.parsed).map_err(|e| e.to_string())?;
+            match (&t.version, version) {
+                (Some(_), Some(_)) => {
+                    return Err(
+                        "the version is given twice: in the package URL and in `version`".into(),
+                    );
+                }
+                (None, Some(v)) => t.version = Some(v.to_owned()),
+                _ => {}
+            }
+            Ok(t)
+        }
+        (None, Some(eco), Some(name)) if !eco.trim().is_empty() && !name.trim().is_empty() => {
+            let (key, release) = split_ecosystem(eco);
+            let name = normalize_name(&key, name.trim());
+            Ok(Target {
+                ecosystem: key,
+                release,
+                names: vec![name],
+                version: version.map(str::to_owned),
+            })
+        }
+        _ => Err(
+            "give package.purl, or package.ecosystem and package.name (not both, not neither)"
+                .into(),
+        ),
+    }
+}
+
+/// osv.dev's `querybatch`: up to [`MAX_BATCH`] package queries answered
+/// in query order; a query that cannot be answered gets an `explanation`
+/// instead of failing the batch.
+pub async fn querybatch(app: &App, who: &Principal, batch: QueryBatch) -> AppResult<QueryBatchOut> {
+    app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
+    if batch.queries.len() > MAX_BATCH {
+        return Err(AppError::malformed(format!(
+            "{} queries; a batch holds at most {MAX_BATCH}",
+            batch.queries.len()
+        ))
+        .with_extension("limit", serde_json::json!(MAX_BATCH)));
+    }
+    let snapshot = app.matching.current(&app.store).await?;
+    let mut results: Vec<QueryResult> = Vec::with_capacity(batch.queries.len());
+    let mut targets: Vec<Target> = Vec::new();
+    let mut query_of: Vec<usize> = Vec::new();
+    for (i, q) in batch.queries.iter().enumerate() {
+        let explanation = match target_of_query(q) {
+            Ok(t) => {
+                let none = t.version.is_none();
+                targets.push(t);
+                query_of.push(i);
+                none.then(|| {
+                    "no version given: advisories naming the package are listed as indeterminate"
+                        .to_owned()
+                })
+            }
+            Err(e) => Some(e),
+        };
+        results.push(QueryResult {
+            vulns: Vec::new(),
+            indeterminate: Vec::new(),
+            explanation,
+        });
+    }
+    let engine = &snapshot.engine;
+    let mut modified: HashMap<String, Option<String>> = HashMap::new();
+    let mut modified_of = |id: &str| -> Option<String> {
+        modified
+            .entry(id.to_owned())
+            .or_insert_with(|| {
+                engine
+                    .index()
+                    .lookup(id)
+                    .into_iter()
+                    .find(|a| a.id == id)
+                    .and_then(|a| a.modified.clone())
+            })
+            .clone()
+    };
+    let findings = {
+        let snapshot = std::sync::Arc::clone(&snapshot);
+        tokio::task::spawn_blocking(move || snapshot.engine.match_targets(&targets))
+            .await
+            .map_err(|_| AppError::internal())?
+    };
+    for f in findings {
+        match f {
+            Finding::Hit {
+                target,
+                advisory_id,
+                ..
+            } => {
+                if let Some(r) = query_of.get(target).and_then(|&q| results.get_mut(q)) {
+                    r.vulns.push(VulnOut {
+                        modified: modified_of(&advisory_id),
+                        id: advisory_id.to_string(),
+                    });
+                }
+            }
+            Finding::Indeterminate {
+                target,
+                advisory_id,
+                reason,
+                ..
+            } => {
+                if let Some(r) = query_of.get(target).and_then(|&q| results.get_mut(q)) {
+                    r.indeterminate.push(UndecidedOut {
+                        modified: modified_of(&advisory_id),
+                        id: advisory_id.to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+    for r in &mut results {
+        if r.explanation.is_none() && !r.indeterminate.is_empty() {
+            r.explanation = Some(format!(
+                "{} advisories name the package but cannot be decided for this version",
+                r.indeterminate.len()
+            ));
+        }
+    }
+    Ok(QueryBatchOut { results })
 }

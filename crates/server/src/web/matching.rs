@@ -3,27 +3,25 @@
 //! not be decided, what could not be looked up) and `/advisories/{id}` (an
 //! advisory and whom it affects among the SBOMs the visitor may see).
 //!
-//! Every decision is the API's: an SBOM is read through
-//! [`sboms::readable`] (so one the visitor may not read is the same 404),
-//! matched by [`sboms::sbom_out`], uploaded by [`sboms::store_upload`]
-//! under `report.submit`; an advisory is read under `vulnerability.read`
-//! and its affected components are [`affected_by`]'s. These pages only
+//! Every decision is the application's, as for the API: an SBOM is read
+//! through [`sboms::readable`] (so one the visitor may not read is the same
+//! 404), matched by [`sboms::sbom_out`], uploaded by [`sboms::store_upload`]
+//! under `report.submit`; an advisory and whom it affects is
+//! [`advisories::read`]'s, under `vulnerability.read`. These pages only
 //! draw.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use bulwark_app::resources::{readable_sbom, sbom_resource};
-use bulwark_authz::{Action, Resource};
+use bulwark_app::advisories::{self, Affected, SbomResults};
+use bulwark_app::sboms;
 use uuid::Uuid;
 
 use super::session::SignedIn;
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
-use crate::api::{advisories, sboms};
 use crate::problem::{ApiError, HttpStatus, Kind};
 use crate::state::AppState;
-use bulwark_app::advisories::{Affected, SbomResults, affected_by};
 
 const SBOMS: &str = "/sboms";
 /// SBOMs listed on the page.
@@ -65,21 +63,19 @@ async fn sboms_page(
     status: StatusCode,
     error: Option<String>,
 ) -> PageResult {
-    let page = state
-        .store
-        .org_sboms(
-            who.principal.org_id,
-            bulwark_store::PageRequest {
-                after: None,
-                limit: SBOM_ROWS,
-            },
-        )
-        .await
-        .map_err(|e| PageError::from(e).for_user(who, state))?;
+    let page = sboms::list_stored(
+        state,
+        &who.principal,
+        bulwark_store::PageRequest {
+            after: None,
+            limit: SBOM_ROWS,
+        },
+    )
+    .await
+    .map_err(|e| page_error(e, "SBOM").for_user(who, state))?;
     let sboms = page
         .items
         .into_iter()
-        .filter(|s| state.permits(&who.principal, Action::RecordRead, &sbom_resource(s)))
         .rev()
         .map(|s| SbomRow {
             id: s.id,
@@ -123,11 +119,10 @@ pub async fn upload(
         if !super::clearinghouse::may_submit(&state, &who) {
             return Err(fail(PageError::forbidden()));
         }
-        let caller = crate::extract::Caller(who.acting.clone());
         let outcome = async {
             let doc = crate::spool::spool_stream(
                 std::pin::pin!(field),
-                sboms::SBOM_LIMIT.min(state.settings.intake_limit),
+                crate::api::sboms::SBOM_LIMIT.min(state.settings.intake_limit),
             )
             .await?;
             let bytes = tokio::fs::read(doc.path())
@@ -135,7 +130,7 @@ pub async fn upload(
                 .map_err(|_| ApiError::internal())?;
             drop(doc);
             let name = texts.into_iter().next().unwrap_or_default();
-            sboms::store_upload(&state, &caller, Some(name), bytes).await
+            Ok::<_, ApiError>(sboms::store_upload(&state, &who, Some(name), bytes).await?)
         }
         .await;
         match outcome {
@@ -187,7 +182,7 @@ pub async fn sbom(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id: Uuid = id.parse().map_err(|_| fail(PageError::not_found("SBOM")))?;
-    let s = readable_sbom(&state, &who.principal, id)
+    let s = sboms::readable(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e, "SBOM")))?;
     let out = sboms::sbom_out(&state, &s)
@@ -242,22 +237,13 @@ pub async fn advisory(
     Path(id): Path<String>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    if !state.permits(
-        &who.principal,
-        Action::VulnerabilityRead,
-        &Resource::Program,
-    ) {
-        return Err(fail(PageError::forbidden()));
-    }
-    let Some((found, a)) = advisories::lookup(&state, &id)
+    let advisories::AdvisoryView {
+        found,
+        advisory: a,
+        affected,
+    } = advisories::read(&state, &who.principal, &id)
         .await
-        .map_err(|e| fail(page_error(e, "advisory")))?
-    else {
-        return Err(fail(PageError::not_found("advisory")));
-    };
-    let affected = affected_by(&state, &who.principal, &a)
-        .await
-        .map_err(|e| fail(PageError::from(e)))?;
+        .map_err(|e| fail(page_error(e, "advisory")))?;
     let mut packages: Vec<(String, String)> = a
         .affected
         .iter()
