@@ -40,7 +40,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
     Router::new()
-        .nest("/api/v1", api::router())
+        .merge(axum::Router::from(api::router()))
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
