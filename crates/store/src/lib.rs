@@ -10,6 +10,10 @@
 //! its native types (no `Any` driver, which loses UUID and boolean types)
 //! without writing the SQL twice. Where the dialects differ (`FOR UPDATE SKIP
 //! LOCKED`, `BEGIN IMMEDIATE`) the macros' arms or an explicit `match` say so.
+//! Helpers that run inside such a transaction are ordinary generic functions
+//! over the `Tx` trait (`tx.rs`), which both back-ends' connections
+//! implement; the few statements that must differ per back-end are
+//! `bulk.rs`'s.
 //!
 //! Every method that changes state takes an [`Actor`] and appends to the
 //! hash-chained audit log in the same transaction as the change, so a change
@@ -29,12 +33,15 @@ mod audit;
 mod bulk;
 mod cases;
 mod claims;
+mod documents;
 mod feeds;
 mod frontier;
 mod identity;
+mod intake;
 mod lease;
 mod partners;
 mod priorities;
+mod reliability;
 mod reminders;
 mod reviews;
 mod sboms;
@@ -42,6 +49,8 @@ mod sealing;
 #[doc(hidden)]
 pub mod testing;
 mod triage;
+mod tx;
+mod validations;
 mod webhooks;
 
 pub use advisories::{
@@ -52,11 +61,9 @@ pub use assessments::{
     AUTOMATABLE, Assessment, CaseAssessment, EXPLOITATION, MISSION_WELLBEING, TECHNICAL_IMPACT,
 };
 pub use audit::{AuditQuery, AuditVerification};
-pub use cases::{
-    Case, CaseValidation, DOCUMENT_CHUNK, IntakeItem, IntakeReceipt, NewReport, NewValidation,
-    RECEIPT_CASES, RawDocument, RawDocumentInfo, Report, SentDocument, SourceReliability,
-};
+pub use cases::{Case, Report};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
+pub use documents::{DOCUMENT_CHUNK, RawDocument, RawDocumentInfo, SentDocument};
 pub use feeds::{
     FACTS_CHUNK, FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore,
     NewKevEntry, StoredCveRecord, StoredEpss, StoredKevEntry, VulnerabilityFacts,
@@ -67,9 +74,11 @@ pub use frontier::{
 pub use identity::{
     Bootstrap, NewOrganization, NewUser, Organization, Session, TokenInfo, User, UserUpdate,
 };
+pub use intake::{IntakeItem, IntakeReceipt, NewReport, RECEIPT_CASES};
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
 pub use priorities::MAX_KNOWN_CVES;
+pub use reliability::SourceReliability;
 pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
 pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
@@ -81,6 +90,7 @@ pub use sboms::{
 };
 pub use sealing::derive_key;
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};
+pub use validations::{CaseValidation, NewValidation};
 pub use webhooks::{
     AttemptOutcome, DeliveryRef, DeliveryState, DeliveryTarget, NewWebhookSubscription,
     PublishedEvent, WEBHOOK_KEY_PURPOSE, WEBHOOK_QUEUE, WebhookAttempt, WebhookDelivery,

@@ -24,9 +24,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::append_audit;
+use crate::documents::{DocumentRow, keep_in_pieces};
 use crate::{
-    Actor, DOCUMENT_CHUNK, Page, PageRequest, Result, Store, StoreError, document_address,
-    paginate, parse_col, with_pool, write_tx,
+    Actor, Page, PageRequest, Result, Store, StoreError, document_address, paginate, parse_col,
+    with_pool, write_tx,
 };
 
 /// Rows per multi-row component statement (10 parameters a row: 5,000 at
@@ -280,20 +281,8 @@ impl Store {
         let unmatchable = i64::try_from(unmatchable).unwrap_or(i64::MAX);
         let name = new.name.trim();
         write_tx!(self, tx => {
-            let fresh = sqlx::query(
-                "INSERT INTO raw_documents (sha256, media_type, size, content, first_org, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(&sha).bind(&new.media_type).bind(size).bind(&[][..] as &[u8]).bind(new.org_id).bind(at)
-            .execute(&mut *tx).await?.rows_affected() == 1;
-            if fresh {
-                for (seq, piece) in new.document.chunks(DOCUMENT_CHUNK).enumerate() {
-                    let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-                    sqlx::query("INSERT INTO raw_document_chunks (sha256, seq, bytes) VALUES ($1, $2, $3)")
-                        .bind(&sha).bind(seq).bind(piece)
-                        .execute(&mut *tx).await?;
-                }
-            }
+            let row = DocumentRow { sha256: &sha, media_type: &new.media_type, size, first_org: new.org_id, at };
+            keep_in_pieces(&mut *tx, &row, &mut new.document.as_slice()).await?;
             sqlx::query(
                 "INSERT INTO sboms (id, org_id, uploaded_by, name, format, spec_version, document, tlp, \
                  components, unmatchable, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

@@ -1,0 +1,249 @@
+//! A write transaction's connection, on either back-end, with the
+//! statements several write paths share.
+//!
+//! The helpers that run inside a write transaction (keeping a raw document,
+//! refusing an unknown organization, reading a case's quorum, the per-source
+//! bookkeeping) are ordinary generic functions over [`Tx`]:
+//! `async fn f(tx: &mut impl Tx, …)`, called inside a `write_tx!` body with
+//! `&mut *tx`. That body is compiled once per back-end, and so is each
+//! helper, as rustfmt, the IDE and rustdoc see it.
+//!
+//! Statements that differ per back-end are [`Bulk`]'s (arrays on
+//! PostgreSQL, `VALUES` lists on SQLite), implemented once per back-end.
+//! The ones here are the same SQL on both, so they are written once, in one
+//! generic impl whose where clause says what they need of a back-end (an
+//! executor, the column types), and that impl holds for SQLite's and
+//! PostgreSQL's connection alike.
+
+use std::future::Future;
+
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::bulk::{Bulk, CHUNK};
+use crate::documents::DocumentRow;
+use crate::reliability::SourceDelta;
+
+/// The sources behind one case's reports: (case, organization, tool, AI
+/// model, model version).
+pub(crate) type ReportSourceRow = (Uuid, Uuid, Option<String>, Option<String>, Option<String>);
+
+/// The connection of a write transaction on either back-end: [`Bulk`]'s
+/// per-back-end statements and the shared ones below.
+pub(crate) trait Tx: Bulk + Send {
+    /// Keeps a raw document's row (with `content`, empty for a document kept
+    /// in pieces) unless one with its address is kept already; true when
+    /// this call kept it.
+    fn insert_raw_document(
+        &mut self,
+        row: &DocumentRow<'_>,
+        content: &[u8],
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Keeps piece `seq` of a document kept in pieces.
+    fn insert_document_piece(
+        &mut self,
+        sha256: &str,
+        seq: i64,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether an organization with this id is registered.
+    fn org_exists(&mut self, org: Uuid) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The organizations that reported a case: none of them reproduces it
+    /// independently.
+    fn case_reporters(&mut self, case: Uuid) -> impl Future<Output = Result<Vec<Uuid>>> + Send;
+
+    /// A case's quorum as stored: (reproductions, vendor confirms).
+    fn case_quorum(&mut self, case: Uuid) -> impl Future<Output = Result<(i64, bool)>> + Send;
+
+    /// A case's validations as stored: (kind, result, organization).
+    fn case_validation_results(
+        &mut self,
+        case: Uuid,
+    ) -> impl Future<Output = Result<Vec<(String, String, Uuid)>>> + Send;
+
+    /// Adds each row's (submitted, validated) to its source's counters in
+    /// `source_stats` (a missing row starts at 0), in the order given.
+    fn add_source_counts(
+        &mut self,
+        rows: &[SourceDelta],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// What `cases` count for per source: (kind, source, cases, of which
+    /// validated).
+    fn case_source_counts(
+        &mut self,
+        cases: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<(String, String, i64, i64)>>> + Send;
+
+    /// Forgets the sources recorded for `cases` in `case_sources`.
+    fn delete_case_sources(&mut self, cases: &[Uuid]) -> impl Future<Output = Result<()>> + Send;
+
+    /// The distinct sources behind the reports of `cases`.
+    fn case_report_sources(
+        &mut self,
+        cases: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<ReportSourceRow>>> + Send;
+}
+
+/// The number of rows a statement changed, which each back-end's query
+/// result has but no sqlx trait names.
+pub(crate) trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
+impl<C> Tx for C
+where
+    C: sqlx::Connection + Bulk + Send,
+    for<'c> &'c mut C: Executor<'c, Database = C::Database>,
+    <C::Database as Database>::Arguments: IntoArguments<C::Database>,
+    <C::Database as Database>::QueryResult: RowsAffected,
+    usize: ColumnIndex<<C::Database as Database>::Row>,
+    Uuid: Type<C::Database> + for<'q> Encode<'q, C::Database> + for<'r> Decode<'r, C::Database>,
+    i64: Type<C::Database> + for<'q> Encode<'q, C::Database> + for<'r> Decode<'r, C::Database>,
+    bool: Type<C::Database> + for<'r> Decode<'r, C::Database>,
+    String: Type<C::Database> + for<'r> Decode<'r, C::Database>,
+    str: Type<C::Database>,
+    [u8]: Type<C::Database>,
+    for<'q> &'q str: Encode<'q, C::Database>,
+    for<'q> &'q [u8]: Encode<'q, C::Database>,
+{
+    async fn insert_raw_document(&mut self, row: &DocumentRow<'_>, content: &[u8]) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO raw_documents (sha256, media_type, size, content, first_org, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(row.sha256)
+        .bind(row.media_type)
+        .bind(row.size)
+        .bind(content)
+        .bind(row.first_org)
+        .bind(row.at)
+        .execute(&mut *self)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_document_piece(&mut self, sha256: &str, seq: i64, bytes: &[u8]) -> Result<()> {
+        sqlx::query("INSERT INTO raw_document_chunks (sha256, seq, bytes) VALUES ($1, $2, $3)")
+            .bind(sha256)
+            .bind(seq)
+            .bind(bytes)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn org_exists(&mut self, org: Uuid) -> Result<bool> {
+        let known: Option<Uuid> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
+            .bind(org)
+            .fetch_optional(&mut *self)
+            .await?;
+        Ok(known.is_some())
+    }
+
+    async fn case_reporters(&mut self, case: Uuid) -> Result<Vec<Uuid>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT org_id FROM reports WHERE case_id = $1")
+                .bind(case)
+                .fetch_all(&mut *self)
+                .await?,
+        )
+    }
+
+    async fn case_quorum(&mut self, case: Uuid) -> Result<(i64, bool)> {
+        Ok(
+            sqlx::query_as("SELECT quorum_reproductions, quorum_vendor FROM cases WHERE id = $1")
+                .bind(case)
+                .fetch_one(&mut *self)
+                .await?,
+        )
+    }
+
+    async fn case_validation_results(&mut self, case: Uuid) -> Result<Vec<(String, String, Uuid)>> {
+        Ok(
+            sqlx::query_as("SELECT kind, result, org_id FROM case_validations WHERE case_id = $1")
+                .bind(case)
+                .fetch_all(&mut *self)
+                .await?,
+        )
+    }
+
+    async fn add_source_counts(&mut self, rows: &[SourceDelta]) -> Result<()> {
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "INSERT INTO source_stats (kind, source, submitted, validated) ",
+            );
+            q.push_values(chunk, |mut row, ((kind, source), (n, v))| {
+                row.push_bind(*kind)
+                    .push_bind(source.as_str())
+                    .push_bind(*n)
+                    .push_bind(*v);
+            });
+            q.push(
+                " ON CONFLICT (kind, source) DO UPDATE SET \
+                 submitted = source_stats.submitted + excluded.submitted, \
+                 validated = source_stats.validated + excluded.validated",
+            );
+            q.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn case_source_counts(
+        &mut self,
+        cases: &[Uuid],
+    ) -> Result<Vec<(String, String, i64, i64)>> {
+        let mut q = sqlx::QueryBuilder::<C::Database>::new(
+            "SELECT cs.kind, cs.source, COUNT(*), \
+             SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END) \
+             FROM case_sources cs JOIN cases c ON c.id = cs.case_id WHERE cs.case_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(") GROUP BY cs.kind, cs.source");
+        Ok(q.build_query_as().fetch_all(&mut *self).await?)
+    }
+
+    async fn delete_case_sources(&mut self, cases: &[Uuid]) -> Result<()> {
+        let mut q =
+            sqlx::QueryBuilder::<C::Database>::new("DELETE FROM case_sources WHERE case_id IN (");
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(")");
+        q.build().execute(&mut *self).await?;
+        Ok(())
+    }
+
+    async fn case_report_sources(&mut self, cases: &[Uuid]) -> Result<Vec<ReportSourceRow>> {
+        let mut q = sqlx::QueryBuilder::<C::Database>::new(
+            "SELECT DISTINCT case_id, org_id, tool_name, ai_model, ai_model_version \
+             FROM reports WHERE case_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(")");
+        Ok(q.build_query_as().fetch_all(&mut *self).await?)
+    }
+}
