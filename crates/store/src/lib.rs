@@ -52,6 +52,10 @@ pub use assessments::{
     AUTOMATABLE, Assessment, CaseAssessment, EXPLOITATION, MISSION_WELLBEING, TECHNICAL_IMPACT,
 };
 pub use audit::{AuditQuery, AuditVerification};
+/// The content address of every document the store keeps; defined in
+/// `bulwark-core` (with [`bulwark_core::ContentAddress`]) and re-exported for
+/// the store's callers.
+pub use bulwark_core::document_address;
 pub use cases::{
     Case, CaseValidation, DOCUMENT_CHUNK, IntakeItem, IntakeReceipt, NewReport, NewValidation,
     RECEIPT_CASES, RawDocument, RawDocumentInfo, Report, SentDocument, SourceReliability,
@@ -73,7 +77,6 @@ pub use priorities::MAX_KNOWN_CVES;
 pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
 pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
-    document_address,
 };
 pub use sboms::{
     MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, SBOM_COMPONENT_CHUNK,
