@@ -332,10 +332,9 @@ async fn download(
     sha256: &str,
     output: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let address = sha256.to_ascii_lowercase();
-    if address.len() != 64 || !address.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let Ok(address) = bulwark_core::ContentAddress::parse(sha256).map(|a| a.to_string()) else {
         return Err(BadInput(format!("{sha256:?} is not a SHA-256 (64 hex digits)")).into());
-    }
+    };
     let path = format!("/api/v1/submissions/{}/documents/{address}", seg(id)?);
     let bytes = match request(conn, "GET", &path, None).await? {
         Ok(bytes) => bytes,

@@ -2,13 +2,17 @@
 //!
 //! Every other crate speaks these words: the Traffic Light Protocol marking a
 //! record carries, the kinds of organization in the program, the roles users
-//! hold, the principal a request acts as, and the hash chain of the audit log.
+//! hold, the principal a request acts as, the hash chain of the audit log,
+//! CVE ids ([`CveId`]) and the content address documents are kept under
+//! ([`ContentAddress`]).
 //! Nothing here performs I/O, so the rules can be tested in isolation and the
 //! store, the authorizer and the server cannot disagree about them.
 
 pub mod audit;
 pub mod clearinghouse;
 pub mod clock;
+pub mod content;
+pub mod cve;
 pub mod grant;
 pub mod marking;
 pub mod org;
@@ -23,6 +27,8 @@ pub use clearinghouse::{
     ValidationKind, ValidationResult,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use content::{ContentAddress, ContentAddressError, ContentHasher, document_address};
+pub use cve::{CveId, CveIdError};
 pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, grant_status};
 pub use marking::{Embargo, Tlp};
 pub use org::{OrgKind, Sector};

@@ -10,46 +10,34 @@
 //! `.-_~` as `%XX`), and the name (and namespace) lowercased for the types
 //! the purl specification declares case-insensitive (`bitbucket`, `github`,
 //! `composer`, `brew`, `hex`, `pub`, `deb`, `apk`), with PEP 503 name
-//! normalization for `pypi`.
+//! normalization ([`bulwark_versions::pep503`]) for `pypi`.
+//!
+//! This key is not [`bulwark_versions::Purl`]'s canonical form and must not
+//! become it: it is hashed into v1 fingerprints, which never change (see
+//! [`mod@crate::fingerprint`]), and the two differ in case (`Purl`
+//! lower-cases `npm` names and `golang`, `rpm` and `git` namespaces but
+//! keeps `pub` and `apk` names as written), in PyPI names (`Purl` keeps
+//! `.`), in `:` (left unencoded by `Purl`) and in what they take (`Purl`
+//! refuses a purl that breaks its type's rules or has bad percent-encoding;
+//! this key takes any `pkg:type/…/name`).
 
-use std::cmp::Ordering;
+use bulwark_core::CveId;
 
 /// The vulnerability id of an advisory known by `id` and `aliases`: the
-/// smallest CVE id among them (by year, then number, compared as numbers), in
-/// canonical form (`CVE-` upper case), else `id` as written.
+/// smallest CVE id among them (by year, then number, compared as numbers;
+/// the first given among ids equal as numbers), each trimmed of surrounding
+/// white space and parsed as [`CveId`] says, in canonical form, else `id` as
+/// written.
 ///
 /// The smallest, because a record that later learns of a duplicate CVE keeps
 /// the older (REJECTed duplicates are newer), and every source agrees on it.
 pub fn vulnerability_id<'a>(id: &'a str, aliases: impl IntoIterator<Item = &'a str>) -> String {
     std::iter::once(id)
         .chain(aliases)
-        .filter_map(parse_cve)
-        .min_by(cmp_cve)
-        .map(|(y, n)| format!("CVE-{y}-{n}"))
+        .filter_map(|s| CveId::parse(s.trim()).ok())
+        .min_by_key(|cve| (cve.year(), cve.sequence()))
+        .map(String::from)
         .unwrap_or_else(|| id.to_owned())
-}
-
-/// `CVE-YYYY-NNNN…` (prefix in any case) as its year and sequence digits.
-pub fn parse_cve(s: &str) -> Option<(&str, &str)> {
-    let s = s.trim();
-    let prefix = s.get(..4)?;
-    if !prefix.eq_ignore_ascii_case("cve-") {
-        return None;
-    }
-    let (year, seq) = s.get(4..)?.split_once('-')?;
-    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
-    (year.len() == 4 && digits(year) && seq.len() >= 4 && digits(seq)).then_some((year, seq))
-}
-
-fn cmp_cve(a: &(&str, &str), b: &(&str, &str)) -> Ordering {
-    // Digit strings compare as numbers: by length once leading zeros are gone, then lexically.
-    let num = |d: &str| {
-        let t = d.trim_start_matches('0');
-        (t.len(), t.to_owned())
-    };
-    num(a.0)
-        .cmp(&num(b.0))
-        .then_with(|| num(a.1).cmp(&num(b.1)))
 }
 
 /// The package key of a package URL: see the module documentation. `None`
@@ -153,7 +141,7 @@ fn build(ty: &str, namespace: &[String], name: &str) -> String {
         }
     };
     let name = if ty == "pypi" {
-        pep503(name)
+        bulwark_versions::pep503(name)
     } else {
         canon(name)
     };
@@ -163,24 +151,6 @@ fn build(ty: &str, namespace: &[String], name: &str) -> String {
         out.push('/');
     }
     out.push_str(&percent_encode(&name));
-    out
-}
-
-/// PEP 503: lower case, runs of `-`, `_` and `.` as one `-`.
-fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !sep {
-                out.push('-');
-                sep = true;
-            }
-        } else {
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
     out
 }
 
@@ -223,8 +193,6 @@ mod tests {
             vulnerability_id("GO-2022-0001", ["GHSA-abc"]),
             "GO-2022-0001"
         );
-        assert_eq!(parse_cve("CVE-21-1234"), None);
-        assert_eq!(parse_cve("CVE-2021-12"), None);
     }
 
     #[test]
@@ -253,6 +221,34 @@ mod tests {
         assert_eq!(k("cpe:2.3:a:x"), None);
         assert_eq!(k("pkg:npm"), None);
         assert_eq!(k("pkg:"), None);
+    }
+
+    /// The key is hashed into v1 fingerprints: where it differs from
+    /// `Purl`'s canonical form it must stay as it is (module documentation).
+    #[test]
+    fn keys_are_not_purls_canonical_form() {
+        let k = |s: &str| package_key_from_purl(s).unwrap_or_default();
+        let canonical = |s: &str| {
+            bulwark_versions::Purl::parse(s)
+                .map(|p| p.package().to_string())
+                .unwrap_or_default()
+        };
+        for (purl, key) in [
+            ("pkg:npm/React@18.0.0", "pkg:npm/React"),
+            (
+                "pkg:golang/github.com/BurntSushi/toml@v1.0.0",
+                "pkg:golang/github.com/BurntSushi/toml",
+            ),
+            ("pkg:pypi/zope.interface@6.0", "pkg:pypi/zope-interface"),
+            ("pkg:generic/a:b@1", "pkg:generic/a%3Ab"),
+            ("pkg:pub/Flutter@1", "pkg:pub/flutter"),
+        ] {
+            assert_eq!(k(purl), key, "{purl}");
+            assert_ne!(canonical(purl), key, "{purl}");
+        }
+        // What `Purl` refuses still has a key.
+        assert_eq!(k("pkg:pypi/ns/Name@1"), "pkg:pypi/ns/name");
+        assert!(bulwark_versions::Purl::parse("pkg:pypi/ns/Name@1").is_err());
     }
 
     #[test]

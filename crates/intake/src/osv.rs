@@ -11,9 +11,11 @@
 //!
 //! Streaming: the records of a top-level array are read one at a time (a
 //! serde `SeqAccess` visitor), each into a [`serde_json::Value`] and then
-//! checked against the schema's required fields (`id`, `modified`,
-//! `affected[].package.{ecosystem,name}`, `ranges[].{type,events}`), so memory
-//! is bounded by the largest record. Errors name the JSON path
+//! into the OSV model the matching engine reads advisories with
+//! ([`bulwark_matching::osv::Advisory`]), so the two agree on what a record
+//! says; `modified`, which that model lets be absent (some published test
+//! data lacks it), is required here as the schema says. Memory is bounded
+//! by the largest record. Errors name the JSON path
 //! (`[3].affected[0].package`); their line and column are where the record
 //! ends when the problem is found in a record read whole. YAML records are
 //! not read (convert them first).
@@ -23,7 +25,9 @@ use std::io::Read;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use bulwark_matching::osv::{Advisory, Package};
 
 use crate::advisory::{package_key_from_ecosystem, package_key_from_purl, vulnerability_id};
 use crate::error::{Ctx, drive, settle};
@@ -96,40 +100,13 @@ impl<'de, E> DeserializeSeed<'de> for RecordSeed<'_, '_, E> {
     }
 }
 
-/// The part of a record intake reads; the rest is kept as written in
-/// `detail`.
+/// `modified` as the schema requires it: present and a string. Read after
+/// the record, so that a record refused for anything else is refused for
+/// that first, as a missing field is reported after the fields present.
 #[derive(Deserialize)]
-struct Record {
-    id: String,
+struct Modified {
     #[allow(dead_code)]
     modified: String,
-    aliases: Option<Vec<String>>,
-    summary: Option<String>,
-    details: Option<String>,
-    withdrawn: Option<String>,
-    affected: Option<Vec<Affected>>,
-}
-
-#[derive(Deserialize)]
-struct Affected {
-    package: Option<Package>,
-    #[allow(dead_code)]
-    ranges: Option<Vec<Range>>,
-}
-
-#[derive(Deserialize)]
-struct Package {
-    ecosystem: String,
-    name: String,
-    purl: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Range {
-    #[serde(rename = "type")]
-    kind: String,
-    events: Vec<Map<String, Value>>,
 }
 
 fn record<Er: de::Error, E>(
@@ -137,17 +114,18 @@ fn record<Er: de::Error, E>(
     summary: &mut Summary,
     v: Value,
 ) -> Result<(), Er> {
-    let rec: Record = serde_path_to_error::deserialize(&v).map_err(|e| ctx.refuse_inner(e))?;
+    let rec: Advisory = serde_path_to_error::deserialize(&v).map_err(|e| ctx.refuse_inner(e))?;
+    serde_path_to_error::deserialize::<_, Modified>(&v).map_err(|e| ctx.refuse_inner(e))?;
     summary.items += 1;
     if rec.withdrawn.is_some() {
         summary.withdrawn += 1;
         return Ok(());
     }
     let Value::Object(mut base) = v else {
-        // `Record` only deserializes from an object.
+        // `Advisory` only deserializes from an object.
         return Err(Er::custom("an OSV record must be an object"));
     };
-    let id = vulnerability_id(&rec.id, rec.aliases.iter().flatten().map(String::as_str));
+    let id = vulnerability_id(&rec.id, rec.aliases.iter().map(String::as_str));
     let title = rec
         .summary
         .as_deref()
@@ -188,7 +166,7 @@ fn record<Er: de::Error, E>(
             detail: Value::Object(detail),
         }
     };
-    let affected = rec.affected.unwrap_or_default();
+    let affected = rec.affected;
     if affected.is_empty() {
         summary.findings += 1;
         return ctx.emit(finding(None, None));

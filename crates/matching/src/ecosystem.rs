@@ -32,7 +32,7 @@
 //! | Maven | `group:artifact`, case kept | Maven coordinates are case-sensitive |
 //! | RubyGems, Alpine, rpm-based, others | as written | case-sensitive package names |
 
-use bulwark_versions::{Ecosystem, Purl};
+use bulwark_versions::{Ecosystem, Purl, pep503};
 use thiserror::Error;
 
 /// An OSV ecosystem key and a normalised package name.
@@ -72,22 +72,7 @@ pub fn split_ecosystem(osv: &str) -> (String, Option<String>) {
 pub fn normalize_name(ecosystem: &str, name: &str) -> String {
     let name = name.trim();
     match ecosystem {
-        "PyPI" => {
-            let mut out = String::with_capacity(name.len());
-            let mut in_run = false;
-            for c in name.chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    if !in_run {
-                        out.push('-');
-                    }
-                    in_run = true;
-                } else {
-                    out.extend(c.to_lowercase());
-                    in_run = false;
-                }
-            }
-            out
-        }
+        "PyPI" => pep503(name),
         "npm" | "crates.io" | "NuGet" | "Packagist" | "Hex" | "Pub" | "Debian" | "Ubuntu"
         | "Go" => name.to_lowercase(),
         _ => name.to_owned(),

@@ -233,7 +233,10 @@ pub enum Event {
     Limit(String),
 }
 
+/// An event that is not an object is refused as "expected a map", not by
+/// this private type's name.
 #[derive(Deserialize)]
+#[serde(expecting = "a map")]
 struct RawEvent {
     introduced: Option<String>,
     fixed: Option<String>,

@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
+use bulwark_core::ContentHasher;
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::problem::{ApiError, Kind};
@@ -78,7 +78,7 @@ where
         size: 0,
     };
     let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-    let mut hasher = Sha256::new();
+    let mut hasher = ContentHasher::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|e| ApiError::malformed(format!("the request body could not be read: {e}")))?;
@@ -100,6 +100,6 @@ where
     if spool.size == 0 {
         return Err(ApiError::validation("the document is empty"));
     }
-    spool.sha256 = hex::encode(hasher.finalize());
+    spool.sha256 = hasher.finish().to_string();
     Ok(spool)
 }

@@ -15,7 +15,7 @@
 //! Setting the assessment a case already has writes nothing, not even an
 //! audit entry; setting an empty one (no point, no CVE) removes it.
 
-use bulwark_core::{AuditEvent, from_micros, to_micros};
+use bulwark_core::{AuditEvent, CveId, from_micros, to_micros};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -44,7 +44,7 @@ pub struct Assessment {
     pub technical_impact: Option<String>,
     /// `low`, `medium` or `high`.
     pub mission_wellbeing: Option<String>,
-    /// The CVE the case is about, `CVE-YYYY-NNNN…` (upper case).
+    /// The CVE the case is about, in [`CveId`]'s canonical form.
     pub cve: Option<String>,
 }
 
@@ -80,7 +80,7 @@ impl Assessment {
             &MISSION_WELLBEING,
         )?;
         if let Some(cve) = &self.cve
-            && !is_cve_id(cve)
+            && !CveId::is_canonical(cve)
         {
             return Err(StoreError::Invalid(format!(
                 "cve must be a CVE id (CVE-YYYY-NNNN), not {cve:?}"
@@ -88,19 +88,6 @@ impl Assessment {
         }
         Ok(())
     }
-}
-
-/// `CVE-`, four digits, `-`, four to nineteen digits (as the migrations'
-/// CHECK says).
-fn is_cve_id(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("CVE-") else {
-        return false;
-    };
-    let Some((year, number)) = rest.split_once('-') else {
-        return false;
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    year.len() == 4 && digits(year) && (4..=19).contains(&number.len()) && digits(number)
 }
 
 /// A case's assessment as stored, with who set it and when.
@@ -241,26 +228,5 @@ impl Store {
             sqlx::query_as(sql).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_cve_id;
-
-    #[test]
-    fn cve_ids() {
-        assert!(is_cve_id("CVE-2024-1708"));
-        assert!(is_cve_id("CVE-2024-1234567890123456789"));
-        for bad in [
-            "cve-2024-1708",
-            "CVE-24-1708",
-            "CVE-2024-170",
-            "CVE-2024-17x8",
-            "CVE-2024-12345678901234567890",
-            "CVE-2024",
-        ] {
-            assert!(!is_cve_id(bad), "{bad}");
-        }
     }
 }

@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bulwark_core::{AuditEvent, from_micros, to_micros};
+use bulwark_core::{AuditEvent, ContentAddress, from_micros, to_micros};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -593,7 +593,7 @@ impl Store {
                     check_unique(&mut seen, "CVE record", &r.id)?;
                     check_json_array("cna_cvss", &r.id, &r.cna_cvss)?;
                     check_json_array("adp_cvss", &r.id, &r.adp_cvss)?;
-                    if r.raw_sha256.len() != 64 || !r.raw_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    if ContentAddress::parse(&r.raw_sha256).is_err() {
                         return Err(invalid(format!("raw_sha256 of {} is not a SHA-256", r.id)));
                     }
                 }

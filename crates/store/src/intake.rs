@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use bulwark_core::{AuditEvent, Target, to_micros};
+use bulwark_core::{AuditEvent, ContentAddress, Target, to_micros};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -153,12 +153,11 @@ impl Store {
                 "media type must be 1 to 100 bytes".into(),
             ));
         }
-        if doc.sha256.len() != 64 || !doc.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let Ok(sha) = ContentAddress::parse(&doc.sha256).map(|a| a.to_string()) else {
             return Err(StoreError::Invalid(
                 "a document's SHA-256 is 64 hex digits".into(),
             ));
-        }
-        let sha = doc.sha256.to_ascii_lowercase();
+        };
         let size = i64::try_from(doc.size).unwrap_or(i64::MAX);
         let at = to_micros(now);
         let mut case_per_report: Vec<Uuid> = Vec::new();

@@ -61,6 +61,10 @@ pub use assessments::{
     AUTOMATABLE, Assessment, CaseAssessment, EXPLOITATION, MISSION_WELLBEING, TECHNICAL_IMPACT,
 };
 pub use audit::{AuditQuery, AuditVerification};
+/// The content address of every document the store keeps; defined in
+/// `bulwark-core` (with [`bulwark_core::ContentAddress`]) and re-exported for
+/// the store's callers.
+pub use bulwark_core::document_address;
 pub use cases::{Case, Report};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use documents::{DOCUMENT_CHUNK, RawDocument, RawDocumentInfo, SentDocument};
@@ -82,7 +86,6 @@ pub use reliability::SourceReliability;
 pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
 pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
-    document_address,
 };
 pub use sboms::{
     MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, SBOM_COMPONENT_CHUNK,

@@ -11,10 +11,9 @@
 use bulwark_core::review::{check_document_size, check_plan};
 use bulwark_core::{
     AuditEvent, Conclusion, DocumentKind, FindingCategory, ReviewWindow, Severity, SubmissionState,
-    Tlp, from_micros, rfc3339, to_micros,
+    Tlp, document_address, from_micros, rfc3339, to_micros,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -334,12 +333,6 @@ fn check_move(from: SubmissionState, to: SubmissionState, reason: Option<&str>) 
         }
         bulwark_core::review::TransitionError::ReasonRequired => StoreError::Invalid(e.to_string()),
     })
-}
-
-/// The SHA-256 of `bytes`, lowercase hex: the content address the store
-/// gives dossier documents, intake documents and raw feed records alike.
-pub fn document_address(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Associated data binding a sealed document to its row.

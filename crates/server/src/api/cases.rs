@@ -741,7 +741,7 @@ fn point<T, E: std::fmt::Display>(
 pub(crate) fn parse_assessment(body: &AssessmentIn) -> ApiResult<Assessment> {
     let cve = match body.cve.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => None,
-        Some(raw) => Some(super::vulnerabilities::parse_cve_id(raw).ok_or_else(|| {
+        Some(raw) => Some(bulwark_core::CveId::parse(raw).map_err(|_| {
             ApiError::malformed(format!("cve: {raw:?} is not a CVE id (CVE-YYYY-NNNN)"))
                 .with_extension("field", serde_json::json!("cve"))
         })?),
@@ -771,7 +771,7 @@ pub(crate) fn parse_assessment(body: &AssessmentIn) -> ApiResult<Assessment> {
             str::parse::<MissionWellbeing>,
             |v| v.to_string(),
         )?,
-        cve,
+        cve: cve.map(String::from),
     })
 }
 
@@ -971,10 +971,9 @@ pub async fn document(
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let sha = sha256.to_ascii_lowercase();
-    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let Ok(sha) = bulwark_core::ContentAddress::parse(&sha256).map(|a| a.to_string()) else {
         return Err(ApiError::not_found("document"));
-    }
+    };
     let info = state
         .store
         .raw_document_info(&sha)

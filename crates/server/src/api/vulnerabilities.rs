@@ -39,17 +39,6 @@ pub const DEFAULT_RANKING_LIMIT: u32 = 50;
 /// The most entries one page may have.
 pub const MAX_RANKING_LIMIT: u32 = 500;
 
-/// A CVE id, `CVE-YYYY-NNNN…` (four or more digits), upper-cased; `None`
-/// when malformed.
-pub fn parse_cve_id(raw: &str) -> Option<String> {
-    let id = raw.to_ascii_uppercase();
-    let rest = id.strip_prefix("CVE-")?;
-    let (year, number) = rest.split_once('-')?;
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    (year.len() == 4 && digits(year) && (4..=19).contains(&number.len()) && digits(number))
-        .then_some(id)
-}
-
 fn mission_wellbeing(raw: Option<&str>) -> ApiResult<MissionWellbeing> {
     match raw {
         None => Ok(MissionWellbeing::High),
@@ -403,7 +392,7 @@ pub async fn get_one(
     ApiPath(cve): ApiPath<String>,
     ApiQuery(q): ApiQuery<VulnerabilityQuery>,
 ) -> ApiResult<Json<VulnerabilityOut>> {
-    let Some(cve) = parse_cve_id(&cve) else {
+    let Ok(cve) = bulwark_core::CveId::parse(&cve).map(String::from) else {
         return Err(ApiError::malformed(format!(
             "{cve:?} is not a CVE id (CVE-YYYY-NNNN)"
         )));
@@ -517,31 +506,4 @@ pub async fn ranked(
         limit,
         items,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cve_id;
-
-    #[test]
-    fn cve_ids() {
-        assert_eq!(
-            parse_cve_id("CVE-2024-1708").as_deref(),
-            Some("CVE-2024-1708")
-        );
-        assert_eq!(
-            parse_cve_id("cve-2024-12345").as_deref(),
-            Some("CVE-2024-12345")
-        );
-        for bad in [
-            "CVE-24-1708",
-            "CVE-2024-170",
-            "CVE-2024-17x8",
-            "GHSA-1",
-            "CVE-2024",
-            "",
-        ] {
-            assert_eq!(parse_cve_id(bad), None, "{bad}");
-        }
-    }
 }
