@@ -116,28 +116,10 @@ async fn scheduler(state: AppState) {
         if let Err(e) = api::frontier::redetermine_due(&state, &holder).await {
             tracing::warn!(error = %e.detail, "scheduled re-determination failed; retrying next tick");
         }
-        if let Err(e) = send_reminders(&state, &holder).await {
+        if let Err(e) = bulwark_app::reviews::send_reminders(&state, &holder).await {
             tracing::warn!(error = %e, "sending reminders failed; retrying next tick");
         }
     }
-}
-
-/// One sweep of the reminders due at the state's clock. Each is sent once,
-/// however many servers sweep (the store keys them), so no lease is needed.
-pub async fn send_reminders(
-    state: &AppState,
-    holder: &str,
-) -> Result<Vec<bulwark_store::Reminder>, bulwark_store::StoreError> {
-    let actor = bulwark_store::Actor {
-        user: None,
-        org: None,
-        request_id: Some(format!("scheduler:{holder}")),
-    };
-    let sent = state.store.send_due_reminders(&actor, state.now()).await?;
-    if !sent.is_empty() {
-        tracing::info!(count = sent.len(), "reminders sent");
-    }
-    Ok(sent)
 }
 
 async fn shutdown_signal() {

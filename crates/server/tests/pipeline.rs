@@ -40,7 +40,7 @@ async fn events_since(srv: &common::Srv, after: i64) -> Vec<String> {
 }
 
 async fn sweep(srv: &common::Srv) -> Vec<Reminder> {
-    bulwark_server::send_reminders(&srv.state, "test")
+    bulwark_app::reviews::send_reminders(&srv.state, "test")
         .await
         .expect("reminders")
 }

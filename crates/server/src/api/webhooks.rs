@@ -176,7 +176,7 @@ pub async fn create(
             Kind::Unavailable,
             format!(
                 "webhook secrets cannot be stored: set {} to 64 hex digits",
-                super::reviews::DOSSIER_KEY_VAR
+                bulwark_app::DOSSIER_KEY_VAR
             ),
         )
     })?;

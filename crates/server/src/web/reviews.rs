@@ -3,48 +3,61 @@
 //! deadline order), a submission's page with the findings editor and the
 //! response forms, and `/grants` (the early-access grants one may read).
 //!
-//! What a visitor sees and may do is the policy's, through the API module's
-//! functions ([`reviews::readable`], [`reviews::submission_out`]): these
-//! pages only draw what they decide. The organization's kind chooses the
-//! headings a dashboard shows, never what is in them.
+//! What a visitor sees and may do is the policy's, through the use cases of
+//! [`bulwark_app::reviews`] and [`bulwark_app::partners`]: these pages only
+//! draw what they decide. The organization's kind chooses the headings a
+//! dashboard shows, never what is in them.
 
-use bulwark_app::resources::{
-    grant_resource, readable_model, readable_submission, submission_resource,
-};
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
+use bulwark_app::partners::{self, grant_out};
+use bulwark_app::resources::{readable_model, readable_submission, submission_resource};
+use bulwark_app::reviews::{self, FindingIn, ResponseIn, SubmissionOut};
+use bulwark_app::{AppError, ErrorKind};
 use bulwark_authz::Action;
 use bulwark_core::{FindingCategory, OrgKind, Severity, Tlp};
-use bulwark_store::{Grant, NewFinding, PageRequest, StoreError, Submission};
+use bulwark_store::{Grant, Submission};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, PageError, PageResult, Stamp, render, words};
-use crate::api::partners::grant_out;
-use crate::api::reviews::{self, SubmissionOut};
-use crate::problem::{ApiError, Kind};
 use crate::state::AppState;
 
 const REVIEWS: &str = "/reviews";
 const GRANTS: &str = "/grants";
 
-/// An API-module failure as a page: "not found" and "not configured" are
-/// worth telling apart; anything else is the server's fault.
-fn page_error(e: impl Into<ApiError>) -> PageError {
-    let e: ApiError = e.into();
+/// A failed read as a page: "not found" and "not configured" are worth
+/// telling apart; anything else is the server's fault.
+fn page_error(e: AppError) -> PageError {
     match e.kind {
-        Kind::NotFound => PageError::not_found("submission"),
-        Kind::Unavailable => PageError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Dossier storage is not configured",
-            "The server has no key for dossier documents, so they cannot be read now. Nothing was changed.",
-        ),
+        ErrorKind::NotFound => PageError::not_found("submission"),
+        ErrorKind::Unavailable => no_dossier_key(),
+        _ => PageError::internal(),
+    }
+}
+
+fn no_dossier_key() -> PageError {
+    PageError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Dossier storage is not configured",
+        "The server has no key for dossier documents, so they cannot be read now. Nothing was changed.",
+    )
+}
+
+/// A use case's refusal as a page, "not found" naming `what`: the pages the
+/// policy's and the store's answers draw everywhere.
+fn refused(e: AppError, what: &str) -> PageError {
+    match e.kind {
+        ErrorKind::NotFound => PageError::not_found(what),
+        ErrorKind::Forbidden => PageError::forbidden(),
+        ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
+        ErrorKind::Validation => invalid(e.detail),
         _ => PageError::internal(),
     }
 }
@@ -73,7 +86,7 @@ impl Names {
         }
         let name = match readable_model(state, &who.principal, id).await {
             Ok(m) => m.name,
-            Err(e) if e.kind == Kind::NotFound || e.kind == Kind::Forbidden => {
+            Err(e) if e.kind == ErrorKind::NotFound || e.kind == ErrorKind::Forbidden => {
                 format!("model {id}")
             }
             Err(e) => return Err(page_error(e)),
@@ -164,30 +177,6 @@ async fn submission_row(
     })
 }
 
-/// Every grant the policy lets the visitor read, a store page at a time.
-async fn readable_grants(state: &AppState, who: &SignedIn) -> PageResult<Vec<Grant>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .grants(PageRequest {
-                after,
-                limit: PageRequest::MAX_LIMIT,
-            })
-            .await?;
-        out.extend(
-            page.items
-                .into_iter()
-                .filter(|g| state.permits(&who.principal, Action::GrantRead, &grant_resource(g))),
-        );
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(out),
-        }
-    }
-}
-
 async fn grant_row(
     state: &AppState,
     who: &SignedIn,
@@ -239,20 +228,9 @@ struct DashboardPage {
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let now = state.now();
-    let mut visible: Vec<Submission> = state
-        .store
-        .submissions()
+    let mut visible: Vec<Submission> = reviews::visible(&state, &who.principal)
         .await
-        .map_err(|e| fail(e.into()))?
-        .into_iter()
-        .filter(|s| {
-            state.permits(
-                &who.principal,
-                Action::SubmissionRead,
-                &submission_resource(s),
-            )
-        })
-        .collect();
+        .map_err(|e| fail(page_error(e)))?;
     visible.sort_by_key(|s| (s.planned_partner_release, s.id));
     let mut names = Names::default();
     let (mut mine, mut to_answer, mut queue) = (Vec::new(), Vec::new(), Vec::new());
@@ -282,7 +260,10 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
     let developer = who.principal.org_kind == OrgKind::Developer;
     let mut grants = Vec::new();
     if developer {
-        for g in readable_grants(&state, &who).await.map_err(fail)? {
+        for g in partners::readable_grants(&state, &who.principal)
+            .await
+            .map_err(|e| fail(page_error(e)))?
+        {
             if g.developer_org == who.principal.org_id {
                 grants.push(
                     grant_row(&state, &who, &mut names, g, now)
@@ -475,24 +456,18 @@ pub async fn document(
     Path((id, sha256)): Path<(String, String)>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    // The submission first, so that "not found" after it is the document's.
     let s = readable(&state, &who, &id).await?;
-    if !state.permits(
-        &who.principal,
-        Action::DossierRead,
-        &submission_resource(&s),
-    ) {
-        return Err(fail(PageError::forbidden()));
-    }
-    let key = reviews::dossier_key(&state).map_err(|e| fail(page_error(e)))?;
-    let (doc, bytes) = match state
-        .store
-        .read_document(&who.actor, s.id, &sha256, &key, state.now())
+    let (doc, bytes) = reviews::download(&state, &who, s.id, &sha256)
         .await
-    {
-        Ok(found) => found,
-        Err(StoreError::NotFound) => return Err(fail(PageError::not_found("document"))),
-        Err(e) => return Err(fail(e.into())),
-    };
+        .map_err(|e| {
+            fail(match e.kind {
+                // Only a missing key says "not configured"; a contended
+                // audit write is the server's fault, as any other.
+                ErrorKind::Unavailable if state.config.master_key.is_none() => no_dossier_key(),
+                _ => refused(e, "document"),
+            })
+        })?;
     // The address is hex, so the file name needs no quoting beyond this check.
     let short: String = doc
         .sha256
@@ -562,43 +537,23 @@ pub async fn issue_finding(
     Posted { who, form }: Posted<FindingForm>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    let s = readable(&state, &who, &id).await?;
-    if !state.permits(
-        &who.principal,
-        Action::FindingIssue,
-        &submission_resource(&s),
-    ) {
-        return Err(fail(PageError::forbidden()));
-    }
-    let severity: Severity = form
-        .severity
-        .parse()
-        .map_err(|e: bulwark_core::ParseError| fail(invalid(e.to_string())))?;
-    let category: FindingCategory = form
-        .category
-        .parse()
-        .map_err(|e: bulwark_core::ParseError| fail(invalid(e.to_string())))?;
-    let tlp: Tlp = form
-        .tlp
-        .parse()
-        .map_err(|e: bulwark_core::ParseError| fail(invalid(e.to_string())))?;
-    state
-        .store
-        .issue_finding(
-            &who.actor,
-            s.id,
-            &NewFinding {
-                severity,
-                category,
-                text: form.text,
-                recommendation: form.recommendation,
-                tlp,
-            },
-            state.now(),
-        )
-        .await
-        .map_err(|e| fail(e.into()))?;
-    Ok(Redirect::to(&format!("/reviews/{}#findings", s.id)).into_response())
+    let id = parse_id(&id, "submission").map_err(fail)?;
+    reviews::issue_finding(
+        &state,
+        &who,
+        id,
+        FindingIn {
+            severity: form.severity,
+            category: form.category,
+            text: form.text,
+            recommendation: form.recommendation,
+            // The form always names a marking; none is not a default here.
+            tlp: Some(form.tlp),
+        },
+    )
+    .await
+    .map_err(|e| fail(refused(e, "submission")))?;
+    Ok(Redirect::to(&format!("/reviews/{id}#findings")).into_response())
 }
 
 /// A response to a finding.
@@ -624,32 +579,15 @@ pub async fn respond(
     Posted { who, form }: Posted<ResponseForm>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    let s = readable(&state, &who, &id).await?;
-    if !state.permits(
-        &who.principal,
-        Action::ResponsePost,
-        &submission_resource(&s),
-    ) {
-        return Err(fail(PageError::forbidden()));
-    }
-    let fid = parse_id(&fid, "finding").map_err(fail)?;
-    // Only a finding the visitor is shown may be answered.
-    let sid = s.id;
-    let out = reviews::submission_out(&state, &who.principal, s, state.now())
+    // The submission first, so that "not found" after it is the finding's.
+    let sid = readable(&state, &who, &id).await?.id;
+    // An id that does not parse names no finding: the use case answers "not
+    // found" for it after the policy's check, as for any unknown finding.
+    let fid = Uuid::parse_str(&fid).unwrap_or(Uuid::nil());
+    reviews::respond(&state, &who, sid, fid, ResponseIn { text: form.text })
         .await
-        .map_err(|e| fail(page_error(e)))?;
-    if !out.findings.iter().any(|f| f.id == fid) {
-        return Err(fail(PageError::not_found("finding")));
-    }
-    match state
-        .store
-        .post_response(&who.actor, sid, fid, &form.text, state.now())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/reviews/{sid}#finding-{fid}")).into_response()),
-        Err(StoreError::NotFound) => Err(fail(PageError::not_found("finding"))),
-        Err(e) => Err(fail(e.into())),
-    }
+        .map_err(|e| fail(refused(e, "finding")))?;
+    Ok(Redirect::to(&format!("/reviews/{sid}#finding-{fid}")).into_response())
 }
 
 // ---------------------------------------------------------------------------
@@ -669,7 +607,9 @@ struct GrantsPage {
 pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let now = state.now();
-    let mut list = readable_grants(&state, &who).await.map_err(fail)?;
+    let mut list = partners::readable_grants(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
     list.sort_by_key(|g| (g.ends_at, g.id));
     let mut names = Names::default();
     let mut rows = Vec::new();

@@ -66,7 +66,7 @@ pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>)
         .await
         .expect("bootstrap");
     // The dossier key as `serve` reads it, for the tests that set it.
-    let master_key = std::env::var(bulwark_server::api::reviews::DOSSIER_KEY_VAR)
+    let master_key = std::env::var(bulwark_app::DOSSIER_KEY_VAR)
         .ok()
         .and_then(|k| bulwark_server::state::MasterKey::from_hex(&k));
     let settings = bulwark_server::Settings {
