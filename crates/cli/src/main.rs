@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use bulwark_core::{ApiToken, SystemClock};
-use bulwark_store::{Actor, Bootstrap, Store, StoreError};
+use bulwark_app::ErrorKind;
+use bulwark_core::SystemClock;
+use bulwark_store::{Store, StoreError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod claims;
@@ -281,6 +282,16 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// A direct-to-database use case's failure: bad input (exit 2) when its
+/// kind is one of `bad_input`, else a failure (exit 1), its detail either way.
+fn direct_error(e: bulwark_app::AppError, bad_input: &[ErrorKind]) -> anyhow::Error {
+    if bad_input.contains(&e.kind) {
+        anyhow::Error::new(BadInput(e.detail))
+    } else {
+        anyhow::anyhow!(e.detail)
+    }
+}
+
 /// A database URL without its password, for messages.
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -346,27 +357,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let store = open(&db).await?;
-            let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, bytes);
-            let b = Bootstrap {
+            let result = bulwark_app::identity::bootstrap(
+                &store,
                 org_name,
                 username,
                 display_name,
-                token_hash: token.hash(),
-            };
-            let result = store.bootstrap(&b, time::OffsetDateTime::now_utc()).await;
+                time::OffsetDateTime::now_utc(),
+            )
+            .await;
             store.close().await;
-            let (org, user, _) = result.map_err(|e| match e {
-                StoreError::AlreadyBootstrapped
-                | StoreError::Invalid(_)
-                | StoreError::Conflict(_) => anyhow::Error::new(BadInput(e.to_string())),
-                other => other.into(),
-            })?;
-            println!("operator organization {} ({})", org.name, org.id);
-            println!("administrator {} ({})", user.username, user.id);
+            let done = result
+                .map_err(|e| direct_error(e, &[ErrorKind::Conflict, ErrorKind::Validation]))?;
+            println!("operator organization {} ({})", done.org.name, done.org.id);
+            println!("administrator {} ({})", done.user.username, done.user.id);
             println!("API token (shown once; store it now):");
-            println!("{}", token.expose());
+            println!("{}", done.token.expose());
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {
@@ -378,26 +383,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("cannot read the password from standard input")?;
             let password = line.trim_end_matches(['\r', '\n']).to_owned();
             let store = open(&db).await?;
-            let (user, _) = store
-                .user_by_username(&username)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        anyhow::Error::new(BadInput(format!("no user named {username:?}")))
-                    }
-                    other => other.into(),
-                })?;
-            let hash = bulwark_app::identity::hash_password(password)
-                .await
-                .map_err(|e| anyhow::Error::new(BadInput(e.detail)))?;
-            store
-                .set_password_hash(
-                    &Actor::cli(),
-                    user.id,
-                    &hash,
-                    time::OffsetDateTime::now_utc(),
-                )
-                .await?;
+            bulwark_app::identity::set_password_direct(
+                &store,
+                &username,
+                password,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .map_err(|e| direct_error(e, &[ErrorKind::NotFound, ErrorKind::Validation]))?;
             store.close().await;
             println!("password set for {username}");
             Ok(ExitCode::SUCCESS)
@@ -406,7 +399,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify { db, format },
         } => {
             let store = open(&db).await?;
-            let v = store.audit_verify().await?;
+            let v = bulwark_app::audit::verify_direct(&store)
+                .await
+                .map_err(|e| direct_error(e, &[]))?;
             store.close().await;
             match format {
                 Format::Json => println!("{}", serde_json::to_string(&v)?),

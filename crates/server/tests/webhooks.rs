@@ -12,12 +12,11 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use bulwark_app::webhooks::{Subject, event_subject};
 use bulwark_authz::Action;
 use bulwark_core::{ApiToken, Clock, FixedClock};
 use bulwark_server::state::MasterKey;
-use bulwark_server::webhooks::{
-    DeliveryLimits, Subject, deliver_due, event_subject, http_client, signature,
-};
+use bulwark_server::webhooks::{DeliveryLimits, deliver_due, http_client, signature};
 use bulwark_server::{AppState, Settings};
 use bulwark_store::{
     Actor, Bootstrap, DeliveryState, NewWebhookSubscription, Store, WebhookSecret,

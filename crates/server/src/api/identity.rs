@@ -1,211 +1,25 @@
-//! Organizations, users and API tokens.
+//! Organizations, users and API tokens: the HTTP face of
+//! [`bulwark_app::identity`], which decides and writes.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use bulwark_app::resources::readable_user;
-use bulwark_authz::{Action, Resource};
-use bulwark_core::{OrgKind, PrincipalKind, Role, RoleSet, Sector};
-use bulwark_store::{NewOrganization, NewUser, Organization, TokenInfo, User, UserUpdate};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
+use bulwark_app::identity::{
+    self, IssuedTokenOut, MeOut, NewOrganizationIn, NewTokenIn, NewUserIn, OrganizationOut,
+    PasswordIn, TokenOut, UserOut, UserPatchIn,
+};
 use uuid::Uuid;
 
-use super::{List, ts};
+use super::List;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
-use crate::problem::{ApiError, ApiResult, Problem, not_found_as};
-use crate::state::{AppState, hash_password, new_token, org_resource, user_resource};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganizationOut {
-    pub id: Uuid,
-    pub name: String,
-    /// agency, developer, partner, vendor, researcher or operator.
-    #[schema(value_type = String, example = "vendor")]
-    pub kind: OrgKind,
-    /// One of the 16 CISA critical-infrastructure sectors, snake_case.
-    #[schema(value_type = Option<String>, example = "energy")]
-    pub sector: Option<Sector>,
-    /// A reviewing agency (Treasury, NSA, CISA): writes benchmark sets, reviews models.
-    pub reviewing: bool,
-    pub created_at: String,
-}
-
-impl From<Organization> for OrganizationOut {
-    fn from(o: Organization) -> Self {
-        OrganizationOut {
-            id: o.id,
-            name: o.name,
-            kind: o.kind,
-            sector: o.sector,
-            reviewing: o.reviewing,
-            created_at: ts(o.created_at),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrganizationIn {
-    pub name: String,
-    #[schema(value_type = String, example = "partner")]
-    pub kind: OrgKind,
-    /// Required for partners.
-    #[schema(value_type = Option<String>, example = "water_and_wastewater_systems")]
-    #[serde(default)]
-    pub sector: Option<Sector>,
-    /// Mark an agency as a reviewing agency (default false).
-    #[serde(default)]
-    pub reviewing: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserOut {
-    pub id: Uuid,
-    pub org_id: Uuid,
-    pub username: String,
-    pub display_name: String,
-    /// human or service.
-    #[schema(value_type = String, example = "human")]
-    pub kind: PrincipalKind,
-    #[schema(value_type = Vec<String>, example = json!(["analyst"]))]
-    pub roles: RoleSet,
-    pub disabled: bool,
-    pub has_password: bool,
-    pub created_at: String,
-}
-
-impl From<User> for UserOut {
-    fn from(u: User) -> Self {
-        UserOut {
-            id: u.id,
-            org_id: u.org_id,
-            username: u.username,
-            display_name: u.display_name,
-            kind: u.kind,
-            roles: u.roles,
-            disabled: u.disabled,
-            has_password: u.has_password,
-            created_at: ts(u.created_at),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserIn {
-    pub username: String,
-    pub display_name: String,
-    /// human (default) or service.
-    #[schema(value_type = Option<String>, example = "service")]
-    #[serde(default = "human")]
-    pub kind: PrincipalKind,
-    #[schema(value_type = Vec<String>, example = json!(["analyst"]))]
-    #[serde(default)]
-    pub roles: Vec<Role>,
-}
-
-fn human() -> PrincipalKind {
-    PrincipalKind::Human
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserPatchIn {
-    pub display_name: Option<String>,
-    #[schema(value_type = Option<Vec<String>>)]
-    pub roles: Option<Vec<Role>>,
-    pub disabled: Option<bool>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordIn {
-    pub password: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenOut {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub name: String,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub last_used_at: Option<String>,
-}
-
-impl From<TokenInfo> for TokenOut {
-    fn from(t: TokenInfo) -> Self {
-        TokenOut {
-            id: t.id,
-            user_id: t.user_id,
-            name: t.name,
-            created_at: ts(t.created_at),
-            expires_at: t.expires_at.map(ts),
-            revoked_at: t.revoked_at.map(ts),
-            last_used_at: t.last_used_at.map(ts),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTokenIn {
-    pub name: String,
-    /// RFC 3339; absent means the token does not expire.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, example = "2027-01-01T00:00:00Z")]
-    pub expires_at: Option<OffsetDateTime>,
-}
-
-/// A new token: the secret is shown here once and never again.
-#[derive(Serialize, ToSchema)]
-pub struct IssuedTokenOut {
-    pub token: String,
-    #[serde(flatten)]
-    pub info: TokenOut,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MeOut {
-    pub user_id: Uuid,
-    pub username: String,
-    #[schema(value_type = String)]
-    pub kind: PrincipalKind,
-    #[schema(value_type = Vec<String>)]
-    pub roles: RoleSet,
-    pub org_id: Uuid,
-    pub org_name: String,
-    #[schema(value_type = String)]
-    pub org_kind: OrgKind,
-    pub org_reviewing: bool,
-}
-
-async fn known_org(state: &AppState, id: Uuid) -> ApiResult<Organization> {
-    state
-        .store
-        .organization(id)
-        .await
-        .map_err(not_found_as("organization"))
-}
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
 
 /// Who am I?
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity",
     responses((status = 200, body = MeOut), (status = 401, body = Problem)))]
 pub async fn me(caller: Caller) -> Json<MeOut> {
-    let p = caller.0.principal;
-    Json(MeOut {
-        user_id: p.user_id,
-        username: p.username,
-        kind: p.kind,
-        roles: p.roles,
-        org_id: p.org_id,
-        org_name: p.org_name,
-        org_kind: p.org_kind,
-        org_reviewing: p.org_reviewing,
-    })
+    Json(identity::me(&caller.principal))
 }
 
 /// The directory of organizations in the program.
@@ -216,13 +30,8 @@ pub async fn list_organizations(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<List<OrganizationOut>>> {
-    state.authorize(
-        &caller.principal,
-        Action::OrganizationList,
-        &Resource::Program,
-    )?;
-    let page = state.store.organizations(page.to_request()?).await?;
-    Ok(Json(List::from_page(page, OrganizationOut::from)))
+    let page = identity::list_organizations(&state, &caller.principal, page.to_request()?).await?;
+    Ok(Json(List::from_page(page, |o| o)))
 }
 
 /// Admit an organization to the program (operator administrators).
@@ -234,25 +43,10 @@ pub async fn create_organization(
     caller: Caller,
     ApiJson(body): ApiJson<NewOrganizationIn>,
 ) -> ApiResult<(StatusCode, Json<OrganizationOut>)> {
-    state.authorize(
-        &caller.principal,
-        Action::OrganizationCreate,
-        &Resource::Program,
-    )?;
-    let org = state
-        .store
-        .create_organization(
-            &caller.actor,
-            &NewOrganization {
-                name: body.name,
-                kind: body.kind,
-                sector: body.sector,
-                reviewing: body.reviewing,
-            },
-            state.now(),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(org.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(identity::create_organization(&state, &caller, body).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "identity",
@@ -262,15 +56,9 @@ pub async fn get_organization(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<OrganizationOut>> {
-    let org = known_org(&state, id).await?;
-    if !state.permits(
-        &caller.principal,
-        Action::OrganizationRead,
-        &org_resource(&org),
-    ) {
-        return Err(ApiError::not_found("organization"));
-    }
-    Ok(Json(org.into()))
+    Ok(Json(
+        identity::get_organization(&state, &caller.principal, id).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/users", tag = "identity", params(PageParams),
@@ -281,10 +69,8 @@ pub async fn list_users(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<List<UserOut>>> {
-    let org = known_org(&state, id).await?;
-    state.authorize(&caller.principal, Action::UserList, &org_resource(&org))?;
-    let page = state.store.users(org.id, page.to_request()?).await?;
-    Ok(Json(List::from_page(page, UserOut::from)))
+    let page = identity::list_users(&state, &caller.principal, id, page.to_request()?).await?;
+    Ok(Json(List::from_page(page, |u| u)))
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/users", tag = "identity", request_body = NewUserIn,
@@ -295,23 +81,10 @@ pub async fn create_user(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<NewUserIn>,
 ) -> ApiResult<(StatusCode, Json<UserOut>)> {
-    let org = known_org(&state, id).await?;
-    state.authorize(&caller.principal, Action::UserCreate, &org_resource(&org))?;
-    let user = state
-        .store
-        .create_user(
-            &caller.actor,
-            &NewUser {
-                org_id: org.id,
-                username: body.username,
-                display_name: body.display_name,
-                kind: body.kind,
-                roles: RoleSet::new(body.roles),
-            },
-            state.now(),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(user.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(identity::create_user(&state, &caller, id, body).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity",
@@ -322,7 +95,7 @@ pub async fn get_user(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<UserOut>> {
     Ok(Json(
-        readable_user(&state, &caller.principal, id).await?.into(),
+        identity::get_user(&state, &caller.principal, id).await?,
     ))
 }
 
@@ -335,19 +108,8 @@ pub async fn update_user(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<UserPatchIn>,
 ) -> ApiResult<Json<UserOut>> {
-    let user = readable_user(&state, &caller.principal, id).await?;
-    state.authorize(&caller.principal, Action::UserUpdate, &user_resource(&user))?;
-    let change = UserUpdate {
-        display_name: body.display_name,
-        roles: body.roles.map(RoleSet::new),
-        disabled: body.disabled,
-    };
     Ok(Json(
-        state
-            .store
-            .update_user(&caller.actor, id, &change, state.now())
-            .await?
-            .into(),
+        identity::update_user(&state, &caller, id, body).await?,
     ))
 }
 
@@ -360,17 +122,7 @@ pub async fn set_password(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<PasswordIn>,
 ) -> ApiResult<StatusCode> {
-    let user = readable_user(&state, &caller.principal, id).await?;
-    state.authorize(
-        &caller.principal,
-        Action::UserSetPassword,
-        &user_resource(&user),
-    )?;
-    let hash = hash_password(body.password).await?;
-    state
-        .store
-        .set_password_hash(&caller.actor, id, &hash, state.now())
-        .await?;
+    identity::set_password(&state, &caller, id, body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -382,10 +134,8 @@ pub async fn list_tokens(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<List<TokenOut>>> {
-    let user = readable_user(&state, &caller.principal, id).await?;
-    state.authorize(&caller.principal, Action::TokenList, &user_resource(&user))?;
-    let page = state.store.tokens(id, page.to_request()?).await?;
-    Ok(Json(List::from_page(page, TokenOut::from)))
+    let page = identity::list_tokens(&state, &caller.principal, id, page.to_request()?).await?;
+    Ok(Json(List::from_page(page, |t| t)))
 }
 
 /// Issue an API token. The response carries the secret; it is not stored and cannot be shown again.
@@ -397,26 +147,9 @@ pub async fn issue_token(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<NewTokenIn>,
 ) -> ApiResult<(StatusCode, Json<IssuedTokenOut>)> {
-    let user = readable_user(&state, &caller.principal, id).await?;
-    state.authorize(&caller.principal, Action::TokenIssue, &user_resource(&user))?;
-    let token = new_token()?;
-    let info = state
-        .store
-        .issue_token(
-            &caller.actor,
-            id,
-            &body.name,
-            &token.hash(),
-            body.expires_at,
-            state.now(),
-        )
-        .await?;
     Ok((
         StatusCode::CREATED,
-        Json(IssuedTokenOut {
-            token: token.expose().to_owned(),
-            info: info.into(),
-        }),
+        Json(identity::issue_token(&state, &caller, id, body).await?),
     ))
 }
 
@@ -428,16 +161,5 @@ pub async fn revoke_token(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<TokenOut>> {
-    let token = state.store.token(id).await.map_err(not_found_as("token"))?;
-    let resource = bulwark_app::resources::token_resource(&token);
-    if !state.permits(&caller.principal, Action::TokenRevoke, &resource) {
-        return Err(ApiError::not_found("token"));
-    }
-    Ok(Json(
-        state
-            .store
-            .revoke_token(&caller.actor, id, state.now())
-            .await?
-            .into(),
-    ))
+    Ok(Json(identity::revoke_token(&state, &caller, id).await?))
 }

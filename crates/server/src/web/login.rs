@@ -1,4 +1,6 @@
-//! Signing in and out.
+//! Signing in and out: the form, its CSRF token, the cookies and the login
+//! throttle here; the password check, the session and the audit entries in
+//! [`bulwark_app::identity::sign_in`].
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -6,16 +8,15 @@ use axum::extract::{Form, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect};
-use bulwark_core::{AuditEvent, PrincipalKind, to_micros};
-use bulwark_store::{Actor, StoreError};
+use bulwark_app::identity::{self, SignIn, SignInRequest};
 use serde::Deserialize;
 
 use super::session::{
     CsrfOnly, LOGIN_CSRF_SECONDS, Posted, ReqId, clear_cookie, cookie, current_session,
-    login_csrf_cookie, new_session_secret, random_token, same_secret, session_cookie, set_cookie,
+    login_csrf_cookie, random_token, same_secret, session_cookie, set_cookie,
 };
 use super::{Nav, PageError, PageResult, render};
-use crate::state::{AppState, MAX_PASSWORD_BYTES, verify_password};
+use crate::state::AppState;
 
 /// The one message for every failed sign-in: it never says whether the
 /// username exists, the password was wrong or the account is disabled.
@@ -91,75 +92,40 @@ pub async fn submit(
         return login_page(&state, StatusCode::FORBIDDEN, Some(STALE_FORM), "");
     }
 
-    let username = form.username.trim().to_ascii_lowercase();
-    let (user, hash) = if username.is_empty() || username.len() > 64 {
-        (None, None)
-    } else {
-        match state.store.user_by_username(&username).await {
-            Ok((user, hash)) => (Some(user), hash),
-            Err(StoreError::NotFound) => (None, None),
-            Err(e) => return Err(e.into()),
-        }
-    };
+    // The throttle counts per username as sign-in compares it; a blocked
+    // attempt is refused before any password work.
+    let username = identity::login_name(&form.username);
     let now = state.now();
     if state.login_throttle.blocked(&username, now) {
         state.metrics.auth_failures.inc();
         return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(THROTTLED), "");
     }
-    // Verify even when there is no such user (against a dummy hash inside
-    // verify_password), so the time taken does not tell.
-    let password_ok =
-        form.password.len() <= MAX_PASSWORD_BYTES && verify_password(form.password, hash).await;
-    let user = user.filter(|u| password_ok && !u.disabled && u.kind == PrincipalKind::Human);
-
-    let Some(user) = user else {
-        state.metrics.auth_failures.inc();
-        state.login_throttle.record_failure(&username, now);
-        let attempted: String = username
-            .chars()
-            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-            .take(64)
-            .collect();
-        let actor = Actor {
-            user: None,
-            org: None,
-            request_id,
-        };
-        let event = AuditEvent::new("session.refused", "user", &attempted);
-        if let Err(e) = state
-            .store
-            .audit(&actor, event, to_micros(state.now()))
-            .await
-        {
-            tracing::error!(error = %e, "could not record a refused sign-in");
-        }
-        return login_page(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            Some(WRONG_CREDENTIALS),
-            &attempted,
-        );
-    };
-
-    state.login_throttle.clear(&username);
-    let secret = new_session_secret()?;
-    let csrf = random_token()?;
-    let actor = Actor {
-        user: Some(user.id),
-        org: Some(user.org_id),
+    let attempt = SignInRequest {
+        username: form.username,
+        password: form.password,
+        csrf_token: random_token()?,
+        ttl: state.settings.session_ttl,
         request_id,
     };
-    state
-        .store
-        .create_session(
-            &actor,
-            user.id,
-            &secret.hash(),
-            &csrf,
-            now + state.settings.session_ttl,
-            now,
-        )
-        .await?;
+    // What can fail here (the store, randomness) is the server's failure,
+    // already logged where it happened.
+    let signed_in = identity::sign_in(&state, attempt)
+        .await
+        .map_err(|_| PageError::internal())?;
+    let secret = match signed_in {
+        SignIn::Opened { secret } => secret,
+        SignIn::Refused { attempted } => {
+            state.metrics.auth_failures.inc();
+            state.login_throttle.record_failure(&username, now);
+            return login_page(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                Some(WRONG_CREDENTIALS),
+                &attempted,
+            );
+        }
+    };
+    state.login_throttle.clear(&username);
     let session = set_cookie(
         &state,
         session_cookie(&state),
@@ -177,10 +143,9 @@ pub async fn submit(
 /// `POST /logout`: ends the session and forgets the cookie.
 pub async fn logout(State(state): State<AppState>, posted: Posted<CsrfOnly>) -> PageResult {
     let who = posted.who;
-    state
-        .store
-        .delete_session(&who.actor, &who.session_hash, state.now())
-        .await?;
+    identity::sign_out(&state, &who, &who.session_hash)
+        .await
+        .map_err(|_| PageError::internal())?;
     let clear = clear_cookie(&state, session_cookie(&state))?;
     Ok((
         AppendHeaders([(header::SET_COOKIE, clear)]),

@@ -1,15 +1,19 @@
-//! The pages behind sign-in.
-
-use std::collections::HashMap;
+//! The pages behind sign-in: the dashboard, the directory, the account's
+//! API tokens and the audit log. What they show and change is decided by
+//! the use cases of [`bulwark_app::identity`] and [`bulwark_app::audit`];
+//! these pages only draw it.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use bulwark_authz::{Action, Resource};
-use bulwark_core::{RoleSet, from_micros};
-use bulwark_store::{Organization, PageRequest, StoreError, TokenInfo, User};
+use bulwark_app::audit::{self, AuditVerifyOut, NamedEntry};
+use bulwark_app::identity::{self, NewTokenIn, OrganizationOut, TokenOut, UserOut};
+use bulwark_app::{AppError, ErrorKind};
+use bulwark_authz::Action;
+use bulwark_core::RoleSet;
+use bulwark_store::PageRequest;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -17,10 +21,40 @@ use uuid::Uuid;
 use super::session::{CsrfField, CsrfOnly, Posted, SignedIn};
 use super::{JOBS, Job, Nav, PageError, PageResult, Stamp, render};
 use crate::extract::{PageParams, encode_cursor};
-use crate::state::{AppState, new_token, org_resource, user_resource};
+use crate::state::AppState;
 
 /// How many audit entries the audit page shows.
-const AUDIT_LATEST: usize = 100;
+const AUDIT_LATEST: u32 = 100;
+
+/// An instant a use case wrote (RFC 3339).
+fn instant(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// An instant a use case wrote, as a page shows it.
+fn stamp(s: &str) -> Stamp {
+    instant(s).map_or_else(
+        || Stamp {
+            iso: s.to_owned(),
+            text: s.to_owned(),
+        },
+        Stamp::new,
+    )
+}
+
+/// A use case's refusal as the page says it; `what` names what was not
+/// found (or may not be seen).
+fn refused(e: AppError, what: &str) -> PageError {
+    match e.kind {
+        ErrorKind::NotFound => PageError::not_found(what),
+        ErrorKind::Forbidden => PageError::forbidden(),
+        ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
+        ErrorKind::Validation => {
+            PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)
+        }
+        _ => PageError::internal(),
+    }
+}
 
 fn roles_text(roles: &RoleSet) -> String {
     roles
@@ -64,19 +98,19 @@ struct DashboardPage {
 /// `GET /`: who you are and where to go.
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let nav = who.nav(&state, "/");
-    let p = &who.principal;
+    let me = identity::me(&who.principal);
     render(
         StatusCode::OK,
         &DashboardPage {
             title: "Dashboard",
             show_audit: who.may_read_audit(&state),
             nav: Some(nav),
-            username: p.username.clone(),
-            org_id: p.org_id,
-            org_name: p.org_name.clone(),
-            org_kind: p.org_kind.as_str(),
-            kind: p.kind.as_str(),
-            roles: roles_text(&p.roles),
+            username: me.username,
+            org_id: me.org_id,
+            org_name: me.org_name,
+            org_kind: me.org_kind.as_str(),
+            kind: me.kind.as_str(),
+            roles: roles_text(&me.roles),
             jobs: &JOBS,
         },
     )
@@ -114,8 +148,8 @@ struct OrgView {
     created: Stamp,
 }
 
-impl From<Organization> for OrgView {
-    fn from(o: Organization) -> Self {
+impl From<OrganizationOut> for OrgView {
+    fn from(o: OrganizationOut) -> Self {
         OrgView {
             id: o.id,
             name: o.name,
@@ -123,7 +157,7 @@ impl From<Organization> for OrgView {
             sector: o
                 .sector
                 .map_or_else(|| "—".to_owned(), |s| s.as_str().replace('_', " ")),
-            created: Stamp::new(o.created_at),
+            created: stamp(&o.created_at),
         }
     }
 }
@@ -144,12 +178,10 @@ pub async fn organizations(
     who: SignedIn,
     query: Result<Query<PageParams>, QueryRejection>,
 ) -> PageResult {
-    let deny = || PageError::forbidden().for_user(&who, &state);
-    if !state.permits(&who.principal, Action::OrganizationList, &Resource::Program) {
-        return Err(deny());
-    }
     let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
-    let page = state.store.organizations(request).await?;
+    let page = identity::list_organizations(&state, &who.principal, request)
+        .await
+        .map_err(|e| refused(e, "organization").for_user(&who, &state))?;
     render(
         StatusCode::OK,
         &OrganizationsPage {
@@ -170,8 +202,8 @@ struct UserView {
     status: &'static str,
 }
 
-impl From<User> for UserView {
-    fn from(u: User) -> Self {
+impl From<UserOut> for UserView {
+    fn from(u: UserOut) -> Self {
         UserView {
             roles: if u.roles.is_empty() {
                 "none".to_owned()
@@ -207,26 +239,20 @@ pub async fn organization(
 ) -> PageResult {
     let missing = || PageError::not_found("organization").for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| missing())?;
-    let org = match state.store.organization(id).await {
-        Ok(org) => org,
-        Err(StoreError::NotFound) => return Err(missing()),
-        Err(e) => return Err(e.into()),
-    };
-    let resource = org_resource(&org);
     // Whether an organization exists is not disclosed to those who may not read it.
-    if !state.permits(&who.principal, Action::OrganizationRead, &resource) {
-        return Err(missing());
-    }
+    let org = identity::get_organization(&state, &who.principal, id)
+        .await
+        .map_err(|e| refused(e, "organization").for_user(&who, &state))?;
     let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
-    let (users, next_cursor) = if state.permits(&who.principal, Action::UserList, &resource) {
-        let page = state.store.users(org.id, request).await?;
-        (
-            Some(page.items.into_iter().map(UserView::from).collect()),
-            page.next.map(encode_cursor),
-        )
-    } else {
-        (None, None)
-    };
+    let (users, next_cursor) =
+        match identity::list_users(&state, &who.principal, org.id, request).await {
+            Ok(page) => (
+                Some(page.items.into_iter().map(UserView::from).collect()),
+                page.next.map(encode_cursor),
+            ),
+            Err(e) if e.kind == ErrorKind::Forbidden => (None, None),
+            Err(e) => return Err(refused(e, "organization").for_user(&who, &state)),
+        };
     render(
         StatusCode::OK,
         &OrganizationPage {
@@ -257,17 +283,21 @@ struct TokenView {
 }
 
 impl TokenView {
-    fn new(t: TokenInfo, now: OffsetDateTime) -> Self {
-        let expired = t.expires_at.is_some_and(|e| e <= now);
+    fn new(t: TokenOut, now: OffsetDateTime) -> Self {
+        let expired = t
+            .expires_at
+            .as_deref()
+            .and_then(instant)
+            .is_some_and(|e| e <= now);
         TokenView {
             id: t.id,
             name: t.name,
-            created: Stamp::new(t.created_at),
-            expires: t.expires_at.map(Stamp::new),
+            created: stamp(&t.created_at),
+            expires: t.expires_at.as_deref().map(stamp),
             expired,
-            last_used: t.last_used_at.map(Stamp::new),
+            last_used: t.last_used_at.as_deref().map(stamp),
             active: t.revoked_at.is_none() && !expired,
-            revoked: t.revoked_at.map(Stamp::new),
+            revoked: t.revoked_at.as_deref().map(stamp),
         }
     }
 }
@@ -314,11 +344,9 @@ async fn account_page(
     is_continuation: bool,
     extras: AccountExtras,
 ) -> PageResult {
-    let me = who.user_resource();
     let now = state.now();
-    let (tokens, next_cursor) = if state.permits(&who.principal, Action::TokenList, &me) {
-        let page = state.store.tokens(who.principal.user_id, request).await?;
-        (
+    let (tokens, next_cursor) = match identity::own_tokens(state, &who.principal, request).await {
+        Ok(page) => (
             Some(
                 page.items
                     .into_iter()
@@ -326,9 +354,9 @@ async fn account_page(
                     .collect(),
             ),
             page.next.map(encode_cursor),
-        )
-    } else {
-        (None, None)
+        ),
+        Err(e) if e.kind == ErrorKind::Forbidden => (None, None),
+        Err(e) => return Err(refused(e, "token").for_user(who, state)),
     };
     render(
         status,
@@ -342,7 +370,8 @@ async fn account_page(
             tokens,
             next_cursor,
             is_continuation,
-            may_issue: state.permits(&who.principal, Action::TokenIssue, &me),
+            // Whether to offer the form: the policy decides, as it will on submit.
+            may_issue: state.permits(&who.principal, Action::TokenIssue, &who.user_resource()),
             error: extras.error,
             form_name: extras.form_name,
             form_expires: extras.form_expires,
@@ -398,9 +427,6 @@ pub async fn issue_token(
     State(state): State<AppState>,
     Posted { who, form }: Posted<IssueForm>,
 ) -> PageResult {
-    if !state.permits(&who.principal, Action::TokenIssue, &who.user_resource()) {
-        return Err(PageError::forbidden().for_user(&who, &state));
-    }
     let name = form.name.trim().to_owned();
     let expires_text = form.expires.trim().to_owned();
     let refuse = |message: String| AccountExtras {
@@ -441,28 +467,20 @@ pub async fn issue_token(
             }
         }
     };
-    let token = new_token().map_err(|_| PageError::internal())?;
-    let issued = state
-        .store
-        .issue_token(
-            &who.actor,
-            who.principal.user_id,
-            &name,
-            &token.hash(),
-            expires_at,
-            state.now(),
-        )
-        .await;
-    let extras = match issued {
-        Ok(info) => AccountExtras {
+    let body = NewTokenIn {
+        name: name.clone(),
+        expires_at,
+    };
+    let extras = match identity::issue_own_token(&state, &who, body).await {
+        Ok(issued) => AccountExtras {
             issued: Some(Issued {
-                name: info.name,
-                secret: token.expose().to_owned(),
+                name: issued.info.name,
+                secret: issued.token,
             }),
             ..AccountExtras::default()
         },
-        Err(StoreError::Invalid(message)) => {
-            let extras = refuse(format!("The token was not issued: {message}."));
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let extras = refuse(format!("The token was not issued: {}.", e.detail));
             return account_page(
                 &state,
                 &who,
@@ -473,7 +491,7 @@ pub async fn issue_token(
             )
             .await;
         }
-        Err(e) => return Err(PageError::from(e).for_user(&who, &state)),
+        Err(e) => return Err(refused(e, "token").for_user(&who, &state)),
     };
     account_page(
         &state,
@@ -494,19 +512,10 @@ pub async fn revoke_token(
 ) -> PageResult {
     let missing = || PageError::not_found("token").for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| missing())?;
-    let token = match state.store.token(id).await {
-        Ok(t) => t,
-        Err(StoreError::NotFound) => return Err(missing()),
-        Err(e) => return Err(e.into()),
-    };
-    let resource = bulwark_app::resources::token_resource(&token);
     // Whether a token exists is not disclosed to those who may not revoke it.
-    if !state.permits(&who.principal, Action::TokenRevoke, &resource) {
-        return Err(missing());
-    }
-    match state.store.revoke_token(&who.actor, id, state.now()).await {
+    match identity::revoke_token(&state, &who, id).await {
         Ok(_) => Ok(Redirect::to("/account").into_response()),
-        Err(e) => Err(PageError::from(e).for_user(&who, &state)),
+        Err(e) => Err(refused(e, "token").for_user(&who, &state)),
     }
 }
 
@@ -523,12 +532,46 @@ struct EntryView {
     resource_id: String,
 }
 
+impl From<NamedEntry> for EntryView {
+    fn from(named: NamedEntry) -> Self {
+        let e = named.entry;
+        // Actors by username where the policy lets this reader see the user, else by id.
+        let actor = match (e.actor_user, named.actor_username) {
+            (None, _) => "command line".to_owned(),
+            (Some(_), Some(name)) => name,
+            (Some(id), None) => id.to_string(),
+        };
+        EntryView {
+            seq: e.seq,
+            at: stamp(&e.at),
+            actor,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+        }
+    }
+}
+
 struct VerificationView {
     ok: bool,
     entries: i64,
     head_hash: String,
     break_seq: i64,
     break_reason: String,
+}
+
+impl From<AuditVerifyOut> for VerificationView {
+    fn from(v: AuditVerifyOut) -> Self {
+        let (break_seq, break_reason) =
+            v.first_break.map(|b| (b.seq, b.reason)).unwrap_or_default();
+        VerificationView {
+            ok: v.ok,
+            entries: v.entries,
+            head_hash: v.head_hash,
+            break_seq,
+            break_reason,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -543,71 +586,21 @@ struct AuditPage {
 /// `GET /audit`: the latest entries and the chain's verification, for those
 /// the policy permits.
 pub async fn audit(State(state): State<AppState>, who: SignedIn) -> PageResult {
-    if !state.permits(&who.principal, Action::AuditRead, &Resource::Program) {
-        return Err(PageError::forbidden().for_user(&who, &state));
-    }
-    let verification = if state.permits(&who.principal, Action::AuditVerify, &Resource::Program) {
-        Some(state.store.audit_verify().await?)
-    } else {
-        None
+    let entries = audit::latest(&state, &who.principal, AUDIT_LATEST)
+        .await
+        .map_err(|e| refused(e, "record").for_user(&who, &state))?;
+    let verification = match audit::verify(&state, &who.principal).await {
+        Ok(v) => Some(VerificationView::from(v)),
+        Err(e) if e.kind == ErrorKind::Forbidden => None,
+        Err(e) => return Err(refused(e, "record").for_user(&who, &state)),
     };
-    let entries = state.store.audit_latest(AUDIT_LATEST as u32).await?;
-
-    // Actors by username where the policy lets this reader see the user, else by id.
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    let mut views = Vec::with_capacity(entries.len());
-    for e in entries {
-        let actor = match e.actor_user {
-            None => "command line".to_owned(),
-            Some(id) => {
-                if let Some(name) = names.get(&id) {
-                    name.clone()
-                } else {
-                    let name = match state.store.user(id).await {
-                        Ok(u)
-                            if state.permits(
-                                &who.principal,
-                                Action::UserRead,
-                                &user_resource(&u),
-                            ) =>
-                        {
-                            u.username
-                        }
-                        _ => id.to_string(),
-                    };
-                    names.insert(id, name.clone());
-                    name
-                }
-            }
-        };
-        views.push(EntryView {
-            seq: e.seq,
-            at: Stamp::new(from_micros(e.at_us)),
-            actor,
-            action: e.action,
-            resource_type: e.resource_type,
-            resource_id: e.resource_id,
-        });
-    }
-    let verification = verification.map(|v| {
-        let ok = v.ok();
-        let (break_seq, break_reason) =
-            v.first_break.map(|b| (b.seq, b.reason)).unwrap_or_default();
-        VerificationView {
-            ok,
-            entries: v.entries,
-            head_hash: v.head_hash,
-            break_seq,
-            break_reason,
-        }
-    });
     render(
         StatusCode::OK,
         &AuditPage {
             title: "Audit log",
             nav: Some(who.nav(&state, "/audit")),
             verification,
-            entries: views,
+            entries: entries.into_iter().map(EntryView::from).collect(),
         },
     )
 }

@@ -91,12 +91,6 @@ pub fn random_token() -> PageResult<String> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// A new session secret (`bws_…`).
-pub fn new_session_secret() -> PageResult<ApiToken> {
-    let bytes = random_bytes().map_err(|_| PageError::internal())?;
-    Ok(ApiToken::from_random(SESSION_PREFIX, bytes))
-}
-
 /// A signed-in visitor: who, the session's CSRF token, and the audit actor.
 pub struct SignedIn {
     /// Who acts, for the use cases; `SignedIn` dereferences to it.
