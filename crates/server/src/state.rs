@@ -54,6 +54,10 @@ impl Default for Settings {
 /// another (`Settings::intake_limit`): 4 GiB, spooled to disk.
 pub const INTAKE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
+/// Largest SBOM accepted (it is parsed in memory); the intake limit
+/// applies too, whichever is smaller.
+pub const SBOM_LIMIT: u64 = 128 * 1024 * 1024;
+
 /// The environment variable that sets the largest intake document.
 pub const INTAKE_LIMIT_VAR: &str = "BULWARK_INTAKE_LIMIT";
 

@@ -26,9 +26,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use crate::spool;
 use crate::state::AppState;
 
-/// Largest SBOM accepted (it is parsed in memory); the intake limit
-/// applies too, whichever is smaller.
-pub const SBOM_LIMIT: u64 = 128 * 1024 * 1024;
+pub use crate::state::SBOM_LIMIT;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

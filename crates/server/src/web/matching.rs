@@ -122,7 +122,7 @@ pub async fn upload(
         let outcome = async {
             let doc = crate::spool::spool_stream(
                 std::pin::pin!(field),
-                crate::api::sboms::SBOM_LIMIT.min(state.settings.intake_limit),
+                crate::state::SBOM_LIMIT.min(state.settings.intake_limit),
             )
             .await?;
             let bytes = tokio::fs::read(doc.path())
