@@ -113,7 +113,7 @@ async fn scheduler(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = api::frontier::redetermine_due(&state, &holder).await {
+        if let Err(e) = bulwark_app::frontier::redetermine_due(&state, &holder).await {
             tracing::warn!(error = %e.detail, "scheduled re-determination failed; retrying next tick");
         }
         if let Err(e) = bulwark_app::reviews::send_reminders(&state, &holder).await {

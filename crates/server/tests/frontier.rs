@@ -526,13 +526,13 @@ async fn a_version_loaded_ahead_takes_effect_on_its_date() {
     .await;
     assert_eq!(s, StatusCode::CREATED);
     assert!(v2["redetermination"].is_null(), "not in force yet");
-    let due = bulwark_server::api::frontier::redetermine_due(&srv.state, "test")
+    let due = bulwark_app::frontier::redetermine_due(&srv.state, "test")
         .await
         .unwrap();
     assert!(due.is_empty(), "nothing is stale before the date: {due:?}");
 
     clock.set(datetime!(2026-07-01 00:00:01 UTC));
-    let due = bulwark_server::api::frontier::redetermine_due(&srv.state, "test")
+    let due = bulwark_app::frontier::redetermine_due(&srv.state, "test")
         .await
         .unwrap();
     assert_eq!(due, ["public@2"]);
@@ -546,7 +546,7 @@ async fn a_version_loaded_ahead_takes_effect_on_its_date() {
     );
     // Once done, the pass finds nothing more to do.
     assert!(
-        bulwark_server::api::frontier::redetermine_due(&srv.state, "test")
+        bulwark_app::frontier::redetermine_due(&srv.state, "test")
             .await
             .unwrap()
             .is_empty()

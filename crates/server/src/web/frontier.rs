@@ -2,41 +2,34 @@
 //! model's determination history, and the "does my model qualify?"
 //! pre-check.
 //!
-//! The rules and the withholding of a restricted set's criteria are the API
-//! module's ([`crate::api::frontier`]): these pages only draw what it decides.
+//! The rules and the withholding of a restricted set's criteria are the use
+//! cases' ([`bulwark_app::frontier`]): these pages only draw what they decide.
 
-use bulwark_app::resources::{model_resource, readable_model, set_resource};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use bulwark_app::frontier::{self as uc, Determined};
+use bulwark_app::resources::set_resource;
+use bulwark_app::{AppError, ErrorKind};
 use bulwark_authz::{Action, Resource};
-use bulwark_frontier::{
-    BenchmarkSet, CriterionOutcome, Determination, ModelProfile, Outcome, Tri, Visibility,
-};
-use bulwark_store::{StoreError, StoredModel};
+use bulwark_frontier::{BenchmarkSet, CriterionOutcome, ModelProfile, Outcome, Tri, Visibility};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::pages::page_request;
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
-use crate::api::frontier::{
-    benchmark_out, compiled, determination_out, parse_profile, sets_in_force,
-};
 use crate::extract::{PageParams, encode_cursor};
-use crate::problem::{ApiError, Kind};
 use crate::state::AppState;
 
 const HERE: &str = "/frontier";
 
-/// An API-module failure as a page: only "not found" is worth telling apart.
-fn page_error(e: impl Into<ApiError>) -> PageError {
-    let e: ApiError = e.into();
-    if e.kind == Kind::NotFound {
+/// A use case's failure as a page: only "not found" is worth telling apart.
+fn page_error(e: AppError) -> PageError {
+    if e.kind == ErrorKind::NotFound {
         PageError::not_found("record")
     } else {
         PageError::internal()
@@ -115,16 +108,13 @@ struct DeterminationView {
 }
 
 impl DeterminationView {
-    /// `d` as `who` may see it; `set` (when known) gives the criteria their
-    /// descriptions. Whether the criteria are shown is the API module's
-    /// decision ([`determination_out`]).
-    fn new(
-        state: &AppState,
-        who: &SignedIn,
-        d: &Determination,
-        set: Option<&BenchmarkSet>,
-    ) -> Self {
-        let out = determination_out(state, &who.principal, d);
+    /// `d` as `who` may see it; its set (when known) gives the criteria their
+    /// descriptions. Whether the criteria are shown is the use case's
+    /// decision ([`uc::determination_out`]).
+    fn new(state: &AppState, who: &SignedIn, d: &Determined) -> Self {
+        let set: Option<&BenchmarkSet> = d.set.as_deref();
+        let d = &d.determination;
+        let out = uc::determination_out(state, &who.principal, d);
         let restricted = d.visibility == Visibility::Restricted;
         let may_read_set = state.permits(
             &who.principal,
@@ -209,68 +199,40 @@ pub async fn overview(
 ) -> PageResult {
     let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
     let fail = |e: PageError| e.for_user(&who, &state);
-    let mut sets = Vec::new();
-    let mut set_ids = Vec::new();
-    for s in state
-        .store
-        .benchmark_sets_in_force(state.now())
+    let registry = uc::registry(&state, &who.principal, request)
         .await
-        .map_err(|e| fail(e.into()))?
-    {
-        if !state.permits(
-            &who.principal,
-            Action::BenchmarkRead,
-            &set_resource(&s.set_id, s.restricted),
-        ) {
-            continue;
-        }
-        let out =
-            benchmark_out(&state, &who.principal, &s, false).map_err(|e| fail(page_error(e)))?;
-        set_ids.push((out.id.clone(), out.version.clone()));
-        sets.push(SetView {
+        .map_err(|e| fail(page_error(e)))?;
+    let sets = registry
+        .sets
+        .into_iter()
+        .map(|out| SetView {
             label: format!("{}@{}", out.id, out.version),
             title: out.title,
             effective: out.effective,
             visibility: out.visibility,
-        });
-    }
-    let page = state
-        .store
-        .models(request)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let next_cursor = page.next.map(encode_cursor);
+        })
+        .collect();
+    let next_cursor = registry.models.next.map(encode_cursor);
     let mut orgs = OrgNames::default();
     let mut models = Vec::new();
-    for m in page.items {
-        if !state.permits(&who.principal, Action::ModelRead, &model_resource(&m)) {
-            continue;
-        }
-        let history = state
-            .store
-            .determinations(m.id)
-            .await
-            .map_err(|e| fail(e.into()))?;
-        // Newest first: the first under a set is its latest.
-        let latest = set_ids
-            .iter()
-            .map(|(id, version)| {
-                history
-                    .iter()
-                    .find(|d| &d.set_id == id)
-                    .map(|d| LatestView {
-                        outcome: stored_outcome_text(&d.outcome),
-                        benchmark: format!("{}@{}", d.set_id, d.version),
-                        older: &d.version != version,
-                    })
-            })
-            .collect();
+    for entry in registry.models.items {
+        let m = entry.model;
         models.push(RegistryRow {
             owner: orgs.name(&state, m.owner_org).await.map_err(fail)?,
             id: m.id,
             name: m.name,
             tlp: m.tlp.as_str(),
-            latest,
+            latest: entry
+                .latest
+                .into_iter()
+                .map(|l| {
+                    l.map(|l| LatestView {
+                        outcome: stored_outcome_text(&l.outcome),
+                        benchmark: l.benchmark,
+                        older: l.older,
+                    })
+                })
+                .collect(),
         });
     }
     render(
@@ -383,26 +345,6 @@ struct ModelPage {
     determinations: Vec<DeterminationView>,
 }
 
-/// The compiled version `id@version`, if it is still stored.
-async fn set_version(
-    state: &AppState,
-    cache: &mut HashMap<(String, String), Option<Arc<BenchmarkSet>>>,
-    id: &str,
-    version: &str,
-) -> PageResult<Option<Arc<BenchmarkSet>>> {
-    let key = (id.to_owned(), version.to_owned());
-    if let Some(s) = cache.get(&key) {
-        return Ok(s.clone());
-    }
-    let set = match state.store.benchmark_set(id, version).await {
-        Ok(stored) => Some(compiled(state, &stored).map_err(page_error)?),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
-    cache.insert(key, set.clone());
-    Ok(set)
-}
-
 /// `GET /frontier/models/{id}`: a model's facts and its determinations,
 /// newest first, explained as far as the policy lets the visitor see.
 pub async fn model(
@@ -414,29 +356,17 @@ pub async fn model(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| missing())?;
     // Whether a model exists is not disclosed to those who may not read it.
-    let m: StoredModel = match readable_model(&state, &who.principal, id).await {
-        Ok(m) => m,
-        Err(e) if e.kind == crate::problem::Kind::NotFound => return Err(missing()),
+    let history = match uc::model_history(&state, &who.principal, id).await {
+        Ok(h) => h,
+        Err(e) if e.kind == ErrorKind::NotFound => return Err(missing()),
         Err(e) => return Err(fail(page_error(e))),
     };
-    let profile = parse_profile(&m).map_err(|e| fail(page_error(e)))?;
-    let mut cache = HashMap::new();
-    let mut determinations = Vec::new();
-    for stored in state
-        .store
-        .determinations(m.id)
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
-        let Ok(d) = serde_json::from_str::<Determination>(&stored.detail) else {
-            tracing::error!(determination = %stored.id, "stored determination does not parse");
-            continue;
-        };
-        let set = set_version(&state, &mut cache, &d.benchmark_id, &d.benchmark_version)
-            .await
-            .map_err(fail)?;
-        determinations.push(DeterminationView::new(&state, &who, &d, set.as_deref()));
-    }
+    let m = history.model;
+    let determinations = history
+        .determinations
+        .iter()
+        .map(|d| DeterminationView::new(&state, &who, d))
+        .collect();
     let owner = OrgNames::default()
         .name(&state, m.owner_org)
         .await
@@ -450,7 +380,7 @@ pub async fn model(
             owner,
             tlp: m.tlp.as_str(),
             updated: Stamp::new(m.updated_at),
-            facts: facts(&profile),
+            facts: facts(&history.profile),
             determinations,
         },
     )
@@ -699,12 +629,11 @@ pub async fn precheck(
             );
         }
     };
-    let now = state.now();
-    let determinations = sets_in_force(&state)
+    let determinations = uc::determine_in_force(&state, &who.principal, &profile)
         .await
         .map_err(|e| page_error(e).for_user(&who, &state))?
         .iter()
-        .map(|set| DeterminationView::new(&state, &who, &set.determine(&profile, now), Some(set)))
+        .map(|d| DeterminationView::new(&state, &who, d))
         .collect();
     precheck_page(
         &state,

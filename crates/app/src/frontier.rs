@@ -1,1 +1,0 @@
-//! Frontier benchmarks: benchmark sets, the model registry, determinations and their re-determination when a version takes effect.
