@@ -14,12 +14,11 @@ use bulwark_app::frontier::{
     self as uc, BenchmarkOut, EvalOut, ImportOut, LoadOut, ModelOut, ModelSummaryOut, NewModelIn,
     PrecheckIn, PrecheckOut, RedeterminationOut,
 };
-use bulwark_frontier::ModelProfile;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::List;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams, parse_json};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -158,11 +157,6 @@ pub async fn precheck(
     ApiJson(body): ApiJson<PrecheckIn>,
 ) -> ApiResult<Json<PrecheckOut>> {
     Ok(Json(uc::precheck(&state, &caller.principal, body).await?))
-}
-
-/// Parses a JSON body that is a bare profile, for the web pre-check form.
-pub fn profile_from_json(text: &str) -> ApiResult<ModelProfile> {
-    parse_json(text.as_bytes())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
