@@ -130,11 +130,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::redeliver))
 }
 
-/// RFC 3339, UTC.
-pub(crate) fn ts(t: time::OffsetDateTime) -> String {
-    bulwark_core::rfc3339(t)
-}
-
 /// Items of a list and the cursor of the next page (absent on the last page).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct List<T: utoipa::ToSchema> {

@@ -2,29 +2,28 @@
 //! visitor's organization's recent claims), a case's page, the sources'
 //! reliability and a target's coverage.
 //!
-//! Every decision is the API's: the queue is the one of `GET
-//! /api/v1/triage` ([`triage::readable_queue`], scores shown by the same
-//! decision), a case is read through [`cases::readable`] (so a case the
-//! visitor may not read is the same 404), the sources table needs what
-//! `GET /api/v1/sources` needs and coverage what `GET /api/v1/coverage`
-//! needs, with each claim's outcome shown by the policy's
-//! `claim.read_outcome` decision. These pages only draw.
+//! Every decision is the use cases' that the API calls too: the queue is
+//! the one of `GET /api/v1/triage` ([`bulwark_app::triage::readable_queue`],
+//! scores shown by the same decision), a case is read through
+//! [`bulwark_app::cases::case_file`] (so a case the visitor may not read is
+//! the same 404), the sources table is [`bulwark_app::cases::sources`] and
+//! coverage [`bulwark_app::claims::coverage_of`], with each claim's outcome
+//! shown by the policy's `claim.read_outcome` decision; intake is
+//! [`bulwark_app::cases::ingest`]. These pages only draw.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use bulwark_app::resources::readable_case;
-use bulwark_authz::{Action, Resource};
-use bulwark_core::Target;
+use bulwark_app::cases::{AssessmentIn, IntakeOut, ReceivedDocument};
+use bulwark_app::{AppError, ErrorKind, claims, triage};
 use bulwark_store::{Assessment, ScanClaim};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render, words};
-use crate::api::{cases, triage, vulnerabilities};
 use crate::problem::{ApiError, HttpStatus, Kind};
 use crate::state::AppState;
 
@@ -35,12 +34,17 @@ const QUEUE_ROWS: u32 = 100;
 /// The visitor's organization's claims on the page.
 const CLAIM_ROWS: u32 = 20;
 
-/// An API-module failure as a page.
-fn page_error(e: impl Into<ApiError>) -> PageError {
-    let e: ApiError = e.into();
+/// A use case's failure as a page (what is not found on these pages is a
+/// case).
+fn page_error(e: AppError) -> PageError {
     match e.kind {
-        Kind::NotFound => PageError::not_found("case"),
-        Kind::Forbidden => PageError::forbidden(),
+        ErrorKind::NotFound => PageError::not_found("case"),
+        ErrorKind::Forbidden => PageError::forbidden(),
+        ErrorKind::MalformedRequest => PageError::bad_request(e.detail),
+        ErrorKind::Validation => {
+            PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)
+        }
+        ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
         _ => PageError::internal(),
     }
 }
@@ -55,7 +59,7 @@ fn versioned(name: &Option<String>, version: &Option<String>) -> String {
 }
 
 /// One claim as the pages show it; the outcome only where the policy lets
-/// the visitor read it.
+/// the visitor read it (the use cases hand claims out so).
 struct ClaimRow {
     target: String,
     org: String,
@@ -69,14 +73,7 @@ struct ClaimRow {
     note: Option<String>,
 }
 
-async fn claim_row(
-    state: &AppState,
-    who: &SignedIn,
-    names: &mut OrgNames,
-    c: ScanClaim,
-) -> PageResult<ClaimRow> {
-    let resource = bulwark_app::resources::claim_resource(&c);
-    let outcome_shown = state.permits(&who.principal, Action::ClaimReadOutcome, &resource);
+async fn claim_row(state: &AppState, names: &mut OrgNames, c: ScanClaim) -> PageResult<ClaimRow> {
     let active = c.is_active(state.now());
     let status = match (active, c.released_at.is_some(), c.exclusive) {
         (true, _, true) => "holds the target",
@@ -84,7 +81,7 @@ async fn claim_row(
         (false, true, _) => "released",
         (false, false, _) => "lapsed",
     };
-    let outcome = c.outcome.filter(|_| outcome_shown).map(|o| {
+    let outcome = c.outcome.map(|o| {
         let text = words(o.as_str());
         match c.findings {
             Some(n) => format!("{text} ({n})"),
@@ -101,7 +98,7 @@ async fn claim_row(
         until: Stamp::new(c.released_at.unwrap_or(c.expires_at)),
         status,
         outcome,
-        note: c.note.filter(|_| outcome_shown),
+        note: c.note,
     })
 }
 
@@ -167,18 +164,17 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             reporting_orgs: e.reporting_orgs,
         })
         .collect();
-    let claims_shown = state.permits(&who.principal, Action::CoverageRead, &Resource::Program);
+    // Visitors who may not read coverage do without the section.
+    let (claims_shown, own) = match claims::own_org_claims(&state, &who.principal, CLAIM_ROWS).await
+    {
+        Ok(own) => (true, own),
+        Err(e) if e.kind == ErrorKind::Forbidden => (false, Vec::new()),
+        Err(e) => return Err(fail(page_error(e))),
+    };
     let mut claims = Vec::new();
-    if claims_shown {
-        let mut names = OrgNames::default();
-        for c in state
-            .store
-            .org_claims(who.principal.org_id, CLAIM_ROWS)
-            .await
-            .map_err(|e| fail(e.into()))?
-        {
-            claims.push(claim_row(&state, &who, &mut names, c).await.map_err(fail)?);
-        }
+    let mut names = OrgNames::default();
+    for c in own {
+        claims.push(claim_row(&state, &mut names, c).await.map_err(fail)?);
     }
     render(
         StatusCode::OK,
@@ -198,7 +194,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
 // ---------------------------------------------------------------------------
 
 /// Rows of the ranking on the page.
-const PRIORITY_ROWS: usize = vulnerabilities::MAX_RANKING_LIMIT as usize;
+const PRIORITY_ROWS: usize = bulwark_app::priorities::MAX_RANKING_LIMIT as usize;
 
 struct PriorityRow {
     rank: usize,
@@ -227,7 +223,7 @@ struct PrioritiesPage {
 /// /api/v1/vulnerabilities` ranks them (same decision, same order).
 pub async fn priorities(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    let ranking = vulnerabilities::ranking(
+    let ranking = bulwark_app::priorities::ranking(
         &state,
         &who.principal,
         bulwark_scoring::ssvc::MissionWellbeing::High,
@@ -436,17 +432,13 @@ pub async fn case(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| fail(PageError::not_found("case")))?;
-    let (c, _) = readable_case(&state, &who.principal, id)
+    let file = bulwark_app::cases::case_file(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e)))?;
+    let (c, assessed, priority) = (file.case, file.assessment, file.priority);
     let mut names = OrgNames::default();
-    let reports_in = state
-        .store
-        .case_reports(id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let mut reports = Vec::with_capacity(reports_in.len());
-    for r in reports_in {
+    let mut reports = Vec::with_capacity(file.reports.len());
+    for r in file.reports {
         reports.push(ReportRow {
             org: names.name(&state, r.org_id).await.map_err(fail)?,
             tool: versioned(&r.tool_name, &r.tool_version),
@@ -456,12 +448,7 @@ pub async fn case(
         });
     }
     let mut validations = Vec::new();
-    for v in state
-        .store
-        .case_validations(id)
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
+    for v in file.validations {
         validations.push(ValidationRow {
             kind: words(v.kind.as_str()),
             result: words(v.result.as_str()),
@@ -472,26 +459,13 @@ pub async fn case(
         });
     }
     let mut tasks = Vec::new();
-    for t in state
-        .store
-        .case_tasks(id)
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
+    for t in file.tasks {
         tasks.push(TaskRow {
             kind: words(t.kind.as_str()),
             org: names.name(&state, t.org_id).await.map_err(fail)?,
             at: Stamp::new(t.at),
         });
     }
-    let assessed = state
-        .store
-        .case_assessment(id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let priority = bulwark_app::triage::case_priority(&state, id, assessed.as_ref())
-        .await
-        .map_err(|e| fail(page_error(e)))?;
     let fields = point_fields(assessed.as_ref().map(|a| &a.assessment));
     let cve = assessed
         .as_ref()
@@ -520,7 +494,7 @@ pub async fn case(
             })
         }
     };
-    let may_assess = state.permits(&who.principal, Action::CaseManage, &Resource::Program);
+    let may_assess = bulwark_app::cases::may_manage(&state, &who.principal);
     let quorum = match (c.quorum.reproductions, c.quorum.vendor_confirms) {
         (n, true) => format!(
             "{n} independent reproduction{} or the vendor's confirmation",
@@ -601,26 +575,17 @@ pub async fn assess(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = Uuid::parse_str(&id).map_err(|_| fail(PageError::not_found("case")))?;
-    readable_case(&state, &who.principal, id)
-        .await
-        .map_err(|e| fail(page_error(e)))?;
-    if !state.permits(&who.principal, Action::CaseManage, &Resource::Program) {
-        return Err(fail(PageError::forbidden()));
-    }
     let some = |v: String| Some(v).filter(|v| !v.trim().is_empty());
-    let assessment = cases::parse_assessment(&cases::AssessmentIn {
+    let body = AssessmentIn {
         exploitation: some(form.exploitation),
         automatable: some(form.automatable),
         technical_impact: some(form.technical_impact),
         mission_wellbeing: some(form.mission_wellbeing),
         cve: some(form.cve),
-    })
-    .map_err(|e| fail(PageError::bad_request(e.detail)))?;
-    state
-        .store
-        .set_case_assessment(&who.actor, id, &assessment, state.now())
+    };
+    bulwark_app::cases::set_assessment(&state, &who, id, &body)
         .await
-        .map_err(|e| fail(e.into()))?;
+        .map_err(|e| fail(page_error(e)))?;
     Ok(Redirect::to(&format!("/clearinghouse/cases/{id}#assessment")).into_response())
 }
 
@@ -654,19 +619,14 @@ struct SourceSection {
 /// tool and AI model, for those who may read `GET /api/v1/sources`.
 pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    if !triage::may_see_reliability(&state, &who.principal) {
-        return Err(fail(PageError::forbidden()));
-    }
+    let found = bulwark_app::cases::sources(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
     let mut names = OrgNames::default();
     let (mut orgs, mut tools, mut models) = (Vec::new(), Vec::new(), Vec::new());
-    for s in state
-        .store
-        .source_reliability()
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
-        let ratio = s.ratio();
-        let (list, name) = match s.kind {
+    for s in found.items {
+        let ratio = s.reliability;
+        let (list, name) = match s.kind.as_str() {
             "org" => {
                 let name = match Uuid::parse_str(&s.source) {
                     Ok(id) => names.name(&state, id).await.map_err(fail)?,
@@ -753,7 +713,7 @@ pub async fn coverage(
     query: Result<Query<CoverageParams>, QueryRejection>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    if !state.permits(&who.principal, Action::CoverageRead, &Resource::Program) {
+    if !claims::may_read_coverage(&state, &who.principal) {
         return Err(fail(PageError::forbidden()));
     }
     let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
@@ -770,24 +730,21 @@ pub async fn coverage(
     if entered.is_empty() {
         return render(StatusCode::OK, &page);
     }
-    let target: Target = match entered.parse() {
+    let target = match claims::target(None, &entered) {
         Ok(t) => t,
         Err(e) => {
-            page.error = Some(e.to_string());
+            page.error = Some(e.detail);
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let now = state.now();
-    let mut names = OrgNames::default();
-    for c in state
-        .store
-        .coverage(&target)
+    let found = claims::coverage_of(&state, &who.principal, &target)
         .await
-        .map_err(|e| fail(e.into()))?
-    {
-        page.held |= c.exclusive && c.is_active(now);
+        .map_err(|e| fail(page_error(e)))?;
+    page.held = found.held;
+    let mut names = OrgNames::default();
+    for c in found.claims {
         page.claims
-            .push(claim_row(&state, &who, &mut names, c).await.map_err(fail)?);
+            .push(claim_row(&state, &mut names, c).await.map_err(fail)?);
     }
     page.target = Some(target.locator().to_owned());
     render(StatusCode::OK, &page)
@@ -815,7 +772,7 @@ struct IntakePage {
     nav: Option<Nav>,
     csrf: String,
     may_submit: bool,
-    receipt: Option<cases::IntakeOut>,
+    receipt: Option<IntakeOut>,
     error: Option<String>,
     documents: Vec<DocumentRow>,
 }
@@ -823,25 +780,19 @@ struct IntakePage {
 /// Whether the signed-in user may submit documents (findings, SBOMs) for
 /// their organization.
 pub(super) fn may_submit(state: &AppState, who: &SignedIn) -> bool {
-    state.permits(
-        &who.principal,
-        Action::ReportSubmit,
-        &crate::state::own_org_resource(&who.principal),
-    )
+    bulwark_app::cases::may_submit(state, &who.principal)
 }
 
 async fn intake_page(
     state: &AppState,
     who: &SignedIn,
     status: StatusCode,
-    receipt: Option<cases::IntakeOut>,
+    receipt: Option<IntakeOut>,
     error: Option<String>,
 ) -> PageResult {
-    let documents = state
-        .store
-        .org_documents(who.principal.org_id, DOCUMENT_ROWS)
+    let documents = bulwark_app::cases::own_documents(state, &who.principal, DOCUMENT_ROWS)
         .await
-        .map_err(|e| PageError::from(e).for_user(who, state))?
+        .map_err(|e| page_error(e).for_user(who, state))?
         .into_iter()
         .map(|d| DocumentRow {
             at: Stamp::new(d.first_sent_at),
@@ -881,34 +832,36 @@ pub async fn intake_submit(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let submitted = super::upload_form(&mut form, &who, &["target"], async |field, texts| {
-        if !may_submit(&state, &who) {
-            return Err(fail(PageError::forbidden()));
-        }
-        let target = match texts.first().map_or("", |t| t.trim()) {
-            "" => None,
-            t => match t.parse::<Target>() {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    let msg = format!("target: {e}");
-                    return intake_page(
-                        &state,
-                        &who,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        None,
-                        Some(msg),
-                    )
-                    .await;
-                }
-            },
+        let target = texts.first().map(|t| t.trim()).filter(|t| !t.is_empty());
+        let ticket = match bulwark_app::cases::open_intake(&state, &who.principal, target) {
+            Ok(ticket) => ticket,
+            Err(e) if e.kind == ErrorKind::Validation => {
+                let msg = format!("target: {}", e.detail);
+                return intake_page(
+                    &state,
+                    &who,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(msg),
+                )
+                .await;
+            }
+            Err(e) => return Err(fail(page_error(e))),
         };
-        let caller = crate::extract::Caller(who.acting.clone());
         let outcome = async {
             let doc =
                 crate::spool::spool_stream(std::pin::pin!(field), state.settings.intake_limit)
                     .await?;
+            let received = ReceivedDocument {
+                path: doc.path(),
+                sha256: &doc.sha256,
+                size: doc.size,
+            };
             // The browser's guess at the media type is not trusted: the
             // content says.
-            cases::ingest(&state, &caller, target, None, doc).await
+            bulwark_app::cases::ingest(&state, &who, ticket, None, received)
+                .await
+                .map_err(ApiError::from)
         }
         .await;
         match outcome {

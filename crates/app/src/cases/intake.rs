@@ -1,0 +1,279 @@
+//! Intake: SARIF logs, OSV records, CSAF documents and Bulwark's findings
+//! JSON in, each finding a report folded into the case of its fingerprint.
+//!
+//! A document may be gigabytes, so it is never held in memory: the
+//! interface receives it whole into a file first (the server spools a
+//! request body to a temporary file, hashing it on the way) and hands over
+//! where it is ([`ReceivedDocument`]). Here it is parsed from there as a
+//! stream, on a blocking thread, and its reports handed to the store in
+//! batches as they are read; the store writes them in one transaction with
+//! the raw document (kept, in pieces, next to the reports) and commits only
+//! when the parser reached the end: all or nothing.
+//!
+//! Intake is the one use case in two steps, because whether the caller may
+//! submit (and whether the target it names parses) must be known before
+//! the interface reads a body of any size: [`open_intake`] decides and
+//! hands out an [`IntakeTicket`], which [`ingest`] takes with the document.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use bulwark_authz::Action;
+use bulwark_core::{Principal, Target};
+use bulwark_intake::finding::{self, Finding, Format, ReadError};
+use bulwark_store::{IntakeItem, NewReport, RawDocument};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::resources::own_org_resource;
+use crate::{Acting, App, AppError, AppResult, ErrorKind};
+
+/// Cases an intake's answer lists at most.
+const RECEIPT_LIST: usize = 10_000;
+
+/// Reports per batch handed from the parser to the store.
+const BATCH: usize = 500;
+
+/// How much of a document is read to tell its format by content.
+const SNIFF: u64 = 64 * 1024;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeOut {
+    /// The raw document's SHA-256 (kept, content-addressed).
+    pub document: String,
+    /// `SARIF 2.1.0`, `OSV`, `CSAF` or `Bulwark findings`.
+    pub format: String,
+    pub reports: usize,
+    /// Cases opened by this document: findings nobody had reported.
+    pub new_cases: usize,
+    /// The distinct cases its reports folded into, in document order (of
+    /// the first 100,000 reports, at most 10,000 cases).
+    pub cases: Vec<Uuid>,
+    /// Whether `cases` lists every case the document's reports folded into.
+    pub cases_complete: bool,
+}
+
+/// A document the interface received whole into a file: where it is, its
+/// SHA-256 (lowercase hex) and its size. The file must stay until
+/// [`ingest`] returns.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedDocument<'a> {
+    pub path: &'a Path,
+    pub sha256: &'a str,
+    pub size: u64,
+}
+
+/// Leave to ingest one document: `report.submit` granted to one principal
+/// for its organization, and the target it named parsed. Only
+/// [`open_intake`] makes one.
+#[derive(Debug)]
+pub struct IntakeTicket {
+    user: Uuid,
+    org: Uuid,
+    target: Option<Target>,
+}
+
+/// Whether `who` may submit documents (findings, SBOMs) for its
+/// organization, for showing or hiding an upload form.
+pub fn may_submit(app: &App, who: &Principal) -> bool {
+    app.permits(who, Action::ReportSubmit, &own_org_resource(who))
+}
+
+/// The first step of an intake, before any of the document is read:
+/// `report.submit` for `who`'s organization, and the target the findings
+/// are about (a package URL, a repository at a commit, or a CPE 2.3 name;
+/// registered when nobody had; without it, an advisory's own package URL
+/// is used).
+pub fn open_intake(app: &App, who: &Principal, target: Option<&str>) -> AppResult<IntakeTicket> {
+    app.authorize(who, Action::ReportSubmit, &own_org_resource(who))?;
+    let target = target
+        .map(|t| t.parse::<Target>())
+        .transpose()
+        .map_err(|e| AppError::validation(e.to_string()))?;
+    Ok(IntakeTicket {
+        user: who.user_id,
+        org: who.org_id,
+        target,
+    })
+}
+
+/// A finding as a report about `target` (the intake's, else the document's).
+fn report(f: Finding, target: &Option<Target>) -> AppResult<NewReport> {
+    let target = match (target, &f.target) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(t)) => Some(
+            t.parse::<Target>()
+                .map_err(|e| AppError::validation(format!("the document's target {t:?}: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    Ok(NewReport {
+        fingerprint: f.fingerprint.to_string(),
+        target,
+        rule_id: f.rule_id,
+        title: f.title,
+        location: f.location,
+        tool_name: f.tool_name,
+        tool_version: f.tool_version,
+        ai_model: f.ai_model,
+        ai_model_version: f.ai_model_version,
+        detail: f.detail,
+    })
+}
+
+/// The format's short name, as the receipt and errors give it.
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Sarif => "SARIF 2.1.0",
+        Format::Osv => "OSV",
+        Format::Csaf => "CSAF",
+        Format::Native => "Bulwark findings",
+    }
+}
+
+/// Why the parser stopped early: its own handler failed, or the store went
+/// away (its error is the one to answer).
+enum Stop {
+    App(AppError),
+    StoreGone,
+}
+
+/// The first `n` bytes of a file, to tell a document's format by content.
+async fn head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let f = tokio::fs::File::open(path).await?;
+    let mut buf = Vec::new();
+    f.take(n).read_to_end(&mut buf).await?;
+    Ok(buf)
+}
+
+/// The format a document is in: its media type says, or, for a generic
+/// JSON type (or none), its first bytes.
+async fn format_of(media_type: Option<&str>, doc: &ReceivedDocument<'_>) -> AppResult<Format> {
+    let media = media_type
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if let Some(f) = Format::from_media_type(&media) {
+        return Ok(f);
+    }
+    let generic = matches!(
+        media.as_str(),
+        "" | "application/json" | "application/octet-stream"
+    );
+    if !generic {
+        return Err(AppError::new(
+            ErrorKind::UnsupportedMediaType,
+            format!(
+                "{media} is not an intake format: send application/sarif+json, application/osv+json, \
+                 application/csaf+json or application/vnd.bulwark.findings+json"
+            ),
+        ));
+    }
+    let head = head(doc.path, SNIFF)
+        .await
+        .map_err(|_| AppError::internal())?;
+    Format::sniff(&head).ok_or_else(|| {
+        AppError::malformed(
+            "the document is not recognisably SARIF 2.1.0, OSV, CSAF or Bulwark findings JSON; \
+             name its media type in Content-Type",
+        )
+    })
+}
+
+/// Ingests a received document as `who`'s organization, under the ticket
+/// [`open_intake`] gave `who`: the format from `media_type` (else the
+/// content), the parser on a blocking thread handing batches to
+/// [`bulwark_store::Store::ingest_stream`]. Answers the receipt: the
+/// document's address, its reports and the cases they folded into.
+pub async fn ingest(
+    app: &App,
+    who: &Acting,
+    ticket: IntakeTicket,
+    media_type: Option<&str>,
+    doc: ReceivedDocument<'_>,
+) -> AppResult<IntakeOut> {
+    let p = &who.principal;
+    if (ticket.user, ticket.org) != (p.user_id, p.org_id) {
+        return Err(AppError::forbidden(Action::ReportSubmit.as_str()));
+    }
+    let target = ticket.target;
+    let format = format_of(media_type, &doc).await?;
+
+    // The parser (CPU work, off the async workers) hands batches of reports
+    // to the store, which writes them in one transaction as they come; the
+    // transaction commits only if the parser reaches the end.
+    let (tx, rx) = tokio::sync::mpsc::channel::<IntakeItem>(4);
+    let parser = tokio::task::spawn_blocking({
+        let path = doc.path.to_owned();
+        move || {
+            let file = std::fs::File::open(&path)
+                .map_err(|_| ReadError::Handler(Stop::App(AppError::internal())))?;
+            let mut batch = Vec::with_capacity(BATCH);
+            finding::read(format, file, |f| {
+                batch.push(report(f, &target).map_err(Stop::App)?);
+                if batch.len() == BATCH {
+                    tx.blocking_send(IntakeItem::Reports(std::mem::take(&mut batch)))
+                        .map_err(|_| Stop::StoreGone)?;
+                }
+                Ok(())
+            })?;
+            if !batch.is_empty() {
+                tx.blocking_send(IntakeItem::Reports(batch))
+                    .map_err(|_| ReadError::Handler(Stop::StoreGone))?;
+            }
+            tx.blocking_send(IntakeItem::Done)
+                .map_err(|_| ReadError::Handler(Stop::StoreGone))?;
+            Ok::<(), ReadError<Stop>>(())
+        }
+    });
+    let content = tokio::fs::File::open(doc.path)
+        .await
+        .map_err(|_| AppError::internal())?;
+    let raw = RawDocument {
+        media_type: format.media_type().to_owned(),
+        sha256: doc.sha256.to_owned(),
+        size: doc.size,
+        content: tokio::io::BufReader::with_capacity(256 * 1024, content),
+    };
+    let stored = app
+        .store
+        .ingest_stream(&who.actor, p.org_id, raw, rx, app.now())
+        .await;
+    let parsed = parser.await.map_err(|_| AppError::internal())?;
+    let receipt = match (parsed, stored) {
+        (Err(ReadError::Document(e)), _) => {
+            return Err(AppError::malformed(format!(
+                "not a {} document: {e}",
+                format_name(format)
+            )));
+        }
+        (Err(ReadError::Handler(Stop::App(e))), _) => return Err(e),
+        (_, Err(e)) => return Err(e.into()),
+        (Err(ReadError::Handler(Stop::StoreGone)), Ok(_)) => return Err(AppError::internal()),
+        (Ok(()), Ok(receipt)) => receipt,
+    };
+    let listed_all = receipt.cases.len() == receipt.reports;
+    let mut seen = HashSet::new();
+    let mut cases: Vec<Uuid> = receipt
+        .cases
+        .into_iter()
+        .filter(|c| seen.insert(*c))
+        .collect();
+    let cases_complete = listed_all && cases.len() <= RECEIPT_LIST;
+    cases.truncate(RECEIPT_LIST);
+    Ok(IntakeOut {
+        document: receipt.document,
+        format: format_name(format).to_owned(),
+        reports: receipt.reports,
+        new_cases: receipt.new_cases,
+        cases,
+        cases_complete,
+    })
+}

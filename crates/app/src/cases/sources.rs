@@ -1,0 +1,57 @@
+//! How often each source's reports were borne out: per reporting
+//! organization, tool and AI model, validated ÷ submitted, kept as counters
+//! by the store. Reliability data is the clearinghouse's to read
+//! (`case.manage` on the program), as it orders the triage queue.
+
+use bulwark_authz::{Action, Resource};
+use bulwark_core::Principal;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{App, AppResult};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceOut {
+    /// `org`, `tool` or `model`.
+    pub kind: String,
+    /// The organization id, the tool's name, or the model and its version.
+    pub source: String,
+    /// Cases it reported.
+    pub submitted: i64,
+    /// Of those, validated.
+    pub validated: i64,
+    /// validated ÷ submitted.
+    pub reliability: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourcesOut {
+    /// Most reliable first, then most submitted.
+    pub items: Vec<SourceOut>,
+}
+
+/// Every source with a record, most reliable first, then most submitted,
+/// then by name.
+pub async fn sources(app: &App, who: &Principal) -> AppResult<SourcesOut> {
+    app.authorize(who, Action::CaseManage, &Resource::Program)?;
+    let mut items: Vec<SourceOut> = app
+        .store
+        .source_reliability()
+        .await?
+        .into_iter()
+        .map(|s| SourceOut {
+            reliability: s.ratio(),
+            kind: s.kind.to_owned(),
+            source: s.source,
+            submitted: s.submitted,
+            validated: s.validated,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.reliability
+            .total_cmp(&a.reliability)
+            .then(b.submitted.cmp(&a.submitted))
+            .then(a.source.cmp(&b.source))
+    });
+    Ok(SourcesOut { items })
+}
