@@ -1,6 +1,7 @@
 //! Secrets never reach the logs: with every log level on, a session of
 //! requests carrying tokens and passwords leaves none of them in the output.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::Write;

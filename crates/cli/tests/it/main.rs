@@ -1,0 +1,12 @@
+//! Every integration test of `bulwark-cli`, in one binary: each file
+//! is a module, so the dependencies (sqlx, axum, Cedar …) are linked once
+//! per crate instead of once per file.
+
+mod common;
+
+mod cli;
+mod import;
+mod import_osv;
+mod matching;
+mod score;
+mod versions;

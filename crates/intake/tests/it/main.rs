@@ -1,0 +1,7 @@
+//! Every integration test of `bulwark-intake`, in one binary: each file
+//! is a module, so the dependencies (sqlx, axum, Cedar …) are linked once
+//! per crate instead of once per file.
+
+mod advisories;
+mod sarif;
+mod shared_data;

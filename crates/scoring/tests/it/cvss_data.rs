@@ -1,0 +1,84 @@
+//! Every vector of the reference sets scores exactly as listed.
+
+use std::path::PathBuf;
+
+use crate::common::{csv, fixture, shared};
+use bulwark_scoring::cvss::{self, Severity, Version};
+
+/// `vector,score` files: the score, and the severity band it falls in.
+fn check_scores(path: PathBuf, version: Version) -> usize {
+    let rows = csv(&path);
+    let mut wrong = Vec::new();
+    for (line, row) in &rows {
+        let want: f64 = row["score"].parse().unwrap();
+        match cvss::score(&row["vector"]) {
+            Ok(s) => {
+                assert_eq!(s.version, version, "line {line}");
+                assert_eq!(s.vector, row["vector"], "vector kept as written");
+                if s.score != want || s.severity != Severity::of(want) {
+                    wrong.push(format!(
+                        "line {line}: {} → {} ({}), listed {want}",
+                        row["vector"], s.score, s.severity
+                    ));
+                }
+            }
+            Err(e) => wrong.push(format!("line {line}: {}: {e}", row["vector"])),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}:\n{}",
+        path.display(),
+        wrong.join("\n")
+    );
+    rows.len()
+}
+
+/// `vector,base,temporal,environmental` (v3.0).
+fn check_full(path: PathBuf) -> usize {
+    let rows = csv(&path);
+    for (line, row) in &rows {
+        let v = &row["vector"];
+        let s = cvss::v3_scores(v).unwrap_or_else(|e| panic!("line {line}: {v}: {e}"));
+        let want = |k: &str| row[k].parse::<f64>().unwrap();
+        assert_eq!(
+            (s.base, s.temporal, s.environmental),
+            (want("base"), want("temporal"), want("environmental")),
+            "line {line}: {v}"
+        );
+        assert_eq!(cvss::score(v).unwrap().score, s.base, "line {line}");
+    }
+    rows.len()
+}
+
+#[test]
+fn fixtures_score_as_listed() {
+    assert_eq!(
+        check_scores(fixture("cvss30_vectors_excerpt.csv"), Version::V3_0),
+        44
+    );
+    assert_eq!(
+        check_scores(fixture("cvss31_vectors_excerpt.csv"), Version::V3_1),
+        44
+    );
+    assert!(check_scores(fixture("cvss40_vectors_excerpt.csv"), Version::V4_0) > 80);
+    assert_eq!(check_full(fixture("cvss30_full_vectors.csv")), 31);
+}
+
+#[test]
+#[ignore = "needs the shared data set"]
+fn shared_data_scores_as_listed() {
+    assert_eq!(
+        check_scores(shared("cvss30_vectors.csv"), Version::V3_0),
+        2592
+    );
+    assert_eq!(
+        check_scores(shared("cvss31_vectors.csv"), Version::V3_1),
+        2592
+    );
+    assert_eq!(
+        check_scores(shared("cvss40_vectors.csv"), Version::V4_0),
+        1694
+    );
+    assert_eq!(check_full(shared("cvss30_full_vectors.csv")), 31);
+}

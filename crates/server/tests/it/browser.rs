@@ -1,0 +1,310 @@
+//! The review dashboards in a real browser: headless Debian Chromium driven
+//! through chromedriver (see `webdriver/mod.rs`), against the real server.
+//! A developer, an NSA reviewer and a trusted partner sign in through the
+//! sign-in form and use the pages as people would.
+//!
+//! Marked ignored because it needs Chromium (`.ci/run` installs it and runs
+//! the ignored tests); without Chromium the test fails, it never skips.
+
+use crate::common;
+use crate::webdriver;
+
+use crate::webdriver::Browser;
+use bulwark_store::Actor;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime, Time};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A member who can also sign in with [`PASSWORD`]; (org id, API token).
+async fn person(
+    srv: &common::Srv,
+    org: &str,
+    kind: &str,
+    username: &str,
+    role: &str,
+) -> (String, String) {
+    let (org_id, user_id, token) = srv.member(org, kind, username, &[role]).await;
+    let hash = bulwark_server::state::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    srv.store
+        .set_password_hash(
+            &Actor::cli(),
+            user_id.parse().expect("user id"),
+            &hash,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("password");
+    (org_id, token)
+}
+
+async fn ok(srv: &common::Srv, path: &str, token: &str, body: Value) -> Value {
+    let (s, v) = srv.post(path, token, body).await;
+    assert!(s.is_success(), "{path}: {s} {v}");
+    v
+}
+
+/// Noon UTC, `days` from today.
+fn noon_in(days: i64) -> OffsetDateTime {
+    (OffsetDateTime::now_utc() + Duration::days(days))
+        .replace_time(Time::from_hms(12, 0, 0).expect("noon"))
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    bulwark_core::rfc3339(t)
+}
+
+/// How the pages write an instant.
+fn shown(t: OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&fmt).expect("format")
+}
+
+/// A submitted, triaged submission led by the agency; its id.
+async fn in_review(
+    srv: &common::Srv,
+    dev: &str,
+    model: &str,
+    release: OffsetDateTime,
+    agency: (&str, &str),
+) -> String {
+    let sub = ok(
+        srv,
+        "/api/v1/submissions",
+        dev,
+        json!({"model": model, "planned_partner_release": rfc3339(release)}),
+    )
+    .await;
+    let id = sub["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/submissions/{id}");
+    ok(
+        srv,
+        &format!("{path}/transition"),
+        dev,
+        json!({"to": "submitted"}),
+    )
+    .await;
+    ok(
+        srv,
+        &format!("{path}/triage"),
+        agency.1,
+        json!({"lead_agency": agency.0}),
+    )
+    .await;
+    ok(
+        srv,
+        &format!("{path}/transition"),
+        agency.1,
+        json!({"to": "in_review"}),
+    )
+    .await;
+    id
+}
+
+async fn sign_in(b: &Browser, base: &str, username: &str) {
+    b.goto(&format!("{base}/login")).await;
+    let user = b.find("#username").await;
+    b.send_keys(&user, username).await;
+    let pass = b.find("#password").await;
+    b.send_keys(&pass, PASSWORD).await;
+    let submit = b.find("main form button[type=submit]").await;
+    b.click(&submit).await;
+    // Signed in: the header names the user.
+    let who = b.find(".who strong").await;
+    assert_eq!(b.text(&who).await, username);
+}
+
+async fn sign_out(b: &Browser) {
+    let button = b.find("form[action=\"/logout\"] button").await;
+    b.click(&button).await;
+    b.find("#username").await;
+}
+
+/// The whole days the pages show for an instant, read just before and just
+/// after loading a page (the clock is the system's).
+fn days_either(before: i64, after: i64) -> [String; 2] {
+    [format!("{before} days"), format!("{after} days")]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn developer_reviewer_and_partner_use_the_dashboards_in_chromium() {
+    webdriver::require_chromium();
+    let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
+    let base = srv.base.clone();
+    ok(
+        &srv,
+        "/api/v1/organizations",
+        &srv.root_token,
+        json!({"name": "NSA", "kind": "agency", "reviewing": true}),
+    )
+    .await;
+    let (nsa_org, nsa) = person(&srv, "NSA", "agency", "nsa1", "analyst").await;
+    let (_, dev) = person(&srv, "Lab A", "developer", "deva", "analyst").await;
+    let (grid, _) = person(&srv, "Grid Co", "partner", "grid", "admin").await;
+
+    let late_model = srv.register_model(&dev, "Frontier-Late", 3e26).await;
+    let soon_model = srv.register_model(&dev, "Frontier-Soon", 3e26).await;
+    let late_release = noon_in(25);
+    let soon_release = noon_in(12);
+    // Made first, due last: the reviewer's queue must follow the deadlines.
+    let late = in_review(&srv, &dev, &late_model, late_release, (&nsa_org, &nsa)).await;
+    let soon = in_review(&srv, &dev, &soon_model, soon_release, (&nsa_org, &nsa)).await;
+    let resp = srv
+        .http
+        .post(format!(
+            "{}/api/v1/submissions/{soon}/documents?kind=model_card",
+            srv.base
+        ))
+        .bearer_auth(&dev)
+        .header("content-type", "application/octet-stream")
+        .body(b"Model card of Frontier-Soon.".to_vec())
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let grant_start = soon_release;
+    let grant_end = noon_in(40);
+    let g = ok(
+        &srv,
+        "/api/v1/grants",
+        &dev,
+        json!({"model": soon_model, "partner_org": grid, "scope": "api",
+               "starts_at": rfc3339(grant_start), "ends_at": rfc3339(grant_end),
+               "conditions": "no fine-tuning"}),
+    )
+    .await;
+    let gid = g["id"].as_str().expect("grant id").to_owned();
+    ok(
+        &srv,
+        &format!("/api/v1/grants/{gid}/concur"),
+        &nsa,
+        json!({}),
+    )
+    .await;
+
+    let mut b = Browser::start().await;
+
+    // The developer: its submissions with their deadlines.
+    sign_in(&b, &base, "deva").await;
+    let before = (soon_release - OffsetDateTime::now_utc()).whole_days();
+    b.goto(&format!("{base}/reviews")).await;
+    let after = (soon_release - OffsetDateTime::now_utc()).whole_days();
+    let row = b.find(&format!("a[href=\"/reviews/{soon}\"]")).await;
+    assert_eq!(b.text(&row).await, "Frontier-Soon");
+    let row = b.find(&format!("a[href=\"/reviews/{late}\"]")).await;
+    assert_eq!(b.text(&row).await, "Frontier-Late");
+    let mine = b
+        .text(&b.find("section[aria-labelledby=\"mine\"]").await)
+        .await;
+    assert!(mine.contains(&shown(soon_release)), "{mine}");
+    assert!(mine.contains(&shown(late_release)), "{mine}");
+    assert!(
+        days_either(before, after)
+            .iter()
+            .any(|d| mine.contains(d.as_str())),
+        "{mine}"
+    );
+    sign_out(&b).await;
+
+    // The NSA reviewer: the queue in deadline order, then a finding.
+    sign_in(&b, &base, "nsa1").await;
+    b.goto(&format!("{base}/reviews")).await;
+    let queue = b
+        .text(&b.find("section[aria-labelledby=\"queue\"]").await)
+        .await;
+    let (s, l) = (
+        queue.find("Frontier-Soon").expect("soon in the queue"),
+        queue.find("Frontier-Late").expect("late in the queue"),
+    );
+    assert!(s < l, "soonest deadline first: {queue}");
+    let link = b.find(&format!("a[href=\"/reviews/{soon}\"]")).await;
+    b.click(&link).await;
+    let h1 = b.text(&b.find("h1").await).await;
+    assert_eq!(h1, "Review of Frontier-Soon");
+    b.find("a[href*=\"/documents/\"]").await;
+    b.click(&b.find("#severity option[value=\"high\"]").await)
+        .await;
+    b.click(
+        &b.find("#category option[value=\"protection_weakness\"]")
+            .await,
+    )
+    .await;
+    b.click(&b.find("#tlp option[value=\"GREEN\"]").await).await;
+    b.send_keys(
+        &b.find("#text").await,
+        "model weights reachable from the CI runners",
+    )
+    .await;
+    b.send_keys(&b.find("#recommendation").await, "isolate the runners")
+        .await;
+    b.click(&b.find("#finding-form button[type=submit]").await)
+        .await;
+    let finding = b.text(&b.find(".finding").await).await;
+    assert!(
+        finding.contains("model weights reachable from the CI runners"),
+        "{finding}"
+    );
+    assert!(finding.contains("high"), "{finding}");
+    assert!(finding.contains("isolate the runners"), "{finding}");
+    assert!(finding.contains("Not answered yet."), "{finding}");
+    assert!(
+        b.url()
+            .await
+            .ends_with(&format!("/reviews/{soon}#findings"))
+    );
+    sign_out(&b).await;
+
+    // The developer: the finding to answer, then the response.
+    sign_in(&b, &base, "deva").await;
+    b.goto(&format!("{base}/reviews")).await;
+    let to_answer = b
+        .text(&b.find("section[aria-labelledby=\"to-answer\"]").await)
+        .await;
+    assert!(
+        to_answer.contains("model weights reachable from the CI runners"),
+        "{to_answer}"
+    );
+    b.click(
+        &b.find(&format!(
+            "section[aria-labelledby=\"to-answer\"] a[href^=\"/reviews/{soon}\"]"
+        ))
+        .await,
+    )
+    .await;
+    b.send_keys(
+        &b.find("form[action$=\"/responses\"] textarea").await,
+        "runners isolated on a separate network",
+    )
+    .await;
+    b.click(&b.find("form[action$=\"/responses\"] button").await)
+        .await;
+    let response = b.text(&b.find(".finding .response-text").await).await;
+    assert_eq!(response, "runners isolated on a separate network");
+    b.goto(&format!("{base}/reviews")).await;
+    let to_answer = b
+        .text(&b.find("section[aria-labelledby=\"to-answer\"]").await)
+        .await;
+    assert!(to_answer.contains("No finding is waiting"), "{to_answer}");
+    sign_out(&b).await;
+
+    // The partner: its grant's window on /grants.
+    sign_in(&b, &base, "grid").await;
+    b.goto(&format!("{base}/grants")).await;
+    let table = b.text(&b.find("main table").await).await;
+    for text in [
+        shown(grant_start),
+        shown(grant_end),
+        "pending".to_owned(),
+        "no fine-tuning".to_owned(),
+        "Lab A".to_owned(),
+    ] {
+        assert!(table.contains(&text), "{text}: {table}");
+    }
+    let source = b.source().await;
+    assert!(source.contains("<th scope=\"col\">Window ends</th>"));
+    b.quit().await;
+}

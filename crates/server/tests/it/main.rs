@@ -1,0 +1,24 @@
+//! Every integration test of `bulwark-server`, in one binary: each file
+//! is a module, so the dependencies (sqlx, axum, Cedar …) are linked once
+//! per crate instead of once per file.
+
+mod common;
+mod webdriver;
+
+mod api;
+mod assessments;
+mod browser;
+mod claims;
+mod clearinghouse_pages;
+mod dashboards;
+mod embargo;
+mod frontier;
+mod intake;
+mod intake_formats;
+mod matching;
+mod partners;
+mod pipeline;
+mod priorities;
+mod reviews;
+mod web;
+mod webhooks;

@@ -1,0 +1,229 @@
+//! The priority order over HTTP: the scoring crate's fixtures (a KEV
+//! excerpt, an EPSS excerpt, five Vulnrichment records) imported into the
+//! server's store the way `bulwark import` does, then one CVE's facts, the
+//! ranking (API and page), and the refusals: 401, 404, 400.
+
+use crate::common;
+
+use std::io::BufReader;
+
+use bulwark_app::feeds::{cve_row, epss_row, kev_rows};
+use bulwark_scoring::feeds::epss::EpssReader;
+use bulwark_scoring::feeds::kev::KevCatalog;
+use bulwark_store::{Actor, NewCveRecord, Store};
+use reqwest::StatusCode;
+use serde_json::Value;
+use time::macros::datetime;
+
+use crate::common::visitor::Visitor;
+
+const T0: time::OffsetDateTime = datetime!(2026-11-27 12:00 UTC);
+
+const KEV: &[u8] = include_bytes!("../../../scoring/tests/fixtures/kev_excerpt.json");
+const EPSS: &[u8] = include_bytes!("../../../scoring/tests/fixtures/epss_excerpt.csv");
+const CVES: [&[u8]; 5] = [
+    include_bytes!("../../../scoring/tests/fixtures/vulnrichment/2019/7xxx/CVE-2019-7256.json"),
+    include_bytes!("../../../scoring/tests/fixtures/vulnrichment/2024/1xxx/CVE-2024-1708.json"),
+    include_bytes!("../../../scoring/tests/fixtures/vulnrichment/2024/6xxx/CVE-2024-6716.json"),
+    include_bytes!("../../../scoring/tests/fixtures/vulnrichment/2022/0xxx/CVE-2022-0028.json"),
+    include_bytes!("../../../scoring/tests/fixtures/vulnrichment/2022/35xxx/CVE-2022-35849.json"),
+];
+
+/// The fixtures into `store`, as `bulwark import kev|epss|cve` writes them.
+async fn import(store: &Store) {
+    let (info, entries) = kev_rows(KevCatalog::parse(KEV).expect("KEV"));
+    store
+        .import_kev(&Actor::cli(), &info, &entries, T0)
+        .await
+        .expect("import KEV");
+
+    let reader = EpssReader::new(BufReader::new(EPSS)).expect("EPSS");
+    let model = reader.model().clone();
+    let rows: Vec<_> = reader.map(|r| epss_row(r.expect("EPSS row"))).collect();
+    store
+        .import_epss(
+            &Actor::cli(),
+            model.model_version.as_deref().expect("model version"),
+            model.score_date.as_deref().expect("score date"),
+            rows,
+            T0,
+        )
+        .await
+        .expect("import EPSS");
+
+    let records: Vec<NewCveRecord> = CVES
+        .iter()
+        .map(|b| cve_row(b).expect("CVE record"))
+        .collect();
+    store
+        .import_cves(&Actor::cli(), records, T0)
+        .await
+        .expect("import CVEs");
+}
+
+fn ranked_ids(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["cve"].as_str().expect("cve").to_owned())
+        .collect()
+}
+
+fn position(ids: &[String], id: &str) -> usize {
+    ids.iter()
+        .position(|i| i == id)
+        .unwrap_or_else(|| panic!("{id} not ranked: {ids:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_priority_order_over_the_api_and_the_page() {
+    let (srv, _clock) = common::start_at(T0, &[]).await;
+    import(&srv.store).await;
+    // Any principal in the program may read public feed data.
+    let (_, user, tok) = srv
+        .member("Uni A", "researcher", "reader", &["viewer"])
+        .await;
+
+    // One CVE: the KEV override is applied and said.
+    let (s, v) = srv.get("/api/v1/vulnerabilities/CVE-2024-1708", &tok).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["kev"]["date_added"], "2026-04-28", "{v}");
+    assert!(v["kev"]["due_date"].is_string(), "{v}");
+    assert_eq!(v["ssvc"]["exploitation"], "public poc", "{v}");
+    assert_eq!(v["ssvc"]["exploitation_used"], "active", "{v}");
+    assert_eq!(v["ssvc"]["kev_override"], true, "{v}");
+    assert_eq!(v["ssvc"]["mission_wellbeing"], "high", "{v}");
+    assert_eq!(v["ssvc"]["decision"], "Act", "{v}");
+    assert_eq!(v["priority"]["decision"], "Act", "{v}");
+    assert_eq!(v["priority"]["kev_override"], true, "{v}");
+    let reasons: Vec<&str> = v["priority"]["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(reasons[0], "SSVC Act (exploitation active: in KEV)", "{v}");
+    assert_eq!(reasons[1], "in KEV since 2026-04-28", "{v}");
+    assert!(v["bod2604"].is_null(), "only when asked: {v}");
+    for c in v["cvss"].as_array().expect("cvss") {
+        assert!(c["computed"].is_number() || c["error"].is_string(), "{c}");
+    }
+
+    // At another mission, with the BOD 26-04 timeline.
+    let (s, v) = srv
+        .get(
+            "/api/v1/vulnerabilities/cve-2024-1708?mission_wellbeing=low&exposed=yes",
+            &tok,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["cve"], "CVE-2024-1708");
+    assert_eq!(v["ssvc"]["decision"], "Track", "{v}");
+    assert_eq!(v["bod2604"]["kev"], true, "{v}");
+    assert_eq!(v["bod2604"]["exposed"], true, "{v}");
+    assert_eq!(v["bod2604"]["automatable"], "no", "{v}");
+    assert_eq!(v["bod2604"]["technical_impact"], "total", "{v}");
+    assert!(v["bod2604"]["timeline"].is_string(), "{v}");
+
+    // Not in KEV: no override, no KEV.
+    let (s, v) = srv
+        .get("/api/v1/vulnerabilities/CVE-2022-35849", &tok)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["kev"].is_null(), "{v}");
+    assert_eq!(v["ssvc"]["kev_override"], false, "{v}");
+    assert_eq!(v["priority"]["reasons"][1], "not in KEV", "{v}");
+
+    // The ranking at high: the KEV-only CVE (SSVC unknown) above the
+    // record without decision points (SSVC unknown, not in KEV).
+    let (s, v) = srv.get("/api/v1/vulnerabilities", &tok).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ids = ranked_ids(&v);
+    assert_eq!(v["total"], 6, "{v}");
+    assert_eq!(ids.len(), 6, "{v}");
+    let ranks: Vec<u64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, [1, 2, 3, 4, 5, 6]);
+    assert!(position(&ids, "CVE-2026-8037") < position(&ids, "CVE-2024-6716"));
+    // The three KEV CVEs are Act, the rest below.
+    for id in ["CVE-2019-7256", "CVE-2024-1708", "CVE-2022-0028"] {
+        assert!(position(&ids, id) < 3, "{id}: {ids:?}");
+    }
+    for item in v["items"].as_array().unwrap() {
+        assert_eq!(item["priority"]["reasons"].as_array().unwrap().len(), 5);
+    }
+
+    // At low: CVE-2024-1708 (KEV) and CVE-2022-35849 (not) are both Track;
+    // the KEV one ranks above.
+    let (s, v) = srv
+        .get("/api/v1/vulnerabilities?mission_wellbeing=low", &tok)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ids = ranked_ids(&v);
+    let (kev, other) = (
+        &v["items"][position(&ids, "CVE-2024-1708")],
+        &v["items"][position(&ids, "CVE-2022-35849")],
+    );
+    assert_eq!(kev["priority"]["decision"], "Track", "{v}");
+    assert_eq!(other["priority"]["decision"], "Track", "{v}");
+    assert!(position(&ids, "CVE-2024-1708") < position(&ids, "CVE-2022-35849"));
+
+    // Pages of the ranking.
+    let (_, page) = srv
+        .get("/api/v1/vulnerabilities?limit=2&offset=2", &tok)
+        .await;
+    assert_eq!(page["items"][0]["rank"], 3, "{page}");
+    assert_eq!(ranked_ids(&page).len(), 2);
+
+    // Refusals.
+    let (s, _, v) = srv
+        .call(reqwest::Method::GET, "/api/v1/vulnerabilities", None, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    let (s, _, _) = srv
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/vulnerabilities/CVE-2024-1708",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = srv
+        .get("/api/v1/vulnerabilities/CVE-2031-99999", &tok)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    for bad in [
+        "/api/v1/vulnerabilities/CVE-24-1",
+        "/api/v1/vulnerabilities/not-a-cve",
+        "/api/v1/vulnerabilities/CVE-2024-1708?mission_wellbeing=extreme",
+        "/api/v1/vulnerabilities/CVE-2024-1708?exposed=maybe",
+        "/api/v1/vulnerabilities?limit=0",
+        "/api/v1/vulnerabilities?limit=501",
+        "/api/v1/vulnerabilities?color=red",
+    ] {
+        let (s, ct, v) = srv.call(reqwest::Method::GET, bad, Some(&tok), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert!(ct.starts_with("application/problem+json"), "{bad}: {ct}");
+    }
+
+    // The page lists the CVEs in the ranking's order.
+    common::visitor::set_password(&srv, user.parse().unwrap()).await;
+    let mut visitor = Visitor::sign_in(&srv, "reader").await;
+    let page = visitor.get("/clearinghouse/priorities").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let (_, v) = srv.get("/api/v1/vulnerabilities", &tok).await;
+    let ids = ranked_ids(&v);
+    let at: Vec<usize> = ids.iter().map(|id| page.at(id)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "page order: {ids:?}");
+    page.at("(KEV override)");
+    page.at("in KEV since 2026-04-28");
+    assert!(!page.body.contains("<script>"), "no inline scripts");
+    let queue = visitor.get("/clearinghouse").await;
+    queue.at("/clearinghouse/priorities");
+}

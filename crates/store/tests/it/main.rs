@@ -1,0 +1,18 @@
+//! Every integration test of `bulwark-store`, in one binary: each file
+//! is a module, so the dependencies (sqlx, axum, Cedar …) are linked once
+//! per crate instead of once per file.
+
+mod common;
+
+mod advisories;
+mod assessments;
+mod cases;
+mod claims;
+mod feeds;
+mod partners;
+mod priorities;
+mod reviews;
+mod sboms;
+mod suite;
+mod triage;
+mod webhooks;
