@@ -1,4 +1,4 @@
-//! The prioritisation feeds over the use cases: what the store knows about
+//! The prioritisation feeds' use cases: what the store knows about
 //! one CVE (KEV entry, EPSS score, CVE record with CISA's ADP decision
 //! points), the SSVC decision and BOD 26-04 timeline Bulwark derives from
 //! it, and the known CVEs ranked by the one priority order
