@@ -321,6 +321,24 @@ impl PageError {
     }
 }
 
+impl PageError {
+    /// A use case's refusal as a page: "not found" naming `what`,
+    /// forbidden, a conflict or an unacceptable value with its detail,
+    /// anything else the internal-error page.
+    pub fn refused(e: bulwark_app::AppError, what: &str) -> Self {
+        use bulwark_app::ErrorKind;
+        match e.kind {
+            ErrorKind::NotFound => PageError::not_found(what),
+            ErrorKind::Forbidden => PageError::forbidden(),
+            ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
+            ErrorKind::Validation => {
+                PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)
+            }
+            _ => PageError::internal(),
+        }
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -8,9 +8,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use bulwark_app::ErrorKind;
 use bulwark_app::audit::{self, AuditVerifyOut, NamedEntry};
 use bulwark_app::identity::{self, NewTokenIn, OrganizationOut, TokenOut, UserOut};
-use bulwark_app::{AppError, ErrorKind};
 use bulwark_authz::Action;
 use bulwark_core::RoleSet;
 use bulwark_store::PageRequest;
@@ -40,20 +40,6 @@ fn stamp(s: &str) -> Stamp {
         },
         Stamp::new,
     )
-}
-
-/// A use case's refusal as the page says it; `what` names what was not
-/// found (or may not be seen).
-fn refused(e: AppError, what: &str) -> PageError {
-    match e.kind {
-        ErrorKind::NotFound => PageError::not_found(what),
-        ErrorKind::Forbidden => PageError::forbidden(),
-        ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
-        ErrorKind::Validation => {
-            PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)
-        }
-        _ => PageError::internal(),
-    }
 }
 
 fn roles_text(roles: &RoleSet) -> String {
@@ -181,7 +167,7 @@ pub async fn organizations(
     let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
     let page = identity::list_organizations(&state, &who.principal, request)
         .await
-        .map_err(|e| refused(e, "organization").for_user(&who, &state))?;
+        .map_err(|e| PageError::refused(e, "organization").for_user(&who, &state))?;
     render(
         StatusCode::OK,
         &OrganizationsPage {
@@ -242,7 +228,7 @@ pub async fn organization(
     // Whether an organization exists is not disclosed to those who may not read it.
     let org = identity::get_organization(&state, &who.principal, id)
         .await
-        .map_err(|e| refused(e, "organization").for_user(&who, &state))?;
+        .map_err(|e| PageError::refused(e, "organization").for_user(&who, &state))?;
     let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
     let (users, next_cursor) =
         match identity::list_users(&state, &who.principal, org.id, request).await {
@@ -251,7 +237,7 @@ pub async fn organization(
                 page.next.map(encode_cursor),
             ),
             Err(e) if e.kind == ErrorKind::Forbidden => (None, None),
-            Err(e) => return Err(refused(e, "organization").for_user(&who, &state)),
+            Err(e) => return Err(PageError::refused(e, "organization").for_user(&who, &state)),
         };
     render(
         StatusCode::OK,
@@ -356,7 +342,7 @@ async fn account_page(
             page.next.map(encode_cursor),
         ),
         Err(e) if e.kind == ErrorKind::Forbidden => (None, None),
-        Err(e) => return Err(refused(e, "token").for_user(who, state)),
+        Err(e) => return Err(PageError::refused(e, "token").for_user(who, state)),
     };
     render(
         status,
@@ -491,7 +477,7 @@ pub async fn issue_token(
             )
             .await;
         }
-        Err(e) => return Err(refused(e, "token").for_user(&who, &state)),
+        Err(e) => return Err(PageError::refused(e, "token").for_user(&who, &state)),
     };
     account_page(
         &state,
@@ -515,7 +501,7 @@ pub async fn revoke_token(
     // Whether a token exists is not disclosed to those who may not revoke it.
     match identity::revoke_token(&state, &who, id).await {
         Ok(_) => Ok(Redirect::to("/account").into_response()),
-        Err(e) => Err(refused(e, "token").for_user(&who, &state)),
+        Err(e) => Err(PageError::refused(e, "token").for_user(&who, &state)),
     }
 }
 
@@ -588,11 +574,11 @@ struct AuditPage {
 pub async fn audit(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let entries = audit::latest(&state, &who.principal, AUDIT_LATEST)
         .await
-        .map_err(|e| refused(e, "record").for_user(&who, &state))?;
+        .map_err(|e| PageError::refused(e, "record").for_user(&who, &state))?;
     let verification = match audit::verify(&state, &who.principal).await {
         Ok(v) => Some(VerificationView::from(v)),
         Err(e) if e.kind == ErrorKind::Forbidden => None,
-        Err(e) => return Err(refused(e, "record").for_user(&who, &state)),
+        Err(e) => return Err(PageError::refused(e, "record").for_user(&who, &state)),
     };
     render(
         StatusCode::OK,

@@ -50,18 +50,6 @@ fn no_dossier_key() -> PageError {
     )
 }
 
-/// A use case's refusal as a page, "not found" naming `what`: the pages the
-/// policy's and the store's answers draw everywhere.
-fn refused(e: AppError, what: &str) -> PageError {
-    match e.kind {
-        ErrorKind::NotFound => PageError::not_found(what),
-        ErrorKind::Forbidden => PageError::forbidden(),
-        ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
-        ErrorKind::Validation => invalid(e.detail),
-        _ => PageError::internal(),
-    }
-}
-
 /// A path segment that must be an id: anything else is a 404 page.
 fn parse_id(s: &str, what: &str) -> PageResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| PageError::not_found(what))
@@ -465,7 +453,7 @@ pub async fn document(
                 // Only a missing key says "not configured"; a contended
                 // audit write is the server's fault, as any other.
                 ErrorKind::Unavailable if state.config.master_key.is_none() => no_dossier_key(),
-                _ => refused(e, "document"),
+                _ => PageError::refused(e, "document"),
             })
         })?;
     // The address is hex, so the file name needs no quoting beyond this check.
@@ -525,10 +513,6 @@ impl CsrfField for FindingForm {
     }
 }
 
-fn invalid(message: String) -> PageError {
-    PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", message)
-}
-
 /// `POST /reviews/{id}/findings`: issue a finding (the assigned agencies'
 /// writers), then back to the submission's page.
 pub async fn issue_finding(
@@ -552,7 +536,7 @@ pub async fn issue_finding(
         },
     )
     .await
-    .map_err(|e| fail(refused(e, "submission")))?;
+    .map_err(|e| fail(PageError::refused(e, "submission")))?;
     Ok(Redirect::to(&format!("/reviews/{id}#findings")).into_response())
 }
 
@@ -586,7 +570,7 @@ pub async fn respond(
     let fid = Uuid::parse_str(&fid).unwrap_or(Uuid::nil());
     reviews::respond(&state, &who, sid, fid, ResponseIn { text: form.text })
         .await
-        .map_err(|e| fail(refused(e, "finding")))?;
+        .map_err(|e| fail(PageError::refused(e, "finding")))?;
     Ok(Redirect::to(&format!("/reviews/{sid}#finding-{fid}")).into_response())
 }
 
