@@ -46,45 +46,43 @@ pub struct ApiError {
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The constructors are the use cases' ([`AppError`]'s), so a problem
+/// says the same whether a handler or a use case raised it.
 impl ApiError {
     pub fn new(kind: Kind, detail: impl Into<String>) -> Self {
-        ApiError {
-            kind,
-            detail: detail.into(),
-            extensions: serde_json::Map::new(),
-        }
+        AppError::new(kind, detail).into()
     }
-
     /// Adds an extension member. The standard members cannot be overridden.
-    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
-        if !matches!(name, "type" | "title" | "status" | "detail" | "instance") {
-            self.extensions.insert(name.to_owned(), value);
-        }
-        self
+    pub fn with_extension(self, name: &str, value: serde_json::Value) -> Self {
+        AppError::from(self).with_extension(name, value).into()
     }
     pub fn malformed(detail: impl Into<String>) -> Self {
-        Self::new(Kind::MalformedRequest, detail)
+        AppError::malformed(detail).into()
     }
     pub fn validation(detail: impl Into<String>) -> Self {
-        Self::new(Kind::Validation, detail)
+        AppError::validation(detail).into()
     }
     pub fn unauthorized() -> Self {
-        Self::new(
-            Kind::Unauthorized,
-            "missing, malformed, expired or revoked credentials",
-        )
+        AppError::unauthorized().into()
     }
     pub fn forbidden(action: &str) -> Self {
-        Self::new(
-            Kind::Forbidden,
-            format!("the policy does not permit {action} here"),
-        )
+        AppError::forbidden(action).into()
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(Kind::NotFound, format!("no such {what}"))
+        AppError::not_found(what).into()
     }
     pub fn internal() -> Self {
-        Self::new(Kind::Internal, "the server failed; nothing was changed")
+        AppError::internal().into()
+    }
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError {
+            kind: e.kind,
+            detail: e.detail,
+            extensions: e.extensions,
+        }
     }
 }
 
