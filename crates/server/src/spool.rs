@@ -16,6 +16,11 @@ use tokio::io::AsyncWriteExt;
 
 use crate::problem::{ApiError, Kind};
 
+/// How much of a body past the limit is read and dropped before the 413
+/// is sent, so that a client that sent a little too much reads the answer.
+/// Bounded: a larger body is cut off.
+const DRAIN_AFTER_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// A spooled body: where it is, its address and its size.
 #[derive(Debug)]
 pub struct Spool {
@@ -85,6 +90,16 @@ where
         let chunk = chunk.as_ref();
         spool.size += chunk.len() as u64;
         if spool.size > limit {
+            // Read (and drop) a bounded rest of the body before answering:
+            // a client still sending when the connection closes sees a
+            // broken pipe instead of this 413 and its reason.
+            let mut rest = spool.size - limit;
+            while rest < DRAIN_AFTER_LIMIT {
+                match stream.next().await {
+                    Some(Ok(more)) => rest += more.as_ref().len() as u64,
+                    _ => break,
+                }
+            }
             return Err(ApiError::new(
                 Kind::PayloadTooLarge,
                 format!("the document exceeds {limit} bytes"),
