@@ -58,7 +58,8 @@ pub async fn search(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/advisories/{id}", tag = "advisories",
+#[utoipa::path(get, path = "/api/v1/advisories/{id}",
+    operation_id = "advisories_get_one", tag = "advisories",
     params(("id" = String, Path, description = "An advisory id or alias, any case")),
     responses((status = 200, body = AdvisoryOut), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem)))]

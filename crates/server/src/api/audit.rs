@@ -21,7 +21,8 @@ pub struct AuditParams {
 }
 
 /// Audit entries, oldest first (operator administrators and auditors).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+#[utoipa::path(get, path = "/api/v1/audit",
+    operation_id = "audit_list", tag = "audit", params(AuditParams),
     responses((status = 200, body = AuditPageOut), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,

@@ -32,6 +32,7 @@ pub use crate::state::INTAKE_LIMIT;
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct IntakeQuery {
     /// What the findings are about (a package URL, a repository at a commit,
     /// or a CPE 2.3 name); registered when nobody had. Without it, an
@@ -76,7 +77,9 @@ pub async fn submit(
 }
 
 /// One case with its reports.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "clearinghouse",
+#[utoipa::path(get, path = "/api/v1/cases/{id}",
+    operation_id = "cases_get_one",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse",
     responses((status = 200, body = CaseOut), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
@@ -89,7 +92,8 @@ pub async fn get_one(
 }
 
 /// The cases you may read (merged-away duplicates left out).
-#[utoipa::path(get, path = "/api/v1/cases", tag = "clearinghouse", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/cases",
+    operation_id = "cases_list", tag = "clearinghouse", params(PageParams),
     responses((status = 200, body = List<CaseSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -102,7 +106,9 @@ pub async fn list(
 
 /// Move a case (the clearinghouse's writers); a move the workflow does not
 /// allow is a 409 naming the allowed ones.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/transition", tag = "clearinghouse", request_body = CaseStateIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/transition",
+    operation_id = "cases_transition",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = CaseStateIn,
     responses((status = 200, body = CaseOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn transition(
@@ -118,7 +124,8 @@ pub async fn transition(
 
 /// Merge another case into this one (the clearinghouse's writers). Refused
 /// for two cases once split apart.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/merge", tag = "clearinghouse", request_body = MergeIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/merge",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = MergeIn,
     responses((status = 200, body = CaseOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn merge(
@@ -134,7 +141,8 @@ pub async fn merge(
 
 /// Split fingerprints off into a new case (the clearinghouse's writers); the
 /// two are never merged again. Answers the new case.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/split", tag = "clearinghouse", request_body = SplitIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/split",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = SplitIn,
     responses((status = 201, body = CaseOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn split(
@@ -148,7 +156,8 @@ pub async fn split(
 }
 
 /// Ask an organization to validate a case (the clearinghouse's writers).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/tasks", tag = "clearinghouse", request_body = TaskIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/tasks",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = TaskIn,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn assign(
@@ -163,7 +172,8 @@ pub async fn assign(
 
 /// Record what your organization found for one of its tasks on a case; the
 /// case is validated when its quorum is met.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/validations", tag = "clearinghouse", request_body = ValidationIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/validations",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = ValidationIn,
     responses((status = 201, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn validate(
@@ -177,7 +187,8 @@ pub async fn validate(
 }
 
 /// Set what validates a case (the clearinghouse's writers).
-#[utoipa::path(put, path = "/api/v1/cases/{id}/quorum", tag = "clearinghouse", request_body = QuorumIn,
+#[utoipa::path(put, path = "/api/v1/cases/{id}/quorum",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = QuorumIn,
     responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn quorum(
@@ -198,7 +209,8 @@ pub async fn quorum(
 /// value that is not one of the point's is a 400 naming the field (also in
 /// the problem's `field` member). Setting the assessment the case already
 /// has changes nothing. Answers the case with its assessment and priority.
-#[utoipa::path(put, path = "/api/v1/cases/{id}/assessment", tag = "clearinghouse", request_body = AssessmentIn,
+#[utoipa::path(put, path = "/api/v1/cases/{id}/assessment",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = AssessmentIn,
     responses((status = 200, body = CaseOut),
         (status = 400, body = Problem, description = "a value that is not one of its point's; `field` names it"),
         (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -225,7 +237,8 @@ pub async fn sources(State(state): State<AppState>, caller: Caller) -> ApiResult
 /// Re-mark a case and set or lift its embargo (the clearinghouse's writers).
 /// While an embargo runs only the case's parties may know of it, whatever
 /// its marking.
-#[utoipa::path(put, path = "/api/v1/cases/{id}/marking", tag = "clearinghouse", request_body = MarkingIn,
+#[utoipa::path(put, path = "/api/v1/cases/{id}/marking",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = MarkingIn,
     responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn marking(
@@ -241,7 +254,8 @@ pub async fn marking(
 
 /// Record that the affected vendor (an organization of kind `vendor`) was
 /// notified: it becomes a party to the case (the clearinghouse's writers).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/vendor", tag = "clearinghouse", request_body = OrgIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/vendor",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = OrgIn,
     responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn notify_vendor(
@@ -257,7 +271,8 @@ pub async fn notify_vendor(
 
 /// Name an organization participant in a case, so that it may read it (the
 /// clearinghouse's writers).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/participants", tag = "clearinghouse", request_body = OrgIn,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/participants",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = OrgIn,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn add_participant(
@@ -273,7 +288,8 @@ pub async fn add_participant(
 /// A kept intake document (or validation evidence), as it was sent, streamed
 /// piece by piece. Its senders and the clearinghouse may read it; every read
 /// is audited.
-#[utoipa::path(get, path = "/api/v1/documents/{sha256}", tag = "clearinghouse",
+#[utoipa::path(get, path = "/api/v1/documents/{sha256}",
+    params(("sha256" = String, Path, description = "The document's SHA-256 (hex)")), tag = "clearinghouse",
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, body = Problem)))]
 pub async fn document(

@@ -18,7 +18,8 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
 /// Claim a scan target for your organization, under a lease.
-#[utoipa::path(post, path = "/api/v1/claims", tag = "clearinghouse", request_body = ClaimIn,
+#[utoipa::path(post, path = "/api/v1/claims",
+    operation_id = "claims_create", tag = "clearinghouse", request_body = ClaimIn,
     responses((status = 201, body = ClaimedOut),
         (status = 409, body = Problem, description = "held by another claim, named in `holder`"),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -32,7 +33,9 @@ pub async fn create(
 }
 
 /// One claim.
-#[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "clearinghouse",
+#[utoipa::path(get, path = "/api/v1/claims/{id}",
+    operation_id = "claims_get_one",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse",
     responses((status = 200, body = ClaimOut), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
@@ -45,7 +48,8 @@ pub async fn get_one(
 }
 
 /// Renew an active claim's lease.
-#[utoipa::path(post, path = "/api/v1/claims/{id}/renew", tag = "clearinghouse", request_body = RenewIn,
+#[utoipa::path(post, path = "/api/v1/claims/{id}/renew",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = RenewIn,
     responses((status = 200, body = ClaimOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn renew(
@@ -60,7 +64,8 @@ pub async fn renew(
 }
 
 /// Release a claim with what came of it; the target is free at once.
-#[utoipa::path(post, path = "/api/v1/claims/{id}/release", tag = "clearinghouse", request_body = ReleaseIn,
+#[utoipa::path(post, path = "/api/v1/claims/{id}/release",
+    params(("id" = Uuid, Path, description = "The id")), tag = "clearinghouse", request_body = ReleaseIn,
     responses((status = 200, body = ClaimOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn release(
@@ -76,6 +81,7 @@ pub async fn release(
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
     /// The target, as for a claim.
     pub target: String,

@@ -55,7 +55,8 @@ pub async fn list_benchmarks(
 }
 
 /// One version of a benchmark set, with its criteria when the policy lets you read them.
-#[utoipa::path(get, path = "/api/v1/benchmarks/{id}/{version}", tag = "frontier",
+#[utoipa::path(get, path = "/api/v1/benchmarks/{id}/{version}",
+    params(("id" = String, Path, description = "The id"), ("version" = String, Path, description = "The set's version")), tag = "frontier",
     responses((status = 200, body = BenchmarkOut), (status = 404, body = Problem)))]
 pub async fn get_benchmark(
     State(state): State<AppState>,
@@ -69,6 +70,7 @@ pub async fn get_benchmark(
 
 /// Re-determine the registry under the version of a set in force now.
 #[utoipa::path(post, path = "/api/v1/benchmarks/{id}/redetermine", tag = "frontier",
+    params(("id" = String, Path, description = "The benchmark set's id")),
     responses((status = 200, body = RedeterminationOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn redetermine_set(
     State(state): State<AppState>,
@@ -138,7 +140,8 @@ pub async fn list_models(
 }
 
 /// A model, its profile and its determination history, explained as far as the policy lets you see.
-#[utoipa::path(get, path = "/api/v1/models/{id}", tag = "frontier",
+#[utoipa::path(get, path = "/api/v1/models/{id}",
+    params(("id" = Uuid, Path, description = "The id")), tag = "frontier",
     responses((status = 200, body = ModelOut), (status = 404, body = Problem)))]
 pub async fn get_model(
     State(state): State<AppState>,
@@ -169,7 +172,7 @@ pub struct EvalParams {
 
 /// Attach an evaluation score from an Inspect AI log (`.json`, or the zipped
 /// `.eval` as `application/zip`) to a model; the model is re-determined.
-#[utoipa::path(post, path = "/api/v1/models/{id}/evals", tag = "frontier", params(EvalParams),
+#[utoipa::path(post, path = "/api/v1/models/{id}/evals", tag = "frontier", params(("id" = Uuid, Path, description = "The id"), EvalParams),
     request_body(content = Vec<u8>, content_type = "application/zip"),
     responses((status = 200, body = EvalOut), (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn attach_eval(

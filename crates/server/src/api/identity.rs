@@ -49,7 +49,8 @@ pub async fn create_organization(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "identity",
+#[utoipa::path(get, path = "/api/v1/organizations/{id}",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity",
     responses((status = 200, body = OrganizationOut), (status = 404, body = Problem)))]
 pub async fn get_organization(
     State(state): State<AppState>,
@@ -61,7 +62,7 @@ pub async fn get_organization(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/users", tag = "identity", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/users", tag = "identity", params(("id" = Uuid, Path, description = "The id"), PageParams),
     responses((status = 200, body = List<UserOut>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -73,7 +74,8 @@ pub async fn list_users(
     Ok(Json(List::from_page(page, |u| u)))
 }
 
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/users", tag = "identity", request_body = NewUserIn,
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/users",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity", request_body = NewUserIn,
     responses((status = 201, body = UserOut), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -87,7 +89,8 @@ pub async fn create_user(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity",
+#[utoipa::path(get, path = "/api/v1/users/{id}",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity",
     responses((status = 200, body = UserOut), (status = 404, body = Problem)))]
 pub async fn get_user(
     State(state): State<AppState>,
@@ -100,7 +103,8 @@ pub async fn get_user(
 }
 
 /// Change a user's display name, roles, or disable it (its tokens stop working at once).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "identity", request_body = UserPatchIn,
+#[utoipa::path(patch, path = "/api/v1/users/{id}",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity", request_body = UserPatchIn,
     responses((status = 200, body = UserOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_user(
     State(state): State<AppState>,
@@ -114,7 +118,8 @@ pub async fn update_user(
 }
 
 /// Set the password used to sign in to the web pages.
-#[utoipa::path(put, path = "/api/v1/users/{id}/password", tag = "identity", request_body = PasswordIn,
+#[utoipa::path(put, path = "/api/v1/users/{id}/password",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity", request_body = PasswordIn,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_password(
     State(state): State<AppState>,
@@ -126,7 +131,7 @@ pub async fn set_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "identity", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "identity", params(("id" = Uuid, Path, description = "The id"), PageParams),
     responses((status = 200, body = List<TokenOut>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
@@ -139,7 +144,8 @@ pub async fn list_tokens(
 }
 
 /// Issue an API token. The response carries the secret; it is not stored and cannot be shown again.
-#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "identity", request_body = NewTokenIn,
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity", request_body = NewTokenIn,
     responses((status = 201, body = IssuedTokenOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn issue_token(
     State(state): State<AppState>,
@@ -154,7 +160,8 @@ pub async fn issue_token(
 }
 
 /// Revoke a token: it is refused from the next request on.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity",
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}",
+    params(("id" = Uuid, Path, description = "The id")), tag = "identity",
     responses((status = 200, body = TokenOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn revoke_token(
     State(state): State<AppState>,

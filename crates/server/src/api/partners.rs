@@ -20,7 +20,8 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
 /// A partner organization's vetting and attestations.
-#[utoipa::path(get, path = "/api/v1/partners/{org}", tag = "partners",
+#[utoipa::path(get, path = "/api/v1/partners/{org}",
+    params(("org" = Uuid, Path, description = "The organization's id")), tag = "partners",
     responses((status = 200, body = PartnerOut), (status = 404, body = Problem)))]
 pub async fn get_partner(
     State(state): State<AppState>,
@@ -31,7 +32,8 @@ pub async fn get_partner(
 }
 
 /// Set a partner's vetting status (reviewing agencies, operator admins).
-#[utoipa::path(put, path = "/api/v1/partners/{org}/vetting", tag = "partners", request_body = VettingIn,
+#[utoipa::path(put, path = "/api/v1/partners/{org}/vetting",
+    params(("org" = Uuid, Path, description = "The organization's id")), tag = "partners", request_body = VettingIn,
     responses((status = 200, body = PartnerOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_vetting(
@@ -44,7 +46,8 @@ pub async fn set_vetting(
 }
 
 /// Record an attestation for a partner organization (its admins).
-#[utoipa::path(post, path = "/api/v1/partners/{org}/attestations", tag = "partners", request_body = AttestationIn,
+#[utoipa::path(post, path = "/api/v1/partners/{org}/attestations",
+    params(("org" = Uuid, Path, description = "The organization's id")), tag = "partners", request_body = AttestationIn,
     responses((status = 201, body = PartnerOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn attest(
@@ -75,7 +78,8 @@ pub async fn propose(
 }
 
 /// Concur with a proposed grant (reviewing agencies).
-#[utoipa::path(post, path = "/api/v1/grants/{id}/concur", tag = "partners", request_body = DecisionIn,
+#[utoipa::path(post, path = "/api/v1/grants/{id}/concur",
+    params(("id" = Uuid, Path, description = "The id")), tag = "partners", request_body = DecisionIn,
     responses((status = 200, body = GrantOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn concur(
@@ -88,7 +92,8 @@ pub async fn concur(
 }
 
 /// Object to a proposed grant, with a reason (reviewing agencies).
-#[utoipa::path(post, path = "/api/v1/grants/{id}/object", tag = "partners", request_body = DecisionIn,
+#[utoipa::path(post, path = "/api/v1/grants/{id}/object",
+    params(("id" = Uuid, Path, description = "The id")), tag = "partners", request_body = DecisionIn,
     responses((status = 200, body = GrantOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn object(
@@ -101,7 +106,8 @@ pub async fn object(
 }
 
 /// Revoke a grant, with a reason (the developer or a reviewing agency).
-#[utoipa::path(post, path = "/api/v1/grants/{id}/revoke", tag = "partners", request_body = DecisionIn,
+#[utoipa::path(post, path = "/api/v1/grants/{id}/revoke",
+    params(("id" = Uuid, Path, description = "The id")), tag = "partners", request_body = DecisionIn,
     responses((status = 200, body = GrantOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn revoke(
@@ -114,7 +120,8 @@ pub async fn revoke(
 }
 
 /// A grant, with its status now.
-#[utoipa::path(get, path = "/api/v1/grants/{id}", tag = "partners",
+#[utoipa::path(get, path = "/api/v1/grants/{id}",
+    params(("id" = Uuid, Path, description = "The id")), tag = "partners",
     responses((status = 200, body = GrantOut), (status = 404, body = Problem)))]
 pub async fn get_grant(
     State(state): State<AppState>,

@@ -31,7 +31,8 @@ use crate::state::AppState;
 pub const DOCUMENT_BODY_LIMIT: usize = bulwark_core::review::MAX_DOCUMENT_BYTES + 1024;
 
 /// Start a submission (in `draft`) of one of your models for voluntary review.
-#[utoipa::path(post, path = "/api/v1/submissions", tag = "reviews", request_body = SubmissionIn,
+#[utoipa::path(post, path = "/api/v1/submissions",
+    operation_id = "reviews_create", tag = "reviews", request_body = SubmissionIn,
     responses((status = 201, body = SubmissionOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
@@ -46,7 +47,8 @@ pub async fn create(
 }
 
 /// The submissions you may see.
-#[utoipa::path(get, path = "/api/v1/submissions", tag = "reviews",
+#[utoipa::path(get, path = "/api/v1/submissions",
+    operation_id = "reviews_list", tag = "reviews",
     responses((status = 200, body = SubmissionList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -57,7 +59,9 @@ pub async fn list(
 }
 
 /// One submission, with its documents (descriptions), findings and responses.
-#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "reviews",
+#[utoipa::path(get, path = "/api/v1/submissions/{id}",
+    operation_id = "reviews_get_one",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews",
     responses((status = 200, body = SubmissionOut), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
@@ -69,14 +73,16 @@ pub async fn get_one(
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct KindQuery {
     /// `model_card`, `compute_attestation`, `evaluation_results`, `system_card` or `security_controls`.
     pub kind: String,
 }
 
 /// Upload a dossier document (the raw bytes as the body, at most 16 MiB).
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/documents", tag = "reviews",
-    params(KindQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/documents",
+    operation_id = "reviews_upload", tag = "reviews",
+    params(("id" = Uuid, Path, description = "The id"), KindQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = DocumentOut), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn upload(
@@ -93,7 +99,8 @@ pub async fn upload(
 }
 
 /// Read a dossier document (the plaintext bytes). Every read is audited.
-#[utoipa::path(get, path = "/api/v1/submissions/{id}/documents/{sha256}", tag = "reviews",
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/documents/{sha256}",
+    params(("id" = Uuid, Path, description = "The id"), ("sha256" = String, Path, description = "The document's SHA-256 (hex)")), tag = "reviews",
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, body = Problem), (status = 503, body = Problem)))]
 pub async fn download(
@@ -106,7 +113,9 @@ pub async fn download(
 }
 
 /// Move a submission through the workflow; an invalid move is a 409 naming the allowed ones.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/transition", tag = "reviews", request_body = TransitionIn,
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/transition",
+    operation_id = "reviews_transition",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews", request_body = TransitionIn,
     responses((status = 200, body = SubmissionOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn transition(
@@ -119,7 +128,8 @@ pub async fn transition(
 }
 
 /// Withdraw a submission (the developer, at any time before it is concluded).
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", tag = "reviews", request_body = WithdrawIn,
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews", request_body = WithdrawIn,
     responses((status = 200, body = SubmissionOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn withdraw(
@@ -132,7 +142,8 @@ pub async fn withdraw(
 }
 
 /// Assign the lead and supporting agencies and the named reviewers.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/triage", tag = "reviews", request_body = TriageIn,
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/triage",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews", request_body = TriageIn,
     responses((status = 200, body = SubmissionOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn triage(
@@ -145,7 +156,8 @@ pub async fn triage(
 }
 
 /// Issue a finding (writers of the assigned agencies).
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/findings", tag = "reviews", request_body = FindingIn,
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/findings",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews", request_body = FindingIn,
     responses((status = 201, body = FindingOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn issue_finding(
@@ -161,7 +173,8 @@ pub async fn issue_finding(
 }
 
 /// Respond to a finding (writers of the developer).
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/findings/{fid}/responses", tag = "reviews",
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/findings/{fid}/responses",
+    params(("id" = Uuid, Path, description = "The id"), ("fid" = Uuid, Path, description = "The finding's id")), tag = "reviews",
     request_body = ResponseIn,
     responses((status = 201, body = ResponseOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -179,7 +192,8 @@ pub async fn respond(
 
 /// Conclude the review (writers of the assigned agencies). Records whether it
 /// concluded in time; never blocks a release.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/conclude", tag = "reviews", request_body = ConcludeIn,
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/conclude",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews", request_body = ConcludeIn,
     responses((status = 200, body = SubmissionOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn conclude(
@@ -194,7 +208,8 @@ pub async fn conclude(
 /// Change the planned dates (the developer's writers, while the review is
 /// open). The change is kept with its reason and published as
 /// `submission.rescheduled`; the window and its reminders follow the new date.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/dates", tag = "reviews", request_body = RescheduleIn,
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/dates",
+    params(("id" = Uuid, Path, description = "The id")), tag = "reviews", request_body = RescheduleIn,
     responses((status = 200, body = SubmissionOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn reschedule(

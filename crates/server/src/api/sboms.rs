@@ -37,7 +37,8 @@ pub struct UploadQuery {
     pub name: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/sboms", tag = "advisories", params(UploadQuery),
+#[utoipa::path(post, path = "/api/v1/sboms",
+    operation_id = "sboms_upload", tag = "advisories", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/vnd.cyclonedx+json"),
     responses((status = 201, body = SbomOut),
         (status = 400, body = Problem, description = "not an SBOM Bulwark reads; `reason` says why"),
@@ -59,7 +60,8 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sboms", tag = "advisories", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/sboms",
+    operation_id = "sboms_list", tag = "advisories", params(PageParams),
     responses((status = 200, body = List<SbomSummary>), (status = 400, body = Problem),
         (status = 401, body = Problem)))]
 pub async fn list(
@@ -71,7 +73,9 @@ pub async fn list(
     Ok(Json(List::from_page(page, |s| s)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sboms/{id}", tag = "advisories",
+#[utoipa::path(get, path = "/api/v1/sboms/{id}",
+    operation_id = "sboms_get_one",
+    params(("id" = Uuid, Path, description = "The id")), tag = "advisories",
     responses((status = 200, body = SbomOut), (status = 401, body = Problem),
         (status = 404, body = Problem)))]
 pub async fn get_one(

@@ -48,7 +48,8 @@ pub struct RankingQuery {
 ///
 /// With `?exposed=yes|no`, the BOD 26-04 remediation timeline: Automatable
 /// and Technical Impact from SSVC, KEV from the catalog.
-#[utoipa::path(get, path = "/api/v1/vulnerabilities/{cve}", tag = "prioritisation",
+#[utoipa::path(get, path = "/api/v1/vulnerabilities/{cve}",
+    operation_id = "vulnerabilities_get_one", tag = "prioritisation",
     params(("cve" = String, Path, description = "A CVE id, CVE-YYYY-NNNN"), VulnerabilityQuery),
     responses((status = 200, body = VulnerabilityOut), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem)))]

@@ -23,7 +23,8 @@ use crate::state::AppState;
 
 /// Subscribe your organization to events. The subscription acts for you:
 /// each event is delivered only if you may read what it is about.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = SubscriptionIn,
+#[utoipa::path(post, path = "/api/v1/webhooks",
+    operation_id = "webhooks_create", tag = "webhooks", request_body = SubscriptionIn,
     responses((status = 201, body = SubscriptionOut), (status = 403, body = Problem),
         (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn create(
@@ -38,7 +39,8 @@ pub async fn create(
 }
 
 /// Your organization's subscriptions, oldest first.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/webhooks",
+    operation_id = "webhooks_list", tag = "webhooks",
     responses((status = 200, body = SubscriptionList), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -48,7 +50,8 @@ pub async fn list(
 }
 
 /// One subscription.
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}",
+    operation_id = "webhooks_get_one", tag = "webhooks",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = SubscriptionOut), (status = 404, body = Problem)))]
 pub async fn get_one(

@@ -695,3 +695,49 @@ fn openapi_document_matches_the_committed_copy() {
         assert!(doc["paths"].get(p).is_some(), "{p} is documented");
     }
 }
+
+/// What a generated client needs of the document (issue 16, item 3): every
+/// `{name}` of a path declared as a path parameter of each of its
+/// operations, no query parameter declared `in: path`, and operation ids
+/// unique. `.ci/run` also checks the document with openapi-spec-validator.
+#[test]
+fn openapi_document_is_usable_by_generated_clients() {
+    let doc: Value = serde_json::from_str(&bulwark_server::openapi::document_json()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split('}').next())
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for n in &names {
+                if !declared.contains(n) {
+                    problems.push(format!("{method} {path}: path parameter {n} not declared"));
+                }
+            }
+            for d in &declared {
+                if !names.contains(d) {
+                    problems.push(format!(
+                        "{method} {path}: {d} declared in: path but not in the path"
+                    ));
+                }
+            }
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            if !ids.insert(id.clone()) {
+                problems.push(format!("{method} {path}: operationId {id} used twice"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
