@@ -243,6 +243,9 @@ impl std::error::Error for BadInput {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -289,6 +292,21 @@ fn direct_error(e: bulwark_app::AppError, bad_input: &[ErrorKind]) -> anyhow::Er
         anyhow::Error::new(BadInput(e.detail))
     } else {
         anyhow::anyhow!(e.detail)
+    }
+}
+
+/// A closed standard output (`bulwark openapi | head`) ends the program
+/// quietly, as it ends every Unix tool, instead of a panic in `print!`:
+/// SIGPIPE back to its default action, which Rust's runtime sets to
+/// "ignore". Not for `serve`: a server must outlive a peer that went away
+/// (its sockets write with MSG_NOSIGNAL anyway, but the server has nothing
+/// to gain from the default).
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once, at start, before any other thread exists;
+    // installs the default disposition of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

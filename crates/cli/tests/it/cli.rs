@@ -1096,3 +1096,30 @@ fn findings_fingerprint_prints_one_object_per_result_in_document_order() {
     let missing = bulwark(&["findings", "fingerprint", "/nonexistent.sarif"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// A reader that stops early (`bulwark openapi | head -c 200`) ends the
+/// program quietly, as with every Unix tool: no panic, no exit code 101
+/// (issue 16, item 5).
+#[test]
+fn a_closed_standard_output_ends_the_program_quietly() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .arg("openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 200];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the first bytes");
+    // The pipe's read end is closed here, with most of the document unread.
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+    assert!(first.starts_with(b"{"));
+}
