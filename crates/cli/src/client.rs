@@ -366,50 +366,121 @@ fn print_value(v: &Value, format: Format) {
 }
 
 fn print_table(items: &[&Value]) {
-    let Some(first) = items.first().and_then(|v| v.as_object()) else {
-        for i in items {
-            println!("{i}");
-        }
-        return;
-    };
-    let cols: Vec<&String> = first.keys().collect();
-    let cell = |v: &Value, c: &str| match v.get(c) {
+    for line in table_lines(items) {
+        println!("{line}");
+    }
+}
+
+/// The widest a table cell gets, in characters: longer values are cut with
+/// `…` (`--format json` prints everything).
+const MAX_CELL: usize = 60;
+
+/// One cell: scalars as written, lists and objects summarised (a count and
+/// the first items or keys), everything cut to [`MAX_CELL`].
+fn cell_text(v: Option<&Value>) -> String {
+    let text = match v {
         None | Some(Value::Null) => "-".to_owned(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| x.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(","),
+        Some(Value::Array(a)) => {
+            let shown: Vec<String> = a
+                .iter()
+                .take(3)
+                .map(|x| match x {
+                    Value::String(s) => s.clone(),
+                    Value::Object(o) => format!("{{{} fields}}", o.len()),
+                    Value::Array(inner) => format!("[{} items]", inner.len()),
+                    other => other.to_string(),
+                })
+                .collect();
+            if a.len() > shown.len() {
+                format!("{} items: {}, …", a.len(), shown.join(","))
+            } else {
+                shown.join(",")
+            }
+        }
+        Some(Value::Object(o)) => {
+            let keys: Vec<&str> = o.keys().take(3).map(String::as_str).collect();
+            let more = if o.len() > keys.len() { ", …" } else { "" };
+            format!("{{{}{more}}}", keys.join(", "))
+        }
         Some(other) => other.to_string(),
     };
-    let widths: Vec<usize> = cols
-        .iter()
-        .map(|c| {
+    if text.chars().count() > MAX_CELL {
+        let mut cut: String = text.chars().take(MAX_CELL - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        text
+    }
+}
+
+/// The table's lines: a header of upper-cased keys (those of the first
+/// item), then one line per item, columns padded to their widest cell.
+fn table_lines(items: &[&Value]) -> Vec<String> {
+    let Some(first) = items.first().and_then(|v| v.as_object()) else {
+        return items.iter().map(|i| i.to_string()).collect();
+    };
+    let cols: Vec<&String> = first.keys().collect();
+    let rows: Vec<Vec<String>> = std::iter::once(cols.iter().map(|c| c.to_uppercase()).collect())
+        .chain(
             items
                 .iter()
-                .map(|i| cell(i, c).chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(c.len())
-        })
+                .map(|i| cols.iter().map(|c| cell_text(i.get(c.as_str()))).collect()),
+        )
         .collect();
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    println!("{}", line(cols.iter().map(|c| c.to_uppercase()).collect()));
-    for i in items {
-        println!("{}", line(cols.iter().map(|c| cell(i, c)).collect()));
+    let widths: Vec<usize> = (0..cols.len())
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                // Padded by hand: `format!`'s width is limited to u16.
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 70,000-character value once panicked in `format!` (issue 16,
+    /// item 5); nested values are summarised, not dumped.
+    #[test]
+    fn tables_never_panic_and_stay_readable() {
+        let long = "x".repeat(70_000);
+        let sbom = serde_json::json!({
+            "id": "a",
+            "name": long,
+            "components": (0..688).map(|i| serde_json::json!({"purl": format!("pkg:npm/p{i}@1")})).collect::<Vec<_>>(),
+            "results": {"hits": [], "indeterminate": [], "unmatchable": [], "extra": 1},
+        });
+        let lines = table_lines(&[&sbom]);
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines.iter().all(|l| l.chars().count() < 4 * MAX_CELL),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].contains("688 items: {1 fields},{1 fields},{1 fields}, …"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[1].contains("{hits, indeterminate, unmatchable, …}"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[1].contains(&format!("{}…", "x".repeat(MAX_CELL - 1))),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[0].starts_with("ID  NAME"), "{}", lines[0]);
     }
 }
