@@ -243,7 +243,14 @@ pub async fn redeliver(app: &App, who: &Acting, id: Uuid) -> AppResult<DeliveryO
         .webhook_delivery(id)
         .await
         .map_err(not_found_as("webhook delivery"))?;
-    managed(app, &who.principal, d.subscription_id).await?;
+    // Another organization's delivery is as unknown as one that does not
+    // exist: the same answer, word for word.
+    managed(app, &who.principal, d.subscription_id)
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::NotFound => AppError::not_found("webhook delivery"),
+            _ => e,
+        })?;
     let d = app
         .store
         .webhook_redeliver(&who.actor, id, app.now())

@@ -89,7 +89,7 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Import the prioritisation feeds (KEV, EPSS, CVE JSON 5 records) straight into the database.
+    /// Import the prioritisation feeds (KEV, EPSS, CVE JSON 5 records) and OSV advisories straight into the database.
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,

@@ -1123,3 +1123,20 @@ fn a_closed_standard_output_ends_the_program_quietly() {
     assert_ne!(out.status.code(), Some(101), "{stderr}");
     assert!(first.starts_with(b"{"));
 }
+
+/// `bulwark --help` names every source `import` takes (issue 16, item 5).
+#[test]
+fn import_help_names_every_source() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .arg("--help")
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let line = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("import"))
+        .expect("an import line");
+    for source in ["KEV", "EPSS", "CVE", "OSV"] {
+        assert!(line.contains(source), "{line}");
+    }
+}

@@ -520,7 +520,7 @@ pub async fn case(
                 .map_err(fail)?,
             first_reported: Stamp::new(c.first_reported_at),
             merged_into: c.merged_into,
-            tlp: c.tlp.to_string(),
+            tlp: c.tlp.as_str().to_owned(),
             embargo_until: c.embargo.as_ref().map(|e| e.utc()),
             embargo_as_set: c.embargo.as_ref().map(|e| e.as_set()),
             quorum,

@@ -233,6 +233,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     page.at("pkg:pypi/flask@2.0.0");
     page.at("2026-11-26 15:00 UTC");
     page.at("TLP:");
+    assert!(!page.body.contains("TLP:TLP:"), "one TLP: prefix");
     let page = root
         .get(&format!("/clearinghouse/cases/{}", codeql[0]))
         .await;

@@ -826,6 +826,22 @@ async fn events_reach_only_those_who_may_read_them() {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another organization's delivery");
+    // Word for word what a delivery that does not exist answers.
+    let (_, theirs) = srv
+        .post(
+            &format!("/api/v1/webhooks/deliveries/{dropped}/redeliver"),
+            &a,
+            json!({}),
+        )
+        .await;
+    let (_, unknown) = srv
+        .post(
+            &format!("/api/v1/webhooks/deliveries/{}/redeliver", Uuid::now_v7()),
+            &a,
+            json!({}),
+        )
+        .await;
+    assert_eq!(theirs, unknown);
 
     // Findings: an AMBER+STRICT one is for the parties; a RED one for the
     // named reviewers only (here NSA's subscriber), not the developer.
