@@ -36,6 +36,15 @@ fn page_error(e: impl Into<ApiError>, what: &str) -> PageError {
     }
 }
 
+/// A record's date as written, or "unknown": absent, empty, or year 1 (Go's
+/// vulnerability database writes `0001-01-01T00:00:00Z` for "no date").
+fn known_date(date: Option<&str>) -> String {
+    match date.map(str::trim) {
+        Some(d) if !d.is_empty() && !d.starts_with("0001-01-01") => d.to_owned(),
+        _ => "unknown".to_owned(),
+    }
+}
+
 struct SbomRow {
     id: Uuid,
     name: String,
@@ -273,8 +282,8 @@ pub async fn advisory(
             aliases: a.aliases.clone(),
             summary: a.summary.clone().unwrap_or_default(),
             details: a.details.clone().unwrap_or_default(),
-            modified: a.modified.clone().unwrap_or_default(),
-            published: a.published.clone().unwrap_or_default(),
+            modified: known_date(a.modified.as_deref()),
+            published: known_date(a.published.as_deref()),
             withdrawn: a.withdrawn.clone(),
             packages,
             references,

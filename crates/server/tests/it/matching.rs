@@ -579,3 +579,34 @@ async fn a_refused_sbom_is_a_400_naming_why_and_nothing_is_stored() {
     assert!(page.body.contains("laravel from the form"));
     assert_eq!(srv.audit_len().await, before + 1);
 }
+
+/// An absent date is "unknown", never year 1: Go's advisories write
+/// `0001-01-01T00:00:00Z` for it (issue 16, item 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advisory_without_a_date_says_unknown() {
+    let (srv, _) = common::start_at(T0, &[]).await;
+    let (_, alice, _) = srv
+        .member("Acme", "researcher", "alice", &["analyst"])
+        .await;
+    let yearless = String::from_utf8(RUSTSEC.to_vec())
+        .expect("UTF-8")
+        .replace("2026-07-17T15:52:38Z", "0001-01-01T00:00:00Z")
+        .replace("  \"published\": \"2021-01-08T12:00:00Z\",\n", "");
+    assert!(!yearless.contains("published"));
+    import(
+        &srv.store,
+        &[("RUSTSEC-2021-0003.json", yearless.as_bytes())],
+        T0,
+    )
+    .await;
+    let mut a = signed_in(&srv, &alice, "alice").await;
+    let page = a.get("/advisories/RUSTSEC-2021-0003").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("0001-01-01"), "{}", page.body);
+    assert!(
+        page.body.contains("<dt>Modified</dt><dd>unknown</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<dt>Published</dt><dd>unknown</dd>"));
+}
