@@ -25,8 +25,9 @@ pub enum VersionsCommand {
         /// The ecosystem as OSV names it (`npm`, `PyPI`, `Debian:12`, `Red Hat`, …).
         #[arg(long, required_unless_present = "file", conflicts_with = "file")]
         ecosystem: Option<String>,
-        /// A CSV file with the header `ecosystem,a,b`, one comparison per
-        /// row; `-` reads standard input.
+        /// A CSV file whose header names the columns `ecosystem`, `a` and
+        /// `b` (in any order; other columns are ignored), one comparison
+        /// per row; `-` reads standard input.
         #[arg(long, value_name = "FILE.csv")]
         file: Option<String>,
         /// The version on the left of the printed `<`, `=` or `>`.
@@ -110,17 +111,21 @@ fn compare_file(file: &str, format: Format) -> anyhow::Result<ExitCode> {
             "{file}:1: empty file; the header is `ecosystem,a,b`"
         ))
     })?;
-    match header {
-        (_, Ok(fields)) if fields == ["ecosystem", "a", "b"] => {}
-        (n, Ok(fields)) => {
-            return Err(BadInput(format!(
-                "{file}:{n}: the header must be `ecosystem,a,b`, found `{}`",
-                fields.join(",")
-            ))
-            .into());
-        }
+    // The columns it needs, wherever they stand; other columns (an
+    // `expected` column of a test vector, say) are ignored.
+    let (width, at) = match header {
+        (n, Ok(fields)) => match columns(&fields, &["ecosystem", "a", "b"]) {
+            Some(at) => (fields.len(), at),
+            None => {
+                return Err(BadInput(format!(
+                    "{file}:{n}: the header must name the columns `ecosystem,a,b` (others are ignored), found `{}`",
+                    fields.join(",")
+                ))
+                .into());
+            }
+        },
         (n, Err(e)) => return Err(BadInput(format!("{file}:{n}: {e}")).into()),
-    }
+    };
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -128,15 +133,16 @@ fn compare_file(file: &str, format: Format) -> anyhow::Result<ExitCode> {
     for (n, record) in records {
         rows += 1;
         let (eco, a, b, r) = match record {
-            Ok(f) if f.len() == 3 => {
-                let r = compare(&f[0], &f[1], &f[2]);
-                (f[0].clone(), f[1].clone(), f[2].clone(), r)
+            Ok(f) if f.len() == width => {
+                let [eco, a, b] = at.map(|i| f[i].clone());
+                let r = compare(&eco, &a, &b);
+                (eco, a, b, r)
             }
             Ok(f) => (
                 String::new(),
                 String::new(),
                 String::new(),
-                Err(format!("expected 3 fields, found {}", f.len())),
+                Err(format!("expected {width} fields, found {}", f.len())),
             ),
             Err(e) => (String::new(), String::new(), String::new(), Err(e)),
         };
@@ -154,6 +160,16 @@ fn compare_file(file: &str, format: Format) -> anyhow::Result<ExitCode> {
         .into());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where each of `wanted` stands among a header's `fields` (surrounding
+/// white space ignored); `None` when one is missing.
+fn columns<const N: usize>(fields: &[String], wanted: &[&str; N]) -> Option<[usize; N]> {
+    let mut at = [0usize; N];
+    for (slot, name) in at.iter_mut().zip(wanted) {
+        *slot = fields.iter().position(|f| f.trim() == *name)?;
+    }
+    Some(at)
 }
 
 /// A small CSV reader (RFC 4180): comma-separated fields, optionally in

@@ -125,3 +125,25 @@ fn a_bad_header_is_exit_2_naming_the_line() {
     let out = bulwark(&["versions", "compare", "--file", "/nonexistent/bulwark.csv"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A file with more columns than it needs, in another order (a test
+/// vector's `expected` column, say): the named columns are used, the rest
+/// ignored (issue 16, item 1).
+#[test]
+fn extra_columns_are_ignored() {
+    let csv = temp_csv(
+        "expected,b,ecosystem,a\n\
+         <,1.0.1,npm,1.0.0\n\
+         >,1.0,PyPI,1.0.post1\n",
+    );
+    let out = bulwark(&["versions", "compare", "--file", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), ["<", ">"]);
+    let _ = std::fs::remove_file(csv);
+
+    let missing = temp_csv("ecosystem,a,expected\nnpm,1.0.0,<\n");
+    let out = bulwark(&["versions", "compare", "--file", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ecosystem,a,b"), "{}", stderr(&out));
+    let _ = std::fs::remove_file(missing);
+}
