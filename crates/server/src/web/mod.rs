@@ -228,6 +228,18 @@ impl Stamp {
         let text = utc.format(&fmt).unwrap_or_else(|_| iso.clone());
         Stamp { iso, text }
     }
+
+    /// An instant a use case wrote (RFC 3339), as a page shows it; text
+    /// that is not one is shown as written.
+    pub fn parse(s: &str) -> Stamp {
+        match OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+            Ok(t) => Stamp::new(t),
+            Err(_) => Stamp {
+                iso: s.to_owned(),
+                text: s.to_owned(),
+            },
+        }
+    }
 }
 
 #[derive(Template)]

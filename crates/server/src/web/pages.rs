@@ -31,17 +31,6 @@ fn instant(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
-/// An instant a use case wrote, as a page shows it.
-fn stamp(s: &str) -> Stamp {
-    instant(s).map_or_else(
-        || Stamp {
-            iso: s.to_owned(),
-            text: s.to_owned(),
-        },
-        Stamp::new,
-    )
-}
-
 fn roles_text(roles: &RoleSet) -> String {
     roles
         .iter()
@@ -143,7 +132,7 @@ impl From<OrganizationOut> for OrgView {
             sector: o
                 .sector
                 .map_or_else(|| "—".to_owned(), |s| s.as_str().replace('_', " ")),
-            created: stamp(&o.created_at),
+            created: Stamp::parse(&o.created_at),
         }
     }
 }
@@ -278,12 +267,12 @@ impl TokenView {
         TokenView {
             id: t.id,
             name: t.name,
-            created: stamp(&t.created_at),
-            expires: t.expires_at.as_deref().map(stamp),
+            created: Stamp::parse(&t.created_at),
+            expires: t.expires_at.as_deref().map(Stamp::parse),
             expired,
-            last_used: t.last_used_at.as_deref().map(stamp),
+            last_used: t.last_used_at.as_deref().map(Stamp::parse),
             active: t.revoked_at.is_none() && !expired,
-            revoked: t.revoked_at.as_deref().map(stamp),
+            revoked: t.revoked_at.as_deref().map(Stamp::parse),
         }
     }
 }
@@ -529,7 +518,7 @@ impl From<NamedEntry> for EntryView {
         };
         EntryView {
             seq: e.seq,
-            at: stamp(&e.at),
+            at: Stamp::parse(&e.at),
             actor,
             action: e.action,
             resource_type: e.resource_type,

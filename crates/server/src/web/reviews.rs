@@ -84,17 +84,6 @@ impl Names {
     }
 }
 
-/// Parses an RFC 3339 instant the API module wrote.
-fn stamp(s: &str) -> Stamp {
-    match OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => Stamp::new(t),
-        Err(_) => Stamp {
-            iso: s.to_owned(),
-            text: s.to_owned(),
-        },
-    }
-}
-
 /// Whole days as people read them: "12 days", "1 day", "ended 3 days ago".
 fn days_text(days: Option<i64>) -> String {
     match days {
@@ -154,7 +143,7 @@ async fn submission_row(
         model: names.model(state, who, out.model).await?,
         developer: names.org(state, out.developer_org).await?,
         state: words(&out.state),
-        deadline: stamp(&out.planned_partner_release),
+        deadline: Stamp::parse(&out.planned_partner_release),
         days: days_text(out.days_remaining),
         warning: out.window_warning.clone(),
         unanswered: out
@@ -180,8 +169,8 @@ async fn grant_row(
         developer: names.org(state, out.developer_org).await?,
         partner: names.org(state, out.partner_org).await?,
         scope: words(&out.scope),
-        starts: stamp(&out.starts_at),
-        ends: stamp(&out.ends_at),
+        starts: Stamp::parse(&out.starts_at),
+        ends: Stamp::parse(&out.ends_at),
         days_left: if ends_at > now {
             days_text(Some(left))
         } else {
@@ -378,9 +367,9 @@ pub async fn submission(
             id: out.id,
             developer,
             state: words(&out.state),
-            deadline: stamp(&out.planned_partner_release),
-            public_release: out.planned_public_release.as_deref().map(stamp),
-            submitted: out.submitted_at.as_deref().map(stamp),
+            deadline: Stamp::parse(&out.planned_partner_release),
+            public_release: out.planned_public_release.as_deref().map(Stamp::parse),
+            submitted: out.submitted_at.as_deref().map(Stamp::parse),
             days: days_text(out.days_remaining),
             warning: out.window_warning,
             lead_agency,
@@ -395,7 +384,7 @@ pub async fn submission(
                 .map(|d| DocumentView {
                     kind: words(&d.kind),
                     size: d.size,
-                    at: stamp(&d.at),
+                    at: Stamp::parse(&d.at),
                     sha256: d.sha256,
                 })
                 .collect(),
@@ -409,13 +398,13 @@ pub async fn submission(
                     text: f.text,
                     recommendation: f.recommendation,
                     tlp: f.tlp,
-                    at: stamp(&f.at),
+                    at: Stamp::parse(&f.at),
                     responses: f
                         .responses
                         .into_iter()
                         .map(|r| ResponseView {
                             text: r.text,
-                            at: stamp(&r.at),
+                            at: Stamp::parse(&r.at),
                         })
                         .collect(),
                 })
