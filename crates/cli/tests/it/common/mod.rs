@@ -7,6 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod server;
+pub use server::{Server, id};
+
 /// Runs `bulwark` with no database or token from the environment.
 pub fn bulwark(args: &[&str]) -> Output {
     bulwark_with_stdin(args, None)
