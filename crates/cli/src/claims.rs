@@ -28,11 +28,13 @@ pub enum ClaimCommand {
         /// purl, repo or cpe; read from the target's prefix when absent.
         #[arg(long)]
         kind: Option<String>,
+        /// The scanner or tool, e.g. AFL++ 4.21.
         #[arg(long)]
         tool: Option<String>,
         /// For ai_agent: the model that drives the agent.
         #[arg(long)]
         model_name: Option<String>,
+        /// For ai_agent: the version of that model.
         #[arg(long)]
         model_version: Option<String>,
         /// Days (default 7, at most 30).
@@ -43,15 +45,21 @@ pub enum ClaimCommand {
         overlap: bool,
     },
     /// One claim.
-    Show { id: String },
+    Show {
+        /// The claim's id.
+        id: String,
+    },
     /// Renew a claim's lease.
     Renew {
+        /// The claim's id.
         id: String,
+        /// Days from now (default 7, at most 30).
         #[arg(long)]
         lease_days: Option<u32>,
     },
     /// Release a claim with what came of it.
     Release {
+        /// The claim's id.
         id: String,
         /// findings, nothing_found or abandoned.
         #[arg(long)]
@@ -59,6 +67,7 @@ pub enum ClaimCommand {
         /// How many, for findings.
         #[arg(long)]
         findings: Option<i64>,
+        /// What came of it, in words.
         #[arg(long)]
         note: Option<String>,
     },
@@ -142,6 +151,7 @@ pub enum ReportCommand {
     /// becomes a report, folded into the case of its fingerprint. A file is
     /// streamed from disk, with a progress bar on a terminal when it is large.
     Submit {
+        /// The findings file, or `-` for standard input.
         file: String,
         /// sarif, osv, csaf or bulwark; told from the content when absent.
         #[arg(long, value_enum)]
@@ -158,22 +168,31 @@ pub enum CaseCommand {
     /// The cases you may read.
     List,
     /// One case with its reports.
-    Show { id: String },
+    Show {
+        /// The case's id.
+        id: String,
+    },
     /// Move a case (the clearinghouse): triaged, validating, validated, rejected.
     Transition {
+        /// The case's id.
         id: String,
+        /// The state to move to.
         #[arg(long)]
         to: String,
     },
     /// Fold case FROM into case ID (the clearinghouse).
     Merge {
+        /// The case that stays.
         id: String,
+        /// The case folded into it.
         #[arg(long)]
         from: String,
     },
     /// Split fingerprints off case ID into a new case (the clearinghouse).
     Split {
+        /// The case to split.
         id: String,
+        /// A fingerprint to move to the new case (repeatable).
         #[arg(long = "fingerprint", required = true)]
         fingerprints: Vec<String>,
     },

@@ -56,8 +56,11 @@ pub enum ClientCommand {
     },
     /// Any API call: `bulwark api GET /api/v1/me`, `--data JSON` or `--data @FILE`.
     Api {
+        /// GET, POST, PUT, PATCH or DELETE.
         method: String,
+        /// The path, from /api/v1/…, with its query.
         path: String,
+        /// The request's JSON body, or @FILE to read it from a file.
         #[arg(long)]
         data: Option<String>,
         #[command(flatten)]
@@ -67,8 +70,11 @@ pub enum ClientCommand {
 
 #[derive(Subcommand)]
 pub enum OrgCommand {
+    /// Every organization in the program.
     List,
+    /// Admit an organization (operator administrators).
     Create {
+        /// Its name, unique in the program.
         #[arg(long)]
         name: String,
         /// agency, developer, partner, vendor, researcher or operator.
@@ -85,15 +91,21 @@ pub enum OrgCommand {
 
 #[derive(Subcommand)]
 pub enum UserCommand {
+    /// The users of an organization.
     List {
+        /// The organization: its id or its exact name.
         #[arg(long)]
         org: String,
     },
+    /// Add a user to an organization.
     Create {
+        /// The organization: its id or its exact name.
         #[arg(long)]
         org: String,
+        /// The name the user signs in with, unique in the program.
         #[arg(long)]
         username: String,
+        /// The name pages show.
         #[arg(long)]
         display_name: String,
         /// human or service.
@@ -107,21 +119,27 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
+    /// A user's tokens (never their secrets).
     List {
+        /// The user's id.
         #[arg(long)]
         user: String,
     },
     /// Issue a token; its secret is printed once.
     Issue {
+        /// The user's id.
         #[arg(long)]
         user: String,
+        /// What the token is for, e.g. ci or gateway.
         #[arg(long)]
         name: String,
         /// RFC 3339 expiry, e.g. 2027-01-01T00:00:00Z.
         #[arg(long)]
         expires_at: Option<String>,
     },
+    /// Revoke a token at once.
     Revoke {
+        /// The token's id.
         id: String,
     },
 }

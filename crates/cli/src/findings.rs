@@ -23,7 +23,9 @@ pub enum FindingsCommand {
     /// Print the fingerprint of every result of a SARIF 2.1.0 log (`-` for
     /// standard input), one per line in document order.
     Fingerprint {
+        /// The SARIF log, or `-` for standard input.
         file: String,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },

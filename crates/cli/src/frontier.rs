@@ -23,6 +23,7 @@ pub enum FrontierCommand {
         /// Profiles: Epoch AI's CSV layout (.csv) or a JSON array of profiles (.json).
         #[arg(long)]
         models: PathBuf,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -54,7 +55,10 @@ pub enum FrontierCommand {
 #[derive(Subcommand)]
 pub enum BenchmarksCommand {
     /// Load a new version of a benchmark set; if it is in force, the registry is re-determined.
-    Load { file: PathBuf },
+    Load {
+        /// The set's TOML file (see docs/benchmarks.md).
+        file: PathBuf,
+    },
     /// List every version of every set.
     List,
 }
@@ -63,8 +67,9 @@ pub enum BenchmarksCommand {
 pub enum ModelsCommand {
     /// Import profiles (Epoch AI CSV or a JSON array); all or nothing.
     Import {
+        /// Epoch AI's CSV layout (.csv) or a JSON array of profiles.
         file: PathBuf,
-        /// Owning organization (default: yours).
+        /// Owning organization, by id or exact name (default: yours).
         #[arg(long)]
         owner_org: Option<String>,
         /// TLP marking of the imported profiles (default AMBER+STRICT).
@@ -74,10 +79,15 @@ pub enum ModelsCommand {
     /// The profiles you may read.
     List,
     /// One model with its determinations.
-    Show { id: String },
+    Show {
+        /// The model's id.
+        id: String,
+    },
     /// Attach the headline score of an Inspect AI log (.json or .eval) as `evals.NAME`.
     Evals {
+        /// The model's id.
         id: String,
+        /// The Inspect AI log (.json or .eval).
         file: PathBuf,
         /// The evaluation's name in the profile, e.g. cybench.
         #[arg(long)]
@@ -108,6 +118,7 @@ pub struct EstimateArgs {
     /// Utilisation, in (0, 1].
     #[arg(long, requires = "chips")]
     utilization: Option<f64>,
+    /// Output: a readable table, or one JSON object per line.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }

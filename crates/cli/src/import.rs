@@ -51,6 +51,7 @@ pub enum ImportCommand {
         path: PathBuf,
         #[command(flatten)]
         db: DbArgs,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -66,15 +67,18 @@ pub enum ImportCommand {
         score_date: Option<String>,
         #[command(flatten)]
         db: DbArgs,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
     /// CVE JSON 5 records (with CISA's ADP enrichment): one record file, or
     /// a directory searched recursively for `*.json`.
     Cve {
+        /// A record file, or a directory of them.
         path: PathBuf,
         #[command(flatten)]
         db: DbArgs,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -83,12 +87,14 @@ pub enum ImportCommand {
     /// publishes them). Broken records are named and skipped, and the exit
     /// code is then 2; the rest is imported in one transaction.
     Osv {
+        /// A directory, a .json, .yaml or .yml record, or a .zip archive.
         path: PathBuf,
         /// Import nothing when any record is broken.
         #[arg(long)]
         strict: bool,
         #[command(flatten)]
         db: DbArgs,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },

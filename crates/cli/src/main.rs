@@ -53,7 +53,9 @@ pub enum Format {
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
 enum LogFormat {
+    /// Lines for a person.
     Text,
+    /// One JSON object a line, for a log collector.
     Json,
 }
 
@@ -160,6 +162,7 @@ enum Command {
     },
     /// Who scanned a target, when and with what (API client).
     Coverage {
+        /// A package URL, a repository at a commit, or a CPE 2.3 name.
         target: String,
         /// purl, repo or cpe; read from the target's prefix when absent.
         #[arg(long)]
@@ -169,8 +172,10 @@ enum Command {
     },
     /// May a partner use a model now, for a scope? (API client.)
     AccessCheck {
+        /// The partner organization: its id or its exact name.
         #[arg(long)]
         partner: String,
+        /// The registered model's id.
         #[arg(long)]
         model: String,
         /// api, weights or evaluation_only.
@@ -202,10 +207,13 @@ enum AdminCommand {
     Bootstrap {
         #[command(flatten)]
         db: DbArgs,
+        /// The operator organization's name.
         #[arg(long, default_value = "Program Office")]
         org_name: String,
+        /// The administrator's user name.
         #[arg(long, default_value = "admin")]
         username: String,
+        /// The administrator's name as pages show it.
         #[arg(long, default_value = "Program administrator")]
         display_name: String,
     },
@@ -213,6 +221,7 @@ enum AdminCommand {
     SetPassword {
         #[command(flatten)]
         db: DbArgs,
+        /// The user whose password is set.
         #[arg(long)]
         username: String,
     },
@@ -224,6 +233,7 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -490,5 +500,37 @@ mod tests {
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    /// Every subcommand says what it does and every argument what it takes
+    /// (issue 16, item 5): `--help` is the manual.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            if cmd.get_about().is_none() {
+                missing.push(format!("{path}: no about"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}: no help"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() == "help" {
+                    continue;
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cli = Cli::command();
+        cli.build();
+        let mut missing = Vec::new();
+        walk(&cli, "bulwark", &mut missing);
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
     }
 }

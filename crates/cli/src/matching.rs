@@ -39,6 +39,7 @@ pub struct MatchArgs {
     /// Print the components whose version cannot be decided as well.
     #[arg(long)]
     indeterminate: bool,
+    /// Output: a readable table, or one JSON object per line.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }

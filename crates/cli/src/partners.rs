@@ -12,18 +12,24 @@ use crate::client::{Conn, seg, send};
 #[derive(Subcommand)]
 pub enum PartnerCommand {
     /// A partner's vetting status and attestations.
-    Show { org: String },
+    Show {
+        /// The partner organization: its id or its exact name.
+        org: String,
+    },
     /// Set a partner's vetting status (operator admins, reviewing agencies).
     Vet {
+        /// The partner organization: its id or its exact name.
         org: String,
         /// pending, vetted or suspended.
         #[arg(long)]
         status: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Record an attestation (the partner's admins).
     Attest {
+        /// The partner organization: its id or its exact name.
         org: String,
         /// confidentiality, insider_risk or security_controls.
         #[arg(long)]
@@ -38,13 +44,17 @@ pub enum PartnerCommand {
 pub enum GrantCommand {
     /// Grants you may read.
     List,
+    /// One grant with its status.
     Show {
+        /// The grant's id.
         id: String,
     },
     /// Propose early access to a model for a partner (the model's developer).
     Propose {
+        /// The registered model's id.
         #[arg(long)]
         model: String,
+        /// The partner organization: its id or its exact name.
         #[arg(long)]
         partner: String,
         /// api, weights or evaluation_only.
@@ -56,22 +66,28 @@ pub enum GrantCommand {
         /// RFC 3339.
         #[arg(long)]
         ends_at: String,
+        /// Conditions of use the partner agrees to, in words.
         #[arg(long, default_value = "")]
         conditions: String,
     },
     /// Concur with a proposed grant (a reviewing agency).
     Concur {
+        /// The grant's id.
         id: String,
     },
     /// Object to a proposed grant, with a reason.
     Object {
+        /// The grant's id.
         id: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: String,
     },
     /// Revoke a grant, with a reason.
     Revoke {
+        /// The grant's id.
         id: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: String,
     },

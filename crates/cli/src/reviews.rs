@@ -32,48 +32,62 @@ pub enum SubmissionCommand {
         /// Planned public release (RFC 3339 or YYYY-MM-DD).
         #[arg(long)]
         public_release: Option<String>,
-        /// A trusted partner organization you plan to release to (repeatable).
+        /// A trusted partner organization you plan to release to, by id or
+        /// exact name (repeatable).
         #[arg(long = "partner")]
         partners: Vec<String>,
     },
     /// The submissions you may see, one line each.
     List,
     /// A submission with its documents and findings.
-    Show { id: String },
+    Show {
+        /// The submission's id.
+        id: String,
+    },
     /// Add a document to the dossier (`-` reads standard input).
     Upload {
+        /// The submission's id.
         id: String,
         /// model_card, compute_attestation, evaluation_results, system_card or security_controls.
         #[arg(long)]
         kind: String,
+        /// The document's file, or `-` for standard input.
         file: String,
     },
     /// Read a dossier document; its SHA-256 is checked against the address.
     Download {
+        /// The submission's id.
         id: String,
+        /// The document's SHA-256, as `submission show` lists it.
         sha256: String,
         /// Write here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
     /// Submit a draft for review (the developer).
-    Submit { id: String },
+    Submit {
+        /// The submission's id.
+        id: String,
+    },
     /// Move a submission through the workflow.
     Transition {
+        /// The submission's id.
         id: String,
         /// submitted, triage, in_review, findings_issued, concluded or withdrawn.
         #[arg(long)]
         to: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Assign the lead and supporting agencies and named reviewers.
     Triage {
+        /// The submission's id.
         id: String,
-        /// The lead reviewing agency's organization id.
+        /// The lead reviewing agency: its id or its exact name.
         #[arg(long)]
         lead: String,
-        /// A supporting reviewing agency (repeatable).
+        /// A supporting reviewing agency, by id or exact name (repeatable).
         #[arg(long = "support")]
         supporting: Vec<String>,
         /// A reviewer's user id (repeatable).
@@ -82,6 +96,7 @@ pub enum SubmissionCommand {
     },
     /// Issue a finding (the assigned agencies).
     Finding {
+        /// The submission's id.
         id: String,
         /// low, medium, high or critical.
         #[arg(long)]
@@ -89,8 +104,10 @@ pub enum SubmissionCommand {
         /// offensive_cyber_uplift, deployment_vulnerability, protection_weakness or other.
         #[arg(long)]
         category: String,
+        /// What the agencies found.
         #[arg(long)]
         text: String,
+        /// What the developer should do about it.
         #[arg(long, default_value = "")]
         recommendation: String,
         /// TLP 2.0 label; AMBER when absent.
@@ -99,28 +116,36 @@ pub enum SubmissionCommand {
     },
     /// Respond to a finding (the developer).
     Respond {
+        /// The submission's id.
         id: String,
+        /// The finding's id.
         finding: String,
+        /// The developer's response.
         #[arg(long)]
         text: String,
     },
     /// Conclude the review (the assigned agencies).
     Conclude {
+        /// The submission's id.
         id: String,
         /// no_significant_concerns, mitigations_recommended or significant_concerns.
         #[arg(long)]
         conclusion: String,
+        /// The conclusion in words, for the developer.
         #[arg(long)]
         summary: String,
     },
     /// Withdraw a submission (the developer), with a reason.
     Withdraw {
+        /// The submission's id.
         id: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: String,
     },
     /// Change the planned release dates, with a reason.
     Reschedule {
+        /// The submission's id.
         id: String,
         /// RFC 3339 or YYYY-MM-DD.
         #[arg(long)]
@@ -128,6 +153,7 @@ pub enum SubmissionCommand {
         /// RFC 3339 or YYYY-MM-DD.
         #[arg(long)]
         public_release: Option<String>,
+        /// Why, for the record.
         #[arg(long)]
         reason: String,
     },

@@ -30,19 +30,25 @@ pub enum ScoreCommand {
         /// lines are skipped.
         #[arg(long)]
         file: Option<String>,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
     /// CISA's SSVC decision (Track, Track*, Attend, Act).
     Ssvc {
+        /// State of exploitation: none, a public proof of concept, or active.
         #[arg(long, value_name = "none|poc|active")]
         exploitation: Exploitation,
+        /// Can an attacker automate steps 1-4 of the kill chain?
         #[arg(long, value_name = "yes|no")]
         automatable: Automatable,
+        /// How much control over the affected system exploitation gives.
         #[arg(long, value_name = "partial|total")]
         technical_impact: TechnicalImpact,
+        /// Mission and well-being impact of the affected system.
         #[arg(long, value_name = "low|medium|high")]
         mission_wellbeing: MissionWellbeing,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -54,10 +60,13 @@ pub enum ScoreCommand {
         /// Is the asset reachable from public networks?
         #[arg(long, value_enum)]
         exposed: YesNo,
+        /// Can an attacker automate steps 1-4 of the kill chain?
         #[arg(long, value_name = "yes|no")]
         automatable: Automatable,
+        /// How much control over the affected system exploitation gives.
         #[arg(long, value_name = "partial|total")]
         technical_impact: TechnicalImpact,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },

@@ -36,6 +36,7 @@ pub enum VersionsCommand {
         /// The version on the right.
         #[arg(required_unless_present = "file", conflicts_with = "file")]
         b: Option<String>,
+        /// Output: a readable table, or one JSON object per line.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
