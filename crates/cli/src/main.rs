@@ -11,11 +11,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use bulwark_app::ErrorKind;
 use bulwark_core::SystemClock;
-use bulwark_store::{Store, StoreError};
+use bulwark_store::{Location, Store};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod claims;
 mod client;
+mod dossier_key;
 mod findings;
 mod frontier;
 mod import;
@@ -280,19 +281,74 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens and migrates the database, and says on standard error which one
+/// (and that it was created, when it was).
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
-    let store = Store::connect(&db.database).await.map_err(|e| match e {
-        StoreError::UnsupportedUrl(_) => anyhow::Error::new(BadInput(e.to_string())),
-        other => anyhow::Error::new(other).context(format!(
-            "cannot open the database {}",
-            redact_url(&db.database)
-        )),
-    })?;
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
+    let (store, opened) = open_quietly(db).await?;
+    eprintln!("bulwark: {opened}");
     Ok(store)
+}
+
+/// [`open`], with the sentence to say left to the caller (`serve` logs it).
+async fn open_quietly(db: &DbArgs) -> anyhow::Result<(Store, String)> {
+    let location = Location::of(&db.database).map_err(|e| BadInput(e.to_string()))?;
+    let (name, created) = match location {
+        Location::Postgres => (redact_url(&db.database), false),
+        Location::Sqlite(path) if path == ":memory:" => (path.to_owned(), true),
+        Location::Sqlite(path) => sqlite_file(path)?,
+    };
+    let store = Store::connect(&db.database)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {name}: {}", root_cause(&e)))?;
+    if let Err(e) = store.migrate().await {
+        store.close().await;
+        anyhow::bail!("cannot migrate the database {name}: {}", root_cause(&e));
+    }
+    let opened = match (location, created) {
+        (Location::Postgres, _) => format!("opened the PostgreSQL database {name}"),
+        (Location::Sqlite(_), true) => format!("created the SQLite database {name}"),
+        (Location::Sqlite(_), false) => format!("opened the SQLite database {name}"),
+    };
+    Ok((store, opened))
+}
+
+/// A SQLite file's absolute path and whether opening it creates it; a
+/// folder, or a file in a folder that does not exist, is bad input named
+/// in one line, before SQLite says "unable to open database file".
+fn sqlite_file(path: &str) -> anyhow::Result<(String, bool)> {
+    let file = std::path::Path::new(path);
+    let shown = std::path::absolute(file)
+        .unwrap_or_else(|_| file.to_owned())
+        .display()
+        .to_string();
+    if file.is_dir() {
+        return Err(BadInput(format!(
+            "cannot open the database {shown}: it is a folder, not a database file"
+        ))
+        .into());
+    }
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(BadInput(format!(
+            "cannot open the database {shown}: no such folder {}",
+            folder.display()
+        ))
+        .into());
+    }
+    Ok((shown, !file.exists()))
+}
+
+/// The innermost cause of an error: what went wrong, said once (the layers
+/// above it repeat it in their own `Display`).
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// A direct-to-database use case's failure: bad input (exit 2) when its
@@ -356,14 +412,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             insecure_cookies,
         } => {
             init_tracing(log_format);
-            let store = open(&db).await?;
-            let settings = bulwark_server::Settings {
+            // The address first: a busy port stops the start before
+            // anything is created.
+            let listener = bulwark_server::bind(listen).await?;
+            let (store, opened) = open_quietly(&db).await?;
+            tracing::info!("{opened}");
+            let location = Location::of(&db.database).map_err(|e| BadInput(e.to_string()))?;
+            let (master_key, key_source) = dossier_key::choose(location)?;
+            dossier_key::announce(&key_source);
+            let mut settings = bulwark_server::Settings {
                 secure_cookies: !insecure_cookies,
                 ..Default::default()
             }
             .with_env();
+            settings.master_key = master_key;
             let state = bulwark_server::state(store.clone(), Arc::new(SystemClock), settings)?;
-            bulwark_server::serve(state, listen).await?;
+            bulwark_server::serve_on(state, listener).await?;
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -78,7 +78,21 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+    serve_on(state, bind(listen).await?).await
+}
+
+/// Takes the address to listen on; a failure names it (`cannot listen on
+/// 127.0.0.1:8080: Address already in use`). `bulwark serve` binds before
+/// it opens the database, so a busy port creates nothing.
+pub async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    use anyhow::Context;
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))
+}
+
+/// [`serve`] on a listener already bound ([`bind`]).
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     tokio::spawn(scheduler(state.clone()));
     // The advisory index, built ahead of the first request that needs it.
     tokio::spawn({

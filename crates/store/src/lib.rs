@@ -261,6 +261,33 @@ fn paginate<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> Uuid) -> Page<T>
 /// The smallest UUID: the start of an id-ordered list.
 const MIN_ID: Uuid = Uuid::nil();
 
+/// Where a database URL points, read without opening anything: interfaces
+/// say which database they open, and check a SQLite file's folder first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// A SQLite file at this path (as given, relative or absolute).
+    Sqlite(&'a str),
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl<'a> Location<'a> {
+    /// Reads `url` as [`Store::connect`] does.
+    pub fn of(url: &'a str) -> Result<Location<'a>> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Location::Postgres);
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(Location::Sqlite(path.split('?').next().unwrap_or(path)))
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -272,18 +299,13 @@ impl Store {
     /// for PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a plain file path for
     /// SQLite (the file is created when missing). Does not migrate.
     pub async fn connect(url: &str) -> Result<Store> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(StoreError::Database)?;
-            return Self::connect_postgres(opts).await;
-        }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        if path.is_empty() || path.contains("://") {
-            return Err(StoreError::UnsupportedUrl(url.to_owned()));
-        }
-        let path = path.split('?').next().unwrap_or(path);
+        let path = match Location::of(url)? {
+            Location::Postgres => {
+                let opts = PgConnectOptions::from_str(url).map_err(StoreError::Database)?;
+                return Self::connect_postgres(opts).await;
+            }
+            Location::Sqlite(path) => path,
+        };
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

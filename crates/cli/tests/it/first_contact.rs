@@ -1,0 +1,174 @@
+//! A new user's first minutes (issue 16, item 6): `serve` runs the whole
+//! program on the embedded default, every command says which database it
+//! opened, organizations are named by name, enumerated values ignore case,
+//! and the README says what the commands print.
+
+use crate::common::*;
+
+/// 64 hex digits of a dossier key file, and nothing else but a line end.
+fn is_key(text: &str) -> bool {
+    let t = text.trim_end();
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// On SQLite with no `BULWARK_DOSSIER_KEY`, the first start creates a key
+/// beside the database (owner-only, its path on standard error), reviews
+/// work at once, and the next start uses the same key: a document sealed
+/// before the restart reads back after it. Before, every dossier upload
+/// answered 503 until the variable was set.
+#[test]
+fn serve_on_sqlite_without_a_key_creates_one_beside_the_database_and_keeps_it() {
+    let server = Server::start(&[("RUST_LOG", "info")]);
+    let key_file = format!("{}.dossier-key", server.db);
+    let lab = server.org(&["--name", "Lab", "--kind", "developer"]);
+    let (_, dev) = server.member(&lab, "dev", "analyst");
+    let model = id(&server.json(
+        &dev,
+        &[
+            "api",
+            "POST",
+            "/api/v1/models",
+            "--data",
+            r#"{"profile": {"name": "M-1", "training_compute_flop": 2e26}}"#,
+        ],
+    ));
+    let sub = id(&server.json(
+        &dev,
+        &[
+            "submission",
+            "create",
+            "--model",
+            &model,
+            "--partner-release",
+            "2099-01-01",
+        ],
+    ));
+    let card = std::env::temp_dir().join(format!("bulwark-card-{}", uuid::Uuid::now_v7()));
+    std::fs::write(&card, b"model card, sealed at rest").unwrap();
+    let doc = server.json(
+        &dev,
+        &[
+            "submission",
+            "upload",
+            &sub,
+            "--kind",
+            "model_card",
+            card.to_str().unwrap(),
+        ],
+    );
+    let sha = doc["sha256"].as_str().unwrap().to_owned();
+
+    let log = server.stderr();
+    assert!(log.contains(&key_file), "the key's path is printed: {log}");
+    assert!(log.contains("opened the SQLite database"), "{log}");
+    let key = std::fs::read_to_string(&key_file).expect("the key file");
+    assert!(is_key(&key), "{key:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "owner-only: {mode:o}");
+    }
+
+    let (db, root) = (server.db.clone(), server.root.clone());
+    drop(server);
+    let again = Server::start_over(&db, &root, &[("RUST_LOG", "info")]);
+    let back = again.client(&dev, &["submission", "download", &sub, &sha]);
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    assert_eq!(back.stdout, b"model card, sealed at rest");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key, "kept");
+    let log = again.stderr();
+    assert!(log.contains(&key_file), "{log}");
+    assert!(!log.contains("created a dossier key"), "{log}");
+}
+
+/// Every command that opens the store names the database on standard error,
+/// and says when it created it; stdout is left to the command's answer.
+#[test]
+fn every_command_that_opens_the_store_says_which_database() {
+    let db = temp_db();
+    let first = bulwark(&["db", "migrate", "--database", &db]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let err = stderr(&first);
+    assert!(
+        err.contains("created the SQLite database") && err.contains(&db),
+        "{err}"
+    );
+    assert_eq!(stdout(&first), "migrated (sqlite)\n");
+    for args in [
+        &["db", "migrate"][..],
+        &["admin", "bootstrap"][..],
+        &["audit", "verify"][..],
+    ] {
+        let out = bulwark(&[args, &["--database", &db]].concat());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("opened the SQLite database") && err.contains(&db),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("created"), "{args:?}: {err}");
+    }
+    let out = bulwark_with_stdin(
+        &[
+            "admin",
+            "set-password",
+            "--username",
+            "admin",
+            "--database",
+            &db,
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&db), "{}", stderr(&out));
+}
+
+/// A database path that cannot be opened is one clear line naming it (exit
+/// 2), not sqlite's message three times; nothing is created on the way.
+#[test]
+fn a_database_that_cannot_be_opened_is_one_clear_message() {
+    let missing = std::env::temp_dir()
+        .join(format!("bulwark-no-such-dir-{}", uuid::Uuid::now_v7()))
+        .join("bulwark.db");
+    let missing = missing.to_str().unwrap();
+    let dir = std::env::temp_dir();
+    let dir = dir.to_str().unwrap();
+    for (path, why) in [
+        (missing, "no such folder"),
+        (dir, "is a folder, not a database file"),
+    ] {
+        for args in [&["db", "migrate"][..], &["audit", "verify"][..]] {
+            let out = bulwark(&[args, &["--database", path]].concat());
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {path}: {err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+            assert!(err.contains(path) && err.contains(why), "{err}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+    assert!(!std::path::Path::new(missing).exists());
+}
+
+/// `serve` on an address another process listens on: one line naming the
+/// address, a non-zero exit, and no database created for nothing.
+#[test]
+fn serve_on_a_port_in_use_names_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let db = temp_db();
+    let out = bulwark(&["serve", "--database", &db, "--listen", &addr]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains(&format!("cannot listen on {addr}")) && err.contains("in use"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new(&db).exists(), "no database created");
+    drop(taken);
+}
