@@ -11,6 +11,8 @@ use serde_json::json;
 
 use crate::BadInput;
 use crate::client::{Conn, seg, send, send_body};
+use crate::words::words;
+use bulwark_core::{CaseState, ClaimOutcome, TargetKind, Technique};
 use bulwark_intake::finding::Format;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::io::AsyncSeekExt;
@@ -22,11 +24,11 @@ pub enum ClaimCommand {
         /// A package URL (pkg:npm/lodash@4.17.21), a repository at a commit
         /// (https://host/repo@1a2b3c4) or a CPE 2.3 name.
         target: String,
-        /// fuzzing, static_analysis, ai_agent or manual_review.
-        #[arg(long)]
+        /// How the target is scanned.
+        #[arg(long, value_parser = words(Technique::ALL, Technique::as_str))]
         technique: String,
-        /// purl, repo or cpe; read from the target's prefix when absent.
-        #[arg(long)]
+        /// The target's kind; read from the target's prefix when absent.
+        #[arg(long, value_parser = words(TargetKind::ALL, TargetKind::as_str))]
         kind: Option<String>,
         /// The scanner or tool, e.g. AFL++ 4.21.
         #[arg(long)]
@@ -61,8 +63,8 @@ pub enum ClaimCommand {
     Release {
         /// The claim's id.
         id: String,
-        /// findings, nothing_found or abandoned.
-        #[arg(long)]
+        /// What came of the scan.
+        #[arg(long, value_parser = words(ClaimOutcome::ALL, ClaimOutcome::as_str))]
         outcome: String,
         /// How many, for findings.
         #[arg(long)]
@@ -154,7 +156,7 @@ pub enum ReportCommand {
         /// The findings file, or `-` for standard input.
         file: String,
         /// sarif, osv, csaf or bulwark; told from the content when absent.
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, ignore_case = true)]
         r#type: Option<DocType>,
         /// What the findings are about: a package URL, a repository at a
         /// commit, or a CPE 2.3 name.
@@ -177,7 +179,7 @@ pub enum CaseCommand {
         /// The case's id.
         id: String,
         /// The state to move to.
-        #[arg(long)]
+        #[arg(long, value_parser = words(CaseState::ALL, CaseState::as_str))]
         to: String,
     },
     /// Fold case FROM into case ID (the clearinghouse).

@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use crate::words::words;
 use crate::{BadInput, Format};
+use bulwark_core::{OrgKind, PrincipalKind, Role, Sector};
 
 #[derive(Args, Clone)]
 pub struct Conn {
@@ -22,7 +24,13 @@ pub struct Conn {
     #[arg(long, env = "BULWARK_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
     /// Output: a readable table, or one JSON object per line.
-    #[arg(long, value_enum, default_value = "table", global = true)]
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        default_value = "table",
+        global = true
+    )]
     pub format: Format,
 }
 
@@ -77,11 +85,12 @@ pub enum OrgCommand {
         /// Its name, unique in the program.
         #[arg(long)]
         name: String,
-        /// agency, developer, partner, vendor, researcher or operator.
-        #[arg(long)]
+        /// What the organization is in the program.
+        #[arg(long, value_parser = words(&OrgKind::ALL, OrgKind::as_str))]
         kind: String,
-        /// CISA critical-infrastructure sector (required for partners).
-        #[arg(long)]
+        /// CISA critical-infrastructure sector (required for partners), as
+        /// written here or as CISA writes it ("Financial Services").
+        #[arg(long, value_parser = words(&Sector::ALL, Sector::as_str))]
         sector: Option<String>,
         /// Mark an agency as a reviewing agency (Treasury, NSA, CISA).
         #[arg(long)]
@@ -108,11 +117,11 @@ pub enum UserCommand {
         /// The name pages show.
         #[arg(long)]
         display_name: String,
-        /// human or service.
-        #[arg(long, default_value = "human")]
+        /// A person, or a service that acts through a token.
+        #[arg(long, default_value = "human", value_parser = words(&[PrincipalKind::Human, PrincipalKind::Service], PrincipalKind::as_str))]
         kind: String,
-        /// Repeat for several roles: admin, analyst, viewer, auditor.
-        #[arg(long = "role")]
+        /// A role in the organization; repeat for several.
+        #[arg(long = "role", value_parser = words(&Role::ALL, Role::as_str))]
         roles: Vec<String>,
     },
 }
@@ -162,26 +171,32 @@ pub async fn run(cmd: ClientCommand) -> anyhow::Result<ExitCode> {
             ),
         },
         ClientCommand::User { command, conn } => match command {
-            UserCommand::List { org } => (
-                conn,
-                "GET",
-                format!("/api/v1/organizations/{}/users?limit=500", seg(&org)?),
-                None,
-            ),
+            UserCommand::List { org } => {
+                let org = org_id(&conn, "--org", &org).await?;
+                (
+                    conn,
+                    "GET",
+                    format!("/api/v1/organizations/{}/users?limit=500", seg(&org)?),
+                    None,
+                )
+            }
             UserCommand::Create {
                 org,
                 username,
                 display_name,
                 kind,
                 roles,
-            } => (
-                conn,
-                "POST",
-                format!("/api/v1/organizations/{}/users", seg(&org)?),
-                Some(
-                    json!({"username": username, "display_name": display_name, "kind": kind, "roles": roles}),
-                ),
-            ),
+            } => {
+                let org = org_id(&conn, "--org", &org).await?;
+                (
+                    conn,
+                    "POST",
+                    format!("/api/v1/organizations/{}/users", seg(&org)?),
+                    Some(
+                        json!({"username": username, "display_name": display_name, "kind": kind, "roles": roles}),
+                    ),
+                )
+            }
         },
         ClientCommand::Token { command, conn } => match command {
             TokenCommand::List { user } => (
@@ -243,6 +258,87 @@ pub async fn run(cmd: ClientCommand) -> anyhow::Result<ExitCode> {
         }
     };
     call(&conn, method, &path, body).await
+}
+
+/// An organization as the user names it: its id, or its name as the
+/// directory lists it (every principal may read the directory). The exact
+/// name wins; else a name that differs only in case, when one organization
+/// has it. Several such, or none, is bad input naming `option` and, when
+/// several, each candidate with its id.
+pub async fn org_id(conn: &Conn, option: &str, given: &str) -> anyhow::Result<String> {
+    if let Ok(id) = uuid::Uuid::parse_str(given.trim()) {
+        return Ok(id.to_string());
+    }
+    let orgs = directory(conn).await?;
+    if let Some((id, _)) = orgs.iter().find(|(_, name)| name == given) {
+        return Ok(id.clone());
+    }
+    let folded = given.trim().to_lowercase();
+    let near: Vec<&(String, String)> = orgs
+        .iter()
+        .filter(|(_, name)| name.to_lowercase() == folded)
+        .collect();
+    match near.as_slice() {
+        [(id, _)] => Ok(id.clone()),
+        [] => Err(BadInput(format!(
+            "{option} {given:?}: no organization has that name or id (`bulwark org list` lists them)"
+        ))
+        .into()),
+        several => {
+            let listed: Vec<String> = several
+                .iter()
+                .map(|(id, name)| format!("{name:?} ({id})"))
+                .collect();
+            Err(BadInput(format!(
+                "{option} {given:?} fits several organizations: {}; give the exact name or the id",
+                listed.join(", ")
+            ))
+            .into())
+        }
+    }
+}
+
+/// Every organization of the directory, as (id, name), page by page.
+async fn directory(conn: &Conn) -> anyhow::Result<Vec<(String, String)>> {
+    let mut orgs = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => "/api/v1/organizations?limit=500".to_owned(),
+            Some(c) => {
+                let q = reqwest::Url::parse_with_params("http://q.invalid/", [("cursor", c)])
+                    .context("the directory's cursor")?;
+                format!(
+                    "/api/v1/organizations?limit=500&{}",
+                    q.query().unwrap_or_default()
+                )
+            }
+        };
+        let page = match request(conn, "GET", &path, None).await? {
+            Ok(bytes) => json_or_text(&bytes),
+            Err(code) => return Err(crate::Reported(code).into()),
+        };
+        for item in page
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(id), Some(name)) = (
+                item.get("id").and_then(Value::as_str),
+                item.get("name").and_then(Value::as_str),
+            ) {
+                orgs.push((id.to_owned(), name.to_owned()));
+            }
+        }
+        cursor = page
+            .get("next_cursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if cursor.is_none() {
+            return Ok(orgs);
+        }
+    }
 }
 
 /// A path segment from user input: ids only, so nothing can be smuggled into the path.

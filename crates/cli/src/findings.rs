@@ -26,7 +26,7 @@ pub enum FindingsCommand {
         /// The SARIF log, or `-` for standard input.
         file: String,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
 }

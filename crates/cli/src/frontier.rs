@@ -24,7 +24,7 @@ pub enum FrontierCommand {
         #[arg(long)]
         models: PathBuf,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
     /// Estimate training compute from parameters and tokens, or from hardware, or both.
@@ -73,7 +73,7 @@ pub enum ModelsCommand {
         #[arg(long)]
         owner_org: Option<String>,
         /// TLP marking of the imported profiles (default AMBER+STRICT).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::words::words(&bulwark_core::Tlp::ALL, bulwark_core::Tlp::as_str))]
         tlp: Option<String>,
     },
     /// The profiles you may read.
@@ -119,7 +119,7 @@ pub struct EstimateArgs {
     #[arg(long, requires = "chips")]
     utilization: Option<f64>,
     /// Output: a readable table, or one JSON object per line.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "table")]
     format: Format,
 }
 
@@ -161,6 +161,7 @@ pub async fn run(cmd: FrontierCommand) -> anyhow::Result<ExitCode> {
                 };
                 let mut query = Vec::new();
                 if let Some(o) = owner_org {
+                    let o = crate::client::org_id(&conn, "--owner-org", &o).await?;
                     query.push(format!("owner_org={}", crate::client::seg(&o)?));
                 }
                 if let Some(t) = tlp {

@@ -52,7 +52,7 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
     /// FIRST's EPSS scores (CSV, uncompressed), kept per model version.
@@ -68,7 +68,7 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
     /// CVE JSON 5 records (with CISA's ADP enrichment): one record file, or
@@ -79,7 +79,7 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
     /// OSV advisories: a directory (walked recursively for .json, .yaml and
@@ -95,7 +95,7 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
 }

@@ -25,6 +25,7 @@ mod partners;
 mod reviews;
 mod score;
 mod versions;
+mod words;
 
 #[derive(Parser)]
 #[command(
@@ -165,8 +166,8 @@ enum Command {
     Coverage {
         /// A package URL, a repository at a commit, or a CPE 2.3 name.
         target: String,
-        /// purl, repo or cpe; read from the target's prefix when absent.
-        #[arg(long)]
+        /// The target's kind; read from the target's prefix when absent.
+        #[arg(long, value_parser = words::words(bulwark_core::TargetKind::ALL, bulwark_core::TargetKind::as_str))]
         kind: Option<String>,
         #[command(flatten)]
         conn: client::Conn,
@@ -179,8 +180,8 @@ enum Command {
         /// The registered model's id.
         #[arg(long)]
         model: String,
-        /// api, weights or evaluation_only.
-        #[arg(long)]
+        /// What the partner would do with the model.
+        #[arg(long, value_parser = words::words(bulwark_core::GrantScope::ALL, bulwark_core::GrantScope::as_str))]
         scope: String,
         #[command(flatten)]
         conn: client::Conn,
@@ -235,7 +236,7 @@ enum AuditCommand {
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
 }
@@ -251,6 +252,19 @@ impl std::fmt::Display for BadInput {
 }
 
 impl std::error::Error for BadInput {}
+
+/// A failure already told on standard error (the server's refusal, as
+/// `client::request` prints it): exit with this code, saying nothing more.
+#[derive(Debug)]
+pub struct Reported(pub ExitCode);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reported above")
+    }
+}
+
+impl std::error::Error for Reported {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -270,6 +284,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
+            if let Some(Reported(code)) = e.downcast_ref::<Reported>() {
+                return *code;
+            }
             let bad_input = e.chain().any(|c| c.is::<BadInput>());
             eprintln!("bulwark: {e:#}");
             if bad_input {

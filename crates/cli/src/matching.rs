@@ -40,7 +40,7 @@ pub struct MatchArgs {
     #[arg(long)]
     indeterminate: bool,
     /// Output: a readable table, or one JSON object per line.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "table")]
     format: Format,
 }
 

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::BadInput;
-use crate::client::{Conn, seg, send};
+use crate::client::{Conn, org_id, seg, send};
+use crate::words::words;
+use bulwark_core::{AttestationKind, GrantScope, Vetting};
 
 #[derive(Subcommand)]
 pub enum PartnerCommand {
@@ -20,8 +21,8 @@ pub enum PartnerCommand {
     Vet {
         /// The partner organization: its id or its exact name.
         org: String,
-        /// pending, vetted or suspended.
-        #[arg(long)]
+        /// The partner's vetting status.
+        #[arg(long, value_parser = words(Vetting::ALL, Vetting::as_str))]
         status: String,
         /// Why, for the record.
         #[arg(long)]
@@ -31,8 +32,8 @@ pub enum PartnerCommand {
     Attest {
         /// The partner organization: its id or its exact name.
         org: String,
-        /// confidentiality, insider_risk or security_controls.
-        #[arg(long)]
+        /// What the partner attests.
+        #[arg(long, value_parser = words(AttestationKind::ALL, AttestationKind::as_str))]
         kind: String,
         /// RFC 3339, e.g. 2027-06-30T00:00:00Z.
         #[arg(long)]
@@ -57,8 +58,8 @@ pub enum GrantCommand {
         /// The partner organization: its id or its exact name.
         #[arg(long)]
         partner: String,
-        /// api, weights or evaluation_only.
-        #[arg(long)]
+        /// What the grant lets the partner do with the model.
+        #[arg(long, value_parser = words(GrantScope::ALL, GrantScope::as_str))]
         scope: String,
         /// RFC 3339.
         #[arg(long)]
@@ -100,6 +101,7 @@ fn json_body(v: serde_json::Value) -> anyhow::Result<Option<(&'static str, Vec<u
 pub async fn partner(cmd: PartnerCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
     match cmd {
         PartnerCommand::Show { org } => {
+            let org = org_id(conn, "partner", &org).await?;
             send(
                 conn,
                 "GET",
@@ -113,6 +115,7 @@ pub async fn partner(cmd: PartnerCommand, conn: &Conn) -> anyhow::Result<ExitCod
             status,
             reason,
         } => {
+            let org = org_id(conn, "partner", &org).await?;
             let body = json_body(json!({"status": status, "reason": reason}))?;
             send(
                 conn,
@@ -127,6 +130,7 @@ pub async fn partner(cmd: PartnerCommand, conn: &Conn) -> anyhow::Result<ExitCod
             kind,
             expires_at,
         } => {
+            let org = org_id(conn, "partner", &org).await?;
             let body = json_body(json!({"kind": kind, "expires_at": expires_at}))?;
             send(
                 conn,
@@ -153,6 +157,7 @@ pub async fn grant(cmd: GrantCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
             ends_at,
             conditions,
         } => {
+            let partner = org_id(conn, "--partner", &partner).await?;
             let body = json_body(json!({
                 "model": seg(&model)?, "partner_org": seg(&partner)?, "scope": scope,
                 "starts_at": starts_at, "ends_at": ends_at, "conditions": conditions,
@@ -197,15 +202,10 @@ pub async fn access_check(
     model: &str,
     scope: &str,
 ) -> anyhow::Result<ExitCode> {
-    if !scope.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-        return Err(BadInput(format!(
-            "--scope {scope:?}: api, weights or evaluation_only"
-        ))
-        .into());
-    }
+    let partner = org_id(conn, "--partner", partner).await?;
     let path = format!(
         "/api/v1/access-check?partner={}&model={}&scope={scope}",
-        seg(partner)?,
+        seg(&partner)?,
         seg(model)?
     );
     send(conn, "GET", &path, None).await

@@ -15,8 +15,10 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 use uuid::Uuid;
 
-use crate::client::{Conn, json_or_text, request, seg};
+use crate::client::{Conn, json_or_text, org_id, request, seg};
+use crate::words::words;
 use crate::{BadInput, Format};
+use bulwark_core::{Conclusion, DocumentKind, FindingCategory, Severity, SubmissionState, Tlp};
 
 #[derive(Subcommand)]
 pub enum SubmissionCommand {
@@ -48,8 +50,8 @@ pub enum SubmissionCommand {
     Upload {
         /// The submission's id.
         id: String,
-        /// model_card, compute_attestation, evaluation_results, system_card or security_controls.
-        #[arg(long)]
+        /// What the document is.
+        #[arg(long, value_parser = words(DocumentKind::ALL, DocumentKind::as_str))]
         kind: String,
         /// The document's file, or `-` for standard input.
         file: String,
@@ -73,8 +75,8 @@ pub enum SubmissionCommand {
     Transition {
         /// The submission's id.
         id: String,
-        /// submitted, triage, in_review, findings_issued, concluded or withdrawn.
-        #[arg(long)]
+        /// The state to move to.
+        #[arg(long, value_parser = words(SubmissionState::ALL, SubmissionState::as_str))]
         to: String,
         /// Why, for the record.
         #[arg(long)]
@@ -98,11 +100,11 @@ pub enum SubmissionCommand {
     Finding {
         /// The submission's id.
         id: String,
-        /// low, medium, high or critical.
-        #[arg(long)]
+        /// How severe the finding is.
+        #[arg(long, value_parser = words(Severity::ALL, Severity::as_str))]
         severity: String,
-        /// offensive_cyber_uplift, deployment_vulnerability, protection_weakness or other.
-        #[arg(long)]
+        /// What kind of concern it is.
+        #[arg(long, value_parser = words(FindingCategory::ALL, FindingCategory::as_str))]
         category: String,
         /// What the agencies found.
         #[arg(long)]
@@ -111,7 +113,7 @@ pub enum SubmissionCommand {
         #[arg(long, default_value = "")]
         recommendation: String,
         /// TLP 2.0 label; AMBER when absent.
-        #[arg(long)]
+        #[arg(long, value_parser = words(&Tlp::ALL, Tlp::as_str))]
         tlp: Option<String>,
     },
     /// Respond to a finding (the developer).
@@ -128,8 +130,8 @@ pub enum SubmissionCommand {
     Conclude {
         /// The submission's id.
         id: String,
-        /// no_significant_concerns, mitigations_recommended or significant_concerns.
-        #[arg(long)]
+        /// The agencies' conclusion.
+        #[arg(long, value_parser = words(Conclusion::ALL, Conclusion::as_str))]
         conclusion: String,
         /// The conclusion in words, for the developer.
         #[arg(long)]
@@ -188,10 +190,10 @@ pub async fn run(cmd: SubmissionCommand, conn: &Conn) -> anyhow::Result<ExitCode
             });
             // Sent only when given, so servers without the field still accept the rest.
             if !partners.is_empty() {
-                let ids = partners
-                    .iter()
-                    .map(|p| id_arg("--partner", p))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let mut ids = Vec::new();
+                for p in &partners {
+                    ids.push(org_id(conn, "--partner", p).await?);
+                }
                 body["requested_partners"] = json!(ids);
             }
             (base.to_owned(), body, Shape::Submission)
@@ -220,10 +222,11 @@ pub async fn run(cmd: SubmissionCommand, conn: &Conn) -> anyhow::Result<ExitCode
             supporting,
             reviewers,
         } => {
-            let supporting = supporting
-                .iter()
-                .map(|o| id_arg("--support", o))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let lead = org_id(conn, "--lead", &lead).await?;
+            let mut support = Vec::new();
+            for o in &supporting {
+                support.push(org_id(conn, "--support", o).await?);
+            }
             let reviewers = reviewers
                 .iter()
                 .map(|u| id_arg("--reviewer", u))
@@ -231,8 +234,8 @@ pub async fn run(cmd: SubmissionCommand, conn: &Conn) -> anyhow::Result<ExitCode
             (
                 format!("{base}/{}/triage", seg(&id)?),
                 json!({
-                    "lead_agency": id_arg("--lead", &lead)?,
-                    "supporting_agencies": supporting,
+                    "lead_agency": lead,
+                    "supporting_agencies": support,
                     "reviewers": reviewers,
                 }),
                 Shape::Submission,
@@ -308,13 +311,9 @@ async fn get(conn: &Conn, path: &str, shape: Shape) -> anyhow::Result<ExitCode> 
 
 /// Reads the whole document first: an unreadable or empty file is refused
 /// before anything is sent.
+/// `kind` is one of the document kinds' words (clap checked it), so it goes
+/// into the query as it is.
 async fn upload(conn: &Conn, id: &str, kind: &str, file: &str) -> anyhow::Result<ExitCode> {
-    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-        return Err(BadInput(format!(
-            "--kind {kind:?}: model_card, compute_attestation, evaluation_results, system_card or security_controls"
-        ))
-        .into());
-    }
     let (name, bytes) = if file == "-" {
         let mut buf = Vec::new();
         std::io::stdin()

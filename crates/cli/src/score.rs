@@ -31,7 +31,7 @@ pub enum ScoreCommand {
         #[arg(long)]
         file: Option<String>,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
     /// CISA's SSVC decision (Track, Track*, Attend, Act).
@@ -49,16 +49,16 @@ pub enum ScoreCommand {
         #[arg(long, value_name = "low|medium|high")]
         mission_wellbeing: MissionWellbeing,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
     /// The BOD 26-04 remediation timeline for a vulnerability on an asset.
     Bod2604 {
         /// Is the vulnerability in CISA's KEV catalog?
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, ignore_case = true)]
         kev: YesNo,
         /// Is the asset reachable from public networks?
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, ignore_case = true)]
         exposed: YesNo,
         /// Can an attacker automate steps 1-4 of the kill chain?
         #[arg(long, value_name = "yes|no")]
@@ -67,7 +67,7 @@ pub enum ScoreCommand {
         #[arg(long, value_name = "partial|total")]
         technical_impact: TechnicalImpact,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
 }

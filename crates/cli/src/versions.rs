@@ -37,7 +37,7 @@ pub enum VersionsCommand {
         #[arg(required_unless_present = "file", conflicts_with = "file")]
         b: Option<String>,
         /// Output: a readable table, or one JSON object per line.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
 }

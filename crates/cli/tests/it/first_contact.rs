@@ -172,3 +172,211 @@ fn serve_on_a_port_in_use_names_the_address() {
     assert!(!std::path::Path::new(&db).exists(), "no database created");
     drop(taken);
 }
+
+/// An enumerated value is refused before anything is sent, with the accepted
+/// values and no word about JSON; any case is accepted.
+#[test]
+fn enumerated_values_ignore_case_and_their_errors_list_the_accepted_ones() {
+    // Nothing listens on the discard port: a value checked by the server
+    // would fail with "cannot reach" (exit 1) instead.
+    let offline = ["--url", "http://127.0.0.1:9", "--token", "bwk_x"];
+    for (args, accepted) in [
+        (
+            &[
+                "org", "create", "--name", "G", "--kind", "partner", "--sector", "Enrgy",
+            ][..],
+            &["energy", "water_and_wastewater_systems"][..],
+        ),
+        (
+            &["org", "create", "--name", "G", "--kind", "utility"][..],
+            &["agency", "developer", "partner"][..],
+        ),
+        (
+            &[
+                "partner",
+                "vet",
+                "00000000-0000-0000-0000-000000000001",
+                "--status",
+                "approved",
+            ][..],
+            &["pending", "vetted", "suspended"][..],
+        ),
+        (
+            &["claim", "create", "pkg:npm/x@1", "--technique", "fuzz"][..],
+            &["fuzzing", "static_analysis", "ai_agent", "manual_review"][..],
+        ),
+    ] {
+        let out = bulwark(&[args, &offline].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for value in accepted {
+            assert!(err.contains(value), "{args:?} lists {value}: {err}");
+        }
+        assert!(!err.to_lowercase().contains("json"), "{err}");
+        assert!(
+            !err.contains("cannot reach"),
+            "refused before sending: {err}"
+        );
+    }
+
+    let server = Server::start(&[]);
+    let grid = server.json(
+        &server.root,
+        &[
+            "org", "create", "--name", "Grid Co", "--kind", "Partner", "--sector", "Energy",
+        ],
+    );
+    assert_eq!(grid["kind"], "partner");
+    assert_eq!(grid["sector"], "energy");
+    // CISA's own spelling of a sector is accepted too.
+    let bank = server.json(
+        &server.root,
+        &[
+            "org",
+            "create",
+            "--name",
+            "Bank",
+            "--kind",
+            "PARTNER",
+            "--sector",
+            "Financial Services",
+        ],
+    );
+    assert_eq!(bank["sector"], "financial_services");
+    let vetted = server.json(
+        &server.root,
+        &["partner", "vet", &id(&grid), "--status", "Vetted"],
+    );
+    assert_eq!(vetted["vetting"], "vetted", "{vetted}");
+}
+
+/// Wherever the CLI asks for an organization, its exact name works as well
+/// as its id; a name that fits several (in another case) is an error
+/// listing them, and an unknown one says so.
+#[test]
+fn organizations_are_named_by_name_or_id() {
+    let server = Server::start(&[(
+        "BULWARK_DOSSIER_KEY",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    )]);
+    let root = server.root.clone();
+    let nsa = server.org(&["--name", "NSA", "--kind", "agency", "--reviewing"]);
+    let lab = server.org(&["--name", "Lab", "--kind", "developer"]);
+    let grid = server.org(&[
+        "--name", "Grid Co", "--kind", "partner", "--sector", "energy",
+    ]);
+    let (_, dev) = server.member("Lab", "dev", "analyst");
+    let (reviewer_id, reviewer) = server.member("NSA", "nsa", "analyst");
+    let (_, grid_admin) = server.member("Grid Co", "gridadmin", "admin");
+    let users = server.client(&root, &["user", "list", "--org", "Lab", "--format", "json"]);
+    assert!(users.status.success(), "{}", stderr(&users));
+    assert_eq!(json_lines(&users)[0]["org_id"], lab.as_str());
+
+    server.json(&root, &["partner", "vet", "Grid Co", "--status", "vetted"]);
+    server.json(
+        &grid_admin,
+        &[
+            "partner",
+            "attest",
+            "Grid Co",
+            "--kind",
+            "confidentiality",
+            "--expires-at",
+            "2099-01-01T00:00:00Z",
+        ],
+    );
+    let shown = server.json(&root, &["partner", "show", "Grid Co"]);
+    assert_eq!(shown["org"], grid.as_str(), "{shown}");
+
+    let model = id(&server.json(
+        &dev,
+        &[
+            "api",
+            "POST",
+            "/api/v1/models",
+            "--data",
+            r#"{"profile": {"name": "M-1", "training_compute_flop": 2e26}}"#,
+        ],
+    ));
+    let grant = server.json(
+        &dev,
+        &[
+            "grant",
+            "propose",
+            "--model",
+            &model,
+            "--partner",
+            "Grid Co",
+            "--scope",
+            "api",
+            "--starts-at",
+            "2020-01-01T00:00:00Z",
+            "--ends-at",
+            "2099-01-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(grant["partner_org"], grid.as_str(), "{grant}");
+    let check = server.json(
+        &dev,
+        &[
+            "access-check",
+            "--partner",
+            "Grid Co",
+            "--model",
+            &model,
+            "--scope",
+            "api",
+        ],
+    );
+    assert_eq!(check["allowed"], false);
+
+    let sub = server.json(
+        &dev,
+        &[
+            "submission",
+            "create",
+            "--model",
+            &model,
+            "--partner-release",
+            "2099-01-01",
+            "--partner",
+            "Grid Co",
+        ],
+    );
+    assert_eq!(sub["requested_partners"], serde_json::json!([grid]));
+    let sub = id(&sub);
+    server.json(&dev, &["submission", "submit", &sub]);
+    let triaged = server.json(
+        &reviewer,
+        &[
+            "submission",
+            "triage",
+            &sub,
+            "--lead",
+            "NSA",
+            "--reviewer",
+            &reviewer_id,
+        ],
+    );
+    assert_eq!(triaged["lead_agency"], nsa.as_str());
+
+    // Names are unique as written, not across case: "acme" fits two.
+    let upper = server.org(&["--name", "ACME", "--kind", "vendor"]);
+    let lower = server.org(&["--name", "Acme", "--kind", "vendor"]);
+    let exact = server.client(&root, &["user", "list", "--org", "Acme"]);
+    assert!(exact.status.success(), "{}", stderr(&exact));
+    let ambiguous = server.client(&root, &["user", "list", "--org", "acme"]);
+    assert_eq!(ambiguous.status.code(), Some(2));
+    let err = stderr(&ambiguous);
+    for candidate in ["ACME", "Acme", &upper, &lower] {
+        assert!(err.contains(candidate), "{err}");
+    }
+    assert!(err.contains("--org"), "{err}");
+    let unknown = server.client(&root, &["partner", "show", "No Such Org"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = stderr(&unknown);
+    assert!(
+        err.contains("No Such Org") && err.contains("no organization"),
+        "{err}"
+    );
+}
