@@ -380,3 +380,60 @@ fn organizations_are_named_by_name_or_id() {
         "{err}"
     );
 }
+
+/// The README's bootstrap sentence shows what `bulwark admin bootstrap`
+/// prints, line by line (`…` stands for what differs from run to run), and
+/// its set-up section keeps exactly two commands.
+#[test]
+fn the_readme_shows_what_bootstrap_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let setup = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("Set up"))
+        .expect("a Set up section");
+    assert_eq!(setup.matches("```sh").count(), 2, "two commands: {setup}");
+    let after = &setup[setup
+        .find("admin bootstrap")
+        .expect("the bootstrap sentence")..];
+    let block = after
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the bootstrap output, in a text block after the sentence");
+    let shown: Vec<&str> = block.lines().collect();
+
+    let out = bulwark(&["admin", "bootstrap", "--database", &temp_db()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let printed: Vec<&str> = printed.lines().collect();
+    assert_eq!(shown.len(), printed.len(), "{shown:?} vs {printed:?}");
+    for (pattern, line) in shown.iter().zip(&printed) {
+        assert!(
+            fits(pattern, line),
+            "README {pattern:?} vs printed {line:?}"
+        );
+    }
+    // The key file of a first start, and the variable production sets instead.
+    assert!(setup.contains("bulwark.db.dossier-key"), "{setup}");
+    assert!(readme.contains("BULWARK_DOSSIER_KEY"));
+}
+
+/// Whether `line` is `pattern` with each `…` standing for any text.
+fn fits(pattern: &str, line: &str) -> bool {
+    let pieces: Vec<&str> = pattern.split('…').collect();
+    let (first, rest) = pieces.split_first().expect("split yields one piece");
+    let Some(mut left) = line.strip_prefix(first) else {
+        return false;
+    };
+    for (i, piece) in rest.iter().enumerate() {
+        if i + 1 == rest.len() {
+            return left.ends_with(piece);
+        }
+        match left.find(piece) {
+            Some(at) => left = &left[at + piece.len()..],
+            None => return false,
+        }
+    }
+    left.is_empty()
+}
