@@ -128,6 +128,39 @@ fn every_command_that_opens_the_store_says_which_database() {
     assert!(stderr(&out).contains(&db), "{}", stderr(&out));
 }
 
+/// On PostgreSQL the store's line names the server (password hidden), and
+/// `serve` without `BULWARK_DOSSIER_KEY` makes no key file but says at start
+/// that dossiers and webhook subscriptions are unavailable.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set BULWARK_TEST_DATABASE_URL (.ci/run does)"]
+async fn on_postgres_the_database_is_named_and_a_missing_key_is_said_at_start() {
+    let url = std::env::var("BULWARK_TEST_DATABASE_URL").expect("BULWARK_TEST_DATABASE_URL");
+    let schema = format!("cli_{}", uuid::Uuid::now_v7().simple());
+    let admin = bulwark_store::Store::connect(&url).await.unwrap();
+    admin
+        .execute_unchecked(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    admin.close().await;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let db = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+
+    let out = bulwark(&["admin", "bootstrap", "--database", &db]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("opened the PostgreSQL database postgres"),
+        "{}",
+        stderr(&out)
+    );
+    let root = stdout(&out).lines().last().unwrap().to_owned();
+    let server = Server::start_over(&db, &root, &[]);
+    let me = server.client(&root, &["me"]);
+    assert!(me.status.success(), "{}", server.stderr());
+    let log = server.stderr();
+    assert!(log.contains("no dossier key"), "{log}");
+    assert!(log.contains("BULWARK_DOSSIER_KEY"), "{log}");
+}
+
 /// A database path that cannot be opened is one clear line naming it (exit
 /// 2), not sqlite's message three times; nothing is created on the way.
 #[test]

@@ -43,7 +43,7 @@ impl Server {
             .unwrap()
             .port();
         let listen = format!("127.0.0.1:{port}");
-        let log = PathBuf::from(format!("{db}.{port}.log"));
+        let log = std::env::temp_dir().join(format!("bulwark-serve-{}.log", uuid::Uuid::now_v7()));
         let child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
             .args(["serve", "--database", db, "--listen", &listen])
             .env("RUST_LOG", "warn")
