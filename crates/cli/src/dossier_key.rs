@@ -116,9 +116,8 @@ fn random_key() -> anyhow::Result<MasterKey> {
 /// at the same moment reads a whole key or makes none (the link refuses to
 /// replace a file).
 fn load_or_create(path: &Path) -> anyhow::Result<(MasterKey, bool)> {
-    match read_key(path)? {
-        Some(key) => return Ok((key, false)),
-        None => {}
+    if let Some(key) = read_key(path)? {
+        return Ok((key, false));
     }
     let key = random_key()?;
     let tmp = path.with_extension(format!("dossier-key.{}.tmp", std::process::id()));

@@ -1,7 +1,7 @@
 //! The `bulwark` binary as a script would use it: exit codes and output.
 
 use crate::common::*;
-use std::process::{Command, Output};
+use std::process::Command;
 
 #[tokio::test]
 async fn bootstrap_prints_a_working_token_once_and_verify_catches_tampering() {
