@@ -61,9 +61,12 @@ pub enum BenchmarksCommand {
 
 #[derive(Subcommand)]
 pub enum ModelsCommand {
-    /// Import profiles (Epoch AI CSV or a JSON array); all or nothing.
+    /// Import profiles (Epoch AI CSV or a JSON array); rows that are not models are skipped and listed.
     Import {
         file: PathBuf,
+        /// Refuse the whole file at the first row that is not a model.
+        #[arg(long)]
+        strict: bool,
         /// Owning organization (default: yours).
         #[arg(long)]
         owner_org: Option<String>,
@@ -138,6 +141,7 @@ pub async fn run(cmd: FrontierCommand) -> anyhow::Result<ExitCode> {
         FrontierCommand::Models { command, conn } => match command {
             ModelsCommand::Import {
                 file,
+                strict,
                 owner_org,
                 tlp,
             } => {
@@ -154,6 +158,9 @@ pub async fn run(cmd: FrontierCommand) -> anyhow::Result<ExitCode> {
                 }
                 if let Some(t) = tlp {
                     query.push(format!("tlp={}", t.replace('+', "%2B")));
+                }
+                if strict {
+                    query.push("strict=true".to_owned());
                 }
                 let path = if query.is_empty() {
                     "/api/v1/models/import".to_owned()
