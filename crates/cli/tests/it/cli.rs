@@ -83,8 +83,9 @@ fn openapi_command_prints_the_document() {
 }
 
 /// `classify` with the default set over every Epoch AI CSV in the shared
-/// data: covered exactly when the file's compute cell exceeds 1e26, and
-/// indeterminate (never not_covered) when it is blank. The expectation is
+/// data: covered exactly when the file's compute cell exceeds 1e26,
+/// not_covered exactly when it is at most the capability criteria's floor
+/// (1e23), and indeterminate when it is blank. The expectation is
 /// read from the CSV here, independently of Bulwark's importer.
 #[test]
 #[ignore = "needs the shared data set (../shared/data)"]
@@ -165,12 +166,20 @@ fn classify_default_set_over_the_shared_epoch_files() {
                     file.display(),
                     &row[name_col]
                 );
-                assert_ne!(
-                    outcome, "not_covered",
-                    "cyber evaluations are unknown for Epoch rows"
+                // No Epoch row has cyber evaluations: the capability
+                // criteria are decided by their compute floor alone.
+                assert_eq!(
+                    outcome == "not_covered",
+                    flop <= 1e23,
+                    "{}: {} at {flop:e}: {outcome}",
+                    file.display(),
+                    &row[name_col]
                 );
+                if outcome == "covered" || outcome == "not_covered" {
+                    assert_eq!(got["missing"], serde_json::json!([]), "{got}");
+                }
             }
-            assert_eq!(got["benchmark"], "frontier-cyber@2026.1");
+            assert_eq!(got["benchmark"], "frontier-cyber@2026.2");
         }
         total += rows.len();
         covered += lines.iter().filter(|l| l["outcome"] == "covered").count();
