@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bulwark_frontier::{BenchmarkSet, ModelProfile, compute};
+use bulwark_frontier::{BenchmarkSet, Row, compute};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -65,10 +65,13 @@ pub enum BenchmarksCommand {
 
 #[derive(Subcommand)]
 pub enum ModelsCommand {
-    /// Import profiles (Epoch AI CSV or a JSON array); all or nothing.
+    /// Import profiles (Epoch AI CSV or a JSON array); rows that are not models are skipped and listed.
     Import {
         /// Epoch AI's CSV layout (.csv) or a JSON array of profiles.
         file: PathBuf,
+        /// Refuse the whole file at the first row that is not a model.
+        #[arg(long)]
+        strict: bool,
         /// Owning organization, by id or exact name (default: yours).
         #[arg(long)]
         owner_org: Option<String>,
@@ -149,6 +152,7 @@ pub async fn run(cmd: FrontierCommand) -> anyhow::Result<ExitCode> {
         FrontierCommand::Models { command, conn } => match command {
             ModelsCommand::Import {
                 file,
+                strict,
                 owner_org,
                 tlp,
             } => {
@@ -166,6 +170,9 @@ pub async fn run(cmd: FrontierCommand) -> anyhow::Result<ExitCode> {
                 }
                 if let Some(t) = tlp {
                     query.push(format!("tlp={}", t.replace('+', "%2B")));
+                }
+                if strict {
+                    query.push("strict=true".to_owned());
                 }
                 let path = if query.is_empty() {
                     "/api/v1/models/import".to_owned()
@@ -250,40 +257,46 @@ fn is_csv(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-/// Reads profiles from a CSV (Epoch AI layout) or JSON file, naming the file in errors.
-pub fn read_profiles(path: &Path) -> anyhow::Result<Vec<ModelProfile>> {
+/// Reads the rows of a CSV (Epoch AI layout) or JSON file; a file that is
+/// not one of them is refused whole, naming the file.
+pub fn read_rows(path: &Path) -> anyhow::Result<Vec<Row>> {
     let bytes = std::fs::read(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
     let parsed = if is_csv(path, &bytes) {
-        bulwark_frontier::import::epoch_csv(&bytes[..])
+        bulwark_frontier::import::epoch_csv_rows(&bytes[..])
     } else {
-        bulwark_frontier::import::profiles_json(&bytes)
+        bulwark_frontier::import::profiles_json_rows(&bytes)
     };
     parsed.map_err(|e| BadInput(format!("{}: {e}", path.display())).into())
 }
 
+/// One line per row of `models`, in order: the determination, or for a row
+/// that is not a model `{"row": N, "error": …}` (N counts data rows from 1,
+/// the header not counted; the error names the CSV line or the JSON path).
+/// Such rows make the exit code 2, once every row is answered.
 fn classify(benchmarks: &Path, models: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let text = read(benchmarks)?;
     let set = BenchmarkSet::from_toml(&text)
         .map_err(|e| BadInput(format!("{}: {e}", benchmarks.display())))?;
-    let profiles = read_profiles(models)?;
+    let rows = read_rows(models)?;
     let now = time::OffsetDateTime::now_utc();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match format {
-        Format::Json => {
-            for p in &profiles {
+    if format == Format::Table {
+        writeln!(
+            out,
+            "{:<40}  {:<24}  {:<13}  MISSING",
+            "MODEL", "ORGANIZATION", "OUTCOME"
+        )?;
+    }
+    let mut failed = 0usize;
+    for row in &rows {
+        match (&row.profile, format) {
+            (Ok(p), Format::Json) => {
                 let d = set.determine(p, now);
                 serde_json::to_writer(&mut out, &d.record(p))?;
                 out.write_all(b"\n")?;
             }
-        }
-        Format::Table => {
-            writeln!(
-                out,
-                "{:<40}  {:<24}  {:<13}  MISSING",
-                "MODEL", "ORGANIZATION", "OUTCOME"
-            )?;
-            for p in &profiles {
+            (Ok(p), Format::Table) => {
                 let d = set.determine(p, now);
                 writeln!(
                     out,
@@ -298,15 +311,45 @@ fn classify(benchmarks: &Path, models: &Path, format: Format) -> anyhow::Result<
                     }
                 )?;
             }
-            writeln!(
-                out,
-                "({} models, benchmark {})",
-                profiles.len(),
-                set.label()
-            )?;
+            (Err(e), Format::Json) => {
+                failed += 1;
+                serde_json::to_writer(&mut out, &json!({"row": row.row, "error": e.to_string()}))?;
+                out.write_all(b"\n")?;
+            }
+            (Err(e), Format::Table) => {
+                failed += 1;
+                writeln!(
+                    out,
+                    "{:<40}  {:<24}  {:<13}  {e}",
+                    format!("(row {})", row.row),
+                    "-",
+                    "error"
+                )?;
+            }
         }
     }
+    if format == Format::Table {
+        writeln!(
+            out,
+            "({} models{}, benchmark {})",
+            rows.len() - failed,
+            if failed > 0 {
+                format!(", {failed} rows not models")
+            } else {
+                String::new()
+            },
+            set.label()
+        )?;
+    }
     out.flush().context("writing the output")?;
+    if failed > 0 {
+        return Err(BadInput(format!(
+            "{}: {failed} of {} rows are not models",
+            models.display(),
+            rows.len()
+        ))
+        .into());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

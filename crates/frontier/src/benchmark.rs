@@ -326,9 +326,17 @@ impl BenchmarkSet {
     /// Classifies one profile. Never fails: a fact the profile lacks makes
     /// the criteria reading it unknown, and the outcome indeterminate unless
     /// another criterion decides.
+    ///
+    /// The determination's `missing` lists only the facts whose value could
+    /// change the outcome, so that a reader knows what to supply: none for
+    /// a covered model (a criterion that holds keeps holding whatever else
+    /// is learnt); for a notify one, the facts of the unknown
+    /// covered-criteria (those could make it covered, the notify ones could
+    /// only make it notify again); for an indeterminate one, the facts of
+    /// every unknown criterion. Each criterion's own `missing` still says
+    /// what it lacked.
     pub fn determine(&self, profile: &ModelProfile, made_at: OffsetDateTime) -> Determination {
         let mut criteria = Vec::with_capacity(self.criteria.len());
-        let mut missing = BTreeSet::new();
         let (mut covered, mut notify, mut unknown) = (false, false, false);
         for c in &self.criteria {
             let (result, miss, error) = match c.program.evaluate(profile) {
@@ -342,7 +350,6 @@ impl BenchmarkSet {
                 Verdict::False => (Tri::False, Vec::new(), None),
                 Verdict::Unknown(miss) => {
                     unknown = true;
-                    missing.extend(miss.iter().cloned());
                     (Tri::Unknown, miss, None)
                 }
                 Verdict::Error(message) => {
@@ -367,13 +374,24 @@ impl BenchmarkSet {
         } else {
             Outcome::NotCovered
         };
+        let could_change = |c: &CriterionResult| match outcome {
+            Outcome::Covered | Outcome::NotCovered => false,
+            Outcome::Notify => c.outcome == CriterionOutcome::Covered,
+            Outcome::Indeterminate => true,
+        };
+        let missing: BTreeSet<&String> = criteria
+            .iter()
+            .filter(|c| c.result == Tri::Unknown && could_change(c))
+            .flat_map(|c| &c.missing)
+            .collect();
+        let missing = missing.into_iter().cloned().collect();
         Determination {
             benchmark_id: self.id.clone(),
             benchmark_version: self.version.clone(),
             visibility: self.visibility,
             outcome,
             criteria,
-            missing: missing.into_iter().collect(),
+            missing,
             made_at,
         }
     }

@@ -101,6 +101,9 @@ pub(crate) struct Program {
     slots: usize,
     /// Every fact the expression reads (presence tests excluded), sorted.
     reads: Vec<Read>,
+    /// For each read as the checker met it (the index its node carries),
+    /// its place in `reads`.
+    read_index: Vec<usize>,
 }
 
 /// The value of a criterion for one profile.
@@ -197,13 +200,19 @@ impl Program {
                 format!("a criterion must be a bool expression, this one is {ty}"),
             ));
         }
-        let mut reads = checker.reads;
+        let met = checker.reads;
+        let mut reads = met.clone();
         reads.sort_by_key(Read::path);
         reads.dedup();
+        let read_index = met
+            .iter()
+            .map(|r| reads.iter().position(|x| x == r).unwrap_or_default())
+            .collect();
         Ok(Program {
             root,
             slots: checker.slots,
             reads,
+            read_index,
         })
     }
 
@@ -212,12 +221,31 @@ impl Program {
     }
 
     pub(crate) fn evaluate(&self, profile: &ModelProfile) -> Verdict {
-        let mut slots = vec![V::Unknown; self.slots];
+        let mut slots = vec![V::Unknown(Vec::new()); self.slots];
         match eval(&self.root, profile, &mut slots) {
             V::Bool(true) => Verdict::True,
             V::Bool(false) => Verdict::False,
             V::Error(e) => Verdict::Error(e.message().to_owned()),
-            // An unknown can only come from a read of a missing fact.
+            // The facts the unknown came from: those whose value could
+            // change the result.
+            V::Unknown(lacks) if !lacks.is_empty() => {
+                let paths: std::collections::BTreeSet<String> = lacks
+                    .iter()
+                    .map(|l| match l {
+                        Lack::Read(i) => self
+                            .read_index
+                            .get(*i)
+                            .and_then(|&j| self.reads.get(j))
+                            .map(Read::path)
+                            .unwrap_or_default(),
+                        Lack::Key(MapField::Scores, k) => format!("evals.{k}"),
+                        Lack::Key(MapField::Flags, k) => format!("dual_use.{k}"),
+                    })
+                    .collect();
+                Verdict::Unknown(paths.into_iter().collect())
+            }
+            // Not reached (an unknown comes from a read of a missing fact);
+            // every missing fact read is the safe answer.
             _ => Verdict::Unknown(
                 self.reads
                     .iter()
@@ -279,7 +307,7 @@ impl std::fmt::Display for Ty {
 
 // ---------------------------------------------------------------- nodes
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum MapField {
     Scores,
     Flags,
@@ -322,12 +350,14 @@ enum Lit {
 #[derive(Debug, Clone)]
 enum Node {
     Lit(Lit),
-    /// A scalar top-level field.
-    Field(Field),
+    /// A scalar top-level field, with the index of its read (none for
+    /// `name`, which is never missing).
+    Field(Field, Option<usize>),
     /// `evals` or `dual_use` as a whole (never missing).
     Map(MapField),
-    /// `evals.KEY`, `evals["KEY"]`: a read that may be missing.
-    Entry(MapField, Box<str>),
+    /// `evals.KEY`, `evals["KEY"]`: a read that may be missing, with its
+    /// index.
+    Entry(MapField, Box<str>, usize),
     /// `evals[k]` with a computed key.
     DynEntry(MapField, Box<Node>),
     /// `has(evals.KEY)`
@@ -476,10 +506,8 @@ impl Checker<'_> {
             Field::Evals => (Node::Map(MapField::Scores), ty),
             Field::DualUse => (Node::Map(MapField::Flags), ty),
             _ => {
-                if field != Field::Name {
-                    self.reads.push(Read::Field(field));
-                }
-                (Node::Field(field), ty)
+                let read = (field != Field::Name).then(|| self.read(Read::Field(field)));
+                (Node::Field(field, read), ty)
             }
         })
     }
@@ -499,15 +527,21 @@ impl Checker<'_> {
         }
     }
 
+    /// Records a read; its index goes into the node that reads.
+    fn read(&mut self, r: Read) -> usize {
+        self.reads.push(r);
+        self.reads.len() - 1
+    }
+
     fn entry(&mut self, map: MapField, key: Box<str>) -> (Node, Ty) {
         match map {
             MapField::Scores => {
-                self.reads.push(Read::Score(key.clone()));
-                (Node::Entry(map, key), Ty::Double)
+                let i = self.read(Read::Score(key.clone()));
+                (Node::Entry(map, key, i), Ty::Double)
             }
             MapField::Flags => {
-                self.reads.push(Read::Flag(key.clone()));
-                (Node::Entry(map, key), Ty::Bool)
+                let i = self.read(Read::Flag(key.clone()));
+                (Node::Entry(map, key, i), Ty::Bool)
             }
         }
     }
@@ -992,6 +1026,22 @@ impl EvalError {
     }
 }
 
+/// A fact an unknown value lacks: a read of the program (its index as
+/// met by the checker), or a score or flag named by a computed key
+/// (`['a', 'b'].exists(k, evals[k] > 0.5)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Lack<'a> {
+    Read(usize),
+    Key(MapField, &'a str),
+}
+
+/// Adds `more` to the sorted, deduplicated `lacks`.
+fn union<'a>(lacks: &mut Vec<Lack<'a>>, more: &[Lack<'a>]) {
+    lacks.extend_from_slice(more);
+    lacks.sort_unstable();
+    lacks.dedup();
+}
+
 #[derive(Debug, Clone)]
 enum V<'a> {
     Bool(bool),
@@ -1003,26 +1053,33 @@ enum V<'a> {
     Scores(&'a BTreeMap<String, f64>),
     Flags(&'a BTreeMap<String, bool>),
     List(Vec<V<'a>>),
-    Unknown,
+    /// Unknown for want of these facts (sorted, deduplicated): only those
+    /// whose unknown value reached this one, so a fact in a branch that
+    /// known facts decided is not among them.
+    Unknown(Vec<Lack<'a>>),
     Error(EvalError),
 }
 
-/// Strict argument handling: unknown wins over error, error over a value.
+/// Strict argument handling: unknown wins over error, error over a value;
+/// an unknown lacks what every unknown argument lacks.
 macro_rules! strict {
     ($($v:expr),+) => {
-        if false $(|| matches!($v, V::Unknown))+ {
-            return V::Unknown;
+        if false $(|| matches!($v, V::Unknown(_)))+ {
+            let mut lacks = Vec::new();
+            $(if let V::Unknown(l) = &$v { union(&mut lacks, l); })+
+            return V::Unknown(lacks);
         }
         $(if let V::Error(e) = $v { return V::Error(e); })+
     };
 }
 
-fn field_value(f: Field, p: &ModelProfile) -> V<'_> {
-    let num = |v: Option<f64>| v.map_or(V::Unknown, V::Double);
+fn field_value<'a>(f: Field, read: Option<usize>, p: &'a ModelProfile) -> V<'a> {
+    let unknown = || V::Unknown(read.map(Lack::Read).into_iter().collect());
+    let num = |v: Option<f64>| v.map_or_else(unknown, V::Double);
     match f {
         Field::Name => V::Str(&p.name),
-        Field::Organization => p.organization.as_deref().map_or(V::Unknown, V::Str),
-        Field::Published => p.published.map_or(V::Unknown, |d| {
+        Field::Organization => p.organization.as_deref().map_or_else(unknown, V::Str),
+        Field::Published => p.published.map_or_else(unknown, |d| {
             V::Ts(d.midnight().assume_utc().unix_timestamp_nanos())
         }),
         Field::Parameters => num(p.parameters),
@@ -1030,7 +1087,7 @@ fn field_value(f: Field, p: &ModelProfile) -> V<'_> {
         Field::TrainingTokens => num(p.training_tokens),
         Field::TrainingComputeFlop => num(p.training_compute_flop),
         Field::ComputeCostUsd => num(p.compute_cost_usd),
-        Field::BioSequenceData => p.bio_sequence_data.map_or(V::Unknown, V::Bool),
+        Field::BioSequenceData => p.bio_sequence_data.map_or_else(unknown, V::Bool),
         Field::Evals => V::Scores(&p.evals),
         Field::DualUse => V::Flags(&p.dual_use),
     }
@@ -1047,27 +1104,29 @@ fn lit(l: &Lit) -> V<'_> {
     }
 }
 
-fn entry<'a>(map: MapField, key: &str, p: &'a ModelProfile) -> V<'a> {
+/// `map[key]`, or unknown for want of `lack`.
+fn entry<'a>(map: MapField, key: &str, lack: Lack<'a>, p: &'a ModelProfile) -> V<'a> {
+    let unknown = || V::Unknown(vec![lack]);
     match map {
-        MapField::Scores => p.evals.get(key).map_or(V::Unknown, |v| V::Double(*v)),
-        MapField::Flags => p.dual_use.get(key).map_or(V::Unknown, |v| V::Bool(*v)),
+        MapField::Scores => p.evals.get(key).map_or_else(unknown, |v| V::Double(*v)),
+        MapField::Flags => p.dual_use.get(key).map_or_else(unknown, |v| V::Bool(*v)),
     }
 }
 
 fn eval<'a>(n: &'a Node, p: &'a ModelProfile, slots: &mut [V<'a>]) -> V<'a> {
     match n {
         Node::Lit(l) => lit(l),
-        Node::Field(f) => field_value(*f, p),
+        Node::Field(f, read) => field_value(*f, *read, p),
         Node::Map(MapField::Scores) => V::Scores(&p.evals),
         Node::Map(MapField::Flags) => V::Flags(&p.dual_use),
-        Node::Entry(map, key) => entry(*map, key, p),
+        Node::Entry(map, key, read) => entry(*map, key, Lack::Read(*read), p),
         Node::DynEntry(map, key) => match eval(key, p, slots) {
-            V::Str(k) => entry(*map, k, p),
+            V::Str(k) => entry(*map, k, Lack::Key(*map, k), p),
             other => other,
         },
         Node::Has(MapField::Scores, key) => V::Bool(p.evals.contains_key(&**key)),
         Node::Has(MapField::Flags, key) => V::Bool(p.dual_use.contains_key(&**key)),
-        Node::Var(slot) => slots.get(*slot).cloned().unwrap_or(V::Unknown),
+        Node::Var(slot) => slots.get(*slot).cloned().unwrap_or(V::Unknown(Vec::new())),
         Node::Not(a) => match eval(a, p, slots) {
             V::Bool(b) => V::Bool(!b),
             other => other,
@@ -1099,6 +1158,15 @@ fn eval<'a>(n: &'a Node, p: &'a ModelProfile, slots: &mut [V<'a>]) -> V<'a> {
         Node::Cond(c) => match eval(&c.0, p, slots) {
             V::Bool(true) => eval(&c.1, p, slots),
             V::Bool(false) => eval(&c.2, p, slots),
+            // Either branch may be taken: what each lacks counts too.
+            V::Unknown(mut lacks) => {
+                for branch in [&c.1, &c.2] {
+                    if let V::Unknown(more) = eval(branch, p, slots) {
+                        union(&mut lacks, &more);
+                    }
+                }
+                V::Unknown(lacks)
+            }
             other => other,
         },
         Node::Cmp(op, a, b) => {
@@ -1134,7 +1202,7 @@ fn eval<'a>(n: &'a Node, p: &'a ModelProfile, slots: &mut [V<'a>]) -> V<'a> {
             strict!(x, y);
             match &y {
                 V::List(items) => V::Bool(items.iter().any(|i| equal(&x, i))),
-                _ => V::Unknown,
+                _ => V::Unknown(Vec::new()),
             }
         }
         Node::InMap(a, b) => {
@@ -1144,7 +1212,7 @@ fn eval<'a>(n: &'a Node, p: &'a ModelProfile, slots: &mut [V<'a>]) -> V<'a> {
             match (&x, &y) {
                 (V::Str(k), V::Scores(m)) => V::Bool(m.contains_key(*k)),
                 (V::Str(k), V::Flags(m)) => V::Bool(m.contains_key(*k)),
-                _ => V::Unknown,
+                _ => V::Unknown(Vec::new()),
             }
         }
         Node::Size(a) => match eval(a, p, slots) {
@@ -1164,7 +1232,7 @@ fn eval<'a>(n: &'a Node, p: &'a ModelProfile, slots: &mut [V<'a>]) -> V<'a> {
                     StrFn::EndsWith => s.ends_with(t),
                     StrFn::Contains => s.contains(t),
                 }),
-                _ => V::Unknown,
+                _ => V::Unknown(Vec::new()),
             }
         }
         Node::ToDouble(a) => match eval(a, p, slots) {
@@ -1192,8 +1260,14 @@ fn eval<'a>(n: &'a Node, p: &'a ModelProfile, slots: &mut [V<'a>]) -> V<'a> {
             for i in items {
                 out.push(eval(i, p, slots));
             }
-            if out.iter().any(|v| matches!(v, V::Unknown)) {
-                return V::Unknown;
+            if out.iter().any(|v| matches!(v, V::Unknown(_))) {
+                let mut lacks = Vec::new();
+                for v in &out {
+                    if let V::Unknown(l) = v {
+                        union(&mut lacks, l);
+                    }
+                }
+                return V::Unknown(lacks);
             }
             if let Some(V::Error(e)) = out.iter().find(|v| matches!(v, V::Error(_))) {
                 return V::Error(*e);
@@ -1356,7 +1430,7 @@ fn arith<'a>(op: ArithOp, x: V<'a>, y: V<'a>) -> V<'a> {
             };
             r.map_or(V::Error(EvalError::Overflow), V::Uint)
         }
-        _ => V::Unknown,
+        _ => V::Unknown(Vec::new()),
     }
 }
 
@@ -1424,6 +1498,37 @@ mod tests {
         );
         // `name` is always there.
         assert_eq!(run("name == 'bare'", &p), Verdict::True);
+    }
+
+    /// An unknown lists the facts its unknown came from, not every missing
+    /// fact the expression reads.
+    #[test]
+    fn an_unknown_names_only_the_facts_it_came_from() {
+        let p = profile(); // compute 2e25, cybench 0.4; no training_tokens, no evals.a
+        let unknown =
+            |names: &[&str]| Verdict::Unknown(names.iter().map(|n| n.to_string()).collect());
+        for (expr, want) in [
+            (
+                "(training_compute_flop > 1e26 && evals.a > 0.5) || training_tokens > 1.0",
+                unknown(&["training_tokens"]),
+            ),
+            (
+                "(training_tokens > 1.0) ? evals.a > 0.5 : evals.cybench > 0.5",
+                unknown(&["evals.a", "training_tokens"]),
+            ),
+            (
+                "[evals.a, evals.b].exists(x, x > 0.5) || evals.cybench > 0.5",
+                unknown(&["evals.a", "evals.b"]),
+            ),
+            (
+                "['a', 'cybench'].all(k, evals[k] > 0.3)",
+                unknown(&["evals.a"]),
+            ),
+            ("evals.a + evals.a > 1.0", unknown(&["evals.a"])),
+            ("['a', 'cybench'].all(k, evals[k] > 0.5)", Verdict::False),
+        ] {
+            assert_eq!(run(expr, &p), want, "{expr}");
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub use determination::{
     Change, ClassifyRecord, CriterionChange, CriterionResult, Determination, Outcome,
     RecordCriterion, RegistryChange, Tri, compare, compare_registry,
 };
-pub use import::ImportError;
+pub use import::{ImportError, Row};
 pub use inspect::{InspectError, InspectLog};
 pub use profile::{Field, FieldType, InvalidProfile, ModelProfile};
 

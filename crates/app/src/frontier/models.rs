@@ -105,14 +105,37 @@ pub async fn create_model(app: &App, who: &Acting, body: NewModelIn) -> AppResul
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportOut {
     pub imported: usize,
+    /// The imported models' ids, in the order of their rows.
     pub ids: Vec<Uuid>,
+    /// How many rows were not models and were skipped.
+    pub skipped: usize,
+    /// The skipped rows, in order (the first 1,000).
+    pub skipped_rows: Vec<SkippedRow>,
 }
 
-/// Imports profiles, all or nothing: Epoch AI's CSV layout (`text/csv`) or
-/// a JSON array of profiles (`application/json`), as `media_type` declares.
-/// `owner_org` defaults to the caller's organization, `tlp` (a marking's
-/// name) to AMBER+STRICT. A row that breaks a profile's rules refuses the
-/// whole import and is named by its position and name.
+/// A row an import skipped, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedRow {
+    /// 1-based data row: the first row after a CSV's header, or the first
+    /// element of a JSON array, is row 1.
+    pub row: usize,
+    /// Why it is not a model, with its CSV line and column or JSON path.
+    pub error: String,
+}
+
+/// Most skipped rows an import answer lists; the count says the rest, so
+/// a file of a million blank rows does not make an answer larger than it.
+pub const SKIPPED_ROWS_LISTED: usize = 1000;
+
+/// Imports profiles: Epoch AI's CSV layout (`text/csv`) or a JSON array of
+/// profiles (`application/json`), as `media_type` declares. `owner_org`
+/// defaults to the caller's organization, `tlp` (a marking's name) to
+/// AMBER+STRICT. A row that is not a model (Epoch's exports hold rows blank
+/// apart from bookkeeping columns) is skipped and listed with why, and the
+/// rest imported, so that one odd row does not lose the file; `strict`
+/// refuses the whole import at the first such row instead. A file in
+/// which no row is a model, or that is not the format at all, is refused
+/// whole either way: nothing is half-imported.
 pub async fn import_models(
     app: &App,
     who: &Acting,
@@ -120,6 +143,7 @@ pub async fn import_models(
     tlp: Option<&str>,
     media_type: Option<&str>,
     body: &[u8],
+    strict: bool,
 ) -> AppResult<ImportOut> {
     let owner = owner_for(app, who, owner_org).await?;
     let tlp: Tlp = match tlp {
@@ -128,21 +152,54 @@ pub async fn import_models(
             .parse()
             .map_err(|e: bulwark_core::ParseError| AppError::malformed(e.to_string()))?,
     };
-    let profiles = if declared_as(media_type, &["text/csv"]) {
-        bulwark_frontier::import::epoch_csv(body)
-            .map_err(|e| AppError::validation(format!("CSV {e}")))?
+    let (format, rows) = if declared_as(media_type, &["text/csv"]) {
+        ("CSV", bulwark_frontier::import::epoch_csv_rows(body))
     } else if declared_as(media_type, &["application/json"]) {
-        bulwark_frontier::import::profiles_json(body)
-            .map_err(|e| AppError::validation(format!("JSON {e}")))?
+        ("JSON", bulwark_frontier::import::profiles_json_rows(body))
     } else {
         return Err(AppError::new(
             ErrorKind::UnsupportedMediaType,
             "send text/csv (Epoch AI layout) or application/json (an array of profiles)",
         ));
     };
-    for (i, p) in profiles.iter().enumerate() {
-        p.validate()
-            .map_err(|e| AppError::validation(format!("profile {} ({:?}): {e}", i + 1, p.name)))?;
+    let rows = rows.map_err(|e| AppError::validation(format!("{format} {e}")))?;
+    let total = rows.len();
+    let mut profiles = Vec::with_capacity(total);
+    let mut skipped = Vec::new();
+    for row in rows {
+        let checked = row
+            .profile
+            .map_err(|e| e.to_string())
+            .and_then(|p| p.validate().map(|()| p).map_err(|e| e.to_string()));
+        match checked {
+            Ok(p) => profiles.push(p),
+            Err(error) if strict => {
+                return Err(AppError::validation(format!(
+                    "{format} row {}: {error}",
+                    row.row
+                )));
+            }
+            Err(error) => skipped.push(SkippedRow {
+                row: row.row,
+                error,
+            }),
+        }
+    }
+    if profiles.is_empty() && !skipped.is_empty() {
+        let first: Vec<String> = skipped
+            .iter()
+            .take(3)
+            .map(|s| format!("row {}: {}", s.row, s.error))
+            .collect();
+        return Err(AppError::validation(format!(
+            "{format}: none of the {total} rows is a model ({}{})",
+            first.join("; "),
+            if skipped.len() > first.len() {
+                "; …"
+            } else {
+                ""
+            }
+        )));
     }
     let news = profiles
         .iter()
@@ -161,9 +218,13 @@ pub async fn import_models(
     let sets = sets_in_force(app).await?;
     let pairs: Vec<(Uuid, ModelProfile)> = ids.iter().copied().zip(profiles).collect();
     determine_and_record(app, &who.actor, &sets, &pairs).await?;
+    let skipped_count = skipped.len();
+    skipped.truncate(SKIPPED_ROWS_LISTED);
     Ok(ImportOut {
         imported: ids.len(),
         ids,
+        skipped: skipped_count,
+        skipped_rows: skipped,
     })
 }
 

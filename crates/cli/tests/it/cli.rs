@@ -83,8 +83,9 @@ fn openapi_command_prints_the_document() {
 }
 
 /// `classify` with the default set over every Epoch AI CSV in the shared
-/// data: covered exactly when the file's compute cell exceeds 1e26, and
-/// indeterminate (never not_covered) when it is blank. The expectation is
+/// data: covered exactly when the file's compute cell exceeds 1e26,
+/// not_covered exactly when it is at most the capability criteria's floor
+/// (1e23), and indeterminate when it is blank. The expectation is
 /// read from the CSV here, independently of Bulwark's importer.
 #[test]
 #[ignore = "needs the shared data set (../shared/data)"]
@@ -165,12 +166,20 @@ fn classify_default_set_over_the_shared_epoch_files() {
                     file.display(),
                     &row[name_col]
                 );
-                assert_ne!(
-                    outcome, "not_covered",
-                    "cyber evaluations are unknown for Epoch rows"
+                // No Epoch row has cyber evaluations: the capability
+                // criteria are decided by their compute floor alone.
+                assert_eq!(
+                    outcome == "not_covered",
+                    flop <= 1e23,
+                    "{}: {} at {flop:e}: {outcome}",
+                    file.display(),
+                    &row[name_col]
                 );
+                if outcome == "covered" || outcome == "not_covered" {
+                    assert_eq!(got["missing"], serde_json::json!([]), "{got}");
+                }
             }
-            assert_eq!(got["benchmark"], "frontier-cyber@2026.1");
+            assert_eq!(got["benchmark"], "frontier-cyber@2026.2");
         }
         total += rows.len();
         covered += lines.iter().filter(|l| l["outcome"] == "covered").count();
@@ -289,13 +298,135 @@ fn classify_names_the_file_and_place_of_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("m.csv") && err.contains("line 2") && err.contains("Training compute"),
+        err.contains("m.csv") && err.contains("1 of 1 rows"),
         "{err}"
     );
+    let line = stdout(&out);
+    assert!(
+        line.contains("row 1") && line.contains("line 2") && line.contains("Training compute"),
+        "{line}"
+    );
+    // A file that is not Epoch's layout at all: refused whole, nothing printed.
+    std::fs::write(&csv, "Name,Org\nA,B\n").unwrap();
+    let out = bulwark(&[
+        "frontier",
+        "classify",
+        "--benchmarks",
+        good,
+        "--models",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("m.csv"), "{}", stderr(&out));
     assert!(
         out.stdout.is_empty(),
         "nothing printed for a file that fails"
     );
+}
+
+/// A real export holds rows that are not models (blank apart from
+/// bookkeeping columns): every row gets its line, in order, a row that is
+/// not a model `{"row": N, "error": …}`, and the exit code is 2 at the end,
+/// as `score cvss --file` does.
+#[test]
+fn classify_answers_every_row_and_names_those_that_are_not_models() {
+    let dir = std::env::temp_dir().join(format!("bulwark-cli-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benchmarks/frontier-cyber.toml"
+    );
+    let csv = dir.join("export.csv");
+    std::fs::write(
+        &csv,
+        "Model,Organization,Publication date,Parameters,Training compute (FLOP),Last modified\n\
+         A,Lab,2025-01-01,1e12,5e26,2025-02-01\n\
+         ,,,,,2025-03-04 10:00\n\
+         B,Lab,2025-01-01,1e9,lots,\n\
+         C,Lab,2025-01-01,1e12,2e25,\n",
+    )
+    .unwrap();
+    let json = dir.join("profiles.json");
+    std::fs::write(
+        &json,
+        r#"[{"name": "A", "training_compute_flop": 5e26}, {"name": "B", "training_flops": 1}, {"name": "C"}]"#,
+    )
+    .unwrap();
+    for (file, errors) in [
+        (&csv, ["not a model", "line 4, column 5"]),
+        (&json, ["$[1].training_flops", "unknown field"]),
+    ] {
+        let args = |format: &'static str| {
+            [
+                "frontier",
+                "classify",
+                "--benchmarks",
+                good,
+                "--models",
+                file.to_str().unwrap(),
+                "--format",
+                format,
+            ]
+        };
+        let out = bulwark(&args("json"));
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let lines = json_lines(&out);
+        let rows: Vec<usize> = if file == &csv {
+            vec![1, 2, 3, 4]
+        } else {
+            vec![1, 2, 3]
+        };
+        assert_eq!(lines.len(), rows.len(), "{lines:?}");
+        assert_eq!(lines[0]["model"], "A");
+        assert_eq!(lines[0]["outcome"], "covered");
+        assert_eq!(lines.last().unwrap()["model"], "C");
+        let bad: Vec<&serde_json::Value> =
+            lines.iter().filter(|l| l.get("error").is_some()).collect();
+        if file == &csv {
+            assert_eq!(lines[1]["row"], 2, "{}", lines[1]);
+            assert!(
+                lines[1]["error"].as_str().unwrap().contains(errors[0]),
+                "{}",
+                lines[1]
+            );
+            assert_eq!(lines[2]["row"], 3, "{}", lines[2]);
+            assert!(
+                lines[2]["error"].as_str().unwrap().contains(errors[1]),
+                "{}",
+                lines[2]
+            );
+            assert_eq!(bad.len(), 2);
+        } else {
+            assert_eq!(lines[1]["row"], 2, "{}", lines[1]);
+            for e in errors {
+                assert!(
+                    lines[1]["error"].as_str().unwrap().contains(e),
+                    "{}",
+                    lines[1]
+                );
+            }
+            assert_eq!(bad.len(), 1);
+        }
+        for l in &bad {
+            assert_eq!(
+                l.as_object().unwrap().keys().collect::<Vec<_>>(),
+                ["row", "error"],
+                "{l}"
+            );
+        }
+        let err = stderr(&out);
+        assert!(
+            err.contains(file.file_name().unwrap().to_str().unwrap())
+                && err.contains(&format!("{} of {} rows", bad.len(), rows.len())),
+            "{err}"
+        );
+        // The table says the same, row for row.
+        let out = bulwark(&args("table"));
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let table = stdout(&out);
+        assert_eq!(table.lines().count(), rows.len() + 2, "{table}");
+        assert!(table.contains("row 2"), "{table}");
+    }
 }
 
 /// A running server, driven only through the `bulwark` client commands, as an

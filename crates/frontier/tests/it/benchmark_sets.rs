@@ -61,8 +61,8 @@ fn with_compute(flop: Option<f64>) -> ModelProfile {
 #[test]
 fn the_default_set_loads_and_names_a_source_for_every_criterion() {
     let s = set(DEFAULT_BENCHMARKS);
-    assert_eq!(s.label(), "frontier-cyber@2026.1");
-    assert_eq!(s.effective(), date!(2026 - 08 - 01));
+    assert_eq!(s.label(), "frontier-cyber@2026.2");
+    assert_eq!(s.effective(), date!(2026 - 12 - 01));
     assert_eq!(s.issued_by(), ["Treasury", "NSA", "CISA"]);
     assert_eq!(s.visibility(), Visibility::Public);
     let by_id = |id: &str| s.criteria().iter().find(|c| c.id() == id).unwrap();
@@ -94,9 +94,10 @@ fn the_default_set_loads_and_names_a_source_for_every_criterion() {
 fn the_determination_rule() {
     let s = set(SMALL);
     // covered: any covered-criterion holds, whatever else is unknown
+    // (nothing is missing then: no fact could change that)
     let d = s.determine(&with_compute(Some(2e26)), NOW);
     assert_eq!(d.outcome, Outcome::Covered);
-    assert_eq!(d.missing, ["evals.cybench"]);
+    assert!(d.missing.is_empty());
     // notify: no covered-criterion holds, a notify one does (cyber unknown)
     let d = s.determine(&with_compute(Some(2e25)), NOW);
     assert_eq!(d.outcome, Outcome::Notify);
@@ -161,7 +162,7 @@ fn the_classify_record_has_the_cli_fields_in_order() {
     let line = serde_json::to_string(&d.record(&p)).unwrap();
     assert_eq!(
         line,
-        r#"{"model":"m","organization":"Lab","outcome":"covered","criteria":[{"id":"big","result":true},{"id":"eu","result":true},{"id":"cyber","result":"unknown"}],"missing":["evals.cybench"],"benchmark":"test-set@1"}"#
+        r#"{"model":"m","organization":"Lab","outcome":"covered","criteria":[{"id":"big","result":true},{"id":"eu","result":true},{"id":"cyber","result":"unknown"}],"missing":[],"benchmark":"test-set@1"}"#
     );
     let bare = ModelProfile::named("x");
     let d = s.determine(&bare, NOW);
@@ -416,4 +417,140 @@ fn absurd_toml_is_refused_without_overflowing() {
     ] {
         assert!(BenchmarkSet::from_toml(&nested).is_err());
     }
+}
+
+/// Theseus, Shannon's maze-solving mouse (Bell Laboratories, 1950): 40
+/// parameters and 40 FLOP of training in Epoch AI's data. No cyber score
+/// will ever be measured for it, and none is needed to know it is not a
+/// covered frontier model.
+#[test]
+fn a_1950_model_of_40_parameters_is_not_covered() {
+    let mut p = ModelProfile::named("Theseus");
+    p.organization = Some("Bell Laboratories".into());
+    p.published = Some(date!(1950 - 07 - 02));
+    p.parameters = Some(40.0);
+    p.training_compute_flop = Some(40.0);
+    p.training_tokens = Some(40.0);
+    let d = set(DEFAULT_BENCHMARKS).determine(&p, NOW);
+    assert_eq!(d.outcome, Outcome::NotCovered, "{d:#?}");
+    assert!(d.missing.is_empty(), "{:?}", d.missing);
+}
+
+/// Every capability criterion of the default set holds only above its
+/// compute floor, whatever the scores: at the floor a perfect score does
+/// not count, just above it the scores decide.
+#[test]
+fn the_default_capability_criteria_have_a_compute_floor() {
+    let s = set(DEFAULT_BENCHMARKS);
+    let capability: Vec<_> = s
+        .criteria()
+        .iter()
+        .filter(|c| c.when().contains("evals."))
+        .collect();
+    assert_eq!(capability.len(), 4);
+    let perfect = |flop: f64| {
+        let mut p = with_compute(Some(flop));
+        for c in &capability {
+            for r in c.reads() {
+                if let Some(name) = r.strip_prefix("evals.") {
+                    p.evals.insert(name.into(), 1.0);
+                }
+            }
+        }
+        p.bio_sequence_data = Some(false);
+        p
+    };
+    let at = s.determine(&perfect(1e23), NOW);
+    let above = s.determine(&perfect(1.01e23), NOW);
+    for c in &capability {
+        assert!(
+            c.reads().contains(&"training_compute_flop".to_owned()),
+            "{}",
+            c.id()
+        );
+        assert!(c.description().contains("floor"), "{}", c.description());
+        assert!(c.source().contains("10^23"), "{}", c.source());
+        let result = |d: &bulwark_frontier::Determination| {
+            d.criteria.iter().find(|r| r.id == c.id()).unwrap().result
+        };
+        assert_eq!(result(&at), Tri::False, "{}", c.id());
+        assert_eq!(result(&above), Tri::True, "{}", c.id());
+    }
+    assert_eq!(at.outcome, Outcome::NotCovered);
+    assert_eq!(above.outcome, Outcome::Covered);
+}
+
+const CAPABILITY_SCORES: [&str; 4] = [
+    "evals.cybench",
+    "evals.cyberseceval_exploit",
+    "evals.intercode_ctf",
+    "evals.nyu_ctf",
+];
+
+/// `missing` lists the facts whose value could change the outcome, and
+/// only those.
+#[test]
+fn missing_lists_only_facts_that_could_change_the_outcome() {
+    let s = set(DEFAULT_BENCHMARKS);
+    // Covered: nothing supplied later can change that. The unknown
+    // criteria still say what they lacked.
+    let d = s.determine(&with_compute(Some(5e26)), NOW);
+    assert_eq!(d.outcome, Outcome::Covered);
+    assert_eq!(d.missing, Vec::<String>::new());
+    let cybench = d.criteria.iter().find(|c| c.id == "cybench").unwrap();
+    assert_eq!(
+        (cybench.result, cybench.missing.clone()),
+        (Tri::Unknown, vec!["evals.cybench".to_owned()])
+    );
+    // Notify: only what could make it covered (the scores), not
+    // bio_sequence_data, which could only make it notify again.
+    let d = s.determine(&with_compute(Some(2e25)), NOW);
+    assert_eq!(d.outcome, Outcome::Notify);
+    assert_eq!(d.missing, CAPABILITY_SCORES);
+    // Indeterminate above the floor: the scores and bio_sequence_data.
+    let d = s.determine(&with_compute(Some(1e24)), NOW);
+    assert_eq!(d.outcome, Outcome::Indeterminate);
+    let mut want = vec!["bio_sequence_data"];
+    want.extend(CAPABILITY_SCORES);
+    assert_eq!(d.missing, want);
+    // Unknown compute: the compute too.
+    let d = s.determine(&with_compute(None), NOW);
+    assert_eq!(d.outcome, Outcome::Indeterminate);
+    want.push("training_compute_flop");
+    assert_eq!(d.missing, want);
+    // Below the floor: not covered, nothing missing.
+    let d = s.determine(&with_compute(Some(1e22)), NOW);
+    assert_eq!(d.outcome, Outcome::NotCovered);
+    assert!(d.missing.is_empty());
+    // The small set: a covered model lacks nothing.
+    let d = set(SMALL).determine(&with_compute(Some(2e26)), NOW);
+    assert_eq!((d.outcome, d.missing.len()), (Outcome::Covered, 0));
+}
+
+/// Within one criterion, a missing fact is listed only where its value
+/// could change the criterion's result: not in a branch already decided
+/// by known facts. A score read through a computed key is named too.
+#[test]
+fn missing_within_a_criterion_is_what_could_decide_it() {
+    let text = SMALL
+        .replace(
+            "when = \"evals.cybench > 0.5\"",
+            "when = \"(training_compute_flop > 1e24 && evals.a > 0.5) || evals.b > 0.5\"",
+        )
+        .replace(
+            "when = \"training_compute_flop > 1e26\"",
+            "when = \"['c', 'd'].exists(k, evals[k] > 0.5)\"",
+        );
+    let s = set(&text);
+    let mut p = with_compute(Some(1e20));
+    p.evals.insert("d".into(), 0.1);
+    let d = s.determine(&p, NOW);
+    assert_eq!(d.outcome, Outcome::Indeterminate);
+    assert_eq!(d.criteria[2].missing, ["evals.b"], "{:?}", d.criteria[2]);
+    assert_eq!(d.criteria[0].missing, ["evals.c"], "{:?}", d.criteria[0]);
+    assert_eq!(d.missing, ["evals.b", "evals.c"]);
+    // Above 1e24 the first branch can decide: evals.a is listed.
+    p.training_compute_flop = Some(2e24);
+    let d = s.determine(&p, NOW);
+    assert_eq!(d.criteria[2].missing, ["evals.a", "evals.b"]);
 }

@@ -233,3 +233,97 @@ fn json_errors_name_the_path() {
     assert_eq!(err(r#"{"name": "A"}"#).0, "$");
     assert_eq!(err(r#"[{"name": "A"}"#).0, "$");
 }
+
+/// Epoch's exports hold rows that are blank apart from bookkeeping columns
+/// (`Last modified`, `Created By`): each row is answered on its own, in
+/// order and numbered from 1 after the header, and a row that is not a
+/// model does not stop the others.
+#[test]
+fn each_csv_row_is_read_on_its_own() {
+    let head = "Model,Organization,Publication date,Parameters,Training compute (FLOP),Last modified,Created By\n";
+    let mut bytes = format!(
+        "{head}A,O,2025-01-01,1e9,1e20,2025-02-01,x\n\
+         ,,,,,2025-03-04 10:00,someone\n\
+         \"B\nb\",O,2025-01-01,1e9,lots,,\n\
+         ,O,2025-01-01,1,1,,\n\
+         ,,,,,,\n\
+         C,O,2025-01-01\n"
+    )
+    .into_bytes();
+    bytes.extend_from_slice(b"D,\xff,2025-01-01,1,1,,\nE,,,,,,\n");
+    let rows = bulwark_frontier::import::epoch_csv_rows(&bytes[..]).unwrap();
+    let numbers: Vec<usize> = rows.iter().map(|r| r.row).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7, 8]);
+    let errors: Vec<String> = rows
+        .iter()
+        .map(|r| match &r.profile {
+            Ok(p) => format!("ok {}", p.name),
+            Err(e) => e.to_string(),
+        })
+        .collect();
+    assert_eq!(errors[0], "ok A");
+    assert_eq!(
+        errors[1],
+        "line 3, column 1 (Model): not a model: the row is blank apart from Last modified, Created By"
+    );
+    assert_eq!(
+        errors[2],
+        "line 4, column 5 (Training compute (FLOP)): \"lots\" is not a non-negative number"
+    );
+    assert_eq!(
+        errors[3],
+        "line 6, column 1 (Model): the model name is blank"
+    );
+    assert_eq!(
+        errors[4],
+        "line 7, column 1 (Model): not a model: the row is blank"
+    );
+    assert_eq!(errors[5], "line 8: 3 fields where the header has 7");
+    assert_eq!(
+        errors[6],
+        "line 9, column 2 (Organization): not valid UTF-8"
+    );
+    assert_eq!(errors[7], "ok E");
+    // The all-or-nothing reader stops at the first.
+    assert_eq!(
+        epoch_csv(&bytes[..]).unwrap_err().to_string(),
+        errors[1],
+        "strict"
+    );
+    // A file that is not Epoch's layout is refused whole.
+    assert!(bulwark_frontier::import::epoch_csv_rows(&b"Name,Org\nA,B\n"[..]).is_err());
+}
+
+#[test]
+fn each_json_element_is_read_on_its_own() {
+    let rows = bulwark_frontier::import::profiles_json_rows(
+        br#"[{"name": "A"}, {"name": "B", "training_flops": 1}, ["x"], {"name": "C", "parameters": -1}, {"name": "D"}]"#,
+    )
+    .unwrap();
+    let got: Vec<(usize, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.row,
+                match &r.profile {
+                    Ok(p) => format!("ok {}", p.name),
+                    Err(ImportError::Json { path, .. }) => path.clone(),
+                    Err(e) => panic!("{e}"),
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "ok A".to_owned()),
+            (2, "$[1].training_flops".to_owned()),
+            (3, "$[2]".to_owned()),
+            (4, "$[3].parameters".to_owned()),
+            (5, "ok D".to_owned()),
+        ]
+    );
+    // Not an array: refused whole.
+    assert!(bulwark_frontier::import::profiles_json_rows(br#"{"name": "A"}"#).is_err());
+    assert!(bulwark_frontier::import::profiles_json_rows(b"[{").is_err());
+}

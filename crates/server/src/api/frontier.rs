@@ -102,9 +102,13 @@ pub struct ImportParams {
     pub owner_org: Option<Uuid>,
     /// TLP marking of every imported profile; defaults to AMBER+STRICT.
     pub tlp: Option<String>,
+    /// Refuse the whole import at the first row that is not a model,
+    /// instead of skipping it and listing it in the answer.
+    #[serde(default)]
+    pub strict: bool,
 }
 
-/// Import profiles: Epoch AI's CSV layout (`text/csv`) or a JSON array of profiles. All or nothing.
+/// Import profiles: Epoch AI's CSV layout (`text/csv`) or a JSON array of profiles. Rows that are not models are skipped and listed with why (all refused with `strict=true`); a file with no model in it is refused.
 #[utoipa::path(post, path = "/api/v1/models/import", tag = "frontier", params(ImportParams),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = ImportOut), (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
@@ -122,6 +126,7 @@ pub async fn import_models(
         q.tlp.as_deref(),
         media_type(&headers),
         &body,
+        q.strict,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(out)))

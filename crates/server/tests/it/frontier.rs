@@ -184,8 +184,8 @@ async fn restricted_view_and_redetermination() {
     assert_eq!(sec_big["outcome"], "covered");
     assert_eq!(
         sec_big["missing"],
-        json!(["evals.cybench"]),
-        "what is missing is said even when covered"
+        json!([]),
+        "nothing is missing once covered: no fact could change that"
     );
     let pub_mid = under(&mid, "public")[0];
     assert_eq!(pub_mid["outcome"], "not_covered");
@@ -328,31 +328,109 @@ async fn restricted_view_and_redetermination() {
     assert!(actions.contains(&"model.upsert"));
 }
 
+/// An import takes the models and names the rows it skipped, with why;
+/// `strict=true` refuses the whole file at the first such row, as does a
+/// file in which no row is a model.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn registry_import_is_all_or_nothing() {
+async fn registry_import_skips_rows_that_are_not_models_unless_strict() {
     let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
     let (s, _) = load(&srv, &srv.root_token, bulwark_frontier::DEFAULT_BENCHMARKS).await;
     assert_eq!(s, StatusCode::CREATED);
     let csv = "Model,Organization,Publication date,Parameters,Training compute (FLOP)\n\
                Big,Lab,2025-01-01,1e12,3e26\n\
                Small,Lab,2025-01-01,1e9,1e22\n";
-    let post = |body: &'static str, ctype: &'static str| {
+    let post_to = |query: &'static str, body: &'static str, ctype: &'static str| {
         srv.http
-            .post(format!("{}/api/v1/models/import?tlp=CLEAR", srv.base))
+            .post(format!(
+                "{}/api/v1/models/import?tlp=CLEAR{query}",
+                srv.base
+            ))
             .bearer_auth(&srv.root_token)
             .header("content-type", ctype)
             .body(body)
             .send()
     };
-    let bad = "Model,Organization,Publication date,Parameters,Training compute (FLOP)\n\
-               Fine,Lab,2025-01-01,1e12,3e26\n\
-               Broken,Lab,2025-01-01,lots,1e22\n";
-    let r = post(bad, "text/csv").await.unwrap();
+    let post = |body: &'static str, ctype: &'static str| post_to("", body, ctype);
+    let bad = "Model,Organization,Publication date,Parameters,Training compute (FLOP),Last modified\n\
+               Fine,Lab,2025-01-01,1e12,3e26,\n\
+               Broken,Lab,2025-01-01,lots,1e22,\n\
+               ,,,,,2025-03-04\n";
+    let r = post_to("&strict=true", bad, "text/csv").await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert!(p["detail"].as_str().unwrap().contains("line 3"), "{p}");
     let (_, none) = srv.get("/api/v1/models", &srv.root_token).await;
     assert_eq!(none["items"], json!([]), "nothing half-imported");
+    let r = post(
+        "Model,Organization,Publication date,Parameters,Training compute (FLOP),Last modified\n\
+         ,,,,,2025-03-04\n",
+        "text/csv",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no row is a model"
+    );
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("row 1"), "{p}");
+
+    let r = post(bad, "text/csv").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out["imported"], 1, "{out}");
+    assert_eq!(out["skipped"], 2, "{out}");
+    let skipped = out["skipped_rows"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{out}");
+    assert_eq!(skipped[0]["row"], 2);
+    assert!(
+        skipped[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("line 3, column 4 (Parameters)"),
+        "{out}"
+    );
+    assert_eq!(skipped[1]["row"], 3);
+    assert!(
+        skipped[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("blank apart from Last modified"),
+        "{out}"
+    );
+    let (_, listed) = srv.get("/api/v1/models", &srv.root_token).await;
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Fine"]);
+    // JSON: an element that is not a profile is skipped the same way.
+    let r = post(
+        r#"[{"name": "J1"}, {"name": "J2", "training_flops": 1}, ["J3"]]"#,
+        "application/json",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out["imported"], 1, "{out}");
+    let rows: Vec<&Value> = out["skipped_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["row"])
+        .collect();
+    assert_eq!(rows, [2, 3], "{out}");
+    assert!(
+        out["skipped_rows"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("$[1].training_flops"),
+        "{out}"
+    );
 
     let r = post(csv, "text/csv").await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);

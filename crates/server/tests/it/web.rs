@@ -185,11 +185,13 @@ impl App {
     }
 
     /// Loads, as the operator, a public set `public@1` and a restricted set
-    /// `secret@1`, both in force, and registers a model of `owner`; its id.
+    /// `secret@1`, both in force, and registers a model of `owner`, covered
+    /// under the public set and lacking a score for the restricted one; its
+    /// id.
     async fn frontier(&self, owner: Uuid) -> String {
-        for (id, visibility, words) in [
-            ("public", "public", "Public compute threshold"),
-            ("secret", "restricted", "Secret compute threshold"),
+        for (id, visibility, words, threshold) in [
+            ("public", "public", "Public compute threshold", "1e26"),
+            ("secret", "restricted", "Secret compute threshold", "1e27"),
         ] {
             let toml = format!(
                 r#"id = "{id}"
@@ -203,7 +205,7 @@ visibility = "{visibility}"
 id = "compute"
 description = "{words}"
 source = "test"
-when = "training_compute_flop > 1e26"
+when = "training_compute_flop > {threshold}"
 outcome = "covered"
 
 [[criterion]]
