@@ -45,10 +45,54 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Declares every problem response as `application/problem+json`, the
+/// media type [`crate::problem`] sends, rather than the `application/json`
+/// the annotations default to (a client reads the answer by what the
+/// document says it is). Done once over the whole document so that no
+/// handler's annotation can forget it.
+fn problems_as_problem_json(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, path::Operation};
+    let problem = format!(
+        "#/components/schemas/{}",
+        <crate::problem::Problem as utoipa::ToSchema>::name()
+    );
+    let is_problem = |c: &utoipa::openapi::Content| matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == problem);
+    for item in openapi.paths.paths.values_mut() {
+        let ops: [&mut Option<Operation>; 8] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            for response in op.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                response.content = std::mem::take(&mut response.content)
+                    .into_iter()
+                    .map(|(media, content)| {
+                        if media == "application/json" && is_problem(&content) {
+                            ("application/problem+json".to_owned(), content)
+                        } else {
+                            (media, content)
+                        }
+                    })
+                    .collect();
+            }
+        }
+    }
+}
+
 /// The document as pretty JSON with a trailing newline, exactly as committed.
 pub fn document_json() -> String {
-    let mut s = crate::api::router()
-        .into_openapi()
+    let mut openapi = crate::api::router().into_openapi();
+    problems_as_problem_json(&mut openapi);
+    let mut s = openapi
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
