@@ -7,19 +7,18 @@
 #
 #   scripts/generated-client.sh [SPEC]     (default docs/openapi.json)
 #
-# Uses target/debug/bulwark, built when missing (BULWARK_BIN overrides it).
-# Needs python3 with venv and PyPI; runs `.ci/run`.
+# Builds and uses target/debug/bulwark (BULWARK_BIN names another binary).
+# Needs python3 with venv, and PyPI. `.ci/run` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPEC=$(realpath "${1:-docs/openapi.json}")
 # Pinned: a new generator release must not change the verdict unnoticed.
 GENERATOR="openapi-python-client==0.29.1"
 
-BIN=${BULWARK_BIN:-target/debug/bulwark}
-if [ ! -x "$BIN" ]; then
+if [ -z "${BULWARK_BIN:-}" ]; then
   cargo build -q -p bulwark-cli
 fi
-BIN=$(realpath "$BIN")
+BIN=$(realpath "${BULWARK_BIN:-target/debug/bulwark}")
 
 WORK=$(mktemp -d)
 SERVER=""

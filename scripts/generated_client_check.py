@@ -18,7 +18,7 @@ from bulwark_api_client import AuthenticatedClient
 from bulwark_api_client.api.advisories import sboms_get_one, sboms_upload, search
 from bulwark_api_client.api.audit import verify
 from bulwark_api_client.api.clearinghouse import cases_get_one, document, submit
-from bulwark_api_client.api.frontier import list_benchmarks
+from bulwark_api_client.api.frontier import list_benchmarks, load_benchmark, precheck
 from bulwark_api_client.api.identity import (
     create_organization,
     get_organization,
@@ -29,9 +29,13 @@ from bulwark_api_client.models import (
     AuditVerifyOut,
     CaseOut,
     IntakeOut,
+    LoadOut,
     MeOut,
     NewOrganizationIn,
     OrganizationOut,
+    PrecheckIn,
+    PrecheckInProfile,
+    PrecheckOut,
     Problem,
     SarifLog,
     SbomOut,
@@ -89,7 +93,17 @@ problem("get organization that does not exist", get_organization.sync_detailed(c
 # Advisories and benchmarks: empty on a fresh database, still well-formed.
 found = search.sync(client=client, q="CVE-2099-0001")
 check("advisory search: none yet", isinstance(found, SearchOut) and found.items == [], found)
-check("benchmarks: a list", isinstance(list_benchmarks.sync(client=client), list))
+# Benchmarks: the default set sent as the bytes of its TOML file (twice:
+# the second is the same version), and a model checked against it.
+toml = open("benchmarks/frontier-cyber.toml", "rb").read()
+loaded = load_benchmark.sync_detailed(client=client, body=File(payload=io.BytesIO(toml)))
+check("load benchmark set: 201", loaded.status_code == 201, (loaded.status_code, loaded.content))
+check("load benchmark set: frontier-cyber", isinstance(loaded.parsed, LoadOut) and loaded.parsed.benchmark.id == "frontier-cyber", loaded.parsed)
+problem("load the same version again", load_benchmark.sync_detailed(client=client, body=File(payload=io.BytesIO(toml))), 409)
+sets = list_benchmarks.sync(client=client)
+check("benchmarks: the set loaded", isinstance(sets, list) and len(sets) == 1, sets)
+pre = precheck.sync(client=client, body=PrecheckIn(profile=PrecheckInProfile.from_dict({"name": "GC-1", "parameters": 1e12})))
+check("precheck: a determination", isinstance(pre, PrecheckOut) and len(pre.determinations) == 1, pre)
 
 # Findings sent as a SARIF log (a JSON object), then as the raw bytes of a
 # file: the second folds into the first's case.
