@@ -89,6 +89,7 @@ check("get organization: the same", isinstance(again, OrganizationOut) and (agai
 problem("create organization twice", create_organization.sync_detailed(client=client, body=NewOrganizationIn(name=name, kind="vendor")), 409)
 problem("create organization of no kind", create_organization.sync_detailed(client=client, body=NewOrganizationIn(name=name + " 2", kind="pirate")), 400)
 problem("get organization that does not exist", get_organization.sync_detailed(client=client, id=uuid.uuid4()), 404)
+problem("get organization with an unknown token", get_organization.sync_detailed(client=stranger, id=org.id), 401)
 
 # Advisories and benchmarks: empty on a fresh database, still well-formed.
 found = search.sync(client=client, q="CVE-2099-0001")

@@ -742,6 +742,23 @@ fn openapi_document_is_usable_by_generated_clients() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Every operation needs a bearer token, so every one may answer 401: a
+/// generated client meets no status its document did not declare.
+#[test]
+fn openapi_document_declares_401_on_every_operation() {
+    let doc: Value = serde_json::from_str(&bulwark_server::openapi::document_json()).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let content = &op["responses"]["401"]["content"]["application/problem+json"];
+            if content["schema"]["$ref"] != "#/components/schemas/Problem" {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no 401 problem: {}", missing.join(", "));
+}
+
 /// How each body travels, as a generated client must know it (issue 16,
 /// item 3): a document sent or answered as it is (SARIF, an SBOM, a zip, a
 /// dossier file) is bytes, a string of format `binary`, never a JSON array
