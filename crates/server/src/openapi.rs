@@ -45,10 +45,69 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// What every operation's problems have in common, said once over the whole
+/// document so that no handler's annotation can forget it: each is
+/// `application/problem+json`, the media type [`crate::problem`] sends,
+/// rather than the `application/json` the annotations default to; and each
+/// operation may answer 401, since every one needs a bearer token (a
+/// generated client should meet no status its document left out).
+fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, path::Operation};
+    const PROBLEM_JSON: &str = "application/problem+json";
+    let problem = format!(
+        "#/components/schemas/{}",
+        <crate::problem::Problem as utoipa::ToSchema>::name()
+    );
+    let is_problem = |c: &utoipa::openapi::Content| matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == problem);
+    let unauthorized = ResponseBuilder::new()
+        .description("No valid bearer token: missing, unknown, expired or revoked.")
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::new(problem.clone())))
+                .build(),
+        )
+        .build();
+    for item in openapi.paths.paths.values_mut() {
+        let ops: [&mut Option<Operation>; 8] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            for response in op.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                response.content = std::mem::take(&mut response.content)
+                    .into_iter()
+                    .map(|(media, content)| {
+                        if media == "application/json" && is_problem(&content) {
+                            (PROBLEM_JSON.to_owned(), content)
+                        } else {
+                            (media, content)
+                        }
+                    })
+                    .collect();
+            }
+            op.responses
+                .responses
+                .entry("401".to_owned())
+                .or_insert_with(|| RefOr::T(unauthorized.clone()));
+        }
+    }
+}
+
 /// The document as pretty JSON with a trailing newline, exactly as committed.
 pub fn document_json() -> String {
-    let mut s = crate::api::router()
-        .into_openapi()
+    let mut openapi = crate::api::router().into_openapi();
+    problem_responses(&mut openapi);
+    let mut s = openapi
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::List;
+use super::bodies::{RawBytes, SarifLog};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiResult, Problem};
 use crate::spool::{self, Spool};
@@ -55,7 +56,11 @@ fn received(doc: &Spool) -> ReceivedDocument<'_> {
 /// into the case of its fingerprint. The body is spooled to disk and parsed
 /// as a stream; all or nothing.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "clearinghouse", params(IntakeQuery),
-    request_body(content = Vec<u8>, content_type = "application/sarif+json"),
+    request_body(description = "A SARIF log as JSON; or any of the four formats as the bytes of \
+        the file, as `application/octet-stream` (the format judged by its content) or under its own \
+        media type (`application/osv+json`, `application/csaf+json`, \
+        `application/vnd.bulwark.findings+json`).",
+        content((SarifLog = "application/sarif+json"), (inline(RawBytes) = "application/octet-stream"))),
     responses((status = 201, body = IntakeOut),
         (status = 400, body = Problem, description = "not a document of its format; `detail` names the JSON path"),
         (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
@@ -290,7 +295,8 @@ pub async fn add_participant(
 /// is audited.
 #[utoipa::path(get, path = "/api/v1/documents/{sha256}",
     params(("sha256" = String, Path, description = "The document's SHA-256 (hex)")), tag = "clearinghouse",
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, content_type = "application/octet-stream", body = inline(RawBytes),
+            description = "The document's bytes as they were sent, with the media type they were sent as"),
         (status = 404, body = Problem)))]
 pub async fn document(
     State(state): State<AppState>,

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::List;
+use super::bodies::{InspectLog, RawBytes};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -31,7 +32,7 @@ fn media_type(headers: &HeaderMap) -> Option<&str> {
 
 /// Load a new version of a benchmark set (TOML, as documented in docs/benchmarks.md).
 #[utoipa::path(post, path = "/api/v1/benchmarks", tag = "frontier",
-    request_body(content = String, content_type = "application/toml"),
+    request_body(content = inline(RawBytes), content_type = "application/toml"),
     responses((status = 201, body = LoadOut), (status = 403, body = Problem), (status = 409, body = Problem),
               (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn load_benchmark(
@@ -110,7 +111,7 @@ pub struct ImportParams {
 
 /// Import profiles: Epoch AI's CSV layout (`text/csv`) or a JSON array of profiles. Rows that are not models are skipped and listed with why (all refused with `strict=true`); a file with no model in it is refused.
 #[utoipa::path(post, path = "/api/v1/models/import", tag = "frontier", params(ImportParams),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = inline(RawBytes), content_type = "text/csv"),
     responses((status = 201, body = ImportOut), (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn import_models(
     State(state): State<AppState>,
@@ -178,7 +179,7 @@ pub struct EvalParams {
 /// Attach an evaluation score from an Inspect AI log (`.json`, or the zipped
 /// `.eval` as `application/zip`) to a model; the model is re-determined.
 #[utoipa::path(post, path = "/api/v1/models/{id}/evals", tag = "frontier", params(("id" = Uuid, Path, description = "The id"), EvalParams),
-    request_body(content = Vec<u8>, content_type = "application/zip"),
+    request_body(content((InspectLog = "application/json"), (inline(RawBytes) = "application/zip"))),
     responses((status = 200, body = EvalOut), (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn attach_eval(
     State(state): State<AppState>,

@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 pub mod advisories;
 pub mod audit;
+pub mod bodies;
 pub mod cases;
 pub mod claims;
 pub mod frontier;

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::bodies::RawBytes;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -82,7 +83,7 @@ pub struct KindQuery {
 /// Upload a dossier document (the raw bytes as the body, at most 16 MiB).
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/documents",
     operation_id = "reviews_upload", tag = "reviews",
-    params(("id" = Uuid, Path, description = "The id"), KindQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    params(("id" = Uuid, Path, description = "The id"), KindQuery), request_body(content = inline(RawBytes), content_type = "application/octet-stream"),
     responses((status = 201, body = DocumentOut), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn upload(
@@ -101,7 +102,7 @@ pub async fn upload(
 /// Read a dossier document (the plaintext bytes). Every read is audited.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/documents/{sha256}",
     params(("id" = Uuid, Path, description = "The id"), ("sha256" = String, Path, description = "The document's SHA-256 (hex)")), tag = "reviews",
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, content_type = "application/octet-stream", body = inline(RawBytes)),
         (status = 404, body = Problem), (status = 503, body = Problem)))]
 pub async fn download(
     State(state): State<AppState>,

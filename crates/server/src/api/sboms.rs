@@ -21,6 +21,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::List;
+use super::bodies::{CycloneDxBom, RawBytes};
 use crate::extract::{ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::spool;
@@ -39,7 +40,10 @@ pub struct UploadQuery {
 
 #[utoipa::path(post, path = "/api/v1/sboms",
     operation_id = "sboms_upload", tag = "advisories", params(UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/vnd.cyclonedx+json"),
+    request_body(description = "The SBOM: CycloneDX JSON as JSON; or the bytes of any SBOM Bulwark \
+        reads (CycloneDX JSON or XML, SPDX JSON or tag-value, gzipped or not), its format judged by \
+        its content.",
+        content((CycloneDxBom = "application/vnd.cyclonedx+json"), (inline(RawBytes) = "application/octet-stream"))),
     responses((status = 201, body = SbomOut),
         (status = 400, body = Problem, description = "not an SBOM Bulwark reads; `reason` says why"),
         (status = 401, body = Problem), (status = 403, body = Problem),

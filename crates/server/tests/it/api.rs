@@ -741,3 +741,64 @@ fn openapi_document_is_usable_by_generated_clients() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every operation needs a bearer token, so every one may answer 401: a
+/// generated client meets no status its document did not declare.
+#[test]
+fn openapi_document_declares_401_on_every_operation() {
+    let doc: Value = serde_json::from_str(&bulwark_server::openapi::document_json()).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let content = &op["responses"]["401"]["content"]["application/problem+json"];
+            if content["schema"]["$ref"] != "#/components/schemas/Problem" {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no 401 problem: {}", missing.join(", "));
+}
+
+/// How each body travels, as a generated client must know it (issue 16,
+/// item 3): a document sent or answered as it is (SARIF, an SBOM, a zip, a
+/// dossier file) is bytes, a string of format `binary`, never a JSON array
+/// of integers (which a generated client sends as JSON); a JSON media type
+/// never carries such an array; and every problem is declared as the
+/// `application/problem+json` the server sends. `scripts/generated-client.sh`
+/// (run by `.ci/run`) has a generated client call the server.
+#[test]
+fn openapi_document_declares_raw_bodies_as_bytes_and_problems_as_problem_json() {
+    let doc: Value = serde_json::from_str(&bulwark_server::openapi::document_json()).unwrap();
+    let json_type = |m: &str| m == "application/json" || m.ends_with("+json");
+    let byte_array = |s: &Value| s["type"] == "array" && s["items"]["type"] == "integer";
+    let mut problems = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let mut contents = vec![("request".to_owned(), &op["requestBody"]["content"])];
+            for (status, r) in op["responses"].as_object().unwrap() {
+                contents.push((format!("response {status}"), &r["content"]));
+            }
+            for (what, content) in contents {
+                let Some(content) = content.as_object() else {
+                    continue;
+                };
+                for (media, m) in content {
+                    let schema = &m["schema"];
+                    let at = format!("{method} {path} {what} {media}");
+                    let problem = schema["$ref"] == "#/components/schemas/Problem";
+                    if problem != (media == "application/problem+json") {
+                        problems.push(format!("{at}: a problem is application/problem+json"));
+                    }
+                    if json_type(media) {
+                        if byte_array(schema) {
+                            problems.push(format!("{at}: bytes declared as a JSON array"));
+                        }
+                    } else if !(schema["type"] == "string" && schema["format"] == "binary") {
+                        problems.push(format!("{at}: raw bytes are a string of format binary"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
