@@ -160,15 +160,17 @@ const DISAGREES: &[Disagreement] = &[
     },
     Disagreement {
         ecosystems: &[Ecosystem::Alpine],
-        covers: Covers::Vector("0.r1 < 0r2"),
-        why: "apk-tools 2 (src/version.c, the apk of every Alpine 3.x release): after the \
-              equal `0`, the token types differ (`.` starts a number, `r` is a letter) \
-              and the version whose next token has the lower type is greater: `0.r1 > 0r2`",
-    },
-    Disagreement {
-        ecosystems: &[Ecosystem::Alpine],
-        covers: Covers::Vector("0.8.21.r2 < 0.8.21r2"),
-        why: "as `0.r1 < 0r2`: apk-tools 2 gives `0.8.21.r2 > 0.8.21r2`",
+        covers: Covers::Refused(|s| {
+            s.ends_with("-r")
+                || s.contains("..")
+                || s.contains(".r")
+                || s.starts_with('.')
+                || s.starts_with(|c: char| c.is_ascii_lowercase())
+        }),
+        why: "apk-tools 3 (src/version.c, token_first and token_next) refuses a version \
+              that does not start with a number, a `.` not followed by a number \
+              (`0..8`, `0.8.21.r2`) and `-r` without a number; the vectors follow \
+              apk-tools 2, which read the missing numbers as 0",
     },
 ];
 
