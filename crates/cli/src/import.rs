@@ -134,7 +134,10 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             entries.retain(|e| {
                 let first = seen.insert(e.cve_id.clone());
                 if !first {
-                    skipped.name(format_args!("{} is listed again; the first entry is kept", e.cve_id));
+                    skipped.name(format_args!(
+                        "{} is listed again; the first entry is kept",
+                        e.cve_id
+                    ));
                 }
                 first
             });
@@ -267,9 +270,9 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             let mut first_file: HashMap<String, usize> = HashMap::new();
             for (i, file) in files.iter().enumerate() {
                 bar.inc(1);
-                let record = match read(file).and_then(|bytes| {
-                    bulwark_app::feeds::cve_row(&bytes).map_err(|e| bad(file, e))
-                }) {
+                let record = match read(file)
+                    .and_then(|bytes| bulwark_app::feeds::cve_row(&bytes).map_err(|e| bad(file, e)))
+                {
                     Ok(r) => r,
                     Err(e) => {
                         bar.suspend(|| skipped.name_whole(e));

@@ -331,7 +331,10 @@ impl Builder {
         // The other purls that parse, each once (as parsed: spellings of
         // one purl differ in case and encoding).
         let mut other_parsed: Vec<Purl> = Vec::new();
-        for p in other_purls.iter().filter_map(|p| Purl::parse_lenient(p).ok()) {
+        for p in other_purls
+            .iter()
+            .filter_map(|p| Purl::parse_lenient(p).ok())
+        {
             if parsed.as_ref() != Some(&p) && !other_parsed.contains(&p) {
                 other_parsed.push(p);
             }

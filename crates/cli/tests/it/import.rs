@@ -177,7 +177,11 @@ fn bad_inputs() -> (PathBuf, PathBuf, PathBuf, PathBuf) {
             "containers":{"cna":{"metrics":[{"cvssV3_1":{"vectorString":"CVSS:3.1/AV:N","baseScore":"high"}}]}}}"#,
     )
     .unwrap();
-    std::fs::write(dir.join("records/0-package.json"), r#"{"name": "not-a-cve"}"#).unwrap();
+    std::fs::write(
+        dir.join("records/0-package.json"),
+        r#"{"name": "not-a-cve"}"#,
+    )
+    .unwrap();
     let records = dir.join("records");
     (dir, epss, kev, records)
 }
@@ -199,10 +203,16 @@ async fn bad_records_are_named_and_skipped_the_rest_imported_and_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = stderr(&out);
     assert!(err.contains("epss.csv: line 5: epss `high`"), "{err}");
-    assert!(err.contains("epss.csv: line 6: "), "the repeated CVE: {err}");
+    assert!(
+        err.contains("epss.csv: line 6: "),
+        "the repeated CVE: {err}"
+    );
     assert!(err.contains("2 bad rows skipped"), "{err}");
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!((v["rows"].as_u64(), v["skipped"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (v["rows"].as_u64(), v["skipped"].as_u64()),
+        (Some(3), Some(2))
+    );
     assert_eq!(v["added"], 3);
 
     let out = import_with(&db, "kev", &kev, &[]);
@@ -214,7 +224,10 @@ async fn bad_records_are_named_and_skipped_the_rest_imported_and_exit_2() {
     );
     assert!(err.contains("1 bad entry skipped"), "{err}");
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!((v["entries"].as_u64(), v["skipped"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (v["entries"].as_u64(), v["skipped"].as_u64()),
+        (Some(3), Some(1))
+    );
 
     let out = import_with(&db, "cve", &records, &[]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
@@ -223,10 +236,16 @@ async fn bad_records_are_named_and_skipped_the_rest_imported_and_exit_2() {
         err.contains("CVE-2024-9999.json: at containers.cna.metrics[0].cvssV3_1.baseScore"),
         "{err}"
     );
-    assert!(err.contains("0-package.json: "), "the file that is no CVE record: {err}");
+    assert!(
+        err.contains("0-package.json: "),
+        "the file that is no CVE record: {err}"
+    );
     assert!(err.contains("2 bad records skipped"), "{err}");
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!((v["records"].as_u64(), v["skipped"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (v["records"].as_u64(), v["skipped"].as_u64()),
+        (Some(1), Some(2))
+    );
 
     let c = counts(&db).await;
     assert_eq!(

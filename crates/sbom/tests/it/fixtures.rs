@@ -436,10 +436,7 @@ fn spdx_tag_value_with_every_line_ending() {
     let text = "SPDXVersion: SPDX-2.3\rPackageName: a\rPackageComment: <text>one\rtwo</text>\r\
                 ExternalRef: PACKAGE-MANAGER purl pkg:npm/a@1.0.0\r";
     let sbom = Sbom::parse(text.as_bytes()).unwrap();
-    assert_eq!(
-        sbom.components[0].purl.as_deref(),
-        Some("pkg:npm/a@1.0.0")
-    );
+    assert_eq!(sbom.components[0].purl.as_deref(), Some("pkg:npm/a@1.0.0"));
 }
 
 #[test]
@@ -451,7 +448,10 @@ fn every_distinct_purl_of_a_package_is_kept() {
         {"name": "left-pad", "SPDXID": "SPDXRef-left-pad", "versionInfo": "1.3.0", "externalRefs": [
             {"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/left-pad@1.3.0"},
             {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": " pkg:npm/left-pad@1.3.0"}]}]}"#;
-    for (what, bytes) in [("tag-value", TWO_PURLS.as_bytes()), ("JSON", json.as_bytes())] {
+    for (what, bytes) in [
+        ("tag-value", TWO_PURLS.as_bytes()),
+        ("JSON", json.as_bytes()),
+    ] {
         let sbom = Sbom::parse(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
         let lodash = &sbom.components[0];
         let looked_up: Vec<String> = lodash.purls().map(|p| p.to_string()).collect();

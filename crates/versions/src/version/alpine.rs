@@ -70,7 +70,10 @@ const RELEASE: i8 = 0;
 #[derive(Debug, Clone)]
 enum Part {
     /// A number (its digits kept for the leading-zero rule).
-    Number { digits: Box<str>, value: Num },
+    Number {
+        digits: Box<str>,
+        value: Num,
+    },
     Letter(u8),
     Suffix(i8),
     Hash(Box<str>),
@@ -83,7 +86,8 @@ pub struct ApkVersion {
     parts: Box<[(Kind, Part)]>,
 }
 
-const FORM: &str = "not an apk version: {number}{.number}...{letter}{_suffix{number}}...{~hash}{-r{number}}";
+const FORM: &str =
+    "not an apk version: {number}{.number}...{letter}{_suffix{number}}...{~hash}{-r{number}}";
 
 /// Splits off the leading run of bytes for which `keep` holds.
 fn take_while(s: &[u8], keep: impl Fn(u8) -> bool) -> (&[u8], &[u8]) {

@@ -84,7 +84,8 @@ impl ComposerVersion {
 }
 
 const BRANCH: Refusal = "a dev- branch has no order in Composer";
-const INVALID: Refusal = "not a Composer version (composer/semver's VersionParser::normalize refuses it)";
+const INVALID: Refusal =
+    "not a Composer version (composer/semver's VersionParser::normalize refuses it)";
 
 /// `VersionParser::normalize`: the string Composer compares.
 fn normalize(version: &str) -> Result<String, Refusal> {
@@ -114,7 +115,9 @@ fn normalize(version: &str) -> Result<String, Refusal> {
     }
     // Build metadata: `1.0.0+foo`.
     if let Some((a, meta)) = v.split_once('+') {
-        if !a.is_empty() && !a.contains(|c: char| c == ',' || is_space(c)) && !meta.is_empty()
+        if !a.is_empty()
+            && !a.contains(|c: char| c == ',' || is_space(c))
+            && !meta.is_empty()
             && !meta.contains(is_space)
         {
             v = a;
@@ -208,7 +211,10 @@ fn date_units(groups: &[usize]) -> bool {
                 Some((&g, rest)) => go(rest, g, twos, shorts),
             };
         }
-        let two = shorts == 0 && twos < 6 && left_in_group >= 2 && go(groups, left_in_group - 2, twos + 1, 0);
+        let two = shorts == 0
+            && twos < 6
+            && left_in_group >= 2
+            && go(groups, left_in_group - 2, twos + 1, 0);
         two || (twos >= 1
             && shorts < 2
             && (1..=3.min(left_in_group)).any(|n| go(groups, left_in_group - n, twos, shorts + 1)))
@@ -224,7 +230,9 @@ fn date_units(groups: &[usize]) -> bool {
 /// `[._-]?(?:(stable|beta|b|RC|alpha|a|patch|pl|p)((?:[.-]?\d+)*+)?)?([.-]?dev)?$`
 /// (any case) after `version`, and what normalize makes of it.
 fn modifiers(mut version: String, rest: &str) -> Option<String> {
-    const STABILITIES: [&str; 9] = ["stable", "beta", "b", "RC", "alpha", "a", "patch", "pl", "p"];
+    const STABILITIES: [&str; 9] = [
+        "stable", "beta", "b", "RC", "alpha", "a", "patch", "pl", "p",
+    ];
     let skips: &[usize] = if rest.starts_with(['.', '_', '-']) {
         &[1, 0]
     } else {
@@ -383,11 +391,25 @@ mod tests {
         assert_eq!(c("1.0.0 as 2.0"), c("1.0"));
         assert_eq!(c("1.0.0+foo@dev"), c("1.0"));
         assert_eq!(normalize("1.0.0.RC.15-dev"), Ok("1.0.0.0-RC15-dev".into()));
-        assert_eq!(normalize("2010-01-02-10-20-30.5"), Ok("2010.01.02.10.20.30.5".into()));
-        assert_eq!(normalize("v1.x-dev"), Ok("1.9999999.9999999.9999999-dev".into()));
+        assert_eq!(
+            normalize("2010-01-02-10-20-30.5"),
+            Ok("2010.01.02.10.20.30.5".into())
+        );
+        assert_eq!(
+            normalize("v1.x-dev"),
+            Ok("1.9999999.9999999.9999999-dev".into())
+        );
         assert_refused(
             ComposerVersion::parse,
-            &["dev-main", "foo", "1.2.3.#", "1.0-x", "", "1.0.0-é", "2010-01--02"],
+            &[
+                "dev-main",
+                "foo",
+                "1.2.3.#",
+                "1.0-x",
+                "",
+                "1.0.0-é",
+                "2010-01--02",
+            ],
         );
     }
 }

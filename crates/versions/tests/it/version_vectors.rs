@@ -138,9 +138,9 @@ const DISAGREES: &[Disagreement] = &[
             let words = s.split(|c: char| !c.is_ascii_alphabetic());
             s.starts_with("99999")
                 || s.starts_with("4.3-2")
-                || words
-                    .filter(|w| !w.is_empty() && *w != "v")
-                    .any(|w| ["test", "post", "dev"].contains(&w.trim_end_matches(char::is_numeric)))
+                || words.filter(|w| !w.is_empty() && *w != "v").any(|w| {
+                    ["test", "post", "dev"].contains(&w.trim_end_matches(char::is_numeric))
+                })
         }),
         why: "composer/semver's VersionParser::normalize refuses these, so Packagist \
               lists no such version: a word that is not a stability (`0.0.1-test1`, \
