@@ -78,8 +78,8 @@ pub struct Component {
     /// CycloneDX `group` (Maven group id, npm scope, …); SPDX has none.
     pub group: Option<String>,
     pub version: Option<String>,
-    /// The package URL as written in the SBOM (the first one, for an SPDX
-    /// package that lists several).
+    /// The package URL as written in the SBOM (for an SPDX package that
+    /// lists several, the first one that parses, else the first).
     pub purl: Option<String>,
     /// Further distinct purls of an SPDX package, as written: Red Hat lists
     /// one per repository a package ships from, and a package may carry
@@ -296,6 +296,12 @@ impl Builder {
             if !p.is_empty() && !purls.iter().any(|q| q == p) {
                 purls.push(p.to_owned());
             }
+        }
+        // The first purl that parses leads (a broken first reference does
+        // not make a package unmatchable when another one is usable).
+        if let Some(i) = purls.iter().position(|p| Purl::parse_lenient(p).is_ok()) {
+            let first = purls.remove(i);
+            purls.insert(0, first);
         }
         let mut purls = purls.into_iter();
         let purl = purls.next();

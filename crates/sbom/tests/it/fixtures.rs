@@ -465,4 +465,13 @@ fn every_distinct_purl_of_a_package_is_kept() {
         assert!(left_pad.other_purls.is_empty(), "{what}");
         assert_eq!(sbom.matchable().count(), 3, "{what}: one per distinct purl");
     }
+
+    // A broken first reference does not make the package unmatchable.
+    let text = "SPDXVersion: SPDX-2.3\nPackageName: a\n\
+                ExternalRef: PACKAGE-MANAGER purl not-a-purl\n\
+                ExternalRef: PACKAGE_MANAGER purl pkg:npm/a@1.0.0\n";
+    let sbom = Sbom::parse(text.as_bytes()).unwrap();
+    assert!(sbom.unmatchable.is_empty(), "{:?}", sbom.unmatchable);
+    assert_eq!(sbom.components[0].purl.as_deref(), Some("pkg:npm/a@1.0.0"));
+    assert_eq!(sbom.components[0].other_purls, ["not-a-purl"]);
 }
