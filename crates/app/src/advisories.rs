@@ -532,6 +532,9 @@ pub struct Affected {
     pub truncated: bool,
 }
 
+/// A component of an SBOM under one of its purls: (SBOM, position, purl).
+type HeldKey = (Uuid, u64, String);
+
 /// The components of the SBOMs `who` may read that `advisory` affects or
 /// may affect: the store's components of each package the advisory names
 /// (an index read), the SBOMs filtered by the policy's `record.read`, each
@@ -557,7 +560,7 @@ pub async fn affected_by(
     let mut visible: HashMap<Uuid, bool> = HashMap::new();
     // (sbom, seq, the purl it was found under) → the SBOM and the
     // component, once: a component may be found under several purls.
-    let mut held: BTreeMap<(Uuid, u64, String), (StoredSbom, SbomComponent)> = BTreeMap::new();
+    let mut held: BTreeMap<HeldKey, (StoredSbom, SbomComponent)> = BTreeMap::new();
     for (eco, name) in &packages {
         let rows = app
             .store
@@ -577,7 +580,7 @@ pub async fn affected_by(
     // Distinct targets, each evaluated once.
     let mut targets: Vec<Target> = Vec::new();
     let mut target_at: HashMap<Target, usize> = HashMap::new();
-    let mut holders: Vec<Vec<(Uuid, u64, String)>> = Vec::new();
+    let mut holders: Vec<Vec<HeldKey>> = Vec::new();
     for (key, (_, c)) in &held {
         let Some(purl) = c.purl.as_deref() else {
             continue;
@@ -597,7 +600,7 @@ pub async fn affected_by(
     }
     // Each component once: under a purl that hit (the first in text order),
     // else one that is undecided.
-    let mut findings: Vec<(&(Uuid, u64, String), Result<WhyOut, String>)> = Vec::new();
+    let mut findings: Vec<(&HeldKey, Result<WhyOut, String>)> = Vec::new();
     for f in advisory_affects(advisory, &targets) {
         let (target, hit) = match &f {
             Finding::Hit {

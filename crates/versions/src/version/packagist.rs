@@ -100,13 +100,12 @@ fn normalize(version: &str) -> Result<String, Refusal> {
         }
     }
     // A stability flag: `1.0.0@dev`.
-    if let Some((rest, flag)) = v.rsplit_once('@') {
-        if ["stable", "RC", "beta", "alpha", "dev"]
+    if let Some((rest, flag)) = v.rsplit_once('@')
+        && ["stable", "RC", "beta", "alpha", "dev"]
             .iter()
             .any(|f| f.eq_ignore_ascii_case(flag))
-        {
-            v = rest;
-        }
+    {
+        v = rest;
     }
     if matches!(v, "master" | "trunk" | "default")
         || v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("dev-"))
@@ -114,14 +113,13 @@ fn normalize(version: &str) -> Result<String, Refusal> {
         return Err(BRANCH);
     }
     // Build metadata: `1.0.0+foo`.
-    if let Some((a, meta)) = v.split_once('+') {
-        if !a.is_empty()
-            && !a.contains(|c: char| c == ',' || is_space(c))
-            && !meta.is_empty()
-            && !meta.contains(is_space)
-        {
-            v = a;
-        }
+    if let Some((a, meta)) = v.split_once('+')
+        && !a.is_empty()
+        && !a.contains(|c: char| c == ',' || is_space(c))
+        && !meta.is_empty()
+        && !meta.contains(is_space)
+    {
+        v = a;
     }
     let body = v.strip_prefix(['v', 'V']).unwrap_or(v);
     if let Some(n) = classical(body).or_else(|| date(body)) {
