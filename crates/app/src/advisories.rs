@@ -18,7 +18,7 @@
 //! [`sbom_rows`]) and what clients see ([`WhyOut`], [`SbomResults`],
 //! [`affected_by`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use bulwark_authz::{Action, Resource};
@@ -31,7 +31,7 @@ use bulwark_matching::{Target, Why, target_of};
 use bulwark_sbom::Sbom;
 use bulwark_store::{
     AdvisoryPackage, MAX_ADVISORY_PAGE, MAX_PACKAGE_COMPONENTS, NewAdvisory, NewSbomComponent,
-    SbomComponent, Store, StoreError, StoredAdvisory, StoredSbom,
+    NewSbomPurl, SbomComponent, Store, StoreError, StoredAdvisory, StoredSbom,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -194,7 +194,8 @@ pub fn advisory_row(
 /// An SBOM's components as the store keeps them, in document order: each
 /// with its package URL as written (or as parsed, when only another one
 /// parsed), and either the OSV ecosystem, release, names and version it is
-/// looked up under, or why it cannot be.
+/// looked up under, or why it cannot be; and its further distinct purls
+/// that map onto an OSV ecosystem, each looked up too.
 pub fn sbom_rows(sbom: &Sbom) -> Vec<NewSbomComponent> {
     let reasons: HashMap<usize, String> = sbom
         .unmatchable
@@ -215,6 +216,20 @@ pub fn sbom_rows(sbom: &Sbom) -> Vec<NewSbomComponent> {
                     .clone()
                     .or_else(|| c.parsed.as_ref().map(ToString::to_string)),
                 version: c.version.clone(),
+                other_purls: c
+                    .other_parsed
+                    .iter()
+                    .filter_map(|p| {
+                        let t = target_of(p).ok()?;
+                        let mut names = t.names.into_iter();
+                        Some(NewSbomPurl {
+                            purl: p.to_string(),
+                            ecosystem: t.ecosystem,
+                            package: names.next()?,
+                            source_package: names.next(),
+                        })
+                    })
+                    .collect(),
                 ..Default::default()
             };
             match c.parsed.as_ref().map(target_of) {
@@ -372,38 +387,54 @@ pub struct SbomResults {
     pub unmatchable: Vec<UnmatchableOut>,
 }
 
-/// Matches stored components against `engine`.
+/// Matches stored components against `engine`: each under every purl it
+/// has, each (component, advisory) reported once, under the first of its
+/// purls that hit (a hit over an undecided answer).
 pub fn sbom_results(engine: &Engine, stored: &[SbomComponent]) -> SbomResults {
     let mut out = SbomResults::default();
     let mut components: Vec<Component> = Vec::new();
     let mut of: Vec<&SbomComponent> = Vec::new();
     for c in stored {
-        let parsed = match (&c.ecosystem, c.purl.as_deref()) {
+        let mut looked_up = false;
+        let first = match (&c.ecosystem, c.purl.as_deref()) {
             (Some(_), Some(purl)) => Component::parse(purl).map_err(|e| e.to_string()),
             _ => Err(c
                 .unmatchable
                 .clone()
                 .unwrap_or_else(|| "no package URL".into())),
         };
-        match parsed {
-            Ok(p) => {
-                components.push(p);
-                of.push(c);
+        let others: Vec<Component> = c
+            .other_purls
+            .iter()
+            .filter_map(|p| Component::parse(p).ok())
+            .collect();
+        let first = match first {
+            Ok(p) => Some(p),
+            // Not worth a line when another purl is looked up.
+            Err(_) if !others.is_empty() => None,
+            Err(reason) => {
+                out.unmatchable.push(UnmatchableOut {
+                    component: c.seq,
+                    name: c.name.clone(),
+                    purl: c.purl.clone(),
+                    version: c.version.clone(),
+                    reason,
+                });
+                None
             }
-            Err(reason) => out.unmatchable.push(UnmatchableOut {
-                component: c.seq,
-                name: c.name.clone(),
-                purl: c.purl.clone(),
-                version: c.version.clone(),
-                reason,
-            }),
+        };
+        for p in first.into_iter().chain(others) {
+            components.push(p);
+            of.push(c);
+            looked_up = true;
         }
+        out.matchable += u64::from(looked_up);
     }
     let report = engine.match_components(&components);
-    out.matchable = components.len() as u64;
     out.distinct_targets = report.targets.len() as u64;
+    let mut unsupported: HashSet<u64> = HashSet::new();
     for u in &report.unsupported {
-        if let Some(c) = of.get(u.component) {
+        if let Some(c) = of.get(u.component).filter(|c| unsupported.insert(c.seq)) {
             out.unmatchable.push(UnmatchableOut {
                 component: c.seq,
                 name: c.name.clone(),
@@ -413,33 +444,49 @@ pub fn sbom_results(engine: &Engine, stored: &[SbomComponent]) -> SbomResults {
             });
         }
     }
-    for h in &report.hits {
-        for &i in h.components.iter() {
-            let Some(c) = of.get(i) else { continue };
-            out.hits.push(HitOut {
-                component: c.seq,
-                name: c.name.clone(),
-                purl: components[i].purl.clone(),
-                version: c.version.clone(),
-                advisory: h.advisory_id.to_string(),
-                aliases: h.aliases.to_vec(),
-                why: WhyOut::of(h.affected, &h.why),
-            });
+    // (component, advisory) pairs already reported.
+    let mut reported: HashSet<(u64, &str)> = HashSet::new();
+    let mut hits: Vec<(usize, &bulwark_matching::engine::Hit)> = report
+        .hits
+        .iter()
+        .flat_map(|h| h.components.iter().map(move |&i| (i, h)))
+        .collect();
+    hits.sort_by_key(|(i, _)| *i);
+    for (i, h) in hits {
+        let Some(c) = of.get(i) else { continue };
+        if !reported.insert((c.seq, &*h.advisory_id)) {
+            continue;
         }
+        out.hits.push(HitOut {
+            component: c.seq,
+            name: c.name.clone(),
+            purl: components[i].purl.clone(),
+            version: c.version.clone(),
+            advisory: h.advisory_id.to_string(),
+            aliases: h.aliases.to_vec(),
+            why: WhyOut::of(h.affected, &h.why),
+        });
     }
-    for x in &report.indeterminate {
-        for &i in x.components.iter() {
-            let Some(c) = of.get(i) else { continue };
-            out.indeterminate.push(IndeterminateOut {
-                component: c.seq,
-                name: c.name.clone(),
-                purl: components[i].purl.clone(),
-                version: c.version.clone(),
-                advisory: x.advisory_id.to_string(),
-                aliases: x.aliases.to_vec(),
-                reason: x.reason.clone(),
-            });
+    let mut undecided: Vec<(usize, &bulwark_matching::engine::Indeterminate)> = report
+        .indeterminate
+        .iter()
+        .flat_map(|x| x.components.iter().map(move |&i| (i, x)))
+        .collect();
+    undecided.sort_by_key(|(i, _)| *i);
+    for (i, x) in undecided {
+        let Some(c) = of.get(i) else { continue };
+        if !reported.insert((c.seq, &*x.advisory_id)) {
+            continue;
         }
+        out.indeterminate.push(IndeterminateOut {
+            component: c.seq,
+            name: c.name.clone(),
+            purl: components[i].purl.clone(),
+            version: c.version.clone(),
+            advisory: x.advisory_id.to_string(),
+            aliases: x.aliases.to_vec(),
+            reason: x.reason.clone(),
+        });
     }
     out.hits
         .sort_by(|a, b| (a.component, &a.advisory).cmp(&(b.component, &b.advisory)));
@@ -485,6 +532,9 @@ pub struct Affected {
     pub truncated: bool,
 }
 
+/// A component of an SBOM under one of its purls: (SBOM, position, purl).
+type HeldKey = (Uuid, u64, String);
+
 /// The components of the SBOMs `who` may read that `advisory` affects or
 /// may affect: the store's components of each package the advisory names
 /// (an index read), the SBOMs filtered by the policy's `record.read`, each
@@ -508,8 +558,9 @@ pub async fn affected_by(
     packages.sort();
     packages.dedup();
     let mut visible: HashMap<Uuid, bool> = HashMap::new();
-    // Component key (sbom, seq) → the SBOM and the component, once.
-    let mut held: BTreeMap<(Uuid, u64), (StoredSbom, SbomComponent)> = BTreeMap::new();
+    // (sbom, seq, the purl it was found under) → the SBOM and the
+    // component, once: a component may be found under several purls.
+    let mut held: BTreeMap<HeldKey, (StoredSbom, SbomComponent)> = BTreeMap::new();
     for (eco, name) in &packages {
         let rows = app
             .store
@@ -521,14 +572,15 @@ pub async fn affected_by(
                 .entry(s.id)
                 .or_insert_with(|| app.permits(who, Action::RecordRead, &sbom_resource(&s)));
             if ok {
-                held.insert((s.id, c.seq), (s, c));
+                let purl = c.purl.clone().unwrap_or_default();
+                held.insert((s.id, c.seq, purl), (s, c));
             }
         }
     }
     // Distinct targets, each evaluated once.
     let mut targets: Vec<Target> = Vec::new();
     let mut target_at: HashMap<Target, usize> = HashMap::new();
-    let mut holders: Vec<Vec<(Uuid, u64)>> = Vec::new();
+    let mut holders: Vec<Vec<HeldKey>> = Vec::new();
     for (key, (_, c)) in &held {
         let Some(purl) = c.purl.as_deref() else {
             continue;
@@ -544,8 +596,11 @@ pub async fn affected_by(
             holders.push(Vec::new());
             targets.len() - 1
         });
-        holders[at].push(*key);
+        holders[at].push(key.clone());
     }
+    // Each component once: under a purl that hit (the first in text order),
+    // else one that is undecided.
+    let mut findings: Vec<(&HeldKey, Result<WhyOut, String>)> = Vec::new();
     for f in advisory_affects(advisory, &targets) {
         let (target, hit) = match &f {
             Finding::Hit {
@@ -557,32 +612,40 @@ pub async fn affected_by(
             Finding::Indeterminate { target, reason, .. } => (*target, Err(reason.clone())),
         };
         for key in holders.get(target).into_iter().flatten() {
-            let Some((s, c)) = held.get(key) else {
-                continue;
-            };
-            let purl = c.purl.clone().unwrap_or_default();
-            match &hit {
-                Ok(why) => out.affected.push(AffectedOut {
-                    sbom: s.id,
-                    sbom_name: s.name.clone(),
-                    org: s.org_id,
-                    component: c.seq,
-                    name: c.name.clone(),
-                    purl,
-                    version: c.version.clone(),
-                    why: why.clone(),
-                }),
-                Err(reason) => out.indeterminate.push(AffectedUndecidedOut {
-                    sbom: s.id,
-                    sbom_name: s.name.clone(),
-                    org: s.org_id,
-                    component: c.seq,
-                    name: c.name.clone(),
-                    purl,
-                    version: c.version.clone(),
-                    reason: reason.clone(),
-                }),
-            }
+            findings.push((key, hit.clone()));
+        }
+    }
+    findings.sort_by_key(|(key, hit)| (key.0, key.1, hit.is_err(), key.2.clone()));
+    let mut reported: HashSet<(Uuid, u64)> = HashSet::new();
+    for (key, hit) in findings {
+        if !reported.insert((key.0, key.1)) {
+            continue;
+        }
+        let Some((s, c)) = held.get(key) else {
+            continue;
+        };
+        let purl = c.purl.clone().unwrap_or_default();
+        match &hit {
+            Ok(why) => out.affected.push(AffectedOut {
+                sbom: s.id,
+                sbom_name: s.name.clone(),
+                org: s.org_id,
+                component: c.seq,
+                name: c.name.clone(),
+                purl,
+                version: c.version.clone(),
+                why: why.clone(),
+            }),
+            Err(reason) => out.indeterminate.push(AffectedUndecidedOut {
+                sbom: s.id,
+                sbom_name: s.name.clone(),
+                org: s.org_id,
+                component: c.seq,
+                name: c.name.clone(),
+                purl,
+                version: c.version.clone(),
+                reason: reason.clone(),
+            }),
         }
     }
     out.affected.sort_by_key(|a| (a.sbom, a.component));

@@ -1,26 +1,28 @@
-//! `bulwark import kev|epss|cve`: the prioritisation feeds, read by
-//! `bulwark-scoring` and written straight to the database (direct access,
-//! like `db` and `admin`; the audit entries name no user).
+//! `bulwark import kev|epss|cve|osv`: the prioritisation feeds, read by
+//! `bulwark-scoring`, and OSV advisories, written straight to the database
+//! (direct access, like `db` and `admin`; the audit entries name no user).
 //!
-//! A whole file (or directory of CVE records) is read and checked before
-//! anything is written, and written in one transaction: bad input exits 2
-//! naming the file and the JSON path or CSV line, and leaves the database
-//! as it was. Importing the same data again changes nothing and writes no
-//! audit entry; the summary says `0 added, 0 updated`.
+//! Every source is read and checked before anything is written, and
+//! written in one transaction. Feeds are large and come from many hands,
+//! so every import treats a bad record alike (what users of osv-scanner
+//! expect): a KEV entry, EPSS row, CVE record file or OSV record that
+//! cannot be read is named on standard error (its file and the JSON path
+//! or CSV line), skipped, and the rest is imported; the exit code is then
+//! 2 at the end, with the count of what was skipped. A CVE (or KEV, EPSS)
+//! listed twice is bad too: the first copy is kept. `--strict` writes
+//! nothing when anything is bad. What cannot be read at all (a missing
+//! file, a catalog without its version, an EPSS file without its header)
+//! exits 2 and writes nothing. Importing the same data again changes
+//! nothing and writes no audit entry; the summary says `0 added, 0
+//! updated`.
 //!
-//! `bulwark import osv` differs in one way, as advisory databases are
-//! thousands of files from many hands: a broken OSV record (its file and
-//! the JSON or YAML path named on standard error) is skipped, the other
-//! records are imported, and the exit code is 2 at the end, with the count
-//! of broken records (what users of osv-scanner expect). The import is
-//! still one transaction: it commits whole or not at all. `--strict`
-//! writes nothing when any record is broken. Files that are JSON or YAML
-//! but no OSV record (lockfiles and configurations in test-data trees) are
-//! counted, not errors. An id met twice keeps the copy modified last (the
-//! later file on a tie), as `bulwark match` does; the store then keeps a
-//! stored copy that is newer than the one imported.
+//! For OSV, files that are JSON or YAML but no OSV record (lockfiles and
+//! configurations in test-data trees) are counted, not errors. An id met
+//! twice keeps the copy modified last (the later file on a tie), as
+//! `bulwark match` does; the store then keeps a stored copy that is newer
+//! than the one imported.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,9 +30,10 @@ use std::time::Instant;
 
 use bulwark_matching::load::{self, Tally};
 use bulwark_matching::osv::Format as OsvFormat;
+use bulwark_scoring::feeds::FeedError;
 use bulwark_scoring::feeds::epss::EpssReader;
 use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_store::{Actor, ImportReceipt, NewAdvisory, NewCveRecord, StoreError};
+use bulwark_store::{Actor, ImportReceipt, NewAdvisory, StoreError};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -45,10 +48,14 @@ const PROGRESS_FROM: usize = 10_000;
 #[derive(Subcommand)]
 pub enum ImportCommand {
     /// CISA's Known Exploited Vulnerabilities catalog (the JSON feed). A
-    /// catalog version already imported changes nothing.
+    /// catalog version already imported changes nothing. Bad entries are
+    /// named and skipped, and the exit code is then 2.
     Kev {
         /// The catalog file (`known_exploited_vulnerabilities.json`).
         path: PathBuf,
+        /// Import nothing when any entry is bad.
+        #[arg(long)]
+        strict: bool,
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
@@ -56,6 +63,7 @@ pub enum ImportCommand {
         format: Format,
     },
     /// FIRST's EPSS scores (CSV, uncompressed), kept per model version.
+    /// Bad rows are named and skipped, and the exit code is then 2.
     Epss {
         /// The CSV file (`epss_scores-YYYY-MM-DD.csv`, gunzipped).
         path: PathBuf,
@@ -65,6 +73,9 @@ pub enum ImportCommand {
         /// The score date, when the file has no `score_date:` comment.
         #[arg(long)]
         score_date: Option<String>,
+        /// Import nothing when any row is bad.
+        #[arg(long)]
+        strict: bool,
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
@@ -72,10 +83,16 @@ pub enum ImportCommand {
         format: Format,
     },
     /// CVE JSON 5 records (with CISA's ADP enrichment): one record file, or
-    /// a directory searched recursively for `*.json`.
+    /// a directory searched recursively for `*.json`. Files that are no
+    /// readable CVE record are named and skipped, and the exit code is then
+    /// 2; the rest is imported in one transaction.
     Cve {
-        /// A record file, or a directory of them.
+        /// A record file, or a directory of them (CVEProject's cvelistV5,
+        /// CISA's vulnrichment).
         path: PathBuf,
+        /// Import nothing when any file is bad.
+        #[arg(long)]
+        strict: bool,
         #[command(flatten)]
         db: DbArgs,
         /// Output: a readable table, or one JSON object per line.
@@ -104,18 +121,40 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut exit = ExitCode::SUCCESS;
     let (format, what, receipt, mut extra) = match cmd {
-        ImportCommand::Kev { path, db, format } => {
+        ImportCommand::Kev {
+            path,
+            strict,
+            db,
+            format,
+        } => {
             let bytes = read(&path)?;
-            let catalog = KevCatalog::parse(&bytes).map_err(|e| bad(&path, e))?;
-            let (info, entries) = bulwark_app::feeds::kev_rows(catalog);
-            if info.count != entries.len() as u64 {
+            let (catalog, broken) = KevCatalog::parse_entries(&bytes).map_err(|e| bad(&path, e))?;
+            let mut skipped = Skipped::new(&path, "entry", "entries");
+            for e in &broken {
+                skipped.name(e);
+            }
+            let stated = catalog.count;
+            let (info, mut entries) = bulwark_app::feeds::kev_rows(catalog);
+            let mut seen = HashSet::new();
+            entries.retain(|e| {
+                let first = seen.insert(e.cve_id.clone());
+                if !first {
+                    skipped.name(format_args!(
+                        "{} is listed again; the first entry is kept",
+                        e.cve_id
+                    ));
+                }
+                first
+            });
+            if broken.is_empty() && stated != entries.len() as u64 {
                 eprintln!(
                     "bulwark: warning: {}: the catalog states count {} but lists {} entries",
                     path.display(),
-                    info.count,
+                    stated,
                     entries.len()
                 );
             }
+            skipped.settle(strict, entries.is_empty())?;
             let store = open(&db).await?;
             let r = store
                 .import_kev(&Actor::cli(), &info, &entries, OffsetDateTime::now_utc())
@@ -132,13 +171,24 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 "catalog_version": info.catalog_version,
                 "date_released": info.date_released,
                 "entries": entries.len(),
+                "skipped": skipped.count,
             });
+            if skipped.report() {
+                eprintln!(
+                    "bulwark: note: catalog {} now counts as imported: a corrected copy of the \
+                     same version changes nothing (use --strict to import nothing while any \
+                     entry is bad)",
+                    info.catalog_version
+                );
+                exit = ExitCode::from(2);
+            }
             (format, what, r, extra)
         }
         ImportCommand::Epss {
             path,
             model_version,
             score_date,
+            strict,
             db,
             format,
         } => {
@@ -158,10 +208,30 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                     path.display()
                 ))
             })?;
-            let rows: Vec<_> = reader
-                .map(|r| r.map(bulwark_app::feeds::epss_row))
-                .collect::<Result<_, _>>()
-                .map_err(|e| bad(&path, e))?;
+            let mut skipped = Skipped::new(&path, "row", "rows");
+            let mut first_line: HashMap<String, u64> = HashMap::new();
+            let mut rows = Vec::new();
+            let mut reader = reader;
+            while let Some(row) = reader.next() {
+                let line = reader.line();
+                match row {
+                    Ok(r) => {
+                        if let Some(first) = first_line.get(&r.cve) {
+                            skipped.name(format_args!(
+                                "line {line}: {} is listed again (first on line {first}); the first row is kept",
+                                r.cve
+                            ));
+                            continue;
+                        }
+                        first_line.insert(r.cve.clone(), line);
+                        rows.push(bulwark_app::feeds::epss_row(r));
+                    }
+                    // A file that cannot be read further is no bad row.
+                    Err(e @ FeedError::Io { .. }) => return Err(bad(&path, e)),
+                    Err(e) => skipped.name(e),
+                }
+            }
+            skipped.settle(strict, rows.is_empty())?;
             let n = rows.len();
             let store = open(&db).await?;
             let bar = bar(n as u64, "rows");
@@ -185,18 +255,51 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 "model_version": model_version,
                 "score_date": score_date,
                 "rows": n,
+                "skipped": skipped.count,
             });
+            if skipped.report() {
+                exit = ExitCode::from(2);
+            }
             (format, what, r, extra)
         }
-        ImportCommand::Cve { path, db, format } => {
+        ImportCommand::Cve {
+            path,
+            strict,
+            db,
+            format,
+        } => {
             let files = json_files(&path)?;
             let bar = bar(files.len() as u64, "files");
+            let mut skipped = Skipped::new(&path, "record", "records");
             let mut records = Vec::with_capacity(files.len());
-            for file in &files {
-                records.push(cve_record(file)?);
+            let mut first_file: HashMap<String, usize> = HashMap::new();
+            for (i, file) in files.iter().enumerate() {
                 bar.inc(1);
+                let record = match read(file)
+                    .and_then(|bytes| bulwark_app::feeds::cve_row(&bytes).map_err(|e| bad(file, e)))
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        bar.suspend(|| skipped.name_whole(e));
+                        continue;
+                    }
+                };
+                if let Some(&first) = first_file.get(&record.id) {
+                    bar.suspend(|| {
+                        skipped.name_whole(format_args!(
+                            "{}: {} is also in {}; that copy is kept",
+                            file.display(),
+                            record.id,
+                            files[first].display()
+                        ))
+                    });
+                    continue;
+                }
+                first_file.insert(record.id.clone(), i);
+                records.push(record);
             }
             bar.finish_and_clear();
+            skipped.settle(strict, records.is_empty())?;
             let n = records.len();
             let store = open(&db).await?;
             let r = store
@@ -205,7 +308,10 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 .map_err(|e| store_error(&path, e))?;
             store.close().await;
             let what = format!("{n} CVE records");
-            let extra = json!({"feed": "cve", "records": n});
+            let extra = json!({"feed": "cve", "records": n, "skipped": skipped.count});
+            if skipped.report() {
+                exit = ExitCode::from(2);
+            }
             (format, what, r, extra)
         }
         ImportCommand::Osv {
@@ -290,6 +396,76 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     Ok(exit)
 }
 
+/// The bad records of one import: each named on standard error as it is
+/// met, counted, and the import then settled in one of three ways.
+struct Skipped<'a> {
+    path: &'a Path,
+    one: &'static str,
+    many: &'static str,
+    count: usize,
+}
+
+impl<'a> Skipped<'a> {
+    fn new(path: &'a Path, one: &'static str, many: &'static str) -> Skipped<'a> {
+        Skipped {
+            path,
+            one,
+            many,
+            count: 0,
+        }
+    }
+
+    fn noun(&self) -> &'static str {
+        if self.count == 1 { self.one } else { self.many }
+    }
+
+    /// A bad record of the file, `what` saying where and why.
+    fn name(&mut self, what: impl std::fmt::Display) {
+        eprintln!("bulwark: {}: {what}", self.path.display());
+        self.count += 1;
+    }
+
+    /// A bad record whose message names its own file.
+    fn name_whole(&mut self, what: impl std::fmt::Display) {
+        eprintln!("bulwark: {what}");
+        self.count += 1;
+    }
+
+    /// Refuses the import (nothing written) under `--strict` when anything
+    /// was bad, or when nothing is left to import.
+    fn settle(&self, strict: bool, nothing_left: bool) -> anyhow::Result<()> {
+        let (n, noun) = (self.count, self.noun());
+        if n > 0 && strict {
+            return Err(BadInput(format!(
+                "{}: {n} bad {noun} (named above); nothing imported (--strict)",
+                self.path.display()
+            ))
+            .into());
+        }
+        if n > 0 && nothing_left {
+            return Err(BadInput(format!(
+                "{}: {n} bad {noun} (named above) and nothing else; nothing imported",
+                self.path.display()
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// After the import: says how many were skipped; true if any were.
+    fn report(&self) -> bool {
+        if self.count > 0 {
+            eprintln!(
+                "bulwark: {}: {} bad {} skipped (named above); the rest is imported",
+                self.path.display(),
+                self.count,
+                self.noun()
+            );
+        }
+        self.count > 0
+    }
+}
+
 fn summary(r: &ImportReceipt) -> String {
     let tail = if r.changed() {
         ""
@@ -345,12 +521,6 @@ fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         return Err(BadInput(format!("{}: no *.json files", path.display())).into());
     }
     Ok(out)
-}
-
-/// One record file as stored (`bulwark_app::feeds::cve_row`).
-fn cve_record(path: &Path) -> anyhow::Result<NewCveRecord> {
-    let bytes = read(path)?;
-    bulwark_app::feeds::cve_row(&bytes).map_err(|e| bad(path, e))
 }
 
 /// What `bulwark import osv` read from its source.

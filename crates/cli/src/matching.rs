@@ -14,6 +14,7 @@
 //! makes the exit code 2 once everything else is printed; files a directory
 //! walk meets that are not SBOMs at all are only noted on standard error.
 
+use std::collections::HashSet;
 use std::io::{BufWriter, Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -155,6 +156,10 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
     let mut sboms: Vec<String> = Vec::new();
     let mut components: Vec<Component> = Vec::new();
     let mut owner: Vec<usize> = Vec::new();
+    // The SBOM component (counted across SBOMs) each looked-up purl is of:
+    // a package with several purls is one component, reported once.
+    let mut package_of: Vec<usize> = Vec::new();
+    let mut packages = 0usize;
     let mut unmatchable = 0usize;
     for root in &args.sbom {
         let named = !root.is_dir();
@@ -184,12 +189,18 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
             let at = sboms.len();
             sboms.push(shown);
             unmatchable += sbom.unmatchable.len();
-            for (c, purl) in sbom.matchable() {
-                components.push(Component {
-                    purl: c.purl.clone().unwrap_or_else(|| purl.to_string()),
-                    parsed: purl.clone(),
-                });
-                owner.push(at);
+            for c in &sbom.components {
+                for purl in c.purls() {
+                    // The first purl as written; the others as parsed.
+                    let written = c.purl.clone().filter(|_| c.parsed.as_ref() == Some(purl));
+                    components.push(Component {
+                        purl: written.unwrap_or_else(|| purl.to_string()),
+                        parsed: purl.clone(),
+                    });
+                    owner.push(at);
+                    package_of.push(packages);
+                }
+                packages += usize::from(c.parsed.is_some() || !c.other_parsed.is_empty());
             }
         }
     }
@@ -200,8 +211,15 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
     // (component, line) pairs, sorted by component so that output follows
     // the SBOMs' order.
     let mut lines: Vec<(usize, serde_json::Value)> = Vec::new();
+    // Each (package, advisory) once, under the first of its purls that hit.
+    let mut reported: HashSet<(usize, &str)> = HashSet::new();
+    let mut affected = 0usize;
     for h in &report.hits {
         for &c in h.components.iter() {
+            if !reported.insert((package_of[c], &*h.advisory_id)) {
+                continue;
+            }
+            affected += 1;
             lines.push((
                 c,
                 json!({
@@ -216,9 +234,12 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
     }
     let mut undecided = 0usize;
     for i in &report.indeterminate {
-        undecided += i.components.len();
-        if args.indeterminate {
-            for &c in i.components.iter() {
+        for &c in i.components.iter() {
+            if !reported.insert((package_of[c], &*i.advisory_id)) {
+                continue;
+            }
+            undecided += 1;
+            if args.indeterminate {
                 lines.push((
                     c,
                     json!({
@@ -261,13 +282,9 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
         "{} SBOMs, {} components ({} distinct package versions), {} affected (component, advisory) pairs; \
          {} indeterminate, {} components without a usable purl, {} of a type no OSV ecosystem covers",
         sboms.len(),
-        components.len(),
+        packages,
         report.targets.len(),
-        report
-            .hits
-            .iter()
-            .map(|h| h.components.len())
-            .sum::<usize>(),
+        affected,
         undecided,
         unmatchable,
         report.unsupported.len(),

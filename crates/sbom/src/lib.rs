@@ -78,16 +78,22 @@ pub struct Component {
     /// CycloneDX `group` (Maven group id, npm scope, …); SPDX has none.
     pub group: Option<String>,
     pub version: Option<String>,
-    /// The package URL as written in the SBOM (the first one, for an SPDX
-    /// package that lists several).
+    /// The package URL as written in the SBOM (for an SPDX package that
+    /// lists several, the first one that parses, else the first).
     pub purl: Option<String>,
-    /// Further purls of an SPDX package, as written: Red Hat lists one per
-    /// repository a package ships from.
+    /// Further distinct purls of an SPDX package, as written: Red Hat lists
+    /// one per repository a package ships from, and a package may carry
+    /// both SPDX 2.2's `PACKAGE-MANAGER` and 2.3's `PACKAGE_MANAGER`
+    /// reference, sometimes naming different packages. Each is looked up,
+    /// since a wrong first one would otherwise hide a real match.
     pub other_purls: Vec<String>,
     /// [`Component::purl`] parsed (leniently: upper-case qualifier keys are
     /// repaired); `None` when absent or unparsable, and then the component
     /// is also listed in [`Sbom::unmatchable`] with the reason.
     pub parsed: Option<Purl>,
+    /// The [`Component::other_purls`] that parse and differ, once parsed,
+    /// from [`Component::parsed`] and from each other.
+    pub other_parsed: Vec<Purl>,
     /// CycloneDX `bom-ref` or SPDX `SPDXID`.
     pub id: Option<String>,
     /// Where the component is in the document: a JSON path
@@ -103,6 +109,12 @@ pub struct Component {
 }
 
 impl Component {
+    /// Every distinct package URL of the component that parses: the first
+    /// one, then the others in document order.
+    pub fn purls(&self) -> impl Iterator<Item = &Purl> {
+        self.parsed.iter().chain(&self.other_parsed)
+    }
+
     /// The source package of a Debian, RPM or Alpine binary package, as
     /// advisories for distributions name it; see [`source_package`].
     pub fn source_package(&self) -> Option<Purl> {
@@ -185,11 +197,12 @@ impl Sbom {
         }
     }
 
-    /// The components with a parsed purl, with it.
+    /// The components with a parsed purl, with it: a component with
+    /// several distinct purls once for each ([`Component::purls`]).
     pub fn matchable(&self) -> impl Iterator<Item = (&Component, &Purl)> {
         self.components
             .iter()
-            .filter_map(|c| c.parsed.as_ref().map(|p| (c, p)))
+            .flat_map(|c| c.purls().map(move |p| (c, p)))
     }
 }
 
@@ -266,6 +279,7 @@ impl Builder {
             purl: None,
             other_purls: Vec::new(),
             parsed: None,
+            other_parsed: Vec::new(),
             id: None,
             path: String::new(),
             parent: None,
@@ -276,11 +290,20 @@ impl Builder {
 
     /// Sets a reserved component's fields and settles its purl.
     pub(crate) fn fill(&mut self, index: usize, found: Found) {
-        let mut purls = found
-            .purls
-            .into_iter()
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty());
+        let mut purls: Vec<String> = Vec::new();
+        for p in found.purls {
+            let p = p.trim();
+            if !p.is_empty() && !purls.iter().any(|q| q == p) {
+                purls.push(p.to_owned());
+            }
+        }
+        // The first purl that parses leads (a broken first reference does
+        // not make a package unmatchable when another one is usable).
+        if let Some(i) = purls.iter().position(|p| Purl::parse_lenient(p).is_ok()) {
+            let first = purls.remove(i);
+            purls.insert(0, first);
+        }
+        let mut purls = purls.into_iter();
         let purl = purls.next();
         let other_purls: Vec<String> = purls.collect();
         let empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
@@ -311,6 +334,17 @@ impl Builder {
                 }
             },
         };
+        // The other purls that parse, each once (as parsed: spellings of
+        // one purl differ in case and encoding).
+        let mut other_parsed: Vec<Purl> = Vec::new();
+        for p in other_purls
+            .iter()
+            .filter_map(|p| Purl::parse_lenient(p).ok())
+        {
+            if parsed.as_ref() != Some(&p) && !other_parsed.contains(&p) {
+                other_parsed.push(p);
+            }
+        }
         let component = Component {
             name: found.name,
             group: empty(found.group),
@@ -318,6 +352,7 @@ impl Builder {
             purl,
             other_purls,
             parsed,
+            other_parsed,
             id: empty(found.id),
             path: found.path,
             parent: found.parent,

@@ -1,5 +1,6 @@
 //! SPDX 2.x tag-value: `Tag: value` lines, `#` comments, and values that
-//! span lines between `<text>` and `</text>`.
+//! span lines between `<text>` and `</text>`. A line ends at LF, CRLF or a
+//! CR alone, as some generators write them.
 //!
 //! A package starts at `PackageName:` and ends at the next package, file,
 //! snippet or licence section; of its tags only `SPDXID`,
@@ -22,7 +23,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Sbom, SbomError> {
     let text = std::str::from_utf8(bytes).map_err(|e| SbomError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let mut lines = lines(text).enumerate().map(|(i, l)| (i + 1, l));
     let mut version = None;
     let mut package: Option<Found> = None;
     let mut b = Builder::default();
@@ -148,6 +149,25 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Sbom, SbomError> {
     };
     b.mark_subjects(&described);
     Ok(b.finish(Format::SpdxTagValue, version))
+}
+
+/// The lines of `text`, each ending at `\n`, `\r\n` or `\r`.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if r[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&r[i + skip..]).filter(|s| !s.is_empty());
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 fn not_tag_value() -> SbomError {

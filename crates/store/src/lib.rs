@@ -88,8 +88,8 @@ pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
 };
 pub use sboms::{
-    MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, SBOM_COMPONENT_CHUNK,
-    SbomComponent, StoredSbom,
+    MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, NewSbomPurl,
+    SBOM_COMPONENT_CHUNK, SbomComponent, StoredSbom,
 };
 pub use sealing::derive_key;
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};

@@ -60,6 +60,23 @@ pub struct NewSbomComponent {
     pub version: Option<String>,
     /// Why it cannot be looked up in OSV data.
     pub unmatchable: Option<String>,
+    /// Its further distinct package URLs that map onto an OSV ecosystem
+    /// (an SPDX package may list several, naming different packages), each
+    /// looked up too.
+    pub other_purls: Vec<NewSbomPurl>,
+}
+
+/// A further package URL of a component, with what it is looked up as.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NewSbomPurl {
+    /// In canonical form.
+    pub purl: String,
+    /// The OSV ecosystem key (`npm`, `Debian`).
+    pub ecosystem: String,
+    /// The name normalised under the ecosystem's rules.
+    pub package: String,
+    /// A second name it is looked up under (an rpm's source rpm).
+    pub source_package: Option<String>,
 }
 
 /// An SBOM to store.
@@ -115,6 +132,11 @@ pub struct SbomComponent {
     pub source_package: Option<String>,
     pub version: Option<String>,
     pub unmatchable: Option<String>,
+    /// Its further package URLs (see [`NewSbomComponent::other_purls`]), in
+    /// document order. Empty in [`Store::package_components`]'s
+    /// answer, whose `purl` is the one under which the component is that
+    /// package.
+    pub other_purls: Vec<String>,
 }
 
 const SBOM_COLUMNS: &str = "s.id, s.org_id, s.uploaded_by, s.name, s.format, s.spec_version, \
@@ -184,6 +206,7 @@ impl From<ComponentRow> for SbomComponent {
             source_package: r.source_package,
             version: r.version,
             unmatchable: r.unmatchable,
+            other_purls: Vec::new(),
         }
     }
 }
@@ -220,7 +243,8 @@ fn check(new: &NewSbom) -> Result<()> {
     if new.document.is_empty() {
         return Err(invalid("an SBOM document cannot be empty"));
     }
-    if new.components.len() > MAX_SBOM_COMPONENTS {
+    let purls: usize = new.components.iter().map(|c| c.other_purls.len()).sum();
+    if new.components.len() > MAX_SBOM_COMPONENTS || purls > MAX_SBOM_COMPONENTS {
         return Err(invalid(format!(
             "an SBOM may have at most {MAX_SBOM_COMPONENTS} components"
         )));
@@ -240,6 +264,25 @@ fn check(new: &NewSbom) -> Result<()> {
             check_text(&format!("a component's {what}"), v.as_deref(), 4096)?;
         }
         check_text("an unmatchable reason", c.unmatchable.as_deref(), 4096)?;
+        for p in &c.other_purls {
+            check_text("a component's package URL", Some(&p.purl), 8192)?;
+            for (what, v) in [
+                ("ecosystem", Some(&p.ecosystem)),
+                ("package", Some(&p.package)),
+                ("source package", p.source_package.as_ref()),
+            ] {
+                check_text(
+                    &format!("a component's {what}"),
+                    v.map(String::as_str),
+                    4096,
+                )?;
+            }
+            if p.purl.is_empty() || p.ecosystem.is_empty() || p.package.is_empty() {
+                return Err(invalid(
+                    "a further package URL needs its ecosystem and package name",
+                ));
+            }
+        }
         if c.ecosystem.is_some() != c.package.is_some() {
             return Err(invalid(
                 "a component has an ecosystem and a package name, or neither",
@@ -311,6 +354,33 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
+            let others: Vec<(i64, i64, &NewSbomPurl)> = new
+                .components
+                .iter()
+                .enumerate()
+                .flat_map(|(seq, c)| {
+                    c.other_purls.iter().enumerate().map(move |(n, p)| {
+                        let at = |x: usize| i64::try_from(x).unwrap_or(i64::MAX);
+                        (at(seq), at(n + 1), p)
+                    })
+                })
+                .collect();
+            for rows in others.chunks(SBOM_COMPONENT_CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO sbom_component_purls (sbom_id, seq, n, purl, ecosystem, package, \
+                     source_package) ",
+                );
+                q.push_values(rows, |mut row, (seq, n, p)| {
+                    row.push_bind(id)
+                        .push_bind(*seq)
+                        .push_bind(*n)
+                        .push_bind(p.purl.as_str())
+                        .push_bind(p.ecosystem.as_str())
+                        .push_bind(p.package.as_str())
+                        .push_bind(p.source_package.as_deref());
+                });
+                q.build().execute(&mut *tx).await?;
+            }
             append_audit!(tx, actor, AuditEvent::new("sbom.upload", "sbom", id.to_string())
                 .with_detail(json!({
                     "name": name,
@@ -362,13 +432,35 @@ impl Store {
         let rows: Vec<ComponentRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).bind(id).fetch_all(pool).await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        let others: Vec<(i64, String)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT seq, purl FROM sbom_component_purls WHERE sbom_id = $1 ORDER BY seq, n",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out: Vec<SbomComponent> = rows.into_iter().map(Into::into).collect();
+        // Both in seq order: one pass.
+        let mut at = 0;
+        for (seq, purl) in others {
+            let seq = u64::try_from(seq).unwrap_or(0);
+            while out.get(at).is_some_and(|c| c.seq < seq) {
+                at += 1;
+            }
+            if let Some(c) = out.get_mut(at).filter(|c| c.seq == seq) {
+                c.other_purls.push(purl);
+            }
+        }
+        Ok(out)
     }
 
     /// The components, across every SBOM, looked up as package `package`
     /// (normalised) in the OSV ecosystem `ecosystem` (a key, without
-    /// release), under their own name or their source package's, with the
-    /// SBOM each belongs to; by SBOM, then document order; at most `limit`
+    /// release), under their own name or their source package's, by any
+    /// of their purls, with the SBOM each belongs to; each row's `purl` is
+    /// the one under which the component is that package (a component found
+    /// under two is two rows); by SBOM, then document order; at most `limit`
     /// (clamped to 1..=[`MAX_PACKAGE_COMPONENTS`]). Read from an index.
     /// Callers filter by the policy.
     pub async fn package_components(
@@ -378,10 +470,18 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<(StoredSbom, SbomComponent)>> {
         let limit = i64::from(limit.clamp(1, MAX_PACKAGE_COMPONENTS));
+        // A component is found under its first purl (its own row) or a
+        // further one (joined to its row); each index read.
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COMPONENT_COLUMNS} FROM sbom_components c \
              WHERE c.ecosystem = $1 AND (c.package = $2 OR c.source_package = $2) \
-             ORDER BY c.sbom_id, c.seq LIMIT $3"
+             UNION \
+             SELECT c.sbom_id, c.seq, c.name, p.purl, p.ecosystem, c.release, p.package, \
+             p.source_package, c.version, c.unmatchable \
+             FROM sbom_component_purls p \
+             JOIN sbom_components c ON c.sbom_id = p.sbom_id AND c.seq = p.seq \
+             WHERE p.ecosystem = $1 AND (p.package = $2 OR p.source_package = $2) \
+             ORDER BY sbom_id, seq, purl LIMIT $3"
         ));
         let rows: Vec<ComponentRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).bind(ecosystem).bind(package).bind(limit).fetch_all(pool).await?

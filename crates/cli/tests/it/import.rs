@@ -1,6 +1,7 @@
 //! `bulwark import kev|epss|cve` as a script would use it: summaries, a
-//! second import that changes nothing, bad input that exits 2 naming the
-//! file and the place in it, and nothing written when it does.
+//! second import that changes nothing, bad records named (file and place
+//! in it) and skipped with exit 2 at the end, as `import osv` does, and
+//! nothing written with `--strict`.
 
 use crate::common::*;
 
@@ -145,42 +146,26 @@ async fn fixtures_import_once_and_a_second_time_change_nothing() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn bad_input_exits_2_naming_the_place_and_writes_nothing() {
+/// Bad input of each source, in a fresh directory: an EPSS file with a bad
+/// score on line 5 and a repeated CVE on line 6; a KEV catalog whose third
+/// entry's due date is not a string; a directory of CVE records with one
+/// good record, one broken record and one JSON file that is no CVE record.
+fn bad_inputs() -> (PathBuf, PathBuf, PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("bulwark-import-bad-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(dir.join("records/2024")).unwrap();
-    let db = temp_db();
-
-    // EPSS: a bad score on line 5 (after four good rows).
     let epss = dir.join("epss.csv");
     std::fs::write(
         &epss,
         "#model_version:v1,score_date:2026-01-01T00:00:00Z\ncve,epss,percentile\n\
-         CVE-2020-0001,0.1,0.2\nCVE-2020-0002,0.1,0.2\nCVE-2020-0003,high,0.2\n",
+         CVE-2020-0001,0.1,0.2\nCVE-2020-0002,0.1,0.2\nCVE-2020-0003,high,0.2\n\
+         CVE-2020-0001,0.3,0.4\nCVE-2020-0004,0.1,0.2\n",
     )
     .unwrap();
-    let out = bulwark(&["import", "epss", &epss.to_string_lossy(), "--database", &db]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("epss.csv: line 5: epss `high`"), "{err}");
-    assert!(out.stdout.is_empty());
-
-    // KEV: a due date that is not a string, at its JSON path.
     let text = std::fs::read_to_string(fixtures().join("kev_excerpt.json")).unwrap();
     let bad = text.replacen("\"dueDate\": \"2024-04-15\"", "\"dueDate\": 20240415", 1);
     assert_ne!(bad, text, "the fixture has that due date");
     let kev = dir.join("kev.json");
     std::fs::write(&kev, bad).unwrap();
-    let out = bulwark(&["import", "kev", &kev.to_string_lossy(), "--database", &db]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("kev.json: at vulnerabilities[2].dueDate"),
-        "{err}"
-    );
-
-    // CVE: one good record and one broken one in a directory: nothing of
-    // either is written.
     std::fs::copy(
         fixtures().join("vulnrichment/2024/1xxx/CVE-2024-1708.json"),
         dir.join("records/2024/CVE-2024-1708.json"),
@@ -192,19 +177,102 @@ async fn bad_input_exits_2_naming_the_place_and_writes_nothing() {
             "containers":{"cna":{"metrics":[{"cvssV3_1":{"vectorString":"CVSS:3.1/AV:N","baseScore":"high"}}]}}}"#,
     )
     .unwrap();
-    let out = bulwark(&[
-        "import",
-        "cve",
-        &dir.join("records").to_string_lossy(),
-        "--database",
-        &db,
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    std::fs::write(
+        dir.join("records/0-package.json"),
+        r#"{"name": "not-a-cve"}"#,
+    )
+    .unwrap();
+    let records = dir.join("records");
+    (dir, epss, kev, records)
+}
+
+/// `bulwark import FEED PATH --format json` and any `extra` flags.
+fn import_with(db: &str, feed: &str, path: &Path, extra: &[&str]) -> std::process::Output {
+    let path = path.to_string_lossy();
+    let mut args = vec!["import", feed, &path, "--database", db, "--format", "json"];
+    args.extend_from_slice(extra);
+    bulwark(&args)
+}
+
+#[tokio::test]
+async fn bad_records_are_named_and_skipped_the_rest_imported_and_exit_2() {
+    let (dir, epss, kev, records) = bad_inputs();
+    let db = temp_db();
+
+    let out = import_with(&db, "epss", &epss, &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = stderr(&out);
+    assert!(err.contains("epss.csv: line 5: epss `high`"), "{err}");
+    assert!(
+        err.contains("epss.csv: line 6: "),
+        "the repeated CVE: {err}"
+    );
+    assert!(err.contains("2 bad rows skipped"), "{err}");
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        (v["rows"].as_u64(), v["skipped"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(v["added"], 3);
+
+    let out = import_with(&db, "kev", &kev, &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("kev.json: at vulnerabilities[2].dueDate"),
+        "{err}"
+    );
+    assert!(err.contains("1 bad entry skipped"), "{err}");
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        (v["entries"].as_u64(), v["skipped"].as_u64()),
+        (Some(3), Some(1))
+    );
+
+    let out = import_with(&db, "cve", &records, &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = stderr(&out);
     assert!(
         err.contains("CVE-2024-9999.json: at containers.cna.metrics[0].cvssV3_1.baseScore"),
         "{err}"
     );
+    assert!(
+        err.contains("0-package.json: "),
+        "the file that is no CVE record: {err}"
+    );
+    assert!(err.contains("2 bad records skipped"), "{err}");
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        (v["records"].as_u64(), v["skipped"].as_u64()),
+        (Some(1), Some(2))
+    );
+
+    let c = counts(&db).await;
+    assert_eq!(
+        (c.epss_scores, c.kev_catalogs, c.kev_entries, c.cve_records),
+        (3, 1, 3, 1),
+        "the good rows, entries and records are imported"
+    );
+    assert_eq!(audit_entries(&db).await, 3);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn strict_writes_nothing_when_anything_is_bad() {
+    let (dir, epss, kev, records) = bad_inputs();
+    let db = temp_db();
+    for (feed, path, named) in [
+        ("epss", &epss, "epss.csv: line 5"),
+        ("kev", &kev, "kev.json: at vulnerabilities[2].dueDate"),
+        ("cve", &records, "CVE-2024-9999.json: at containers"),
+    ] {
+        let out = import_with(&db, feed, path, &["--strict"]);
+        assert_eq!(out.status.code(), Some(2), "{feed}: {out:?}");
+        let err = stderr(&out);
+        assert!(err.contains(named), "{feed}: {err}");
+        assert!(err.contains("nothing imported (--strict)"), "{feed}: {err}");
+        assert!(out.stdout.is_empty(), "{feed}");
+    }
 
     // A missing file is bad input too.
     let out = bulwark(&[

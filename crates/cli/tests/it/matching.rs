@@ -111,6 +111,53 @@ fn affected_components_are_printed_with_the_range_that_decided() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// An SPDX tag-value SBOM (CR line ends, as some generators write) whose
+/// packages carry several purl references in both SPDX spellings.
+fn spdx_several_purls() -> String {
+    [
+        "SPDXVersion: SPDX-2.3",
+        "DataLicense: CC0-1.0",
+        "SPDXID: SPDXRef-DOCUMENT",
+        "DocumentName: several-purls",
+        "PackageName: smallvec",
+        "SPDXID: SPDXRef-a",
+        "PackageVersion: 1.6.0",
+        // A wrong first reference (no such crate version is affected) …
+        "ExternalRef: PACKAGE-MANAGER purl pkg:cargo/smallvec-wrong@1.6.0",
+        // … must not hide the right one; two spellings of it count once.
+        "ExternalRef: PACKAGE_MANAGER purl pkg:cargo/smallvec@1.6.0",
+        "ExternalRef: PACKAGE-MANAGER purl pkg:cargo/smallvec@1.6.0?repository_url=x",
+        "PackageName: serde",
+        "SPDXID: SPDXRef-b",
+        "PackageVersion: 1.0.0",
+        "ExternalRef: PACKAGE_MANAGER purl pkg:cargo/serde@1.0.0",
+    ]
+    .join("\r")
+}
+
+#[test]
+fn every_purl_of_a_package_is_looked_up_and_each_hit_reported_once() {
+    let dir = temp_dir();
+    let sbom = dir.join("several.spdx");
+    std::fs::write(&sbom, spdx_several_purls()).unwrap();
+    let out = match_fixtures(&sbom, &["--format", "json"]);
+    assert!(out.status.success(), "{out:?}");
+    let got = json_lines(&out);
+    let pairs: Vec<(&str, &str)> = got
+        .iter()
+        .map(|v| (v["purl"].as_str().unwrap(), v["advisory"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("pkg:cargo/smallvec@1.6.0", "RUSTSEC-2021-0003")],
+        "one line for the package, under the purl that matched"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 components"), "{err}");
+    assert!(err.contains("1 affected"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn a_named_file_that_is_no_sbom_is_exit_2_and_a_walk_skips_it() {
     let dir = temp_dir();

@@ -402,3 +402,76 @@ fn gzip_is_decompressed() {
     let twice = twice.finish().expect("compress");
     assert_eq!(Sbom::parse(&twice).unwrap_err().kind(), "compressed");
 }
+
+/// A small SPDX tag-value document: one package with two purl references
+/// (SPDX 2.2's `PACKAGE-MANAGER` and 2.3's `PACKAGE_MANAGER`, naming
+/// different packages), one with the same purl twice.
+const TWO_PURLS: &str = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+DocumentName: two-purls\n\nPackageName: lodash\nSPDXID: SPDXRef-lodash\nPackageVersion: 4.17.20\n\
+ExternalRef: PACKAGE-MANAGER purl pkg:npm/lodash-es@4.17.20\n\
+ExternalRef: PACKAGE_MANAGER purl pkg:npm/lodash@4.17.20\n\nPackageName: left-pad\n\
+SPDXID: SPDXRef-left-pad\nPackageVersion: 1.3.0\n\
+ExternalRef: PACKAGE_MANAGER purl pkg:npm/left-pad@1.3.0\n\
+ExternalRef: PACKAGE-MANAGER purl  pkg:npm/left-pad@1.3.0\n";
+
+#[test]
+fn spdx_tag_value_with_every_line_ending() {
+    for (ending, text) in [
+        ("LF", TWO_PURLS.to_owned()),
+        ("CRLF", TWO_PURLS.replace('\n', "\r\n")),
+        ("CR", TWO_PURLS.replace('\n', "\r")),
+    ] {
+        let sbom = Sbom::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{ending}: {e}"));
+        assert_eq!(sbom.spec_version, "2.3", "{ending}");
+        let names: Vec<_> = sbom.components.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["lodash", "left-pad"], "{ending}");
+        assert_eq!(sbom.components[0].path, "line 6", "{ending}");
+        assert_eq!(
+            sbom.components[0].version.as_deref(),
+            Some("4.17.20"),
+            "{ending}"
+        );
+    }
+    // A `<text>` value across CR-only lines is read whole.
+    let text = "SPDXVersion: SPDX-2.3\rPackageName: a\rPackageComment: <text>one\rtwo</text>\r\
+                ExternalRef: PACKAGE-MANAGER purl pkg:npm/a@1.0.0\r";
+    let sbom = Sbom::parse(text.as_bytes()).unwrap();
+    assert_eq!(sbom.components[0].purl.as_deref(), Some("pkg:npm/a@1.0.0"));
+}
+
+#[test]
+fn every_distinct_purl_of_a_package_is_kept() {
+    let json = r#"{"spdxVersion": "SPDX-2.2", "SPDXID": "SPDXRef-DOCUMENT", "packages": [
+        {"name": "lodash", "SPDXID": "SPDXRef-lodash", "versionInfo": "4.17.20", "externalRefs": [
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/lodash-es@4.17.20"},
+            {"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/lodash@4.17.20"}]},
+        {"name": "left-pad", "SPDXID": "SPDXRef-left-pad", "versionInfo": "1.3.0", "externalRefs": [
+            {"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/left-pad@1.3.0"},
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": " pkg:npm/left-pad@1.3.0"}]}]}"#;
+    for (what, bytes) in [
+        ("tag-value", TWO_PURLS.as_bytes()),
+        ("JSON", json.as_bytes()),
+    ] {
+        let sbom = Sbom::parse(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let lodash = &sbom.components[0];
+        let looked_up: Vec<String> = lodash.purls().map(|p| p.to_string()).collect();
+        assert_eq!(
+            looked_up,
+            ["pkg:npm/lodash-es@4.17.20", "pkg:npm/lodash@4.17.20"],
+            "{what}: both references, the 2.2 and the 2.3 spelling"
+        );
+        let left_pad = &sbom.components[1];
+        assert_eq!(left_pad.purls().count(), 1, "{what}: the same purl once");
+        assert!(left_pad.other_purls.is_empty(), "{what}");
+        assert_eq!(sbom.matchable().count(), 3, "{what}: one per distinct purl");
+    }
+
+    // A broken first reference does not make the package unmatchable.
+    let text = "SPDXVersion: SPDX-2.3\nPackageName: a\n\
+                ExternalRef: PACKAGE-MANAGER purl not-a-purl\n\
+                ExternalRef: PACKAGE_MANAGER purl pkg:npm/a@1.0.0\n";
+    let sbom = Sbom::parse(text.as_bytes()).unwrap();
+    assert!(sbom.unmatchable.is_empty(), "{:?}", sbom.unmatchable);
+    assert_eq!(sbom.components[0].purl.as_deref(), Some("pkg:npm/a@1.0.0"));
+    assert_eq!(sbom.components[0].other_purls, ["not-a-purl"]);
+}

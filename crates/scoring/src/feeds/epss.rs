@@ -76,6 +76,11 @@ impl<R: BufRead> EpssReader<R> {
     pub fn model(&self) -> &EpssModel {
         &self.model
     }
+
+    /// The line (1-based, comment line included) of the row read last.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
 }
 
 fn read_line<R: BufRead>(r: &mut R, buf: &mut String, line: &mut u64) -> Result<usize, FeedError> {

@@ -75,6 +75,51 @@ impl KevCatalog {
         from_json(bytes)
     }
 
+    /// Parses the JSON feed entry by entry: the catalog's own fields must
+    /// be right, but an entry that is not is set aside with its path
+    /// (`vulnerabilities[3].dueDate`), so that one bent entry does not lose
+    /// the rest. The catalog holds the entries that were read.
+    pub fn parse_entries(bytes: &[u8]) -> Result<(KevCatalog, Vec<FeedError>), FeedError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Outline {
+            #[serde(default)]
+            title: Option<String>,
+            catalog_version: String,
+            date_released: String,
+            count: u64,
+            vulnerabilities: Vec<serde_json::Value>,
+        }
+        let outline: Outline = from_json(bytes)?;
+        let mut broken = Vec::new();
+        let mut vulnerabilities = Vec::with_capacity(outline.vulnerabilities.len());
+        for (i, v) in outline.vulnerabilities.into_iter().enumerate() {
+            match serde_path_to_error::deserialize::<_, KevEntry>(v) {
+                Ok(e) => vulnerabilities.push(e),
+                Err(e) => {
+                    let inner = e.path().to_string();
+                    let path = if inner == "." {
+                        format!("vulnerabilities[{i}]")
+                    } else {
+                        format!("vulnerabilities[{i}].{inner}")
+                    };
+                    broken.push(FeedError::Json {
+                        path,
+                        message: e.into_inner().to_string(),
+                    });
+                }
+            }
+        }
+        let catalog = KevCatalog {
+            title: outline.title,
+            catalog_version: outline.catalog_version,
+            date_released: outline.date_released,
+            count: outline.count,
+            vulnerabilities,
+        };
+        Ok((catalog, broken))
+    }
+
     /// Whether the stated `count` is the number of entries.
     pub fn count_matches(&self) -> bool {
         self.count == self.vulnerabilities.len() as u64
@@ -106,6 +151,20 @@ mod tests {
         assert_eq!(e.due_date, "2026-08-10");
         assert_eq!(e.due_date(), Some(time::macros::date!(2026 - 08 - 10)));
         assert!(!e.known_ransomware_use());
+    }
+
+    #[test]
+    fn a_broken_entry_is_set_aside_with_its_path() {
+        let two = ONE.replace(
+            r#""vulnerabilities":["#,
+            r#""vulnerabilities":[{"cveID":"CVE-2026-1","dueDate":1},"#,
+        );
+        let (c, broken) = KevCatalog::parse_entries(two.as_bytes()).unwrap();
+        assert_eq!(c.vulnerabilities.len(), 1);
+        assert_eq!(broken.len(), 1);
+        let e = broken[0].to_string();
+        assert!(e.starts_with("at vulnerabilities[0]"), "{e}");
+        assert!(KevCatalog::parse_entries(b"{\"count\": 1}").is_err());
     }
 
     #[test]

@@ -215,6 +215,73 @@ async fn an_uploaded_sbom_is_stored_and_matched_with_the_why() {
     assert_eq!(s, StatusCode::OK);
 }
 
+/// An SPDX tag-value SBOM written with CR line ends (as some generators
+/// do): `smallvec` carries three purl references in SPDX 2.2's and 2.3's
+/// spellings, the first one wrong; `serde` one.
+fn spdx_several_purls() -> Vec<u8> {
+    [
+        "SPDXVersion: SPDX-2.3",
+        "DataLicense: CC0-1.0",
+        "SPDXID: SPDXRef-DOCUMENT",
+        "DocumentName: several-purls",
+        "PackageName: smallvec",
+        "SPDXID: SPDXRef-a",
+        "PackageVersion: 1.6.0",
+        "ExternalRef: PACKAGE-MANAGER purl pkg:cargo/smallvec-wrong@1.6.0",
+        "ExternalRef: PACKAGE_MANAGER purl pkg:cargo/smallvec@1.6.0",
+        "ExternalRef: PACKAGE-MANAGER purl pkg:cargo/smallvec@1.6.0?repository_url=x",
+        "PackageName: serde",
+        "SPDXID: SPDXRef-b",
+        "PackageVersion: 1.0.0",
+        "ExternalRef: PACKAGE_MANAGER purl pkg:cargo/serde@1.0.0",
+    ]
+    .join("\r")
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_purl_of_a_package_is_looked_up_and_each_hit_reported_once() {
+    let (srv, _) = common::start_at(T0, &[]).await;
+    import(&srv.store, &[("RUSTSEC-2021-0003.json", RUSTSEC)], T0).await;
+    let (_, _, token) = srv
+        .member("Acme", "researcher", "alice", &["analyst"])
+        .await;
+    let (s, out) = upload(&srv, &token, "?name=several", &spdx_several_purls()).await;
+    assert_eq!(s, StatusCode::CREATED, "{out}");
+    assert_eq!(out["sbom"]["format"], "SPDX tag-value");
+    assert_eq!(out["sbom"]["components"], 2);
+    let id = out["sbom"]["id"].as_str().expect("id").to_owned();
+    let check = |r: &Value| {
+        assert_eq!(r["matchable"], 2, "{r}");
+        let hits = r["hits"].as_array().expect("hits");
+        assert_eq!(hits.len(), 1, "one hit for the package: {r}");
+        assert_eq!(hits[0]["component"], 0);
+        assert_eq!(hits[0]["name"], "smallvec");
+        assert_eq!(hits[0]["purl"], "pkg:cargo/smallvec@1.6.0");
+        assert_eq!(hits[0]["advisory"], "RUSTSEC-2021-0003");
+        assert!(
+            r["indeterminate"]
+                .as_array()
+                .expect("indeterminate")
+                .is_empty(),
+            "{r}"
+        );
+    };
+    check(&out["results"]);
+    let (_, again) = srv.get(&format!("/api/v1/sboms/{id}"), &token).await;
+    check(&again["results"]);
+
+    // The advisory finds the package under its second purl, once.
+    let (s, adv) = srv
+        .get("/api/v1/advisories/RUSTSEC-2021-0003", &token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{adv}");
+    let affected = adv["affected"]["affected"].as_array().expect("affected");
+    assert_eq!(affected.len(), 1, "{adv}");
+    assert_eq!(affected[0]["component"], 0);
+    assert_eq!(affected[0]["purl"], "pkg:cargo/smallvec@1.6.0");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn querybatch_answers_each_query_in_order_within_its_limit() {
     let (srv, _) = common::start_at(T0, &[]).await;

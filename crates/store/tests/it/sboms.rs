@@ -10,7 +10,7 @@
 
 use bulwark_core::{OrgKind, Tlp};
 use bulwark_store::{
-    Actor, DOCUMENT_CHUNK, NewSbom, NewSbomComponent, PageRequest, Store, StoreError,
+    Actor, DOCUMENT_CHUNK, NewSbom, NewSbomComponent, NewSbomPurl, PageRequest, Store, StoreError,
     document_address,
 };
 use time::{OffsetDateTime, macros::datetime};
@@ -23,6 +23,7 @@ const T0: OffsetDateTime = datetime!(2026-11-27 12:00 UTC);
 bulwark_store::both_backends!(
     an_upload_is_kept_with_its_components_and_audited,
     components_of_a_package_are_found_across_sboms,
+    further_purls_of_a_component_are_kept_and_found,
     bad_uploads_write_nothing,
     large_documents_and_many_components,
 );
@@ -249,6 +250,107 @@ async fn components_of_a_package_are_found_across_sboms(store: Store) {
             .expect("other ecosystem")
             .is_empty()
     );
+}
+
+/// An SPDX package may list several purls, naming different packages: each
+/// further one is kept with its component and found by its package.
+async fn further_purls_of_a_component_are_kept_and_found(store: Store) {
+    let a = org(&store, "Acme").await;
+    let further = |purl: &str, package: &str| NewSbomPurl {
+        purl: purl.into(),
+        ecosystem: "npm".into(),
+        package: package.into(),
+        source_package: None,
+    };
+    let mut wrong_first = matchable(
+        "pkg:npm/lodash-es@4.17.20",
+        "npm",
+        "lodash-es",
+        Some("4.17.20"),
+    );
+    wrong_first.other_purls = vec![
+        further("pkg:npm/lodash@4.17.20", "lodash"),
+        further("pkg:npm/lodash@4.17.20?repository_url=x", "lodash"),
+    ];
+    let s = store
+        .create_sbom(
+            &Actor::cli(),
+            &sbom(
+                a,
+                "several",
+                b"several",
+                vec![
+                    unmatchable("libfoo", "no package URL"),
+                    wrong_first,
+                    matchable("pkg:npm/left-pad@1.0.0", "npm", "left-pad", Some("1.0.0")),
+                ],
+            ),
+            T0,
+        )
+        .await
+        .expect("create");
+    assert_eq!(
+        (s.components, s.unmatchable),
+        (3, 1),
+        "components, not purls"
+    );
+
+    let comps = store.sbom_components(s.id).await.expect("components");
+    let others: Vec<Vec<&str>> = comps
+        .iter()
+        .map(|c| c.other_purls.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        others,
+        [
+            vec![],
+            vec![
+                "pkg:npm/lodash@4.17.20",
+                "pkg:npm/lodash@4.17.20?repository_url=x"
+            ],
+            vec![]
+        ]
+    );
+
+    // Found as lodash under its further purls (a row each), as lodash-es
+    // under its first.
+    let lodash = store
+        .package_components("npm", "lodash", 100)
+        .await
+        .expect("lodash");
+    let found: Vec<(u64, Option<&str>, Option<&str>)> = lodash
+        .iter()
+        .map(|(_, c)| (c.seq, c.purl.as_deref(), c.name.as_str().into()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1, Some("pkg:npm/lodash@4.17.20"), Some("lodash-es")),
+            (
+                1,
+                Some("pkg:npm/lodash@4.17.20?repository_url=x"),
+                Some("lodash-es")
+            ),
+        ]
+    );
+    let es = store
+        .package_components("npm", "lodash-es", 100)
+        .await
+        .expect("lodash-es");
+    assert_eq!(es.len(), 1);
+    assert_eq!(es[0].1.purl.as_deref(), Some("pkg:npm/lodash-es@4.17.20"));
+
+    // A further purl without its package is refused, and nothing written.
+    let mut bad = matchable("pkg:npm/a@1", "npm", "a", Some("1"));
+    bad.other_purls = vec![further("pkg:npm/b@1", "")];
+    let before = audit_len(&store).await;
+    assert!(matches!(
+        store
+            .create_sbom(&Actor::cli(), &sbom(a, "bad", b"bad", vec![bad]), T0)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(audit_len(&store).await, before);
 }
 
 async fn bad_uploads_write_nothing(store: Store) {
