@@ -5,6 +5,7 @@
 
 use std::io::Read;
 
+use bulwark_core::json::Strict;
 use time::Date;
 
 use crate::profile::{ModelProfile, date_opt::FORMAT};
@@ -205,8 +206,9 @@ fn csv_error(e: csv::Error, headers: Option<&csv::StringRecord>) -> ImportError 
 /// the JSON path of the first problem.
 pub fn profiles_json(bytes: &[u8]) -> Result<Vec<ModelProfile>, ImportError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
+    // A profile written as an array is refused, not read field by field.
     let profiles: Vec<ModelProfile> =
-        serde_path_to_error::deserialize(de).map_err(|e| ImportError::Json {
+        serde_path_to_error::deserialize(Strict(de)).map_err(|e| ImportError::Json {
             path: json_path(&e.path().to_string()),
             message: e.inner().to_string(),
         })?;
