@@ -31,7 +31,7 @@ fn page_error(e: impl Into<ApiError>, what: &str) -> PageError {
     let e: ApiError = e.into();
     match e.kind {
         Kind::NotFound => PageError::not_found(what),
-        Kind::Forbidden => PageError::forbidden(),
+        Kind::Forbidden => PageError::forbidden_because(e.detail),
         _ => PageError::internal(),
     }
 }

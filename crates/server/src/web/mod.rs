@@ -289,6 +289,11 @@ impl PageError {
         )
     }
 
+    /// A use case's refusal, with its detail (who may take the action).
+    pub fn forbidden_because(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Not permitted", detail)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -341,7 +346,7 @@ impl PageError {
         use bulwark_app::ErrorKind;
         match e.kind {
             ErrorKind::NotFound => PageError::not_found(what),
-            ErrorKind::Forbidden => PageError::forbidden(),
+            ErrorKind::Forbidden => PageError::forbidden_because(e.detail),
             ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
             ErrorKind::Validation => {
                 PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)

@@ -84,7 +84,7 @@ async fn a_grant_from_proposal_to_expiry() {
     // The partner sees its grant but cannot concur; the NSA analyst concurs.
     let (s, v) = srv.get(&format!("/api/v1/grants/{id}"), &grid_admin).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, _) = srv
+    let (s, v) = srv
         .post(
             &format!("/api/v1/grants/{id}/concur"),
             &grid_admin,
@@ -92,6 +92,14 @@ async fn a_grant_from_proposal_to_expiry() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The refusal says who may (issue 16, item 6), and nothing of the grant.
+    assert_eq!(
+        v["detail"],
+        "not permitted: only writers of the lead agency of the model's review concur or object \
+         (any reviewing agency's while there is no lead)",
+        "{v}"
+    );
+    assert_eq!(v["action"], "grant.decide");
     // Another developer cannot even read it.
     let (s, _) = srv.get(&format!("/api/v1/grants/{id}"), &dev_b).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -128,6 +136,34 @@ async fn a_grant_from_proposal_to_expiry() {
         vet(&srv, &grid_admin, &grid, "vetted").await,
         StatusCode::FORBIDDEN,
         "a partner does not vet itself"
+    );
+    let (_, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/partners/{grid}/vetting"),
+            Some(&grid_admin),
+            Some(json!({"status": "vetted"})),
+        )
+        .await;
+    assert!(
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("only writers of a reviewing agency and the operator's admins vet")),
+        "{v}"
+    );
+    // A user with no roles is told that, not who else may act.
+    let (_, _, idle) = srv.member("Grid Co", "partner", "grid-idle", &[]).await;
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/partners/{grid}/attestations"),
+            &idle,
+            json!({"kind": "confidentiality", "expires_at": "2027-06-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["detail"].as_str().is_some_and(|d| d.contains("no roles")),
+        "{v}"
     );
     let (s, _, v) = srv
         .call(
