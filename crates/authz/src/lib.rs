@@ -81,7 +81,9 @@ pub enum Action {
     PartnerAttest,
     /// Propose early access to a model; on the [`Resource::Model`].
     GrantPropose,
-    /// Ask whether a partner may use a model now; on the [`Resource::Model`].
+    /// Ask whether a partner may use a model now; on the [`Resource::Model`]
+    /// (the model's side), or on one of the partner's [`Resource::Grant`]s
+    /// of it (the partner's side).
     AccessCheck,
     /// Read an early-access grant; on a [`Resource::Grant`].
     GrantRead,

@@ -41,7 +41,7 @@ async fn a_grant_from_proposal_to_expiry() {
     let (_, _, gateway) = srv.member("Lab A", "developer", "gw", &["viewer"]).await;
     let (_, _, dev_b) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
     let (grid, _, grid_admin) = srv.member("Grid Co", "partner", "grid", &["admin"]).await;
-    let (water, _, _) = srv.member("Water Co", "partner", "water", &["admin"]).await;
+    let (water, _, water_admin) = srv.member("Water Co", "partner", "water", &["admin"]).await;
 
     let model = srv.register_model(&dev_a, "Frontier-1", 3e26).await;
 
@@ -215,7 +215,31 @@ async fn a_grant_from_proposal_to_expiry() {
     // A partner without a grant: no.
     let v = check(&srv, &gateway, &water, &model, "api").await;
     assert_eq!(v["allowed"], false, "{v}");
-    // Only the model's owner (and the operator) may ask.
+    // The partner asks about its own early access, on its grant, though it
+    // may not read the model (issue 16, item 6).
+    let v = check(&srv, &grid_admin, &grid, &model, "api").await;
+    assert_eq!(v["allowed"], true, "{v}");
+    let v = check(&srv, &grid_admin, &grid, &model, "weights").await;
+    assert_eq!(v["allowed"], false, "{v}");
+    // Not about another partner's, nor about a model it holds no grant for:
+    // those answer like a model that does not exist.
+    let unknown = format!(
+        "/api/v1/access-check?partner={grid}&model={}&scope=api",
+        uuid::Uuid::now_v7()
+    );
+    let (s, nothing) = srv.get(&unknown, &grid_admin).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{nothing}");
+    for (token, partner) in [(&grid_admin, &water), (&water_admin, &water)] {
+        let (s, v) = srv
+            .get(
+                &format!("/api/v1/access-check?partner={partner}&model={model}&scope=api"),
+                token,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        assert_eq!(v["detail"], nothing["detail"]);
+    }
+    // Only the model's owner (and the operator) may ask about any partner.
     let (s, _) = srv
         .get(
             &format!("/api/v1/access-check?partner={grid}&model={model}&scope=api"),
@@ -279,7 +303,7 @@ async fn a_grant_from_proposal_to_expiry() {
         .iter()
         .filter(|e| e["action"] == "access.check")
         .collect();
-    assert_eq!(checks.len(), 9, "every call is logged");
+    assert_eq!(checks.len(), 11, "every call answered is logged");
     assert!(srv.audit_len().await > audit_before);
 
     // A second grant, revoked by the developer: no from then on.
