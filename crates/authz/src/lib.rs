@@ -420,7 +420,7 @@ pub enum Resource {
         /// `pending`, `vetted` or `suspended`.
         vetting: String,
     },
-    /// An early-access grant: GrantRead/Decide/Revoke.
+    /// An early-access grant: GrantRead/Decide/Revoke, AccessCheck.
     Grant {
         id: Uuid,
         developer_org: Uuid,

@@ -72,6 +72,7 @@ pub fn router() -> Router<AppState> {
             post(reviews::respond),
         )
         .route("/grants", get(reviews::grants))
+        .route("/partners", get(reviews::partners))
         .route("/clearinghouse", get(clearinghouse::dashboard))
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
         .route(
@@ -139,7 +140,7 @@ pub struct Job {
 }
 
 /// The jobs whose pages are built; the others show a placeholder.
-const BUILT: [&str; 3] = ["/frontier", "/reviews", "/clearinghouse"];
+const BUILT: [&str; 4] = ["/frontier", "/reviews", "/partners", "/clearinghouse"];
 
 pub const JOBS: [Job; 6] = [
     Job {

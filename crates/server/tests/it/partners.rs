@@ -357,3 +357,75 @@ async fn a_grant_from_proposal_to_expiry() {
     let (_, list) = srv.get("/api/v1/grants", &grid_admin).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
+
+/// The "Trusted partners" page is a page, not a placeholder: the registry
+/// with each partner's vetting and attestations, the controls the policy
+/// gives the visitor, and the grants the visitor may read (issue 16, item 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_partners_page_shows_the_registry_and_the_grants_one_may_see() {
+    let t0 = datetime!(2026-11-26 12:00 UTC);
+    let (srv, _) = common::start_at(t0, &["NSA"]).await;
+    let (_, nsa_user, nsa) = srv.member("NSA", "agency", "nsa1", &["analyst"]).await;
+    let (_, _, dev_a) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
+    let (_, dev_b_user, _) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
+    let (grid, grid_user, grid_admin) = srv.member("Grid Co", "partner", "grid", &["admin"]).await;
+    let model = srv.register_model(&dev_a, "Frontier-P", 3e26).await;
+    let (s, v) = srv
+        .post(
+            "/api/v1/grants",
+            &dev_a,
+            json!({"model": model, "partner_org": grid, "scope": "api",
+                   "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z",
+                   "conditions": "no fine-tuning"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/partners/{grid}/vetting"),
+            Some(&nsa),
+            Some(json!({"status": "vetted"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/partners/{grid}/attestations"),
+            &grid_admin,
+            json!({"kind": "confidentiality", "expires_at": "2027-06-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    let visit = |user: String, name: &'static str| {
+        let srv = &srv;
+        async move {
+            common::visitor::set_password(srv, user.parse().expect("uuid")).await;
+            let mut v = common::visitor::Visitor::sign_in(srv, name).await;
+            let page = v.get("/partners").await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            page
+        }
+    };
+    let page = visit(grid_user, "grid").await;
+    assert!(!page.body.contains("Not available yet"), "{}", page.body);
+    page.at("Grid Co");
+    page.at("vetted");
+    page.at("confidentiality: <time");
+    page.at("insider risk, security controls");
+    page.at(&format!("bulwark partner attest {grid}"));
+    assert!(!page.body.contains("bulwark partner vet "), "a partner does not vet itself");
+    page.at("no fine-tuning");
+
+    let page = visit(nsa_user, "nsa1").await;
+    page.at(&format!("bulwark partner vet {grid}"));
+    assert!(!page.body.contains(&format!("bulwark partner attest {grid}")));
+    page.at("no fine-tuning");
+
+    // Another developer sees the registry, not Lab A's grant.
+    let page = visit(dev_b_user, "devb").await;
+    page.at("Grid Co");
+    page.at("There is no grant you may see.");
+    assert!(!page.body.contains("no fine-tuning"));
+}
