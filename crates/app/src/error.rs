@@ -83,7 +83,7 @@ impl ErrorKind {
                 "Send `Authorization: Bearer <token>` with a token that is neither expired nor revoked. Tokens are issued by an administrator or by `bulwark admin bootstrap`."
             }
             ErrorKind::Forbidden => {
-                "You are authenticated, but the authorization policy does not permit this action on this resource for your organization, roles or the resource's TLP marking."
+                "You are authenticated, but the authorization policy does not permit this action on this resource for your organization, roles or the resource's TLP marking. `detail` says who may take the action (never why this resource is out of reach); the `action` member names it."
             }
             ErrorKind::NotFound => {
                 "The resource does not exist, or exists but may not be disclosed to you."

@@ -169,11 +169,7 @@ impl App {
         let decision = self.decide(principal, action, resource);
         if decision.allowed {
             Ok(())
-        } else if decision
-            .reasons
-            .iter()
-            .any(|r| r == NO_ROLES_POLICY)
-        {
+        } else if decision.reasons.iter().any(|r| r == NO_ROLES_POLICY) {
             Err(AppError::forbidden_without_roles(action))
         } else {
             Err(AppError::forbidden(action))

@@ -392,14 +392,16 @@ pub async fn refusal(app: &App, target: &DeliveryTarget) -> Result<Option<String
     if may_know(app, &principal, &subject) {
         return Ok(None);
     }
-    Ok(Some(match subject {
-        Subject::Checks(_) => {
-            "not permitted: the subscription's user may not read what the event is about"
+    Ok(Some(
+        match subject {
+            Subject::Checks(_) => {
+                "not permitted: the subscription's user may not read what the event is about"
+            }
+            Subject::Unknown => "not permitted: events without a subject go to the operator only",
+            Subject::Gone => "not permitted: the event's subject no longer exists",
         }
-        Subject::Unknown => "not permitted: events without a subject go to the operator only",
-        Subject::Gone => "not permitted: the event's subject no longer exists",
-    }
-    .to_owned()))
+        .to_owned(),
+    ))
 }
 
 /// Whether `who` may know of an event about `subject`: the one rule for

@@ -260,7 +260,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_tuple_struct(name, len, Wrap::any(visitor))
+        self.0
+            .deserialize_tuple_struct(name, len, Wrap::any(visitor))
     }
     fn deserialize_struct<V: Visitor<'de>>(
         self,
@@ -268,7 +269,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_struct(name, fields, Wrap::object(visitor))
+        self.0
+            .deserialize_struct(name, fields, Wrap::object(visitor))
     }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -339,7 +341,9 @@ mod tests {
         ] {
             let e = read::<Body>(text).expect_err(text);
             assert!(
-                e.starts_with(&format!("{path}: invalid type: sequence, expected a JSON object")),
+                e.starts_with(&format!(
+                    "{path}: invalid type: sequence, expected a JSON object"
+                )),
                 "{text}: {e}"
             );
         }

@@ -105,7 +105,12 @@ async fn arrays_in_place_of_objects_are_refused_on_every_json_body() {
             for (body, at) in cases {
                 tried += 1;
                 let (s, _, problem) = srv
-                    .call(method.clone(), &url, Some(&srv.root_token), Some(body.clone()))
+                    .call(
+                        method.clone(),
+                        &url,
+                        Some(&srv.root_token),
+                        Some(body.clone()),
+                    )
                     .await;
                 let detail = problem["detail"].as_str().unwrap_or_default();
                 let named = if at == "." {
@@ -115,10 +120,9 @@ async fn arrays_in_place_of_objects_are_refused_on_every_json_body() {
                 };
                 // A struct says "a JSON object"; a map (serde_json
                 // refused arrays for maps already) says "a map".
-                let refused = detail.contains("expected a JSON object")
-                    || detail.contains("expected a map");
-                if !(s == StatusCode::BAD_REQUEST && refused && named)
-                {
+                let refused =
+                    detail.contains("expected a JSON object") || detail.contains("expected a map");
+                if !(s == StatusCode::BAD_REQUEST && refused && named) {
                     wrong.push(format!("{method} {path} {body} (at {at}): {s} {problem}"));
                 }
             }
@@ -144,15 +148,15 @@ async fn arrays_in_place_of_objects_are_refused_on_every_json_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_written_as_an_array_is_not_a_profile() {
     let srv: Srv = start(bulwark_store::testing::sqlite().await.expect("store")).await;
-    let (_, _, dev) = srv
-        .member("Lab A", "developer", "deva", &["admin"])
-        .await;
+    let (_, _, dev) = srv.member("Lab A", "developer", "deva", &["admin"]).await;
     let (s, v) = srv
         .post("/api/v1/models", &dev, json!({"profile": ["a"]}))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(
-        v["detail"].as_str().is_some_and(|d| d.contains("at profile")),
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("at profile")),
         "{v}"
     );
     let (s, v) = srv

@@ -146,9 +146,9 @@ async fn a_grant_from_proposal_to_expiry() {
         )
         .await;
     assert!(
-        v["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("only writers of a reviewing agency and the operator's admins vet")),
+        v["detail"].as_str().is_some_and(
+            |d| d.contains("only writers of a reviewing agency and the operator's admins vet")
+        ),
         "{v}"
     );
     // A user with no roles is told that, not who else may act.
@@ -415,12 +415,19 @@ async fn the_partners_page_shows_the_registry_and_the_grants_one_may_see() {
     page.at("confidentiality: <time");
     page.at("insider risk, security controls");
     page.at(&format!("bulwark partner attest {grid}"));
-    assert!(!page.body.contains("bulwark partner vet "), "a partner does not vet itself");
+    assert!(
+        !page.body.contains("bulwark partner vet "),
+        "a partner does not vet itself"
+    );
     page.at("no fine-tuning");
 
     let page = visit(nsa_user, "nsa1").await;
     page.at(&format!("bulwark partner vet {grid}"));
-    assert!(!page.body.contains(&format!("bulwark partner attest {grid}")));
+    assert!(
+        !page
+            .body
+            .contains(&format!("bulwark partner attest {grid}"))
+    );
     page.at("no fine-tuning");
 
     // Another developer sees the registry, not Lab A's grant.

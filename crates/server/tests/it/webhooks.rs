@@ -861,7 +861,7 @@ async fn events_reach_only_those_who_may_read_them() {
         .as_array()
         .expect("items")
         .iter()
-        .find(|x| x["created_by"] == a2_user.to_string())
+        .find(|x| x["created_by"] == a2_user.as_str())
         .and_then(|x| x["id"].as_str())
         .expect("the disabled user's subscription")
         .to_owned();
