@@ -3,6 +3,7 @@
 //! server, an exit code in the CLI), a detail for people, and extension
 //! facts a client acts on.
 
+use bulwark_authz::Action;
 use bulwark_store::StoreError;
 
 /// The kinds of failure, each with a stable slug.
@@ -82,7 +83,7 @@ impl ErrorKind {
                 "Send `Authorization: Bearer <token>` with a token that is neither expired nor revoked. Tokens are issued by an administrator or by `bulwark admin bootstrap`."
             }
             ErrorKind::Forbidden => {
-                "You are authenticated, but the authorization policy does not permit this action on this resource for your organization, roles or the resource's TLP marking."
+                "You are authenticated, but the authorization policy does not permit this action on this resource for your organization, roles or the resource's TLP marking. `detail` says who may take the action (never why this resource is out of reach); the `action` member names it."
             }
             ErrorKind::NotFound => {
                 "The resource does not exist, or exists but may not be disclosed to you."
@@ -156,11 +157,23 @@ impl AppError {
             "missing, malformed, expired or revoked credentials",
         )
     }
-    pub fn forbidden(action: &str) -> Self {
+    /// A refusal of `action` that says who may take it (never why this
+    /// resource is out of reach), with the action's id as `action`.
+    pub fn forbidden(action: Action) -> Self {
         Self::new(
             ErrorKind::Forbidden,
-            format!("the policy does not permit {action} here"),
+            format!("not permitted: {}", action.who_may()),
         )
+        .with_extension("action", action.as_str().into())
+    }
+
+    /// The refusal of everything but self-service to a user with no roles.
+    pub fn forbidden_without_roles(action: Action) -> Self {
+        Self::new(
+            ErrorKind::Forbidden,
+            "not permitted: a user with no roles may only look after its own account and tokens; an admin of its organization gives roles",
+        )
+        .with_extension("action", action.as_str().into())
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorKind::NotFound, format!("no such {what}"))

@@ -157,22 +157,36 @@ impl App {
         self.clock.now()
     }
 
-    /// Asks the policy; a denial is [`ErrorKind::Forbidden`].
+    /// Asks the policy; a denial is [`ErrorKind::Forbidden`], whose detail
+    /// says who may take the action ([`Action::who_may`]), or that the user
+    /// has no roles.
     pub fn authorize(
         &self,
         principal: &Principal,
         action: Action,
         resource: &Resource,
     ) -> AppResult<()> {
-        if self.permits(principal, action, resource) {
+        let decision = self.decide(principal, action, resource);
+        if decision.allowed {
             Ok(())
+        } else if decision.reasons.iter().any(|r| r == NO_ROLES_POLICY) {
+            Err(AppError::forbidden_without_roles(action))
         } else {
-            Err(AppError::forbidden(action.as_str()))
+            Err(AppError::forbidden(action))
         }
     }
 
     /// Asks the policy, for filtering and for showing or hiding controls.
     pub fn permits(&self, principal: &Principal, action: Action, resource: &Resource) -> bool {
+        self.decide(principal, action, resource).allowed
+    }
+
+    fn decide(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource,
+    ) -> bulwark_authz::Decision {
         let decision = self.authz.decide(&AuthzRequest {
             principal,
             action,
@@ -185,6 +199,10 @@ impl App {
         if let Some(observe) = &self.observer {
             observe(decision.allowed);
         }
-        decision.allowed
+        decision
     }
 }
+
+/// The policy's guard rail that leaves a user with no roles self-service
+/// only: a refusal it caused says so, rather than who may take the action.
+const NO_ROLES_POLICY: &str = "no-roles.self-service-only";

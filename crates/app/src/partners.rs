@@ -8,7 +8,7 @@
 //! cannot learn that it exists.
 
 use bulwark_authz::Action;
-use bulwark_core::{AttestationKind, GrantScope, GrantState, Principal, Vetting};
+use bulwark_core::{AttestationKind, GrantScope, GrantState, OrgKind, Principal, Vetting};
 use bulwark_store::{Grant, NewGrant, Page, PageRequest, PartnerStanding};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -84,6 +84,55 @@ pub async fn partner(app: &App, who: &Principal, org: Uuid) -> AppResult<Partner
     let p = standing(app, org).await?;
     app.authorize(who, Action::PartnerRead, &partner_resource(&p))?;
     Ok(partner_out(p, app.now()))
+}
+
+/// A partner in the registry, with its name and what the caller may do
+/// about it (for pages, which show only the controls the policy allows).
+#[derive(Debug)]
+pub struct RegistryEntry {
+    pub name: String,
+    pub sector: Option<String>,
+    pub partner: PartnerOut,
+    /// `partner.vet`: the reviewing agencies' writers, the operator's admins.
+    pub may_vet: bool,
+    /// `partner.attest`: the partner's own admins.
+    pub may_attest: bool,
+}
+
+/// The registry of trusted partners the caller may read: every partner
+/// organization, by name, with its vetting and attestations.
+pub async fn registry(app: &App, who: &Principal) -> AppResult<Vec<RegistryEntry>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .organizations(PageRequest {
+                after,
+                limit: PageRequest::MAX_LIMIT,
+            })
+            .await?;
+        for org in page.items.iter().filter(|o| o.kind == OrgKind::Partner) {
+            let p = standing(app, org.id).await?;
+            let resource = partner_resource(&p);
+            if !app.permits(who, Action::PartnerRead, &resource) {
+                continue;
+            }
+            out.push(RegistryEntry {
+                name: org.name.clone(),
+                sector: org.sector.map(|s| s.as_str().to_owned()),
+                may_vet: app.permits(who, Action::PartnerVet, &resource),
+                may_attest: app.permits(who, Action::PartnerAttest, &resource),
+                partner: partner_out(p, app.now()),
+            });
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -336,7 +385,8 @@ pub struct AccessOut {
 }
 
 /// May `partner` use `model` now, for `scope` (a [`GrantScope`] word)? For
-/// the model owner's gateways; every call is audited with its answer.
+/// the model owner's gateways, the operator, and the partner itself on
+/// its own grants; every call is audited with its answer.
 pub async fn access_check(
     app: &App,
     who: &Acting,
@@ -344,12 +394,28 @@ pub async fn access_check(
     model: Uuid,
     scope: &str,
 ) -> AppResult<AccessOut> {
-    let model = readable_model(app, &who.principal, model).await?;
-    app.authorize(&who.principal, Action::AccessCheck, &model_resource(&model))?;
+    let p = &who.principal;
     let scope: GrantScope = parse_word(scope)?;
+    // The model's side (its owner's gateways, the operator) asks on the
+    // model; the partner asks on a grant of the model made to it, so it
+    // needs neither to read the model nor to learn of models it holds no
+    // grant for. Failing both, the model's side's refusal stands.
+    let on_model = match readable_model(app, p, model).await {
+        Ok(m) => app.authorize(p, Action::AccessCheck, &model_resource(&m)),
+        Err(e) => Err(e),
+    };
+    if let Err(refused) = on_model {
+        let grants = app.store.grants_to_partner(partner, model).await?;
+        let own = grants
+            .iter()
+            .any(|g| app.permits(p, Action::AccessCheck, &grant_resource(g)));
+        if !own {
+            return Err(refused);
+        }
+    }
     let answer = app
         .store
-        .check_access(&who.actor, partner, model.id, scope, app.now())
+        .check_access(&who.actor, partner, model, scope, app.now())
         .await?;
     Ok(AccessOut {
         allowed: answer.allowed,

@@ -173,22 +173,44 @@ pub async fn store_upload(
     Ok(app.store.create_sbom(&who.actor, &new, app.now()).await?)
 }
 
-/// The caller's organization's SBOMs that it may read, oldest first.
+/// The SBOMs the caller may read, oldest first: the same policy decision
+/// as opening one ([`readable`]), so a list never says "none" of what the
+/// caller may open (the operator's: every organization's). The store's
+/// pages are read on until this page is full or the SBOMs end, so what the
+/// caller may not read never makes a page look empty.
 pub async fn list_stored(
     app: &App,
     who: &Principal,
     page: PageRequest,
 ) -> AppResult<Page<StoredSbom>> {
-    let page = app.store.org_sboms(who.org_id, page).await?;
-    let items = page
-        .items
-        .into_iter()
-        .filter(|s| app.permits(who, Action::RecordRead, &sbom_resource(s)))
-        .collect();
-    Ok(Page {
-        items,
-        next: page.next,
-    })
+    let want = match page.limit {
+        0 => PageRequest::DEFAULT_LIMIT,
+        n => n.min(PageRequest::MAX_LIMIT),
+    } as usize;
+    let mut items = Vec::new();
+    let mut after = page.after;
+    loop {
+        let found = app
+            .store
+            .sboms(PageRequest {
+                after,
+                limit: page.limit,
+            })
+            .await?;
+        for s in found.items {
+            if app.permits(who, Action::RecordRead, &sbom_resource(&s)) {
+                items.push(s);
+                if items.len() == want {
+                    let next = items.last().map(|s| s.id);
+                    return Ok(Page { items, next });
+                }
+            }
+        }
+        match found.next {
+            Some(next) => after = Some(next),
+            None => return Ok(Page { items, next: None }),
+        }
+    }
 }
 
 /// [`list_stored`], in brief.

@@ -39,6 +39,9 @@ use crate::{Acting, App, AppError, AppResult, DOSSIER_KEY_VAR, ErrorKind, not_fo
 /// Deliveries shown per subscription, newest first.
 const DELIVERY_PAGE: i64 = 100;
 
+/// Deliveries read at most to fill one list, hidden ones included.
+const DELIVERY_SCAN: usize = 1000;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionIn {
@@ -221,18 +224,49 @@ pub async fn deactivate(app: &App, who: &Acting, id: Uuid) -> AppResult<()> {
 }
 
 /// A subscription's latest deliveries (at most 100), newest first, with
-/// their state and attempts.
+/// their state and attempts: only those about what the caller may read.
+///
+/// Every matching subscription gets a delivery row when an event is
+/// published, whoever owns it (the store knows no policy); the worker then
+/// drops those its subscriber may not read. Listing those would tell an
+/// organization that another's submission exists and, through the ids,
+/// when it moved. So each delivery is shown only if the caller may know
+/// what its event is about ([`may_know`]), and the rest are as if they
+/// did not exist. The filter reads on past hidden deliveries, at most
+/// [`DELIVERY_SCAN`] of them, so a page is not emptied by others' events.
 pub async fn deliveries(app: &App, who: &Principal, id: Uuid) -> AppResult<DeliveryList> {
     managed(app, who, id).await?;
-    let found = app
-        .store
-        .webhook_deliveries_for_subscription(id, DELIVERY_PAGE)
-        .await?;
-    let mut items = Vec::with_capacity(found.len());
-    for d in found {
-        items.push(delivery_out(app, d).await?);
+    let mut items = Vec::new();
+    let (mut before, mut scanned) = (None, 0);
+    while items.len() < DELIVERY_PAGE as usize && scanned < DELIVERY_SCAN {
+        let found = app
+            .store
+            .webhook_deliveries_for_subscription(id, before, DELIVERY_PAGE)
+            .await?;
+        let Some(last) = found.last() else { break };
+        before = Some(last.id);
+        scanned += found.len();
+        for d in found {
+            if items.len() < DELIVERY_PAGE as usize && visible(app, who, d.event_id).await? {
+                items.push(delivery_out(app, d).await?);
+            }
+        }
     }
     Ok(DeliveryList { items })
+}
+
+/// Whether `who` may know of deliveries of event `event_id`: the question
+/// the worker asks for a subscriber ([`may_know`]), asked for the viewer.
+async fn visible(app: &App, who: &Principal, event_id: Uuid) -> AppResult<bool> {
+    let payload = match app.store.outbox_event(event_id).await {
+        Ok((_, payload, _)) => payload,
+        Err(StoreError::NotFound) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    let payload: serde_json::Value =
+        serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null);
+    let subject = event_subject(&app.store, &payload).await?;
+    Ok(may_know(app, who, &subject))
 }
 
 /// Queues a dead-lettered delivery again, due at once. Whether its user may
@@ -243,14 +277,18 @@ pub async fn redeliver(app: &App, who: &Acting, id: Uuid) -> AppResult<DeliveryO
         .webhook_delivery(id)
         .await
         .map_err(not_found_as("webhook delivery"))?;
-    // Another organization's delivery is as unknown as one that does not
-    // exist: the same answer, word for word.
+    // Another organization's delivery, or one about what the caller may not
+    // read, is as unknown as one that does not exist: the same answer, word
+    // for word.
     managed(app, &who.principal, d.subscription_id)
         .await
         .map_err(|e| match e.kind {
             ErrorKind::NotFound => AppError::not_found("webhook delivery"),
             _ => e,
         })?;
+    if !visible(app, &who.principal, d.event_id).await? {
+        return Err(AppError::not_found("webhook delivery"));
+    }
     let d = app
         .store
         .webhook_redeliver(&who.actor, id, app.now())
@@ -350,22 +388,35 @@ pub async fn refusal(app: &App, target: &DeliveryTarget) -> Result<Option<String
     }
     let payload: serde_json::Value =
         serde_json::from_str(&target.payload).unwrap_or(serde_json::Value::Null);
-    Ok(match event_subject(&app.store, &payload).await? {
-        Subject::Checks(checks) => {
-            let all = checks
-                .iter()
-                .all(|(action, resource)| app.permits(&principal, *action, resource));
-            (!all).then(|| {
+    let subject = event_subject(&app.store, &payload).await?;
+    if may_know(app, &principal, &subject) {
+        return Ok(None);
+    }
+    Ok(Some(
+        match subject {
+            Subject::Checks(_) => {
                 "not permitted: the subscription's user may not read what the event is about"
-                    .to_owned()
-            })
+            }
+            Subject::Unknown => "not permitted: events without a subject go to the operator only",
+            Subject::Gone => "not permitted: the event's subject no longer exists",
         }
-        // Routing, not access: an event about nothing in particular is the
-        // program's business, so only the operator's subscriptions get it.
-        Subject::Unknown => (principal.org_kind != OrgKind::Operator)
-            .then(|| "not permitted: events without a subject go to the operator only".to_owned()),
-        Subject::Gone => Some("not permitted: the event's subject no longer exists".to_owned()),
-    })
+        .to_owned(),
+    ))
+}
+
+/// Whether `who` may know of an event about `subject`: the one rule for
+/// sending a delivery to its subscriber and for showing it in a list.
+/// Every read check must pass; an event about nothing in particular is the
+/// program's business (routing, not a record's access), so only the
+/// operator's principals have it; one about what no longer exists, no one.
+pub fn may_know(app: &App, who: &Principal, subject: &Subject) -> bool {
+    match subject {
+        Subject::Checks(checks) => checks
+            .iter()
+            .all(|(action, resource)| app.permits(who, *action, resource)),
+        Subject::Unknown => who.org_kind == OrgKind::Operator,
+        Subject::Gone => false,
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -81,7 +81,9 @@ pub enum Action {
     PartnerAttest,
     /// Propose early access to a model; on the [`Resource::Model`].
     GrantPropose,
-    /// Ask whether a partner may use a model now; on the [`Resource::Model`].
+    /// Ask whether a partner may use a model now; on the [`Resource::Model`]
+    /// (the model's side), or on one of the partner's [`Resource::Grant`]s
+    /// of it (the partner's side).
     AccessCheck,
     /// Read an early-access grant; on a [`Resource::Grant`].
     GrantRead,
@@ -258,6 +260,134 @@ impl Action {
             Action::VulnerabilityRead => "vulnerability.read",
         }
     }
+
+    /// Who the policy lets take this action, in words, for a refusal: the
+    /// kinds of principal only, never a fact of the resource, so a 403 tells
+    /// the caller whom to ask without telling it anything it may not read.
+    /// "Writers" are admins and analysts. Kept beside the policy it restates.
+    pub fn who_may(self) -> &'static str {
+        match self {
+            Action::OrganizationCreate => "only the operator's admins admit organizations",
+            Action::OrganizationList | Action::OrganizationRead => {
+                "every user in the program reads the directory of organizations"
+            }
+            Action::OrganizationUpdate => {
+                "only an organization's own admins and the operator's admins change it"
+            }
+            Action::UserCreate => {
+                "only an organization's own admins and the operator's admins add its users"
+            }
+            Action::UserList => {
+                "only an organization's members and the operator's admins list its users"
+            }
+            Action::UserRead => {
+                "only the user, its colleagues and the operator's admins read a user"
+            }
+            Action::UserUpdate => {
+                "only the user's organization's admins and the operator's admins change a user"
+            }
+            Action::UserSetPassword => {
+                "only the person itself (not a service account), its organization's admins and the operator's admins set a password"
+            }
+            Action::TokenIssue => {
+                "only the user itself, its organization's admins and the operator's admins issue its tokens"
+            }
+            Action::TokenList => {
+                "only the user itself, its organization's admins and the operator's admins list its tokens"
+            }
+            Action::TokenRevoke => {
+                "only the token's owner, its organization's admins and the operator's admins revoke a token"
+            }
+            Action::AuditRead => "only the operator's admins and auditors read the audit log",
+            Action::AuditVerify => "only the operator's admins and auditors verify the audit log",
+            Action::RecordRead => {
+                "only those its TLP marking names read a record (while an embargo runs, only its parties)"
+            }
+            Action::RecordUpdate => {
+                "only writers of the record's owner organization or of the operator change a record they may read"
+            }
+            Action::RecordShare => {
+                "sharing follows the marking: writers of the owner or the operator (for CLEAR, GREEN and AMBER also of participant organizations; for RED only its creator)"
+            }
+            Action::BenchmarkLoad => {
+                "only writers of a reviewing agency and the operator's admins load benchmark sets"
+            }
+            Action::BenchmarkRead => "every user in the program reads benchmark sets",
+            Action::BenchmarkReadCriteria => {
+                "only the reviewing agencies and the operator read a restricted set's criteria"
+            }
+            Action::ModelCreate => {
+                "only a developer's writers register its models (the operator's admins, any organization's)"
+            }
+            Action::ModelPrecheck => "every user in the program may ask whether a model qualifies",
+            Action::ModelRead => {
+                "only those its marking names read a model profile: its owner organization, and for AMBER the reviewing agencies and the operator"
+            }
+            Action::ModelUpdate => {
+                "only writers of the model's owner organization and the operator's admins change a model profile"
+            }
+            Action::PartnerRead => "every user in the program reads the partner registry",
+            Action::PartnerVet => {
+                "only writers of a reviewing agency and the operator's admins vet trusted partners"
+            }
+            Action::PartnerAttest => "only the partner organization's admins attest for it",
+            Action::GrantPropose => {
+                "only writers of the developer that owns the model propose early access to it"
+            }
+            Action::AccessCheck => {
+                "only the model's owner organization and the operator check any partner's access; a partner checks its own grants"
+            }
+            Action::GrantRead => {
+                "only a grant's parties read it: the developer, the partner, the reviewing agencies and the operator"
+            }
+            Action::GrantDecide => {
+                "only writers of the lead agency of the model's review concur or object (any reviewing agency's while there is no lead)"
+            }
+            Action::GrantRevoke => {
+                "only writers of the developer or of the lead agency (any reviewing agency's while there is no lead) revoke a grant"
+            }
+            Action::SubmissionCreate => {
+                "only writers of the developer that owns the model submit it for review"
+            }
+            Action::SubmissionRead => {
+                "only the developer and the assigned agencies read a submission (the reviewing agencies while it awaits triage)"
+            }
+            Action::SubmissionTransition => "only writers of the assigned agencies move a review",
+            Action::SubmissionTriage => {
+                "only writers of a reviewing agency triage a submission awaiting triage; the assigned agencies' writers reassign it"
+            }
+            Action::SubmissionWithdraw => "only the developer's writers withdraw a submission",
+            Action::FindingIssue => "only writers of the assigned agencies issue findings",
+            Action::ResponsePost => "only the developer's writers answer findings",
+            Action::DossierRead => "only the developer and the assigned agencies read the dossier",
+            Action::SubmissionSubmit => "only the developer's writers submit a dossier",
+            Action::DossierUpload => "only the developer's writers upload to the dossier",
+            Action::SubmissionReschedule => "only the developer's writers move the planned dates",
+            Action::SubmissionConclude => {
+                "only the review's lead agency (its writers) concludes the review"
+            }
+            Action::FindingRead => {
+                "only the submission's parties read a finding; a RED one only its issuer and the named reviewers"
+            }
+            Action::WebhookManage => {
+                "only an organization's admins and the operator's admins manage its webhooks"
+            }
+            Action::ClaimCreate => "only an organization's writers claim scan targets for it",
+            Action::CoverageRead => "every user in the program reads the scan coverage",
+            Action::ClaimUpdate => {
+                "only the claimant organization's writers and the operator's admins renew or release a claim"
+            }
+            Action::ClaimReadOutcome => {
+                "only the claimant organization and the operator read what came of a claim"
+            }
+            Action::ReportSubmit => "only an organization's writers submit findings for it",
+            Action::CaseManage => "only the operator's writers (the clearinghouse) manage cases",
+            Action::ValidationRecord => {
+                "only writers of the organizations the clearinghouse asked to validate a case record validations"
+            }
+            Action::VulnerabilityRead => "every user in the program reads the prioritisation feeds",
+        }
+    }
 }
 
 /// What a request acts on.
@@ -290,7 +420,7 @@ pub enum Resource {
         /// `pending`, `vetted` or `suspended`.
         vetting: String,
     },
-    /// An early-access grant: GrantRead/Decide/Revoke.
+    /// An early-access grant: GrantRead/Decide/Revoke, AccessCheck.
     Grant {
         id: Uuid,
         developer_org: Uuid,

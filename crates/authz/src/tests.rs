@@ -339,7 +339,7 @@ fn built_entities_conform_to_the_schema() {
             (Resource::Partner { .. }, prefix) => prefix == Some("partner"),
             (Resource::Grant { .. }, _) => matches!(
                 action,
-                Action::GrantRead | Action::GrantDecide | Action::GrantRevoke
+                Action::GrantRead | Action::GrantDecide | Action::GrantRevoke | Action::AccessCheck
             ),
             (Resource::Submission { .. }, _) => matches!(
                 action,

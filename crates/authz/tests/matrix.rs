@@ -148,6 +148,10 @@ mod oracle {
             (A::AccessCheck, Resource::Model { owner_org, .. }) => {
                 has_roles && (colleague(owner_org) || operator)
             }
+            // A trusted partner checks its own early access, on its grant.
+            (A::AccessCheck, Resource::Grant { partner_org, .. }) => {
+                has_roles && colleague(partner_org)
+            }
             (
                 A::GrantRead,
                 Resource::Grant {
@@ -437,6 +441,8 @@ enum Facet {
     Grant(Lead),
     /// A finding's marking.
     Finding(Tlp),
+    /// An access check asked on the partner's grant rather than the model.
+    OnGrant,
 }
 
 /// Which agency leads the review, if any: one the principal may belong to
@@ -495,6 +501,7 @@ impl Facet {
                 .collect(),
             A::GrantDecide | A::GrantRevoke => Lead::ALL.into_iter().map(Facet::Grant).collect(),
             A::FindingRead => Tlp::ALL.into_iter().map(Facet::Finding).collect(),
+            A::AccessCheck => vec![Facet::None, Facet::OnGrant],
             _ => vec![Facet::None],
         }
     }
@@ -505,7 +512,8 @@ impl Facet {
             Facet::None
             | Facet::BenchmarkSet { .. }
             | Facet::Submission { .. }
-            | Facet::Grant(_) => Tlp::Clear,
+            | Facet::Grant(_)
+            | Facet::OnGrant => Tlp::Clear,
         }
     }
 
@@ -590,6 +598,12 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
                 reviewers: record.recipient_users,
             }
         }
+        A::AccessCheck if matches!(facet, Facet::OnGrant) => Resource::Grant {
+            id: GRANT,
+            developer_org: OWNER_ORG,
+            partner_org: PARTICIPANT_ORG,
+            lead_agency: None,
+        },
         A::GrantPropose | A::AccessCheck | A::SubmissionCreate => Resource::Model {
             id: MODEL,
             owner_org: OWNER_ORG,
@@ -782,13 +796,14 @@ fn matrix_agrees_with_the_rules() {
     //  and grant.revoke no longer without facet; 4 claim and coverage
     //  actions with no facet; report.submit and case.manage with no facet;
     //  validation.record × 5 markings × 3 embargo states, like the records;
-    //  vulnerability.read with no facet.)
+    //  vulnerability.read with no facet; access.check also on the
+    //  partner's grant.)
     assert_eq!(
         checked,
         16 * 2
             * 7
             * 7
-            * (25 - 2 + 1 + 1 + 4 + 2 + 1 + 11 * 2 * 3 + 2 * 3 + 5 + 4 * 5 * 3 + 2 * 2 + 2 * 5)
+            * (25 - 2 + 1 + 1 + 4 + 2 + 1 + 1 + 11 * 2 * 3 + 2 * 3 + 5 + 4 * 5 * 3 + 2 * 2 + 2 * 5)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -889,24 +904,32 @@ fn wrong_pairings_are_denied_not_panics() {
     let mut wrong = 0;
     for action in Action::ALL {
         for res in &resources {
-            let right = std::mem::discriminant(res)
-                == std::mem::discriminant(&resource(action, &p, Rel::Itself, Facet::None));
+            // The resource types the action applies to: one, or for
+            // access.check two (the model's side and the partner's grant).
+            let right = Facet::all_for(action).into_iter().any(|facet| {
+                std::mem::discriminant(res)
+                    == std::mem::discriminant(&resource(action, &p, Rel::Itself, facet))
+            });
             let d = decide(&authz, &p, action, res, NOW);
             // (The operator is no developer and no reviewing agency: it
             // neither proposes nor decides grants.)
             // Nor does it submit, triage, move or conclude a review, or
-            // issue findings; nor validate a case (it asks others to).
-            let operator_may = !matches!(
-                action,
-                Action::GrantPropose
-                    | Action::GrantDecide
-                    | Action::SubmissionCreate
-                    | Action::SubmissionTriage
-                    | Action::SubmissionTransition
-                    | Action::SubmissionConclude
-                    | Action::FindingIssue
-                    | Action::ValidationRecord
-            );
+            // issue findings; nor validate a case (it asks others to); nor is
+            // it the partner of a grant, which checks its own access on it.
+            let partners_grant =
+                action == Action::AccessCheck && matches!(res, Resource::Grant { .. });
+            let operator_may = !partners_grant
+                && !matches!(
+                    action,
+                    Action::GrantPropose
+                        | Action::GrantDecide
+                        | Action::SubmissionCreate
+                        | Action::SubmissionTriage
+                        | Action::SubmissionTransition
+                        | Action::SubmissionConclude
+                        | Action::FindingIssue
+                        | Action::ValidationRecord
+                );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
             } else if !right {
@@ -917,8 +940,9 @@ fn wrong_pairings_are_denied_not_panics() {
             }
         }
     }
-    assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1));
-    assert_eq!(wrong, 54 * 11);
+    // Every action applies to one type of resource, access.check to two.
+    assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
+    assert_eq!(wrong, 54 * 11 - 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -1674,6 +1698,16 @@ fn grants_are_proposed_by_the_developer_and_decided_by_the_agencies() {
     // Another developer learns nothing of it.
     assert!(!decide(&authz, &other_developer, Action::GrantRead, &grant, NOW).allowed);
     assert!(!decide(&authz, &other_developer, Action::AccessCheck, &model, NOW).allowed);
+    assert!(!decide(&authz, &other_developer, Action::AccessCheck, &grant, NOW).allowed);
+    // The partner checks its own access, on its grant, not on the model
+    // (which it may not read).
+    let d = decide(&authz, &partner_admin, Action::AccessCheck, &grant, NOW);
+    assert!(d.allowed);
+    assert_eq!(
+        d.reasons,
+        vec!["access.check.grant-partner-members".to_owned()]
+    );
+    assert!(!decide(&authz, &partner_admin, Action::AccessCheck, &model, NOW).allowed);
     // The developer's gateway (a service account, read-only) may ask.
     let gateway = Principal {
         kind: PrincipalKind::Service,

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod content;
 pub mod cve;
 pub mod grant;
+pub mod json;
 pub mod marking;
 pub mod org;
 pub mod principal;

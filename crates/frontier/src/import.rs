@@ -9,6 +9,7 @@
 
 use std::io::Read;
 
+use bulwark_core::json::Strict;
 use time::Date;
 
 use crate::profile::{ModelProfile, date_opt::FORMAT};
@@ -333,8 +334,9 @@ fn json_profile(i: usize, element: serde_json::Value) -> Result<ModelProfile, Im
             ),
         });
     }
+    // Nested objects too: an array is refused, not read field by field.
     let profile: ModelProfile =
-        serde_path_to_error::deserialize(element).map_err(|e| ImportError::Json {
+        serde_path_to_error::deserialize(Strict(element)).map_err(|e| ImportError::Json {
             path: json_path(&format!("[{i}]{}", sub_path(&e.path().to_string()))),
             message: e.inner().to_string(),
         })?;

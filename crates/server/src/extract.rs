@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bulwark_app::Acting;
 use bulwark_core::ApiToken;
+use bulwark_core::json::Strict;
 use bulwark_core::secret::TOKEN_PREFIX;
 use bulwark_store::PageRequest;
 use serde::Deserialize;
@@ -53,19 +54,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Parses JSON, naming the path and position of the first error.
+/// Parses JSON, naming the path and position of the first error. What a
+/// body's types read as objects must be JSON objects: an array in their
+/// place is refused ([`Strict`]), as is anything after the value.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
+    let refused = |path: String, inner: serde_json::Error| {
         let place = if path == "." || path.is_empty() {
             format!("line {} column {}", inner.line(), inner.column())
         } else {
             format!("at {path}")
         };
         ApiError::malformed(format!("invalid JSON body {place}: {inner}"))
-    })
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
+        let path = e.path().to_string();
+        refused(path, e.into_inner())
+    })?;
+    de.end().map_err(|e| refused(String::new(), e))?;
+    Ok(value)
 }
 
 /// Path parameters, with a problem document for ones that do not parse.

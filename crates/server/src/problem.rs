@@ -65,7 +65,7 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         AppError::unauthorized().into()
     }
-    pub fn forbidden(action: &str) -> Self {
+    pub fn forbidden(action: bulwark_authz::Action) -> Self {
         AppError::forbidden(action).into()
     }
     pub fn not_found(what: &str) -> Self {

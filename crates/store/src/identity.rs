@@ -342,7 +342,11 @@ impl Store {
             sqlx::query("INSERT INTO organizations (id, name, kind, sector, reviewing, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(new.name.trim()).bind(new.kind.as_str())
                 .bind(new.sector.map(|s| s.as_str())).bind(new.reviewing).bind(at)
-                .execute(&mut *tx).await?;
+                .execute(&mut *tx).await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict(format!("an organization named {:?} exists", new.name.trim())),
+                    other => other,
+                })?;
             append_audit!(tx, actor, AuditEvent::new("organization.create", "organization", id)
                 .with_detail(json!({"name": new.name.trim(), "kind": new.kind, "sector": new.sector, "reviewing": new.reviewing})), at);
         });

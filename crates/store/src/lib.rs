@@ -180,7 +180,7 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            return StoreError::Conflict(db.message().to_owned());
+            return StoreError::Conflict(unique_rule(db.as_ref()).to_owned());
         }
         if let sqlx::Error::Database(db) = &e
             && db.code().is_some_and(|c| {
@@ -197,6 +197,28 @@ impl From<sqlx::Error> for StoreError {
             return StoreError::NotFound;
         }
         StoreError::Database(e)
+    }
+}
+
+/// The rule a unique violation broke, in the domain's words. The database's
+/// own words (SQLite's `UNIQUE constraint failed: organizations.name`,
+/// PostgreSQL's constraint names) describe the schema, not the request, so
+/// they are never shown. The table is what tells the rules apart: each of
+/// those a request can break has one unique rule beside its id. PostgreSQL
+/// names the table; SQLite names `table.column` in its message.
+fn unique_rule(db: &dyn sqlx::error::DatabaseError) -> &'static str {
+    let sqlite_table = || {
+        let (_, columns) = db.message().split_once("failed: ")?;
+        Some(columns.split('.').next()?.trim())
+    };
+    match db.table().or_else(sqlite_table) {
+        Some("organizations") => "an organization of that name exists",
+        Some("users") => "a user with that username exists",
+        Some("model_profiles") => "the organization has a model of that name",
+        Some("benchmark_sets") => "that version of the benchmark set exists",
+        Some("scan_targets") => "that scan target exists",
+        Some("api_tokens" | "web_sessions") => "that credential exists",
+        _ => "a record with the same identity exists",
     }
 }
 

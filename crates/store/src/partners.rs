@@ -481,6 +481,18 @@ impl Store {
         Ok(paginate(rows, limit, |g| g.id))
     }
 
+    /// The grants of model `model_id` to partner `partner_org`, any scope or
+    /// status, oldest first.
+    pub async fn grants_to_partner(&self, partner_org: Uuid, model_id: Uuid) -> Result<Vec<Grant>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE model_id = $1 AND partner_org = $2 ORDER BY id"
+        ));
+        let rows: Vec<GrantRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(model_id).bind(partner_org).fetch_all(pool).await?
+        });
+        rows.into_iter().map(Grant::try_from).collect()
+    }
+
     /// May partner `partner_org` use model `model_id` at `now`, for `scope`?
     /// Yes only with a concurred grant for that model, partner and scope whose
     /// window holds `now`, a vetted partner, and every attestation kind

@@ -424,6 +424,24 @@ impl Store {
         Ok(paginate(rows, limit, |s| s.id))
     }
 
+    /// Every SBOM, by id (upload order), whoever owns it; the caller filters
+    /// what its reader may see.
+    pub async fn sboms(&self, page: PageRequest) -> Result<Page<StoredSbom>> {
+        let limit = page.effective_limit();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {SBOM_COLUMNS} FROM sboms s WHERE s.id > $1 ORDER BY s.id LIMIT $2"
+        ));
+        let rows: Vec<SbomRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(page.after.unwrap_or(crate::MIN_ID)).bind(limit + 1)
+                .fetch_all(pool).await?
+        });
+        let rows = rows
+            .into_iter()
+            .map(StoredSbom::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(paginate(rows, limit, |s| s.id))
+    }
+
     /// An SBOM's components in document order (none for an unknown id).
     pub async fn sbom_components(&self, id: Uuid) -> Result<Vec<SbomComponent>> {
         let sql = sqlx::AssertSqlSafe(format!(

@@ -711,18 +711,34 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// A subscription's deliveries, newest first, at most `limit`.
+    /// A subscription's deliveries, newest first, at most `limit`, older
+    /// than the delivery `before` when given (ids are time-ordered), so a
+    /// caller that filters what it shows can read on.
     pub async fn webhook_deliveries_for_subscription(
         &self,
         subscription_id: Uuid,
+        before: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<WebhookDelivery>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "{DELIVERY_SELECT} WHERE d.subscription_id = $1 ORDER BY d.id DESC LIMIT $2"
-        ));
-        let rows: Vec<DeliveryRow> = with_pool!(self, pool => {
-            sqlx::query_as(sql).bind(subscription_id).bind(limit.clamp(1, 1000)).fetch_all(pool).await?
-        });
+        let limit = limit.clamp(1, 1000);
+        let rows: Vec<DeliveryRow> = match before {
+            None => {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "{DELIVERY_SELECT} WHERE d.subscription_id = $1 ORDER BY d.id DESC LIMIT $2"
+                ));
+                with_pool!(self, pool => {
+                    sqlx::query_as(sql).bind(subscription_id).bind(limit).fetch_all(pool).await?
+                })
+            }
+            Some(before) => {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "{DELIVERY_SELECT} WHERE d.subscription_id = $1 AND d.id < $2 ORDER BY d.id DESC LIMIT $3"
+                ));
+                with_pool!(self, pool => {
+                    sqlx::query_as(sql).bind(subscription_id).bind(before).bind(limit).fetch_all(pool).await?
+                })
+            }
+        };
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

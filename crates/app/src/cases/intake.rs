@@ -201,7 +201,7 @@ pub async fn ingest(
 ) -> AppResult<IntakeOut> {
     let p = &who.principal;
     if (ticket.user, ticket.org) != (p.user_id, p.org_id) {
-        return Err(AppError::forbidden(Action::ReportSubmit.as_str()));
+        return Err(AppError::forbidden(Action::ReportSubmit));
     }
     let target = ticket.target;
     let format = format_of(media_type, &doc).await?;

@@ -202,6 +202,11 @@ fn json_errors_name_the_path() {
         Err(ImportError::Json { path, message }) => (path, message),
         other => panic!("{other:?}"),
     };
+    // A profile written as an array is no profile (serde alone would read
+    // its fields in order: a model named "A").
+    let (path, message) = err(r#"[{"name": "B"}, ["A"]]"#);
+    assert_eq!(path, "$[1]");
+    assert!(message.contains("expected a JSON object"), "{message}");
     let (path, message) = err(r#"[{"name": "A"}, {"name": "B", "training_flops": 1}]"#);
     assert_eq!(path, "$[1].training_flops");
     assert!(

@@ -39,7 +39,7 @@ const CLAIM_ROWS: u32 = 20;
 fn page_error(e: AppError) -> PageError {
     match e.kind {
         ErrorKind::NotFound => PageError::not_found("case"),
-        ErrorKind::Forbidden => PageError::forbidden(),
+        ErrorKind::Forbidden => PageError::forbidden_because(e.detail),
         ErrorKind::MalformedRequest => PageError::bad_request(e.detail),
         ErrorKind::Validation => {
             PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)

@@ -1,5 +1,5 @@
-//! The matching pages: `/sboms` (the visitor's organization's SBOMs and
-//! the upload form), `/sboms/{id}` (what affects an SBOM now, what could
+//! The matching pages: `/sboms` (the SBOMs the visitor may read and the
+//! upload form), `/sboms/{id}` (what affects an SBOM now, what could
 //! not be decided, what could not be looked up) and `/advisories/{id}` (an
 //! advisory and whom it affects among the SBOMs the visitor may see).
 //!
@@ -31,7 +31,7 @@ fn page_error(e: impl Into<ApiError>, what: &str) -> PageError {
     let e: ApiError = e.into();
     match e.kind {
         Kind::NotFound => PageError::not_found(what),
-        Kind::Forbidden => PageError::forbidden(),
+        Kind::Forbidden => PageError::forbidden_because(e.detail),
         _ => PageError::internal(),
     }
 }
@@ -109,7 +109,7 @@ async fn sboms_page(
     )
 }
 
-/// `GET /sboms`: the organization's SBOMs, newest first, and the form.
+/// `GET /sboms`: the SBOMs the visitor may read, newest first, and the form.
 pub async fn list(State(state): State<AppState>, who: SignedIn) -> PageResult {
     sboms_page(&state, &who, StatusCode::OK, None).await
 }

@@ -72,6 +72,7 @@ pub fn router() -> Router<AppState> {
             post(reviews::respond),
         )
         .route("/grants", get(reviews::grants))
+        .route("/partners", get(reviews::partners))
         .route("/clearinghouse", get(clearinghouse::dashboard))
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
         .route(
@@ -139,7 +140,7 @@ pub struct Job {
 }
 
 /// The jobs whose pages are built; the others show a placeholder.
-const BUILT: [&str; 3] = ["/frontier", "/reviews", "/clearinghouse"];
+const BUILT: [&str; 4] = ["/frontier", "/reviews", "/partners", "/clearinghouse"];
 
 pub const JOBS: [Job; 6] = [
     Job {
@@ -289,6 +290,11 @@ impl PageError {
         )
     }
 
+    /// A use case's refusal, with its detail (who may take the action).
+    pub fn forbidden_because(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Not permitted", detail)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -341,7 +347,7 @@ impl PageError {
         use bulwark_app::ErrorKind;
         match e.kind {
             ErrorKind::NotFound => PageError::not_found(what),
-            ErrorKind::Forbidden => PageError::forbidden(),
+            ErrorKind::Forbidden => PageError::forbidden_because(e.detail),
             ErrorKind::Conflict => PageError::new(StatusCode::CONFLICT, "Conflict", e.detail),
             ErrorKind::Validation => {
                 PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Not acceptable", e.detail)

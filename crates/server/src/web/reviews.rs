@@ -1,7 +1,8 @@
 //! The voluntary-review dashboards: `/reviews` (a developer's submissions,
 //! deadlines, findings to answer and grants; a reviewing agency's queue in
 //! deadline order), a submission's page with the findings editor and the
-//! response forms, and `/grants` (the early-access grants one may read).
+//! response forms, `/grants` (the early-access grants one may read) and
+//! `/partners` (the registry of trusted partners, with those grants).
 //!
 //! What a visitor sees and may do is the policy's, through the use cases of
 //! [`bulwark_app::reviews`] and [`bulwark_app::partners`]: these pages only
@@ -31,6 +32,7 @@ use crate::state::AppState;
 
 const REVIEWS: &str = "/reviews";
 const GRANTS: &str = "/grants";
+const PARTNERS: &str = "/partners";
 
 /// A failed read as a page: "not found" and "not configured" are worth
 /// telling apart; anything else is the server's fault.
@@ -599,6 +601,92 @@ pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult 
             title: "Early-access grants",
             nav: Some(who.nav(&state, GRANTS)),
             grants: rows,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// GET /partners
+// ---------------------------------------------------------------------------
+
+/// A partner of the registry as shown.
+struct PartnerRow {
+    org: Uuid,
+    name: String,
+    sector: String,
+    vetting: String,
+    vetting_reason: String,
+    /// Unexpired attestations: kind and until when.
+    attested: Vec<(String, Stamp)>,
+    missing: String,
+    may_vet: bool,
+    may_attest: bool,
+}
+
+#[derive(Template)]
+#[template(path = "partners.html")]
+struct PartnersPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    partners: Vec<PartnerRow>,
+    grants: Vec<GrantRow>,
+}
+
+/// `GET /partners`: the registry of trusted partners (every visitor may
+/// read it) with the controls the policy gives the visitor for each, and
+/// the early-access grants the visitor may read.
+pub async fn partners(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let now = state.now();
+    let registry = partners::registry(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let partners = registry
+        .into_iter()
+        .map(|e| PartnerRow {
+            org: e.partner.org,
+            name: e.name,
+            sector: e.sector.as_deref().map(words).unwrap_or_default(),
+            vetting: e.partner.vetting,
+            vetting_reason: e.partner.vetting_reason.unwrap_or_default(),
+            attested: e
+                .partner
+                .attestations
+                .iter()
+                .filter(|a| a.valid)
+                .map(|a| (words(&a.kind), Stamp::parse(&a.expires_at)))
+                .collect(),
+            missing: e
+                .partner
+                .missing_attestations
+                .iter()
+                .map(|k| words(k))
+                .collect::<Vec<_>>()
+                .join(", "),
+            may_vet: e.may_vet,
+            may_attest: e.may_attest,
+        })
+        .collect();
+    let mut list = partners::readable_grants(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    list.sort_by_key(|g| (g.ends_at, g.id));
+    let mut names = Names::default();
+    let mut grants = Vec::new();
+    for g in list {
+        grants.push(
+            grant_row(&state, &who, &mut names, g, now)
+                .await
+                .map_err(fail)?,
+        );
+    }
+    render(
+        StatusCode::OK,
+        &PartnersPage {
+            title: "Trusted partners",
+            nav: Some(who.nav(&state, PARTNERS)),
+            partners,
+            grants,
         },
     )
 }

@@ -264,11 +264,20 @@ async fn bad_input_is_a_4xx_problem_and_changes_nothing(srv: Srv) {
             "",
         ),
         (
+            // serde alone reads a struct's fields from an array, in order.
+            br#"["Array Co", "vendor"]"#.to_vec(),
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            "expected a JSON object",
+        ),
+        (
             br#"{"name": "Program Office", "kind": "vendor"}"#.to_vec(),
             "application/json",
             StatusCode::CONFLICT,
             "conflict",
-            "",
+            // The domain's words, never the database's.
+            r#"an organization named "Program Office" exists"#,
         ),
     ];
     for (body, ctype, want, slug, mention) in cases {

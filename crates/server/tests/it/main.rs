@@ -15,6 +15,7 @@ mod embargo;
 mod frontier;
 mod intake;
 mod intake_formats;
+mod json_bodies;
 mod matching;
 mod partners;
 mod pipeline;

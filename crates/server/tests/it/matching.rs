@@ -526,6 +526,22 @@ async fn an_advisory_imported_later_shows_up_for_the_sboms_holding_it() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("acme-app"), "{}", page.body);
     assert!(!b.get("/sboms").await.body.contains("acme-app"));
+    // The operator opens every SBOM, and its list says so: the list is the
+    // same policy decision as the detail (issue 16, item 6).
+    let (_, listed) = srv.get("/api/v1/sboms", &srv.root_token).await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|s| s["id"] == id.as_str()),
+        "{listed}"
+    );
+    let mut op = signed_in(&srv, &srv.root_user.to_string(), "root").await;
+    assert_eq!(op.get(&format!("/sboms/{id}")).await.status, StatusCode::OK);
+    let list = op.get("/sboms").await;
+    assert!(list.body.contains("acme-app"), "{}", list.body);
+    assert!(!list.body.contains("None yet."), "{}", list.body);
 
     // A newer copy of the record replaces it (the same number of records):
     // seen on the next request too. Here it says 0.6.13 was the fix.

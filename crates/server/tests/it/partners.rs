@@ -41,7 +41,7 @@ async fn a_grant_from_proposal_to_expiry() {
     let (_, _, gateway) = srv.member("Lab A", "developer", "gw", &["viewer"]).await;
     let (_, _, dev_b) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
     let (grid, _, grid_admin) = srv.member("Grid Co", "partner", "grid", &["admin"]).await;
-    let (water, _, _) = srv.member("Water Co", "partner", "water", &["admin"]).await;
+    let (water, _, water_admin) = srv.member("Water Co", "partner", "water", &["admin"]).await;
 
     let model = srv.register_model(&dev_a, "Frontier-1", 3e26).await;
 
@@ -84,7 +84,7 @@ async fn a_grant_from_proposal_to_expiry() {
     // The partner sees its grant but cannot concur; the NSA analyst concurs.
     let (s, v) = srv.get(&format!("/api/v1/grants/{id}"), &grid_admin).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, _) = srv
+    let (s, v) = srv
         .post(
             &format!("/api/v1/grants/{id}/concur"),
             &grid_admin,
@@ -92,6 +92,14 @@ async fn a_grant_from_proposal_to_expiry() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The refusal says who may (issue 16, item 6), and nothing of the grant.
+    assert_eq!(
+        v["detail"],
+        "not permitted: only writers of the lead agency of the model's review concur or object \
+         (any reviewing agency's while there is no lead)",
+        "{v}"
+    );
+    assert_eq!(v["action"], "grant.decide");
     // Another developer cannot even read it.
     let (s, _) = srv.get(&format!("/api/v1/grants/{id}"), &dev_b).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -128,6 +136,34 @@ async fn a_grant_from_proposal_to_expiry() {
         vet(&srv, &grid_admin, &grid, "vetted").await,
         StatusCode::FORBIDDEN,
         "a partner does not vet itself"
+    );
+    let (_, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/partners/{grid}/vetting"),
+            Some(&grid_admin),
+            Some(json!({"status": "vetted"})),
+        )
+        .await;
+    assert!(
+        v["detail"].as_str().is_some_and(
+            |d| d.contains("only writers of a reviewing agency and the operator's admins vet")
+        ),
+        "{v}"
+    );
+    // A user with no roles is told that, not who else may act.
+    let (_, _, idle) = srv.member("Grid Co", "partner", "grid-idle", &[]).await;
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/partners/{grid}/attestations"),
+            &idle,
+            json!({"kind": "confidentiality", "expires_at": "2027-06-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["detail"].as_str().is_some_and(|d| d.contains("no roles")),
+        "{v}"
     );
     let (s, _, v) = srv
         .call(
@@ -179,7 +215,31 @@ async fn a_grant_from_proposal_to_expiry() {
     // A partner without a grant: no.
     let v = check(&srv, &gateway, &water, &model, "api").await;
     assert_eq!(v["allowed"], false, "{v}");
-    // Only the model's owner (and the operator) may ask.
+    // The partner asks about its own early access, on its grant, though it
+    // may not read the model (issue 16, item 6).
+    let v = check(&srv, &grid_admin, &grid, &model, "api").await;
+    assert_eq!(v["allowed"], true, "{v}");
+    let v = check(&srv, &grid_admin, &grid, &model, "weights").await;
+    assert_eq!(v["allowed"], false, "{v}");
+    // Not about another partner's, nor about a model it holds no grant for:
+    // those answer like a model that does not exist.
+    let unknown = format!(
+        "/api/v1/access-check?partner={grid}&model={}&scope=api",
+        uuid::Uuid::now_v7()
+    );
+    let (s, nothing) = srv.get(&unknown, &grid_admin).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{nothing}");
+    for (token, partner) in [(&grid_admin, &water), (&water_admin, &water)] {
+        let (s, v) = srv
+            .get(
+                &format!("/api/v1/access-check?partner={partner}&model={model}&scope=api"),
+                token,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        assert_eq!(v["detail"], nothing["detail"]);
+    }
+    // Only the model's owner (and the operator) may ask about any partner.
     let (s, _) = srv
         .get(
             &format!("/api/v1/access-check?partner={grid}&model={model}&scope=api"),
@@ -243,7 +303,7 @@ async fn a_grant_from_proposal_to_expiry() {
         .iter()
         .filter(|e| e["action"] == "access.check")
         .collect();
-    assert_eq!(checks.len(), 9, "every call is logged");
+    assert_eq!(checks.len(), 11, "every call answered is logged");
     assert!(srv.audit_len().await > audit_before);
 
     // A second grant, revoked by the developer: no from then on.
@@ -296,4 +356,83 @@ async fn a_grant_from_proposal_to_expiry() {
     assert!(v["reason"].as_str().unwrap().contains("revoked"), "{v}");
     let (_, list) = srv.get("/api/v1/grants", &grid_admin).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}
+
+/// The "Trusted partners" page is a page, not a placeholder: the registry
+/// with each partner's vetting and attestations, the controls the policy
+/// gives the visitor, and the grants the visitor may read (issue 16, item 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_partners_page_shows_the_registry_and_the_grants_one_may_see() {
+    let t0 = datetime!(2026-11-26 12:00 UTC);
+    let (srv, _) = common::start_at(t0, &["NSA"]).await;
+    let (_, nsa_user, nsa) = srv.member("NSA", "agency", "nsa1", &["analyst"]).await;
+    let (_, _, dev_a) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
+    let (_, dev_b_user, _) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
+    let (grid, grid_user, grid_admin) = srv.member("Grid Co", "partner", "grid", &["admin"]).await;
+    let model = srv.register_model(&dev_a, "Frontier-P", 3e26).await;
+    let (s, v) = srv
+        .post(
+            "/api/v1/grants",
+            &dev_a,
+            json!({"model": model, "partner_org": grid, "scope": "api",
+                   "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z",
+                   "conditions": "no fine-tuning"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/partners/{grid}/vetting"),
+            Some(&nsa),
+            Some(json!({"status": "vetted"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/partners/{grid}/attestations"),
+            &grid_admin,
+            json!({"kind": "confidentiality", "expires_at": "2027-06-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    let visit = |user: String, name: &'static str| {
+        let srv = &srv;
+        async move {
+            common::visitor::set_password(srv, user.parse().expect("uuid")).await;
+            let mut v = common::visitor::Visitor::sign_in(srv, name).await;
+            let page = v.get("/partners").await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            page
+        }
+    };
+    let page = visit(grid_user, "grid").await;
+    assert!(!page.body.contains("Not available yet"), "{}", page.body);
+    page.at("Grid Co");
+    page.at("vetted");
+    page.at("confidentiality: <time");
+    page.at("insider risk, security controls");
+    page.at(&format!("bulwark partner attest {grid}"));
+    assert!(
+        !page.body.contains("bulwark partner vet "),
+        "a partner does not vet itself"
+    );
+    page.at("no fine-tuning");
+
+    let page = visit(nsa_user, "nsa1").await;
+    page.at(&format!("bulwark partner vet {grid}"));
+    assert!(
+        !page
+            .body
+            .contains(&format!("bulwark partner attest {grid}"))
+    );
+    page.at("no fine-tuning");
+
+    // Another developer sees the registry, not Lab A's grant.
+    let page = visit(dev_b_user, "devb").await;
+    page.at("Grid Co");
+    page.at("There is no grant you may see.");
+    assert!(!page.body.contains("no fine-tuning"));
 }

@@ -766,7 +766,8 @@ async fn events_reach_only_those_who_may_read_them() {
     assert!(types(&rb).is_empty());
 
     // An event about nothing in particular goes to the operator only.
-    srv.store
+    let case_opened = srv
+        .store
         .publish_event(&Actor::cli(), "case.opened", &json!({"case": "C-1"}), T0)
         .await
         .expect("publish");
@@ -775,35 +776,50 @@ async fn events_reach_only_those_who_may_read_them() {
     assert_eq!(types(&ra).len(), 2);
     assert!(types(&rb).is_empty());
 
-    // What Lab B's subscription shows: dropped deliveries, never retried,
-    // not redeliverable.
+    // What Lab B's subscription shows: nothing. Its deliveries of Lab A's
+    // events were dropped, but listing them would tell Lab B that Lab A's
+    // submission exists and, through the ids, when it moved.
     let (s, list) = srv
         .get(&format!("/api/v1/webhooks/{sub_b}/deliveries"), &b)
         .await;
     assert_eq!(s, StatusCode::OK);
-    let items = list["items"].as_array().expect("items");
-    assert_eq!(items.len(), 3, "received, assigned, case.opened: {list}");
-    for d in items {
-        assert_eq!(d["state"], "dropped");
-        assert_eq!(d["attempts"], 1);
-        assert_eq!(d["history"][0]["outcome"], "dropped");
-        assert!(
-            d["last_error"]
-                .as_str()
-                .is_some_and(|e| e.starts_with("not permitted")),
-            "{list}"
-        );
-    }
-    let dropped = items[0]["id"].as_str().expect("id");
-    let (s, _) = srv
+    assert_eq!(
+        list["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing about what Lab B may not read: {list}"
+    );
+    // The dropped deliveries are still on record (audited), and the worker
+    // never retries them; asking for one again answers like an unknown id.
+    let sub_b_id: Uuid = sub_b.parse().expect("uuid");
+    let published = srv
+        .store
+        .webhook_deliveries_for_event(case_opened.event_id)
+        .await
+        .expect("deliveries");
+    let dropped = published
+        .iter()
+        .find(|d| d.subscription_id == sub_b_id)
+        .expect("Lab B's delivery of case.opened");
+    assert_eq!(dropped.state, DeliveryState::Dropped);
+    let dropped = dropped.id;
+    let (s, theirs) = srv
         .post(
             &format!("/api/v1/webhooks/deliveries/{dropped}/redeliver"),
             &b,
             json!({}),
         )
         .await;
-    assert_eq!(s, StatusCode::CONFLICT);
-    // And Lab A's: delivered, with Lab A's view of its own deliveries only.
+    assert_eq!(s, StatusCode::NOT_FOUND, "{theirs}");
+    let (_, unknown) = srv
+        .post(
+            &format!("/api/v1/webhooks/deliveries/{}/redeliver", Uuid::now_v7()),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(theirs, unknown);
+    // And Lab A's: its own submission's events, delivered; not the
+    // operator's event about nothing in particular.
     let (_, list) = srv
         .get(&format!("/api/v1/webhooks/{sub_a}/deliveries"), &a)
         .await;
@@ -813,11 +829,7 @@ async fn events_reach_only_those_who_may_read_them() {
         .iter()
         .map(|d| d["state"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(
-        states,
-        ["dropped", "delivered", "delivered"],
-        "newest first"
-    );
+    assert_eq!(states, ["delivered", "delivered"], "newest first: {list}");
     let (s, _) = srv
         .post(
             &format!("/api/v1/webhooks/deliveries/{dropped}/redeliver"),
@@ -842,6 +854,29 @@ async fn events_reach_only_those_who_may_read_them() {
         )
         .await;
     assert_eq!(theirs, unknown);
+    // A dropped delivery its organization may know of (its user was
+    // disabled) is still listed, with the reason.
+    let (_, subs) = srv.get("/api/v1/webhooks", &a).await;
+    let sub_a2 = subs["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|x| x["created_by"] == a2_user.as_str())
+        .and_then(|x| x["id"].as_str())
+        .expect("the disabled user's subscription")
+        .to_owned();
+    let (_, list) = srv
+        .get(&format!("/api/v1/webhooks/{sub_a2}/deliveries"), &a)
+        .await;
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "received, assigned: {list}");
+    assert_eq!(items[0]["state"], "dropped");
+    assert!(
+        items[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("disabled")),
+        "{list}"
+    );
 
     // Findings: an AMBER+STRICT one is for the parties; a RED one for the
     // named reviewers only (here NSA's subscriber), not the developer.

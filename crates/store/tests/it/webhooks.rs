@@ -503,7 +503,7 @@ async fn dropped_deliveries_are_final(store: Store) {
         Err(StoreError::Conflict(_))
     ));
     let listed = store
-        .webhook_deliveries_for_subscription(d.subscription_id, 10)
+        .webhook_deliveries_for_subscription(d.subscription_id, None, 10)
         .await
         .expect("list");
     assert_eq!(listed, vec![d]);
