@@ -170,6 +170,7 @@ impl Item {
             code_flows: None,
             tool,
             properties: self.properties.map(Value::Object),
+            warnings: Vec::new(),
         }
     }
 }
