@@ -994,6 +994,15 @@ fn the_client_submits_reports_and_reads_cases() {
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("runs[0].results"), "{err}");
+    // A log as tools bend it: repaired with warnings, or refused with --strict.
+    let bent = fixtures.join("repairs/semgrep-bent.sarif");
+    let bent = bent.to_str().unwrap();
+    let strict = server.client(&u, &["report", "submit", bent, "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("fingerprints.matchBasedId/v1"), "{err}");
+    let repaired = server.json(&u, &["report", "submit", bent]);
+    assert_eq!(repaired["warnings"]["total"], 4, "{repaired}");
     let refused = server.client(&u, &["case", "transition", case, "--to", "triaged"]);
     assert_eq!(
         refused.status.code(),
