@@ -2270,9 +2270,7 @@ mod tests {
             Ok::<(), std::convert::Infallible>(())
         })
         .unwrap_err();
-        let ReadError::Sarif(e) = e else {
-            unreachable!()
-        };
+        let ReadError::Sarif(e) = e;
         assert_eq!((e.kind, e.path.as_str()), (ErrorKind::Schema, "runs[0]"));
 
         let e = all(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[{"message":{"text":"a"}"#).unwrap_err();
