@@ -185,7 +185,7 @@ impl Finding {
         Finding {
             fingerprint: fingerprint(r),
             rule_id: r.rule_id.clone(),
-            title: r.message.clone(),
+            title: r.title().to_owned(),
             location,
             target: None,
             tool_name: Some(driver.name.clone()).filter(|n| !n.is_empty()),

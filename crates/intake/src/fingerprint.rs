@@ -39,7 +39,8 @@
 //! [`Location::path`](crate::sarif::Location::path) (percent-decoded, forward
 //! slashes, no leading `./`, relative to its `uriBaseId`, case preserved;
 //! empty without a location). `snippet` is the primary region's snippet and
-//! `message` the message text, both normalized: each line trimmed, runs of
+//! `message` the message text as the result has it (empty when it has none:
+//! what stands in for it on display is never fingerprinted), both normalized: each line trimmed, runs of
 //! whitespace inside a line collapsed to one space, empty lines dropped,
 //! lines joined with `\n`. Numbers in the message are left in.
 //!

@@ -164,6 +164,7 @@ impl Item {
             kind: Kind::Fail,
             level: Level::Warning,
             message: self.message,
+            message_stand_in: None,
             locations,
             fingerprints: self.fingerprints.unwrap_or_default(),
             partial_fingerprints: self.partial_fingerprints.unwrap_or_default(),

@@ -192,9 +192,15 @@ pub struct NormalizedResult {
     /// for `fail` results and `none` for others (§3.27.10).
     pub level: Level,
     /// `message.text` (or markdown, or the rule's message string), with its
-    /// `{n}` arguments filled in; when that is empty or absent, the rule's
-    /// short or full description, else the rule id (with a warning).
+    /// `{n}` arguments filled in; empty when the result has none. The
+    /// fingerprint's message.
     pub message: String,
+    /// What stands in for an empty or missing message (with a warning): the
+    /// rule's short or full description, else the rule id. Shown, never
+    /// fingerprinted, so a result's fingerprint is the same whether or not
+    /// a stand-in was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_stand_in: Option<String>,
     pub locations: Vec<Location>,
     /// The tool's fingerprints with string values; the others are in
     /// `properties["bulwark/ignoredFingerprints"]`.
@@ -212,6 +218,11 @@ pub struct NormalizedResult {
 }
 
 impl NormalizedResult {
+    /// The message to show: the result's own, else its stand-in.
+    pub fn title(&self) -> &str {
+        self.message_stand_in.as_deref().unwrap_or(&self.message)
+    }
+
     /// The first location, which SARIF makes the primary one.
     pub fn primary_location(&self) -> Option<&Location> {
         self.locations.first()
@@ -1766,17 +1777,18 @@ impl RunMeta {
         });
 
         let mut warnings = raw.warnings;
-        let mut message = message_text(&raw.message, rule);
+        let message = message_text(&raw.message, rule);
+        let mut message_stand_in = None;
         if message.trim().is_empty() {
             let (kind, what) = raw
                 .message_problem
                 .unwrap_or((WarningKind::EmptyMessage, "the message is empty".to_owned()));
             let (stand_in, from) = match (rule.and_then(|r| r.description.as_ref()), &rule_id) {
-                (Some((member, text)), _) => (text.clone(), format!("the rule's {member}")),
-                (None, Some(id)) => (id.clone(), "the rule id".to_owned()),
-                (None, None) => (message, "nothing (no rule describes it)".to_owned()),
+                (Some((member, text)), _) => (Some(text.clone()), format!("the rule's {member}")),
+                (None, Some(id)) => (Some(id.clone()), "the rule id".to_owned()),
+                (None, None) => (None, "nothing (no rule describes it)".to_owned()),
             };
-            message = stand_in;
+            message_stand_in = stand_in;
             warnings.push(Warning {
                 kind,
                 path: format!("runs[{run}].results[{index}].message"),
@@ -1819,6 +1831,7 @@ impl RunMeta {
             kind,
             level,
             message,
+            message_stand_in,
             locations,
             fingerprints: raw.fingerprints,
             partial_fingerprints: raw.partial_fingerprints,

@@ -119,9 +119,15 @@ fn non_string_fingerprint_values_are_left_out_and_kept_as_properties() {
 #[test]
 fn a_missing_or_empty_message_takes_the_rules_description_else_its_id() {
     let (r, s) = repaired(BENT);
-    // Semgrep's rule has a shortDescription; it stands in.
-    assert_eq!(r[2].message, "Semgrep Finding: rules.classic");
-    assert_eq!(r[3].message, "Semgrep Finding: rules.classic");
+    // Semgrep's rule has a shortDescription; it stands in, on display only:
+    // a missing and an empty message fingerprint alike, as before repairs.
+    assert_eq!(r[2].title(), "Semgrep Finding: rules.classic");
+    assert_eq!(r[3].title(), "Semgrep Finding: rules.classic");
+    assert_eq!(r[2].message, "");
+    assert_eq!(
+        fingerprint::fingerprint(&r[2]),
+        fingerprint::fingerprint(&r[3])
+    );
     assert_eq!(
         warnings(&s)[2..],
         [
@@ -133,10 +139,16 @@ fn a_missing_or_empty_message_takes_the_rules_description_else_its_id() {
     assert_eq!(s.warnings.counts[&WarningKind::NonStringFingerprint], 2);
 
     // Clang's converter writes an empty message and no rules: the rule id.
-    // An empty message conforms to SARIF, so strict mode repairs it too.
+    // An empty message conforms to SARIF, so strict mode repairs it too; the
+    // fingerprint is the one the result had before repairs existed (this
+    // log was always accepted).
     for options in [ReadOptions::default(), ReadOptions::strict()] {
         let (r, s) = read(CLANG_EMPTY, options).unwrap();
-        assert_eq!(r[0].message, "Dead assignment");
+        assert_eq!(r[0].title(), "Dead assignment");
+        assert_eq!(
+            fingerprint::fingerprint(&r[0]).to_string(),
+            "bwk1:10952950051e6b58d99f127223077b650ad53360a15bc17c153660a7b584d3d6"
+        );
         assert_eq!(
             warnings(&s),
             [(WarningKind::EmptyMessage, "runs[0].results[0].message")]
@@ -156,11 +168,8 @@ fn a_missing_or_empty_message_takes_the_rules_description_else_its_id() {
           {"ruleId":"R0","message":7},
           {"message":{"text":" "}}]}]}"#;
     let (r, s) = repaired(doc);
-    let messages: Vec<_> = r.iter().map(|r| r.message.as_str()).collect();
-    assert_eq!(
-        messages,
-        ["full", "full 1", "R2", "plain text", "full", " "]
-    );
+    let titles: Vec<_> = r.iter().map(|r| r.title()).collect();
+    assert_eq!(titles, ["full", "full 1", "R2", "plain text", "full", " "]);
     let kinds: Vec<_> = s.warnings.first.iter().map(|w| w.kind).collect();
     assert_eq!(
         kinds,
@@ -282,7 +291,7 @@ fn a_malformed_stack_is_ignored() {
     // The SARIF SDK's validator test: a stack without its `frames`.
     let (r, s) = repaired(STACK);
     assert_eq!(r.len(), 1);
-    assert_eq!(r[0].message, "Some testing occurred.");
+    assert_eq!(r[0].title(), "Some testing occurred.");
     assert_eq!(
         warnings(&s),
         [(WarningKind::MalformedStack, "runs[0].results[0].stacks[0]")]

@@ -393,6 +393,7 @@ fn synthetic(rule: &str, path: &str, fingerprints: &[(&str, &str)]) -> Normalize
         kind: Kind::Fail,
         level: Level::Warning,
         message: "m".into(),
+        message_stand_in: None,
         locations: vec![Location {
             path: Some(path.into()),
             snippet: Some("x".into()),
