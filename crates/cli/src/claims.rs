@@ -162,6 +162,11 @@ pub enum ReportCommand {
         /// commit, or a CPE 2.3 name.
         #[arg(long)]
         target: Option<String>,
+        /// Refuse a document that needs a repair (a SARIF fingerprint value
+        /// that is not a string, a result without a message …) instead of
+        /// the repairs the receipt's `warnings` list.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -260,6 +265,7 @@ pub async fn report(cmd: ReportCommand, conn: &Conn) -> anyhow::Result<ExitCode>
             file,
             r#type,
             target,
+            strict,
         } => {
             let (ctype, body) = if file == "-" {
                 let mut b = Vec::new();
@@ -306,10 +312,16 @@ pub async fn report(cmd: ReportCommand, conn: &Conn) -> anyhow::Result<ExitCode>
                 (media_type(r#type, &head[..n]), file_body(f, bar))
             };
             let mut path = "/api/v1/reports".to_owned();
+            let mut params = Vec::new();
             if let Some(t) = target {
-                let url =
-                    reqwest::Url::parse_with_params("http://query.invalid/", &[("target", t)])
-                        .map_err(|e| BadInput(format!("--target: {e}")))?;
+                params.push(("target", t));
+            }
+            if strict {
+                params.push(("strict", "true".to_owned()));
+            }
+            if !params.is_empty() {
+                let url = reqwest::Url::parse_with_params("http://query.invalid/", &params)
+                    .map_err(|e| BadInput(format!("--target: {e}")))?;
                 path.push('?');
                 path.push_str(url.query().unwrap_or_default());
             }

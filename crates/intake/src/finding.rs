@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::error::IntakeError;
 use crate::fingerprint::{Fingerprint, fingerprint};
-use crate::sarif::{self, NormalizedResult};
+use crate::sarif::{self, NormalizedResult, Skipped};
+use crate::warning::{ReadOptions, Warnings};
 use crate::{csaf, native, osv};
 
 /// A document format intake understands.
@@ -184,10 +185,10 @@ impl Finding {
         Finding {
             fingerprint: fingerprint(r),
             rule_id: r.rule_id.clone(),
-            title: r.message.clone(),
+            title: r.title().to_owned(),
             location,
             target: None,
-            tool_name: Some(driver.name.clone()),
+            tool_name: Some(driver.name.clone()).filter(|n| !n.is_empty()),
             tool_version: driver
                 .version
                 .clone()
@@ -201,7 +202,7 @@ impl Finding {
 }
 
 /// What a successful read saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Summary {
     /// Items read: SARIF results, OSV records, CSAF vulnerabilities, native
     /// findings.
@@ -210,6 +211,11 @@ pub struct Summary {
     pub findings: usize,
     /// OSV records skipped because they are withdrawn.
     pub withdrawn: usize,
+    /// SARIF results that are not findings (`pass`, `notApplicable`,
+    /// `informational`).
+    pub skipped: Skipped,
+    /// The repairs made (SARIF; see [`crate::warning`]).
+    pub warnings: Warnings,
 }
 
 /// [`read`]'s error: the document's, or the handler's own.
@@ -222,10 +228,26 @@ pub enum ReadError<E> {
 }
 
 /// Reads a document of `format` from `reader`, handing each finding to
-/// `on_finding` in document order. An `Err` from the handler stops the read
-/// and is returned as [`ReadError::Handler`]. Each format's module says what
-/// it holds in memory.
-pub fn read<R, F, E>(format: Format, reader: R, mut on_finding: F) -> Result<Summary, ReadError<E>>
+/// `on_finding` in document order, repairing what can be (see
+/// [`read_with`]). An `Err` from the handler stops the read and is returned
+/// as [`ReadError::Handler`]. Each format's module says what it holds in
+/// memory.
+pub fn read<R, F, E>(format: Format, reader: R, on_finding: F) -> Result<Summary, ReadError<E>>
+where
+    R: Read,
+    F: FnMut(Finding) -> Result<(), E>,
+{
+    read_with(format, reader, ReadOptions::default(), on_finding)
+}
+
+/// [`read`] with `options`: in strict mode a document that needs a repair
+/// is refused (SARIF; the other formats' readers make no repairs).
+pub fn read_with<R, F, E>(
+    format: Format,
+    reader: R,
+    options: ReadOptions,
+    mut on_finding: F,
+) -> Result<Summary, ReadError<E>>
 where
     R: Read,
     F: FnMut(Finding) -> Result<(), E>,
@@ -234,8 +256,9 @@ where
         Format::Sarif => {
             let mut findings = 0;
             // The conversion runs on the parsing threads (see `read_map`).
-            let s = sarif::read_map(
+            let s = sarif::read_map_with(
                 reader,
+                options,
                 |r| Finding::from_result(&r),
                 |f| {
                     findings += 1;
@@ -250,6 +273,8 @@ where
                 items: s.results,
                 findings,
                 withdrawn: 0,
+                skipped: s.skipped,
+                warnings: s.warnings,
             })
         }
         Format::Osv => osv::read(reader, &mut on_finding),

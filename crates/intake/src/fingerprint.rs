@@ -18,6 +18,12 @@
 //! The sequence is `record('V', "bulwark-fingerprint/1")`, then the first
 //! basis the result supports:
 //!
+//! Only string values count as the tool's fingerprints: a value of another
+//! type (some tools write objects or numbers) is left out by the reader and
+//! kept in the result's properties, so a result whose fingerprints are all
+//! of other types falls back to the next basis (logs with such values were
+//! refused before, so no stored fingerprint changes).
+//!
 //! 1. tool `fingerprints` (non-empty): `record('B', "fingerprints")`, then for
 //!    every entry in byte order of its key `record('K', key) ‖ record('F', value)`,
 //!    then the rule record (so a tool whose fingerprints hash only the location
@@ -33,7 +39,8 @@
 //! [`Location::path`](crate::sarif::Location::path) (percent-decoded, forward
 //! slashes, no leading `./`, relative to its `uriBaseId`, case preserved;
 //! empty without a location). `snippet` is the primary region's snippet and
-//! `message` the message text, both normalized: each line trimmed, runs of
+//! `message` the message text as the result has it (empty when it has none:
+//! what stands in for it on display is never fingerprinted), both normalized: each line trimmed, runs of
 //! whitespace inside a line collapsed to one space, empty lines dropped,
 //! lines joined with `\n`. Numbers in the message are left in.
 //!

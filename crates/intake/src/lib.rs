@@ -32,6 +32,9 @@
 //!   package URL ([`advisory`]), so OSV and CSAF about one CVE in one package
 //!   agree. The encoding is documented in the module and is an interface:
 //!   changing it means a new version.
+//! - [`warning`]: the repairs a reader makes to documents as tools really
+//!   write them ([`Mode::Repair`], the default), each a [`Warning`] with its
+//!   JSON path, and [`Mode::Strict`], which refuses those documents.
 //! - [`error`]: the refusal all readers share. The SARIF-era names
 //!   ([`SarifError`], [`ReadError`], [`read`]) stay for existing callers.
 
@@ -44,8 +47,10 @@ pub mod native;
 pub mod osv;
 pub mod sarif;
 mod scan;
+pub mod warning;
 
 pub use error::{ErrorKind, IntakeError};
 pub use finding::{Finding, Format, Summary as FindingSummary, read as read_findings};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use sarif::{NormalizedResult, ReadError, SarifError, read};
+pub use warning::{Mode, ReadOptions, Warning, WarningKind, Warnings};

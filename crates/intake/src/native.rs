@@ -164,12 +164,14 @@ impl Item {
             kind: Kind::Fail,
             level: Level::Warning,
             message: self.message,
+            message_stand_in: None,
             locations,
             fingerprints: self.fingerprints.unwrap_or_default(),
             partial_fingerprints: self.partial_fingerprints.unwrap_or_default(),
             code_flows: None,
             tool,
             properties: self.properties.map(Value::Object),
+            warnings: Vec::new(),
         }
     }
 }

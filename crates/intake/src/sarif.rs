@@ -30,6 +30,19 @@
 //!
 //! Errors name the JSON path of the first problem in document order
 //! (`runs[0].results[3].locations`), with its line and column.
+//!
+//! Results are findings only when their `kind` says so (§3.27.9: `fail`, the
+//! default, `review` and `open`); `pass`, `notApplicable` and
+//! `informational` results are counted in [`Summary::skipped`] and never
+//! handed over. In the default [`Mode::Repair`] the bends real tools make
+//! are repaired, each with a [`Warning`] naming its path: fingerprint values
+//! that are not strings are left out of the fingerprint (the result falls
+//! back to the next basis) and kept in the result's properties; a result
+//! with no message, or an empty one, takes its rule's `shortDescription`,
+//! else `fullDescription`, else the rule id; a run without a tool, or a tool
+//! without a name, is recorded with an unnamed tool; a malformed `stacks`
+//! entry (stacks are not kept) is ignored. [`Mode::Strict`] refuses those
+//! documents instead (an empty message conforms, and is repaired in both).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -44,6 +57,7 @@ use serde_json::Value;
 
 use crate::error::DOCUMENT;
 use crate::scan::{Pos, ScanError, Scanner};
+pub use crate::warning::{Mode, ReadOptions, Warning, WarningKind, Warnings};
 
 /// The only SARIF version accepted.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -61,6 +75,40 @@ pub enum Kind {
     Review,
     Open,
     Informational,
+}
+
+impl Kind {
+    /// Whether a result of this kind is a finding (§3.27.9): `fail` (a
+    /// problem was found), `review` (a person must decide) and `open` (the
+    /// tool could not decide). `pass`, `notApplicable` and `informational`
+    /// say there is no problem to report.
+    pub fn is_finding(self) -> bool {
+        matches!(self, Kind::Fail | Kind::Review | Kind::Open)
+    }
+}
+
+/// Results that are not findings, by kind: counted, never filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    pub pass: usize,
+    pub not_applicable: usize,
+    pub informational: usize,
+}
+
+impl Skipped {
+    fn count(&mut self, kind: Kind) {
+        match kind {
+            Kind::Pass => self.pass += 1,
+            Kind::NotApplicable => self.not_applicable += 1,
+            Kind::Informational => self.informational += 1,
+            Kind::Fail | Kind::Review | Kind::Open => {}
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.pass + self.not_applicable + self.informational
+    }
 }
 
 /// `result.level` (SARIF §3.27.10).
@@ -144,19 +192,37 @@ pub struct NormalizedResult {
     /// for `fail` results and `none` for others (§3.27.10).
     pub level: Level,
     /// `message.text` (or markdown, or the rule's message string), with its
-    /// `{n}` arguments filled in.
+    /// `{n}` arguments filled in; empty when the result has none. The
+    /// fingerprint's message.
     pub message: String,
+    /// What stands in for an empty or missing message (with a warning): the
+    /// rule's short or full description, else the rule id. Shown, never
+    /// fingerprinted, so a result's fingerprint is the same whether or not
+    /// a stand-in was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_stand_in: Option<String>,
     pub locations: Vec<Location>,
+    /// The tool's fingerprints with string values; the others are in
+    /// `properties["bulwark/ignoredFingerprints"]`.
     pub fingerprints: BTreeMap<String, String>,
+    /// Likewise, others in `properties["bulwark/ignoredPartialFingerprints"]`.
     pub partial_fingerprints: BTreeMap<String, String>,
     /// `codeFlows` as written.
     pub code_flows: Option<Value>,
     pub tool: Arc<ToolProvenance>,
     /// The result's `properties` bag, unknown keys included.
     pub properties: Option<Value>,
+    /// The repairs made to this result (see the module documentation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 impl NormalizedResult {
+    /// The message to show: the result's own, else its stand-in.
+    pub fn title(&self) -> &str {
+        self.message_stand_in.as_deref().unwrap_or(&self.message)
+    }
+
     /// The first location, which SARIF makes the primary one.
     pub fn primary_location(&self) -> Option<&Location> {
         self.locations.first()
@@ -164,10 +230,15 @@ impl NormalizedResult {
 }
 
 /// What a successful read saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Summary {
     pub runs: usize,
+    /// Every result read, findings or not.
     pub results: usize,
+    /// Results handed over: those whose kind makes them findings.
+    pub findings: usize,
+    pub skipped: Skipped,
+    pub warnings: Warnings,
 }
 
 pub use crate::error::ErrorKind;
@@ -185,17 +256,31 @@ pub enum ReadError<E> {
     Handler(E),
 }
 
-/// Reads a SARIF 2.1.0 log from `reader`, handing each normalized result to
-/// `on_result` in document order, on the calling thread. An `Err` from the
-/// handler stops the read and is returned as [`ReadError::Handler`]. See the
-/// module documentation for the memory bound and for what to do with results
-/// already handed over when an error comes.
+/// Reads a SARIF 2.1.0 log from `reader`, handing each normalized finding
+/// to `on_result` in document order, on the calling thread, repairing what
+/// can be ([`Mode::Repair`]). An `Err` from the handler stops the read and
+/// is returned as [`ReadError::Handler`]. See the module documentation for
+/// the memory bound, the results that are not findings, and what to do with
+/// results already handed over when an error comes.
 pub fn read<R, F, E>(reader: R, on_result: F) -> Result<Summary, ReadError<E>>
 where
     R: Read,
     F: FnMut(NormalizedResult) -> Result<(), E>,
 {
-    read_map(reader, |r| r, on_result)
+    read_map_with(reader, ReadOptions::default(), |r| r, on_result)
+}
+
+/// [`read`] with `options` (strict mode, warnings kept).
+pub fn read_with<R, F, E>(
+    reader: R,
+    options: ReadOptions,
+    on_result: F,
+) -> Result<Summary, ReadError<E>>
+where
+    R: Read,
+    F: FnMut(NormalizedResult) -> Result<(), E>,
+{
+    read_map_with(reader, options, |r| r, on_result)
 }
 
 /// [`read`], with `map` applied to each result on the thread that parsed it,
@@ -204,7 +289,23 @@ where
 /// state (fingerprints, conversions) belongs in `map`: it runs in parallel,
 /// and a result's memory never moves between threads, which on a small
 /// machine costs as much as parsing it.
-pub fn read_map<R, M, T, F, E>(reader: R, map: M, mut on_item: F) -> Result<Summary, ReadError<E>>
+pub fn read_map<R, M, T, F, E>(reader: R, map: M, on_item: F) -> Result<Summary, ReadError<E>>
+where
+    R: Read,
+    M: Fn(NormalizedResult) -> T + Sync,
+    T: Send,
+    F: FnMut(T) -> Result<(), E>,
+{
+    read_map_with(reader, ReadOptions::default(), map, on_item)
+}
+
+/// [`read_map`] with `options` (strict mode, warnings kept).
+pub fn read_map_with<R, M, T, F, E>(
+    reader: R,
+    options: ReadOptions,
+    map: M,
+    mut on_item: F,
+) -> Result<Summary, ReadError<E>>
 where
     R: Read,
     M: Fn(NormalizedResult) -> T + Sync,
@@ -220,10 +321,15 @@ where
             scanner: Scanner::new(reader),
             trail: Trail::default(),
             sink: &mut on_item,
-            summary: Summary::default(),
+            summary: Summary {
+                warnings: Warnings::keeping(options.keep_warnings),
+                ..Summary::default()
+            },
+            mode: options.mode,
             pool: Pool {
                 scope,
                 map,
+                mode: options.mode,
                 workers,
                 jobs: None,
                 done: None,
@@ -423,6 +529,7 @@ struct LogReader<'f, 's, 'e, 'm, R, T, E> {
     trail: Trail,
     sink: Sink<'f, T, E>,
     summary: Summary,
+    mode: Mode,
     pool: Pool<'s, 'e, 'm, T>,
     /// The run being read and what is known of it so far. Batches share the
     /// snapshot they were made with; a change copies it.
@@ -456,11 +563,30 @@ struct Batch {
     items: Vec<Item>,
 }
 
-/// A result parsed by a worker: normalized and mapped, or held raw because
-/// the run's tool or artifacts are not known yet.
+/// A result parsed by a worker: normalized (and mapped, when a finding), or
+/// held raw because the run's tool or artifacts are not known yet.
 enum Parsed<T> {
-    Ready(T),
+    Ready(Out<T>),
     Raw(usize, Box<RawResult>),
+}
+
+/// A normalized result as the reading thread needs it: the mapped finding
+/// (none for a result that is not one), its kind and its repairs.
+struct Out<T> {
+    item: Option<T>,
+    kind: Kind,
+    warnings: Vec<Warning>,
+}
+
+/// Maps `r` when it is a finding.
+fn finish<T>(r: NormalizedResult, map: Map<'_, T>) -> Out<T> {
+    let kind = r.kind;
+    let warnings = r.warnings.clone();
+    Out {
+        item: kind.is_finding().then(|| map(r)),
+        kind,
+        warnings,
+    }
 }
 
 type Done<T> = Result<Vec<Parsed<T>>, SarifError>;
@@ -483,6 +609,7 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
         self.scanner.bump();
         let mut version = false;
         let mut runs = false;
+        let mut external = false;
         if scan!(self, self.scanner.token("an object")) == b'}' {
             self.scanner.bump();
         } else {
@@ -514,7 +641,10 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
                         self.runs()?;
                         self.trail.path.pop();
                     }
-                    _ => self.skip(key)?,
+                    _ => {
+                        external |= matches!(key.as_str(), "runGuid" | "externalizedProperties");
+                        self.skip(key)?
+                    }
                 }
                 if !scan!(self, self.scanner.next_in(b'}')) {
                     break;
@@ -533,10 +663,12 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
                 .into());
         }
         if !runs {
-            return Err(self
-                .trail
-                .refusal_at(ErrorKind::Schema, "missing field `runs`", at)
-                .into());
+            let message = if external {
+                "missing field `runs`: an external property file (§4), not a SARIF log"
+            } else {
+                "missing field `runs`"
+            };
+            return Err(self.trail.refusal_at(ErrorKind::Schema, message, at).into());
         }
         scan!(self, self.scanner.end());
         Ok(())
@@ -584,9 +716,17 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
                 let key = scan!(self, self.scanner.key());
                 match key.as_str() {
                     "tool" => {
-                        let tool: RawTool = self.member("tool")?;
+                        self.trail.key("tool");
+                        let at = self.value_pos()?;
+                        let tool: Option<RawTool> = self.parse()?;
+                        if let Some(tool) = &tool {
+                            self.check_tool_names(tool, at)?;
+                        }
+                        self.trail.path.pop();
                         self.submit()?;
-                        Arc::make_mut(&mut self.meta).set_tool(tool);
+                        if let Some(tool) = tool {
+                            Arc::make_mut(&mut self.meta).set_tool(tool);
+                        }
                     }
                     "originalUriBaseIds" => {
                         let bases = self.member("originalUriBaseIds")?;
@@ -623,15 +763,27 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
         }
         if self.meta.tool.is_none() {
             let at = self.scanner.pos();
-            return Err(self
-                .trail
-                .refusal_at(ErrorKind::Schema, "missing field `tool`", at)
-                .into());
+            if self.mode == Mode::Strict {
+                return Err(self
+                    .trail
+                    .refusal_at(ErrorKind::Schema, "missing field `tool`", at)
+                    .into());
+            }
+            self.summary.warnings.push(Warning {
+                kind: WarningKind::MissingToolName,
+                path: self.trail.path_string(),
+                message: "the run has no `tool`: its results are recorded with an unnamed tool"
+                    .into(),
+            });
+            Arc::make_mut(&mut self.meta).set_tool(RawTool {
+                driver: None,
+                extensions: None,
+            });
         }
         for parsed in std::mem::take(&mut self.deferred) {
             let result = match parsed {
                 Parsed::Ready(r) => r,
-                Parsed::Raw(i, raw) => (self.pool.map)(self.meta.normalize(index, i, *raw)),
+                Parsed::Raw(i, raw) => finish(self.meta.normalize(index, i, *raw), self.pool.map),
             };
             self.emit(result)?;
         }
@@ -724,9 +876,64 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
         Ok(())
     }
 
-    fn emit(&mut self, result: T) -> Result<(), Stop<E>> {
+    /// A result in document order: its repairs counted, and handed to the
+    /// sink when it is a finding.
+    fn emit(&mut self, result: Out<T>) -> Result<(), Stop<E>> {
         self.summary.results += 1;
-        (self.sink)(result).map_err(Stop::Handler)
+        for w in result.warnings {
+            self.summary.warnings.push(w);
+        }
+        match result.item {
+            Some(item) => {
+                self.summary.findings += 1;
+                (self.sink)(item).map_err(Stop::Handler)
+            }
+            None => {
+                self.summary.skipped.count(result.kind);
+                Ok(())
+            }
+        }
+    }
+
+    /// Every tool component must have a name: in strict mode a missing one
+    /// refuses the log (as serde would), otherwise it is a warning and the
+    /// component is recorded unnamed.
+    fn check_tool_names(&mut self, tool: &RawTool, at: Pos) -> Result<(), SarifError> {
+        let base = self.trail.path_string();
+        let mut problems = Vec::new();
+        match &tool.driver {
+            None => problems.push((
+                format!("{base}.driver"),
+                "missing field `driver`".to_owned(),
+            )),
+            Some(d) => {
+                if let Some(what) = name_problem(d.name.as_ref()) {
+                    problems.push((format!("{base}.driver.name"), what));
+                }
+            }
+        }
+        for (i, e) in tool.extensions.iter().flatten().enumerate() {
+            if let Some(what) = name_problem(e.name.as_ref()) {
+                problems.push((format!("{base}.extensions[{i}].name"), what));
+            }
+        }
+        for (path, what) in problems {
+            if self.mode == Mode::Strict {
+                return Err(SarifError {
+                    kind: ErrorKind::Schema,
+                    path,
+                    message: what,
+                    line: at.line,
+                    column: at.column,
+                });
+            }
+            self.summary.warnings.push(Warning {
+                kind: WarningKind::MissingToolName,
+                path,
+                message: format!("{what}: the tool component is recorded unnamed"),
+            });
+        }
+        Ok(())
     }
 
     /// The position of the next value (whitespace skipped).
@@ -792,6 +999,18 @@ impl<'s, 'm: 's, R: Read, T: Send + 's, E> LogReader<'_, 's, '_, 'm, R, T, E> {
     }
 }
 
+/// Why a tool component's `name` is not a name, if it is not.
+fn name_problem(name: Option<&Value>) -> Option<String> {
+    match name {
+        Some(Value::String(_)) => None,
+        None => Some("missing field `name`".to_owned()),
+        Some(v) => Some(format!(
+            "invalid type: {}, expected a string",
+            unexpected(v)
+        )),
+    }
+}
+
 /// A scalar as serde's `invalid type` messages name it.
 fn unexpected(v: &Value) -> String {
     use de::Unexpected;
@@ -818,6 +1037,7 @@ fn unexpected(v: &Value) -> String {
 struct Pool<'s, 'e, 'm, T> {
     scope: &'s std::thread::Scope<'s, 'e>,
     map: Map<'m, T>,
+    mode: Mode,
     workers: usize,
     jobs: Option<mpsc::SyncSender<Batch>>,
     done: Option<mpsc::Receiver<Returned<T>>>,
@@ -843,7 +1063,7 @@ impl<'s, 'm: 's, T: Send + 's> Pool<'s, '_, 'm, T> {
             },
             None => batch,
         };
-        let done = parse_batch(&batch, self.map);
+        let done = parse_batch(&batch, self.map, self.mode);
         self.ready.insert(batch.seq, done);
         self.spare.push(batch.bytes);
     }
@@ -856,6 +1076,7 @@ impl<'s, 'm: 's, T: Send + 's> Pool<'s, '_, 'm, T> {
             let queue = Arc::clone(&queue);
             let done_tx = done_tx.clone();
             let map = self.map;
+            let mode = self.mode;
             self.scope.spawn(move || {
                 loop {
                     let job = match queue.lock() {
@@ -863,7 +1084,7 @@ impl<'s, 'm: 's, T: Send + 's> Pool<'s, '_, 'm, T> {
                         Err(_) => return,
                     };
                     let Ok(batch) = job else { return };
-                    let out = parse_batch(&batch, map);
+                    let out = parse_batch(&batch, map, mode);
                     if done_tx.send((batch.seq, out, batch.bytes)).is_err() {
                         return;
                     }
@@ -902,7 +1123,7 @@ impl<'s, 'm: 's, T: Send + 's> Pool<'s, '_, 'm, T> {
 }
 
 /// Parses, normalizes and maps a batch's results (on any thread).
-fn parse_batch<T>(batch: &Batch, map: Map<'_, T>) -> Done<T> {
+fn parse_batch<T>(batch: &Batch, map: Map<'_, T>, mode: Mode) -> Done<T> {
     let mut out = Vec::with_capacity(batch.items.len());
     for item in &batch.items {
         let bytes = batch.bytes.get(item.start..item.end).unwrap_or_default();
@@ -916,19 +1137,22 @@ fn parse_batch<T>(batch: &Batch, map: Map<'_, T>) -> Done<T> {
             refusal: None,
         };
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let raw = ResultSeed { trail: &mut trail }
-            .deserialize(&mut de)
-            .map_err(|e| {
-                let at = batch
-                    .at
-                    .advance(&batch.bytes[..item.start.min(batch.bytes.len())]);
-                trail.serde_error(&e, at)
-            })?;
+        let raw = ResultSeed {
+            trail: &mut trail,
+            mode,
+        }
+        .deserialize(&mut de)
+        .map_err(|e| {
+            let at = batch
+                .at
+                .advance(&batch.bytes[..item.start.min(batch.bytes.len())]);
+            trail.serde_error(&e, at)
+        })?;
         let meta = &batch.meta;
         out.push(if meta.tool.is_none() || meta.lacks_artifacts(&raw) {
             Parsed::Raw(item.index, Box::new(raw))
         } else {
-            Parsed::Ready(map(meta.normalize(batch.run, item.index, raw)))
+            Parsed::Ready(finish(meta.normalize(batch.run, item.index, raw), map))
         });
     }
     Ok(out)
@@ -954,6 +1178,10 @@ struct Rule {
     default_level: Option<Level>,
     message_strings: BTreeMap<String, String>,
     cwes: Vec<String>,
+    /// The first non-blank of `shortDescription.text` and
+    /// `fullDescription.text`, with the member's name: what stands in for a
+    /// result's missing message.
+    description: Option<(&'static str, String)>,
 }
 
 // ---------------------------------------------------------------- a result
@@ -969,13 +1197,21 @@ struct RawResult {
     locations: Vec<RawLocation>,
     fingerprints: BTreeMap<String, String>,
     partial_fingerprints: BTreeMap<String, String>,
+    /// Fingerprint values that are not strings, kept for the properties.
+    ignored_fingerprints: Option<Value>,
+    ignored_partial_fingerprints: Option<Value>,
     code_flows: Option<Value>,
     taxa: Vec<RawDescriptorRef>,
     properties: Option<Value>,
+    /// What was wrong with `message`, when it was not a message object.
+    message_problem: Option<(WarningKind, String)>,
+    /// Repairs made while parsing.
+    warnings: Vec<Warning>,
 }
 
 struct ResultSeed<'t> {
     trail: &'t mut Trail,
+    mode: Mode,
 }
 
 impl<'de> DeserializeSeed<'de> for ResultSeed<'_> {
@@ -993,6 +1229,7 @@ impl<'de> Visitor<'de> for ResultSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawResult, A::Error> {
         let trail = self.trail;
+        let strict = self.mode == Mode::Strict;
         const KEYS: &[&str] = &[
             "ruleId",
             "ruleIndex",
@@ -1022,23 +1259,99 @@ impl<'de> Visitor<'de> for ResultSeed<'_> {
                 "kind" => r.kind = trail.value(&mut map, k)?,
                 "level" => r.level = trail.value(&mut map, k)?,
                 "message" => {
-                    r.message = trail.value(&mut map, k)?;
                     saw_message = true;
+                    match trail.value::<_, MessageSlot>(&mut map, k)? {
+                        MessageSlot::Object(m) => r.message = m,
+                        MessageSlot::Null => {
+                            if strict {
+                                trail.key(k);
+                                return Err(trail.refuse(
+                                    ErrorKind::Schema,
+                                    "invalid type: null, expected a message object",
+                                ));
+                            }
+                            r.message_problem =
+                                Some((WarningKind::MissingMessage, "`message` is null".into()));
+                        }
+                        MessageSlot::Text(text) => {
+                            if strict {
+                                trail.key(k);
+                                return Err(trail.refuse(
+                                    ErrorKind::Schema,
+                                    format!(
+                                        "invalid type: {}, expected a message object",
+                                        de::Unexpected::Str(&text)
+                                    ),
+                                ));
+                            }
+                            r.warnings.push(Warning {
+                                kind: WarningKind::MalformedMessage,
+                                path: format!("{}.message", trail.path_string()),
+                                message:
+                                    "`message` is a string, not a message object: taken as its text"
+                                        .into(),
+                            });
+                            r.message.text = Some(text);
+                        }
+                        MessageSlot::Other(found) => {
+                            if strict {
+                                trail.key(k);
+                                return Err(trail.refuse(
+                                    ErrorKind::Schema,
+                                    format!("invalid type: {found}, expected a message object"),
+                                ));
+                            }
+                            r.message_problem = Some((
+                                WarningKind::MalformedMessage,
+                                format!("`message` is a {found}, not a message object"),
+                            ));
+                        }
+                    }
                 }
                 "locations" => {
                     r.locations = trail
                         .value::<_, Option<Vec<RawLocation>>>(&mut map, k)?
                         .unwrap_or_default()
                 }
-                "fingerprints" => {
-                    r.fingerprints = trail
-                        .value::<_, Option<BTreeMap<String, String>>>(&mut map, k)?
-                        .unwrap_or_default()
-                }
-                "partialFingerprints" => {
-                    r.partial_fingerprints = trail
-                        .value::<_, Option<BTreeMap<String, String>>>(&mut map, k)?
-                        .unwrap_or_default()
+                "fingerprints" | "partialFingerprints" => {
+                    let v: Option<Value> = trail.value(&mut map, k)?;
+                    let (strings, ignored) = split_fingerprints(v);
+                    if let Some(ignored) = &ignored {
+                        for (entry, found) in ignored_members(ignored) {
+                            let depth = trail.path.len();
+                            trail.key(k);
+                            let expected = match entry {
+                                Some(entry) => {
+                                    trail.path.push(Seg::Key(Cow::Owned(entry)));
+                                    "a string"
+                                }
+                                None => "an object of strings",
+                            };
+                            if strict {
+                                return Err(trail.refuse(
+                                    ErrorKind::Schema,
+                                    format!("invalid type: {found}, expected {expected}"),
+                                ));
+                            }
+                            let path = trail.path_string();
+                            trail.path.truncate(depth);
+                            r.warnings.push(Warning {
+                                kind: WarningKind::NonStringFingerprint,
+                                path,
+                                message: format!(
+                                    "a {found}, not a string: left out of the fingerprint, \
+                                     kept in the result's properties"
+                                ),
+                            });
+                        }
+                    }
+                    if k == "fingerprints" {
+                        r.fingerprints = strings;
+                        r.ignored_fingerprints = ignored;
+                    } else {
+                        r.partial_fingerprints = strings;
+                        r.ignored_partial_fingerprints = ignored;
+                    }
                 }
                 "codeFlows" => r.code_flows = trail.value(&mut map, k)?,
                 "taxa" => {
@@ -1048,13 +1361,36 @@ impl<'de> Visitor<'de> for ResultSeed<'_> {
                 }
                 // Not kept, but checked: a stack without `frames` is not SARIF.
                 "stacks" => {
-                    trail.value::<_, Option<Vec<RawStack>>>(&mut map, k)?;
+                    let v: Option<Value> = trail.value(&mut map, k)?;
+                    for (index, what) in malformed_stacks(v.as_ref()) {
+                        let depth = trail.path.len();
+                        trail.key(k);
+                        if let Some(i) = index {
+                            trail.path.push(Seg::Index(i));
+                        }
+                        if strict {
+                            return Err(trail.refuse(ErrorKind::Schema, what));
+                        }
+                        let path = trail.path_string();
+                        trail.path.truncate(depth);
+                        r.warnings.push(Warning {
+                            kind: WarningKind::MalformedStack,
+                            path,
+                            message: format!("{what}: ignored (stacks are not kept)"),
+                        });
+                    }
                 }
                 _ => r.properties = trail.value(&mut map, k)?,
             }
         }
         if !saw_message {
-            return Err(trail.refuse(ErrorKind::Schema, "missing field `message`"));
+            if strict {
+                return Err(trail.refuse(ErrorKind::Schema, "missing field `message`"));
+            }
+            r.message_problem = Some((
+                WarningKind::MissingMessage,
+                "the result has no `message`".into(),
+            ));
         }
         Ok(r)
     }
@@ -1087,10 +1423,137 @@ struct RawComponentRef {
     guid: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawStack {
-    #[allow(dead_code)]
-    frames: Vec<IgnoredAny>,
+/// A result's `message` as written: a message object, or one of the bends
+/// tools make (null, a plain string, something else).
+enum MessageSlot {
+    Object(RawMessage),
+    Null,
+    Text(String),
+    /// Another type, named as serde names it.
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for MessageSlot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MessageSlotVisitor)
+    }
+}
+
+struct MessageSlotVisitor;
+
+impl<'de> Visitor<'de> for MessageSlotVisitor {
+    type Value = MessageSlot;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a message object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MessageSlot, A::Error> {
+        RawMessage::deserialize(de::value::MapAccessDeserializer::new(map)).map(MessageSlot::Object)
+    }
+    fn visit_unit<Er: de::Error>(self) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Null)
+    }
+    fn visit_none<Er: de::Error>(self) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Null)
+    }
+    fn visit_str<Er: de::Error>(self, v: &str) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Text(v.to_owned()))
+    }
+    fn visit_string<Er: de::Error>(self, v: String) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Text(v))
+    }
+    fn visit_bool<Er: de::Error>(self, v: bool) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Other(de::Unexpected::Bool(v).to_string()))
+    }
+    fn visit_i64<Er: de::Error>(self, v: i64) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Other(de::Unexpected::Signed(v).to_string()))
+    }
+    fn visit_u64<Er: de::Error>(self, v: u64) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Other(de::Unexpected::Unsigned(v).to_string()))
+    }
+    fn visit_f64<Er: de::Error>(self, v: f64) -> Result<MessageSlot, Er> {
+        Ok(MessageSlot::Other(de::Unexpected::Float(v).to_string()))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<MessageSlot, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(MessageSlot::Other("sequence".to_owned()))
+    }
+}
+
+/// A `fingerprints` or `partialFingerprints` member split into its string
+/// values (the fingerprint's) and the rest: an object of the other
+/// entries, or the whole member when it is not an object.
+fn split_fingerprints(v: Option<Value>) -> (BTreeMap<String, String>, Option<Value>) {
+    match v {
+        None | Some(Value::Null) => (BTreeMap::new(), None),
+        Some(Value::Object(entries)) => {
+            let mut strings = BTreeMap::new();
+            let mut others = serde_json::Map::new();
+            for (k, v) in entries {
+                match v {
+                    Value::String(s) => {
+                        strings.insert(k, s);
+                    }
+                    other => {
+                        others.insert(k, other);
+                    }
+                }
+            }
+            (
+                strings,
+                (!others.is_empty()).then_some(Value::Object(others)),
+            )
+        }
+        Some(other) => (BTreeMap::new(), Some(other)),
+    }
+}
+
+/// What [`split_fingerprints`] left out: each entry's key (none when the
+/// whole member was not an object) and type.
+fn ignored_members(ignored: &Value) -> Vec<(Option<String>, String)> {
+    match ignored {
+        Value::Object(entries) => entries
+            .iter()
+            .map(|(k, v)| (Some(k.clone()), unexpected(v)))
+            .collect(),
+        other => vec![(None, unexpected(other))],
+    }
+}
+
+/// `stacks` entries that are not stacks (§3.44: an object with an array of
+/// `frames`), with their indexes (none when `stacks` is not an array) and
+/// what is wrong.
+fn malformed_stacks(v: Option<&Value>) -> Vec<(Option<usize>, String)> {
+    match v {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(stacks)) => stacks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let what = match s {
+                    Value::Object(o) => match o.get("frames") {
+                        Some(Value::Array(_)) => return None,
+                        None => "missing field `frames`".to_owned(),
+                        Some(f) => format!(
+                            "invalid type: {}, expected an array of frames",
+                            unexpected(f)
+                        ),
+                    },
+                    other => format!(
+                        "invalid type: {}, expected a stack object",
+                        unexpected(other)
+                    ),
+                };
+                Some((Some(i), what))
+            })
+            .collect(),
+        Some(other) => vec![(
+            None,
+            format!(
+                "invalid type: {}, expected an array of stacks",
+                unexpected(other)
+            ),
+        )],
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -1136,14 +1599,16 @@ struct RawContent {
 
 #[derive(Deserialize)]
 struct RawTool {
-    driver: RawComponent,
+    driver: Option<RawComponent>,
     extensions: Option<Vec<RawComponent>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawComponent {
-    name: String,
+    /// Anything, checked by `check_tool_names`: tools write null here.
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Value>,
     guid: Option<String>,
     version: Option<String>,
     semantic_version: Option<String>,
@@ -1152,10 +1617,19 @@ struct RawComponent {
     properties: Option<Value>,
 }
 
+/// A member that is there, null included (`Option<Value>` alone reads
+/// null as absent).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawRule {
     id: String,
+    /// Read leniently: only a stand-in for a missing message.
+    short_description: Option<Value>,
+    full_description: Option<Value>,
     default_configuration: Option<RawConfiguration>,
     message_strings: Option<BTreeMap<String, RawMessageString>>,
     relationships: Option<Vec<RawRelationship>>,
@@ -1182,14 +1656,24 @@ struct RawRelationship {
 impl RunMeta {
     fn set_tool(&mut self, tool: RawTool) {
         let extensions = tool.extensions.unwrap_or_default();
-        let ai_model = ai_model(&tool.driver, &extensions);
+        let ai_model = ai_model(tool.driver.as_ref(), &extensions);
         let mut components = Vec::with_capacity(1 + extensions.len());
         let mut rules = Vec::with_capacity(1 + extensions.len());
         self.extension_keys = extensions
             .iter()
-            .map(|e| (e.name.clone(), e.guid.clone()))
+            .map(|e| (component_name(e), e.guid.clone()))
             .collect();
-        for c in std::iter::once(tool.driver).chain(extensions) {
+        let driver = tool.driver.unwrap_or(RawComponent {
+            name: None,
+            guid: None,
+            version: None,
+            semantic_version: None,
+            organization: None,
+            rules: None,
+            properties: None,
+        });
+        for c in std::iter::once(driver).chain(extensions) {
+            let name = component_name(&c);
             rules.push(
                 c.rules
                     .unwrap_or_default()
@@ -1198,7 +1682,7 @@ impl RunMeta {
                     .collect(),
             );
             components.push(Component {
-                name: c.name,
+                name,
                 version: c.version,
                 semantic_version: c.semantic_version,
                 organization: c.organization,
@@ -1292,7 +1776,46 @@ impl RunMeta {
             _ => Level::None,
         });
 
+        let mut warnings = raw.warnings;
         let message = message_text(&raw.message, rule);
+        let mut message_stand_in = None;
+        if message.trim().is_empty() {
+            let (kind, what) = raw
+                .message_problem
+                .unwrap_or((WarningKind::EmptyMessage, "the message is empty".to_owned()));
+            let (stand_in, from) = match (rule.and_then(|r| r.description.as_ref()), &rule_id) {
+                (Some((member, text)), _) => (Some(text.clone()), format!("the rule's {member}")),
+                (None, Some(id)) => (Some(id.clone()), "the rule id".to_owned()),
+                (None, None) => (None, "nothing (no rule describes it)".to_owned()),
+            };
+            message_stand_in = stand_in;
+            warnings.push(Warning {
+                kind,
+                path: format!("runs[{run}].results[{index}].message"),
+                message: format!("{what}: {from} stands in"),
+            });
+        }
+        let mut properties = raw.properties;
+        for (key, ignored) in [
+            ("bulwark/ignoredFingerprints", raw.ignored_fingerprints),
+            (
+                "bulwark/ignoredPartialFingerprints",
+                raw.ignored_partial_fingerprints,
+            ),
+        ] {
+            let Some(ignored) = ignored else { continue };
+            let bag = match properties.take() {
+                Some(Value::Object(bag)) => bag,
+                None => serde_json::Map::new(),
+                // Not a property bag: kept whole beside what is added.
+                Some(other) => {
+                    serde_json::Map::from_iter([("bulwark/properties".to_owned(), other)])
+                }
+            };
+            let mut bag = bag;
+            bag.insert(key.to_owned(), ignored);
+            properties = Some(Value::Object(bag));
+        }
         let locations = raw
             .locations
             .into_iter()
@@ -1308,6 +1831,7 @@ impl RunMeta {
             kind,
             level,
             message,
+            message_stand_in,
             locations,
             fingerprints: raw.fingerprints,
             partial_fingerprints: raw.partial_fingerprints,
@@ -1324,7 +1848,8 @@ impl RunMeta {
                     ai_model: None,
                 })
             }),
-            properties: raw.properties,
+            properties,
+            warnings,
         }
     }
 
@@ -1401,7 +1926,18 @@ impl From<RawRule> for Rule {
                 push_cwe_numbers(&mut cwes, id);
             }
         }
+        let text = |d: &Option<Value>| {
+            d.as_ref()
+                .and_then(|d| d.get("text"))
+                .and_then(Value::as_str)
+                .filter(|t| !t.trim().is_empty())
+                .map(str::to_owned)
+        };
+        let description = text(&r.short_description)
+            .map(|t| ("shortDescription", t))
+            .or_else(|| text(&r.full_description).map(|t| ("fullDescription", t)));
         Rule {
+            description,
             default_level: r.default_configuration.and_then(|c| c.level),
             message_strings: r
                 .message_strings
@@ -1415,7 +1951,15 @@ impl From<RawRule> for Rule {
     }
 }
 
-fn ai_model(driver: &RawComponent, extensions: &[RawComponent]) -> Option<AiModel> {
+/// A component's name; empty when it has none (a warning says so).
+fn component_name(c: &RawComponent) -> String {
+    match &c.name {
+        Some(Value::String(name)) => name.clone(),
+        _ => String::new(),
+    }
+}
+
+fn ai_model(driver: Option<&RawComponent>, extensions: &[RawComponent]) -> Option<AiModel> {
     let flagged = extensions.iter().find(|e| {
         let Some(Value::Object(p)) = &e.properties else {
             return false;
@@ -1432,11 +1976,11 @@ fn ai_model(driver: &RawComponent, extensions: &[RawComponent]) -> Option<AiMode
     });
     if let Some(e) = flagged {
         return Some(AiModel {
-            name: e.name.clone(),
+            name: component_name(e),
             version: e.version.clone().or_else(|| e.semantic_version.clone()),
         });
     }
-    std::iter::once(driver).chain(extensions).find_map(|c| {
+    driver.into_iter().chain(extensions).find_map(|c| {
         let Some(Value::Object(p)) = &c.properties else {
             return None;
         };
@@ -1732,7 +2276,14 @@ mod tests {
         let e = all(r#"{"version":"1.0.0","runs":[]}"#).unwrap_err();
         assert_eq!((e.kind, e.path.as_str()), (ErrorKind::Version, "version"));
 
-        let e = all(r#"{"version":"2.1.0","runs":[{"results":[]}]}"#).unwrap_err();
+        // A run without a tool: repaired by default, refused when strict.
+        let doc = r#"{"version":"2.1.0","runs":[{"results":[]}]}"#;
+        assert!(all(doc).unwrap().is_empty());
+        let e = read_with(doc.as_bytes(), ReadOptions::strict(), |_| {
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_err();
+        let ReadError::Sarif(e) = e;
         assert_eq!((e.kind, e.path.as_str()), (ErrorKind::Schema, "runs[0]"));
 
         let e = all(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[{"message":{"text":"a"}"#).unwrap_err();

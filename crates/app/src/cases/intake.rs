@@ -14,13 +14,22 @@
 //! submit (and whether the target it names parses) must be known before
 //! the interface reads a body of any size: [`open_intake`] decides and
 //! hands out an [`IntakeTicket`], which [`ingest`] takes with the document.
+//!
+//! Documents as tools really write them bend the standard (SARIF
+//! fingerprints that are objects, results without a message, `pass`
+//! results): by default the readers repair what can be recovered and the
+//! receipt lists each repair as a warning with its JSON path, and counts
+//! the results that are not findings; a strict ticket
+//! ([`IntakeTicket::strict`]) refuses such a document instead, naming the
+//! first bend. What cannot be recovered is refused either way.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use bulwark_authz::Action;
 use bulwark_core::{Principal, Target};
-use bulwark_intake::finding::{self, Finding, Format, ReadError};
+use bulwark_intake::finding::{self, Finding, Format, ReadError, Summary};
+use bulwark_intake::{ReadOptions, Warnings};
 use bulwark_store::{IntakeItem, NewReport, RawDocument};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -52,6 +61,73 @@ pub struct IntakeOut {
     pub cases: Vec<Uuid>,
     /// Whether `cases` lists every case the document's reports folded into.
     pub cases_complete: bool,
+    /// What intake repaired to read the document (SARIF as tools really
+    /// write it); empty for a document that needed no repair.
+    pub warnings: IntakeWarnings,
+    /// Results read but not filed because they are not findings (SARIF
+    /// `kind` `pass`, `notApplicable` or `informational`).
+    pub skipped: SkippedResults,
+}
+
+/// The repairs made to a document: each counted by kind, the first ones
+/// with their JSON paths.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct IntakeWarnings {
+    /// Every repair.
+    pub total: usize,
+    /// Repairs by kind: `non_string_fingerprint`, `missing_message`,
+    /// `malformed_message`, `empty_message`, `missing_tool_name`,
+    /// `malformed_stack`.
+    pub counts: BTreeMap<String, usize>,
+    /// The first ones (at most 20), in document order.
+    pub first: Vec<IntakeWarning>,
+}
+
+/// One repair.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeWarning {
+    pub kind: String,
+    /// Where, as refusals name it: `runs[0].results[3].message`.
+    pub path: String,
+    /// What was wrong and what was done.
+    pub message: String,
+}
+
+impl From<Warnings> for IntakeWarnings {
+    fn from(w: Warnings) -> Self {
+        IntakeWarnings {
+            total: w.total(),
+            counts: w
+                .counts
+                .iter()
+                .map(|(k, n)| (k.as_str().to_owned(), *n))
+                .collect(),
+            first: w
+                .first
+                .into_iter()
+                .map(|w| IntakeWarning {
+                    kind: w.kind.as_str().to_owned(),
+                    path: w.path,
+                    message: w.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Results that are not findings, by SARIF `kind` (§3.27.9).
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedResults {
+    pub pass: usize,
+    pub not_applicable: usize,
+    pub informational: usize,
+}
+
+impl SkippedResults {
+    pub fn total(&self) -> usize {
+        self.pass + self.not_applicable + self.informational
+    }
 }
 
 /// A document the interface received whole into a file: where it is, its
@@ -72,6 +148,16 @@ pub struct IntakeTicket {
     user: Uuid,
     org: Uuid,
     target: Option<Target>,
+    strict: bool,
+}
+
+impl IntakeTicket {
+    /// Refuse a document that needs a repair (the caller asked for strict
+    /// reading) instead of repairing it with warnings.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
 }
 
 /// Whether `who` may submit documents (findings, SBOMs) for its
@@ -95,6 +181,7 @@ pub fn open_intake(app: &App, who: &Principal, target: Option<&str>) -> AppResul
         user: who.user_id,
         org: who.org_id,
         target,
+        strict: false,
     })
 }
 
@@ -204,6 +291,11 @@ pub async fn ingest(
         return Err(AppError::forbidden(Action::ReportSubmit));
     }
     let target = ticket.target;
+    let options = if ticket.strict {
+        ReadOptions::strict()
+    } else {
+        ReadOptions::default()
+    };
     let format = format_of(media_type, &doc).await?;
 
     // The parser (CPU work, off the async workers) hands batches of reports
@@ -216,7 +308,7 @@ pub async fn ingest(
             let file = std::fs::File::open(&path)
                 .map_err(|_| ReadError::Handler(Stop::App(AppError::internal())))?;
             let mut batch = Vec::with_capacity(BATCH);
-            finding::read(format, file, |f| {
+            let summary = finding::read_with(format, file, options, |f| {
                 batch.push(report(f, &target).map_err(Stop::App)?);
                 if batch.len() == BATCH {
                     tx.blocking_send(IntakeItem::Reports(std::mem::take(&mut batch)))
@@ -230,7 +322,7 @@ pub async fn ingest(
             }
             tx.blocking_send(IntakeItem::Done)
                 .map_err(|_| ReadError::Handler(Stop::StoreGone))?;
-            Ok::<(), ReadError<Stop>>(())
+            Ok::<Summary, ReadError<Stop>>(summary)
         }
     });
     let content = tokio::fs::File::open(doc.path)
@@ -247,7 +339,7 @@ pub async fn ingest(
         .ingest_stream(&who.actor, p.org_id, raw, rx, app.now())
         .await;
     let parsed = parser.await.map_err(|_| AppError::internal())?;
-    let receipt = match (parsed, stored) {
+    let (receipt, summary) = match (parsed, stored) {
         (Err(ReadError::Document(e)), _) => {
             return Err(AppError::malformed(format!(
                 "not a {} document: {e}",
@@ -257,7 +349,7 @@ pub async fn ingest(
         (Err(ReadError::Handler(Stop::App(e))), _) => return Err(e),
         (_, Err(e)) => return Err(e.into()),
         (Err(ReadError::Handler(Stop::StoreGone)), Ok(_)) => return Err(AppError::internal()),
-        (Ok(()), Ok(receipt)) => receipt,
+        (Ok(summary), Ok(receipt)) => (receipt, summary),
     };
     let listed_all = receipt.cases.len() == receipt.reports;
     let mut seen = HashSet::new();
@@ -275,5 +367,11 @@ pub async fn ingest(
         new_cases: receipt.new_cases,
         cases,
         cases_complete,
+        warnings: summary.warnings.into(),
+        skipped: SkippedResults {
+            pass: summary.skipped.pass,
+            not_applicable: summary.skipped.not_applicable,
+            informational: summary.skipped.informational,
+        },
     })
 }

@@ -35,7 +35,10 @@ pub mod sources;
 
 pub use assessment::{AssessmentIn, AssessmentOut, assess, set_assessment};
 pub use documents::{document, own_documents};
-pub use intake::{IntakeOut, IntakeTicket, ReceivedDocument, ingest, may_submit, open_intake};
+pub use intake::{
+    IntakeOut, IntakeTicket, IntakeWarning, IntakeWarnings, ReceivedDocument, SkippedResults,
+    ingest, may_submit, open_intake,
+};
 pub use sources::{SourceOut, SourcesOut, sources};
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1013,6 +1013,15 @@ fn the_client_submits_reports_and_reads_cases() {
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("runs[0].results"), "{err}");
+    // A log as tools bend it: repaired with warnings, or refused with --strict.
+    let bent = fixtures.join("repairs/semgrep-bent.sarif");
+    let bent = bent.to_str().unwrap();
+    let strict = server.client(&u, &["report", "submit", bent, "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("fingerprints.matchBasedId/v1"), "{err}");
+    let repaired = server.json(&u, &["report", "submit", bent]);
+    assert_eq!(repaired["warnings"]["total"], 4, "{repaired}");
     let refused = server.client(&u, &["case", "transition", case, "--to", "triaged"]);
     assert_eq!(
         refused.status.code(),
@@ -1114,6 +1123,54 @@ fn findings_fingerprint_prints_one_object_per_result_in_document_order() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("runs[0].results"));
     let missing = bulwark(&["findings", "fingerprint", "/nonexistent.sarif"]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+/// `bulwark findings fingerprint` on SARIF as tools really write it: the
+/// repairs intake makes, each a warning on standard error with its JSON
+/// path; `--strict` refuses instead (exit 2, the path named); results that
+/// are not findings are counted, not listed (issue 16, item 1).
+#[test]
+fn findings_fingerprint_warns_of_repairs_unless_strict() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../intake/tests/fixtures/repairs");
+    let bent = fixtures.join("semgrep-bent.sarif");
+    let bent = bent.to_str().unwrap();
+    let out = bulwark(&["findings", "fingerprint", bent, "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 4, "{stderr}");
+    for (line, path) in warnings.iter().zip([
+        "runs[0].results[0].fingerprints.matchBasedId/v1",
+        "runs[0].results[1].fingerprints.rank",
+        "runs[0].results[2].message",
+        "runs[0].results[3].message",
+    ]) {
+        assert!(line.contains(&format!("{bent}: {path}: ")), "{line}");
+    }
+
+    let strict = bulwark(&["findings", "fingerprint", bent, "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert!(
+        stderr.contains("runs[0].results[0].fingerprints.matchBasedId/v1"),
+        "{stderr}"
+    );
+    assert!(strict.stdout.is_empty());
+
+    let pass = fixtures.join("sdv-pass.sarif");
+    let out = bulwark(&["findings", "fingerprint", pass.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "a pass result is not a finding");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 results: 0 findings, 1 not findings (pass 1"),
+        "{stderr}"
+    );
 }
 
 /// A reader that stops early (`bulwark openapi | head -c 200`) ends the

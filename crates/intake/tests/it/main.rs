@@ -3,5 +3,6 @@
 //! per crate instead of once per file.
 
 mod advisories;
+mod repairs;
 mod sarif;
 mod shared_data;

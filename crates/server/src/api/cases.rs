@@ -39,6 +39,11 @@ pub struct IntakeQuery {
     /// or a CPE 2.3 name); registered when nobody had. Without it, an
     /// advisory's own package URL is used.
     pub target: Option<String>,
+    /// Refuse a document that bends its standard (a SARIF fingerprint that
+    /// is not a string, a result without a message, a tool without a name)
+    /// instead of repairing it with warnings in the receipt.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 /// A spooled body as the intake use case reads it.
@@ -54,7 +59,10 @@ fn received(doc: &Spool) -> ReceivedDocument<'_> {
 /// Bulwark's findings JSON, as the raw body (format by `Content-Type`, or by
 /// content for `application/json`). Each finding becomes a report, folded
 /// into the case of its fingerprint. The body is spooled to disk and parsed
-/// as a stream; all or nothing.
+/// as a stream; all or nothing. What tools bend is repaired and listed in
+/// the receipt's `warnings` (refused with `strict=true`); SARIF results
+/// that are not findings (`pass`, `notApplicable`, `informational`) are
+/// counted in `skipped`, not filed.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "clearinghouse", params(IntakeQuery),
     request_body(description = "A SARIF log as JSON; or any of the four formats as the bytes of \
         the file, as `application/octet-stream` (the format judged by its content) or under its own \
@@ -62,7 +70,7 @@ fn received(doc: &Spool) -> ReceivedDocument<'_> {
         `application/vnd.bulwark.findings+json`).",
         content((SarifLog = "application/sarif+json"), (inline(RawBytes) = "application/octet-stream"))),
     responses((status = 201, body = IntakeOut),
-        (status = 400, body = Problem, description = "not a document of its format; `detail` names the JSON path"),
+        (status = 400, body = Problem, description = "not a document of its format, or (strict) one that needs a repair; `detail` names the JSON path"),
         (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn submit(
@@ -72,7 +80,8 @@ pub async fn submit(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<IntakeOut>)> {
-    let ticket = bulwark_app::cases::open_intake(&state, &caller.principal, q.target.as_deref())?;
+    let ticket = bulwark_app::cases::open_intake(&state, &caller.principal, q.target.as_deref())?
+        .strict(q.strict);
     let doc = spool::spool(body, state.settings.intake_limit).await?;
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)

@@ -261,3 +261,81 @@ async fn merge_and_split_over_http() {
         "split apart, never merged again: {v}"
     );
 }
+
+/// A SARIF log as tools really write it (fingerprint values that are not
+/// strings, a result without a message, an empty message), bent by hand from
+/// the Semgrep fixture; and Static Driver Verifier's `pass` result. Sources
+/// in the intake crate's `tests/fixtures/README.md`.
+const BENT: &[u8] = include_bytes!("../../../intake/tests/fixtures/repairs/semgrep-bent.sarif");
+const PASS: &[u8] = include_bytes!("../../../intake/tests/fixtures/repairs/sdv-pass.sarif");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bent_sarif_is_repaired_with_warnings_unless_strict() {
+    let (srv, _) = common::start_at(datetime!(2026-11-26 12:00 UTC), &[]).await;
+    let (_, _, tok) = srv.member("Uni A", "researcher", "u1", &["analyst"]).await;
+
+    // Strict: refused as before, naming the first bend; nothing written.
+    let before = srv.audit_len().await;
+    let (s, v) = submit(&srv, &tok, "?strict=true", BENT).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("runs[0].results[0].fingerprints.matchBasedId/v1"),
+        "{v}"
+    );
+    assert_eq!(srv.audit_len().await, before, "nothing written");
+
+    // Default: every finding filed, each repair a warning with its path.
+    let (s, v) = submit(&srv, &tok, "", BENT).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["reports"], 4);
+    let w = &v["warnings"];
+    assert_eq!(w["total"], 4, "{v}");
+    assert_eq!(
+        w["counts"],
+        json!({"non_string_fingerprint": 2, "missing_message": 1, "empty_message": 1})
+    );
+    let paths: Vec<&str> = w["first"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "runs[0].results[0].fingerprints.matchBasedId/v1",
+            "runs[0].results[1].fingerprints.rank",
+            "runs[0].results[2].message",
+            "runs[0].results[3].message",
+        ]
+    );
+    assert_eq!(w["first"][2]["kind"], "missing_message");
+    assert_eq!(
+        v["skipped"],
+        json!({"pass": 0, "notApplicable": 0, "informational": 0})
+    );
+    // The message-less result is titled by its rule's short description.
+    let mut titles = Vec::new();
+    for id in v["cases"].as_array().unwrap() {
+        let (_, c) = srv
+            .get(&format!("/api/v1/cases/{}", id.as_str().unwrap()), &tok)
+            .await;
+        for r in c["reports"].as_array().unwrap() {
+            titles.push(r["title"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        titles.iter().any(|t| t == "Semgrep Finding: rules.classic"),
+        "{titles:?}"
+    );
+
+    // A `pass` result is counted, not filed, in either mode.
+    for query in ["", "?strict=true"] {
+        let (s, v) = submit(&srv, &tok, query, PASS).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["reports"], 0, "{v}");
+        assert_eq!(v["skipped"]["pass"], 1, "{v}");
+        assert_eq!(v["warnings"]["total"], 0, "{v}");
+    }
+}
