@@ -254,7 +254,7 @@ fn read_header(bytes: &[u8], entry: Option<&str>) -> Result<InspectLog, InspectE
         message,
     };
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let raw: RawLog = serde_path_to_error::deserialize(de)
+    let raw: RawLog = serde_path_to_error::deserialize(bulwark_core::json::Strict(de))
         .map_err(|e| json_error(json_path(&e.path().to_string()), e.inner().to_string()))?;
     if raw.version != SUPPORTED_VERSION {
         return Err(json_error(

@@ -206,7 +206,7 @@ fn json_errors_name_the_path() {
     // its fields in order: a model named "A").
     let (path, message) = err(r#"[{"name": "B"}, ["A"]]"#);
     assert_eq!(path, "$[1]");
-    assert!(message.contains("expected a JSON object"), "{message}");
+    assert!(message.contains("JSON object"), "{message}");
     let (path, message) = err(r#"[{"name": "A"}, {"name": "B", "training_flops": 1}]"#);
     assert_eq!(path, "$[1].training_flops");
     assert!(
