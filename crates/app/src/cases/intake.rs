@@ -23,6 +23,7 @@ use bulwark_core::{Principal, Target};
 use bulwark_intake::finding::{self, Finding, Format, ReadError};
 use bulwark_store::{IntakeItem, NewReport, RawDocument};
 use serde::Serialize;
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -72,6 +73,11 @@ pub struct IntakeTicket {
     user: Uuid,
     org: Uuid,
     target: Option<Target>,
+    /// When the request arrived, before its body was read: the time its
+    /// reports keep, and the one that decides who reported a finding first
+    /// (a large document sent first is still read when a small one sent
+    /// later is done).
+    arrived: OffsetDateTime,
 }
 
 /// Whether `who` may submit documents (findings, SBOMs) for its
@@ -95,6 +101,7 @@ pub fn open_intake(app: &App, who: &Principal, target: Option<&str>) -> AppResul
         user: who.user_id,
         org: who.org_id,
         target,
+        arrived: app.now(),
     })
 }
 
@@ -203,7 +210,7 @@ pub async fn ingest(
     if (ticket.user, ticket.org) != (p.user_id, p.org_id) {
         return Err(AppError::forbidden(Action::ReportSubmit.as_str()));
     }
-    let target = ticket.target;
+    let (target, arrived) = (ticket.target, ticket.arrived);
     let format = format_of(media_type, &doc).await?;
 
     // The parser (CPU work, off the async workers) hands batches of reports
@@ -244,7 +251,7 @@ pub async fn ingest(
     };
     let stored = app
         .store
-        .ingest_stream(&who.actor, p.org_id, raw, rx, app.now())
+        .ingest_stream(&who.actor, p.org_id, raw, rx, arrived)
         .await;
     let parsed = parser.await.map_err(|_| AppError::internal())?;
     let receipt = match (parsed, stored) {

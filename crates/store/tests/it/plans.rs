@@ -27,7 +27,8 @@ enum Sample {
     Int(i64),
 }
 
-const SHA: Sample = Sample::Text("0000000000000000000000000000000000000000000000000000000000000000");
+const SHA: Sample =
+    Sample::Text("0000000000000000000000000000000000000000000000000000000000000000");
 
 /// Each hot read as its store method writes it: (method, SQL, parameters).
 fn hot_reads() -> Vec<(&'static str, String, Vec<Sample>)> {
