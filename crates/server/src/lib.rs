@@ -199,12 +199,26 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Builds the state for `serve` and for tests.
+/// Builds the state for `serve` and for tests: the start of a server, which
+/// takes its spool directory and sweeps what crashed servers left there.
 pub fn state(
     store: bulwark_store::Store,
     clock: Arc<dyn bulwark_core::Clock>,
     settings: Settings,
 ) -> anyhow::Result<AppState> {
     let authz = bulwark_authz::Authorizer::new()?;
-    Ok(AppState::new(store, authz, clock, settings))
+    let (spool, swept) = spool::SpoolDir::open(&settings.spool_root).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot take a spool directory under {}: {e}",
+            settings.spool_root.display()
+        )
+    })?;
+    if swept.entries > 0 {
+        tracing::info!(
+            directory = %settings.spool_root.display(),
+            files = swept.files,
+            "removed the spooled uploads that servers no longer running left behind"
+        );
+    }
+    Ok(AppState::new(store, authz, clock, settings, spool))
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod cli;
+mod crash;
 mod import;
 mod import_osv;
 mod matching;
