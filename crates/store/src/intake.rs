@@ -140,8 +140,8 @@ impl Store {
     /// spooled it); the store trusts that digest as the document's address.
     ///
     /// On SQLite the transaction holds the write lock while the document is
-    /// read: other writers wait (up to the busy timeout) behind a large
-    /// intake. PostgreSQL only locks the rows written.
+    /// read (from its first batch on): other writers wait their turn (up to
+    /// 10 s) behind a large intake. PostgreSQL only locks the rows written.
     pub async fn ingest_stream<R>(
         &self,
         actor: &Actor,
@@ -170,6 +170,10 @@ impl Store {
         let mut total = 0usize;
         let mut new_cases = 0usize;
         let credited: u64;
+        // The first batch before the write: a document of up to a batch is
+        // then parsed whole before this intake's turn to write, so that on
+        // SQLite the other writers wait for its writes only, not its parse.
+        let mut first = items.recv().await;
         write_tx!(self, tx => {
             let row = DocumentRow { sha256: &sha, media_type: &media_type, size, first_org: org, at };
             keep_in_pieces(&mut *tx, &row, &mut doc.content).await?;
@@ -182,7 +186,10 @@ impl Store {
             let mut unsettled: BTreeSet<Uuid> = BTreeSet::new();
             let mut targets: HashMap<String, Uuid> = HashMap::new();
             let mut done = false;
-            while let Some(item) = items.recv().await {
+            while let Some(item) = match first.take() {
+                Some(item) => Some(item),
+                None => items.recv().await,
+            } {
                 let batch = match item {
                     IntakeItem::Reports(r) => r,
                     IntakeItem::Done => {
