@@ -77,6 +77,12 @@ enum Command {
         /// browsers treat http://localhost as secure, so this is rarely needed).
         #[arg(long)]
         insecure_cookies: bool,
+        /// Directory for uploads while they are received (this server takes a
+        /// directory of its own in it and, at start, removes what servers no
+        /// longer running left there). Default: bulwark-spool-HASH in the
+        /// temporary directory, HASH naming the database.
+        #[arg(long, env = "BULWARK_SPOOL_DIR")]
+        spool_dir: Option<std::path::PathBuf>,
     },
     /// Database maintenance.
     Db {
@@ -427,6 +433,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             log_format,
             insecure_cookies,
+            spool_dir,
         } => {
             init_tracing(log_format);
             // The address first: a busy port stops the start before
@@ -439,6 +446,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dossier_key::announce(&key_source);
             let mut settings = bulwark_server::Settings {
                 secure_cookies: !insecure_cookies,
+                spool_root: spool_dir
+                    .unwrap_or_else(|| bulwark_server::spool::SpoolDir::default_root(&db.database)),
                 ..Default::default()
             }
             .with_env();

@@ -70,10 +70,34 @@ pub fn app(state: AppState) -> Router {
                     .unwrap_or("-");
                 // The path only, never the query or headers: they may carry secrets.
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
+            })
+            .on_failure(log_failure),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Logs a request that failed: a 503 ("retry": an intake that lost a race
+/// to a concurrent one, a database busy past its wait, readiness while the
+/// database is away) is expected under load and logged as a warning; every
+/// other server error as an error.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass;
+    let latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::warn!(
+                status = 503,
+                latency_ms,
+                "answered 503: the client may retry"
+            );
+        }
+        other => tracing::error!(classification = %other, latency_ms, "response failed"),
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -213,12 +237,26 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Builds the state for `serve` and for tests.
+/// Builds the state for `serve` and for tests: the start of a server, which
+/// takes its spool directory and sweeps what crashed servers left there.
 pub fn state(
     store: bulwark_store::Store,
     clock: Arc<dyn bulwark_core::Clock>,
     settings: Settings,
 ) -> anyhow::Result<AppState> {
     let authz = bulwark_authz::Authorizer::new()?;
-    Ok(AppState::new(store, authz, clock, settings))
+    let (spool, swept) = spool::SpoolDir::open(&settings.spool_root).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot take a spool directory under {}: {e}",
+            settings.spool_root.display()
+        )
+    })?;
+    if swept.entries > 0 {
+        tracing::info!(
+            directory = %settings.spool_root.display(),
+            files = swept.files,
+            "removed the spooled uploads that servers no longer running left behind"
+        );
+    }
+    Ok(AppState::new(store, authz, clock, settings, spool))
 }

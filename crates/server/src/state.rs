@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::metrics::Metrics;
 use crate::problem::{ApiError, ApiResult};
+use crate::spool::SpoolDir;
 
 /// Settings the operator chooses at start.
 #[derive(Debug, Clone)]
@@ -35,6 +36,12 @@ pub struct Settings {
     /// spooled to the temporary directory, not held in memory, so this
     /// bounds disk, not memory.
     pub intake_limit: u64,
+    /// Where request bodies are spooled: this server takes a directory of
+    /// its own under it and, at start, removes what servers no longer
+    /// running left there (`crate::spool::SpoolDir`). `serve` names one
+    /// per database (`SpoolDir::default_root`) unless told
+    /// (`--spool-dir`, `BULWARK_SPOOL_DIR`).
+    pub spool_root: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -46,6 +53,7 @@ impl Default for Settings {
             master_key: None,
             webhook_allow_private: false,
             intake_limit: INTAKE_LIMIT,
+            spool_root: std::env::temp_dir().join("bulwark-spool"),
         }
     }
 }
@@ -107,6 +115,8 @@ pub struct AppState {
     touched: Arc<Mutex<HashMap<Uuid, OffsetDateTime>>>,
     /// Failed sign-ins per username, to slow password guessing.
     pub login_throttle: Arc<LoginThrottle>,
+    /// This server's own directory for spooled request bodies.
+    pub spool: Arc<SpoolDir>,
 }
 
 impl std::ops::Deref for AppState {
@@ -162,7 +172,13 @@ impl LoginThrottle {
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 impl AppState {
-    pub fn new(store: Store, authz: Authorizer, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+    pub fn new(
+        store: Store,
+        authz: Authorizer,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        spool: SpoolDir,
+    ) -> Self {
         let metrics = Arc::new(Metrics::new());
         let config = Config {
             master_key: settings.master_key.clone(),
@@ -178,6 +194,7 @@ impl AppState {
             settings: Arc::new(settings),
             touched: Arc::default(),
             login_throttle: Arc::default(),
+            spool: Arc::new(spool),
         }
     }
 

@@ -78,3 +78,47 @@ async fn tokens_and_passwords_never_appear_in_logs() {
         );
     }
 }
+
+/// A 503 (a lost race between intakes, a busy database: "retry") is
+/// expected under load: logged as a warning, not as an error that pages
+/// someone. Answered here by readiness with the database gone.
+#[tokio::test]
+async fn a_503_is_logged_as_a_warning_not_an_error() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    // This thread only (the test's runtime runs on it): the other test of
+    // this binary sets the global subscriber.
+    let _scope = tracing::subscriber::set_default(subscriber);
+
+    let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
+    srv.store.close().await;
+    let resp = srv
+        .http
+        .get(format!("{}/readyz", srv.base))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &serde_json::Value| l.to_string().contains("/readyz"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["level"] == "WARN" && l.to_string().contains("503")),
+        "the 503 is logged as a warning: {logs}"
+    );
+    assert!(
+        !lines.iter().any(|l| l["level"] == "ERROR"),
+        "and not as an error: {logs}"
+    );
+}

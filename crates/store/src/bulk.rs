@@ -101,6 +101,14 @@ pub(crate) trait Bulk {
         &mut self,
         rows: &[SourceRow<'_>],
     ) -> impl Future<Output = Result<Vec<(Uuid, String, String)>>> + Send;
+
+    /// Each of `ids`' first report time, the rows locked for update in id
+    /// order on PostgreSQL (`FOR NO KEY UPDATE`: reports that refer to the
+    /// case still go in). SQLite's writer holds the database's write lock.
+    fn lock_first_reports(
+        &mut self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<(Uuid, i64)>>> + Send;
 }
 
 const INSERT_CASES: &str = "INSERT INTO cases (id, state, title, rule_id, target_id, \
@@ -236,6 +244,25 @@ impl Bulk for SqliteConnection {
         }
         Ok(out)
     }
+
+    async fn lock_first_reports(&mut self, ids: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let mut q =
+                sqlx::QueryBuilder::new("SELECT id, first_reported_at FROM cases WHERE id IN (");
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(*c);
+            }
+            q.push(") ORDER BY id");
+            out.extend(
+                q.build_query_as::<(Uuid, i64)>()
+                    .fetch_all(&mut *self)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
 }
 
 impl Bulk for PgConnection {
@@ -330,6 +357,15 @@ impl Bulk for PgConnection {
         .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.2).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+        .fetch_all(&mut *self)
+        .await?)
+    }
+
+    async fn lock_first_reports(&mut self, ids: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, first_reported_at FROM cases WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+        )
+        .bind(ids)
         .fetch_all(&mut *self)
         .await?)
     }

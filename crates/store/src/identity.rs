@@ -638,6 +638,7 @@ impl Store {
     /// Notes that a token was used. Not audited: it is not a change anyone
     /// made, and callers throttle it so reads do not become writes.
     pub async fn touch_token(&self, id: Uuid, now: OffsetDateTime) -> Result<()> {
+        let _turn = self.write_turn().await?;
         with_pool!(self, pool => {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(to_micros(now)).bind(id).execute(pool).await?;

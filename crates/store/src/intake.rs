@@ -12,7 +12,12 @@
 //!
 //! Deduplication is exact: `case_fingerprints` maps each fingerprint to one
 //! case. A case is credited to its first reporter, the organization of its
-//! earliest report.
+//! earliest report: the earliest *arrival* (the time the interface received
+//! the request, which each report keeps), not the first intake to commit.
+//! Intakes commit in any order (a large document sent first commits after
+//! a small one sent later), so an intake that adds reports to a case first
+//! reported after its own arrival moves the credit to itself, in its
+//! transaction, just before it commits (see `Tx::settle_first_reports`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -25,6 +30,7 @@ use crate::audit::append_audit;
 use crate::bulk::{Batch, Bulk, CHUNK, NewCaseRow, NewReportRow};
 use crate::documents::{DocumentRow, RawDocument, keep_in_pieces};
 use crate::reliability::{SourceDeltas, add_source_stats, record_case_sources, report_sources};
+use crate::tx::Tx;
 use crate::{Actor, Result, Store, StoreError, write_tx};
 
 /// Longest case title kept, in characters; a report's message is cut to it.
@@ -134,8 +140,8 @@ impl Store {
     /// spooled it); the store trusts that digest as the document's address.
     ///
     /// On SQLite the transaction holds the write lock while the document is
-    /// read: other writers wait (up to the busy timeout) behind a large
-    /// intake. PostgreSQL only locks the rows written.
+    /// read (from its first batch on): other writers wait their turn (up to
+    /// 10 s) behind a large intake. PostgreSQL only locks the rows written.
     pub async fn ingest_stream<R>(
         &self,
         actor: &Actor,
@@ -163,15 +169,27 @@ impl Store {
         let mut case_per_report: Vec<Uuid> = Vec::new();
         let mut total = 0usize;
         let mut new_cases = 0usize;
+        let credited: u64;
+        // The first batch before the write: a document of up to a batch is
+        // then parsed whole before this intake's turn to write, so that on
+        // SQLite the other writers wait for its writes only, not its parse.
+        let mut first = items.recv().await;
         write_tx!(self, tx => {
             let row = DocumentRow { sha256: &sha, media_type: &media_type, size, first_org: org, at };
             keep_in_pieces(&mut *tx, &row, &mut doc.content).await?;
 
             let batch_of = Batch { org, submitted_by: actor.user, document: &sha, at };
             let mut stats = SourceDeltas::new();
+            // Cases other intakes opened whose first report this one must
+            // settle at its end (see `Tx::settle_first_reports`): few, except
+            // when an organization re-sends many findings others reported.
+            let mut unsettled: BTreeSet<Uuid> = BTreeSet::new();
             let mut targets: HashMap<String, Uuid> = HashMap::new();
             let mut done = false;
-            while let Some(item) = items.recv().await {
+            while let Some(item) = match first.take() {
+                Some(item) => Some(item),
+                None => items.recv().await,
+            } {
                 let batch = match item {
                     IntakeItem::Reports(r) => r,
                     IntakeItem::Done => {
@@ -297,11 +315,13 @@ impl Store {
                         pairs.insert((*case, kind, source));
                     }
                 }
-                for (source, (n, v)) in record_case_sources(&mut *tx, &pairs).await? {
+                let recorded = record_case_sources(&mut *tx, &pairs, Some(at)).await?;
+                for (source, (n, v)) in recorded.deltas {
                     let d = stats.entry(source).or_insert((0, 0));
                     d.0 += n;
                     d.1 += v;
                 }
+                unsettled.extend(recorded.unsettled);
                 let room = RECEIPT_CASES.saturating_sub(case_per_report.len());
                 case_per_report.extend(ids.into_iter().take(room));
             }
@@ -310,6 +330,10 @@ impl Store {
                     "the intake ended before its document was read to the end".into(),
                 ));
             }
+            // Last, holding no case's lock until now: the credit of the cases
+            // first reported after this intake arrived moves to it.
+            let unsettled: Vec<Uuid> = std::mem::take(&mut unsettled).into_iter().collect();
+            credited = tx.settle_first_reports(&unsettled, org, at).await?;
             add_source_stats(&mut *tx, stats).await?;
             append_audit!(tx, actor, AuditEvent::new("intake.ingest", "raw_document", sha.clone())
                 .with_detail(json!({
@@ -318,6 +342,7 @@ impl Store {
                     "size": size,
                     "reports": total,
                     "new_cases": new_cases,
+                    "credited_earlier": credited,
                 })), at);
         });
         Ok(IntakeReceipt {

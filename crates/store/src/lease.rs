@@ -138,6 +138,7 @@ impl Store {
         until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.write_turn().await?;
         let n = with_pool!(self, pool => {
             sqlx::query("UPDATE leases SET expires_at = $1 WHERE lease_key = $2 AND holder = $3 AND expires_at > $4")
                 .bind(to_micros(until)).bind(key).bind(holder).bind(to_micros(now))
@@ -148,6 +149,7 @@ impl Store {
 
     /// Gives a lease up early; false if `holder` did not hold it.
     pub async fn lease_release(&self, key: &str, holder: &str) -> Result<bool> {
+        let _turn = self.write_turn().await?;
         let n = with_pool!(self, pool => {
             sqlx::query("DELETE FROM leases WHERE lease_key = $1 AND holder = $2")
                 .bind(key).bind(holder).execute(pool).await?.rows_affected()
@@ -174,6 +176,7 @@ impl Store {
     ) -> Result<Uuid> {
         check_key("queue", queue)?;
         let id = Uuid::now_v7();
+        let _turn = self.write_turn().await?;
         with_pool!(self, pool => {
             sqlx::query("INSERT INTO jobs (id, queue, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id).bind(queue).bind(payload).bind(to_micros(run_at)).bind(to_micros(now))
@@ -231,6 +234,7 @@ impl Store {
 
     /// Marks a claimed job done; false if `worker` no longer holds it.
     pub async fn job_complete(&self, id: Uuid, worker: &str, now: OffsetDateTime) -> Result<bool> {
+        let _turn = self.write_turn().await?;
         let n = with_pool!(self, pool => {
             sqlx::query("UPDATE jobs SET done_at = $1, lease_holder = NULL, lease_until = NULL \
                          WHERE id = $2 AND lease_holder = $3 AND done_at IS NULL")

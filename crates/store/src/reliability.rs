@@ -104,8 +104,8 @@ async fn add_case_sources(
     tx: &mut impl Tx,
     pairs: &BTreeSet<(Uuid, &'static str, String)>,
 ) -> Result<()> {
-    let deltas = record_case_sources(tx, pairs).await?;
-    add_source_stats(tx, deltas).await
+    let recorded = record_case_sources(tx, pairs, None).await?;
+    add_source_stats(tx, recorded.deltas).await
 }
 
 /// The first half of [`add_case_sources`]: records the pairs and returns
@@ -117,12 +117,15 @@ async fn add_case_sources(
 pub(crate) async fn record_case_sources(
     tx: &mut impl Tx,
     pairs: &BTreeSet<(Uuid, &'static str, String)>,
-) -> Result<SourceDeltas> {
+    arrived: Option<i64>,
+) -> Result<Recorded> {
     let cases: BTreeSet<Uuid> = pairs.iter().map(|(c, _, _)| *c).collect();
     let cases: Vec<Uuid> = cases.into_iter().collect();
     let mut validated = HashSet::new();
     let mut pending_at: HashMap<Uuid, i64> = HashMap::new();
+    let mut first_at: HashMap<Uuid, i64> = HashMap::new();
     for (id, state, merged_into, at) in tx.case_states(&cases).await? {
+        first_at.insert(id, at);
         if state == CaseState::Validated.as_str() {
             validated.insert(id);
         } else if merged_into.is_none()
@@ -136,15 +139,44 @@ pub(crate) async fn record_case_sources(
         .map(|(case, kind, source)| (*case, *kind, source.as_str(), pending_at.get(case).copied()))
         .collect();
     let fresh = tx.insert_case_sources(&rows).await?;
-    let mut deltas = SourceDeltas::new();
+    let mut recorded = Recorded::default();
+    if let Some(arrived) = arrived {
+        // Reported after this intake arrived: the credit may be its own.
+        recorded.unsettled = first_at
+            .iter()
+            .filter(|(_, at)| **at > arrived)
+            .map(|(id, _)| *id)
+            .collect();
+    }
     for (case, kind, source) in fresh {
-        let d = deltas
+        if let Some(arrived) = arrived
+            && first_at.get(&case).is_some_and(|at| *at < arrived)
+        {
+            // Another intake, still open, may yet move this case's first
+            // report earlier; the pair just written must follow.
+            recorded.unsettled.push(case);
+        }
+        let d = recorded
+            .deltas
             .entry((source_kind(&kind)?, source))
             .or_insert((0, 0));
         d.0 += 1;
         d.1 += i64::from(validated.contains(&case));
     }
-    Ok(deltas)
+    Ok(recorded)
+}
+
+/// What [`record_case_sources`] did.
+#[derive(Default)]
+pub(crate) struct Recorded {
+    /// What the new pairs add to `source_stats`.
+    pub deltas: SourceDeltas,
+    /// For an intake (`arrived` given): the cases whose first report an
+    /// intake must settle before it commits (see
+    /// [`Tx::settle_first_reports`]): those first reported after it arrived,
+    /// and those, reported before, to which it added a pair (whose
+    /// `pending_at` must follow if another intake moves the credit).
+    pub unsettled: Vec<Uuid>,
 }
 
 /// Before a change that may move reports or change states: takes what

@@ -87,6 +87,22 @@ pub(crate) trait Tx: Bulk + Send {
         &mut self,
         cases: &[Uuid],
     ) -> impl Future<Output = Result<Vec<ReportSourceRow>>> + Send;
+
+    /// Settles the first report of `cases` (sorted, distinct) for an
+    /// intake by `org` that arrived at `at`, just before it commits: those
+    /// first reported after `at` are credited to `org` at `at`, and the
+    /// triage queue's copy of each case's first report time
+    /// (`case_sources.pending_at`) is brought in step. Returns how many
+    /// cases were credited. The cases are locked in id order first
+    /// ([`Bulk::lock_first_reports`]): concurrent intakes settling the same
+    /// cases take turns, each seeing what the other committed, and cannot
+    /// deadlock on them, as no intake holds a case's lock before its end.
+    fn settle_first_reports(
+        &mut self,
+        cases: &[Uuid],
+        org: Uuid,
+        at: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
 }
 
 /// The number of rows a statement changed, which each back-end's query
@@ -245,5 +261,48 @@ where
         }
         q.push(")");
         Ok(q.build_query_as().fetch_all(&mut *self).await?)
+    }
+
+    async fn settle_first_reports(&mut self, cases: &[Uuid], org: Uuid, at: i64) -> Result<u64> {
+        let mut credited = 0;
+        for chunk in cases.chunks(CHUNK) {
+            let later: Vec<Uuid> = self
+                .lock_first_reports(chunk)
+                .await?
+                .into_iter()
+                .filter(|(_, first)| *first > at)
+                .map(|(id, _)| id)
+                .collect();
+            if !later.is_empty() {
+                let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                    "UPDATE cases SET first_reporter_org = ",
+                );
+                q.push_bind(org)
+                    .push(", first_reported_at = ")
+                    .push_bind(at)
+                    .push(" WHERE id IN (");
+                let mut list = q.separated(", ");
+                for c in &later {
+                    list.push_bind(*c);
+                }
+                q.push(")");
+                q.build().execute(&mut *self).await?;
+                credited += later.len() as u64;
+            }
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "UPDATE case_sources SET pending_at = \
+                 (SELECT c.first_reported_at FROM cases c WHERE c.id = case_sources.case_id) \
+                 WHERE pending_at IS NOT NULL AND pending_at <> \
+                 (SELECT c.first_reported_at FROM cases c WHERE c.id = case_sources.case_id) \
+                 AND case_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(*c);
+            }
+            q.push(")");
+            q.build().execute(&mut *self).await?;
+        }
+        Ok(credited)
     }
 }

@@ -32,6 +32,7 @@ use bulwark_intake::finding::{self, Finding, Format, ReadError, Summary};
 use bulwark_intake::{ReadOptions, Warnings};
 use bulwark_store::{IntakeItem, NewReport, RawDocument};
 use serde::Serialize;
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -149,6 +150,11 @@ pub struct IntakeTicket {
     org: Uuid,
     target: Option<Target>,
     strict: bool,
+    /// When the request arrived, before its body was read: the time its
+    /// reports keep, and the one that decides who reported a finding first
+    /// (a large document sent first is still read when a small one sent
+    /// later is done).
+    arrived: OffsetDateTime,
 }
 
 impl IntakeTicket {
@@ -182,6 +188,7 @@ pub fn open_intake(app: &App, who: &Principal, target: Option<&str>) -> AppResul
         org: who.org_id,
         target,
         strict: false,
+        arrived: app.now(),
     })
 }
 
@@ -290,7 +297,7 @@ pub async fn ingest(
     if (ticket.user, ticket.org) != (p.user_id, p.org_id) {
         return Err(AppError::forbidden(Action::ReportSubmit));
     }
-    let target = ticket.target;
+    let (target, arrived) = (ticket.target, ticket.arrived);
     let options = if ticket.strict {
         ReadOptions::strict()
     } else {
@@ -336,7 +343,7 @@ pub async fn ingest(
     };
     let stored = app
         .store
-        .ingest_stream(&who.actor, p.org_id, raw, rx, app.now())
+        .ingest_stream(&who.actor, p.org_id, raw, rx, arrived)
         .await;
     let parsed = parser.await.map_err(|_| AppError::internal())?;
     let (receipt, summary) = match (parsed, stored) {

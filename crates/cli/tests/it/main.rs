@@ -5,6 +5,7 @@
 mod common;
 
 mod cli;
+mod crash;
 mod first_contact;
 mod import;
 mod import_osv;

@@ -82,7 +82,7 @@ pub async fn submit(
 ) -> ApiResult<(StatusCode, Json<IntakeOut>)> {
     let ticket = bulwark_app::cases::open_intake(&state, &caller.principal, q.target.as_deref())?
         .strict(q.strict);
-    let doc = spool::spool(body, state.settings.intake_limit).await?;
+    let doc = spool::spool(&state.spool, body, state.settings.intake_limit).await?;
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

@@ -55,7 +55,12 @@ pub async fn upload(
     body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<SbomOut>)> {
     sboms::may_upload(&state, &caller.principal)?;
-    let doc = spool::spool(body, SBOM_LIMIT.min(state.settings.intake_limit)).await?;
+    let doc = spool::spool(
+        &state.spool,
+        body,
+        SBOM_LIMIT.min(state.settings.intake_limit),
+    )
+    .await?;
     let bytes = tokio::fs::read(doc.path())
         .await
         .map_err(|_| ApiError::internal())?;

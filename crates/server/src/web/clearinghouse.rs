@@ -849,9 +849,12 @@ pub async fn intake_submit(
             Err(e) => return Err(fail(page_error(e))),
         };
         let outcome = async {
-            let doc =
-                crate::spool::spool_stream(std::pin::pin!(field), state.settings.intake_limit)
-                    .await?;
+            let doc = crate::spool::spool_stream(
+                &state.spool,
+                std::pin::pin!(field),
+                state.settings.intake_limit,
+            )
+            .await?;
             let received = ReceivedDocument {
                 path: doc.path(),
                 sha256: &doc.sha256,

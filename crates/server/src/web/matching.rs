@@ -130,6 +130,7 @@ pub async fn upload(
         }
         let outcome = async {
             let doc = crate::spool::spool_stream(
+                &state.spool,
                 std::pin::pin!(field),
                 crate::state::SBOM_LIMIT.min(state.settings.intake_limit),
             )

@@ -339,3 +339,42 @@ async fn bent_sarif_is_repaired_with_warnings_unless_strict() {
         assert_eq!(v["warnings"]["total"], 0, "{v}");
     }
 }
+
+/// Two servers on one machine share a spool root: the second one's start
+/// sweeps what a crashed server left (a directory whose lock nobody holds,
+/// a stray file) but never the running first one's uploads; a server that
+/// stops cleanly takes its directory with it.
+#[test]
+fn a_start_sweeps_dead_servers_spools_and_spares_a_running_ones() {
+    use bulwark_server::spool::{SpoolDir, Swept};
+    let root = std::env::temp_dir().join(format!("bulwark-spool-test-{}", uuid::Uuid::now_v7()));
+    let (first, swept) = SpoolDir::open(&root).expect("first spool");
+    assert_eq!(swept, Swept::default());
+    assert_eq!(first.path().parent(), Some(root.as_path()));
+    std::fs::write(first.path().join("intake-live"), b"being received").unwrap();
+    // A crashed server's directory (its lock file unlocked) and a stray file.
+    std::fs::create_dir(root.join("crashed")).unwrap();
+    std::fs::write(root.join("crashed.lock"), b"").unwrap();
+    std::fs::write(root.join("crashed/intake-cut-off"), b"half a document").unwrap();
+    std::fs::write(root.join("stray"), b"").unwrap();
+
+    let (second, swept) = SpoolDir::open(&root).expect("second spool");
+    assert_eq!(
+        swept,
+        Swept {
+            entries: 3,
+            files: 2
+        }
+    );
+    assert!(!root.join("crashed").exists() && !root.join("stray").exists());
+    assert!(
+        first.path().join("intake-live").exists(),
+        "a running server's upload stays"
+    );
+    assert_ne!(first.path(), second.path());
+    let first_dir = first.path().to_owned();
+    drop(first);
+    assert!(!first_dir.exists(), "a clean stop leaves nothing");
+    drop(second);
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -23,6 +23,7 @@ bulwark_store::both_backends!(
     a_streamed_intake_keeps_its_document_in_pieces_and_commits_only_at_its_end,
     marking_embargo_vendor_and_participants_are_kept_and_audited,
     reports_with_awkward_text_come_back_as_written,
+    the_earliest_arrival_is_credited_whichever_intake_commits_first,
 );
 
 async fn org(store: &Store, name: &str) -> Uuid {
@@ -521,6 +522,175 @@ async fn large_and_concurrent_intakes_open_one_case_per_fingerprint(store: Store
     let one = receipts[0].cases[3];
     assert_eq!(store.case_reports(one).await.unwrap().len(), 4 * 2);
     assert_eq!(store.case(one).await.unwrap().title, "finding 3");
+    // Whichever intake committed first, the earliest arrival has the credit.
+    for case in receipts[0].cases.iter().take(700) {
+        let c = store.case(*case).await.unwrap();
+        assert_eq!((c.first_reporter_org, c.first_reported_at), (orgs[0], T0));
+    }
+    assert_credit_in_step(&store).await;
+    assert_counters_in_step(&store).await;
+}
+
+/// Every case is credited to its earliest report (its organization and
+/// time; the earlier report id on a tie), and the triage queue's copy of
+/// the time (`case_sources.pending_at`) agrees.
+async fn assert_credit_in_step(store: &Store) {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .cases(bulwark_store::PageRequest { after, limit: 500 })
+            .await
+            .unwrap();
+        all.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    for c in all {
+        let reports = store.case_reports(c.id).await.unwrap();
+        let first = reports.first().expect("a case has reports");
+        assert_eq!(
+            c.first_reported_at, first.reported_at,
+            "case {} credited at another time than its earliest report",
+            c.id
+        );
+        assert!(
+            reports
+                .iter()
+                .any(|r| r.reported_at == first.reported_at && r.org_id == c.first_reporter_org),
+            "case {} credited to an organization without an earliest report",
+            c.id
+        );
+    }
+    let sql = "SELECT COUNT(*) FROM case_sources cs JOIN cases c ON c.id = cs.case_id \
+               WHERE cs.pending_at IS NOT NULL AND cs.pending_at <> c.first_reported_at";
+    let stale: i64 = match (
+        bulwark_store::testing::sqlite_pool(store),
+        bulwark_store::testing::postgres_pool(store),
+    ) {
+        (Some(p), _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        (_, Some(p)) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        _ => unreachable!("a store is SQLite or PostgreSQL"),
+    };
+    assert_eq!(stale, 0, "the triage queue's first-report times are stale");
+}
+
+/// A report's request arrives before its intake commits, and intakes commit
+/// in any order: a large document sent first may commit after a small one
+/// sent 40 ms later with the same finding. Its case is credited to the
+/// earliest arrival all the same, the credit moving when a later commit
+/// brings an earlier report (with the triage queue's copy of the time).
+async fn the_earliest_arrival_is_credited_whichever_intake_commits_first(store: Store) {
+    let a = org(&store, "Large and early").await;
+    let b = org(&store, "Small and late").await;
+    let early = T0;
+    let late = T0 + Duration::milliseconds(40);
+    let padding = |tag: &str| -> Vec<NewReport> {
+        (0..600)
+            .map(|i| report(&format!("bwk1:{tag}{i:04}"), "padding"))
+            .collect()
+    };
+
+    // B arrived later but commits first; then A, which arrived earlier.
+    let b_receipt = store
+        .ingest_reports(
+            &Actor::cli(),
+            b,
+            "application/json",
+            b"small",
+            &[report("bwk1:shared", "from B")],
+            late,
+        )
+        .await
+        .unwrap();
+    let mut large = padding("a");
+    large.push(report("bwk1:shared", "from A"));
+    let a_receipt = store
+        .ingest_reports(
+            &Actor::cli(),
+            a,
+            "application/json",
+            b"large",
+            &large,
+            early,
+        )
+        .await
+        .unwrap();
+    let case = b_receipt.cases[0];
+    assert_eq!(
+        a_receipt.cases[600], case,
+        "one case for the shared finding"
+    );
+    let c = store.case(case).await.unwrap();
+    assert_eq!((c.first_reporter_org, c.first_reported_at), (a, early));
+    // A later arrival committed later changes nothing.
+    let c_org = org(&store, "Later still").await;
+    store
+        .ingest_reports(
+            &Actor::cli(),
+            c_org,
+            "application/json",
+            b"later",
+            &[report("bwk1:shared", "from C")],
+            late + Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let c = store.case(case).await.unwrap();
+    assert_eq!((c.first_reporter_org, c.first_reported_at), (a, early));
+    assert_credit_in_step(&store).await;
+
+    // Truly concurrent (PostgreSQL; SQLite runs one writer at a time): the
+    // early, large intake is open, its first batch written, while the late,
+    // small one opens the case and commits; the large one then reaches the
+    // same finding and commits last. (Interleavings where the two race for
+    // the mapping are `large_and_concurrent_intakes_open_one_case_per_fingerprint`'s.)
+    if store.backend_name() == "postgres" {
+        let (a_tx, a_rx) = tokio::sync::mpsc::channel(1);
+        let (b_tx, b_rx) = tokio::sync::mpsc::channel(1);
+        let raw = |content: &'static [u8]| RawDocument {
+            media_type: "application/json".into(),
+            sha256: hex_sha(content),
+            size: content.len() as u64,
+            content,
+        };
+        let a_task = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .ingest_stream(&Actor::cli(), a, raw(b"large 2"), a_rx, early)
+                    .await
+            }
+        });
+        a_tx.send(IntakeItem::Reports(padding("c"))).await.unwrap();
+        // With room for one item, this send returns once the first batch
+        // was taken: A's transaction is open.
+        a_tx.send(IntakeItem::Reports(padding("d"))).await.unwrap();
+        let b_task = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .ingest_stream(&Actor::cli(), b, raw(b"small 2"), b_rx, late)
+                    .await
+            }
+        });
+        b_tx.send(IntakeItem::Reports(vec![report("bwk1:raced", "from B")]))
+            .await
+            .unwrap();
+        b_tx.send(IntakeItem::Done).await.unwrap();
+        let b_receipt = b_task.await.expect("join").expect("B's intake");
+        a_tx.send(IntakeItem::Reports(vec![report("bwk1:raced", "from A")]))
+            .await
+            .unwrap();
+        a_tx.send(IntakeItem::Done).await.unwrap();
+        let a_receipt = a_task.await.expect("join").expect("A's intake");
+        assert_eq!(a_receipt.cases[1200], b_receipt.cases[0]);
+        let c = store.case(b_receipt.cases[0]).await.unwrap();
+        assert_eq!((c.first_reporter_org, c.first_reported_at), (a, early));
+        assert_credit_in_step(&store).await;
+    }
     assert_counters_in_step(&store).await;
 }
 

@@ -10,6 +10,7 @@ mod cases;
 mod claims;
 mod feeds;
 mod partners;
+mod plans;
 mod priorities;
 mod reviews;
 mod sboms;
