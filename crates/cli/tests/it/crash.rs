@@ -43,13 +43,29 @@ fn serve(db: &str, tmp: &Path) -> (Running, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the server");
+    // The port is taken before the store is opened and the spool swept:
+    // wait for an answer, not for the port.
     for _ in 0..200 {
-        if TcpStream::connect(&listen).is_ok() {
+        if ready(&listen) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     (Running(child), listen)
+}
+
+/// Whether the server at `listen` answers `GET /readyz` with 200.
+fn ready(listen: &str) -> bool {
+    use std::io::Read;
+    let Ok(mut s) = TcpStream::connect(listen) else {
+        return false;
+    };
+    let asked = write!(
+        s,
+        "GET /readyz HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
+    );
+    let mut answer = String::new();
+    asked.is_ok() && s.read_to_string(&mut answer).is_ok() && answer.starts_with("HTTP/1.1 200")
 }
 
 /// Every file under `dir`, at any depth.
