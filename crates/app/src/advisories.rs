@@ -446,17 +446,15 @@ pub fn sbom_results(engine: &Engine, stored: &[SbomComponent]) -> SbomResults {
     }
     // (component, advisory) pairs already reported.
     let mut reported: HashSet<(u64, &str)> = HashSet::new();
-    let mut hits: Vec<(usize, &bulwark_matching::engine::Hit)> = report
-        .hits
-        .iter()
-        .flat_map(|h| h.components.iter().map(move |&i| (i, h)))
-        .collect();
-    hits.sort_by_key(|(i, _)| *i);
-    for (i, h) in hits {
-        let Some(c) = of.get(i) else { continue };
-        if !reported.insert((c.seq, &*h.advisory_id)) {
-            continue;
-        }
+    let hits = once(
+        report
+            .hits
+            .iter()
+            .map(|h| (&h.components[..], &*h.advisory_id, h)),
+        &of,
+        &mut reported,
+    );
+    for (i, c, h) in hits {
         out.hits.push(HitOut {
             component: c.seq,
             name: c.name.clone(),
@@ -467,17 +465,15 @@ pub fn sbom_results(engine: &Engine, stored: &[SbomComponent]) -> SbomResults {
             why: WhyOut::of(h.affected, &h.why),
         });
     }
-    let mut undecided: Vec<(usize, &bulwark_matching::engine::Indeterminate)> = report
-        .indeterminate
-        .iter()
-        .flat_map(|x| x.components.iter().map(move |&i| (i, x)))
-        .collect();
-    undecided.sort_by_key(|(i, _)| *i);
-    for (i, x) in undecided {
-        let Some(c) = of.get(i) else { continue };
-        if !reported.insert((c.seq, &*x.advisory_id)) {
-            continue;
-        }
+    let undecided = once(
+        report
+            .indeterminate
+            .iter()
+            .map(|x| (&x.components[..], &*x.advisory_id, x)),
+        &of,
+        &mut reported,
+    );
+    for (i, c, x) in undecided {
         out.indeterminate.push(IndeterminateOut {
             component: c.seq,
             name: c.name.clone(),
@@ -494,6 +490,30 @@ pub fn sbom_results(engine: &Engine, stored: &[SbomComponent]) -> SbomResults {
         .sort_by(|a, b| (a.component, &a.advisory).cmp(&(b.component, &b.advisory)));
     out.unmatchable.sort_by_key(|u| u.component);
     out
+}
+
+/// The engine's answers per looked-up purl, in component order, each
+/// (stored component, advisory) pair once: a component looked up under
+/// several purls may meet one advisory under each, and the first answer
+/// (hits are taken before undecided ones) is the one reported.
+fn once<'r, 'c, T>(
+    answers: impl Iterator<Item = (&'r [usize], &'r str, T)>,
+    of: &[&'c SbomComponent],
+    reported: &mut HashSet<(u64, &'r str)>,
+) -> Vec<(usize, &'c SbomComponent, T)>
+where
+    T: Copy,
+{
+    let mut each: Vec<(usize, &'r str, T)> = answers
+        .flat_map(|(components, advisory, t)| components.iter().map(move |&i| (i, advisory, t)))
+        .collect();
+    each.sort_by_key(|(i, _, _)| *i);
+    each.into_iter()
+        .filter_map(|(i, advisory, t)| {
+            let c = *of.get(i)?;
+            reported.insert((c.seq, advisory)).then_some((i, c, t))
+        })
+        .collect()
 }
 
 /// A component of a visible SBOM that an advisory affects.
