@@ -417,11 +417,7 @@ impl Store {
             sqlx::query_as(sql).bind(org).bind(page.after.unwrap_or(crate::MIN_ID)).bind(limit + 1)
                 .fetch_all(pool).await?
         });
-        let rows = rows
-            .into_iter()
-            .map(StoredSbom::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(paginate(rows, limit, |s| s.id))
+        sbom_page(rows, limit)
     }
 
     /// Every SBOM, by id (upload order), whoever owns it; the caller filters
@@ -435,11 +431,7 @@ impl Store {
             sqlx::query_as(sql).bind(page.after.unwrap_or(crate::MIN_ID)).bind(limit + 1)
                 .fetch_all(pool).await?
         });
-        let rows = rows
-            .into_iter()
-            .map(StoredSbom::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(paginate(rows, limit, |s| s.id))
+        sbom_page(rows, limit)
     }
 
     /// An SBOM's components in document order (none for an unknown id).
@@ -531,4 +523,14 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A page of SBOM rows (one more than `limit` fetched, to know whether
+/// another page follows).
+fn sbom_page(rows: Vec<SbomRow>, limit: i64) -> Result<Page<StoredSbom>> {
+    let rows = rows
+        .into_iter()
+        .map(StoredSbom::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(paginate(rows, limit, |s| s.id))
 }
