@@ -98,7 +98,10 @@ impl Directive {
                         .as_str()
                         .ok_or_else(|| err(&at, "expected an RFC 3339 time with an offset"))?;
                     let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
-                        err(&at, format!("{s:?} is not an RFC 3339 time with an offset: {e}"))
+                        err(
+                            &at,
+                            format!("{s:?} is not an RFC 3339 time with an offset: {e}"),
+                        )
                     })?;
                     trigger = Some((t, s.to_owned()));
                 }
@@ -200,7 +203,10 @@ impl Directive {
                     let source = source.as_deref().unwrap_or(&fact.source);
                     format!("{} = {v} (source: {source})", fact.name)
                 }
-                Some(Given { value: None, source }) => {
+                Some(Given {
+                    value: None,
+                    source,
+                }) => {
                     values.insert(&fact.name, &fact.unknown);
                     let said = source
                         .as_deref()

@@ -125,10 +125,11 @@ impl Rule {
             _ => false,
         };
         cve_ok
-            && self
-                .when
-                .iter()
-                .all(|(fact, allowed)| values.get(fact.as_str()).is_some_and(|v| allowed.contains(*v)))
+            && self.when.iter().all(|(fact, allowed)| {
+                values
+                    .get(fact.as_str())
+                    .is_some_and(|v| allowed.contains(*v))
+            })
     }
 }
 
@@ -171,9 +172,7 @@ impl Timeline {
             Timeline::Hours(h) => Duration::hours(i64::from(h)),
             Timeline::OnUpgrade => return None,
         };
-        trigger
-            .to_offset(time::UtcOffset::UTC)
-            .checked_add(span)
+        trigger.to_offset(time::UtcOffset::UTC).checked_add(span)
     }
 
     /// `3 days`, `1 day`, `48 hours`, `on upgrade`.

@@ -183,7 +183,10 @@ impl Directive {
                 ));
             }
             if facts.iter().any(|g| g.name == name) {
-                return Err(invalid(f.name.span(), format!("fact {name:?} is declared twice")));
+                return Err(invalid(
+                    f.name.span(),
+                    format!("fact {name:?} is declared twice"),
+                ));
             }
             let mut values: Vec<String> = Vec::new();
             for v in f.values.get_ref() {
@@ -197,7 +200,10 @@ impl Directive {
                 values.push(v);
             }
             if values.is_empty() {
-                return Err(invalid(f.values.span(), format!("fact {name:?} has no values")));
+                return Err(invalid(
+                    f.values.span(),
+                    format!("fact {name:?} has no values"),
+                ));
             }
             let unknown = f.unknown.get_ref().trim().to_ascii_lowercase();
             if !values.contains(&unknown) {
@@ -252,7 +258,10 @@ impl Directive {
                 let mut allowed = BTreeSet::new();
                 for v in listed {
                     let Some(v) = v.as_str() else {
-                        return Err(refuse(format!("`{name}`: values are strings, not {}", v.type_str())));
+                        return Err(refuse(format!(
+                            "`{name}`: values are strings, not {}",
+                            v.type_str()
+                        )));
                     };
                     let v = v.trim().to_ascii_lowercase();
                     if !fact.values.contains(&v) {

@@ -118,7 +118,12 @@ fn the_shipped_file_matches_the_scoring_table() {
 fn defaults_for_unknown_never_give_a_later_timeline() {
     let d = bod_26_04();
     let rank = |e: &Evaluation| e.due.map_or(i128::MAX, |t| t.unix_timestamp_nanos());
-    let facts = ["in_kev", "publicly_exposed", "automatable", "technical_impact"];
+    let facts = [
+        "in_kev",
+        "publicly_exposed",
+        "automatable",
+        "technical_impact",
+    ];
     for kev in ["yes", "no"] {
         for pe in ["yes", "no"] {
             for a in ["yes", "no"] {

@@ -22,8 +22,9 @@ fn due_is_computed_in_utc_from_an_offset_trigger() {
     assert_eq!(out["due"], "2026-08-11T03:30:00Z");
     assert_eq!(out["deadlines"][0]["due"], "2026-08-11T03:30:00Z");
     assert!(
-        e.explanation
-            .contains(&"trigger = 2026-08-08T03:30:00Z (given as 2026-08-07T22:30:00-05:00)".into()),
+        e.explanation.contains(
+            &"trigger = 2026-08-08T03:30:00Z (given as 2026-08-07T22:30:00-05:00)".into()
+        ),
         "{:#?}",
         e.explanation
     );
@@ -67,7 +68,10 @@ fn unknowns_take_the_directives_default_and_say_so() {
         "{ex:#?}"
     );
     assert_eq!(ex[3], "technical_impact = partial (source: CISA ADP)");
-    assert_eq!(ex[4], "cve = CVE-2024-3400 (named by no rule of the directive)");
+    assert_eq!(
+        ex[4],
+        "cve = CVE-2024-3400 (named by no rule of the directive)"
+    );
 }
 
 #[test]
@@ -124,12 +128,15 @@ timeline = "48 hours"
     );
     let d = bulwark_directive::Directive::from_toml(&text).unwrap();
     let eval = |facts| d.evaluate(&d.facts_from_json(&facts, "$").unwrap());
-    let e = eval(json!({"cve": "CVE-2024-3400", "in_kev": "no", "trigger": "2026-08-07T10:00:00+01:00"}));
+    let e = eval(
+        json!({"cve": "CVE-2024-3400", "in_kev": "no", "trigger": "2026-08-07T10:00:00+01:00"}),
+    );
     assert_eq!((e.rule.as_str(), e.timeline.as_str()), ("ed", "48 hours"));
     assert_eq!(
         serde_json::to_value(&e).unwrap()["due"],
         "2026-08-09T09:00:00Z"
     );
-    let e = eval(json!({"cve": "CVE-2021-44228", "in_kev": "no", "trigger": "2026-08-07T10:00:00Z"}));
+    let e =
+        eval(json!({"cve": "CVE-2021-44228", "in_kev": "no", "trigger": "2026-08-07T10:00:00Z"}));
     assert_eq!(e.rule, "not-kev");
 }

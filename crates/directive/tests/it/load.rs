@@ -48,7 +48,10 @@ fn overlapping_rules_with_different_outcomes_are_refused() {
         }
         e => panic!("{e}"),
     }
-    assert!(e.to_string().contains("in_kev=yes, publicly_exposed=yes"), "{e}");
+    assert!(
+        e.to_string().contains("in_kev=yes, publicly_exposed=yes"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -93,7 +96,10 @@ timeline = "3 days"
     );
     let e = Directive::from_toml(&text).unwrap_err().to_string();
     assert!(
-        e.starts_with(&format!("line {}: rule \"all\": unknown value \"maybe\"", line_of(&text, "id = \"all\""))),
+        e.starts_with(&format!(
+            "line {}: rule \"all\": unknown value \"maybe\"",
+            line_of(&text, "id = \"all\"")
+        )),
         "{e}"
     );
 }
@@ -141,7 +147,8 @@ fn an_emergency_directive_decides_its_cves_apart() {
     );
     let e = Directive::from_toml(&small(&partial)).unwrap_err();
     assert!(
-        e.to_string().contains("no rule covers in_kev=no, publicly_exposed=yes, cve=CVE-2024-3400"),
+        e.to_string()
+            .contains("no rule covers in_kev=no, publicly_exposed=yes, cve=CVE-2024-3400"),
         "{e}"
     );
 }
