@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod claims;
 mod client;
+mod directive;
 mod dossier_key;
 mod findings;
 mod frontier;
@@ -139,6 +140,11 @@ enum Command {
     Score {
         #[command(subcommand)]
         command: score::ScoreCommand,
+    },
+    /// Binding Operational Directives offline: what a directive requires, by when.
+    Directive {
+        #[command(subcommand)]
+        command: directive::DirectiveCommand,
     },
     /// Which components of which SBOMs OSV advisories affect (offline).
     Match(matching::MatchArgs),
@@ -549,6 +555,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Frontier { command } => frontier::run(command).await,
         Command::Findings { command } => findings::run(command),
         Command::Score { command } => score::run(command),
+        Command::Directive { command } => directive::run(command),
         Command::Versions { command } => versions::run(command),
         Command::Match(args) => matching::run(args),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,

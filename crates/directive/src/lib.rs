@@ -1,0 +1,204 @@
+//! Binding Operational Directives as versioned data.
+//!
+//! A directive (CISA's BOD 26-04, an Emergency Directive …) is a TOML
+//! document (`docs/directives.md`): who issued it, what it revokes, whom it
+//! binds, the facts it reads with what it does when a fact is unknown, and
+//! rules from a combination of facts to a required action and timeline.
+//! Loading checks the rules against the whole, finite fact space, so a
+//! directive that leaves a combination uncovered or answers one twice is
+//! refused before anyone is held to it. Evaluation explains every input,
+//! its value and where the value came from. No I/O here.
+
+mod evaluate;
+mod load;
+
+pub use evaluate::{Evaluation, Facts, FactsError, SubDeadlineDue};
+pub use load::DirectiveError;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use time::{Date, Duration, OffsetDateTime};
+
+/// A checked directive: every combination of its facts meets exactly one
+/// outcome.
+#[derive(Debug, Clone)]
+pub struct Directive {
+    id: String,
+    version: String,
+    title: String,
+    issuer: String,
+    effective: Date,
+    revokes: Vec<String>,
+    scope: Scope,
+    facts: Vec<Fact>,
+    rules: Vec<Rule>,
+    /// Every CVE some rule names: those CVEs are decided by the rules naming
+    /// them, all others by the rules naming none.
+    named_cves: BTreeSet<String>,
+}
+
+impl Directive {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+    /// `ID@VERSION`, as evaluations and obligations cite it.
+    pub fn citation(&self) -> String {
+        format!("{}@{}", self.id, self.version)
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    pub fn effective(&self) -> Date {
+        self.effective
+    }
+    /// The directives this one replaces.
+    pub fn revokes(&self) -> &[String] {
+        &self.revokes
+    }
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+    pub fn facts(&self) -> &[Fact] {
+        &self.facts
+    }
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+    pub fn fact(&self, name: &str) -> Option<&Fact> {
+        self.facts.iter().find(|f| f.name == name)
+    }
+}
+
+/// Whom a directive binds. Explicit because national security systems and
+/// DoD systems are outside CISA's directives and follow their own track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub applies_to: Vec<String>,
+    pub excludes: Vec<String>,
+    pub note: String,
+}
+
+/// A fact a directive reads: its allowed values and what the directive
+/// assumes when it is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub name: String,
+    pub description: String,
+    /// Where the value ordinarily comes from ("KEV", "CISA ADP", "the
+    /// agency's exposure flag"), cited when the facts give no source.
+    pub source: String,
+    pub values: Vec<String>,
+    /// The value taken when the fact is unknown or not given.
+    pub unknown: String,
+    /// Why: the directive's words, or the conservative choice and its
+    /// citation when the directive says nothing.
+    pub unknown_basis: String,
+}
+
+/// One rule: a condition over facts and what it requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub id: String,
+    /// The line of the rule's `id` in the TOML file.
+    pub line: usize,
+    /// Fact → the values the rule holds for; a fact not named: any value.
+    pub when: BTreeMap<String, BTreeSet<String>>,
+    /// The CVEs an emergency directive's rule is limited to.
+    pub cves: Option<BTreeSet<String>>,
+    pub outcome: Outcome,
+}
+
+impl Rule {
+    /// Whether the rule holds for a full combination of fact values and a
+    /// CVE (`None`: a CVE no rule names).
+    fn holds(&self, values: &BTreeMap<&str, &str>, named_cve: Option<&str>) -> bool {
+        let cve_ok = match (&self.cves, named_cve) {
+            (None, None) => true,
+            (Some(list), Some(cve)) => list.contains(cve),
+            _ => false,
+        };
+        cve_ok
+            && self.when.iter().all(|(fact, allowed)| {
+                values
+                    .get(fact.as_str())
+                    .is_some_and(|v| allowed.contains(*v))
+            })
+    }
+}
+
+/// What a rule requires; two rules meeting on one combination must agree
+/// on all of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub action: String,
+    pub timeline: Timeline,
+    /// Also triage the asset for compromise (BOD 26-04's forensic rows).
+    pub forensic: bool,
+    pub deadlines: Vec<SubDeadline>,
+    /// What the agency must report.
+    pub report: Vec<String>,
+    /// The directive's own words or table row the rule encodes.
+    pub source: String,
+}
+
+/// A further dated step inside a rule (a forensic triage, a first report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubDeadline {
+    pub what: String,
+    pub timeline: Timeline,
+}
+
+/// How long the agency has, counted from the trigger in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timeline {
+    Days(u32),
+    Hours(u32),
+    /// At the system's next scheduled major upgrade or rebuild: no date.
+    OnUpgrade,
+}
+
+impl Timeline {
+    /// The due time, `None` for a fix on upgrade (or past the calendar's end).
+    pub fn due(self, trigger: OffsetDateTime) -> Option<OffsetDateTime> {
+        let span = match self {
+            Timeline::Days(d) => Duration::days(i64::from(d)),
+            Timeline::Hours(h) => Duration::hours(i64::from(h)),
+            Timeline::OnUpgrade => return None,
+        };
+        trigger.to_offset(time::UtcOffset::UTC).checked_add(span)
+    }
+
+    /// `3 days`, `1 day`, `48 hours`, `on upgrade`.
+    pub fn parse(s: &str) -> Option<Timeline> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "on upgrade" {
+            return Some(Timeline::OnUpgrade);
+        }
+        let (n, unit) = s.split_once(' ')?;
+        let n: u32 = n.parse().ok()?;
+        match unit.trim() {
+            "day" | "days" => Some(Timeline::Days(n)),
+            "hour" | "hours" => Some(Timeline::Hours(n)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Timeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timeline::Days(1) => f.write_str("1 day"),
+            Timeline::Days(d) => write!(f, "{d} days"),
+            Timeline::Hours(1) => f.write_str("1 hour"),
+            Timeline::Hours(h) => write!(f, "{h} hours"),
+            Timeline::OnUpgrade => f.write_str("on upgrade"),
+        }
+    }
+}

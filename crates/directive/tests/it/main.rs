@@ -1,0 +1,7 @@
+//! Every integration test of `bulwark-directive`, in one binary.
+
+mod common;
+
+mod bod2604;
+mod evaluate;
+mod load;
