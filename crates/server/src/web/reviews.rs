@@ -156,6 +156,24 @@ async fn submission_row(
     })
 }
 
+/// The grants the visitor may read, soonest end first, as table rows.
+async fn grant_rows(
+    state: &AppState,
+    who: &SignedIn,
+    now: OffsetDateTime,
+) -> PageResult<Vec<GrantRow>> {
+    let mut list = partners::readable_grants(state, &who.principal)
+        .await
+        .map_err(page_error)?;
+    list.sort_by_key(|g| (g.ends_at, g.id));
+    let mut names = Names::default();
+    let mut rows = Vec::with_capacity(list.len());
+    for g in list {
+        rows.push(grant_row(state, who, &mut names, g, now).await?);
+    }
+    Ok(rows)
+}
+
 async fn grant_row(
     state: &AppState,
     who: &SignedIn,
@@ -582,19 +600,7 @@ struct GrantsPage {
 pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let now = state.now();
-    let mut list = partners::readable_grants(&state, &who.principal)
-        .await
-        .map_err(|e| fail(page_error(e)))?;
-    list.sort_by_key(|g| (g.ends_at, g.id));
-    let mut names = Names::default();
-    let mut rows = Vec::new();
-    for g in list {
-        rows.push(
-            grant_row(&state, &who, &mut names, g, now)
-                .await
-                .map_err(fail)?,
-        );
-    }
+    let rows = grant_rows(&state, &who, now).await.map_err(fail)?;
     render(
         StatusCode::OK,
         &GrantsPage {
@@ -667,19 +673,7 @@ pub async fn partners(State(state): State<AppState>, who: SignedIn) -> PageResul
             may_attest: e.may_attest,
         })
         .collect();
-    let mut list = partners::readable_grants(&state, &who.principal)
-        .await
-        .map_err(|e| fail(page_error(e)))?;
-    list.sort_by_key(|g| (g.ends_at, g.id));
-    let mut names = Names::default();
-    let mut grants = Vec::new();
-    for g in list {
-        grants.push(
-            grant_row(&state, &who, &mut names, g, now)
-                .await
-                .map_err(fail)?,
-        );
-    }
+    let grants = grant_rows(&state, &who, now).await.map_err(fail)?;
     render(
         StatusCode::OK,
         &PartnersPage {
