@@ -9,8 +9,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::Directive;
 use crate::load::UNKNOWN;
+use crate::{Directive, Val};
 
 /// Why an input could not be evaluated; `path` is its JSON path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,14 +21,20 @@ pub struct FactsError {
 }
 
 /// One fact as given: its value (`None`: unknown) and who says so.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Given {
-    value: Option<String>,
+    value: Option<GivenValue>,
     source: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+enum GivenValue {
+    Text(String),
+    Number(f64),
+}
+
 /// The facts of one vulnerability on one asset, checked against a directive.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     cve: Option<String>,
     /// When the facts met the directive (in UTC), and as it was written.
@@ -143,6 +149,36 @@ impl Directive {
                         }
                         v => (v, None),
                     };
+                    if let Some(n) = fact.number {
+                        let value = match raw {
+                            Value::Null => None,
+                            Value::String(s) if s.trim().eq_ignore_ascii_case(UNKNOWN) => None,
+                            Value::Number(x) => {
+                                let x = x.as_f64().unwrap_or(f64::NAN);
+                                if !(n.min..=n.max).contains(&x) {
+                                    return Err(err(
+                                        &at,
+                                        format!(
+                                            "{x} is out of the range of `{name}` ({} to {})",
+                                            n.min, n.max
+                                        ),
+                                    ));
+                                }
+                                Some(GivenValue::Number(x))
+                            }
+                            _ => {
+                                return Err(err(
+                                    &at,
+                                    format!(
+                                        "expected a number from {} to {}, or unknown",
+                                        n.min, n.max
+                                    ),
+                                ));
+                            }
+                        };
+                        given.insert(name.to_owned(), Given { value, source });
+                        continue;
+                    }
                     let value = match raw {
                         Value::Null => None,
                         Value::Bool(true) => Some("yes".to_owned()),
@@ -169,7 +205,13 @@ impl Directive {
                             ),
                         ));
                     }
-                    given.insert(name.to_owned(), Given { value, source });
+                    given.insert(
+                        name.to_owned(),
+                        Given {
+                            value: value.map(GivenValue::Text),
+                            source,
+                        },
+                    );
                 }
             }
         }
@@ -191,15 +233,28 @@ impl Directive {
     /// that every combination meets a rule.
     pub fn evaluate(&self, facts: &Facts) -> Evaluation {
         let mut explanation = Vec::new();
-        let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut values: BTreeMap<&str, Val<'_>> = BTreeMap::new();
         for fact in &self.facts {
             let given = facts.given.get(&fact.name);
+            let unknown = match fact.number {
+                Some(n) => Val::Num(n.unknown),
+                None => Val::Str(&fact.unknown),
+            };
             let line = match given {
                 Some(Given {
                     value: Some(v),
                     source,
                 }) => {
-                    values.insert(&fact.name, v);
+                    let v = match v {
+                        GivenValue::Text(t) => {
+                            values.insert(&fact.name, Val::Str(t));
+                            t.clone()
+                        }
+                        GivenValue::Number(x) => {
+                            values.insert(&fact.name, Val::Num(*x));
+                            x.to_string()
+                        }
+                    };
                     let source = source.as_deref().unwrap_or(&fact.source);
                     format!("{} = {v} (source: {source})", fact.name)
                 }
@@ -207,7 +262,7 @@ impl Directive {
                     value: None,
                     source,
                 }) => {
-                    values.insert(&fact.name, &fact.unknown);
+                    values.insert(&fact.name, unknown);
                     let said = source
                         .as_deref()
                         .map_or(String::new(), |s| format!(" according to {s}"));
@@ -217,7 +272,7 @@ impl Directive {
                     )
                 }
                 None => {
-                    values.insert(&fact.name, &fact.unknown);
+                    values.insert(&fact.name, unknown);
                     format!(
                         "{} = {} (source: the directive's default for unknown; not given; {})",
                         fact.name, fact.unknown, fact.unknown_basis

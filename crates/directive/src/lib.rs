@@ -14,6 +14,7 @@ mod load;
 
 pub use evaluate::{Evaluation, Facts, FactsError, SubDeadlineDue};
 pub use load::DirectiveError;
+pub(crate) use load::Val;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -85,31 +86,84 @@ pub struct Scope {
     pub note: String,
 }
 
-/// A fact a directive reads: its allowed values and what the directive
-/// assumes when it is unknown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A fact a directive reads: its allowed values (or, for a number, its
+/// range) and what the directive assumes when it is unknown.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Fact {
     pub name: String,
     pub description: String,
     /// Where the value ordinarily comes from ("KEV", "CISA ADP", "the
     /// agency's exposure flag"), cited when the facts give no source.
     pub source: String,
+    /// The fact's values; empty for a number.
     pub values: Vec<String>,
-    /// The value taken when the fact is unknown or not given.
+    /// The value taken when the fact is unknown or not given (for a number,
+    /// as text; the number itself is in `number`).
     pub unknown: String,
+    /// `Some` for a numeric fact (`kind = "number"`).
+    pub number: Option<NumberFact>,
     /// Why: the directive's words, or the conservative choice and its
     /// citation when the directive says nothing.
     pub unknown_basis: String,
 }
 
+/// A numeric fact's inclusive range and its value when unknown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NumberFact {
+    pub min: f64,
+    pub max: f64,
+    pub unknown: f64,
+}
+
+/// What a rule requires of one fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// One of these values.
+    Values(BTreeSet<String>),
+    /// A number in `[at_least, below)`; a bound not given: unbounded.
+    Range {
+        at_least: Option<f64>,
+        below: Option<f64>,
+    },
+}
+
+impl Condition {
+    pub(crate) fn admits(&self, v: Val<'_>) -> bool {
+        match (self, v) {
+            (Condition::Values(set), Val::Str(s)) => set.contains(s),
+            (Condition::Range { at_least, below }, Val::Num(n)) => {
+                at_least.is_none_or(|a| n >= a) && below.is_none_or(|b| n < b)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Values(set) => {
+                let v: Vec<&str> = set.iter().map(String::as_str).collect();
+                f.write_str(&v.join("|"))
+            }
+            Condition::Range { at_least, below } => {
+                let lo = at_least.map_or("-inf".to_owned(), |a| format!("{a:?}"));
+                let hi = below.map_or("inf".to_owned(), |b| format!("{b:?}"));
+                write!(f, "[{lo}, {hi})")
+            }
+        }
+    }
+}
+
 /// One rule: a condition over facts and what it requires.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub id: String,
     /// The line of the rule's `id` in the TOML file.
     pub line: usize,
-    /// Fact → the values the rule holds for; a fact not named: any value.
-    pub when: BTreeMap<String, BTreeSet<String>>,
+    /// Fact → the values (or range) the rule holds for; a fact not named:
+    /// any value.
+    pub when: BTreeMap<String, Condition>,
     /// The CVEs an emergency directive's rule is limited to.
     pub cves: Option<BTreeSet<String>>,
     pub outcome: Outcome,
@@ -118,7 +172,7 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule holds for a full combination of fact values and a
     /// CVE (`None`: a CVE no rule names).
-    fn holds(&self, values: &BTreeMap<&str, &str>, named_cve: Option<&str>) -> bool {
+    fn holds(&self, values: &BTreeMap<&str, Val<'_>>, named_cve: Option<&str>) -> bool {
         let cve_ok = match (&self.cves, named_cve) {
             (None, None) => true,
             (Some(list), Some(cve)) => list.contains(cve),
@@ -128,7 +182,7 @@ impl Rule {
             && self.when.iter().all(|(fact, allowed)| {
                 values
                     .get(fact.as_str())
-                    .is_some_and(|v| allowed.contains(*v))
+                    .is_some_and(|v| allowed.admits(*v))
             })
     }
 }

@@ -9,7 +9,14 @@ use time::Date;
 use time::macros::format_description;
 use toml::Spanned;
 
-use crate::{Directive, Fact, Outcome, Rule, Scope, SubDeadline, Timeline};
+use crate::{Condition, Directive, Fact, NumberFact, Outcome, Rule, Scope, SubDeadline, Timeline};
+
+/// One fact's value in a combination: a listed value or a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Val<'a> {
+    Str(&'a str),
+    Num(f64),
+}
 
 /// The value that stands for "not known"; no fact may use it as a value.
 pub(crate) const UNKNOWN: &str = "unknown";
@@ -85,9 +92,23 @@ struct RawFact {
     name: Spanned<String>,
     description: String,
     source: String,
-    values: Spanned<Vec<String>>,
-    unknown: Spanned<String>,
+    /// `"values"` (the default) or `"number"`.
+    kind: Option<Spanned<String>>,
+    values: Option<Spanned<Vec<String>>>,
+    min: Option<f64>,
+    max: Option<f64>,
+    unknown: Spanned<toml::Value>,
     unknown_basis: String,
+}
+
+/// A TOML integer or float as a number.
+fn as_number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(f) if f.is_finite() => Some(*f),
+        #[allow(clippy::cast_precision_loss)]
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -188,12 +209,64 @@ impl Directive {
                     format!("fact {name:?} is declared twice"),
                 ));
             }
+            let fact_span = f.name.span();
+            let kind = f.kind.as_ref().map_or("values", |k| k.get_ref().as_str());
+            if kind == "number" {
+                let (Some(min), Some(max)) = (f.min, f.max) else {
+                    return Err(invalid(
+                        fact_span,
+                        format!("fact {name:?}: a number needs `min` and `max`"),
+                    ));
+                };
+                if f.values.is_some() || !min.is_finite() || !max.is_finite() || min > max {
+                    return Err(invalid(
+                        fact_span,
+                        format!(
+                            "fact {name:?}: a number has `min` <= `max` and no `values` (min = {min:?}, max = {max:?})"
+                        ),
+                    ));
+                }
+                let unknown = as_number(f.unknown.get_ref())
+                    .filter(|u| (min..=max).contains(u))
+                    .ok_or_else(|| {
+                        invalid(
+                            f.unknown.span(),
+                            format!(
+                                "fact {name:?}: `unknown` must be a number from {min:?} to {max:?}, the value to assume"
+                            ),
+                        )
+                    })?;
+                facts.push(Fact {
+                    name,
+                    description: f.description.clone(),
+                    source: f.source.clone(),
+                    values: Vec::new(),
+                    unknown: unknown.to_string(),
+                    number: Some(NumberFact { min, max, unknown }),
+                    unknown_basis: f.unknown_basis.clone(),
+                });
+                continue;
+            }
+            if kind != "values" || f.min.is_some() || f.max.is_some() {
+                return Err(invalid(
+                    fact_span,
+                    format!(
+                        "fact {name:?}: `kind` is \"values\" (the default) or \"number\"; `min`/`max` are for a number"
+                    ),
+                ));
+            }
+            let Some(listed) = &f.values else {
+                return Err(invalid(
+                    fact_span,
+                    format!("fact {name:?} has no `values` (or `kind = \"number\"`)"),
+                ));
+            };
             let mut values: Vec<String> = Vec::new();
-            for v in f.values.get_ref() {
+            for v in listed.get_ref() {
                 let v = v.trim().to_ascii_lowercase();
                 if v.is_empty() || v == UNKNOWN || values.contains(&v) {
                     return Err(invalid(
-                        f.values.span(),
+                        listed.span(),
                         format!("fact {name:?}: value {v:?} is empty, reserved or repeated"),
                     ));
                 }
@@ -201,11 +274,17 @@ impl Directive {
             }
             if values.is_empty() {
                 return Err(invalid(
-                    f.values.span(),
+                    listed.span(),
                     format!("fact {name:?} has no values"),
                 ));
             }
-            let unknown = f.unknown.get_ref().trim().to_ascii_lowercase();
+            let Some(unknown) = f.unknown.get_ref().as_str() else {
+                return Err(invalid(
+                    f.unknown.span(),
+                    format!("fact {name:?}: `unknown` must be one of its values {values:?}"),
+                ));
+            };
+            let unknown = unknown.trim().to_ascii_lowercase();
             if !values.contains(&unknown) {
                 return Err(invalid(
                     f.unknown.span(),
@@ -220,6 +299,7 @@ impl Directive {
                 source: f.source.clone(),
                 values,
                 unknown,
+                number: None,
                 unknown_basis: f.unknown_basis.clone(),
             });
         }
@@ -251,6 +331,13 @@ impl Directive {
                         known.join(", ")
                     )));
                 };
+                if let Some(n) = fact.number {
+                    when.insert(
+                        name.clone(),
+                        number_condition(name, n, value).map_err(refuse)?,
+                    );
+                    continue;
+                }
                 let listed: Vec<&toml::Value> = match value {
                     toml::Value::Array(a) => a.iter().collect(),
                     v => vec![v],
@@ -275,7 +362,7 @@ impl Directive {
                 if allowed.is_empty() {
                     return Err(refuse(format!("`{name}` lists no value")));
                 }
-                when.insert(name.clone(), allowed);
+                when.insert(name.clone(), Condition::Values(allowed));
             }
             let cves = match &r.cves {
                 None => None,
@@ -365,14 +452,17 @@ impl Directive {
 
     /// Every combination of fact values (and of CVE: each named one, and
     /// "any other") meets at least one rule, and all rules it meets agree.
+    /// A numeric fact's range is split at every bound a rule uses; each
+    /// piece is one value, as no rule tells its numbers apart.
     fn check_space(&self) -> Result<(), DirectiveError> {
         let cves: Vec<Option<&str>> = std::iter::once(None)
             .chain(self.named_cves.iter().map(|c| Some(c.as_str())))
             .collect();
-        let size = self
-            .facts
+        let choices: Vec<Vec<(Val<'_>, String)>> =
+            self.facts.iter().map(|f| self.choices(f)).collect();
+        let size = choices
             .iter()
-            .try_fold(cves.len(), |n, f| n.checked_mul(f.values.len()))
+            .try_fold(cves.len(), |n, c| n.checked_mul(c.len()))
             .filter(|n| *n <= MAX_COMBINATIONS);
         if size.is_none() {
             return Err(DirectiveError::Invalid {
@@ -384,14 +474,20 @@ impl Directive {
         }
         let mut index = vec![0usize; self.facts.len()];
         loop {
-            let values: BTreeMap<&str, &str> = self
+            let values: BTreeMap<&str, Val<'_>> = self
                 .facts
                 .iter()
                 .zip(&index)
-                .map(|(f, i)| (f.name.as_str(), f.values[*i].as_str()))
+                .zip(&choices)
+                .map(|((f, i), c)| (f.name.as_str(), c[*i].0))
+                .collect();
+            let labels: Vec<&str> = index
+                .iter()
+                .zip(&choices)
+                .map(|(i, c)| c[*i].1.as_str())
                 .collect();
             for cve in &cves {
-                self.check_combination(&values, *cve)?;
+                self.check_combination(&values, &labels, *cve)?;
             }
             // Next combination, odometer-style; done when it wraps.
             let mut k = 0;
@@ -400,7 +496,7 @@ impl Directive {
                     return Ok(());
                 }
                 index[k] += 1;
-                if index[k] < self.facts[k].values.len() {
+                if index[k] < choices[k].len() {
                     break;
                 }
                 index[k] = 0;
@@ -409,17 +505,46 @@ impl Directive {
         }
     }
 
+    /// One fact's values for the check, each with how to name it: a listed
+    /// value, or a piece of a number's range (`[7.0, 9.0)`, or `10.0` for the
+    /// maximum on its own).
+    fn choices<'a>(&'a self, fact: &'a Fact) -> Vec<(Val<'a>, String)> {
+        let Some(n) = fact.number else {
+            return fact
+                .values
+                .iter()
+                .map(|v| (Val::Str(v), format!("{}={v}", fact.name)))
+                .collect();
+        };
+        let mut cuts: Vec<f64> = vec![n.min];
+        for r in &self.rules {
+            if let Some(Condition::Range { at_least, below }) = r.when.get(&fact.name) {
+                cuts.extend(at_least.iter().chain(below.iter()).copied());
+            }
+        }
+        cuts.retain(|c| *c >= n.min && *c < n.max);
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let mut out: Vec<(Val<'a>, String)> = cuts
+            .iter()
+            .enumerate()
+            .map(|(i, lo)| {
+                let hi = cuts.get(i + 1).copied().unwrap_or(n.max);
+                (Val::Num(*lo), format!("{} in [{lo:?}, {hi:?})", fact.name))
+            })
+            .collect();
+        out.push((Val::Num(n.max), format!("{}={:?}", fact.name, n.max)));
+        out
+    }
+
     fn check_combination(
         &self,
-        values: &BTreeMap<&str, &str>,
+        values: &BTreeMap<&str, Val<'_>>,
+        labels: &[&str],
         cve: Option<&str>,
     ) -> Result<(), DirectiveError> {
         let describe = || {
-            let mut parts: Vec<String> = self
-                .facts
-                .iter()
-                .map(|f| format!("{}={}", f.name, values[f.name.as_str()]))
-                .collect();
+            let mut parts: Vec<String> = labels.iter().map(|l| (*l).to_owned()).collect();
             parts.push(match cve {
                 Some(c) => format!("cve={c}"),
                 None if self.named_cves.is_empty() => return parts.join(", "),
@@ -452,7 +577,7 @@ impl Directive {
             let mut d: Vec<String> = r
                 .when
                 .iter()
-                .filter(|(f, allowed)| !allowed.contains(values[f.as_str()]))
+                .filter(|(f, allowed)| !allowed.admits(values[f.as_str()]))
                 .map(|(f, _)| f.clone())
                 .collect();
             let cve_ok = match (&r.cves, cve) {
@@ -476,5 +601,48 @@ impl Directive {
             closest: closest.id.clone(),
             differs: differs(closest).join(", "),
         })
+    }
+}
+
+/// A rule's condition on a numeric fact: `{ at_least = 9.0 }`,
+/// `{ at_least = 0.1, below = 0.5 }`, `{ below = 7.0 }`: the half-open
+/// interval `[at_least, below)`, bounds within the fact's range.
+fn number_condition(name: &str, n: NumberFact, value: &toml::Value) -> Result<Condition, String> {
+    let usage = || {
+        format!(
+            "`{name}` is a number from {:?} to {:?}: write {{ at_least = A }}, {{ below = B }} or {{ at_least = A, below = B }}",
+            n.min, n.max
+        )
+    };
+    let toml::Value::Table(t) = value else {
+        return Err(usage());
+    };
+    let mut at_least = None;
+    let mut below = None;
+    for (k, v) in t {
+        let slot = match k.as_str() {
+            "at_least" => &mut at_least,
+            "below" => &mut below,
+            _ => return Err(format!("unknown key `{k}`: {}", usage())),
+        };
+        let x = as_number(v).ok_or_else(|| format!("`{name}.{k}` is not a number"))?;
+        if x < n.min || x > n.max {
+            return Err(format!(
+                "`{name}.{k} = {x:?}` is outside the fact's range {:?} to {:?}",
+                n.min, n.max
+            ));
+        }
+        *slot = Some(x);
+    }
+    match (at_least, below) {
+        (None, None) => Err(usage()),
+        (Some(a), Some(b)) if a >= b => Err(format!(
+            "`{name}`: at_least = {a:?} is not below below = {b:?}, so no number meets it"
+        )),
+        (None, Some(b)) if b <= n.min => Err(format!(
+            "`{name}`: below = {b:?} leaves no number of its range {:?} to {:?}",
+            n.min, n.max
+        )),
+        _ => Ok(Condition::Range { at_least, below }),
     }
 }

@@ -124,3 +124,57 @@ fn a_bad_directive_file_exits_2_naming_file_and_line() {
         "{err}"
     );
 }
+
+/// The directive crate's test fixture with CVSS and EPSS ranges.
+const ED_NUMERIC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../directive/tests/it/fixtures/ed-numeric.toml"
+);
+
+#[test]
+fn evaluate_reads_numeric_facts_and_refuses_one_out_of_range() {
+    let facts = temp_file(
+        "numeric.json",
+        &json!([
+            {"cvss": 9.0, "epss": 0.01, "high_value_asset": "no",
+             "trigger": "2026-09-02T00:00:00Z"},
+            {"cvss": 8.9, "epss": {"value": 0.1, "source": "FIRST EPSS 2026-09-01"},
+             "high_value_asset": false, "trigger": "2026-09-02T00:00:00Z"},
+            {"cvss": 7.5, "epss": 1.2, "trigger": "2026-09-02T00:00:00Z"}
+        ])
+        .to_string(),
+    );
+    let out = bulwark(&[
+        "directive",
+        "evaluate",
+        "--directive",
+        ED_NUMERIC,
+        "--facts",
+        &facts,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["directive"], "ED-TEST-NUMERIC@1");
+    assert_eq!(lines[0]["rule"], "critical");
+    assert_eq!(lines[0]["due"], "2026-09-04T00:00:00Z");
+    assert_eq!(lines[0]["explanation"][0], "cvss = 9 (source: NVD)");
+    assert_eq!(lines[1]["rule"], "high-likely");
+    assert_eq!(lines[1]["timeline"], "14 days");
+    assert_eq!(
+        lines[1]["explanation"][1],
+        "epss = 0.1 (source: FIRST EPSS 2026-09-01)"
+    );
+    assert_eq!(lines[2]["index"], 2);
+    assert_eq!(lines[2]["path"], "$[2].epss");
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("1.2 is out of the range of `epss` (0 to 1)"),
+        "{}",
+        lines[2]
+    );
+}

@@ -5,3 +5,4 @@ mod common;
 mod bod2604;
 mod evaluate;
 mod load;
+mod numeric;
