@@ -4,69 +4,10 @@
 //! own, never loose in the temporary directory.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use crate::common::*;
-
-/// A server process, killed (SIGKILL) when dropped, however the test ends.
-struct Running(Child);
-
-impl Running {
-    fn crash(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.crash();
-    }
-}
-
-/// `bulwark serve` on `db` with `tmp` as its temporary directory; its address.
-fn serve(db: &str, tmp: &Path) -> (Running, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["serve", "--database", db, "--listen", &listen])
-        .env("TMPDIR", tmp)
-        .env_remove("BULWARK_SPOOL_DIR")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server");
-    // The port is taken before the store is opened and the spool swept:
-    // wait for an answer, not for the port.
-    for _ in 0..200 {
-        if ready(&listen) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    (Running(child), listen)
-}
-
-/// Whether the server at `listen` answers `GET /readyz` with 200.
-fn ready(listen: &str) -> bool {
-    use std::io::Read;
-    let Ok(mut s) = TcpStream::connect(listen) else {
-        return false;
-    };
-    let asked = write!(
-        s,
-        "GET /readyz HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
-    );
-    let mut answer = String::new();
-    asked.is_ok() && s.read_to_string(&mut answer).is_ok() && answer.starts_with("HTTP/1.1 200")
-}
 
 /// Every file under `dir`, at any depth.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -111,7 +52,9 @@ fn a_crashed_servers_spooled_uploads_are_removed_at_the_next_start() {
         .unwrap()
         .to_owned();
 
-    let (mut first, listen) = serve(&db, &tmp);
+    let tmpdir = tmp.to_string_lossy().into_owned();
+    let mut first = Server::start_over(&db, &token, &[("TMPDIR", &tmpdir)]);
+    let listen = first.listen().to_owned();
     // An upload cut off half-way: its body is being spooled when the
     // server dies.
     let mut upload = TcpStream::connect(&listen).expect("connect");
@@ -153,7 +96,7 @@ fn a_crashed_servers_spooled_uploads_are_removed_at_the_next_start() {
     // A stray file of an older crash, planted beside it.
     std::fs::write(own_dir.join("intake-planted"), b"left over").unwrap();
 
-    let (mut second, _) = serve(&db, &tmp);
+    let mut second = Server::start_over(&db, &token, &[("TMPDIR", &tmpdir)]);
     let left = spooled(&tmp);
     second.crash();
     assert!(

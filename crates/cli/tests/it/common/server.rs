@@ -36,7 +36,7 @@ impl Server {
 
     /// Over an existing database, whose administrator's token is `root`.
     pub fn start_over(db: &str, root: &str, env: &[(&str, &str)]) -> Server {
-        use std::net::{TcpListener, TcpStream};
+        use std::net::TcpListener;
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -48,12 +48,15 @@ impl Server {
             .args(["serve", "--database", db, "--listen", &listen])
             .env("RUST_LOG", "warn")
             .env_remove("BULWARK_DOSSIER_KEY")
+            .env_remove("BULWARK_SPOOL_DIR")
             .envs(env.iter().copied())
             .stderr(std::fs::File::create(&log).expect("the server's log file"))
             .spawn()
             .expect("start the server");
+        // The port is taken before the store is opened and the spool swept:
+        // wait for an answer, not for the port.
         for _ in 0..200 {
-            if TcpStream::connect(&listen).is_ok() {
+            if ready(&listen) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -127,11 +130,37 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+impl Server {
+    /// Kills the server with SIGKILL, as a crash would: no clean-up runs.
+    pub fn crash(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// `host:port`, for a raw connection.
+    pub fn listen(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.crash();
+    }
+}
+
+/// Whether the server at `listen` answers `GET /readyz` with 200.
+fn ready(listen: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(listen) else {
+        return false;
+    };
+    let asked = write!(
+        s,
+        "GET /readyz HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
+    );
+    let mut answer = String::new();
+    asked.is_ok() && s.read_to_string(&mut answer).is_ok() && answer.starts_with("HTTP/1.1 200")
 }
 
 /// The `id` of an API object.
