@@ -44,6 +44,13 @@ pub struct OrganizationOut {
     pub sector: Option<Sector>,
     /// A reviewing agency (Treasury, NSA, CISA): writes benchmark sets, reviews models.
     pub reviewing: bool,
+    /// For an agency: whose directives bind it, `civilian` or
+    /// `national_security`; null for other organizations.
+    pub agency_track: Option<String>,
+    /// Issues the directives (CISA).
+    pub issues_directives: bool,
+    /// The IANA time zone its dates are shown in (UTC when null).
+    pub time_zone: Option<String>,
     pub created_at: String,
 }
 
@@ -55,6 +62,9 @@ impl From<Organization> for OrganizationOut {
             kind: o.kind,
             sector: o.sector,
             reviewing: o.reviewing,
+            agency_track: o.agency_track.map(|t| t.as_str().to_owned()),
+            issues_directives: o.issues_directives,
+            time_zone: o.time_zone,
             created_at: ts(o.created_at),
         }
     }
@@ -244,6 +254,58 @@ pub async fn list_organizations(
 }
 
 /// Admits an organization to the program (operator administrators).
+/// An agency's place under the directives, as the operator sets it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectiveProfileIn {
+    /// `civilian` (CISA's directives bind it) or `national_security`.
+    pub agency_track: String,
+    /// Issues the directives (CISA).
+    #[serde(default)]
+    pub issues_directives: bool,
+    /// An IANA time zone, e.g. `America/New_York`; null for UTC.
+    pub time_zone: Option<String>,
+}
+
+/// Sets an agency's track, issuer flag and time zone: the operator's admins
+/// only (the policy's `organization.create` on the program: like admitting
+/// an organization, it decides what the organization may see), so an agency
+/// cannot make itself the issuer.
+pub async fn set_directive_profile(
+    app: &App,
+    who: &Acting,
+    org: Uuid,
+    body: DirectiveProfileIn,
+) -> AppResult<OrganizationOut> {
+    app.authorize(
+        &who.principal,
+        Action::OrganizationCreate,
+        &Resource::Program,
+    )?;
+    let track: bulwark_core::AgencyTrack = crate::parse_word(&body.agency_track)?;
+    let tz = body
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(t) = tz {
+        crate::time_zone(t)?;
+    }
+    let o = app
+        .store
+        .set_directive_profile(
+            &who.actor,
+            org,
+            track,
+            body.issues_directives,
+            tz,
+            app.now(),
+        )
+        .await
+        .map_err(crate::not_found_as("organization"))?;
+    Ok(o.into())
+}
+
 pub async fn create_organization(
     app: &App,
     who: &Acting,

@@ -23,6 +23,7 @@ pub mod advisories;
 pub mod audit;
 pub mod cases;
 pub mod claims;
+pub mod directives;
 pub mod error;
 pub mod feeds;
 pub mod frontier;
@@ -42,6 +43,34 @@ pub use error::{AppError, AppResult, ErrorKind, not_found_as};
 pub fn parse_word<T: std::str::FromStr<Err = bulwark_core::ParseError>>(s: &str) -> AppResult<T> {
     s.parse()
         .map_err(|e: bulwark_core::ParseError| AppError::validation(e.to_string()))
+}
+
+/// An IANA time zone by name, or a validation error naming it.
+pub fn time_zone(name: &str) -> AppResult<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get(name).map_err(|_| {
+        AppError::validation(format!(
+            "time zone {name:?} is not an IANA time zone such as America/New_York"
+        ))
+    })
+}
+
+/// An instant as an agency reads it: in its time zone (UTC when it names
+/// none or an unknown one), with the offset, e.g. `2026-12-09 19:00 EST`.
+pub fn local_time(t: OffsetDateTime, zone: Option<&str>) -> String {
+    let utc = || {
+        t.to_offset(time::UtcOffset::UTC)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .unwrap_or_else(|_| ts(t))
+    };
+    let Some(tz) = zone.and_then(|z| jiff::tz::TimeZone::get(z).ok()) else {
+        return utc();
+    };
+    match jiff::Timestamp::from_second(t.unix_timestamp()) {
+        Ok(stamp) => stamp.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => utc(),
+    }
 }
 
 /// RFC 3339, UTC: how every answer writes an instant.

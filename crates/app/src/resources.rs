@@ -5,8 +5,8 @@
 use bulwark_authz::{Action, RecordFacts, Resource};
 use bulwark_core::{Principal, SubmissionState, Tlp};
 use bulwark_store::{
-    Case, Finding, Grant, PartnerStanding, RawDocumentInfo, ScanClaim, StoredModel, StoredSbom,
-    Submission, TokenInfo, User,
+    Case, Finding, Grant, Organization, PartnerStanding, RawDocumentInfo, ScanClaim, StoredModel,
+    StoredSbom, Submission, TokenInfo, User,
 };
 use uuid::Uuid;
 
@@ -238,4 +238,31 @@ pub fn sbom_resource(s: &StoredSbom) -> Resource {
         participant_orgs: Vec::new(),
         recipient_users: Vec::new(),
     })
+}
+
+/// The policy's view of a system: its agency, whether the agency is on the
+/// civilian track, whether the system is a national security system.
+pub fn system_resource(s: &bulwark_store::StoredSystem, org: &Organization) -> Resource {
+    Resource::System {
+        id: s.id,
+        org: s.org_id,
+        civilian: org.agency_track == Some(bulwark_core::AgencyTrack::Civilian),
+        national_security: s.national_security,
+    }
+}
+
+/// A system the principal may read, with its agency and the policy's view,
+/// else 404: which systems an agency runs is not disclosed to others.
+pub async fn readable_system(
+    app: &App,
+    who: &Principal,
+    id: Uuid,
+) -> AppResult<(bulwark_store::StoredSystem, Organization, Resource)> {
+    let s = app.store.system(id).await.map_err(not_found_as("system"))?;
+    let org = app.store.organization(s.org_id).await?;
+    let r = system_resource(&s, &org);
+    if !app.permits(who, Action::SystemRead, &r) {
+        return Err(AppError::not_found("system"));
+    }
+    Ok((s, org, r))
 }

@@ -140,11 +140,28 @@ pub enum Action {
     /// Read the prioritisation feeds (KEV, EPSS, CVE records) and the
     /// priority order over them: public data; on the [`Resource::Program`].
     VulnerabilityRead,
+    /// Load a directive (TOML) into the server; on the [`Resource::Program`].
+    DirectiveLoad,
+    /// Read the directives in force and their rules; on the [`Resource::Program`].
+    DirectiveRead,
+    /// Register a system in the organization's inventory; on the [`Resource::Organization`].
+    SystemCreate,
+    /// Change a system: its flags, owners, attached SBOMs and products; on a [`Resource::System`].
+    SystemUpdate,
+    /// See a system, what runs on it and its obligations; on a [`Resource::System`].
+    SystemRead,
+    /// Answer an obligation of a system (in progress, remediated, mitigated,
+    /// not affected, a request for more time); on a [`Resource::System`].
+    ObligationAnswer,
+    /// Approve or deny an extension or exception request; on a [`Resource::System`].
+    ObligationDecide,
+    /// See every agency's compliance side by side; on the [`Resource::Program`].
+    ComplianceReadAll,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 54] = [
+    pub const ALL: [Action; 62] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -199,6 +216,14 @@ impl Action {
         Action::CaseManage,
         Action::ValidationRecord,
         Action::VulnerabilityRead,
+        Action::DirectiveLoad,
+        Action::DirectiveRead,
+        Action::SystemCreate,
+        Action::SystemUpdate,
+        Action::SystemRead,
+        Action::ObligationAnswer,
+        Action::ObligationDecide,
+        Action::ComplianceReadAll,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -258,6 +283,14 @@ impl Action {
             Action::CaseManage => "case.manage",
             Action::ValidationRecord => "validation.record",
             Action::VulnerabilityRead => "vulnerability.read",
+            Action::DirectiveLoad => "directive.load",
+            Action::DirectiveRead => "directive.read",
+            Action::SystemCreate => "system.create",
+            Action::SystemUpdate => "system.update",
+            Action::SystemRead => "system.read",
+            Action::ObligationAnswer => "obligation.answer",
+            Action::ObligationDecide => "obligation.decide",
+            Action::ComplianceReadAll => "compliance.read_all",
         }
     }
 
@@ -386,6 +419,24 @@ impl Action {
                 "only writers of the organizations the clearinghouse asked to validate a case record validations"
             }
             Action::VulnerabilityRead => "every user in the program reads the prioritisation feeds",
+            Action::DirectiveLoad => {
+                "only writers of the directives' issuer (CISA) and the operator's admins load directives"
+            }
+            Action::DirectiveRead => "every user in the program reads the directives",
+            Action::SystemCreate => "only an agency's writers register its systems",
+            Action::SystemUpdate => "only writers of the system's agency change its inventory",
+            Action::SystemRead => {
+                "only the system's agency, and the directives' issuer for federal civilian systems outside national security, see an inventory"
+            }
+            Action::ObligationAnswer => {
+                "only writers of the system's agency answer its obligations"
+            }
+            Action::ObligationDecide => {
+                "only writers of the directives' issuer (CISA) decide extension and exception requests"
+            }
+            Action::ComplianceReadAll => {
+                "only the directives' issuer (CISA) sees every agency's compliance"
+            }
         }
     }
 }
@@ -463,6 +514,17 @@ pub enum Resource {
         issuer: Uuid,
         /// The submission's named reviewers.
         reviewers: Vec<Uuid>,
+    },
+    /// An agency's system, its inventory and obligations: SystemRead/Update,
+    /// ObligationAnswer/Decide.
+    System {
+        id: Uuid,
+        /// The agency that owns it.
+        org: Uuid,
+        /// The agency is on the federal civilian track (CISA's directives bind it).
+        civilian: bool,
+        /// A national security system: outside CISA's directives and view.
+        national_security: bool,
     },
 }
 
@@ -548,6 +610,7 @@ struct Names {
     submission: EntityTypeName,
     finding: EntityTypeName,
     claim: EntityTypeName,
+    system: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -581,6 +644,7 @@ impl Names {
             submission: ty("Submission")?,
             finding: ty("Finding")?,
             claim: ty("Claim")?,
+            system: ty("System")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -826,6 +890,10 @@ impl Authorizer {
                 "org_reviewing".to_owned(),
                 RestrictedExpression::new_bool(p.org_reviewing),
             ),
+            (
+                "org_issues_directives".to_owned(),
+                RestrictedExpression::new_bool(p.org_issues_directives),
+            ),
         ]);
         Entity::new(
             Names::uid(&n.user, p.user_id.to_string()),
@@ -1007,6 +1075,28 @@ impl Authorizer {
                     ("tlp".to_owned(), Names::ent(&n.tlp, tlp.as_str())),
                     ("issuer".to_owned(), Names::ent(&n.user, issuer.to_string())),
                     ("reviewers".to_owned(), Names::ents(&n.user, reviewers)),
+                ]),
+            ),
+            Resource::System {
+                id,
+                org,
+                civilian,
+                national_security,
+            } => (
+                Names::uid(&n.system, id.to_string()),
+                HashMap::from([
+                    (
+                        "org".to_owned(),
+                        Names::ent(&n.organization, org.to_string()),
+                    ),
+                    (
+                        "civilian".to_owned(),
+                        RestrictedExpression::new_bool(*civilian),
+                    ),
+                    (
+                        "national_security".to_owned(),
+                        RestrictedExpression::new_bool(*national_security),
+                    ),
                 ]),
             ),
         };

@@ -170,6 +170,7 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
         org_name: "O".into(),
         org_kind,
         org_reviewing,
+        org_issues_directives: false,
         roles: RoleSet::new(roles),
     })
     .collect();
@@ -234,6 +235,12 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
         Resource::Claim {
             id: id(8),
             org: id(10),
+        },
+        Resource::System {
+            id: id(9),
+            org: id(10),
+            civilian: true,
+            national_security: false,
         },
         Resource::Finding {
             id: id(7),
@@ -300,6 +307,9 @@ fn built_entities_conform_to_the_schema() {
                     | Action::CoverageRead
                     | Action::CaseManage
                     | Action::VulnerabilityRead
+                    | Action::DirectiveLoad
+                    | Action::DirectiveRead
+                    | Action::ComplianceReadAll
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,
@@ -311,6 +321,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::WebhookManage
                     | Action::ClaimCreate
                     | Action::ReportSubmit
+                    | Action::SystemCreate
             ),
             (Resource::User { .. }, _) => matches!(
                 action,
@@ -359,6 +370,13 @@ fn built_entities_conform_to_the_schema() {
             (Resource::Claim { .. }, _) => {
                 matches!(action, Action::ClaimUpdate | Action::ClaimReadOutcome)
             }
+            (Resource::System { .. }, _) => matches!(
+                action,
+                Action::SystemRead
+                    | Action::SystemUpdate
+                    | Action::ObligationAnswer
+                    | Action::ObligationDecide
+            ),
         };
         let built = authz.cedar_request(&req, Some(&schema));
         assert_eq!(

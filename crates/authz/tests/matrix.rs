@@ -57,6 +57,11 @@ mod oracle {
         }
     }
 
+    /// CISA, as the directives' issuer: only an agency can be.
+    pub fn issuer(p: &Principal) -> bool {
+        p.org_kind == OrgKind::Agency && p.org_issues_directives
+    }
+
     /// Treasury, NSA, CISA: only an agency can be a reviewing agency.
     pub fn reviewing_agency(p: &Principal) -> bool {
         p.org_kind == OrgKind::Agency && p.org_reviewing
@@ -267,6 +272,35 @@ mod oracle {
                     _ => false,
                 }
             }
+            // Directives are public; the issuer (and the operator's admins,
+            // to put the default in force) load them.
+            (A::DirectiveRead, Resource::Program) => has_roles,
+            (A::DirectiveLoad, Resource::Program) => (writer && issuer(p)) || operator_admin,
+            (A::ComplianceReadAll, Resource::Program) => has_roles && issuer(p),
+            // An inventory is the agency's own; the issuer sees (and decides
+            // requests for) civilian systems outside national security.
+            (A::SystemCreate, Resource::Organization { id, .. }) => {
+                writer && colleague(id) && p.org_kind == OrgKind::Agency
+            }
+            (
+                A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide,
+                Resource::System {
+                    org,
+                    civilian,
+                    national_security,
+                    ..
+                },
+            ) => {
+                let agency = p.org_kind == OrgKind::Agency;
+                let own = agency && colleague(org);
+                let issuer_sees = issuer(p) && *civilian && !*national_security;
+                match action {
+                    A::SystemRead => has_roles && (own || issuer_sees),
+                    A::SystemUpdate | A::ObligationAnswer => writer && own,
+                    A::ObligationDecide => writer && issuer_sees,
+                    _ => false,
+                }
+            }
             // Any other pairing of action and resource is a mistake: deny.
             _ => false,
         }
@@ -302,18 +336,22 @@ const GRANT: Uuid = id(0xb00);
 const SUBMISSION: Uuid = id(0xc00);
 const FINDING: Uuid = id(0xd00);
 const CLAIM: Uuid = id(0xe00);
+const SYSTEM: Uuid = id(0xf00);
 const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
 
 /// The kinds of organization the principal may belong to, with the reviewing
-/// flag: false for every kind, true only for an agency (the only kind that can
-/// be a reviewing agency).
-fn org_kinds() -> Vec<(OrgKind, bool)> {
+/// and the directive-issuer flags: false for every kind; an agency (the only
+/// kind that can be either) also as a reviewing agency and as the issuer.
+fn org_kinds() -> Vec<(OrgKind, bool, bool)> {
     OrgKind::ALL
         .into_iter()
-        .map(|k| (k, false))
-        .chain([(OrgKind::Agency, true)])
+        .map(|k| (k, false, false))
+        .chain([
+            (OrgKind::Agency, true, false),
+            (OrgKind::Agency, false, true),
+        ])
         .collect()
 }
 
@@ -377,7 +415,7 @@ fn role_sets() -> Vec<RoleSet> {
 fn principal(
     roles: RoleSet,
     kind: PrincipalKind,
-    (org_kind, org_reviewing): (OrgKind, bool),
+    (org_kind, org_reviewing, org_issues_directives): (OrgKind, bool, bool),
     rel: Rel,
 ) -> Principal {
     let org_id = match rel {
@@ -393,6 +431,7 @@ fn principal(
         org_name: "P".into(),
         org_kind,
         org_reviewing,
+        org_issues_directives,
         roles,
     }
 }
@@ -443,6 +482,11 @@ enum Facet {
     Finding(Tlp),
     /// An access check asked on the partner's grant rather than the model.
     OnGrant,
+    /// A system: on the civilian track or not, a national security system or not.
+    System {
+        civilian: bool,
+        nss: bool,
+    },
 }
 
 /// Which agency leads the review, if any: one the principal may belong to
@@ -502,6 +546,12 @@ impl Facet {
             A::GrantDecide | A::GrantRevoke => Lead::ALL.into_iter().map(Facet::Grant).collect(),
             A::FindingRead => Tlp::ALL.into_iter().map(Facet::Finding).collect(),
             A::AccessCheck => vec![Facet::None, Facet::OnGrant],
+            A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide => {
+                [(true, false), (true, true), (false, false), (false, true)]
+                    .into_iter()
+                    .map(|(civilian, nss)| Facet::System { civilian, nss })
+                    .collect()
+            }
             _ => vec![Facet::None],
         }
     }
@@ -513,7 +563,8 @@ impl Facet {
             | Facet::BenchmarkSet { .. }
             | Facet::Submission { .. }
             | Facet::Grant(_)
-            | Facet::OnGrant => Tlp::Clear,
+            | Facet::OnGrant
+            | Facet::System { .. } => Tlp::Clear,
         }
     }
 
@@ -552,7 +603,22 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::ModelPrecheck
         | A::CoverageRead
         | A::CaseManage
-        | A::VulnerabilityRead => Resource::Program,
+        | A::VulnerabilityRead
+        | A::DirectiveLoad
+        | A::DirectiveRead
+        | A::ComplianceReadAll => Resource::Program,
+        A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide => {
+            let (civilian, national_security) = match facet {
+                Facet::System { civilian, nss } => (civilian, nss),
+                _ => (true, false),
+            };
+            Resource::System {
+                id: SYSTEM,
+                org: OWNER_ORG,
+                civilian,
+                national_security,
+            }
+        }
         A::ClaimUpdate | A::ClaimReadOutcome => Resource::Claim {
             id: CLAIM,
             org: OWNER_ORG,
@@ -622,7 +688,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::ModelCreate
         | A::WebhookManage
         | A::ClaimCreate
-        | A::ReportSubmit => Resource::Organization {
+        | A::ReportSubmit
+        | A::SystemCreate => Resource::Organization {
             id: OWNER_ORG,
             kind: if p.org_id == OWNER_ORG {
                 p.org_kind
@@ -672,8 +739,9 @@ fn policy_ids() -> BTreeSet<String> {
 struct Case {
     roles: RoleSet,
     kind: PrincipalKind,
-    /// The principal's organization kind and whether it is a reviewing agency.
-    org: (OrgKind, bool),
+    /// The principal's organization kind, whether it is a reviewing agency
+    /// and whether it issues the directives.
+    org: (OrgKind, bool, bool),
     rel: Rel,
     action: Action,
     facet: Facet,
@@ -725,12 +793,13 @@ fn check(authz: &Authorizer, case: &Case) -> Outcome {
     let consistent = got.errors.is_empty() && (!got.allowed || !got.reasons.is_empty());
     let failure = (got.allowed != want || !consistent).then(|| {
         format!(
-            "roles=[{}] kind={} org_kind={} reviewing={} rel={:?} action={} facet={:?}: \
+            "roles=[{}] kind={} org_kind={} reviewing={} issuer={} rel={:?} action={} facet={:?}: \
              expected {}, policy says {} (reasons {:?}, errors {:?})",
             case.roles.to_words(),
             case.kind.as_str(),
             case.org.0.as_str(),
             case.org.1,
+            case.org.2,
             case.rel,
             case.action.as_str(),
             case.facet,
@@ -784,7 +853,8 @@ fn matrix_agrees_with_the_rules() {
     );
 
     // 16 role sets × 2 principal kinds
-    // × 7 organizations (6 kinds not reviewing + a reviewing agency) × 7 relationships
+    // × 8 organizations (6 kinds not reviewing + a reviewing agency + the
+    //   directives' issuer) × 7 relationships
     // × (17 actions on resources with no facet
     //    + 3 record actions × 5 markings × 3 embargo states
     //    + 2 benchmark-set actions × restricted or not
@@ -797,13 +867,29 @@ fn matrix_agrees_with_the_rules() {
     //  actions with no facet; report.submit and case.manage with no facet;
     //  validation.record × 5 markings × 3 embargo states, like the records;
     //  vulnerability.read with no facet; access.check also on the
-    //  partner's grant.)
+    //  partner's grant; directive.load, directive.read, compliance.read_all
+    //  and system.create with no facet; 4 system actions × civilian or not
+    //  × national security or not.)
     assert_eq!(
         checked,
         16 * 2
+            * 8
             * 7
-            * 7
-            * (25 - 2 + 1 + 1 + 4 + 2 + 1 + 1 + 11 * 2 * 3 + 2 * 3 + 5 + 4 * 5 * 3 + 2 * 2 + 2 * 5)
+            * (25 - 2
+                + 1
+                + 1
+                + 4
+                + 2
+                + 1
+                + 1
+                + 11 * 2 * 3
+                + 2 * 3
+                + 5
+                + 4 * 5 * 3
+                + 2 * 2
+                + 2 * 5
+                + 4
+                + 4 * 4)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -900,6 +986,12 @@ fn wrong_pairings_are_denied_not_panics() {
             id: CLAIM,
             org: OWNER_ORG,
         },
+        Resource::System {
+            id: SYSTEM,
+            org: OWNER_ORG,
+            civilian: true,
+            national_security: false,
+        },
     ];
     let mut wrong = 0;
     for action in Action::ALL {
@@ -929,6 +1021,13 @@ fn wrong_pairings_are_denied_not_panics() {
                         | Action::SubmissionConclude
                         | Action::FindingIssue
                         | Action::ValidationRecord
+                        // Inventories are the agencies' own.
+                        | Action::SystemCreate
+                        | Action::SystemRead
+                        | Action::SystemUpdate
+                        | Action::ObligationAnswer
+                        | Action::ObligationDecide
+                        | Action::ComplianceReadAll
                 );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
@@ -942,7 +1041,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 54 * 11 - 1);
+    assert_eq!(wrong, 62 * 12 - 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -962,6 +1061,7 @@ fn user(org_kind: OrgKind, org: Uuid, roles: &[Role]) -> Principal {
         org_name: "O".into(),
         org_kind,
         org_reviewing: false,
+        org_issues_directives: false,
         roles: RoleSet::new(roles.iter().copied()),
     }
 }
@@ -970,6 +1070,7 @@ fn user(org_kind: OrgKind, org: Uuid, roles: &[Role]) -> Principal {
 fn reviewer(org: Uuid, roles: &[Role]) -> Principal {
     Principal {
         org_reviewing: true,
+        org_issues_directives: false,
         ..user(OrgKind::Agency, org, roles)
     }
 }
@@ -1478,6 +1579,7 @@ fn the_reviewing_flag_counts_only_on_an_agency() {
     let authz = authz();
     let flagged_dev = Principal {
         org_reviewing: true,
+        org_issues_directives: false,
         ..user(OrgKind::Developer, OTHER_DEVELOPER, &[Role::Admin])
     };
     assert!(

@@ -16,6 +16,7 @@ pub mod cve;
 pub mod grant;
 pub mod json;
 pub mod marking;
+pub mod obligation;
 pub mod org;
 pub mod principal;
 pub mod review;
@@ -32,6 +33,7 @@ pub use content::{ContentAddress, ContentAddressError, ContentHasher, document_a
 pub use cve::{CveId, CveIdError};
 pub use grant::{AttestationKind, GrantScope, GrantState, GrantStatus, Vetting, grant_status};
 pub use marking::{Embargo, Tlp};
+pub use obligation::{AgencyTrack, Answer, ObligationState, RequestKind, RequestState, Tri};
 pub use org::{OrgKind, Sector};
 pub use principal::{Principal, PrincipalKind};
 pub use review::{

@@ -42,6 +42,10 @@ pub struct Principal {
     /// The organization is one of the reviewing agencies (Treasury, NSA,
     /// CISA) that write benchmarks and review models; set by the operator.
     pub org_reviewing: bool,
+    /// The organization issues the directives (CISA): it loads them, sees
+    /// federal civilian agencies' inventories and decides their requests.
+    #[serde(default)]
+    pub org_issues_directives: bool,
     pub roles: RoleSet,
 }
 

@@ -649,6 +649,18 @@ impl Store {
         row.map(StoredKevEntry::try_from).transpose()
     }
 
+    /// Every KEV entry, by CVE id (the catalog is about 1,500 entries): for
+    /// matching products by the vendor and product KEV names.
+    pub async fn kev_entries_all(&self) -> Result<Vec<StoredKevEntry>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {KEV_COLUMNS} FROM kev_entries ORDER BY cve_id"
+        ));
+        let rows: Vec<KevRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).fetch_all(pool).await?
+        });
+        rows.into_iter().map(StoredKevEntry::try_from).collect()
+    }
+
     /// The KEV catalog versions imported, newest release first.
     pub async fn kev_catalogs(&self) -> Result<Vec<KevCatalogInfo>> {
         let rows: Vec<(String, String, i64)> = with_pool!(self, pool => {

@@ -1,8 +1,8 @@
 //! Organizations, users, API tokens and web sessions.
 
 use bulwark_core::{
-    AuditEvent, OrgKind, Principal, PrincipalKind, RoleSet, Sector, TokenHash, from_micros,
-    to_micros,
+    AgencyTrack, AuditEvent, OrgKind, Principal, PrincipalKind, RoleSet, Sector, TokenHash,
+    from_micros, to_micros,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -23,6 +23,12 @@ pub struct Organization {
     /// One of the reviewing agencies (Treasury, NSA, CISA): writes benchmark
     /// sets and reviews models. Only agencies can be.
     pub reviewing: bool,
+    /// For an agency: whose directives bind it (civilian unless set).
+    pub agency_track: Option<AgencyTrack>,
+    /// Issues the directives (CISA). Only an agency can.
+    pub issues_directives: bool,
+    /// The IANA time zone its dates are shown in; UTC when `None`.
+    pub time_zone: Option<String>,
     pub created_at: OffsetDateTime,
 }
 
@@ -101,6 +107,9 @@ struct OrgRow {
     kind: String,
     sector: Option<String>,
     reviewing: bool,
+    agency_track: Option<String>,
+    issues_directives: bool,
+    time_zone: Option<String>,
     created_at: i64,
 }
 
@@ -117,6 +126,13 @@ impl TryFrom<OrgRow> for Organization {
                 .map(|s| parse_col("organizations.sector", s))
                 .transpose()?,
             reviewing: r.reviewing,
+            agency_track: r
+                .agency_track
+                .as_deref()
+                .map(|s| parse_col("organizations.agency_track", s))
+                .transpose()?,
+            issues_directives: r.issues_directives,
+            time_zone: r.time_zone,
             created_at: from_micros(r.created_at),
         })
     }
@@ -191,6 +207,7 @@ struct PrincipalRow {
     org_name: String,
     org_kind: String,
     org_reviewing: bool,
+    org_issues_directives: bool,
 }
 
 impl TryFrom<PrincipalRow> for Principal {
@@ -205,19 +222,21 @@ impl TryFrom<PrincipalRow> for Principal {
             org_name: r.org_name,
             org_kind: parse_col("organizations.kind", &r.org_kind)?,
             org_reviewing: r.org_reviewing,
+            org_issues_directives: r.org_issues_directives,
             roles: RoleSet::from_words(&r.roles)
                 .map_err(|e| StoreError::Corrupt(format!("users.roles: {e}")))?,
         })
     }
 }
 
-const ORG_COLUMNS: &str = "id, name, kind, sector, reviewing, created_at";
+const ORG_COLUMNS: &str =
+    "id, name, kind, sector, reviewing, agency_track, issues_directives, time_zone, created_at";
 const USER_COLUMNS: &str =
     "id, org_id, username, display_name, kind, roles, disabled, password_hash, created_at";
 const TOKEN_SELECT: &str = "SELECT t.id, t.user_id, u.org_id, t.name, t.created_at, t.expires_at, \
      t.revoked_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
 const PRINCIPAL_SELECT: &str = "SELECT u.id AS user_id, u.username, u.kind, u.roles, \
-     o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing \
+     o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing, o.issues_directives AS org_issues_directives \
      FROM users u JOIN organizations o ON o.id = u.org_id";
 
 /// Checks a display name or organization name: present, not absurdly long,
@@ -339,9 +358,11 @@ impl Store {
         let id = Uuid::now_v7();
         let at = to_micros(now);
         write_tx!(self, tx => {
-            sqlx::query("INSERT INTO organizations (id, name, kind, sector, reviewing, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            // An agency is on the civilian track until the operator says otherwise.
+            let track = (new.kind == OrgKind::Agency).then_some(AgencyTrack::Civilian.as_str());
+            sqlx::query("INSERT INTO organizations (id, name, kind, sector, reviewing, agency_track, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id).bind(new.name.trim()).bind(new.kind.as_str())
-                .bind(new.sector.map(|s| s.as_str())).bind(new.reviewing).bind(at)
+                .bind(new.sector.map(|s| s.as_str())).bind(new.reviewing).bind(track).bind(at)
                 .execute(&mut *tx).await
                 .map_err(|e| match StoreError::from(e) {
                     StoreError::Conflict(_) => StoreError::Conflict(format!("an organization named {:?} exists", new.name.trim())),
@@ -351,6 +372,47 @@ impl Store {
                 .with_detail(json!({"name": new.name.trim(), "kind": new.kind, "sector": new.sector, "reviewing": new.reviewing})), at);
         });
         self.organization(id).await
+    }
+
+    /// Sets an agency's place under the directives: its track, whether it
+    /// issues them (CISA) and the time zone its dates are shown in. Refuses
+    /// any of it for an organization that is not an agency, and a time zone
+    /// that is not an IANA name's shape (the caller checks it is known).
+    pub async fn set_directive_profile(
+        &self,
+        actor: &Actor,
+        org: Uuid,
+        track: AgencyTrack,
+        issues_directives: bool,
+        time_zone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Organization> {
+        let current = self.organization(org).await?;
+        if current.kind != OrgKind::Agency {
+            return Err(StoreError::Invalid(
+                "only an agency has a track under the directives or issues them".into(),
+            ));
+        }
+        if let Some(tz) = time_zone
+            && (tz.is_empty()
+                || tz.len() > 64
+                || !tz
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)))
+        {
+            return Err(StoreError::Invalid(format!(
+                "time zone {tz:?} is not an IANA zone name such as America/New_York"
+            )));
+        }
+        let at = to_micros(now);
+        write_tx!(self, tx => {
+            sqlx::query("UPDATE organizations SET agency_track = $2, issues_directives = $3, time_zone = $4 WHERE id = $1")
+                .bind(org).bind(track.as_str()).bind(issues_directives).bind(time_zone)
+                .execute(&mut *tx).await?;
+            append_audit!(tx, actor, AuditEvent::new("organization.directive_profile", "organization", org)
+                .with_detail(json!({"agency_track": track.as_str(), "issues_directives": issues_directives, "time_zone": time_zone})), at);
+        });
+        self.organization(org).await
     }
 
     pub async fn organization(&self, id: Uuid) -> Result<Organization> {
@@ -617,7 +679,7 @@ impl Store {
         let row: Option<Row> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.kind, u.roles, \
-                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing \
+                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing, o.issues_directives AS org_issues_directives \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
                  AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled = FALSE",
@@ -694,7 +756,7 @@ impl Store {
         let row: Option<Row> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT s.csrf_token, s.expires_at, u.id AS user_id, u.username, u.kind, u.roles, \
-                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing \
+                 o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.reviewing AS org_reviewing, o.issues_directives AS org_issues_directives \
                  FROM web_sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.org_id \
                  WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
             )

@@ -38,7 +38,9 @@ mod feeds;
 mod frontier;
 mod identity;
 mod intake;
+mod inventory;
 mod lease;
+mod obligations;
 mod partners;
 mod priorities;
 mod reliability;
@@ -79,7 +81,15 @@ pub use identity::{
     Bootstrap, NewOrganization, NewUser, Organization, Session, TokenInfo, User, UserUpdate,
 };
 pub use intake::{IntakeItem, IntakeReceipt, NewReport, RECEIPT_CASES};
+pub use inventory::{
+    MAX_KEY_SYSTEMS, NewDirective, NewProduct, NewSystem, StoredDirective, StoredProduct,
+    StoredSystem, SystemSbomRow, SystemUpdate,
+};
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
+pub use obligations::{
+    Applied, CountBy, NewObligation, ObligationChange, ObligationCounts, ObligationEvent,
+    ObligationFilter, ObligationRequest, Revision, StoredObligation,
+};
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
 pub use priorities::MAX_KNOWN_CVES;
 pub use reliability::SourceReliability;
