@@ -216,6 +216,10 @@ pub enum Timeline {
     Hours(u32),
     /// At the system's next scheduled major upgrade or rebuild: no date.
     OnUpgrade,
+    /// The directive requires nothing for these facts (`none`): how an
+    /// emergency directive about named CVEs leaves every other CVE to the
+    /// directives that cover it. No obligation comes of it.
+    NotRequired,
 }
 
 impl Timeline {
@@ -224,16 +228,19 @@ impl Timeline {
         let span = match self {
             Timeline::Days(d) => Duration::days(i64::from(d)),
             Timeline::Hours(h) => Duration::hours(i64::from(h)),
-            Timeline::OnUpgrade => return None,
+            Timeline::OnUpgrade | Timeline::NotRequired => return None,
         };
         trigger.to_offset(time::UtcOffset::UTC).checked_add(span)
     }
 
-    /// `3 days`, `1 day`, `48 hours`, `on upgrade`.
+    /// `3 days`, `1 day`, `48 hours`, `on upgrade`, `none`.
     pub fn parse(s: &str) -> Option<Timeline> {
         let s = s.trim().to_ascii_lowercase();
         if s == "on upgrade" {
             return Some(Timeline::OnUpgrade);
+        }
+        if s == "none" {
+            return Some(Timeline::NotRequired);
         }
         let (n, unit) = s.split_once(' ')?;
         let n: u32 = n.parse().ok()?;
@@ -253,6 +260,7 @@ impl fmt::Display for Timeline {
             Timeline::Hours(1) => f.write_str("1 hour"),
             Timeline::Hours(h) => write!(f, "{h} hours"),
             Timeline::OnUpgrade => f.write_str("on upgrade"),
+            Timeline::NotRequired => f.write_str("none"),
         }
     }
 }

@@ -441,6 +441,11 @@ async fn wanted(
                 }
             };
             let ev = d.evaluate(&given);
+            // A rule that requires nothing (an emergency directive's
+            // "every other CVE") gives no obligation.
+            if ev.timeline == bulwark_directive::Timeline::NotRequired.to_string() {
+                continue;
+            }
             let new = NewObligation {
                 org_id: s.org_id,
                 system_id: s.id,
