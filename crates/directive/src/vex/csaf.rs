@@ -116,6 +116,10 @@ pub(crate) fn read(root: &Value, mut ctx: Ctx) -> Result<VexDocument, VexError> 
     })
 }
 
+/// Subcomponents a relationship's product keeps: a chain of relationships
+/// longer than this is cut.
+const MAX_SUBCOMPONENTS: usize = 64;
+
 /// The product tree: every product id and group id.
 #[derive(Default)]
 struct Tree {
@@ -269,15 +273,21 @@ impl Tree {
             };
             ends.push(end);
         }
-        let component = ends.pop().unwrap_or_default();
+        let mut component = ends.pop().unwrap_or_default();
         let platform = ends.pop().unwrap_or_default();
+        // One level: a relationship naming a relationship brings its
+        // subcomponents up beside it, so chains cannot nest without bound
+        // (nor grow past a bound).
+        let mut subcomponents = std::mem::take(&mut component.subcomponents);
+        subcomponents.insert(0, component);
+        subcomponents.truncate(MAX_SUBCOMPONENTS);
         let product = VexProduct {
             id: Some(id.clone()),
             name: ctx.opt_str(fpn, "name", &fpn_path)?.or(platform.name),
             purl: platform.purl,
             cpe: platform.cpe,
             version: platform.version,
-            subcomponents: vec![component],
+            subcomponents,
         };
         self.products.entry(id).or_insert(product);
         Ok(())
@@ -375,18 +385,23 @@ impl VulnReader<'_> {
             );
         };
         let status_path = field(path, "product_status");
+        // In CSAF's order of the lists, whatever order the map keeps
+        // (serde_json's `preserve_order` may be on in the workspace).
+        let mut lists = Vec::with_capacity(status.len());
         for (key, list) in status {
             let at = field(&status_path, key);
-            let Some(word) = ctx.word(key, &at, VexWarningKind::MisspelledStatus, status_list)?
-            else {
-                ctx.repair(
+            match ctx.word(key, &at, VexWarningKind::MisspelledStatus, status_list)? {
+                Some((rank, Some(status))) => lists.push((rank, at, status, list)),
+                Some((_, None)) => {}
+                None => ctx.repair(
                     VexWarningKind::MalformedField,
                     &at,
                     format!("{key:?} is not a product status: ignored"),
-                )?;
-                continue;
-            };
-            let Some(status) = word else { continue };
+                )?,
+            }
+        }
+        lists.sort_by_key(|(rank, ..)| *rank);
+        for (_, at, status, list) in lists {
             let Some(list) = list.as_array() else {
                 ctx.repair(
                     VexWarningKind::MalformedField,
@@ -586,15 +601,18 @@ impl VulnReader<'_> {
     }
 }
 
-/// A `product_status` key: `Some(None)` for `recommended` (not a status),
-/// `None` for no key of CSAF's.
-fn status_list(key: &str) -> Option<Option<VexStatus>> {
-    Some(Some(match key {
-        "known_not_affected" => VexStatus::NotAffected,
-        "known_affected" | "first_affected" | "last_affected" => VexStatus::Affected,
-        "fixed" | "first_fixed" => VexStatus::Fixed,
-        "under_investigation" => VexStatus::UnderInvestigation,
-        "recommended" => return Some(None),
+/// A `product_status` key: its place in CSAF's order and its status
+/// (`None` for `recommended`, not a status); `None` for no key of CSAF's.
+fn status_list(key: &str) -> Option<(usize, Option<VexStatus>)> {
+    Some(match key {
+        "known_not_affected" => (0, Some(VexStatus::NotAffected)),
+        "known_affected" => (1, Some(VexStatus::Affected)),
+        "first_affected" => (2, Some(VexStatus::Affected)),
+        "last_affected" => (3, Some(VexStatus::Affected)),
+        "fixed" => (4, Some(VexStatus::Fixed)),
+        "first_fixed" => (5, Some(VexStatus::Fixed)),
+        "under_investigation" => (6, Some(VexStatus::UnderInvestigation)),
+        "recommended" => (7, None),
         _ => return None,
-    }))
+    })
 }

@@ -438,7 +438,7 @@ fn sniff(root: &serde_json::Value) -> Option<VexFormat> {
     if obj.contains_key("bomFormat") {
         return obj
             .get("vulnerabilities")
-            .is_some()
+            .is_some_and(|v| !v.is_null())
             .then_some(VexFormat::CycloneDx);
     }
     if obj

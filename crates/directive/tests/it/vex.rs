@@ -638,8 +638,6 @@ fn csaf_statuses_per_list_and_reasons_per_product() {
     assert_eq!(
         summary,
         [
-            (VexStatus::Fixed, None, vec![]),
-            (VexStatus::Affected, None, vec!["A1".to_owned()]),
             (
                 VexStatus::NotAffected,
                 Some(Justification::ComponentNotPresent),
@@ -650,9 +648,11 @@ fn csaf_statuses_per_list_and_reasons_per_product() {
                 Some(Justification::VulnerableCodeNotPresent),
                 vec!["A2".to_owned(), "B".to_owned()]
             ),
+            (VexStatus::Affected, None, vec!["A1".to_owned()]),
+            (VexStatus::Fixed, None, vec![]),
         ]
     );
-    let affected = &doc.statements[1];
+    let affected = &doc.statements[2];
     assert_eq!(
         affected.action_statement.as_deref(),
         Some("vendor_fix: upgrade to 3.0")
@@ -660,8 +660,8 @@ fn csaf_statuses_per_list_and_reasons_per_product() {
     assert_eq!(affected.aliases, ["GHSA-xxxx-yyyy-zzzz"]);
     assert_eq!(affected.products[0].version.as_deref(), Some("1.0"));
     assert_eq!(affected.timestamp.as_deref(), Some("2024-02-01T00:00:00Z"));
-    assert!(doc.statements[3].matches_component("pkg:npm/a@2.0"));
-    assert!(!doc.statements[3].matches_component("pkg:npm/a@1.0"));
+    assert!(doc.statements[1].matches_component("pkg:npm/a@2.0"));
+    assert!(!doc.statements[1].matches_component("pkg:npm/a@1.0"));
     // The unknown product `Z`: warned, its statement kept about nothing.
     assert_eq!(kinds(&doc), [VexWarningKind::UnknownProduct]);
     assert_eq!(
@@ -689,8 +689,8 @@ fn csaf_profile_requirements_and_refusals() {
     assert_eq!(
         kinds(&read),
         [
-            VexWarningKind::MissingActionStatement,
-            VexWarningKind::MissingJustification
+            VexWarningKind::MissingJustification,
+            VexWarningKind::MissingActionStatement
         ]
     );
     assert!(VexDocument::parse(text.as_bytes(), Mode::Strict).is_err());
@@ -1013,4 +1013,74 @@ fn every_csaf_vex_advisory_of_the_shared_data_set_parses() {
     );
     assert!(failed.is_empty(), "refused:\n{}", failed.join("\n"));
     assert!(docs > 0);
+}
+
+#[test]
+fn csaf_relationship_chains_stay_one_level_deep() {
+    // Each relationship names the one before: a product inside a product
+    // inside a product …
+    let mut rels = Vec::new();
+    for i in 1..200 {
+        rels.push(format!(
+            r#"{{"category": "default_component_of", "product_reference": "R{}",
+                "relates_to_product_reference": "P", "full_product_name": {{"product_id": "R{i}", "name": "r{i}"}}}}"#,
+            i - 1
+        ));
+    }
+    let text = format!(
+        r#"{{"document": {{"category": "csaf_vex"}},
+            "product_tree": {{"full_product_names": [
+                {{"product_id": "R0", "name": "lib", "product_identification_helper": {{"purl": "pkg:npm/lib@1"}}}},
+                {{"product_id": "P", "name": "app", "product_identification_helper": {{"purl": "pkg:npm/app@2"}}}}],
+              "relationships": [{}]}},
+            "vulnerabilities": [{{"cve": "CVE-2024-1", "product_status": {{"fixed": ["R199", "R1"]}}}}]}}"#,
+        rels.join(",")
+    );
+    let doc = VexDocument::parse(text.as_bytes(), Mode::Strict).unwrap();
+    let products = &doc.statements[0].products;
+    for p in products {
+        assert!(p.subcomponents.len() <= 64, "{}", p.subcomponents.len());
+        assert!(p.subcomponents.iter().all(|s| s.subcomponents.is_empty()));
+    }
+    // The first link: lib inside app.
+    assert_eq!(products[1].subcomponents.len(), 1);
+    assert!(doc.statements[0].matches_component("pkg:npm/lib@1"));
+    assert!(doc.statements[0].matches_component("pkg:npm/app@2"));
+}
+
+/// Every prefix of each fixture, and each with bytes replaced, is read or
+/// refused without a panic; strict mode never accepts what the default
+/// mode refuses. (The fuzz target `vex_parse` does the same on any bytes.)
+#[test]
+fn cut_and_damaged_documents_are_refused_not_panicked_on() {
+    for name in [
+        "openvex-v0.2.0.json",
+        "openvex-v0.0.1.json",
+        "openvex-vexhub-trivy.json",
+        "cyclonedx-cisa-case1-not-affected.json",
+        "cyclonedx-trivy-bom-links.json",
+        "csaf-trivy-relationships.json",
+    ] {
+        let bytes = fixture(name);
+        let mut variants: Vec<Vec<u8>> = (0..bytes.len()).map(|n| bytes[..n].to_vec()).collect();
+        for (i, b) in bytes.iter().enumerate().step_by(7) {
+            for with in [b'"', b'0', b'[', b'{', b'}', b'n'] {
+                if *b != with {
+                    let mut v = bytes.clone();
+                    v[i] = with;
+                    variants.push(v);
+                }
+            }
+        }
+        for v in &variants {
+            let repaired = VexDocument::parse(v, Mode::Repair);
+            let strict = VexDocument::parse(v, Mode::Strict);
+            assert!(
+                repaired.is_ok() || strict.is_err(),
+                "{name}: strict mode accepted what the default mode refused"
+            );
+        }
+        // The whole document reads.
+        assert!(VexDocument::parse(&bytes, Mode::Repair).is_ok(), "{name}");
+    }
 }
