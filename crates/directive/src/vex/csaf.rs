@@ -366,6 +366,7 @@ impl VulnReader<'_> {
             None if !ids.is_empty() => ids.remove(0),
             None => {
                 return Err(VexError::Invalid {
+                    line: None,
                     path: path.to_owned(),
                     message: "a vulnerability without `cve` or `ids`".into(),
                 });

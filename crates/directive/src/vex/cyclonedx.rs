@@ -38,6 +38,7 @@ pub(crate) fn read(root: &Value, mut ctx: Ctx) -> Result<VexDocument, VexError> 
         Some(Value::Array(a)) => a,
         Some(other) => {
             return Err(VexError::Invalid {
+                line: None,
                 path: "vulnerabilities".into(),
                 message: format!(
                     "{} where the array of vulnerabilities belongs",
@@ -167,6 +168,7 @@ fn vulnerability(
     let vulnerability = ctx
         .opt_str(o, "id", path)?
         .ok_or_else(|| VexError::Invalid {
+            line: None,
             path: field(path, "id"),
             message: "a vulnerability without an `id`".into(),
         })?;
@@ -197,6 +199,7 @@ fn vulnerability(
                 VexStatus::from_cyclonedx,
             )?
             .ok_or_else(|| VexError::Invalid {
+ line: None,
                 path: at,
                 message: format!(
                     "{word:?} is not an analysis state (not_affected, false_positive, exploitable, resolved, resolved_with_pedigree, in_triage)"

@@ -18,24 +18,19 @@ impl Ctx {
         }
     }
 
-    /// The document as a JSON value; a byte order mark is skipped.
-    pub(crate) fn root(&mut self, bytes: &[u8]) -> Result<Value, VexError> {
-        let bytes = match bytes.strip_prefix("\u{feff}".as_bytes()) {
+    /// The document's text: the bytes after a byte order mark, if any.
+    pub(crate) fn text<'b>(&mut self, bytes: &'b [u8]) -> Result<&'b [u8], VexError> {
+        match bytes.strip_prefix("\u{feff}".as_bytes()) {
             Some(rest) => {
                 self.repair(
                     VexWarningKind::ByteOrderMark,
                     "",
                     "a byte order mark before the JSON: skipped",
                 )?;
-                rest
+                Ok(rest)
             }
-            None => bytes,
-        };
-        serde_json::from_slice(bytes).map_err(|e| VexError::NotJson {
-            line: e.line(),
-            column: e.column(),
-            message: strip_position(&e.to_string()),
-        })
+            None => Ok(bytes),
+        }
     }
 
     /// Records a repair of a document that does not conform; strict mode
@@ -49,6 +44,7 @@ impl Ctx {
         let w = VexWarning {
             kind,
             path: path.to_owned(),
+            line: None,
             message: message.into(),
         };
         if self.mode == Mode::Strict {
@@ -64,6 +60,7 @@ impl Ctx {
         self.warnings.push(VexWarning {
             kind,
             path: path.to_owned(),
+            line: None,
             message: message.into(),
         });
     }
@@ -181,6 +178,15 @@ impl Ctx {
     }
 }
 
+/// The text as a JSON value.
+pub(crate) fn parse(text: &[u8]) -> Result<Value, VexError> {
+    serde_json::from_slice(text).map_err(|e| VexError::NotJson {
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })
+}
+
 /// Lower case, `_` for `-` and spaces, trimmed: how tools misspell the
 /// standards' words.
 pub(crate) fn normalise(raw: &str) -> String {
@@ -230,6 +236,7 @@ fn strip_position(msg: &str) -> String {
 /// The object at `path`, or an error naming it.
 pub(crate) fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, VexError> {
     v.as_object().ok_or_else(|| VexError::Invalid {
+        line: None,
         path: path.to_owned(),
         message: format!("{} where an object belongs", kind(v)),
     })

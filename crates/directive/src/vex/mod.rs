@@ -17,6 +17,7 @@
 pub mod csaf;
 pub mod cyclonedx;
 mod json;
+mod locate;
 mod matching;
 pub mod openvex;
 
@@ -333,18 +334,33 @@ impl std::fmt::Display for VexWarningKind {
     }
 }
 
-/// One repair: what, where (JSON path) and what was done.
+/// One repair: what, where (JSON path and line) and what was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VexWarning {
     pub kind: VexWarningKind,
     pub path: String,
+    /// The line the path's value starts on (its parent's, for a missing
+    /// field).
+    #[serde(default)]
+    pub line: Option<usize>,
     pub message: String,
 }
 
 impl std::fmt::Display for VexWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} ({})", self.path, self.message, self.kind)
+        write!(
+            f,
+            "{}{}: {} ({})",
+            self.path,
+            at_line(self.line),
+            self.message,
+            self.kind
+        )
     }
+}
+
+fn at_line(line: Option<usize>) -> String {
+    line.map(|l| format!(" (line {l})")).unwrap_or_default()
 }
 
 /// Why a document was refused.
@@ -360,10 +376,14 @@ pub enum VexError {
     #[error("not a VEX document: {reason}")]
     NotVex { reason: String },
     /// The format, but something in it cannot be read.
-    #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    #[error("{path}{}: {message}", at_line(*.line))]
+    Invalid {
+        path: String,
+        line: Option<usize>,
+        message: String,
+    },
     /// Strict mode: a repair the default mode would have made.
-    #[error("{}: {} (strict mode refuses: {})", .0.path, .0.message, .0.kind)]
+    #[error("{}{}: {} (strict mode refuses: {})", .0.path, at_line(.0.line), .0.message, .0.kind)]
     Strict(VexWarning),
 }
 
@@ -376,6 +396,27 @@ impl VexError {
             VexError::NotJson { .. } | VexError::NotVex { .. } => "",
         }
     }
+
+    /// The line of the problem, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            VexError::NotJson { line, .. } => Some(*line),
+            VexError::Invalid { line, .. } => *line,
+            VexError::Strict(w) => w.line,
+            VexError::NotVex { .. } => None,
+        }
+    }
+
+    /// Fills in the line from the document's text.
+    fn located(mut self, text: &[u8]) -> VexError {
+        let (path, line) = match &mut self {
+            VexError::Invalid { path, line, .. } => (path.clone(), line),
+            VexError::Strict(w) => (w.path.clone(), &mut w.line),
+            _ => return self,
+        };
+        *line = locate::lines(text, [path.as_str()]).get(&path).copied();
+        self
+    }
 }
 
 impl VexDocument {
@@ -383,52 +424,58 @@ impl VexDocument {
     /// by their top-level keys (`bomFormat`, `document`, `statements` or an
     /// OpenVEX `@context`).
     pub fn parse(bytes: &[u8], mode: Mode) -> Result<VexDocument, VexError> {
-        let mut ctx = json::Ctx::new(mode);
-        let root = ctx.root(bytes)?;
-        match sniff(&root) {
-            Some(VexFormat::OpenVex) => openvex::read(&root, ctx),
-            Some(VexFormat::CycloneDx) => cyclonedx::read(&root, ctx),
-            Some(VexFormat::Csaf) => csaf::read(&root, ctx),
-            None => Err(VexError::NotVex {
-                reason: not_vex_reason(&root),
-            }),
-        }
+        Self::read(bytes, mode, None)
     }
 
     /// Reads an OpenVEX document; refuses any other.
     pub fn parse_openvex(bytes: &[u8], mode: Mode) -> Result<VexDocument, VexError> {
-        Self::parse_as(bytes, mode, VexFormat::OpenVex)
+        Self::read(bytes, mode, Some(VexFormat::OpenVex))
     }
 
     /// Reads a CycloneDX BOM's vulnerabilities; refuses any other document.
     pub fn parse_cyclonedx(bytes: &[u8], mode: Mode) -> Result<VexDocument, VexError> {
-        Self::parse_as(bytes, mode, VexFormat::CycloneDx)
+        Self::read(bytes, mode, Some(VexFormat::CycloneDx))
     }
 
     /// Reads a CSAF 2.0 document; refuses any other.
     pub fn parse_csaf(bytes: &[u8], mode: Mode) -> Result<VexDocument, VexError> {
-        Self::parse_as(bytes, mode, VexFormat::Csaf)
+        Self::read(bytes, mode, Some(VexFormat::Csaf))
     }
 
-    fn parse_as(bytes: &[u8], mode: Mode, format: VexFormat) -> Result<VexDocument, VexError> {
+    /// Reads the document (as `only`, when given), then finds the lines of
+    /// what it reports.
+    fn read(bytes: &[u8], mode: Mode, only: Option<VexFormat>) -> Result<VexDocument, VexError> {
         let mut ctx = json::Ctx::new(mode);
-        let root = ctx.root(bytes)?;
+        let text = ctx.text(bytes)?;
+        let root = json::parse(text)?;
         let found = sniff(&root);
-        if found != Some(format) {
-            return Err(VexError::NotVex {
-                reason: match found {
-                    Some(other) => {
-                        format!("a {} document, not {}", other.as_str(), format.as_str())
-                    }
-                    None => not_vex_reason(&root),
-                },
-            });
-        }
-        match format {
+        let format = match (found, only) {
+            (Some(f), None) => f,
+            (Some(f), Some(want)) if f == want => f,
+            (Some(f), Some(want)) => {
+                return Err(VexError::NotVex {
+                    reason: format!("a {} document, not {}", f.as_str(), want.as_str()),
+                });
+            }
+            (None, _) => {
+                return Err(VexError::NotVex {
+                    reason: not_vex_reason(&root),
+                });
+            }
+        };
+        let read = match format {
             VexFormat::OpenVex => openvex::read(&root, ctx),
             VexFormat::CycloneDx => cyclonedx::read(&root, ctx),
             VexFormat::Csaf => csaf::read(&root, ctx),
+        };
+        let mut doc = read.map_err(|e| e.located(text))?;
+        if !doc.warnings.is_empty() {
+            let lines = locate::lines(text, doc.warnings.iter().map(|w| w.path.as_str()));
+            for w in &mut doc.warnings {
+                w.line = lines.get(&w.path).copied();
+            }
         }
+        Ok(doc)
     }
 }
 

@@ -38,6 +38,7 @@ pub(crate) fn read(root: &Value, mut ctx: Ctx) -> Result<VexDocument, VexError> 
         Some(Value::Array(a)) => a,
         Some(other) => {
             return Err(VexError::Invalid {
+                line: None,
                 path: "statements".into(),
                 message: format!(
                     "{} where the array of statements belongs",
@@ -47,6 +48,7 @@ pub(crate) fn read(root: &Value, mut ctx: Ctx) -> Result<VexDocument, VexError> 
         }
         None => {
             return Err(VexError::Invalid {
+                line: None,
                 path: "statements".into(),
                 message: "an OpenVEX document without `statements`".into(),
             });
@@ -166,6 +168,7 @@ fn vulnerability(
 ) -> Result<(String, Vec<String>), VexError> {
     let at = field(path, "vulnerability");
     let missing = |message: &str| VexError::Invalid {
+        line: None,
         path: at.clone(),
         message: message.to_owned(),
     };
@@ -213,6 +216,7 @@ fn iri_tail(iri: &str) -> String {
 fn status(s: &Map<String, Value>, path: &str, ctx: &mut Ctx) -> Result<VexStatus, VexError> {
     let at = field(path, "status");
     let invalid = |message: String| VexError::Invalid {
+        line: None,
         path: at.clone(),
         message,
     };

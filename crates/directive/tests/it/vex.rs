@@ -1084,3 +1084,49 @@ fn cut_and_damaged_documents_are_refused_not_panicked_on() {
         assert!(VexDocument::parse(&bytes, Mode::Repair).is_ok(), "{name}");
     }
 }
+
+#[test]
+fn errors_and_warnings_give_the_line() {
+    use crate::common::line_of;
+    let text = r#"{
+  "@context": "https://openvex.dev/ns/v0.2.0",
+  "statements": [
+    {
+      "vulnerability": {"name": "CVE-2024-1"},
+      "products": [{"@id": "pkg:npm/a@1"}],
+      "status": "Fixed"
+    },
+    {
+      "vulnerability": {"name": "CVE-2024-2"},
+      "products": [{"@id": "pkg:npm/a@1"}],
+      "status": "not_affected"
+    },
+    {
+      "vulnerability": "CVE-2024-3",
+      "products": ["pkg:npm/a@1"],
+      "status": "broken"
+    }
+  ]
+}"#;
+    let err = VexDocument::parse(text.as_bytes(), Mode::Repair).unwrap_err();
+    assert_eq!(err.path(), "statements[2].status");
+    assert_eq!(err.line(), Some(line_of(text, r#""broken""#)));
+    assert!(err.to_string().contains(&format!("(line {})", line_of(text, r#""broken""#))));
+
+    let err = VexDocument::parse(text.as_bytes(), Mode::Strict).unwrap_err();
+    assert_eq!(err.path(), "statements[0].status");
+    assert_eq!(err.line(), Some(line_of(text, r#""Fixed""#)));
+
+    let readable = text.replace(r#""broken""#, r#""fixed""#);
+    let doc = VexDocument::parse(readable.as_bytes(), Mode::Repair).unwrap();
+    let found: Vec<_> = doc.warnings.iter().map(|w| (w.path.as_str(), w.line)).collect();
+    // The missing justification is reported on its statement's line.
+    let second_statement = line_of(&readable, r#"{"name": "CVE-2024-2"}"#) - 1;
+    assert_eq!(
+        found,
+        [
+            ("statements[0].status", Some(line_of(&readable, r#""Fixed""#))),
+            ("statements[1]", Some(second_statement)),
+        ]
+    );
+}
