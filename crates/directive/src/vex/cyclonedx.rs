@@ -199,7 +199,7 @@ fn vulnerability(
                 VexStatus::from_cyclonedx,
             )?
             .ok_or_else(|| VexError::Invalid {
- line: None,
+                line: None,
                 path: at,
                 message: format!(
                     "{word:?} is not an analysis state (not_affected, false_positive, exploitable, resolved, resolved_with_pedigree, in_triage)"

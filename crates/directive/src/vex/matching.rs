@@ -2,7 +2,7 @@
 
 use bulwark_versions::Purl;
 
-use super::{VexProduct, VexStatement};
+use super::{VexDocument, VexProduct, VexStatement};
 
 impl VexProduct {
     /// Whether this product's purl names the component's.
@@ -15,14 +15,17 @@ impl VexProduct {
     /// component with the same value; a product with none names any. The
     /// subpath is ignored. A purl that does not parse names nothing.
     pub fn matches_purl(&self, component_purl: &str) -> bool {
+        Purl::parse_lenient(component_purl).is_ok_and(|c| self.matches_parsed(&c))
+    }
+
+    /// [`VexProduct::matches_purl`] for a component parsed once for many
+    /// products.
+    pub fn matches_parsed(&self, component: &Purl) -> bool {
         let Some(own) = self
             .purl
             .as_deref()
             .and_then(|p| Purl::parse_lenient(p).ok())
         else {
-            return false;
-        };
-        let Ok(component) = Purl::parse_lenient(component_purl) else {
             return false;
         };
         own.ty() == component.ty()
@@ -35,12 +38,12 @@ impl VexProduct {
     }
 
     /// This product or one of its subcomponents names the component.
-    pub fn names_component(&self, component_purl: &str) -> bool {
-        self.matches_purl(component_purl)
+    pub fn names_component(&self, component: &Purl) -> bool {
+        self.matches_parsed(component)
             || self
                 .subcomponents
                 .iter()
-                .any(|s| s.names_component(component_purl))
+                .any(|s| s.names_component(component))
     }
 }
 
@@ -57,9 +60,31 @@ impl VexStatement {
     /// statement about a subcomponent inside a product states the
     /// product's status with respect to it, so both are named.
     pub fn matches_component(&self, component_purl: &str) -> bool {
-        self.products
-            .iter()
-            .any(|p| p.names_component(component_purl))
+        Purl::parse_lenient(component_purl).is_ok_and(|c| self.matches_parsed(&c))
+    }
+
+    /// [`VexStatement::matches_component`] for a component parsed once.
+    pub fn matches_parsed(&self, component: &Purl) -> bool {
+        self.products.iter().any(|p| p.names_component(component))
+    }
+}
+
+impl VexDocument {
+    /// The statements about this vulnerability in this component, in
+    /// document order: what an obligation's answer rests on. A later
+    /// statement does not cancel an earlier one here; the caller decides
+    /// (by timestamp, by status) which one holds.
+    pub fn statements_about<'a>(
+        &'a self,
+        vulnerability: &'a str,
+        component_purl: &str,
+    ) -> impl Iterator<Item = &'a VexStatement> + 'a {
+        let component = Purl::parse_lenient(component_purl).ok();
+        self.statements.iter().filter(move |s| {
+            component
+                .as_ref()
+                .is_some_and(|c| s.matches_vulnerability(vulnerability) && s.matches_parsed(c))
+        })
     }
 }
 

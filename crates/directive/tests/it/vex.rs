@@ -1111,7 +1111,10 @@ fn errors_and_warnings_give_the_line() {
     let err = VexDocument::parse(text.as_bytes(), Mode::Repair).unwrap_err();
     assert_eq!(err.path(), "statements[2].status");
     assert_eq!(err.line(), Some(line_of(text, r#""broken""#)));
-    assert!(err.to_string().contains(&format!("(line {})", line_of(text, r#""broken""#))));
+    assert!(
+        err.to_string()
+            .contains(&format!("(line {})", line_of(text, r#""broken""#)))
+    );
 
     let err = VexDocument::parse(text.as_bytes(), Mode::Strict).unwrap_err();
     assert_eq!(err.path(), "statements[0].status");
@@ -1119,14 +1122,57 @@ fn errors_and_warnings_give_the_line() {
 
     let readable = text.replace(r#""broken""#, r#""fixed""#);
     let doc = VexDocument::parse(readable.as_bytes(), Mode::Repair).unwrap();
-    let found: Vec<_> = doc.warnings.iter().map(|w| (w.path.as_str(), w.line)).collect();
+    let found: Vec<_> = doc
+        .warnings
+        .iter()
+        .map(|w| (w.path.as_str(), w.line))
+        .collect();
     // The missing justification is reported on its statement's line.
     let second_statement = line_of(&readable, r#"{"name": "CVE-2024-2"}"#) - 1;
     assert_eq!(
         found,
         [
-            ("statements[0].status", Some(line_of(&readable, r#""Fixed""#))),
+            (
+                "statements[0].status",
+                Some(line_of(&readable, r#""Fixed""#))
+            ),
             ("statements[1]", Some(second_statement)),
         ]
     );
+}
+
+#[test]
+fn statements_about_an_obligation() {
+    let doc = parse("openvex-v0.2.0.json");
+    let found: Vec<_> = doc
+        .statements_about(
+            "cve-2023-3817",
+            "pkg:apk/alpine/libcrypto3@3.0.8-r3?arch=aarch64",
+        )
+        .map(|s| s.path.as_str())
+        .collect();
+    assert_eq!(found, ["statements[4]"]);
+    assert_eq!(
+        doc.statements_about("CVE-2023-3817", "pkg:apk/alpine/libcrypto3@3.0.9-r0")
+            .count(),
+        0
+    );
+    assert_eq!(
+        doc.statements_about("CVE-2023-3817", "not a purl").count(),
+        0
+    );
+    // Every statement of the document is about the image.
+    let image =
+        "pkg:oci/alpine@sha256%3A124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126";
+    let all: usize = [
+        "CVE-2023-1255",
+        "CVE-2023-2650",
+        "CVE-2023-2975",
+        "CVE-2023-3446",
+        "CVE-2023-3817",
+    ]
+    .iter()
+    .map(|v| doc.statements_about(v, image).count())
+    .sum();
+    assert_eq!(all, 5);
 }
