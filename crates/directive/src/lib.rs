@@ -7,14 +7,21 @@
 //! Loading checks the rules against the whole, finite fact space, so a
 //! directive that leaves a combination uncovered or answers one twice is
 //! refused before anyone is held to it. Evaluation explains every input,
-//! its value and where the value came from. No I/O here.
+//! its value and where the value came from. An agency's answers, VEX
+//! documents in three formats, are read into one statement model by
+//! [`vex`]. No I/O here.
 
 mod evaluate;
 mod load;
+pub mod vex;
 
 pub use evaluate::{Evaluation, Facts, FactsError, SubDeadlineDue};
 pub use load::DirectiveError;
 pub(crate) use load::Val;
+pub use vex::{
+    Justification, VexDocument, VexError, VexFormat, VexProduct, VexStatement, VexStatus,
+    VexWarning, VexWarningKind,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
