@@ -510,14 +510,73 @@ async fn scenario(store: Store) {
         bulwark_app::ErrorKind::Forbidden,
         "CISA reads, the agency answers"
     );
-    let answered = obligations::answer(
+    // The answer comes as an OpenVEX document: one statement matches the
+    // obligation, one names a vulnerability Interior has no obligation on.
+    let openvex = json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.gov/vex/doi-web-1",
+        "author": "DOI PSIRT",
+        "timestamp": "2026-08-10T13:00:00Z",
+        "version": 1,
+        "statements": [
+            {
+                "vulnerability": {"name": "CVE-2021-25900", "aliases": ["GHSA-43w2-9j62-hq99"]},
+                "products": [{"@id": "pkg:cargo/smallvec@1.6.0"}],
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path",
+                "impact_statement": "insert_many is never called"
+            },
+            {
+                "vulnerability": {"name": "CVE-2099-0001"},
+                "products": [{"@id": "pkg:cargo/smallvec@1.6.0"}],
+                "status": "not_affected",
+                "justification": "component_not_present"
+            }
+        ]
+    });
+    let bytes = serde_json::to_vec(&openvex).expect("json");
+    let dry = bulwark_app::directives::vex::import(app, &w.interior, &bytes, false, true)
+        .await
+        .expect("dry run");
+    assert_eq!((dry.matched.len(), dry.unmatched.len()), (1, 1));
+    assert_eq!(
+        all(&w, &w.interior)
+            .await
+            .iter()
+            .filter(|o| o.state == "open")
+            .count(),
+        4,
+        "a dry run answers nothing"
+    );
+    // Energy's import of the same document answers only Energy's.
+    let energy_vex = bulwark_app::directives::vex::import(app, &w.energy, &bytes, false, true)
+        .await
+        .expect("energy");
+    assert!(energy_vex.matched.iter().all(|m| m.system == doe));
+    let imported = bulwark_app::directives::vex::import(app, &w.interior, &bytes, false, false)
+        .await
+        .expect("import");
+    assert_eq!(imported.format, "openvex");
+    assert_eq!(imported.matched.len(), 1);
+    assert_eq!(imported.matched[0].obligation, smallvec_doi.id);
+    assert_eq!(imported.matched[0].answer.as_deref(), Some("not_affected"));
+    assert_eq!(imported.unmatched.len(), 1);
+    assert_eq!(imported.unmatched[0].vulnerability, "CVE-2099-0001");
+    assert_eq!(imported.unmatched[0].statement, "statements[1]");
+    let bad = bulwark_app::directives::vex::import(
         app,
         &w.interior,
-        smallvec_doi.id,
-        serde_json::from_value(json!({"answer": "not_affected", "justification": "vulnerable_code_not_in_execute_path", "note": "insert_many is never called"})).expect("b"),
+        b"{\"statements\": 42}",
+        false,
+        false,
     )
     .await
-    .expect("answer");
+    .unwrap_err();
+    assert_eq!(bad.kind, bulwark_app::ErrorKind::Validation, "{bad}");
+    let answered = obligations::get(app, &w.interior.principal, smallvec_doi.id)
+        .await
+        .expect("get")
+        .obligation;
     assert_eq!(
         (answered.state.as_str(), answered.answer.as_deref()),
         ("closed", Some("not_affected"))

@@ -17,6 +17,7 @@
 
 pub mod obligations;
 pub mod systems;
+pub mod vex;
 
 use std::sync::Arc;
 
