@@ -548,6 +548,28 @@ impl Store {
         }))
     }
 
+    /// The SBOMs attached to these systems, now and before: each system's
+    /// as [`Store::system_sboms`] gives them, by system.
+    pub async fn system_sboms_of(&self, systems: &[Uuid]) -> Result<Vec<SystemSbomRow>> {
+        let mut out = Vec::new();
+        for chunk in systems.chunks(500) {
+            let rows: Vec<SystemSbomRow> = with_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT system_id, sbom_id, attached_at, detached_at, replaced_by FROM system_sboms \
+                     WHERE system_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY system_id, attached_at, sbom_id");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// The systems an SBOM is attached to now.
     pub async fn sbom_systems(&self, sbom: Uuid) -> Result<Vec<Uuid>> {
         let rows: Vec<(Uuid,)> = with_pool!(self, pool => {
@@ -661,6 +683,27 @@ impl Store {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(sql).bind(system).fetch_all(pool).await?
         }))
+    }
+
+    /// The products of these systems, present and removed: each system's
+    /// as [`Store::system_products`] gives them, by system.
+    pub async fn products_of_systems(&self, systems: &[Uuid]) -> Result<Vec<StoredProduct>> {
+        let mut out = Vec::new();
+        for chunk in systems.chunks(500) {
+            let rows: Vec<StoredProduct> = with_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT {PRODUCT_COLUMNS} FROM system_products WHERE system_id IN ("
+                ));
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY system_id, id");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// The products present on any system under these folded names: an

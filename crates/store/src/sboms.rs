@@ -465,6 +465,50 @@ impl Store {
         Ok(out)
     }
 
+    /// The components of these SBOMs, each SBOM's in document order, as
+    /// [`Store::sbom_components`] gives them one by one: an evaluation of
+    /// many systems reads them in a few statements.
+    pub async fn sbom_components_of(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<SbomComponent>>> {
+        let mut out: HashMap<Uuid, Vec<SbomComponent>> = HashMap::new();
+        for chunk in ids.chunks(SBOM_COMPONENT_CHUNK) {
+            let (rows, others): (Vec<ComponentRow>, Vec<(Uuid, i64, String)>) = with_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT {COMPONENT_COLUMNS} FROM sbom_components c WHERE c.sbom_id IN ("
+                ));
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY c.sbom_id, c.seq");
+                let rows = q.build_query_as().fetch_all(pool).await?;
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT sbom_id, seq, purl FROM sbom_component_purls WHERE sbom_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY sbom_id, seq, n");
+                (rows, q.build_query_as().fetch_all(pool).await?)
+            });
+            for r in rows {
+                out.entry(r.sbom_id).or_default().push(r.into());
+            }
+            for (sbom, seq, purl) in others {
+                let seq = u64::try_from(seq).unwrap_or(0);
+                if let Some(list) = out.get_mut(&sbom)
+                    && let Ok(at) = list.binary_search_by_key(&seq, |c| c.seq)
+                {
+                    list[at].other_purls.push(purl);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The components, across every SBOM, looked up as package `package`
     /// (normalised) in the OSV ecosystem `ecosystem` (a key, without
     /// release), under their own name or their source package's, by any
