@@ -9,6 +9,7 @@ mod assessments;
 mod cases;
 mod claims;
 mod feeds;
+mod obligation_batches;
 mod partners;
 mod plans;
 mod priorities;
