@@ -29,7 +29,7 @@ use bulwark_directive::Evaluation;
 use bulwark_store::{
     Actor, Applied, CountBy, NewObligation, NewProduct, ObligationChange, ObligationCounts,
     ObligationEvent, ObligationFilter, ObligationRequest, Organization, Page, PageRequest,
-    Revision, StoredObligation, StoredSystem,
+    Revision, SbomComponent, StoredObligation, StoredProduct, StoredSystem, SystemSbomRow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -184,14 +184,36 @@ struct Context {
     kev_known: bool,
     kev_by_name: HashMap<(String, String), Vec<bulwark_store::StoredKevEntry>>,
     snapshot: Option<Arc<crate::advisories::Snapshot>>,
+    /// The facts of each vulnerability met so far: thousands of systems
+    /// share a few thousand vulnerabilities.
+    facts: HashMap<String, VulnFacts>,
+    /// The engine's answer for each component met so far: the same package
+    /// URLs recur on thousands of SBOMs and get the same answer.
+    matched: HashMap<MatchKey, Vec<Matched>>,
 }
 
 impl Context {
-    async fn new(app: &App) -> AppResult<Context> {
+    /// With `only`, just those vulnerabilities' KEV entries are read: the
+    /// others' exposures are left out anyway. (A catalog is always stored
+    /// with its entries, so "no catalog" is "no entry".)
+    async fn new(app: &App, only: Option<&BTreeSet<String>>) -> AppResult<Context> {
         let all = all_loaded(app).await?;
         let force = in_force(&all);
-        let kev = app.store.kev_entries_all().await?;
-        let kev_known = !kev.is_empty() || !app.store.kev_catalogs().await?.is_empty();
+        let (kev, kev_known) = match only {
+            Some(vulns) => {
+                let mut kev = Vec::new();
+                for v in vulns {
+                    kev.extend(app.store.kev_entry(v).await?);
+                }
+                let known = !kev.is_empty() || !app.store.kev_catalogs().await?.is_empty();
+                (kev, known)
+            }
+            None => {
+                let kev = app.store.kev_entries_all().await?;
+                let known = !kev.is_empty() || !app.store.kev_catalogs().await?.is_empty();
+                (kev, known)
+            }
+        };
         let mut kev_by_name: HashMap<(String, String), Vec<_>> = HashMap::new();
         for k in kev {
             kev_by_name
@@ -207,6 +229,8 @@ impl Context {
             kev_known,
             kev_by_name,
             snapshot: None,
+            facts: HashMap::new(),
+            matched: HashMap::new(),
         })
     }
 
@@ -220,18 +244,16 @@ impl Context {
     }
 }
 
-/// Reads every stored fact of these vulnerabilities.
-async fn facts_of(
-    app: &App,
-    kev_known: bool,
-    vulns: &BTreeSet<String>,
-) -> AppResult<HashMap<String, VulnFacts>> {
+/// Reads every stored fact of these vulnerabilities not read yet into
+/// `cx.facts`.
+async fn facts_of(app: &App, cx: &mut Context, vulns: &BTreeSet<String>) -> AppResult<()> {
+    let kev_known = cx.kev_known;
+    let out = &mut cx.facts;
     let cves: Vec<String> = vulns
         .iter()
-        .filter(|v| v.starts_with("CVE-"))
+        .filter(|v| v.starts_with("CVE-") && !out.contains_key(*v))
         .cloned()
         .collect();
-    let mut out: HashMap<String, VulnFacts> = HashMap::new();
     for chunk in cves.chunks(bulwark_store::FACTS_CHUNK) {
         for f in app.store.vulnerability_facts_of(chunk).await? {
             let record = f.record.as_ref().map(|r| &r.record);
@@ -255,7 +277,7 @@ async fn facts_of(
             ..VulnFacts::default()
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `YYYY-MM-DD` as the start of that day, UTC.
@@ -353,54 +375,187 @@ fn facts_json(
     (Value::Object(m), trigger)
 }
 
-/// What the system holds that is vulnerable: SBOM components through the
-/// matching engine, products through KEV and CVE records.
-async fn exposures(app: &App, cx: &mut Context, s: &StoredSystem) -> AppResult<Vec<Exposure>> {
-    let mut out = Vec::new();
-    let attached = app.store.system_sboms(s.id).await?;
-    let live: Vec<_> = attached
+/// What decides the engine's answer for a component: its package URLs
+/// (and whether the first maps onto an OSV ecosystem).
+type MatchKey = (Option<String>, bool, Vec<String>);
+
+fn match_key(c: &SbomComponent) -> MatchKey {
+    (c.purl.clone(), c.ecosystem.is_some(), c.other_purls.clone())
+}
+
+/// An advisory affecting a component, under the purl that hit.
+#[derive(Debug, Clone)]
+struct Matched {
+    purl: String,
+    advisory: String,
+    aliases: Vec<String>,
+}
+
+/// An advisory affecting a component of an SBOM.
+#[derive(Debug, Clone)]
+struct ComponentHit {
+    purl: String,
+    name: String,
+    version: Option<String>,
+    advisory: String,
+    aliases: Vec<String>,
+}
+
+/// Each SBOM's hits in component order (each component's by advisory), as
+/// `sbom_results` gives them SBOM by SBOM; only components no earlier SBOM
+/// had are put to the engine, in one call.
+fn match_sboms(
+    engine: &bulwark_matching::Engine,
+    cache: &mut HashMap<MatchKey, Vec<Matched>>,
+    components: &HashMap<Uuid, Vec<SbomComponent>>,
+    sboms: &[Uuid],
+) -> HashMap<Uuid, Vec<ComponentHit>> {
+    let mut fresh: Vec<SbomComponent> = Vec::new();
+    let mut keys: Vec<MatchKey> = Vec::new();
+    let mut queued: HashSet<MatchKey> = HashSet::new();
+    for c in sboms.iter().filter_map(|id| components.get(id)).flatten() {
+        let k = match_key(c);
+        if !cache.contains_key(&k) && queued.insert(k.clone()) {
+            let mut c = c.clone();
+            // Numbered afresh: `sbom_results` tells components by seq.
+            c.seq = fresh.len() as u64;
+            fresh.push(c);
+            keys.push(k);
+        }
+    }
+    if !fresh.is_empty() {
+        let mut by: Vec<Vec<Matched>> = vec![Vec::new(); fresh.len()];
+        for h in sbom_results(engine, &fresh).hits {
+            if let Some(v) = usize::try_from(h.component)
+                .ok()
+                .and_then(|i| by.get_mut(i))
+            {
+                v.push(Matched {
+                    purl: h.purl,
+                    advisory: h.advisory,
+                    aliases: h.aliases,
+                });
+            }
+        }
+        cache.extend(keys.into_iter().zip(by));
+    }
+    sboms
         .iter()
-        .filter(|a| a.detached_at.is_none())
-        .collect();
-    if !live.is_empty() {
-        let snapshot = cx.engine(app).await?;
-        for a in live {
-            let components = app.store.sbom_components(a.sbom_id).await?;
-            let engine = snapshot.clone();
-            let results =
-                tokio::task::spawn_blocking(move || sbom_results(&engine.engine, &components))
-                    .await
-                    .map_err(|_| AppError::internal())?;
-            for h in results.hits {
-                let cves: Vec<&String> =
-                    h.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
-                let vulns: Vec<String> = if h.advisory.starts_with("CVE-") || cves.is_empty() {
-                    vec![h.advisory.clone()]
-                } else {
-                    cves.into_iter().cloned().collect()
-                };
-                for v in vulns {
-                    out.push(Exposure {
-                        subject: format!("purl:{}", h.purl),
-                        kind: "component",
-                        name: h.name.clone(),
-                        version: h.version.clone(),
-                        vulnerability: v,
-                        since: a.attached(),
-                        how: format!(
-                            "{} is affected by {} (SBOM {}, OSV)",
-                            h.purl, h.advisory, a.sbom_id
-                        ),
+        .map(|id| {
+            let mut hits = Vec::new();
+            for c in components.get(id).into_iter().flatten() {
+                for m in cache.get(&match_key(c)).into_iter().flatten() {
+                    hits.push(ComponentHit {
+                        purl: m.purl.clone(),
+                        name: c.name.clone(),
+                        version: c.version.clone(),
+                        advisory: m.advisory.clone(),
+                        aliases: m.aliases.clone(),
                     });
                 }
             }
+            (*id, hits)
+        })
+        .collect()
+}
+
+/// What a batch of systems holds, read in a few statements rather than a
+/// few per system: SBOMs attached, each live SBOM's hits, products.
+#[derive(Default)]
+struct Holdings {
+    sboms: HashMap<Uuid, Vec<SystemSbomRow>>,
+    hits: HashMap<Uuid, Vec<ComponentHit>>,
+    products: HashMap<Uuid, Vec<StoredProduct>>,
+}
+
+impl Holdings {
+    /// With `only`, SBOMs are read only when an advisory names one of
+    /// those vulnerabilities (by id or alias): else no component can be
+    /// affected by them.
+    async fn read(
+        app: &App,
+        cx: &mut Context,
+        systems: &[Uuid],
+        only: Option<&BTreeSet<String>>,
+    ) -> AppResult<Holdings> {
+        let mut h = Holdings::default();
+        for a in app.store.system_sboms_of(systems).await? {
+            h.sboms.entry(a.system_id).or_default().push(a);
+        }
+        let live: Vec<Uuid> = h
+            .sboms
+            .values()
+            .flatten()
+            .filter(|a| a.detached_at.is_none())
+            .map(|a| a.sbom_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !live.is_empty() {
+            let snapshot = cx.engine(app).await?;
+            let named = only.is_none_or(|vulns| {
+                vulns
+                    .iter()
+                    .any(|v| !snapshot.engine.index().lookup(v).is_empty())
+            });
+            if named {
+                let components = app.store.sbom_components_of(&live).await?;
+                let mut cache = std::mem::take(&mut cx.matched);
+                let (cache, hits) = tokio::task::spawn_blocking(move || {
+                    let hits = match_sboms(&snapshot.engine, &mut cache, &components, &live);
+                    (cache, hits)
+                })
+                .await
+                .map_err(|_| AppError::internal())?;
+                cx.matched = cache;
+                h.hits = hits;
+            }
+        }
+        for p in app.store.products_of_systems(systems).await? {
+            h.products.entry(p.system_id).or_default().push(p);
+        }
+        Ok(h)
+    }
+}
+
+/// What the system holds that is vulnerable: SBOM components through the
+/// matching engine, products through KEV and CVE records.
+fn exposures(cx: &Context, held: &Holdings, s: &StoredSystem) -> Vec<Exposure> {
+    let mut out = Vec::new();
+    let attached = held.sboms.get(&s.id).map_or(&[][..], Vec::as_slice);
+    for a in attached.iter().filter(|a| a.detached_at.is_none()) {
+        let Some(hits) = held.hits.get(&a.sbom_id) else {
+            continue;
+        };
+        for h in hits {
+            let cves: Vec<&String> = h.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
+            let vulns: Vec<String> = if h.advisory.starts_with("CVE-") || cves.is_empty() {
+                vec![h.advisory.clone()]
+            } else {
+                cves.into_iter().cloned().collect()
+            };
+            for v in vulns {
+                out.push(Exposure {
+                    subject: format!("purl:{}", h.purl),
+                    kind: "component",
+                    name: h.name.clone(),
+                    version: h.version.clone(),
+                    vulnerability: v,
+                    since: a.attached(),
+                    how: format!(
+                        "{} is affected by {} (SBOM {}, OSV)",
+                        h.purl, h.advisory, a.sbom_id
+                    ),
+                });
+            }
         }
     }
-    for p in app.store.system_products(s.id).await? {
+    let products = held.products.get(&s.id).map_or(&[][..], Vec::as_slice);
+    for p in products {
         if p.removed_at.is_some() {
             continue;
         }
-        for (cve, how) in product_vulnerabilities(cx, &p) {
+        for (cve, how) in product_vulnerabilities(cx, p) {
             out.push(Exposure {
                 subject: format!("product:{}", p.id),
                 kind: "product",
@@ -415,7 +570,7 @@ async fn exposures(app: &App, cx: &mut Context, s: &StoredSystem) -> AppResult<V
     // One exposure per (subject, vulnerability): the first found.
     let mut seen = HashSet::new();
     out.retain(|e| seen.insert((e.subject.clone(), e.vulnerability.clone())));
-    Ok(out)
+    out
 }
 
 /// The CVEs that name a product without a package URL: KEV entries of the
@@ -463,6 +618,7 @@ fn evaluation_json(ev: &Evaluation, how: &str) -> Value {
 async fn wanted(
     app: &App,
     cx: &mut Context,
+    held: &Holdings,
     s: &StoredSystem,
     org: &Organization,
     only: Option<&BTreeSet<String>>,
@@ -471,12 +627,13 @@ async fn wanted(
     if !in_scope(org, s) || cx.force.is_empty() {
         return Ok(out);
     }
-    let mut ex = exposures(app, cx, s).await?;
+    let mut ex = exposures(cx, held, s);
     if let Some(only) = only {
         ex.retain(|e| only.contains(&e.vulnerability));
     }
     let vulns: BTreeSet<String> = ex.iter().map(|e| e.vulnerability.clone()).collect();
-    let facts = facts_of(app, cx.kev_known, &vulns).await?;
+    facts_of(app, cx, &vulns).await?;
+    let facts = &cx.facts;
     for l in &cx.force {
         let d = &l.directive;
         for e in &ex {
@@ -573,28 +730,67 @@ pub async fn evaluate_systems(
     only: Option<&BTreeSet<String>>,
     reason: &str,
 ) -> AppResult<EvaluationOut> {
-    let mut cx = Context::new(app).await?;
+    let mut cx = Context::new(app, only).await?;
     let mut out = EvaluationOut::default();
+    let only_list: Option<Vec<String>> = only.map(|v| v.iter().cloned().collect());
     let mut orgs: HashMap<Uuid, Organization> = HashMap::new();
-    for chunk in systems.chunks(50) {
-        let stored = app.store.obligations_of_systems(chunk).await?;
+    // One batch is written while the next is evaluated (the database and
+    // the evaluation each keep a core busy); batches are written in order.
+    let mut writing: Option<(Writing, Vec<String>)> = None;
+    for chunk in systems.chunks(100) {
+        let stored = app
+            .store
+            .obligations_of_systems_on(chunk, only_list.as_deref())
+            .await?;
         let mut by_system: HashMap<Uuid, Vec<StoredObligation>> = HashMap::new();
         for o in stored {
             by_system.entry(o.system_id).or_default().push(o);
         }
         let mut changes = Vec::new();
         let mut lines = Vec::new();
-        for s in app.store.systems_by_id(chunk).await? {
-            let org = match orgs.get(&s.org_id) {
-                Some(o) => o.clone(),
-                None => {
-                    let o = app.store.organization(s.org_id).await?;
-                    orgs.insert(s.org_id, o.clone());
-                    o
+        let stored_systems = app.store.systems_by_id(chunk).await?;
+        let unknown: BTreeSet<Uuid> = stored_systems
+            .iter()
+            .map(|s| s.org_id)
+            .filter(|o| !orgs.contains_key(o))
+            .collect();
+        // Many agencies at once: every organization in a few pages rather
+        // than one read each.
+        if unknown.len() > 8 {
+            let mut after = None;
+            loop {
+                let page = app
+                    .store
+                    .organizations(PageRequest {
+                        after,
+                        limit: PageRequest::MAX_LIMIT,
+                    })
+                    .await?;
+                orgs.extend(page.items.into_iter().map(|o| (o.id, o)));
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
                 }
+            }
+        }
+        for o in unknown {
+            if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(o) {
+                e.insert(app.store.organization(o).await?);
+            }
+        }
+        // Only what systems the directives bind hold is read.
+        let bound: Vec<Uuid> = stored_systems
+            .iter()
+            .filter(|s| !cx.force.is_empty() && orgs.get(&s.org_id).is_some_and(|o| in_scope(o, s)))
+            .map(|s| s.id)
+            .collect();
+        let held = Holdings::read(app, &mut cx, &bound, only).await?;
+        for s in stored_systems {
+            let Some(org) = orgs.get(&s.org_id).cloned() else {
+                continue;
             };
             out.systems += 1;
-            let mut want = wanted(app, &mut cx, &s, &org, only).await?;
+            let mut want = wanted(app, &mut cx, &held, &s, &org, only).await?;
             for o in by_system.remove(&s.id).unwrap_or_default() {
                 if only.is_some_and(|v| !v.contains(&o.vulnerability)) {
                     continue;
@@ -653,13 +849,35 @@ pub async fn evaluate_systems(
                 changes.push(ObligationChange::Create(w.new));
             }
         }
-        let applied = app
-            .store
-            .apply_obligation_changes(actor, &changes, reason, app.now())
-            .await?;
-        out.add(&applied, lines);
+        if let Some((w, l)) = writing.take() {
+            out.add(&written(w).await?, l);
+        }
+        let (store, actor, why, now) = (
+            app.store.clone(),
+            actor.clone(),
+            reason.to_owned(),
+            app.now(),
+        );
+        writing = Some((
+            tokio::spawn(async move {
+                store
+                    .apply_obligation_changes(&actor, &changes, &why, now)
+                    .await
+            }),
+            lines,
+        ));
+    }
+    if let Some((w, l)) = writing.take() {
+        out.add(&written(w).await?, l);
     }
     Ok(out)
+}
+
+/// A batch of changes being written.
+type Writing = tokio::task::JoinHandle<Result<Applied, bulwark_store::StoreError>>;
+
+async fn written(w: Writing) -> AppResult<Applied> {
+    Ok(w.await.map_err(|_| AppError::internal())??)
 }
 
 /// Evaluates every system (a directive loaded or revoked).
