@@ -376,4 +376,29 @@ async fn a_batch_publishes_one_event_per_system_and_kind(store: Store) {
         ])
     );
     assert!(store.audit_verify().await.expect("verify").ok());
+
+    // Counts by system, with each system's agency and flag, as the
+    // grouped counts give them.
+    let soon = T0 + Duration::days(7);
+    let filter = bulwark_store::ObligationFilter::default();
+    let grouped = store
+        .obligation_counts(bulwark_store::CountBy::System, &filter, T0, soon)
+        .await
+        .expect("counts");
+    let joined = store
+        .obligation_counts_by_system(&filter, T0, soon)
+        .await
+        .expect("counts by system");
+    assert_eq!(
+        joined.iter().map(|c| c.counts.clone()).collect::<Vec<_>>(),
+        grouped
+    );
+    assert_eq!(
+        joined
+            .iter()
+            .map(|c| (c.system, c.org, c.national_security))
+            .collect::<Vec<_>>(),
+        [(a, agency, false), (b, agency, false)]
+    );
+    assert_eq!((joined[0].counts.open, joined[0].counts.closed), (1, 1));
 }
