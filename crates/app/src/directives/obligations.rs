@@ -1625,38 +1625,30 @@ pub async fn government_wide(app: &App, who: &Principal) -> AppResult<Vec<Counts
     )?;
     let now = app.now();
     let soon = now + time::Duration::days(DUE_SOON_DAYS);
+    // Each system's counts come with its agency and flag: the 20,000
+    // systems of a government need no second read.
     let by_system = app
         .store
-        .obligation_counts(CountBy::System, &ObligationFilter::default(), now, soon)
+        .obligation_counts_by_system(&ObligationFilter::default(), now, soon)
         .await?;
-    let ids: Vec<Uuid> = by_system
-        .iter()
-        .filter_map(|c| c.key.parse().ok())
-        .collect();
-    let systems: HashMap<Uuid, StoredSystem> = app
-        .store
-        .systems_by_id(&ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
     let mut gate = SystemGate::new(app, who, Action::SystemRead);
     let mut names: HashMap<Uuid, String> = HashMap::new();
     let mut per_org: BTreeMap<Uuid, (ObligationCounts, f64)> = BTreeMap::new();
-    for c in by_system {
-        let Some(s) = c.key.parse::<Uuid>().ok().and_then(|id| systems.get(&id)) else {
-            continue;
-        };
-        if !gate.allows(s).await? {
+    for row in by_system {
+        if !gate
+            .allows_system(row.system, row.org, row.national_security)
+            .await?
+        {
             continue;
         }
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(s.org_id) {
-            e.insert(gate.org(s.org_id).await?.name.clone());
+        let (org, c) = (row.org, row.counts);
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(org) {
+            e.insert(gate.org(org).await?.name.clone());
         }
-        let (t, hours) = per_org.entry(s.org_id).or_insert_with(|| {
+        let (t, hours) = per_org.entry(org).or_insert_with(|| {
             (
                 ObligationCounts {
-                    key: s.org_id.to_string(),
+                    key: org.to_string(),
                     ..ObligationCounts::default()
                 },
                 0.0,
