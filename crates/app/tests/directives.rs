@@ -412,6 +412,17 @@ async fn scenario(store: Store) {
             .unwrap_err();
         assert_eq!(e.kind, bulwark_app::ErrorKind::NotFound);
     }
+    // Due-date notices: the two web-app obligations are due in 3 days, so
+    // each gets the 3-day notice (the 7-day one is overtaken, not sent too);
+    // Energy's, due in 60 days, none. A second pass sends nothing.
+    let sent = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((sent.due_soon, sent.overdue), (2, 0));
+    let again = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((again.due_soon, again.overdue), (0, 0));
     // Recomputing changes nothing.
     let again = obligations::evaluate_all(app, &Actor::cli(), "test: recompute")
         .await
@@ -637,7 +648,7 @@ async fn scenario(store: Store) {
         .iter()
         .map(|e| e.kind.as_str())
         .collect();
-    assert_eq!(kinds, ["created", "answered"]);
+    assert_eq!(kinds, ["created", "notice", "answered"]);
 
     // Step 6: Energy asks for more time; CISA approves a new date.
     let doe_o = all(&w, &w.energy).await.remove(0);
@@ -739,6 +750,22 @@ async fn scenario(store: Store) {
         .await
         .is_empty()
     );
+    let sent = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((sent.due_soon, sent.overdue), (0, 1));
+    let fw_view = obligations::get(app, &w.interior.principal, fw_list[0].id)
+        .await
+        .expect("fw");
+    let last = fw_view.history.last().expect("history");
+    assert_eq!(
+        (last.kind.as_str(), last.detail["stage"].as_str()),
+        ("notice", Some("overdue"))
+    );
+    let again = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((again.due_soon, again.overdue), (0, 0));
     // CISA's government-wide view: both civilian agencies, Interior first
     // (most overdue), the national security agency absent.
     let gov = obligations::government_wide(app, &w.cisa.principal)

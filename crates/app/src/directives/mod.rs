@@ -15,6 +15,7 @@
 //! `system.read` (the agency; the issuer for civilian systems outside
 //! national security) and a denied read is "not found".
 
+pub mod notices;
 pub mod obligations;
 pub mod systems;
 pub mod vex;
