@@ -55,9 +55,14 @@ impl ProductQuery {
 /// A (vendor, product) pair of name keys.
 pub type KeyPair = (String, String);
 
+/// Keys of names that name nothing: CNAs write `n/a` for vendor and
+/// product when they have neither.
+const PLACEHOLDERS: [&str; 1] = ["n_a"];
+
 fn pair(vendor: &str, product: &str) -> Option<KeyPair> {
     let (v, p) = (name_key(vendor), name_key(product));
-    (!v.is_empty() && !p.is_empty()).then_some((v, p))
+    let names = |k: &String| !k.is_empty() && !PLACEHOLDERS.contains(&k.as_str());
+    (names(&v) && names(&p)).then_some((v, p))
 }
 
 /// The key pair of a CPE whose vendor and product are literals.

@@ -614,13 +614,13 @@ fn queries_by_name_keys_and_by_cpe() {
 
 #[test]
 fn entry_keys_include_cpe_names() {
-    let record = json!({"containers": {"cna": {"affected": [
+    let windows = json!({"containers": {"cna": {"affected": [
         {"vendor": "Microsoft", "product": "Windows 10 Version 21H1",
          "cpes": ["cpe:2.3:o:microsoft:windows_10_21H1:10.0.19043.1052:*:*:*:*:*:x64:*",
                   "cpe:2.3:o:microsoft:windows_10_21H1:10.0.19043.1052:*:*:*:*:*:x86:*",
                   "cpe:2.3:o:*:windows:*:*:*:*:*:*:*:*"]}
     ]}}});
-    let e = &affected_entries(&record)[0];
+    let e = &affected_entries(&windows)[0];
     assert_eq!(
         entry_keys(e),
         [
@@ -629,6 +629,18 @@ fn entry_keys_include_cpe_names() {
         ]
     );
     assert!(matches(e, &query("Microsoft", "Windows 10 21H1", None)).is_some());
+    // `n/a` names nothing: CVE-1999-0043's CNA entry is found under no key.
+    let entries = affected_entries(&record("CVE-1999-0043.json"));
+    assert_eq!(entries[0].vendor.as_deref(), Some("n/a"));
+    assert!(entry_keys(&entries[0]).is_empty());
+    assert_eq!(
+        matches(&entries[0], &query("n/a", "n/a", Some("1.0"))),
+        None
+    );
+    assert_eq!(
+        entry_keys(&entries[1]),
+        [("isc".to_owned(), "inn".to_owned())]
+    );
 }
 
 // --- the whole shared sample ------------------------------------------------
