@@ -132,8 +132,8 @@ mod tests {
     use super::cve_row;
 
     const LOADMASTER: &[u8] =
-        include_bytes!("../../matching/tests/fixtures/cve/CVE-2026-8037.json");
-    const INN: &[u8] = include_bytes!("../../matching/tests/fixtures/cve/CVE-1999-0043.json");
+        include_bytes!("../../matching/tests/cve_fixtures/CVE-2026-8037.json");
+    const INN: &[u8] = include_bytes!("../../matching/tests/cve_fixtures/CVE-1999-0043.json");
 
     #[test]
     fn cve_rows_carry_affected_entries_by_key_pair() {

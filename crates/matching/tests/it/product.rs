@@ -1,6 +1,6 @@
 //! Products without a package URL: CPE 2.3 names (NISTIR 7695/7696), name
 //! keys, CVE JSON 5 `affected` entries and their verdicts, on committed
-//! excerpts of real records (`fixtures/cve/README.md`) and, ignored by
+//! excerpts of real records (`cve_fixtures/README.md`) and, ignored by
 //! default, on the whole shared vulnrichment sample.
 //!
 //! Expected verdicts were read off the records by hand.
@@ -17,7 +17,7 @@ use bulwark_matching::product::{
 use serde_json::{Value, json};
 
 fn record(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/cve/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/cve_fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -596,7 +596,7 @@ fn queries_by_name_keys_and_by_cpe() {
         .filter_map(|(i, e)| matches(e, &rh).map(|v| (i, v.status())))
         .collect();
     assert_eq!(hits, [(5, Status::Unknown), (6, Status::Affected)]);
-    // A CPE wildcard vendor names the product through NISTIR 7696 only.
+    // A query by CPE alone, any version: its version comes from `version`.
     let wild = ProductQuery {
         vendor: String::new(),
         product: String::new(),
@@ -610,6 +610,39 @@ fn queries_by_name_keys_and_by_cpe() {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(named, [7]);
+    // An advisory CPE with a wildcard vendor has no key pair: it names the
+    // product through NISTIR 7696 alone, and only the product it names.
+    let any_vendor = json!({"containers": {"cna": {"affected": [
+        {"vendor": "n/a", "product": "n/a", "cpes": ["cpe:2.3:a:*:xlock:*:*:*:*:*:*:*:*"],
+         "defaultStatus": "affected"}
+    ]}}});
+    let e = &affected_entries(&any_vendor)[0];
+    assert!(entry_keys(e).is_empty());
+    let xlock = ProductQuery {
+        vendor: "IBM".into(),
+        product: "xlock".into(),
+        version: Some("4.2".into()),
+        cpe: Some(cpe("cpe:2.3:a:ibm:xlock:4.2:*:*:*:*:*:*:*")),
+    };
+    let v = matches(e, &xlock).expect("named through the CPE");
+    assert_eq!(v.status(), Status::Affected);
+    assert!(v.why().contains("names the product of"), "{}", v.why());
+    let xterm = ProductQuery {
+        cpe: Some(cpe("cpe:2.3:a:ibm:xterm:4.2:*:*:*:*:*:*:*")),
+        ..xlock.clone()
+    };
+    assert_eq!(
+        matches(
+            e,
+            &ProductQuery {
+                product: "xterm".into(),
+                ..xterm
+            }
+        ),
+        None
+    );
+    // Without a CPE in the query, only key pairs can name it.
+    assert_eq!(matches(e, &ProductQuery { cpe: None, ..xlock }), None);
 }
 
 #[test]
@@ -765,7 +798,7 @@ fn damaged_input_never_panics() {
             }
         }
     }
-    let dir = format!("{}/tests/fixtures/cve", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/tests/cve_fixtures", env!("CARGO_MANIFEST_DIR"));
     for name in ["CVE-2022-48886.json", "CVE-2023-32744.json"] {
         let bytes = std::fs::read(format!("{dir}/{name}")).unwrap();
         for (i, b) in [b'"', b'{', b']', b'0', b'*', b'-'].into_iter().enumerate() {
