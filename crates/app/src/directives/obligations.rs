@@ -26,6 +26,7 @@ use std::sync::Arc;
 use bulwark_authz::Action;
 use bulwark_core::{AgencyTrack, Answer, ObligationState, Principal, RequestKind, Tri};
 use bulwark_directive::Evaluation;
+use bulwark_matching::product::{AffectedEntry, Cpe, ProductQuery, Verdict, matches, query_keys};
 use bulwark_store::{
     Actor, Applied, CountBy, NewObligation, NewProduct, ObligationChange, ObligationCounts,
     ObligationEvent, ObligationFilter, ObligationRequest, Organization, Page, PageRequest,
@@ -42,25 +43,9 @@ use crate::advisories::sbom_results;
 use crate::resources::{SystemGate, readable_system, system_resource};
 use crate::{Acting, App, AppError, AppResult, parse_word, ts};
 
-/// Folds a vendor or product name into the key KEV entries, CVE records
-/// and inventories are compared under: lowercase, runs of anything but
-/// letters and digits made one `_`, trimmed of `_`.
-pub fn name_key(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut gap = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
+/// The key KEV entries, CVE records and inventories name a vendor or
+/// product under (`bulwark_matching::product::name_key`).
+pub use bulwark_matching::product::name_key;
 
 /// What one evaluation did, for the caller and the audit log.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -184,6 +169,8 @@ struct Context {
     kev_known: bool,
     kev_by_name: HashMap<(String, String), Vec<bulwark_store::StoredKevEntry>>,
     snapshot: Option<Arc<crate::advisories::Snapshot>>,
+    /// CVE records' `affected` entries by key pair, read once each.
+    affected: HashMap<(String, String), Vec<(String, AffectedEntry)>>,
 }
 
 impl Context {
@@ -207,7 +194,33 @@ impl Context {
             kev_known,
             kev_by_name,
             snapshot: None,
+            affected: HashMap::new(),
         })
+    }
+
+    /// The CVE records' entries filed under a key pair (each entry once).
+    async fn affected(
+        &mut self,
+        app: &App,
+        key: &(String, String),
+    ) -> AppResult<&[(String, AffectedEntry)]> {
+        if !self.affected.contains_key(key) {
+            let mut seen = HashSet::new();
+            let mut entries = Vec::new();
+            for row in app.store.cve_affected_for(&key.0, &key.1).await? {
+                if !seen.insert((row.cve_id.clone(), row.entry.clone())) {
+                    continue;
+                }
+                match serde_json::from_str::<AffectedEntry>(&row.entry) {
+                    Ok(e) => entries.push((row.cve_id, e)),
+                    Err(e) => {
+                        tracing::warn!(cve = %row.cve_id, error = %e, "a stored affected entry does not read; left out")
+                    }
+                }
+            }
+            self.affected.insert(key.clone(), entries);
+        }
+        Ok(self.affected.get(key).map_or(&[], Vec::as_slice))
     }
 
     async fn engine(&mut self, app: &App) -> AppResult<Arc<crate::advisories::Snapshot>> {
@@ -400,7 +413,7 @@ async fn exposures(app: &App, cx: &mut Context, s: &StoredSystem) -> AppResult<V
         if p.removed_at.is_some() {
             continue;
         }
-        for (cve, how) in product_vulnerabilities(cx, &p) {
+        for (cve, how) in product_vulnerabilities(app, cx, &p).await? {
             out.push(Exposure {
                 subject: format!("product:{}", p.id),
                 kind: "product",
@@ -420,17 +433,56 @@ async fn exposures(app: &App, cx: &mut Context, s: &StoredSystem) -> AppResult<V
 
 /// The CVEs that name a product without a package URL: KEV entries of the
 /// same vendor and product (KEV carries no versions: named is affected).
-fn product_vulnerabilities(
-    cx: &Context,
+async fn product_vulnerabilities(
+    app: &App,
+    cx: &mut Context,
     p: &bulwark_store::StoredProduct,
-) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+) -> AppResult<Vec<(String, String)>> {
+    let q = ProductQuery {
+        vendor: p.vendor.clone(),
+        product: p.product.clone(),
+        version: p.version.clone(),
+        cpe: p.cpe.as_deref().and_then(|c| Cpe::parse(c).ok()),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    // CVE records decide by version where they can; a record that says
+    // this version is unaffected overrides KEV, which names no versions.
+    let mut unaffected: HashSet<String> = HashSet::new();
+    for key in query_keys(&q) {
+        let entries = cx.affected(app, &key).await?.to_vec();
+        for (cve, entry) in entries {
+            let provider = entry.provider.as_deref().unwrap_or("CNA");
+            match matches(&entry, &q) {
+                Some(Verdict::Affected(why)) => out.push((
+                    cve.clone(),
+                    format!("the CVE record of {cve} ({provider}, {}): {why}", entry.path),
+                )),
+                Some(Verdict::Unknown(why)) => out.push((
+                    cve.clone(),
+                    format!(
+                        "the CVE record of {cve} ({provider}, {}) names the product but cannot tell for this version ({why}): taken as affected",
+                        entry.path
+                    ),
+                )),
+                Some(Verdict::Unaffected(_)) => {
+                    unaffected.insert(cve);
+                }
+                None => {}
+            }
+        }
+    }
+    // An affected answer of any record stands over another's unaffected.
+    let affected: HashSet<String> = out.iter().map(|(c, _)| c.clone()).collect();
+    unaffected.retain(|c| !affected.contains(c));
     let named = cx
         .kev_by_name
         .get(&(p.vendor_key.clone(), p.product_key.clone()))
         .into_iter()
         .flatten();
     for k in named {
+        if unaffected.contains(&k.entry.cve_id) {
+            continue;
+        }
         out.push((
             k.entry.cve_id.clone(),
             format!(
@@ -439,7 +491,7 @@ fn product_vulnerabilities(
             ),
         ));
     }
-    out
+    Ok(out)
 }
 
 /// The obligations these facts give `s`, keyed by (subject,
@@ -696,6 +748,15 @@ pub async fn systems_for(app: &App, vulns: &BTreeSet<String>) -> AppResult<Vec<U
                 let (eco, _) = bulwark_matching::ecosystem::split_ecosystem(&p.ecosystem);
                 let name = bulwark_matching::ecosystem::normalize_name(&eco, &p.name);
                 packages.insert((eco, name));
+            }
+        }
+        let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+        for row in app.store.cve_affected_of(v).await? {
+            keys.insert((row.vendor_key, row.product_key));
+        }
+        for (vendor, product) in &keys {
+            for p in app.store.products_by_key(vendor, product).await? {
+                systems.insert(p.system_id);
             }
         }
         if let Some(k) = app.store.kev_entry(v).await? {
