@@ -84,7 +84,7 @@ fn world() -> World {
         .to_string(),
     )
     .unwrap();
-    let sbom = id(&s.json(
+    let uploaded = s.json(
         &agency,
         &[
             "api",
@@ -93,7 +93,8 @@ fn world() -> World {
             "--data",
             &format!("@{}", bom.display()),
         ],
-    ));
+    );
+    let sbom = id(&uploaded["sbom"]);
     World {
         s,
         agency_org,
