@@ -208,6 +208,14 @@ fn an_sbom_brings_obligations_that_are_answered_extended_and_counted() {
     assert!(!bod.is_empty());
     assert!(bod.iter().all(|o| o["overdue"] == false), "{bod:?}");
     assert_eq!(overdue.len() + bod.len(), all.len());
+    // Due within a week: BOD 26-04's (days away), not the overdue ones.
+    let soon = lines(s, &w.agency, &["obligation", "list", "--due-within", "7"]);
+    let ids = |v: &[Value]| -> BTreeSet<String> {
+        v.iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&soon), ids(&bod));
     let by_system = lines(s, &w.agency, &["obligation", "list", "--system", "Payroll"]);
     assert_eq!(by_system.len(), all.len());
 
@@ -454,4 +462,61 @@ fn the_server_refuses_what_the_directive_cannot_take() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn inventory_changes_move_obligations() {
+    let w = world();
+    let s = &w.s;
+    s.json(&w.agency, &["system", "create", "--name", "Payroll"]);
+    s.json(&w.agency, &["system", "attach-sbom", "Payroll", &w.sbom]);
+    let open = lines(s, &w.agency, &["obligation", "list", "--state", "open"]);
+    assert!(!open.is_empty());
+
+    let updated = s.json(
+        &w.agency,
+        &[
+            "system",
+            "update",
+            "Payroll",
+            "--publicly-exposed",
+            "no",
+            "--national-security",
+            "no",
+        ],
+    );
+    assert_eq!(updated["system"]["publicly_exposed"], "no", "{updated}");
+
+    let cpe = "cpe:2.3:a:ivanti:connect_secure:22.7:r2.3:*:*:*:*:*:*";
+    s.json(
+        &w.agency,
+        &["system", "add-product", "Payroll", "--cpe", cpe],
+    );
+    let view = s.json(&w.agency, &["system", "show", "Payroll"]);
+    let product = &view["products"][0];
+    assert_eq!(product["cpe"], cpe, "{view}");
+    assert!(product["removed_at"].is_null(), "{view}");
+    let product_id = id(product);
+    s.json(
+        &w.agency,
+        &["system", "remove-product", "Payroll", &product_id],
+    );
+    let view = s.json(&w.agency, &["system", "show", "Payroll"]);
+    let still: Vec<&Value> = view["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["removed_at"].is_null())
+        .collect();
+    assert!(still.is_empty(), "{view}");
+
+    // Without the SBOM, nothing on the system is affected any more.
+    let detached = s.json(&w.agency, &["system", "detach-sbom", "Payroll", &w.sbom]);
+    assert_eq!(
+        detached["obligations"]["closed"].as_u64(),
+        Some(open.len() as u64),
+        "{detached}"
+    );
+    let left = lines(s, &w.agency, &["obligation", "list", "--state", "open"]);
+    assert!(left.is_empty(), "{left:?}");
 }
