@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::common::{Server, bulwark, id, json_lines, stderr, stdout};
+use super::common::{Server, bulwark, id, json_lines, shared, stderr, stdout};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -519,4 +519,74 @@ fn inventory_changes_move_obligations() {
     );
     let left = lines(s, &w.agency, &["obligation", "list", "--state", "open"]);
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// A real SBOM (OWASP Juice Shop 11.1.2, CycloneDX's examples), a real
+/// advisory (lodash prototype pollution, GHSA-p6mc-m468-83gw) and CISA's
+/// KEV catalog: the obligation is found by its CVE, and its explanation
+/// says the CVE is not in KEV, with KEV as the source.
+#[test]
+#[ignore = "needs the shared data set"]
+fn a_real_sbom_under_bod_26_04() {
+    let s = Server::start(&[]);
+    let advisory = shared(
+        "advisories/osv/github-advisory-database-sample/advisories/github-reviewed/2020/07/GHSA-p6mc-m468-83gw/GHSA-p6mc-m468-83gw.json",
+    );
+    let kev = shared("prioritization/kev.json");
+    for (what, path) in [("osv", &advisory), ("kev", &kev)] {
+        let out = bulwark(&["import", what, path.to_str().unwrap(), "--database", &s.db]);
+        assert!(out.status.success(), "{what}: {}", stderr(&out));
+    }
+    let org = s.org(&["--name", "Department of Examples", "--kind", "agency"]);
+    let (_, agency) = s.member(&org, "examples-analyst", "analyst");
+    let bom = shared("sbom/cyclonedx-bom-examples/SBOM/juice-shop/v11.1.2/bom.json");
+    let uploaded = s.json(
+        &agency,
+        &[
+            "api",
+            "POST",
+            "/api/v1/sboms",
+            "--data",
+            &format!("@{}", bom.display()),
+        ],
+    );
+    let sbom = id(&uploaded["sbom"]);
+    s.json(
+        &agency,
+        &[
+            "system",
+            "create",
+            "--name",
+            "Juice Shop",
+            "--publicly-exposed",
+            "yes",
+        ],
+    );
+    s.json(&agency, &["system", "attach-sbom", "Juice Shop", &sbom]);
+    let found = lines(
+        &s,
+        &agency,
+        &["obligation", "list", "--vulnerability", "cve-2020-8203"],
+    );
+    let lodash: Vec<&Value> = found
+        .iter()
+        .filter(|o| o["subject_name"] == "lodash" && o["subject_version"] == "4.17.19")
+        .collect();
+    assert_eq!(lodash.len(), 1, "{found:?}");
+    assert!(found.iter().all(|o| o["vulnerability"] == "CVE-2020-8203"));
+    let view = s.json(
+        &agency,
+        &["obligation", "show", lodash[0]["id"].as_str().unwrap()],
+    );
+    let why: Vec<&str> = view["evaluation"]["explanation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        why.iter()
+            .any(|l| l.starts_with("in_kev = no") && l.contains("KEV")),
+        "{why:?}"
+    );
 }
