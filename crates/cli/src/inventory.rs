@@ -72,6 +72,9 @@ pub enum SystemCommand {
         /// Who answers for it; repeat for several (replaces the list).
         #[arg(long = "owner")]
         owners: Vec<String>,
+        /// Clear the list of owners.
+        #[arg(long, conflicts_with = "owners")]
+        no_owners: bool,
     },
     /// Attach an uploaded SBOM to a system (its components become the
     /// system's): obligations follow at once.
@@ -556,6 +559,7 @@ pub async fn system(cmd: SystemCommand, conn: &Conn) -> anyhow::Result<ExitCode>
             publicly_exposed,
             national_security,
             owners,
+            no_owners,
         } => {
             let id = system_id(conn, "SYSTEM", &system).await?;
             let mut patch = serde_json::Map::new();
@@ -577,12 +581,12 @@ pub async fn system(cmd: SystemCommand, conn: &Conn) -> anyhow::Result<ExitCode>
             if let Some(v) = national_security {
                 put("national_security", json!(v));
             }
-            if !owners.is_empty() {
+            if !owners.is_empty() || no_owners {
                 put("owners", json!(owners));
             }
             if patch.is_empty() {
                 return Err(BadInput(
-                    "nothing to change: give --name, --fisma-id, --high-value-asset, --publicly-exposed, --national-security or --owner".into(),
+                    "nothing to change: give --name, --fisma-id, --high-value-asset, --publicly-exposed, --national-security, --owner or --no-owners".into(),
                 )
                 .into());
             }

@@ -486,6 +486,29 @@ fn inventory_changes_move_obligations() {
         ],
     );
     assert_eq!(updated["system"]["publicly_exposed"], "no", "{updated}");
+    let owned = s.json(
+        &w.agency,
+        &[
+            "system",
+            "update",
+            "Payroll",
+            "--owner",
+            "a@example.gov",
+            "--owner",
+            "b@example.gov",
+        ],
+    );
+    assert_eq!(
+        owned["system"]["owners"],
+        serde_json::json!(["a@example.gov", "b@example.gov"]),
+        "{owned}"
+    );
+    let cleared = s.json(&w.agency, &["system", "update", "Payroll", "--no-owners"]);
+    assert_eq!(
+        cleared["system"]["owners"],
+        serde_json::json!([]),
+        "{cleared}"
+    );
 
     let cpe = "cpe:2.3:a:ivanti:connect_secure:22.7:r2.3:*:*:*:*:*:*";
     s.json(
