@@ -115,8 +115,25 @@ pub async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener>
         .with_context(|| format!("cannot listen on {listen}"))
 }
 
+/// What a server does once before it answers: put the shipped directive
+/// in force on an installation that keeps none, so that obligations exist
+/// from the first system an agency registers.
+pub async fn prepare(state: &AppState) -> anyhow::Result<()> {
+    let put = bulwark_app::directives::ensure_default(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot put the shipped directive in force: {}", e.detail))?;
+    if put {
+        tracing::info!(
+            directive = "BOD-26-04",
+            "no directive was kept: the shipped directive is now in force"
+        );
+    }
+    Ok(())
+}
+
 /// [`serve`] on a listener already bound ([`bind`]).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    prepare(&state).await?;
     tokio::spawn(scheduler(state.clone()));
     // The advisory index, built ahead of the first request that needs it.
     tokio::spawn({
@@ -196,6 +213,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
+    match obligation_totals(&state).await {
+        Ok(t) => state.metrics.set_obligations(t),
+        // The gauges keep their last values; the rest still answers.
+        Err(e) => tracing::warn!(error = %e, "counting obligations for /metrics failed"),
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -204,6 +226,32 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         state.metrics.encode(),
     )
         .into_response()
+}
+
+/// Obligations over every agency: the store's counts per directive, summed.
+async fn obligation_totals(
+    state: &AppState,
+) -> Result<metrics::ObligationTotals, bulwark_store::StoreError> {
+    let now = state.now();
+    let soon = now + time::Duration::days(bulwark_app::directives::obligations::DUE_SOON_DAYS);
+    let rows = state
+        .store
+        .obligation_counts(
+            bulwark_store::CountBy::Directive,
+            &bulwark_store::ObligationFilter::default(),
+            now,
+            soon,
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .fold(metrics::ObligationTotals::default(), |mut t, c| {
+            t.open += c.open;
+            t.overdue += c.overdue;
+            t.due_soon += c.due_soon;
+            t.closed += c.closed;
+            t
+        }))
 }
 
 async fn openapi_json() -> Response {

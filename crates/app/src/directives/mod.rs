@@ -158,6 +158,7 @@ pub async fn get(
 
 /// What loading a directive did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DirectiveLoadOut)]
 pub struct LoadOut {
     pub directive: DirectiveOut,
     /// False when the same text was loaded before (nothing changed).

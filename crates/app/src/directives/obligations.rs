@@ -896,6 +896,7 @@ pub fn obligation_out(o: &StoredObligation, now: OffsetDateTime) -> ObligationOu
 
 /// One event in an obligation's history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ObligationEventOut)]
 pub struct EventOut {
     pub seq: u64,
     pub at: String,
@@ -1250,6 +1251,7 @@ pub async fn request(app: &App, who: &Acting, id: Uuid, body: RequestIn) -> AppR
 
 /// The issuer's decision.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = RequestDecisionIn)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionIn {
     /// `approve` or `deny`.

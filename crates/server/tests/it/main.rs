@@ -11,6 +11,7 @@ mod browser;
 mod claims;
 mod clearinghouse_pages;
 mod dashboards;
+mod directives;
 mod embargo;
 mod frontier;
 mod intake;

@@ -1,0 +1,393 @@
+//! Obligations over HTTP: the lists (and their exports), one obligation
+//! with its explanation and history, the agency's answers and requests,
+//! the issuer's decisions, and the compliance counts. The use cases are
+//! [`bulwark_app::directives::obligations`]'s; what the caller may see is
+//! theirs to decide, so an export holds exactly what the lists show.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bulwark_app::App;
+use bulwark_app::directives::obligations::{
+    self, AgencyCompliance, AnswerIn, CountsOut, DecisionIn, ListQuery, ObligationOut,
+    ObligationView, RequestIn, RequestOut,
+};
+use bulwark_core::Principal;
+use bulwark_store::PageRequest;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::List;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+/// The list's filters as the use case reads them; blank text is no filter.
+#[allow(clippy::too_many_arguments)]
+fn list_query(
+    org: Option<Uuid>,
+    system: Option<Uuid>,
+    state: Option<String>,
+    vulnerability: Option<String>,
+    directive: Option<String>,
+    overdue: Option<bool>,
+    due_within_days: Option<u32>,
+) -> ListQuery {
+    let text = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    ListQuery {
+        org,
+        system,
+        state: text(state),
+        vulnerability: text(vulnerability),
+        directive: text(directive),
+        overdue: overdue.unwrap_or(false),
+        due_within_days,
+    }
+}
+
+/// A page of a filtered list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// An agency's id (the issuer may name any; an agency only itself).
+    pub org: Option<Uuid>,
+    /// A system's id.
+    pub system: Option<Uuid>,
+    /// `open` or `closed`.
+    pub state: Option<String>,
+    /// A vulnerability id, e.g. `CVE-2024-3400`.
+    pub vulnerability: Option<String>,
+    /// A directive id, e.g. `BOD-26-04`.
+    pub directive: Option<String>,
+    /// Only open ones past their date in force.
+    pub overdue: Option<bool>,
+    /// Only open ones due within this many days (not yet overdue).
+    pub due_within_days: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl ListParams {
+    /// The filters and the page. (serde's `flatten` would read every
+    /// query value as text, so the two are spelt out and split here.)
+    fn split(self) -> (ListQuery, PageParams) {
+        (
+            list_query(
+                self.org,
+                self.system,
+                self.state,
+                self.vulnerability,
+                self.directive,
+                self.overdue,
+                self.due_within_days,
+            ),
+            PageParams {
+                cursor: self.cursor,
+                limit: self.limit,
+            },
+        )
+    }
+}
+
+/// The obligations the caller may read: an agency its own, the directives'
+/// issuer those of the systems its directives bind.
+#[utoipa::path(get, path = "/api/v1/obligations", tag = "directives", params(ListParams),
+    responses((status = 200, body = List<ObligationOut>), (status = 400, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> ApiResult<Json<List<ObligationOut>>> {
+    let (query, page) = q.split();
+    let page = obligations::list(&state, &caller.principal, &query, page.to_request()?).await?;
+    Ok(Json(List::from_page(page, |o| o)))
+}
+
+/// Every obligation the caller may read that matches, page by page.
+pub async fn all_matching(
+    app: &App,
+    who: &Principal,
+    query: &ListQuery,
+) -> ApiResult<Vec<ObligationOut>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = obligations::list(
+            app,
+            who,
+            query,
+            PageRequest {
+                after,
+                limit: PageRequest::MAX_LIMIT,
+            },
+        )
+        .await?;
+        out.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The columns of the CSV export, in order.
+pub const CSV_HEADER: [&str; 18] = [
+    "id",
+    "agency",
+    "system",
+    "subject_kind",
+    "subject",
+    "subject_version",
+    "vulnerability",
+    "directive",
+    "rule",
+    "action",
+    "timeline",
+    "trigger_at",
+    "due_at",
+    "state",
+    "overdue",
+    "answer",
+    "closed_at",
+    "closed_reason",
+];
+
+/// One CSV cell (RFC 4180). A cell a spreadsheet would read as a formula
+/// (`=`, `+`, `-`, `@` first) is prefixed with `'`: names and reasons come
+/// from SBOMs and agencies, and an export must not run what they wrote.
+fn csv_cell(v: &str, out: &mut String) {
+    let guarded;
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        guarded = format!("'{v}");
+        guarded.as_str()
+    } else {
+        v
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&v.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(v);
+    }
+}
+
+/// Obligations as CSV: [`CSV_HEADER`], then one row each (CRLF line ends).
+/// `agency` and `system` are ids, as in the JSON; `subject` is the
+/// component's or product's name.
+pub fn csv(items: &[ObligationOut]) -> String {
+    let mut out = String::new();
+    let mut row = |cells: &[&str]| {
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_cell(c, &mut out);
+        }
+        out.push_str("\r\n");
+    };
+    row(&CSV_HEADER);
+    for o in items {
+        let id = o.id.to_string();
+        let org = o.org.to_string();
+        let system = o.system.to_string();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        row(&[
+            &id,
+            &org,
+            &system,
+            &o.subject_kind,
+            &o.subject_name,
+            &opt(&o.subject_version),
+            &o.vulnerability,
+            &o.directive,
+            &o.rule,
+            &o.action,
+            &o.timeline,
+            &o.trigger_at,
+            &opt(&o.due_at),
+            &o.state,
+            if o.overdue { "true" } else { "false" },
+            &opt(&o.answer),
+            &opt(&o.closed_at),
+            &opt(&o.closed_reason),
+        ]);
+    }
+    out
+}
+
+/// The list's filters and the export's format.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `csv` (the default) or `json`.
+    pub format: Option<String>,
+    /// As the list's.
+    pub org: Option<Uuid>,
+    pub system: Option<Uuid>,
+    pub state: Option<String>,
+    pub vulnerability: Option<String>,
+    pub directive: Option<String>,
+    pub overdue: Option<bool>,
+    pub due_within_days: Option<u32>,
+}
+
+/// Every obligation the caller may read that matches the filters, not
+/// paged: CSV (a header row, then one row each) or a JSON array.
+#[utoipa::path(get, path = "/api/v1/obligations/export", tag = "directives", params(ExportParams),
+    responses(
+        (status = 200, description = "The obligations", content(
+            (Vec<ObligationOut> = "application/json"),
+            (String = "text/csv", example = json!("id,agency,system,subject_kind,subject,subject_version,vulnerability,directive,rule,action,timeline,trigger_at,due_at,state,overdue,answer,closed_at,closed_reason\r\n")))),
+        (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ExportParams>,
+) -> ApiResult<Response> {
+    let format = q
+        .format
+        .as_deref()
+        .map(|f| f.trim().to_ascii_lowercase())
+        .unwrap_or_else(|| "csv".to_owned());
+    if format != "csv" && format != "json" {
+        return Err(ApiError::malformed(format!(
+            "format {format:?} is not one of: csv, json"
+        )));
+    }
+    let query = list_query(
+        q.org,
+        q.system,
+        q.state,
+        q.vulnerability,
+        q.directive,
+        q.overdue,
+        q.due_within_days,
+    );
+    let items = all_matching(&state, &caller.principal, &query).await?;
+    if format == "json" {
+        return Ok(Json(items).into_response());
+    }
+    let mut resp = csv(&items).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"obligations.csv\""),
+    );
+    Ok(resp)
+}
+
+/// One obligation: the directive's evaluation with every input and its
+/// source, the history, the requests, and what the caller may do.
+#[utoipa::path(get, path = "/api/v1/obligations/{id}", tag = "directives",
+    params(("id" = Uuid, Path, description = "The obligation's id")),
+    responses((status = 200, body = ObligationView), (status = 404, body = Problem)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<ObligationView>> {
+    Ok(Json(obligations::get(&state, &caller.principal, id).await?))
+}
+
+/// The agency's answer: in progress, remediated or mitigated (with a note
+/// or evidence), not affected (with a VEX justification).
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/answers", tag = "directives",
+    params(("id" = Uuid, Path, description = "The obligation's id")), request_body = AnswerIn,
+    responses((status = 200, body = ObligationOut), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<AnswerIn>,
+) -> ApiResult<Json<ObligationOut>> {
+    Ok(Json(obligations::answer(&state, &caller, id, body).await?))
+}
+
+/// Ask the issuer for an extension (a later due date) or an exception.
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/requests", tag = "directives",
+    params(("id" = Uuid, Path, description = "The obligation's id")), request_body = RequestIn,
+    responses((status = 201, body = RequestOut), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn request(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<RequestIn>,
+) -> ApiResult<(StatusCode, Json<RequestOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(obligations::request(&state, &caller, id, body).await?),
+    ))
+}
+
+/// The issuer's decision on a request; an approved extension moves the
+/// obligation's due date.
+#[utoipa::path(post, path = "/api/v1/obligation-requests/{id}/decision", tag = "directives",
+    params(("id" = Uuid, Path, description = "The request's id")), request_body = DecisionIn,
+    responses((status = 200, body = RequestOut), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<DecisionIn>,
+) -> ApiResult<Json<RequestOut>> {
+    Ok(Json(obligations::decide(&state, &caller, id, body).await?))
+}
+
+/// Every agency side by side, most overdue first (the directives' issuer).
+#[utoipa::path(get, path = "/api/v1/compliance/agencies", tag = "directives",
+    responses((status = 200, body = Vec<CountsOut>), (status = 403, body = Problem)))]
+pub async fn government_wide(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<CountsOut>>> {
+    Ok(Json(
+        obligations::government_wide(&state, &caller.principal).await?,
+    ))
+}
+
+/// One agency's compliance, per system and per directive (the agency
+/// itself, or the issuer).
+#[utoipa::path(get, path = "/api/v1/compliance/agencies/{org}", tag = "directives",
+    params(("org" = Uuid, Path, description = "The agency's id")),
+    responses((status = 200, body = AgencyCompliance), (status = 404, body = Problem)))]
+pub async fn agency(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(org): ApiPath<Uuid>,
+) -> ApiResult<Json<AgencyCompliance>> {
+    Ok(Json(
+        obligations::agency_compliance(&state, &caller.principal, org).await?,
+    ))
+}
+
+/// Who is still exposed to one vulnerability, agency by agency, over the
+/// systems the caller may read.
+#[utoipa::path(get, path = "/api/v1/compliance/vulnerabilities/{id}", tag = "directives",
+    params(("id" = String, Path, description = "The vulnerability's id, e.g. `CVE-2024-3400`")),
+    responses((status = 200, body = Vec<CountsOut>), (status = 400, body = Problem)))]
+pub async fn vulnerability(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Vec<CountsOut>>> {
+    Ok(Json(
+        obligations::vulnerability_view(&state, &caller.principal, &id).await?,
+    ))
+}
