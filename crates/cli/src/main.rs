@@ -28,6 +28,7 @@ mod reviews;
 mod score;
 mod tables;
 mod versions;
+mod vex;
 mod words;
 
 #[derive(Parser)]
@@ -148,6 +149,13 @@ enum Command {
     Directive {
         #[command(subcommand)]
         command: directive::DirectiveCommand,
+    },
+    /// VEX documents as an agency's answers to its obligations (API client).
+    Vex {
+        #[command(subcommand)]
+        command: vex::VexCommand,
+        #[command(flatten)]
+        conn: client::Conn,
     },
     /// An agency's systems: what runs on them (SBOMs, products), their
     /// exposure (API client).
@@ -590,6 +598,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score { command } => score::run(command),
         Command::Directive { command } => directive::run(command).await,
         Command::System { command, conn } => inventory::system(command, &conn).await,
+        Command::Vex { command, conn } => vex::run(command, &conn).await,
         Command::Obligation { command, remote } => inventory::obligation(command, &remote).await,
         Command::Compliance {
             agency,

@@ -613,3 +613,88 @@ fn a_real_sbom_under_bod_26_04() {
         "{why:?}"
     );
 }
+
+/// `bulwark vex import`: an OpenVEX document answers the agency's
+/// obligation it names (a dry run first writes nothing), and its statement
+/// about a vulnerability the agency has no obligation on is listed, not
+/// dropped; another agency's import answers nothing of the first's; what
+/// is not VEX exits 2 naming where.
+#[test]
+fn a_vex_document_answers_what_it_names_and_lists_the_rest() {
+    let w = world();
+    let s = &w.s;
+    s.json(
+        &w.agency,
+        &[
+            "system",
+            "create",
+            "--name",
+            "payroll",
+            "--publicly-exposed",
+            "yes",
+        ],
+    );
+    s.json(&w.agency, &["system", "attach-sbom", "payroll", &w.sbom]);
+    let open = lines(s, &w.agency, &["obligation", "list", "--state", "open"]);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["vulnerability"], "CVE-2021-25900");
+    let dir = std::env::temp_dir().join(format!("bulwark-vex-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("payroll.openvex.json");
+    std::fs::write(
+        &doc,
+        serde_json::json!({
+            "@context": "https://openvex.dev/ns/v0.2.0",
+            "@id": "https://example.gov/vex/payroll-1",
+            "author": "Department of Examples",
+            "timestamp": "2026-12-01T10:00:00Z",
+            "version": 1,
+            "statements": [
+                {"vulnerability": {"name": "GHSA-43w2-9j62-hq99", "aliases": ["CVE-2021-25900"]},
+                 "products": [{"@id": "pkg:cargo/smallvec@1.6.0"}],
+                 "status": "not_affected",
+                 "justification": "vulnerable_code_not_in_execute_path"},
+                {"vulnerability": {"name": "CVE-2099-0001"},
+                 "products": [{"@id": "pkg:cargo/serde@1.0.0"}],
+                 "status": "not_affected",
+                 "justification": "component_not_present"}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let path = doc.to_str().unwrap();
+    let other = s.json(&w.other, &["vex", "import", path]);
+    assert_eq!(other["matched"].as_array().unwrap().len(), 0, "{other}");
+    let dry = s.json(&w.agency, &["vex", "import", path, "--dry-run"]);
+    assert_eq!(dry["matched"].as_array().unwrap().len(), 1, "{dry}");
+    assert_eq!(
+        lines(s, &w.agency, &["obligation", "list", "--state", "open"]).len(),
+        1
+    );
+    let table = s.client(&w.agency, &["vex", "import", path]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(
+        text.contains("1 obligations answered, 1 statements matched nothing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CVE-2099-0001") && text.contains("statements[1]"),
+        "{text}"
+    );
+    assert!(lines(s, &w.agency, &["obligation", "list", "--state", "open"]).is_empty());
+    let closed = lines(s, &w.agency, &["obligation", "list", "--state", "closed"]);
+    assert_eq!(closed[0]["answer"], "not_affected", "{closed:?}");
+    let bad = dir.join("not-vex.json");
+    std::fs::write(&bad, r#"{"statements": 42}"#).unwrap();
+    let refused = s.client(&w.agency, &["vex", "import", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("statements"),
+        "{}",
+        stderr(&refused)
+    );
+    let _ = w.agency_org;
+    let _ = w.cisa;
+}

@@ -24,6 +24,7 @@ pub mod reviews;
 pub mod sboms;
 pub mod systems;
 pub mod triage;
+pub mod vex;
 pub mod vulnerabilities;
 pub mod webhooks;
 
@@ -128,6 +129,12 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .routes(routes!(sboms::get_one))
+        // The handler spools the body and counts it against its limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(vex::import))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get_one, webhooks::deactivate))
         .routes(routes!(webhooks::deliveries))
