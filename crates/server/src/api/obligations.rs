@@ -19,6 +19,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::List;
+use super::bodies::RawBytes;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -95,7 +96,8 @@ impl ListParams {
 
 /// The obligations the caller may read: an agency its own, the directives'
 /// issuer those of the systems its directives bind.
-#[utoipa::path(get, path = "/api/v1/obligations", tag = "directives", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/obligations",
+    operation_id = "obligations_list", tag = "directives", params(ListParams),
     responses((status = 200, body = List<ObligationOut>), (status = 400, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn list(
@@ -240,11 +242,12 @@ pub struct ExportParams {
 
 /// Every obligation the caller may read that matches the filters, not
 /// paged: CSV (a header row, then one row each) or a JSON array.
-#[utoipa::path(get, path = "/api/v1/obligations/export", tag = "directives", params(ExportParams),
+#[utoipa::path(get, path = "/api/v1/obligations/export",
+    operation_id = "obligations_export", tag = "directives", params(ExportParams),
     responses(
         (status = 200, description = "The obligations", content(
             (Vec<ObligationOut> = "application/json"),
-            (String = "text/csv", example = json!("id,agency,system,subject_kind,subject,subject_version,vulnerability,directive,rule,action,timeline,trigger_at,due_at,state,overdue,answer,closed_at,closed_reason\r\n")))),
+            (inline(RawBytes) = "text/csv"))),
         (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -289,7 +292,8 @@ pub async fn export(
 
 /// One obligation: the directive's evaluation with every input and its
 /// source, the history, the requests, and what the caller may do.
-#[utoipa::path(get, path = "/api/v1/obligations/{id}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/obligations/{id}",
+    operation_id = "obligations_get_one", tag = "directives",
     params(("id" = Uuid, Path, description = "The obligation's id")),
     responses((status = 200, body = ObligationView), (status = 404, body = Problem)))]
 pub async fn get_one(
@@ -302,7 +306,8 @@ pub async fn get_one(
 
 /// The agency's answer: in progress, remediated or mitigated (with a note
 /// or evidence), not affected (with a VEX justification).
-#[utoipa::path(post, path = "/api/v1/obligations/{id}/answers", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/answers",
+    operation_id = "obligations_answer", tag = "directives",
     params(("id" = Uuid, Path, description = "The obligation's id")), request_body = AnswerIn,
     responses((status = 200, body = ObligationOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -317,7 +322,8 @@ pub async fn answer(
 }
 
 /// Ask the issuer for an extension (a later due date) or an exception.
-#[utoipa::path(post, path = "/api/v1/obligations/{id}/requests", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/requests",
+    operation_id = "obligations_request", tag = "directives",
     params(("id" = Uuid, Path, description = "The obligation's id")), request_body = RequestIn,
     responses((status = 201, body = RequestOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -336,7 +342,8 @@ pub async fn request(
 
 /// The issuer's decision on a request; an approved extension moves the
 /// obligation's due date.
-#[utoipa::path(post, path = "/api/v1/obligation-requests/{id}/decision", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/obligation-requests/{id}/decision",
+    operation_id = "obligations_decide", tag = "directives",
     params(("id" = Uuid, Path, description = "The request's id")), request_body = DecisionIn,
     responses((status = 200, body = RequestOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -351,7 +358,8 @@ pub async fn decide(
 }
 
 /// Every agency side by side, most overdue first (the directives' issuer).
-#[utoipa::path(get, path = "/api/v1/compliance/agencies", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/compliance/agencies",
+    operation_id = "compliance_agencies", tag = "directives",
     responses((status = 200, body = Vec<CountsOut>), (status = 403, body = Problem)))]
 pub async fn government_wide(
     State(state): State<AppState>,
@@ -364,7 +372,8 @@ pub async fn government_wide(
 
 /// One agency's compliance, per system and per directive (the agency
 /// itself, or the issuer).
-#[utoipa::path(get, path = "/api/v1/compliance/agencies/{org}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/compliance/agencies/{org}",
+    operation_id = "compliance_agency", tag = "directives",
     params(("org" = Uuid, Path, description = "The agency's id")),
     responses((status = 200, body = AgencyCompliance), (status = 404, body = Problem)))]
 pub async fn agency(
@@ -379,7 +388,8 @@ pub async fn agency(
 
 /// Who is still exposed to one vulnerability, agency by agency, over the
 /// systems the caller may read.
-#[utoipa::path(get, path = "/api/v1/compliance/vulnerabilities/{id}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/compliance/vulnerabilities/{id}",
+    operation_id = "compliance_vulnerability", tag = "directives",
     params(("id" = String, Path, description = "The vulnerability's id, e.g. `CVE-2024-3400`")),
     responses((status = 200, body = Vec<CountsOut>), (status = 400, body = Problem)))]
 pub async fn vulnerability(

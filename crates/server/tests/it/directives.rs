@@ -714,6 +714,17 @@ async fn products_without_a_purl_and_bad_bodies() {
             .is_some_and(|d| d.contains("at replaces")),
         "{v}"
     );
+    // `null` is no body: read, then refused because the SBOM (here a
+    // system's id) is not one the agency uploaded.
+    let (s, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/systems/{system_id}/sboms/{system_id}"),
+            Some(&doe),
+            Some(Value::Null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, v) = srv.get("/api/v1/obligations?overdue=maybe", &doe).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(
