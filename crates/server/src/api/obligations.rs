@@ -8,18 +8,16 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bulwark_app::App;
 use bulwark_app::directives::obligations::{
     self, AgencyCompliance, AnswerIn, CountsOut, DecisionIn, ListQuery, ObligationOut,
     ObligationView, RequestIn, RequestOut,
 };
-use bulwark_core::Principal;
-use bulwark_store::PageRequest;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::List;
 use super::bodies::RawBytes;
+use crate::export;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -110,119 +108,6 @@ pub async fn list(
     Ok(Json(List::from_page(page, |o| o)))
 }
 
-/// Every obligation the caller may read that matches, page by page.
-pub async fn all_matching(
-    app: &App,
-    who: &Principal,
-    query: &ListQuery,
-) -> ApiResult<Vec<ObligationOut>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = obligations::list(
-            app,
-            who,
-            query,
-            PageRequest {
-                after,
-                limit: PageRequest::MAX_LIMIT,
-            },
-        )
-        .await?;
-        out.extend(page.items);
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(out),
-        }
-    }
-}
-
-/// The columns of the CSV export, in order.
-pub const CSV_HEADER: [&str; 18] = [
-    "id",
-    "agency",
-    "system",
-    "subject_kind",
-    "subject",
-    "subject_version",
-    "vulnerability",
-    "directive",
-    "rule",
-    "action",
-    "timeline",
-    "trigger_at",
-    "due_at",
-    "state",
-    "overdue",
-    "answer",
-    "closed_at",
-    "closed_reason",
-];
-
-/// One CSV cell (RFC 4180). A cell a spreadsheet would read as a formula
-/// (`=`, `+`, `-`, `@` first) is prefixed with `'`: names and reasons come
-/// from SBOMs and agencies, and an export must not run what they wrote.
-fn csv_cell(v: &str, out: &mut String) {
-    let guarded;
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        guarded = format!("'{v}");
-        guarded.as_str()
-    } else {
-        v
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&v.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(v);
-    }
-}
-
-/// Obligations as CSV: [`CSV_HEADER`], then one row each (CRLF line ends).
-/// `agency` and `system` are ids, as in the JSON; `subject` is the
-/// component's or product's name.
-pub fn csv(items: &[ObligationOut]) -> String {
-    let mut out = String::new();
-    let mut row = |cells: &[&str]| {
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_cell(c, &mut out);
-        }
-        out.push_str("\r\n");
-    };
-    row(&CSV_HEADER);
-    for o in items {
-        let id = o.id.to_string();
-        let org = o.org.to_string();
-        let system = o.system.to_string();
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        row(&[
-            &id,
-            &org,
-            &system,
-            &o.subject_kind,
-            &o.subject_name,
-            &opt(&o.subject_version),
-            &o.vulnerability,
-            &o.directive,
-            &o.rule,
-            &o.action,
-            &o.timeline,
-            &o.trigger_at,
-            &opt(&o.due_at),
-            &o.state,
-            if o.overdue { "true" } else { "false" },
-            &opt(&o.answer),
-            &opt(&o.closed_at),
-            &opt(&o.closed_reason),
-        ]);
-    }
-    out
-}
-
 /// The list's filters and the export's format.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -273,11 +158,11 @@ pub async fn export(
         q.overdue,
         q.due_within_days,
     );
-    let items = all_matching(&state, &caller.principal, &query).await?;
+    let items = export::all_matching(&state, &caller.principal, &query).await?;
     if format == "json" {
         return Ok(Json(items).into_response());
     }
-    let mut resp = csv(&items).into_response();
+    let mut resp = export::csv(&items).into_response();
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

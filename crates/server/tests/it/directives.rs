@@ -580,11 +580,7 @@ async fn an_attached_sbom_gives_explained_obligations_that_are_answered_extended
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(
         rows.first().copied(),
-        Some(
-            bulwark_server::api::obligations::CSV_HEADER
-                .join(",")
-                .as_str()
-        )
+        Some(bulwark_server::export::CSV_HEADER.join(",").as_str())
     );
     assert!(
         rows[0].starts_with("id,agency,system,subject_kind,subject,"),
