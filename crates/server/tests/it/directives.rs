@@ -192,6 +192,12 @@ async fn the_shipped_directive_is_in_force_after_start_and_cisa_loads_new_versio
     assert_eq!(s, StatusCode::OK, "{same}");
     assert_eq!(same["new"], false, "{same}");
 
+    // Another text under a kept version: a version never changes.
+    let altered = next.replacen("title = \"", "title = \"Amended: ", 1);
+    assert_ne!(altered, next);
+    let (s, problem) = load_directive(&srv, &cisa, &altered).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{problem}");
+
     // A directive that does not load: 422 naming the rule.
     let broken = next.replacen(
         "when = { in_kev = \"no\", publicly_exposed = \"no\", automatable = \"no\", technical_impact = \"partial\" }",
