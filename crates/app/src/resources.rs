@@ -266,3 +266,51 @@ pub async fn readable_system(
     }
     Ok((s, org, r))
 }
+
+/// The policy's decisions on systems for one principal and action, asked
+/// once per (agency, national security) pair: those, with the agency's
+/// track, are all the policy reads of a system (no rule names a system by
+/// id), so a page over thousands of systems asks the policy once per
+/// agency rather than once per system.
+pub struct SystemGate<'a> {
+    app: &'a App,
+    who: &'a Principal,
+    action: Action,
+    orgs: std::collections::HashMap<Uuid, Organization>,
+    decided: std::collections::HashMap<(Uuid, bool), bool>,
+}
+
+impl<'a> SystemGate<'a> {
+    pub fn new(app: &'a App, who: &'a Principal, action: Action) -> Self {
+        SystemGate {
+            app,
+            who,
+            action,
+            orgs: std::collections::HashMap::new(),
+            decided: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The system's agency, read once.
+    pub async fn org(&mut self, id: Uuid) -> AppResult<&Organization> {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.orgs.entry(id) {
+            e.insert(self.app.store.organization(id).await?);
+        }
+        self.orgs
+            .get(&id)
+            .ok_or_else(|| AppError::not_found("organization"))
+    }
+
+    /// Whether the policy allows the action on `s`.
+    pub async fn allows(&mut self, s: &bulwark_store::StoredSystem) -> AppResult<bool> {
+        let key = (s.org_id, s.national_security);
+        if let Some(d) = self.decided.get(&key) {
+            return Ok(*d);
+        }
+        let (app, who, action) = (self.app, self.who, self.action);
+        let org = self.org(s.org_id).await?;
+        let d = app.permits(who, action, &system_resource(s, org));
+        self.decided.insert(key, d);
+        Ok(d)
+    }
+}

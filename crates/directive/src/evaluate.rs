@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::load::UNKNOWN;
-use crate::{Directive, Val};
+use crate::{Directive, Timeline, Val};
 
 /// Why an input could not be evaluated; `path` is its JSON path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -323,9 +323,12 @@ impl Directive {
                 ""
             }
         ));
-        explanation.push(match due {
-            Some(d) => format!("due = trigger + {} = {}", o.timeline, rfc3339(d)),
-            None => "due = none: at the system's next scheduled upgrade or rebuild".into(),
+        explanation.push(match (due, o.timeline) {
+            (Some(d), _) => format!("due = trigger + {} = {}", o.timeline, rfc3339(d)),
+            (None, Timeline::NotRequired) => {
+                "due = none: the directive requires nothing for these facts".into()
+            }
+            (None, _) => "due = none: at the system's next scheduled upgrade or rebuild".into(),
         });
         Evaluation {
             directive: self.citation(),

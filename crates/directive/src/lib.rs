@@ -7,14 +7,21 @@
 //! Loading checks the rules against the whole, finite fact space, so a
 //! directive that leaves a combination uncovered or answers one twice is
 //! refused before anyone is held to it. Evaluation explains every input,
-//! its value and where the value came from. No I/O here.
+//! its value and where the value came from. An agency's answers, VEX
+//! documents in three formats, are read into one statement model by
+//! [`vex`]. No I/O here.
 
 mod evaluate;
 mod load;
+pub mod vex;
 
 pub use evaluate::{Evaluation, Facts, FactsError, SubDeadlineDue};
 pub use load::DirectiveError;
 pub(crate) use load::Val;
+pub use vex::{
+    Justification, VexDocument, VexError, VexFormat, VexProduct, VexStatement, VexStatus,
+    VexWarning, VexWarningKind,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -216,6 +223,10 @@ pub enum Timeline {
     Hours(u32),
     /// At the system's next scheduled major upgrade or rebuild: no date.
     OnUpgrade,
+    /// The directive requires nothing for these facts (`none`): how an
+    /// emergency directive about named CVEs leaves every other CVE to the
+    /// directives that cover it. No obligation comes of it.
+    NotRequired,
 }
 
 impl Timeline {
@@ -224,16 +235,19 @@ impl Timeline {
         let span = match self {
             Timeline::Days(d) => Duration::days(i64::from(d)),
             Timeline::Hours(h) => Duration::hours(i64::from(h)),
-            Timeline::OnUpgrade => return None,
+            Timeline::OnUpgrade | Timeline::NotRequired => return None,
         };
         trigger.to_offset(time::UtcOffset::UTC).checked_add(span)
     }
 
-    /// `3 days`, `1 day`, `48 hours`, `on upgrade`.
+    /// `3 days`, `1 day`, `48 hours`, `on upgrade`, `none`.
     pub fn parse(s: &str) -> Option<Timeline> {
         let s = s.trim().to_ascii_lowercase();
         if s == "on upgrade" {
             return Some(Timeline::OnUpgrade);
+        }
+        if s == "none" {
+            return Some(Timeline::NotRequired);
         }
         let (n, unit) = s.split_once(' ')?;
         let n: u32 = n.parse().ok()?;
@@ -253,6 +267,7 @@ impl fmt::Display for Timeline {
             Timeline::Hours(1) => f.write_str("1 hour"),
             Timeline::Hours(h) => write!(f, "{h} hours"),
             Timeline::OnUpgrade => f.write_str("on upgrade"),
+            Timeline::NotRequired => f.write_str("none"),
         }
     }
 }

@@ -384,7 +384,7 @@ impl Directive {
                 invalid(
                     r.timeline.span(),
                     format!(
-                        "rule {id:?}: timeline {:?} is not `N days`, `N hours` or `on upgrade`",
+                        "rule {id:?}: timeline {:?} is not `N days`, `N hours`, `on upgrade` or `none`",
                         r.timeline.get_ref()
                     ),
                 )
@@ -393,7 +393,7 @@ impl Directive {
             for d in &r.deadline {
                 let t = Timeline::parse(&d.timeline).ok_or_else(|| {
                     refuse(format!(
-                        "deadline {:?}: timeline {:?} is not `N days`, `N hours` or `on upgrade`",
+                        "deadline {:?}: timeline {:?} is not `N days`, `N hours`, `on upgrade` or `none`",
                         d.what, d.timeline
                     ))
                 })?;

@@ -970,14 +970,17 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    /// Records that notice `stage` went out for these obligations and
-    /// publishes it (`event_type`, e.g. `obligation.due_soon`), one event
-    /// per obligation, with each obligation's history event.
+    /// Records that notice `stage` went out for these obligations (and
+    /// that the less urgent notices in `also` are passed) and publishes it
+    /// (`event_type`, e.g. `obligation.due_soon`), one event per
+    /// obligation, with each obligation's history event. An obligation
+    /// another server marked meanwhile is skipped: a notice goes out once.
     pub async fn mark_notices(
         &self,
         actor: &Actor,
         obligations: &[StoredObligation],
         stage: &str,
+        also: &[&str],
         event_type: &str,
         now: OffsetDateTime,
     ) -> Result<()> {
@@ -987,11 +990,12 @@ impl Store {
         let at = to_micros(now);
         write_tx!(self, tx => {
             for o in obligations {
+                let marks = with_marks(&o.notified, stage, also);
                 let done = sqlx::query(
-                    "UPDATE obligations SET notified = CASE WHEN notified = '' THEN $2 ELSE notified || ',' || $2 END \
+                    "UPDATE obligations SET notified = $2 \
                      WHERE id = $1 AND (',' || notified || ',') NOT LIKE $3",
                 )
-                .bind(o.id).bind(stage).bind(format!("%,{stage},%"))
+                .bind(o.id).bind(&marks).bind(format!("%,{stage},%"))
                 .execute(&mut *tx).await?;
                 if done.rows_affected() == 0 {
                     continue;
@@ -1001,6 +1005,23 @@ impl Store {
                 let payload = json!({"system": o.system_id, "org": o.org_id, "obligation": o.id,
                     "vulnerability": o.vulnerability, "stage": stage, "due_at": o.due_at.map(bulwark_core::rfc3339)});
                 publish_in_tx!(tx, actor, event_type, &payload, now);
+            }
+        });
+        Ok(())
+    }
+
+    /// Marks notice `stage` as passed without sending it (a more urgent
+    /// one went out, or it is for hour timelines only): bookkeeping, so
+    /// the obligation is not looked at again for it.
+    pub async fn mark_passed(&self, obligations: &[StoredObligation], stage: &str) -> Result<()> {
+        if obligations.is_empty() {
+            return Ok(());
+        }
+        write_tx!(self, tx => {
+            for o in obligations {
+                sqlx::query("UPDATE obligations SET notified = $2 WHERE id = $1 AND notified = $3")
+                    .bind(o.id).bind(with_marks(&o.notified, stage, &[])).bind(o.notified.join(","))
+                    .execute(&mut *tx).await?;
             }
         });
         Ok(())
@@ -1034,6 +1055,17 @@ impl<K: ToString> CountKeyRow<K> {
             },
         )
     }
+}
+
+/// The notice marks `notified` holds after adding `stage` and `also`.
+fn with_marks(notified: &[String], stage: &str, also: &[&str]) -> String {
+    let mut marks: Vec<&str> = notified.iter().map(String::as_str).collect();
+    for m in std::iter::once(stage).chain(also.iter().copied()) {
+        if !marks.contains(&m) {
+            marks.push(m);
+        }
+    }
+    marks.join(",")
 }
 
 /// Appends `filter`'s conditions (each `AND …`).

@@ -15,8 +15,10 @@
 //! `system.read` (the agency; the issuer for civilian systems outside
 //! national security) and a denied read is "not found".
 
+pub mod notices;
 pub mod obligations;
 pub mod systems;
+pub mod vex;
 
 use std::sync::Arc;
 
@@ -231,4 +233,27 @@ pub async fn ensure_default(app: &App) -> AppResult<bool> {
         .store_directive(&bulwark_store::Actor::cli(), &new, app.now())
         .await?;
     Ok(true)
+}
+
+/// After a feed import at the command line changed what is known of these
+/// vulnerabilities (KEV entries added or removed, CISA's SSVC points
+/// published or changed, OSV advisories imported): evaluates the systems
+/// that may hold them, as the system itself (the audit entries name no
+/// user). Nothing to do, and no policy built, while no directive is kept.
+pub async fn after_feed_change(
+    store: &bulwark_store::Store,
+    vulns: &std::collections::BTreeSet<String>,
+    reason: &str,
+) -> AppResult<Option<obligations::EvaluationOut>> {
+    if vulns.is_empty() || store.directives().await?.is_empty() {
+        return Ok(None);
+    }
+    let app = App::with_policy(
+        store.clone(),
+        Arc::new(bulwark_core::SystemClock),
+        crate::Config::default(),
+    )?;
+    let out =
+        obligations::on_vulnerabilities(&app, &bulwark_store::Actor::cli(), vulns, reason).await?;
+    Ok(Some(out))
 }

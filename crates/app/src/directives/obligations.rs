@@ -21,10 +21,12 @@
 //! The same facts give the same obligations: recomputing changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use bulwark_authz::Action;
 use bulwark_core::{AgencyTrack, Answer, ObligationState, Principal, RequestKind, Tri};
 use bulwark_directive::Evaluation;
+use bulwark_matching::product::{AffectedEntry, Cpe, ProductQuery, Verdict, matches, query_keys};
 use bulwark_store::{
     Actor, Applied, CountBy, NewObligation, NewProduct, ObligationChange, ObligationCounts,
     ObligationEvent, ObligationFilter, ObligationRequest, Organization, Page, PageRequest,
@@ -38,28 +40,12 @@ use uuid::Uuid;
 
 use super::{Loaded, all_loaded, in_force};
 use crate::advisories::sbom_results;
-use crate::resources::{readable_system, system_resource};
+use crate::resources::{SystemGate, readable_system, system_resource};
 use crate::{Acting, App, AppError, AppResult, parse_word, ts};
 
-/// Folds a vendor or product name into the key KEV entries, CVE records
-/// and inventories are compared under: lowercase, runs of anything but
-/// letters and digits made one `_`, trimmed of `_`.
-pub fn name_key(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut gap = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
+/// The key KEV entries, CVE records and inventories name a vendor or
+/// product under (`bulwark_matching::product::name_key`).
+pub use bulwark_matching::product::name_key;
 
 /// What one evaluation did, for the caller and the audit log.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -175,9 +161,84 @@ fn in_scope(org: &Organization, s: &StoredSystem) -> bool {
     org.agency_track == Some(AgencyTrack::Civilian) && !s.national_security
 }
 
+/// What one evaluation reads once, whatever the number of systems: the
+/// directives in force, whether a KEV catalog was ever imported, KEV's
+/// entries by folded vendor and product, the matching engine.
+struct Context {
+    force: Vec<Loaded>,
+    kev_known: bool,
+    kev_by_name: HashMap<(String, String), Vec<bulwark_store::StoredKevEntry>>,
+    snapshot: Option<Arc<crate::advisories::Snapshot>>,
+    /// CVE records' `affected` entries by key pair, read once each.
+    affected: HashMap<(String, String), Vec<(String, AffectedEntry)>>,
+}
+
+impl Context {
+    async fn new(app: &App) -> AppResult<Context> {
+        let all = all_loaded(app).await?;
+        let force = in_force(&all);
+        let kev = app.store.kev_entries_all().await?;
+        let kev_known = !kev.is_empty() || !app.store.kev_catalogs().await?.is_empty();
+        let mut kev_by_name: HashMap<(String, String), Vec<_>> = HashMap::new();
+        for k in kev {
+            kev_by_name
+                .entry((
+                    name_key(&k.entry.vendor_project),
+                    name_key(&k.entry.product),
+                ))
+                .or_default()
+                .push(k);
+        }
+        Ok(Context {
+            force,
+            kev_known,
+            kev_by_name,
+            snapshot: None,
+            affected: HashMap::new(),
+        })
+    }
+
+    /// The CVE records' entries filed under a key pair (each entry once).
+    async fn affected(
+        &mut self,
+        app: &App,
+        key: &(String, String),
+    ) -> AppResult<&[(String, AffectedEntry)]> {
+        if !self.affected.contains_key(key) {
+            let mut seen = HashSet::new();
+            let mut entries = Vec::new();
+            for row in app.store.cve_affected_for(&key.0, &key.1).await? {
+                if !seen.insert((row.cve_id.clone(), row.entry.clone())) {
+                    continue;
+                }
+                match serde_json::from_str::<AffectedEntry>(&row.entry) {
+                    Ok(e) => entries.push((row.cve_id, e)),
+                    Err(e) => {
+                        tracing::warn!(cve = %row.cve_id, error = %e, "a stored affected entry does not read; left out")
+                    }
+                }
+            }
+            self.affected.insert(key.clone(), entries);
+        }
+        Ok(self.affected.get(key).map_or(&[], Vec::as_slice))
+    }
+
+    async fn engine(&mut self, app: &App) -> AppResult<Arc<crate::advisories::Snapshot>> {
+        if let Some(s) = &self.snapshot {
+            return Ok(s.clone());
+        }
+        let s = app.matching.current(&app.store).await?;
+        self.snapshot = Some(s.clone());
+        Ok(s)
+    }
+}
+
 /// Reads every stored fact of these vulnerabilities.
-async fn facts_of(app: &App, vulns: &BTreeSet<String>) -> AppResult<HashMap<String, VulnFacts>> {
-    let kev_known = app.store.feed_counts().await?.kev_catalogs > 0;
+async fn facts_of(
+    app: &App,
+    kev_known: bool,
+    vulns: &BTreeSet<String>,
+) -> AppResult<HashMap<String, VulnFacts>> {
     let cves: Vec<String> = vulns
         .iter()
         .filter(|v| v.starts_with("CVE-"))
@@ -307,7 +368,7 @@ fn facts_json(
 
 /// What the system holds that is vulnerable: SBOM components through the
 /// matching engine, products through KEV and CVE records.
-async fn exposures(app: &App, s: &StoredSystem) -> AppResult<Vec<Exposure>> {
+async fn exposures(app: &App, cx: &mut Context, s: &StoredSystem) -> AppResult<Vec<Exposure>> {
     let mut out = Vec::new();
     let attached = app.store.system_sboms(s.id).await?;
     let live: Vec<_> = attached
@@ -315,7 +376,7 @@ async fn exposures(app: &App, s: &StoredSystem) -> AppResult<Vec<Exposure>> {
         .filter(|a| a.detached_at.is_none())
         .collect();
     if !live.is_empty() {
-        let snapshot = app.matching.current(&app.store).await?;
+        let snapshot = cx.engine(app).await?;
         for a in live {
             let components = app.store.sbom_components(a.sbom_id).await?;
             let engine = snapshot.clone();
@@ -352,7 +413,7 @@ async fn exposures(app: &App, s: &StoredSystem) -> AppResult<Vec<Exposure>> {
         if p.removed_at.is_some() {
             continue;
         }
-        for (cve, how) in product_vulnerabilities(app, &p).await? {
+        for (cve, how) in product_vulnerabilities(app, cx, &p).await? {
             out.push(Exposure {
                 subject: format!("product:{}", p.id),
                 kind: "product",
@@ -374,14 +435,54 @@ async fn exposures(app: &App, s: &StoredSystem) -> AppResult<Vec<Exposure>> {
 /// same vendor and product (KEV carries no versions: named is affected).
 async fn product_vulnerabilities(
     app: &App,
+    cx: &mut Context,
     p: &bulwark_store::StoredProduct,
 ) -> AppResult<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    let named = app.store.kev_entries_all().await?.into_iter().filter(|k| {
-        name_key(&k.entry.vendor_project) == p.vendor_key
-            && name_key(&k.entry.product) == p.product_key
-    });
+    let q = ProductQuery {
+        vendor: p.vendor.clone(),
+        product: p.product.clone(),
+        version: p.version.clone(),
+        cpe: p.cpe.as_deref().and_then(|c| Cpe::parse(c).ok()),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    // CVE records decide by version where they can; a record that says
+    // this version is unaffected overrides KEV, which names no versions.
+    let mut unaffected: HashSet<String> = HashSet::new();
+    for key in query_keys(&q) {
+        let entries = cx.affected(app, &key).await?.to_vec();
+        for (cve, entry) in entries {
+            let provider = entry.provider.as_deref().unwrap_or("CNA");
+            match matches(&entry, &q) {
+                Some(Verdict::Affected(why)) => out.push((
+                    cve.clone(),
+                    format!("the CVE record of {cve} ({provider}, {}): {why}", entry.path),
+                )),
+                Some(Verdict::Unknown(why)) => out.push((
+                    cve.clone(),
+                    format!(
+                        "the CVE record of {cve} ({provider}, {}) names the product but cannot tell for this version ({why}): taken as affected",
+                        entry.path
+                    ),
+                )),
+                Some(Verdict::Unaffected(_)) => {
+                    unaffected.insert(cve);
+                }
+                None => {}
+            }
+        }
+    }
+    // An affected answer of any record stands over another's unaffected.
+    let affected: HashSet<String> = out.iter().map(|(c, _)| c.clone()).collect();
+    unaffected.retain(|c| !affected.contains(c));
+    let named = cx
+        .kev_by_name
+        .get(&(p.vendor_key.clone(), p.product_key.clone()))
+        .into_iter()
+        .flatten();
     for k in named {
+        if unaffected.contains(&k.entry.cve_id) {
+            continue;
+        }
         out.push((
             k.entry.cve_id.clone(),
             format!(
@@ -413,22 +514,22 @@ fn evaluation_json(ev: &Evaluation, how: &str) -> Value {
 
 async fn wanted(
     app: &App,
+    cx: &mut Context,
     s: &StoredSystem,
     org: &Organization,
-    directives: &[Loaded],
     only: Option<&BTreeSet<String>>,
 ) -> AppResult<BTreeMap<Key, Wanted>> {
     let mut out = BTreeMap::new();
-    if !in_scope(org, s) || directives.is_empty() {
+    if !in_scope(org, s) || cx.force.is_empty() {
         return Ok(out);
     }
-    let mut ex = exposures(app, s).await?;
+    let mut ex = exposures(app, cx, s).await?;
     if let Some(only) = only {
         ex.retain(|e| only.contains(&e.vulnerability));
     }
     let vulns: BTreeSet<String> = ex.iter().map(|e| e.vulnerability.clone()).collect();
-    let facts = facts_of(app, &vulns).await?;
-    for l in directives {
+    let facts = facts_of(app, cx.kev_known, &vulns).await?;
+    for l in &cx.force {
         let d = &l.directive;
         for e in &ex {
             let f = facts.get(&e.vulnerability).cloned().unwrap_or_default();
@@ -441,6 +542,11 @@ async fn wanted(
                 }
             };
             let ev = d.evaluate(&given);
+            // A rule that requires nothing (an emergency directive's
+            // "every other CVE") gives no obligation.
+            if ev.timeline == bulwark_directive::Timeline::NotRequired.to_string() {
+                continue;
+            }
             let new = NewObligation {
                 org_id: s.org_id,
                 system_id: s.id,
@@ -519,8 +625,7 @@ pub async fn evaluate_systems(
     only: Option<&BTreeSet<String>>,
     reason: &str,
 ) -> AppResult<EvaluationOut> {
-    let all = all_loaded(app).await?;
-    let force = in_force(&all);
+    let mut cx = Context::new(app).await?;
     let mut out = EvaluationOut::default();
     let mut orgs: HashMap<Uuid, Organization> = HashMap::new();
     for chunk in systems.chunks(50) {
@@ -541,7 +646,7 @@ pub async fn evaluate_systems(
                 }
             };
             out.systems += 1;
-            let mut want = wanted(app, &s, &org, &force, only).await?;
+            let mut want = wanted(app, &mut cx, &s, &org, only).await?;
             for o in by_system.remove(&s.id).unwrap_or_default() {
                 if only.is_some_and(|v| !v.contains(&o.vulnerability)) {
                     continue;
@@ -579,7 +684,7 @@ pub async fn evaluate_systems(
                     (None, ObligationState::Open) => {
                         let why = if !in_scope(&org, &s) {
                             "the system is outside the directives' scope".to_owned()
-                        } else if !force.iter().any(|l| l.stored.id == o.directive_id) {
+                        } else if !cx.force.iter().any(|l| l.stored.id == o.directive_id) {
                             format!("{} is no longer in force", o.directive_id)
                         } else {
                             format!(
@@ -643,6 +748,15 @@ pub async fn systems_for(app: &App, vulns: &BTreeSet<String>) -> AppResult<Vec<U
                 let (eco, _) = bulwark_matching::ecosystem::split_ecosystem(&p.ecosystem);
                 let name = bulwark_matching::ecosystem::normalize_name(&eco, &p.name);
                 packages.insert((eco, name));
+            }
+        }
+        let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+        for row in app.store.cve_affected_of(v).await? {
+            keys.insert((row.vendor_key, row.product_key));
+        }
+        for (vendor, product) in &keys {
+            for p in app.store.products_by_key(vendor, product).await? {
+                systems.insert(p.system_id);
             }
         }
         if let Some(k) = app.store.kev_entry(v).await? {
@@ -958,7 +1072,7 @@ pub async fn list(
         n => n.min(PageRequest::MAX_LIMIT),
     } as usize;
     let mut seen: HashMap<Uuid, bool> = HashMap::new();
-    let mut orgs: HashMap<Uuid, Organization> = HashMap::new();
+    let mut gate = SystemGate::new(app, who, Action::SystemRead);
     let mut items = Vec::new();
     let mut after = page.after;
     loop {
@@ -977,12 +1091,7 @@ pub async fn list(
                 Some(ok) => *ok,
                 None => {
                     let s = app.store.system(o.system_id).await?;
-                    if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(s.org_id) {
-                        e.insert(app.store.organization(s.org_id).await?);
-                    }
-                    let ok = orgs.get(&s.org_id).is_some_and(|org| {
-                        app.permits(who, Action::SystemRead, &system_resource(&s, org))
-                    });
+                    let ok = gate.allows(&s).await?;
                     seen.insert(o.system_id, ok);
                     ok
                 }
@@ -1376,20 +1485,18 @@ pub async fn government_wide(app: &App, who: &Principal) -> AppResult<Vec<Counts
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let mut orgs: HashMap<Uuid, Organization> = HashMap::new();
+    let mut gate = SystemGate::new(app, who, Action::SystemRead);
+    let mut names: HashMap<Uuid, String> = HashMap::new();
     let mut per_org: BTreeMap<Uuid, (ObligationCounts, f64)> = BTreeMap::new();
     for c in by_system {
         let Some(s) = c.key.parse::<Uuid>().ok().and_then(|id| systems.get(&id)) else {
             continue;
         };
-        if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(s.org_id) {
-            e.insert(app.store.organization(s.org_id).await?);
+        if !gate.allows(s).await? {
+            continue;
         }
-        let Some(org) = orgs.get(&s.org_id) else {
-            continue;
-        };
-        if !app.permits(who, Action::SystemRead, &system_resource(s, org)) {
-            continue;
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(s.org_id) {
+            e.insert(gate.org(s.org_id).await?.name.clone());
         }
         let (t, hours) = per_org.entry(s.org_id).or_insert_with(|| {
             (
@@ -1415,7 +1522,7 @@ pub async fn government_wide(app: &App, who: &Principal) -> AppResult<Vec<Counts
         .into_iter()
         .map(|(org, (mut c, hours))| {
             c.mean_hours_to_close = (c.closed > 0).then(|| hours / c.closed as f64);
-            let name = orgs.get(&org).map(|o| o.name.clone());
+            let name = names.get(&org).cloned();
             counts_out(c, name, now)
         })
         .collect();

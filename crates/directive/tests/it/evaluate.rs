@@ -140,3 +140,37 @@ timeline = "48 hours"
         eval(json!({"cve": "CVE-2021-44228", "in_kev": "no", "trigger": "2026-08-07T10:00:00Z"}));
     assert_eq!(e.rule, "not-kev");
 }
+
+#[test]
+fn a_rule_that_requires_nothing_has_no_due_date_and_says_so() {
+    let text = small(
+        r#"
+[[rule]]
+id = "ed"
+cves = ["CVE-2024-3400"]
+action = "disconnect or patch"
+timeline = "48 hours"
+
+[[rule]]
+id = "others"
+action = "none"
+timeline = "none"
+"#,
+    );
+    let d = bulwark_directive::Directive::from_toml(&text).unwrap();
+    let eval = |facts| d.evaluate(&d.facts_from_json(&facts, "$").unwrap());
+    let e =
+        eval(json!({"cve": "CVE-2021-44228", "in_kev": "yes", "trigger": "2026-08-07T10:00:00Z"}));
+    assert_eq!(
+        (e.rule.as_str(), e.timeline.as_str(), e.due),
+        ("others", "none", None)
+    );
+    assert!(
+        e.explanation.iter().any(|l| l.contains("requires nothing")),
+        "{:?}",
+        e.explanation
+    );
+    let e =
+        eval(json!({"cve": "CVE-2024-3400", "in_kev": "no", "trigger": "2026-08-07T10:00:00Z"}));
+    assert_eq!(e.timeline, "48 hours");
+}

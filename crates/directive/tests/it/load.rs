@@ -163,7 +163,7 @@ fn toml_errors_name_the_line() {
     assert_eq!(
         e.to_string(),
         format!(
-            "line {}: rule \"not-kev\": timeline \"soon\" is not `N days`, `N hours` or `on upgrade`",
+            "line {}: rule \"not-kev\": timeline \"soon\" is not `N days`, `N hours`, `on upgrade` or `none`",
             line_of(&bad_timeline, "timeline = \"soon\"")
         )
     );

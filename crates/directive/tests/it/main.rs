@@ -6,3 +6,4 @@ mod bod2604;
 mod evaluate;
 mod load;
 mod numeric;
+mod vex;
