@@ -21,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod api;
+pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;

@@ -45,7 +45,8 @@ fn toml_text<'a>(headers: &HeaderMap, body: &'a [u8]) -> ApiResult<&'a str> {
 
 /// Every directive version kept, in load order, each saying whether it is
 /// in force.
-#[utoipa::path(get, path = "/api/v1/directives", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/directives",
+    operation_id = "directives_list", tag = "directives",
     responses((status = 200, body = Vec<DirectiveOut>), (status = 401, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -57,7 +58,8 @@ pub async fn list(
 /// Load a directive version (TOML, as documented in docs/directives.md): the
 /// issuer's writers and the operator's admins. Every system it binds is
 /// re-evaluated. 201 when new, 200 when the same text was loaded before.
-#[utoipa::path(post, path = "/api/v1/directives", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/directives",
+    operation_id = "directives_load", tag = "directives",
     request_body(description = "The directive's TOML.",
         content((inline(RawBytes) = "application/toml"), (inline(RawBytes) = "text/plain"))),
     responses((status = 201, body = LoadOut, description = "a new version, now kept"),
@@ -99,7 +101,8 @@ pub struct DirectiveSourceOut {
 }
 
 /// One directive version with its TOML.
-#[utoipa::path(get, path = "/api/v1/directives/{id}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/directives/{id}",
+    operation_id = "directives_get_one", tag = "directives",
     params(("id" = String, Path, description = "The directive's id, e.g. `BOD-26-04`"), VersionQuery),
     responses((status = 200, body = DirectiveSourceOut), (status = 400, body = Problem),
         (status = 404, body = Problem)))]
@@ -116,7 +119,8 @@ pub async fn get_one(
 
 /// Set an agency's track, whether it issues the directives, and its time
 /// zone (the operator's admins).
-#[utoipa::path(put, path = "/api/v1/organizations/{id}/directive-profile", tag = "directives",
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/directive-profile",
+    operation_id = "set_directive_profile", tag = "directives",
     params(("id" = Uuid, Path, description = "The organization's id")),
     request_body = DirectiveProfileIn,
     responses((status = 200, body = OrganizationOut), (status = 400, body = Problem),

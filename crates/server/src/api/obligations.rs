@@ -8,17 +8,16 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bulwark_app::App;
 use bulwark_app::directives::obligations::{
     self, AgencyCompliance, AnswerIn, CountsOut, DecisionIn, ListQuery, ObligationOut,
     ObligationView, RequestIn, RequestOut,
 };
-use bulwark_core::Principal;
-use bulwark_store::PageRequest;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::List;
+use super::bodies::RawBytes;
+use crate::export;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, PageParams};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -95,7 +94,8 @@ impl ListParams {
 
 /// The obligations the caller may read: an agency its own, the directives'
 /// issuer those of the systems its directives bind.
-#[utoipa::path(get, path = "/api/v1/obligations", tag = "directives", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/obligations",
+    operation_id = "obligations_list", tag = "directives", params(ListParams),
     responses((status = 200, body = List<ObligationOut>), (status = 400, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn list(
@@ -106,119 +106,6 @@ pub async fn list(
     let (query, page) = q.split();
     let page = obligations::list(&state, &caller.principal, &query, page.to_request()?).await?;
     Ok(Json(List::from_page(page, |o| o)))
-}
-
-/// Every obligation the caller may read that matches, page by page.
-pub async fn all_matching(
-    app: &App,
-    who: &Principal,
-    query: &ListQuery,
-) -> ApiResult<Vec<ObligationOut>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = obligations::list(
-            app,
-            who,
-            query,
-            PageRequest {
-                after,
-                limit: PageRequest::MAX_LIMIT,
-            },
-        )
-        .await?;
-        out.extend(page.items);
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(out),
-        }
-    }
-}
-
-/// The columns of the CSV export, in order.
-pub const CSV_HEADER: [&str; 18] = [
-    "id",
-    "agency",
-    "system",
-    "subject_kind",
-    "subject",
-    "subject_version",
-    "vulnerability",
-    "directive",
-    "rule",
-    "action",
-    "timeline",
-    "trigger_at",
-    "due_at",
-    "state",
-    "overdue",
-    "answer",
-    "closed_at",
-    "closed_reason",
-];
-
-/// One CSV cell (RFC 4180). A cell a spreadsheet would read as a formula
-/// (`=`, `+`, `-`, `@` first) is prefixed with `'`: names and reasons come
-/// from SBOMs and agencies, and an export must not run what they wrote.
-fn csv_cell(v: &str, out: &mut String) {
-    let guarded;
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        guarded = format!("'{v}");
-        guarded.as_str()
-    } else {
-        v
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&v.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(v);
-    }
-}
-
-/// Obligations as CSV: [`CSV_HEADER`], then one row each (CRLF line ends).
-/// `agency` and `system` are ids, as in the JSON; `subject` is the
-/// component's or product's name.
-pub fn csv(items: &[ObligationOut]) -> String {
-    let mut out = String::new();
-    let mut row = |cells: &[&str]| {
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_cell(c, &mut out);
-        }
-        out.push_str("\r\n");
-    };
-    row(&CSV_HEADER);
-    for o in items {
-        let id = o.id.to_string();
-        let org = o.org.to_string();
-        let system = o.system.to_string();
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        row(&[
-            &id,
-            &org,
-            &system,
-            &o.subject_kind,
-            &o.subject_name,
-            &opt(&o.subject_version),
-            &o.vulnerability,
-            &o.directive,
-            &o.rule,
-            &o.action,
-            &o.timeline,
-            &o.trigger_at,
-            &opt(&o.due_at),
-            &o.state,
-            if o.overdue { "true" } else { "false" },
-            &opt(&o.answer),
-            &opt(&o.closed_at),
-            &opt(&o.closed_reason),
-        ]);
-    }
-    out
 }
 
 /// The list's filters and the export's format.
@@ -240,11 +127,12 @@ pub struct ExportParams {
 
 /// Every obligation the caller may read that matches the filters, not
 /// paged: CSV (a header row, then one row each) or a JSON array.
-#[utoipa::path(get, path = "/api/v1/obligations/export", tag = "directives", params(ExportParams),
+#[utoipa::path(get, path = "/api/v1/obligations/export",
+    operation_id = "obligations_export", tag = "directives", params(ExportParams),
     responses(
         (status = 200, description = "The obligations", content(
             (Vec<ObligationOut> = "application/json"),
-            (String = "text/csv", example = json!("id,agency,system,subject_kind,subject,subject_version,vulnerability,directive,rule,action,timeline,trigger_at,due_at,state,overdue,answer,closed_at,closed_reason\r\n")))),
+            (inline(RawBytes) = "text/csv"))),
         (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -270,11 +158,11 @@ pub async fn export(
         q.overdue,
         q.due_within_days,
     );
-    let items = all_matching(&state, &caller.principal, &query).await?;
+    let items = export::all_matching(&state, &caller.principal, &query).await?;
     if format == "json" {
         return Ok(Json(items).into_response());
     }
-    let mut resp = csv(&items).into_response();
+    let mut resp = export::csv(&items).into_response();
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -289,7 +177,8 @@ pub async fn export(
 
 /// One obligation: the directive's evaluation with every input and its
 /// source, the history, the requests, and what the caller may do.
-#[utoipa::path(get, path = "/api/v1/obligations/{id}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/obligations/{id}",
+    operation_id = "obligations_get_one", tag = "directives",
     params(("id" = Uuid, Path, description = "The obligation's id")),
     responses((status = 200, body = ObligationView), (status = 404, body = Problem)))]
 pub async fn get_one(
@@ -302,7 +191,8 @@ pub async fn get_one(
 
 /// The agency's answer: in progress, remediated or mitigated (with a note
 /// or evidence), not affected (with a VEX justification).
-#[utoipa::path(post, path = "/api/v1/obligations/{id}/answers", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/answers",
+    operation_id = "obligations_answer", tag = "directives",
     params(("id" = Uuid, Path, description = "The obligation's id")), request_body = AnswerIn,
     responses((status = 200, body = ObligationOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -317,7 +207,8 @@ pub async fn answer(
 }
 
 /// Ask the issuer for an extension (a later due date) or an exception.
-#[utoipa::path(post, path = "/api/v1/obligations/{id}/requests", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/requests",
+    operation_id = "obligations_request", tag = "directives",
     params(("id" = Uuid, Path, description = "The obligation's id")), request_body = RequestIn,
     responses((status = 201, body = RequestOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -336,7 +227,8 @@ pub async fn request(
 
 /// The issuer's decision on a request; an approved extension moves the
 /// obligation's due date.
-#[utoipa::path(post, path = "/api/v1/obligation-requests/{id}/decision", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/obligation-requests/{id}/decision",
+    operation_id = "obligations_decide", tag = "directives",
     params(("id" = Uuid, Path, description = "The request's id")), request_body = DecisionIn,
     responses((status = 200, body = RequestOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -351,7 +243,8 @@ pub async fn decide(
 }
 
 /// Every agency side by side, most overdue first (the directives' issuer).
-#[utoipa::path(get, path = "/api/v1/compliance/agencies", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/compliance/agencies",
+    operation_id = "compliance_agencies", tag = "directives",
     responses((status = 200, body = Vec<CountsOut>), (status = 403, body = Problem)))]
 pub async fn government_wide(
     State(state): State<AppState>,
@@ -364,7 +257,8 @@ pub async fn government_wide(
 
 /// One agency's compliance, per system and per directive (the agency
 /// itself, or the issuer).
-#[utoipa::path(get, path = "/api/v1/compliance/agencies/{org}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/compliance/agencies/{org}",
+    operation_id = "compliance_agency", tag = "directives",
     params(("org" = Uuid, Path, description = "The agency's id")),
     responses((status = 200, body = AgencyCompliance), (status = 404, body = Problem)))]
 pub async fn agency(
@@ -379,7 +273,8 @@ pub async fn agency(
 
 /// Who is still exposed to one vulnerability, agency by agency, over the
 /// systems the caller may read.
-#[utoipa::path(get, path = "/api/v1/compliance/vulnerabilities/{id}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/compliance/vulnerabilities/{id}",
+    operation_id = "compliance_vulnerability", tag = "directives",
     params(("id" = String, Path, description = "The vulnerability's id, e.g. `CVE-2024-3400`")),
     responses((status = 200, body = Vec<CountsOut>), (status = 400, body = Problem)))]
 pub async fn vulnerability(

@@ -20,7 +20,8 @@ use crate::state::AppState;
 
 /// The systems the caller may read: its agency's, or for the directives'
 /// issuer every system its directives bind.
-#[utoipa::path(get, path = "/api/v1/systems", tag = "directives", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/systems",
+    operation_id = "systems_list", tag = "directives", params(PageParams),
     responses((status = 200, body = List<SystemOut>), (status = 400, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -32,7 +33,8 @@ pub async fn list(
 }
 
 /// Register a system in the caller's agency (its writers).
-#[utoipa::path(post, path = "/api/v1/systems", tag = "directives", request_body = SystemIn,
+#[utoipa::path(post, path = "/api/v1/systems",
+    operation_id = "systems_create", tag = "directives", request_body = SystemIn,
     responses((status = 201, body = SystemOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
@@ -48,7 +50,8 @@ pub async fn create(
 }
 
 /// One system with its SBOMs and products, and what the caller may do.
-#[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "directives",
+#[utoipa::path(get, path = "/api/v1/systems/{id}",
+    operation_id = "systems_get_one", tag = "directives",
     params(("id" = Uuid, Path, description = "The system's id")),
     responses((status = 200, body = SystemView), (status = 404, body = Problem)))]
 pub async fn get_one(
@@ -61,7 +64,8 @@ pub async fn get_one(
 
 /// Change a system's name, flags or owners; a flag the directives read
 /// re-evaluates its obligations.
-#[utoipa::path(patch, path = "/api/v1/systems/{id}", tag = "directives",
+#[utoipa::path(patch, path = "/api/v1/systems/{id}",
+    operation_id = "systems_update", tag = "directives",
     params(("id" = Uuid, Path, description = "The system's id")), request_body = SystemPatch,
     responses((status = 200, body = ChangeOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -84,8 +88,8 @@ pub struct AttachIn {
     pub replaces: Option<Uuid>,
 }
 
-/// The optional JSON body of an attachment: none at all is "replaces
-/// nothing", so `curl -X PUT` needs no body.
+/// The optional JSON body of an attachment: none at all (or `null`) is
+/// "replaces nothing", so `curl -X PUT` needs no body.
 fn attach_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<AttachIn> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(AttachIn::default());
@@ -101,15 +105,16 @@ fn attach_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<AttachIn> {
             "expected Content-Type: application/json (or no body)",
         ));
     }
-    parse_json(body)
+    parse_json::<Option<AttachIn>>(body).map(Option::unwrap_or_default)
 }
 
 /// Attach an SBOM the agency uploaded (`POST /api/v1/sboms`) to the
 /// system, optionally replacing another, and re-evaluate the system.
-#[utoipa::path(put, path = "/api/v1/systems/{id}/sboms/{sbom}", tag = "directives",
+#[utoipa::path(put, path = "/api/v1/systems/{id}/sboms/{sbom}",
+    operation_id = "systems_attach_sbom", tag = "directives",
     params(("id" = Uuid, Path, description = "The system's id"),
         ("sbom" = Uuid, Path, description = "The SBOM's id")),
-    request_body(content = AttachIn, description = "Optional: without a body nothing is replaced."),
+    request_body(content = Option<AttachIn>, description = "Optional: without a body nothing is replaced."),
     responses((status = 200, body = ChangeOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 415, body = Problem),
@@ -128,7 +133,8 @@ pub async fn attach_sbom(
 }
 
 /// Detach an SBOM from the system and re-evaluate it.
-#[utoipa::path(delete, path = "/api/v1/systems/{id}/sboms/{sbom}", tag = "directives",
+#[utoipa::path(delete, path = "/api/v1/systems/{id}/sboms/{sbom}",
+    operation_id = "systems_detach_sbom", tag = "directives",
     params(("id" = Uuid, Path, description = "The system's id"),
         ("sbom" = Uuid, Path, description = "The SBOM's id")),
     responses((status = 200, body = ChangeOut), (status = 403, body = Problem),
@@ -143,7 +149,8 @@ pub async fn detach_sbom(
 
 /// Add a product without a package URL (vendor and product as KEV names
 /// them, or a CPE) and re-evaluate the system.
-#[utoipa::path(post, path = "/api/v1/systems/{id}/products", tag = "directives",
+#[utoipa::path(post, path = "/api/v1/systems/{id}/products",
+    operation_id = "systems_add_product", tag = "directives",
     params(("id" = Uuid, Path, description = "The system's id")), request_body = ProductIn,
     responses((status = 201, body = ChangeOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
@@ -161,7 +168,8 @@ pub async fn add_product(
 }
 
 /// Remove a product from the system and re-evaluate it.
-#[utoipa::path(delete, path = "/api/v1/systems/{id}/products/{product}", tag = "directives",
+#[utoipa::path(delete, path = "/api/v1/systems/{id}/products/{product}",
+    operation_id = "systems_remove_product", tag = "directives",
     params(("id" = Uuid, Path, description = "The system's id"),
         ("product" = Uuid, Path, description = "The product's id")),
     responses((status = 200, body = ChangeOut), (status = 403, body = Problem),

@@ -17,6 +17,9 @@ use bulwark_app::advisories::advisory_row;
 use bulwark_store::Actor;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Arc;
+
+use bulwark_core::FixedClock;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
@@ -87,14 +90,33 @@ async fn put(srv: &Srv, path: &str, token: &str, body: Value) -> (StatusCode, Va
     (s, v)
 }
 
+async fn metrics_text(srv: &Srv) -> String {
+    srv.http
+        .get(format!("{}/metrics", srv.base))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The value of `bulwark_obligations{state="STATE"}`, if it is there.
+fn gauge(metrics: &str, state: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("bulwark_obligations{{state=\"{state}\"}} ")))
+        .and_then(|n| n.trim().parse().ok())
+}
+
 fn time_of(v: &Value) -> OffsetDateTime {
     OffsetDateTime::parse(v.as_str().expect("a time"), &Rfc3339).expect("RFC 3339")
 }
 
 /// A server after start, with CISA made the directives' issuer by the
-/// operator's root; returns it and CISA's (org id, admin token).
-async fn started() -> (Srv, String, String) {
-    let (srv, _) = common::start_at(T0, &[]).await;
+/// operator's root; returns it, CISA's (org id, admin token) and the clock.
+async fn started_at() -> (Srv, String, String, Arc<FixedClock>) {
+    let (srv, clock) = common::start_at(T0, &[]).await;
     bulwark_server::prepare(&srv.state).await.expect("prepare");
     let (cisa, _, cisa_token) = srv.member("CISA", "agency", "cisa", &["admin"]).await;
     let (s, v) = put(
@@ -105,7 +127,12 @@ async fn started() -> (Srv, String, String) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    (srv, cisa, cisa_token)
+    (srv, cisa, cisa_token, clock)
+}
+
+async fn started() -> (Srv, String, String) {
+    let (srv, cisa, token, _) = started_at().await;
+    (srv, cisa, token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,6 +191,12 @@ async fn the_shipped_directive_is_in_force_after_start_and_cisa_loads_new_versio
     let (s, same) = load_directive(&srv, &cisa, &next).await;
     assert_eq!(s, StatusCode::OK, "{same}");
     assert_eq!(same["new"], false, "{same}");
+
+    // Another text under a kept version: a version never changes.
+    let altered = next.replacen("title = \"", "title = \"Amended: ", 1);
+    assert_ne!(altered, next);
+    let (s, problem) = load_directive(&srv, &cisa, &altered).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{problem}");
 
     // A directive that does not load: 422 naming the rule.
     let broken = next.replacen(
@@ -338,7 +371,7 @@ async fn an_agencys_systems_are_seen_by_it_and_by_cisa_outside_national_security
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attached_sbom_gives_explained_obligations_that_are_answered_extended_and_exported() {
-    let (srv, _, cisa) = started().await;
+    let (srv, _, cisa, clock) = started_at().await;
     import_osv(
         &srv,
         &[
@@ -553,11 +586,7 @@ async fn an_attached_sbom_gives_explained_obligations_that_are_answered_extended
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(
         rows.first().copied(),
-        Some(
-            bulwark_server::api::obligations::CSV_HEADER
-                .join(",")
-                .as_str()
-        )
+        Some(bulwark_server::export::CSV_HEADER.join(",").as_str())
     );
     assert!(
         rows[0].starts_with("id,agency,system,subject_kind,subject,"),
@@ -616,26 +645,23 @@ async fn an_attached_sbom_gives_explained_obligations_that_are_answered_extended
     assert_eq!(v[0]["open"], 1, "{v}");
 
     // The metrics count them over every agency, without naming one.
-    let metrics = srv
-        .http
-        .get(format!("{}/metrics", srv.base))
-        .send()
-        .await
-        .expect("send")
-        .text()
-        .await
-        .expect("body");
-    let gauge = |state: &str| -> Option<u64> {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("bulwark_obligations{{state=\"{state}\"}} ")))
-            .and_then(|n| n.trim().parse().ok())
-    };
-    assert_eq!(gauge("open"), Some(1), "{metrics}");
-    assert_eq!(gauge("closed"), Some(1), "{metrics}");
-    assert_eq!(gauge("overdue"), Some(0), "{metrics}");
-    assert!(gauge("due_soon").is_some(), "{metrics}");
+    let metrics = metrics_text(&srv).await;
+    assert_eq!(gauge(&metrics, "open"), Some(1), "{metrics}");
+    assert_eq!(gauge(&metrics, "closed"), Some(1), "{metrics}");
+    assert_eq!(gauge(&metrics, "overdue"), Some(0), "{metrics}");
+    assert!(gauge(&metrics, "due_soon").is_some(), "{metrics}");
     assert!(!metrics.contains("DOE"), "{metrics}");
+
+    // Past the date in force (the extension's): overdue, and still open.
+    clock.set(granted + time::Duration::days(1));
+    let metrics = metrics_text(&srv).await;
+    assert_eq!(gauge(&metrics, "overdue"), Some(1), "{metrics}");
+    assert_eq!(gauge(&metrics, "open"), Some(1), "{metrics}");
+    let (_, v) = srv.get("/api/v1/obligations?overdue=true", &cisa).await;
+    let overdue: Vec<&Value> = v["items"].as_array().expect("items").iter().collect();
+    assert_eq!(overdue.len(), 1, "{v}");
+    assert_eq!(overdue[0]["id"], smallvec.as_str(), "{v}");
+    assert_eq!(overdue[0]["overdue"], true, "{v}");
 
     // Detaching the SBOM closes what it brought.
     let (s, _, v) = srv.call(Method::DELETE, &attach, Some(&doe), None).await;
@@ -714,10 +740,272 @@ async fn products_without_a_purl_and_bad_bodies() {
             .is_some_and(|d| d.contains("at replaces")),
         "{v}"
     );
+    // `null` is no body: read, then refused because the SBOM (here a
+    // system's id) is not one the agency uploaded.
+    let (s, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/systems/{system_id}/sboms/{system_id}"),
+            Some(&doe),
+            Some(Value::Null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, v) = srv.get("/api/v1/obligations?overdue=maybe", &doe).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(
         v["type"], "/problems/malformed-request",
         "a problem document: {v}"
     );
+}
+
+/// The scoring crate's fixtures (a KEV excerpt, a Vulnrichment record with
+/// CISA's ADP SSVC points; see its README for sources) give the facts.
+const KEV: &[u8] = include_bytes!("../../../scoring/tests/fixtures/kev_excerpt.json");
+const SCREENCONNECT: &[u8] =
+    include_bytes!("../../../scoring/tests/fixtures/vulnrichment/2024/1xxx/CVE-2024-1708.json");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_in_kev_is_explained_from_kev_and_cisas_adp_and_follows_the_exposure_flag() {
+    let (srv, _, _) = started().await;
+    let (info, entries) = bulwark_app::feeds::kev_rows(
+        bulwark_scoring::feeds::kev::KevCatalog::parse(KEV).expect("KEV"),
+    );
+    srv.store
+        .import_kev(&Actor::cli(), &info, &entries, T0)
+        .await
+        .expect("import KEV");
+    srv.store
+        .import_cves(
+            &Actor::cli(),
+            vec![bulwark_app::feeds::cve_row(SCREENCONNECT).expect("CVE record")],
+            T0,
+        )
+        .await
+        .expect("import CVE");
+    let (_, _, doe) = srv.member("DOE", "agency", "doe", &["admin"]).await;
+    let (_, system) = srv
+        .post(
+            "/api/v1/systems",
+            &doe,
+            json!({"name": "Help desk", "publicly_exposed": "no"}),
+        )
+        .await;
+    let system_id = system["id"].as_str().expect("id").to_owned();
+    // KEV names it "ConnectWise ScreenConnect"; names compare without case.
+    let (s, change) = srv
+        .post(
+            &format!("/api/v1/systems/{system_id}/products"),
+            &doe,
+            json!({"vendor": "CONNECTWISE", "product": "screenconnect", "version": "23.9.7"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{change}");
+    assert_eq!(change["obligations"]["created"], 1, "{change}");
+
+    let (_, list) = srv
+        .get("/api/v1/obligations?vulnerability=cve-2024-1708", &doe)
+        .await;
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{list}");
+    let id = items[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(items[0]["subject_kind"], "product", "{list}");
+    // BOD 26-04 Table 1: in KEV, not exposed, not automatable, total → row 7.
+    assert_eq!(items[0]["rule"], "row-07", "{list}");
+    assert_eq!(items[0]["timeline"], "14 days", "{list}");
+
+    let (_, one) = srv.get(&format!("/api/v1/obligations/{id}"), &doe).await;
+    let lines: Vec<&str> = one["evaluation"]["explanation"]
+        .as_array()
+        .expect("explanation")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        "in_kev = yes (source: KEV)",
+        "publicly_exposed = no (source: the agency's exposure flag)",
+        "automatable = no (source: CISA ADP)",
+        "technical_impact = total (source: CISA ADP)",
+    ] {
+        assert!(lines.contains(&expected), "{expected} in {lines:?}");
+    }
+
+    // Exposed after all: the same obligation moves to row 3, with why.
+    let (s, _, change) = srv
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/systems/{system_id}"),
+            Some(&doe),
+            Some(json!({"publicly_exposed": "yes"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{change}");
+    assert_eq!(change["obligations"]["revised"], 1, "{change}");
+    let (_, one) = srv.get(&format!("/api/v1/obligations/{id}"), &doe).await;
+    assert_eq!(one["obligation"]["rule"], "row-03", "{one}");
+    assert_eq!(one["obligation"]["forensic"], true, "{one}");
+    assert!(
+        one["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|e| e["detail"].to_string().contains("publicly_exposed")),
+        "{one}"
+    );
+}
+
+/// The shared data set, beside the project.
+fn shared_data() -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/prioritization"
+    ))
+}
+
+/// Over the whole KEV catalog and the Vulnrichment sample: products named
+/// as KEV names them get one obligation per KEV entry, and each one whose
+/// record carries CISA's SSVC points has the timeline CERT/CC's encoding of
+/// BOD 26-04 Table 1 (`bod2604_timelines.csv`) gives those facts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the shared data set (../shared/data)"]
+async fn products_in_the_whole_kev_catalog_get_table_1s_timelines() {
+    let dir = shared_data();
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let (srv, _, _) = started().await;
+    let kev_bytes = read("kev.json");
+    let (info, entries) = bulwark_app::feeds::kev_rows(
+        bulwark_scoring::feeds::kev::KevCatalog::parse(&kev_bytes).expect("KEV"),
+    );
+    srv.store
+        .import_kev(&Actor::cli(), &info, &entries, T0)
+        .await
+        .expect("import KEV");
+    let kev: Value = serde_json::from_slice(&kev_bytes).expect("KEV JSON");
+
+    // The sample's records of CVEs in KEV with both SSVC points, by CVE:
+    // (automatable, technical impact).
+    let manifest = String::from_utf8(read("vulnrichment_sample_manifest.csv")).expect("UTF-8");
+    let mut lines = manifest.lines();
+    let head: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).expect(name);
+    let (path, cve, a, ti, in_kev) = (
+        col("path"),
+        col("cve"),
+        col("ssvc_automatable_raw"),
+        col("ssvc_technical_impact_raw"),
+        col("in_kev_catalog_2026_08_07"),
+    );
+    let mut points = std::collections::HashMap::new();
+    let mut records = Vec::new();
+    for l in lines {
+        let c: Vec<&str> = l.split(',').collect();
+        if c[in_kev] != "yes" || c[a].is_empty() || c[ti].is_empty() {
+            continue;
+        }
+        let bytes = read(&format!("vulnrichment_sample/{}", c[path]));
+        records.push(bulwark_app::feeds::cve_row(&bytes).expect("CVE record"));
+        // Records write the points in either case ("Total", "total").
+        points.insert(
+            c[cve].to_owned(),
+            (c[a].to_ascii_lowercase(), c[ti].to_ascii_lowercase()),
+        );
+    }
+    srv.store
+        .import_cves(&Actor::cli(), records, T0)
+        .await
+        .expect("import CVEs");
+    // Table 1 as CERT/CC encodes it: (in_kev, exposed, automatable, impact) → timeline.
+    let table = String::from_utf8(read("bod2604_timelines.csv")).expect("UTF-8");
+    let timeline: std::collections::HashMap<(String, String, String, String), String> = table
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (
+                (c[0].into(), c[1].into(), c[2].into(), c[3].into()),
+                c[4].into(),
+            )
+        })
+        .collect();
+
+    // Six products of CVEs with SSVC points, as KEV names them.
+    let vulns = kev["vulnerabilities"].as_array().expect("vulnerabilities");
+    let mut products: Vec<(String, String)> = Vec::new();
+    for v in vulns {
+        let named = (
+            v["vendorProject"].as_str().expect("vendor").to_owned(),
+            v["product"].as_str().expect("product").to_owned(),
+        );
+        if points.contains_key(v["cveID"].as_str().expect("cve"))
+            && named.1 != "Multiple Products"
+            && !products.contains(&named)
+        {
+            products.push(named);
+        }
+        if products.len() == 6 {
+            break;
+        }
+    }
+    assert_eq!(products.len(), 6);
+    let (_, _, doe) = srv.member("DOE", "agency", "doe", &["admin"]).await;
+    let (_, system) = srv
+        .post(
+            "/api/v1/systems",
+            &doe,
+            json!({"name": "Data centre", "publicly_exposed": "no"}),
+        )
+        .await;
+    let system_id = system["id"].as_str().expect("id").to_owned();
+    for (vendor, product) in &products {
+        let (s, v) = srv
+            .post(
+                &format!("/api/v1/systems/{system_id}/products"),
+                &doe,
+                json!({"vendor": vendor, "product": product}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+
+    let (s, all) = srv
+        .get("/api/v1/obligations/export?format=json", &doe)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    let all = all.as_array().expect("array");
+    let got: std::collections::HashSet<&str> = all
+        .iter()
+        .filter_map(|o| o["vulnerability"].as_str())
+        .collect();
+    let named: Vec<&str> = vulns
+        .iter()
+        .filter(|v| {
+            products.iter().any(|(vendor, product)| {
+                v["vendorProject"] == vendor.as_str() && v["product"] == product.as_str()
+            })
+        })
+        .filter_map(|v| v["cveID"].as_str())
+        .collect();
+    for c in &named {
+        assert!(got.contains(c), "{c}: no obligation");
+    }
+    let mut checked = 0;
+    for o in all {
+        let Some((a, ti)) = o["vulnerability"].as_str().and_then(|c| points.get(c)) else {
+            continue;
+        };
+        let want = &timeline[&("yes".into(), "no".into(), a.clone(), ti.clone())];
+        let (days, forensic) = match want.strip_suffix(" & forensic investigation") {
+            Some(d) => (d, true),
+            None => (want.as_str(), false),
+        };
+        let days = if days == "fix on system upgrade" {
+            "on upgrade"
+        } else {
+            days
+        };
+        assert_eq!(o["timeline"], days, "{o}");
+        assert_eq!(o["forensic"], forensic, "{o}");
+        checked += 1;
+    }
+    assert!(checked >= products.len(), "{checked} checked");
 }
