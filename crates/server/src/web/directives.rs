@@ -1821,6 +1821,9 @@ struct CompliancePage {
 pub async fn compliance(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     if !who.may_read_all_compliance(&state) {
+        if !who.may_read_own_inventory(&state) {
+            return Err(fail(PageError::not_found("compliance view")));
+        }
         return Ok(
             Redirect::to(&format!("{COMPLIANCE}/agencies/{}", who.principal.org_id))
                 .into_response(),
