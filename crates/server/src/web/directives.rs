@@ -186,16 +186,15 @@ impl Names {
 /// default for unknown (yes) applied, `None` otherwise.
 fn kev_badge(evaluation: &serde_json::Value) -> Option<&'static str> {
     let lines = evaluation.get("explanation")?.as_array()?;
-    lines
-        .iter()
-        .filter_map(|l| l.as_str())
-        .find_map(|l| match l.strip_prefix("in_kev = yes (source: ") {
+    lines.iter().filter_map(|l| l.as_str()).find_map(|l| {
+        match l.strip_prefix("in_kev = yes (source: ") {
             Some(rest) if rest.starts_with("KEV") && !rest.starts_with("KEV (no catalog") => {
                 Some("KEV")
             }
             Some(_) => Some("KEV?"),
             None => None,
-        })
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -505,7 +504,10 @@ async fn top_counts(
     if let Some(system) = f.system {
         let key = system.to_string();
         let row = c.systems.into_iter().find(|s| s.key == key);
-        let name = row.as_ref().and_then(|r| r.name.clone()).unwrap_or_default();
+        let name = row
+            .as_ref()
+            .and_then(|r| r.name.clone())
+            .unwrap_or_default();
         return Ok((row, format!("system {name}")));
     }
     Ok((c.total, c.org_name))
@@ -668,10 +670,7 @@ fn explanation(evaluation: &serde_json::Value) -> (Vec<Input>, Vec<String>) {
             Some(Input {
                 name: name.to_owned(),
                 value: value.to_owned(),
-                source: source
-                    .strip_prefix("source: ")
-                    .unwrap_or(source)
-                    .to_owned(),
+                source: source.strip_prefix("source: ").unwrap_or(source).to_owned(),
             })
         });
         match parsed {
@@ -763,9 +762,7 @@ fn done_text(done: Option<&str>) -> Option<&'static str> {
         "attached" => "The SBOM is attached; the system's obligations were re-evaluated.",
         "detached" => "The SBOM is detached; the system's obligations were re-evaluated.",
         "product-added" => "The product is added; the system's obligations were re-evaluated.",
-        "product-removed" => {
-            "The product is removed; the system's obligations were re-evaluated."
-        }
+        "product-removed" => "The product is removed; the system's obligations were re-evaluated.",
         _ => return None,
     })
 }
@@ -996,13 +993,17 @@ pub async fn answer(
             .flatten(),
     };
     match obligations::answer(&state, &who, id, body).await {
-        Ok(_) => Ok(Redirect::to(&format!("/obligations/{id}?done=answered#answer")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/obligations/{id}?done=answered#answer")).into_response())
+        }
         Err(e) => {
             form_failed(
                 &state,
                 &who,
                 e,
-                async |status: StatusCode, m: String| obligation_page(&state, &who, id, status, None, Some(m)).await,
+                async |status: StatusCode, m: String| {
+                    obligation_page(&state, &who, id, status, None, Some(m)).await
+                },
                 "obligation",
             )
             .await
@@ -1047,7 +1048,9 @@ pub async fn request(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = path_id(&id, "obligation").map_err(fail)?;
     let zone = zone_of(&state, &who, id).await.map_err(fail)?;
-    let again = async |status: StatusCode, m: String| obligation_page(&state, &who, id, status, None, Some(m)).await;
+    let again = async |status: StatusCode, m: String| {
+        obligation_page(&state, &who, id, status, None, Some(m)).await
+    };
     let due = match opt(&form.due) {
         Some(d) if form.kind == "extension" => match end_of_day(&d, zone.as_deref()) {
             Ok(t) => Some(t),
@@ -1123,8 +1126,9 @@ pub async fn decide(
     let id = path_id(&id, "request").map_err(fail)?;
     let obligation = path_id(&form.obligation, "request").map_err(fail)?;
     let zone = zone_of(&state, &who, obligation).await.map_err(fail)?;
-    let again =
-        async |status: StatusCode, m: String| obligation_page(&state, &who, obligation, status, None, Some(m)).await;
+    let again = async |status: StatusCode, m: String| {
+        obligation_page(&state, &who, obligation, status, None, Some(m)).await
+    };
     let due = match opt(&form.due) {
         Some(d) if form.decision == "approve" => match end_of_day(&d, zone.as_deref()) {
             Ok(t) => Some(t),
@@ -1550,7 +1554,9 @@ pub async fn update_system(
                 &state,
                 &who,
                 e,
-                async |status: StatusCode, m: String| system_page(&state, &who, id, status, None, Some(m)).await,
+                async |status: StatusCode, m: String| {
+                    system_page(&state, &who, id, status, None, Some(m)).await
+                },
                 "system",
             )
             .await
@@ -1585,7 +1591,9 @@ pub async fn attach_sbom(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = path_id(&id, "system").map_err(fail)?;
-    let again = async |status: StatusCode, m: String| system_page(&state, &who, id, status, None, Some(m)).await;
+    let again = async |status: StatusCode, m: String| {
+        system_page(&state, &who, id, status, None, Some(m)).await
+    };
     let Ok(sbom) = form.sbom.trim().parse::<Uuid>() else {
         return again(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1624,7 +1632,9 @@ pub async fn detach_sbom(
                 &state,
                 &who,
                 e,
-                async |status: StatusCode, m: String| system_page(&state, &who, id, status, None, Some(m)).await,
+                async |status: StatusCode, m: String| {
+                    system_page(&state, &who, id, status, None, Some(m)).await
+                },
                 "attached SBOM",
             )
             .await
@@ -1674,7 +1684,9 @@ pub async fn add_product(
                 &state,
                 &who,
                 e,
-                async |status: StatusCode, m: String| system_page(&state, &who, id, status, None, Some(m)).await,
+                async |status: StatusCode, m: String| {
+                    system_page(&state, &who, id, status, None, Some(m)).await
+                },
                 "system",
             )
             .await
@@ -1699,7 +1711,9 @@ pub async fn remove_product(
                 &state,
                 &who,
                 e,
-                async |status: StatusCode, m: String| system_page(&state, &who, id, status, None, Some(m)).await,
+                async |status: StatusCode, m: String| {
+                    system_page(&state, &who, id, status, None, Some(m)).await
+                },
                 "product",
             )
             .await
@@ -1947,7 +1961,8 @@ pub async fn exposed_lookup(
     who: SignedIn,
     query: Result<Query<VulnerabilityParams>, QueryRejection>,
 ) -> PageResult {
-    let Query(p) = query.map_err(|e| PageError::bad_request(e.body_text()).for_user(&who, &state))?;
+    let Query(p) =
+        query.map_err(|e| PageError::bad_request(e.body_text()).for_user(&who, &state))?;
     match some_text(&p.id) {
         Some(id) => Ok(Redirect::to(&format!(
             "{COMPLIANCE}/vulnerabilities/{}",
@@ -2198,11 +2213,7 @@ async fn field_text(field: axum::extract::multipart::Field<'_>) -> PageResult<St
 /// or uploaded as `file`): loads a directive version, as `POST
 /// /api/v1/directives`. The CSRF token must come first, so that nothing is
 /// read from a forged form.
-pub async fn load(
-    State(state): State<AppState>,
-    who: SignedIn,
-    mut form: Multipart,
-) -> PageResult {
+pub async fn load(State(state): State<AppState>, who: SignedIn, mut form: Multipart) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let mut csrf_ok = false;
     let mut pasted = String::new();

@@ -336,14 +336,18 @@ async fn cisa_sees_every_civilian_agency_side_by_side() {
     );
     assert!(row.contains("2 open"), "{row}");
     // The vulnerability form leads to who is exposed.
-    let asked = cisa.get("/compliance/vulnerabilities?id=cve-2024-1708").await;
+    let asked = cisa
+        .get("/compliance/vulnerabilities?id=cve-2024-1708")
+        .await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER);
     assert_eq!(asked.location, "/compliance/vulnerabilities/CVE-2024-1708");
     let exposed = cisa.get(&asked.location).await;
     exposed.at(DOI);
     exposed.at("1 overdue");
 
-    let agency = cisa.get(&format!("/compliance/agencies/{}", w.doi_org)).await;
+    let agency = cisa
+        .get(&format!("/compliance/agencies/{}", w.doi_org))
+        .await;
     assert_eq!(agency.status, StatusCode::OK, "{}", agency.body);
     agency.at(&format!("<a href=\"/systems/{system}\">Payroll</a>"));
     agency.at("BOD-26-04");
@@ -456,7 +460,12 @@ async fn answers_requests_and_decisions_go_through_the_forms() {
             ],
         )
         .await;
-    assert_eq!(by_agency.status, StatusCode::FORBIDDEN, "{}", by_agency.body);
+    assert_eq!(
+        by_agency.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        by_agency.body
+    );
     let no_token = cisa
         .post(
             &decision,
@@ -516,8 +525,11 @@ async fn directives_show_their_rules_and_the_issuer_loads_new_versions() {
             .multipart(form);
         v.finish(req).await
     };
-    let next = bulwark_app::directives::DEFAULT_DIRECTIVE
-        .replacen("version = \"1.0.0\"", "version = \"1.0.1\"", 1);
+    let next = bulwark_app::directives::DEFAULT_DIRECTIVE.replacen(
+        "version = \"1.0.0\"",
+        "version = \"1.0.1\"",
+        1,
+    );
     let forged = load(&mut cisa, "forged", next.clone()).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let loaded = load(&mut cisa, &csrf, next.clone()).await;
