@@ -604,7 +604,7 @@ pub async fn obligation_list(
         .filter(|d| d.in_force)
         .map(|d| Choice {
             value: d.id.clone(),
-            label: format!("{} ({})", d.id, d.title),
+            label: d.id.clone(),
         })
         .collect();
     let base = filters.href();
@@ -1792,7 +1792,6 @@ struct Bar {
     y: u32,
     text_y: u32,
     width: u32,
-    href: String,
 }
 
 /// The chart's geometry, in the SVG's own units.
@@ -1812,7 +1811,6 @@ fn bars(rows: &[CountsRow]) -> Vec<Bar> {
                 y: y + 4,
                 text_y: y + 19,
                 width: ((r.overdue as f64 / most as f64) * f64::from(CHART_BAR_W)).round() as u32,
-                href: r.overdue_href.clone(),
             }
         })
         .collect()
@@ -2055,6 +2053,7 @@ struct FactRow {
 
 struct DirectiveView {
     d: DirectiveOut,
+    loaded: super::Stamp,
     anchor: String,
     scope_note: String,
     rules: Vec<RuleRow>,
@@ -2127,6 +2126,7 @@ fn directive_view(d: DirectiveOut, source: &str) -> DirectiveView {
         }
     };
     DirectiveView {
+        loaded: super::Stamp::parse(&d.loaded_at),
         d,
         anchor,
         scope_note,

@@ -37,11 +37,11 @@ const RUSTSEC: &[u8] = include_bytes!("../../../matching/tests/fixtures/RUSTSEC-
 const DOI: &str = "Department of the Interior";
 const DOE: &str = "Department of Energy";
 
-struct World {
-    srv: common::Srv,
-    clock: Arc<FixedClock>,
-    doi_org: Uuid,
-    sbom: String,
+pub(crate) struct World {
+    pub srv: common::Srv,
+    pub clock: Arc<FixedClock>,
+    pub doi_org: Uuid,
+    pub sbom: String,
 }
 
 fn uuid(s: &str) -> Uuid {
@@ -51,7 +51,7 @@ fn uuid(s: &str) -> Uuid {
 /// CISA (the issuer), two civilian agencies (Interior in New York's time
 /// zone), a developer; KEV, one OSV advisory, BOD 26-04 in force, and an
 /// SBOM Interior uploaded with smallvec 1.6.0 in it.
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let (srv, clock) = common::start_at(T0, &[]).await;
     let (info, entries) = kev_rows(KevCatalog::parse(KEV).expect("KEV"));
     srv.store
@@ -139,14 +139,14 @@ fn id_after(location: &str, prefix: &str) -> String {
 }
 
 /// The first id in the page after `needle` (e.g. `href="/obligations/`).
-fn id_in(page: &Page, needle: &str) -> String {
+pub(crate) fn id_in(page: &Page, needle: &str) -> String {
     let at = page.at(needle) + needle.len();
     page.body[at..at + 36].to_owned()
 }
 
 /// Payroll, registered by Interior through the form, with ScreenConnect
 /// (KEV: CVE-2024-1708) and the SBOM attached (smallvec: CVE-2021-25900).
-async fn payroll(w: &World, doi: &mut Visitor) -> String {
+pub(crate) async fn payroll(w: &World, doi: &mut Visitor) -> String {
     let page = doi.get("/systems").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.at("Register a system");
