@@ -213,6 +213,8 @@ pub struct ObligationParams {
     directive: Option<String>,
     overdue: Option<String>,
     due_within_days: Option<String>,
+    /// Rows a page, 1 to 500 (default 50).
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
@@ -226,6 +228,8 @@ struct Filters {
     directive: String,
     overdue: bool,
     due_within_days: Option<u32>,
+    /// Rows a page when not the default.
+    limit: Option<u32>,
 }
 
 fn some_text(v: &Option<String>) -> Option<&str> {
@@ -257,6 +261,15 @@ impl Filters {
                     .map_err(|_| format!("due_within_days: {v:?} is not a number of days"))
             })
             .transpose()?;
+        let limit = some_text(&p.limit)
+            .map(|v| match v.parse::<u32>() {
+                Ok(n) if (1..=PageRequest::MAX_LIMIT).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "limit: {v:?} is not a number from 1 to {}",
+                    PageRequest::MAX_LIMIT
+                )),
+            })
+            .transpose()?;
         Ok(Filters {
             org: id("org", &p.org)?,
             system: id("system", &p.system)?,
@@ -267,6 +280,7 @@ impl Filters {
             directive: some_text(&p.directive).unwrap_or_default().to_owned(),
             overdue,
             due_within_days,
+            limit,
         })
     }
 
@@ -306,6 +320,9 @@ impl Filters {
         }
         if let Some(d) = self.due_within_days {
             parts.push(format!("due_within_days={d}"));
+        }
+        if let Some(n) = self.limit {
+            parts.push(format!("limit={n}"));
         }
         format!("{OBLIGATIONS}?{}", parts.join("&"))
     }
@@ -546,7 +563,7 @@ pub async fn obligation_list(
         &filters.query(),
         PageRequest {
             after,
-            limit: OBLIGATION_ROWS,
+            limit: filters.limit.unwrap_or(OBLIGATION_ROWS),
         },
     )
     .await

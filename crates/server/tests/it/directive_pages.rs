@@ -250,6 +250,32 @@ async fn an_agencys_obligations_show_on_its_pages_and_no_other_agencys() {
     let filtered = doi.get("/obligations?vulnerability=cve-2024-1708").await;
     filtered.at("CVE-2024-1708</a>");
     assert!(!filtered.body.contains("CVE-2021-25900</a>"));
+    // A page at a time, the filters kept from page to page: following
+    // "next" walks both obligations, one a page.
+    let mut href = "/obligations?state=open&limit=1".to_owned();
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let page = doi.get(&href).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let rows = page.body.matches("<a href=\"/obligations/").count();
+        assert!(rows <= 1, "{rows} rows on a page of 1");
+        for cve in ["CVE-2024-1708", "CVE-2021-25900"] {
+            if page.body.contains(&format!("{cve}</a>")) {
+                seen.push(cve);
+            }
+        }
+        let Some(next) = page.body.find("rel=\"next\"") else {
+            break;
+        };
+        let at = page.body[..next].rfind("href=\"").expect("href") + 6;
+        href = page.body[at..next - 2].replace("&#38;", "&");
+        assert!(
+            href.starts_with("/obligations?state=open&limit=1&cursor="),
+            "{href}"
+        );
+    }
+    seen.sort();
+    assert_eq!(seen, ["CVE-2021-25900", "CVE-2024-1708"]);
     let bad = doi.get("/obligations?state=pending").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     bad.at("state: &#34;pending&#34; is not open or closed");
