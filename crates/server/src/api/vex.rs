@@ -37,8 +37,11 @@ pub struct VexQuery {
 /// ones "remediated"; `affected` and `under_investigation` change nothing.
 /// Statements that match no open obligation are listed in `unmatched`.
 #[utoipa::path(post, path = "/api/v1/vex", tag = "obligations", params(VexQuery),
-    request_body(description = "An OpenVEX, CycloneDX VEX (JSON) or CSAF VEX document; its format judged by its content.",
-        content((inline(RawBytes) = "application/json"), (inline(RawBytes) = "application/octet-stream"))),
+    request_body(description = "An OpenVEX, CycloneDX VEX (JSON) or CSAF VEX document, sent as it is \
+        (whatever its Content-Type); its format judged by its content.",
+        content((inline(RawBytes) = "application/octet-stream"),
+            (inline(RawBytes) = "application/vnd.cyclonedx+json"),
+            (inline(RawBytes) = "application/csaf+json"))),
     responses((status = 200, body = VexImportOut),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 413, body = Problem),
