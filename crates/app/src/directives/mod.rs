@@ -156,6 +156,18 @@ pub async fn get(
     Ok((out(l, &force), l.stored.source.clone()))
 }
 
+/// The store's row of a checked directive and its text.
+fn kept(d: &Directive, source: &str) -> NewDirective {
+    NewDirective {
+        id: d.id().to_owned(),
+        version: d.version().to_owned(),
+        title: d.title().to_owned(),
+        issuer: d.issuer().to_owned(),
+        effective: d.effective().to_string(),
+        source: source.to_owned(),
+    }
+}
+
 /// What loading a directive did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = DirectiveLoadOut)]
@@ -176,14 +188,7 @@ pub async fn load(app: &App, who: &Acting, toml: &str) -> AppResult<LoadOut> {
         AppError::validation(format!("the directive does not load: {e}"))
             .with_extension("reason", serde_json::json!(e.to_string()))
     })?;
-    let new = NewDirective {
-        id: d.id().to_owned(),
-        version: d.version().to_owned(),
-        title: d.title().to_owned(),
-        issuer: d.issuer().to_owned(),
-        effective: d.effective().to_string(),
-        source: toml.to_owned(),
-    };
+    let new = kept(&d, toml);
     let (stored, fresh) = app
         .store
         .store_directive(&who.actor, &new, app.now())
@@ -221,14 +226,7 @@ pub async fn ensure_default(app: &App) -> AppResult<bool> {
         tracing::error!(error = %e, "the shipped directive does not load");
         AppError::internal()
     })?;
-    let new = NewDirective {
-        id: d.id().to_owned(),
-        version: d.version().to_owned(),
-        title: d.title().to_owned(),
-        issuer: d.issuer().to_owned(),
-        effective: d.effective().to_string(),
-        source: DEFAULT_DIRECTIVE.to_owned(),
-    };
+    let new = kept(&d, DEFAULT_DIRECTIVE);
     app.store
         .store_directive(&bulwark_store::Actor::cli(), &new, app.now())
         .await?;

@@ -1348,6 +1348,21 @@ fn counts_out(c: ObligationCounts, name: Option<String>, now: OffsetDateTime) ->
     }
 }
 
+/// Adds one group's counts to a total; `hours` sums the hours to close
+/// (mean × closed), for the total's mean.
+fn add_counts(total: &mut ObligationCounts, hours: &mut f64, c: &ObligationCounts) {
+    total.open += c.open;
+    total.due_soon += c.due_soon;
+    total.overdue += c.overdue;
+    total.closed += c.closed;
+    total.closed_on_time += c.closed_on_time;
+    total.oldest_overdue = match (total.oldest_overdue, c.oldest_overdue) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    *hours += c.mean_hours_to_close.unwrap_or(0.0) * c.closed as f64;
+}
+
 /// How soon "due soon" is.
 pub const DUE_SOON_DAYS: i64 = 7;
 
@@ -1419,16 +1434,7 @@ pub async fn agency_compliance(
         if !may(&c.key) {
             continue;
         }
-        total.open += c.open;
-        total.due_soon += c.due_soon;
-        total.overdue += c.overdue;
-        total.closed += c.closed;
-        total.closed_on_time += c.closed_on_time;
-        total.oldest_overdue = match (total.oldest_overdue, c.oldest_overdue) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        closed_hours += c.mean_hours_to_close.unwrap_or(0.0) * c.closed as f64;
+        add_counts(&mut total, &mut closed_hours, &c);
         let name = c
             .key
             .parse::<Uuid>()
@@ -1507,16 +1513,7 @@ pub async fn government_wide(app: &App, who: &Principal) -> AppResult<Vec<Counts
                 0.0,
             )
         });
-        t.open += c.open;
-        t.due_soon += c.due_soon;
-        t.overdue += c.overdue;
-        t.closed += c.closed;
-        t.closed_on_time += c.closed_on_time;
-        t.oldest_overdue = match (t.oldest_overdue, c.oldest_overdue) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        *hours += c.mean_hours_to_close.unwrap_or(0.0) * c.closed as f64;
+        add_counts(t, hours, &c);
     }
     let mut out: Vec<CountsOut> = per_org
         .into_iter()
