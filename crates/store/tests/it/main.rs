@@ -9,6 +9,7 @@ mod assessments;
 mod cases;
 mod claims;
 mod feeds;
+mod obligations;
 mod partners;
 mod plans;
 mod priorities;
