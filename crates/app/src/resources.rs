@@ -303,13 +303,26 @@ impl<'a> SystemGate<'a> {
 
     /// Whether the policy allows the action on `s`.
     pub async fn allows(&mut self, s: &bulwark_store::StoredSystem) -> AppResult<bool> {
-        let key = (s.org_id, s.national_security);
+        self.allows_facts(s.org_id, s.national_security).await
+    }
+
+    /// Whether the policy allows the action on a system of `org` that is
+    /// (or is not) a national security system: for counts grouped by those.
+    pub async fn allows_facts(&mut self, org: Uuid, national_security: bool) -> AppResult<bool> {
+        let key = (org, national_security);
         if let Some(d) = self.decided.get(&key) {
             return Ok(*d);
         }
         let (app, who, action) = (self.app, self.who, self.action);
-        let org = self.org(s.org_id).await?;
-        let d = app.permits(who, action, &system_resource(s, org));
+        let o = self.org(org).await?;
+        let resource = Resource::System {
+            // No rule names a system: the facts below are what it reads.
+            id: Uuid::nil(),
+            org,
+            civilian: o.agency_track == Some(bulwark_core::AgencyTrack::Civilian),
+            national_security,
+        };
+        let d = app.permits(who, action, &resource);
         self.decided.insert(key, d);
         Ok(d)
     }

@@ -872,6 +872,44 @@ async fn scenario(store: Store) {
             .unwrap_err();
         assert_eq!(e.kind, bulwark_app::ErrorKind::Forbidden);
     }
+    // The trend over 4 weeks agrees with the lists: every obligation CISA
+    // sees was created in the window, and the last week ends with what is
+    // open and overdue now. Interior's own trend counts only its own.
+    let trend = bulwark_app::directives::trend::trend(app, &w.cisa.principal, None, 4)
+        .await
+        .expect("trend");
+    assert_eq!(trend.len(), 4);
+    let cisa_now = all(&w, &w.cisa).await;
+    assert_eq!(
+        trend.iter().map(|p| p.created).sum::<u64>(),
+        cisa_now.len() as u64
+    );
+    let last = trend.last().expect("last week");
+    assert_eq!(
+        last.open,
+        cisa_now.iter().filter(|o| o.state == "open").count() as u64
+    );
+    assert_eq!(
+        last.overdue,
+        cisa_now.iter().filter(|o| o.overdue).count() as u64
+    );
+    assert_eq!(last.overdue, 2);
+    let doi_trend = bulwark_app::directives::trend::trend(app, &w.interior.principal, None, 4)
+        .await
+        .expect("trend");
+    assert_eq!(
+        doi_trend.iter().map(|p| p.created).sum::<u64>(),
+        all(&w, &w.interior).await.len() as u64
+    );
+    let e = bulwark_app::directives::trend::trend(
+        app,
+        &w.energy.principal,
+        Some(w.interior.principal.org_id),
+        4,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind, bulwark_app::ErrorKind::NotFound);
     // Who is still exposed to CVE-2021-25900: Energy (open), Interior (closed).
     let by_agency = obligations::vulnerability_view(app, &w.cisa.principal, "CVE-2021-25900")
         .await

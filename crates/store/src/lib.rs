@@ -89,7 +89,7 @@ pub use inventory::{
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
 pub use obligations::{
     Applied, CountBy, NewObligation, ObligationChange, ObligationCounts, ObligationEvent,
-    ObligationFilter, ObligationRequest, Revision, StoredObligation,
+    ObligationFilter, ObligationRequest, Revision, StoredObligation, TrendPoint, TrendRow,
 };
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
 pub use priorities::MAX_KNOWN_CVES;

@@ -355,6 +355,27 @@ pub struct ObligationCounts {
     pub mean_hours_to_close: Option<f64>,
 }
 
+/// One period of a trend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TrendPoint {
+    /// Created in the period.
+    pub created: u64,
+    /// Closed in the period.
+    pub closed: u64,
+    /// Open at its end.
+    pub open: u64,
+    /// Open and past the date in force (as it stands now) at its end.
+    pub overdue: u64,
+}
+
+/// A trend of one agency's systems of one kind (national security or not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendRow {
+    pub org_id: Uuid,
+    pub national_security: bool,
+    pub points: Vec<TrendPoint>,
+}
+
 /// What counts are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountBy {
@@ -720,6 +741,74 @@ impl Store {
                 }
             })
             .collect())
+    }
+
+    /// Obligations over time, per agency and national-security flag of the
+    /// system (what the policy reads, so the caller can filter): for each
+    /// period ending at `bounds[i]` (ascending; the first period starts at
+    /// `start`), how many were created and closed in it, and how many were
+    /// open and overdue (by the date in force now) at its end. One scan.
+    pub async fn obligation_trend(
+        &self,
+        org: Option<Uuid>,
+        start: OffsetDateTime,
+        bounds: &[OffsetDateTime],
+    ) -> Result<Vec<TrendRow>> {
+        if bounds.is_empty() || bounds.len() > 104 {
+            return Err(StoreError::Invalid("a trend has 1 to 104 periods".into()));
+        }
+        let mut ends: Vec<i64> = vec![to_micros(start)];
+        ends.extend(bounds.iter().map(|b| to_micros(*b)));
+        let periods = bounds.len();
+        let out: Vec<TrendRow> = with_pool!(self, pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT o.org_id, CAST(CASE WHEN s.national_security THEN 1 ELSE 0 END AS BIGINT)",
+            );
+            for w in ends.windows(2) {
+                let (from, to) = (w[0], w[1]);
+                q.push(", CAST(SUM(CASE WHEN o.created_at > ").push_bind(from)
+                    .push(" AND o.created_at <= ").push_bind(to).push(" THEN 1 ELSE 0 END) AS BIGINT)");
+                q.push(", CAST(SUM(CASE WHEN o.closed_at > ").push_bind(from)
+                    .push(" AND o.closed_at <= ").push_bind(to).push(" THEN 1 ELSE 0 END) AS BIGINT)");
+                q.push(", CAST(SUM(CASE WHEN o.created_at <= ").push_bind(to)
+                    .push(" AND (o.closed_at IS NULL OR o.closed_at > ").push_bind(to)
+                    .push(") THEN 1 ELSE 0 END) AS BIGINT)");
+                q.push(", CAST(SUM(CASE WHEN o.created_at <= ").push_bind(to)
+                    .push(" AND (o.closed_at IS NULL OR o.closed_at > ").push_bind(to)
+                    .push(") AND o.due_at < ").push_bind(to).push(" THEN 1 ELSE 0 END) AS BIGINT)");
+            }
+            q.push(" FROM obligations o JOIN systems s ON s.id = o.system_id WHERE 1 = 1");
+            if let Some(org) = org {
+                q.push(" AND o.org_id = ").push_bind(org);
+            }
+            q.push(" GROUP BY o.org_id, s.national_security ORDER BY o.org_id");
+            let raw = q.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(raw.len());
+            for r in raw {
+                use sqlx::Row;
+                let n = |i: usize| -> Result<u64> {
+                    let v: Option<i64> = r.try_get(i)?;
+                    Ok(u64::try_from(v.unwrap_or(0)).unwrap_or(0))
+                };
+                let mut points = Vec::with_capacity(periods);
+                for p in 0..periods {
+                    let at = 2 + p * 4;
+                    points.push(TrendPoint {
+                        created: n(at)?,
+                        closed: n(at + 1)?,
+                        open: n(at + 2)?,
+                        overdue: n(at + 3)?,
+                    });
+                }
+                out.push(TrendRow {
+                    org_id: r.try_get(0)?,
+                    national_security: n(1)? == 1,
+                    points,
+                });
+            }
+            out
+        });
+        Ok(out)
     }
 
     /// An obligation's history, in order.

@@ -18,6 +18,7 @@
 pub mod notices;
 pub mod obligations;
 pub mod systems;
+pub mod trend;
 pub mod vex;
 
 use std::sync::Arc;

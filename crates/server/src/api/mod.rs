@@ -155,6 +155,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(obligations::request))
         .routes(routes!(obligations::decide))
         .routes(routes!(obligations::government_wide))
+        .routes(routes!(obligations::trend))
         .routes(routes!(obligations::agency))
         .routes(routes!(obligations::vulnerability))
 }

@@ -286,3 +286,38 @@ pub async fn vulnerability(
         obligations::vulnerability_view(&state, &caller.principal, &id).await?,
     ))
 }
+
+/// Which trend to draw.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TrendQuery {
+    /// One agency (an agency may name only itself); default: the caller's
+    /// own, or for the issuer every civilian agency.
+    pub org: Option<Uuid>,
+    /// Weeks, 1 to 104 (default 12).
+    pub weeks: Option<u32>,
+}
+
+/// Obligations per week: created, closed, and open and overdue at the
+/// week's end, over the systems the caller may see.
+#[utoipa::path(get, path = "/api/v1/compliance/trend",
+    operation_id = "compliance_trend", tag = "directives", params(TrendQuery),
+    responses((status = 200, body = Vec<bulwark_app::directives::trend::TrendPointOut>),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn trend(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<TrendQuery>,
+) -> ApiResult<Json<Vec<bulwark_app::directives::trend::TrendPointOut>>> {
+    Ok(Json(
+        bulwark_app::directives::trend::trend(
+            &state,
+            &caller.principal,
+            q.org,
+            q.weeks.unwrap_or(12),
+        )
+        .await?,
+    ))
+}

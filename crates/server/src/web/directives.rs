@@ -1834,6 +1834,52 @@ fn bars(rows: &[CountsRow]) -> Vec<Bar> {
         .collect()
 }
 
+/// One week of the trend chart: open at the week's end (the whole
+/// column) and overdue among them (the darker part), in SVG units.
+struct Week {
+    label: String,
+    until: String,
+    created: u64,
+    closed: u64,
+    open: u64,
+    overdue: u64,
+    x: u32,
+    open_y: u32,
+    open_h: u32,
+    overdue_y: u32,
+    overdue_h: u32,
+}
+
+/// The trend chart's geometry.
+const TREND_COL_W: u32 = 44;
+const TREND_H: u32 = 160;
+const TREND_TOP: u32 = 10;
+
+fn weeks(points: &[bulwark_app::directives::trend::TrendPointOut]) -> Vec<Week> {
+    let most = points.iter().map(|p| p.open).max().unwrap_or(0).max(1);
+    let h = |n: u64| ((n as f64 / most as f64) * f64::from(TREND_H)).round() as u32;
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (open_h, overdue_h) = (h(p.open), h(p.overdue));
+            Week {
+                label: p.until.get(5..10).unwrap_or(&p.until).to_owned(),
+                until: p.until.get(..10).unwrap_or(&p.until).to_owned(),
+                created: p.created,
+                closed: p.closed,
+                open: p.open,
+                overdue: p.overdue,
+                x: i as u32 * TREND_COL_W,
+                open_y: TREND_TOP + TREND_H - open_h,
+                open_h,
+                overdue_y: TREND_TOP + TREND_H - overdue_h,
+                overdue_h,
+            }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "compliance.html")]
 struct CompliancePage {
@@ -1844,6 +1890,10 @@ struct CompliancePage {
     chart_h: u32,
     chart_w: u32,
     label_w: u32,
+    weeks: Vec<Week>,
+    trend_w: u32,
+    trend_h: u32,
+    trend_base: u32,
 }
 
 /// `GET /compliance`: for the issuer every agency side by side, most
@@ -1878,11 +1928,19 @@ pub async fn compliance(State(state): State<AppState>, who: SignedIn) -> PageRes
         })
         .collect();
     let bars = bars(&rows);
+    let trend = bulwark_app::directives::trend::trend(&state, &who.principal, None, 12)
+        .await
+        .map_err(|e| fail(refused(e, "agency")))?;
+    let weeks = weeks(&trend);
     render(
         StatusCode::OK,
         &CompliancePage {
             title: "Compliance",
             nav: Some(who.nav(&state, COMPLIANCE)),
+            trend_w: weeks.len() as u32 * TREND_COL_W + 10,
+            trend_h: TREND_TOP + TREND_H + 24,
+            trend_base: TREND_TOP + TREND_H,
+            weeks,
             chart_h: (bars.len() as u32).max(1) * CHART_ROW_H + 8,
             chart_w: CHART_LABEL_W + CHART_BAR_W + 60,
             label_w: CHART_LABEL_W,

@@ -364,6 +364,20 @@ async fn cisa_sees_every_civilian_agency_side_by_side() {
         "{row}"
     );
     assert!(row.contains("2 open"), "{row}");
+    // The trend: 12 weeks, the last one (now) with the two open and
+    // overdue obligations, in the chart's table.
+    all.at("<title id=\"trend-title\">");
+    let trend = &all.body[all.at("Obligations per week")..];
+    let last = trend[..trend.find("</tbody>").expect("end")]
+        .rsplit("<tr>")
+        .next()
+        .expect("last row");
+    let cells: Vec<&str> = last
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap_or(""))
+        .collect();
+    assert_eq!(cells, ["0", "0", "2", "2"], "{last}");
     // The vulnerability form leads to who is exposed.
     let asked = cisa
         .get("/compliance/vulnerabilities?id=cve-2024-1708")

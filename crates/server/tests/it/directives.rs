@@ -643,6 +643,25 @@ async fn an_attached_sbom_gives_explained_obligations_that_are_answered_extended
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v[0]["open"], 1, "{v}");
+    // The trend: weeks of points, the last with what is open now; an
+    // agency names only itself; weeks are bounded.
+    let (s, v) = srv.get("/api/v1/compliance/trend?weeks=3", &cisa).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v.as_array().map(Vec::len), Some(3), "{v}");
+    assert_eq!(v[2]["open"], 1, "{v}");
+    assert_eq!(
+        v[2]["closed"].as_u64().unwrap_or(0)
+            + v[1]["closed"].as_u64().unwrap_or(0)
+            + v[0]["closed"].as_u64().unwrap_or(0),
+        1,
+        "{v}"
+    );
+    let (s, v) = srv
+        .get(&format!("/api/v1/compliance/trend?org={doe_org}"), &dot)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = srv.get("/api/v1/compliance/trend?weeks=0", &doe).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 
     // The metrics count them over every agency, without naming one.
     let metrics = metrics_text(&srv).await;
