@@ -15,7 +15,8 @@
 //! (smallvec, CVE-2021-25900) and PYSEC-2023-100 (Django, CVE-2023-36053)
 //! from `crates/matching/tests/fixtures`; CISA's KEV excerpt and the
 //! vulnrichment record of CVE-2022-0028 (PAN-OS) from
-//! `crates/scoring/tests/fixtures`.
+//! `crates/scoring/tests/fixtures`; the SPDX 2.3 SBOM of Red Hat's UBI 9
+//! micro image from `crates/sbom/tests/fixtures` (the shared data set's).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ const T0: OffsetDateTime = datetime!(2026-08-10 12:00 UTC);
 const RUSTSEC: &[u8] = include_bytes!("../../matching/tests/fixtures/RUSTSEC-2021-0003.json");
 const PYSEC: &[u8] = include_bytes!("../../matching/tests/fixtures/PYSEC-2023-100.yaml");
 const KEV: &[u8] = include_bytes!("../../scoring/tests/fixtures/kev_excerpt.json");
+const UBI9: &[u8] = include_bytes!("../../sbom/tests/fixtures/spdx-2.3-ubi9-micro.spdx.json");
 const PANOS: &[u8] =
     include_bytes!("../../scoring/tests/fixtures/vulnrichment/2022/0xxx/CVE-2022-0028.json");
 
@@ -346,6 +348,23 @@ async fn scenario(store: Store) {
         out.obligations.created, 0,
         "a national security system is outside BOD 26-04"
     );
+    // Real SBOMs from the shared data set (committed excerpts): Energy's
+    // UBI 9 micro image (SPDX 2.3 JSON) on a second system, whose packages
+    // no stored advisory names, brings no obligation.
+    let ubi = bulwark_app::sboms::store_upload(
+        &w.app,
+        &w.energy,
+        Some("ubi9-micro".into()),
+        UBI9.to_vec(),
+    )
+    .await
+    .expect("spdx");
+    assert!(ubi.components >= 4, "{}", ubi.components);
+    let image = system(&w, &w.energy, "DOE container base image", "unknown").await;
+    let out = systems::attach_sbom(app, &w.energy, image, ubi.id, None)
+        .await
+        .expect("attach");
+    assert_eq!((out.obligations.systems, out.obligations.created), (1, 0));
     systems::add_product(
         app,
         &w.interior,
