@@ -60,8 +60,9 @@ pub async fn list(
 /// re-evaluated. 201 when new, 200 when the same text was loaded before.
 #[utoipa::path(post, path = "/api/v1/directives",
     operation_id = "directives_load", tag = "directives",
-    request_body(description = "The directive's TOML.",
-        content((inline(RawBytes) = "application/toml"), (inline(RawBytes) = "text/plain"))),
+    request_body(description = "The directive's TOML (sent as application/toml; text/plain is \
+        taken too, for clients that know no other).",
+        content((inline(RawBytes) = "application/toml"))),
     responses((status = 201, body = LoadOut, description = "a new version, now kept"),
         (status = 200, body = LoadOut, description = "the same text was loaded before; nothing changed"),
         (status = 400, body = Problem, description = "not UTF-8"),
