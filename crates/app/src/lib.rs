@@ -176,6 +176,16 @@ impl App {
         }
     }
 
+    /// An application with the embedded policy, for the command line's
+    /// direct-to-database work (the server builds its own, with metrics).
+    pub fn with_policy(store: Store, clock: Arc<dyn Clock>, config: Config) -> AppResult<App> {
+        let authz = Authorizer::new().map_err(|e| {
+            tracing::error!(error = %e, "the policy does not load");
+            AppError::internal()
+        })?;
+        Ok(App::new(store, authz, clock, config))
+    }
+
     /// Reports every decision to `observer` (the server counts them).
     pub fn with_decision_observer(mut self, observer: DecisionObserver) -> App {
         self.observer = Some(observer);

@@ -243,17 +243,11 @@ pub fn sbom_resource(s: &StoredSbom) -> Resource {
 /// The policy's view of a system: its agency, whether the agency is on the
 /// civilian track, whether the system is a national security system.
 pub fn system_resource(s: &bulwark_store::StoredSystem, org: &Organization) -> Resource {
-    system_resource_of(s.id, org, s.national_security)
-}
-
-/// A system's facts from its id, its agency and its national-security flag
-/// (a count row carries no more).
-pub fn system_resource_of(id: Uuid, org: &Organization, national_security: bool) -> Resource {
     Resource::System {
-        id,
-        org: org.id,
+        id: s.id,
+        org: s.org_id,
         civilian: org.agency_track == Some(bulwark_core::AgencyTrack::Civilian),
-        national_security,
+        national_security: s.national_security,
     }
 }
 
@@ -309,25 +303,26 @@ impl<'a> SystemGate<'a> {
 
     /// Whether the policy allows the action on `s`.
     pub async fn allows(&mut self, s: &bulwark_store::StoredSystem) -> AppResult<bool> {
-        self.allows_system(s.id, s.org_id, s.national_security)
-            .await
+        self.allows_facts(s.org_id, s.national_security).await
     }
 
-    /// Whether the policy allows the action on the system `id` of agency
-    /// `org` (all the policy reads of a system, with the agency's track).
-    pub async fn allows_system(
-        &mut self,
-        id: Uuid,
-        org: Uuid,
-        national_security: bool,
-    ) -> AppResult<bool> {
+    /// Whether the policy allows the action on a system of `org` that is
+    /// (or is not) a national security system: for counts grouped by those.
+    pub async fn allows_facts(&mut self, org: Uuid, national_security: bool) -> AppResult<bool> {
         let key = (org, national_security);
         if let Some(d) = self.decided.get(&key) {
             return Ok(*d);
         }
         let (app, who, action) = (self.app, self.who, self.action);
         let o = self.org(org).await?;
-        let d = app.permits(who, action, &system_resource_of(id, o, national_security));
+        let resource = Resource::System {
+            // No rule names a system: the facts below are what it reads.
+            id: Uuid::nil(),
+            org,
+            civilian: o.agency_track == Some(bulwark_core::AgencyTrack::Civilian),
+            national_security,
+        };
+        let d = app.permits(who, action, &resource);
         self.decided.insert(key, d);
         Ok(d)
     }

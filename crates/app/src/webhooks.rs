@@ -314,7 +314,8 @@ pub enum Subject {
 /// The read checks for an event from its payload: `submission` →
 /// `submission.read`; `submission` with `finding` → that and `finding.read`
 /// on the finding (so a TLP:RED finding reaches only its named readers);
-/// `grant` → `grant.read`. A key whose value is not a UUID is no subject.
+/// `grant` → `grant.read`; `system` (obligation events) → `system.read`.
+/// A key whose value is not a UUID is no subject.
 /// The one place the mapping lives; the worker and the tests use it.
 ///
 /// Store failures stay the store's: the delivery worker deals in them (a
@@ -353,6 +354,18 @@ pub async fn event_subject(
             ));
         }
         return Ok(Subject::Checks(checks));
+    }
+    if let Some(sys) = id("system") {
+        // Obligation events: about an agency's system, read as the system.
+        let system = match store.system(sys).await {
+            Ok(s) => s,
+            Err(e) => return gone(e),
+        };
+        let org = store.organization(system.org_id).await?;
+        return Ok(Subject::Checks(vec![(
+            Action::SystemRead,
+            crate::resources::system_resource(&system, &org),
+        )]));
     }
     if let Some(gid) = id("grant") {
         return match store.grant(gid).await {

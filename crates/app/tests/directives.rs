@@ -15,7 +15,8 @@
 //! (smallvec, CVE-2021-25900) and PYSEC-2023-100 (Django, CVE-2023-36053)
 //! from `crates/matching/tests/fixtures`; CISA's KEV excerpt and the
 //! vulnrichment record of CVE-2022-0028 (PAN-OS) from
-//! `crates/scoring/tests/fixtures`.
+//! `crates/scoring/tests/fixtures`; the SPDX 2.3 SBOM of Red Hat's UBI 9
+//! micro image from `crates/sbom/tests/fixtures` (the shared data set's).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ const T0: OffsetDateTime = datetime!(2026-08-10 12:00 UTC);
 const RUSTSEC: &[u8] = include_bytes!("../../matching/tests/fixtures/RUSTSEC-2021-0003.json");
 const PYSEC: &[u8] = include_bytes!("../../matching/tests/fixtures/PYSEC-2023-100.yaml");
 const KEV: &[u8] = include_bytes!("../../scoring/tests/fixtures/kev_excerpt.json");
+const UBI9: &[u8] = include_bytes!("../../sbom/tests/fixtures/spdx-2.3-ubi9-micro.spdx.json");
 const PANOS: &[u8] =
     include_bytes!("../../scoring/tests/fixtures/vulnrichment/2022/0xxx/CVE-2022-0028.json");
 
@@ -133,10 +135,10 @@ fn cyclonedx(components: &[(&str, &str)]) -> Vec<u8> {
 }
 
 /// The KEV excerpt as a catalog version, without `leave_out`.
-fn kev(version: &str, leave_out: Option<&str>) -> Vec<u8> {
+fn kev(version: &str, leave_out: &[&str]) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(KEV).expect("kev");
     let list = v["vulnerabilities"].as_array_mut().expect("list");
-    list.retain(|e| Some(e["cveID"].as_str().expect("id")) != leave_out);
+    list.retain(|e| !leave_out.contains(&e["cveID"].as_str().expect("id")));
     let n = list.len();
     v["count"] = json!(n);
     v["catalogVersion"] = json!(version);
@@ -197,8 +199,13 @@ async fn world(store: Store) -> World {
         clock,
     };
     assert!(directives::ensure_default(&w.app).await.expect("default"));
-    // Feeds: KEV without the PAN-OS entry, its CVE record, OSV advisories.
-    import_kev(&w.app, &kev("2026.08.01", Some("CVE-2022-0028"))).await;
+    // Feeds: KEV without the PAN-OS and ScreenConnect entries, PAN-OS's
+    // CVE record, OSV advisories.
+    import_kev(
+        &w.app,
+        &kev("2026.08.01", &["CVE-2022-0028", "CVE-2024-1708"]),
+    )
+    .await;
     let panos = bulwark_app::feeds::cve_row(PANOS).expect("cve row");
     store
         .import_cves(&Actor::cli(), vec![panos], T0)
@@ -341,6 +348,23 @@ async fn scenario(store: Store) {
         out.obligations.created, 0,
         "a national security system is outside BOD 26-04"
     );
+    // Real SBOMs from the shared data set (committed excerpts): Energy's
+    // UBI 9 micro image (SPDX 2.3 JSON) on a second system, whose packages
+    // no stored advisory names, brings no obligation.
+    let ubi = bulwark_app::sboms::store_upload(
+        &w.app,
+        &w.energy,
+        Some("ubi9-micro".into()),
+        UBI9.to_vec(),
+    )
+    .await
+    .expect("spdx");
+    assert!(ubi.components >= 4, "{}", ubi.components);
+    let image = system(&w, &w.energy, "DOE container base image", "unknown").await;
+    let out = systems::attach_sbom(app, &w.energy, image, ubi.id, None)
+        .await
+        .expect("attach");
+    assert_eq!((out.obligations.systems, out.obligations.created), (1, 0));
     systems::add_product(
         app,
         &w.interior,
@@ -350,6 +374,20 @@ async fn scenario(store: Store) {
     )
     .await
     .expect("product");
+    // Energy runs ScreenConnect (no CVE record of its CVE is stored).
+    systems::add_product(
+        app,
+        &w.energy,
+        doe,
+        serde_json::from_value(
+            json!({"vendor": "ConnectWise", "product": "ScreenConnect", "version": "23.9.7"}),
+        )
+        .expect("product"),
+    )
+    .await
+    .expect("product");
+    let rec = bulwark_scoring::feeds::cve::CveRecord::parse(PANOS).expect("record");
+    let points = rec.ssvc_points().expect("adp").expect("points");
 
     // Step 1: what each sees.
     let doi = all(&w, &w.interior).await;
@@ -359,9 +397,31 @@ async fn scenario(store: Store) {
         keys,
         vec![
             ("CVE-2021-25900".into(), "BOD-26-04@1.0.0".into()),
+            ("CVE-2022-0028".into(), "BOD-26-04@1.0.0".into()),
             ("CVE-2023-36053".into(), "BOD-26-04@1.0.0".into())
         ]
     );
+    // PAN-OS 10.1.3 on the firewall: the CVE record's `affected` names it
+    // (not yet in KEV); its SSVC points come from CISA's ADP.
+    let panos_o = doi
+        .iter()
+        .find(|o| o.vulnerability == "CVE-2022-0028")
+        .expect("pan-os");
+    assert_eq!(
+        (panos_o.subject_kind.as_str(), panos_o.system),
+        ("product", fw)
+    );
+    let days = bod_days(false, true, points.automatable, points.technical_impact);
+    assert_eq!(due(panos_o), T0 + time::Duration::days(days));
+    let how = obligations::get(app, &w.interior.principal, panos_o.id)
+        .await
+        .expect("get")
+        .evaluation;
+    assert!(
+        how.to_string().contains("the CVE record of CVE-2022-0028"),
+        "{how}"
+    );
+    assert!(how.to_string().contains("automatable = "), "{how}");
     // Not in KEV, exposed, SSVC unknown (no CVE record): the directive's
     // conservative defaults, automatable yes and total impact.
     let smallvec_doi = doi
@@ -379,7 +439,7 @@ async fn scenario(store: Store) {
     let cisa = all(&w, &w.cisa).await;
     assert_eq!(
         cisa.len(),
-        3,
+        4,
         "CISA sees both civilian agencies, not the national security one"
     );
     // The explanation names every input and its source.
@@ -412,6 +472,22 @@ async fn scenario(store: Store) {
             .unwrap_err();
         assert_eq!(e.kind, bulwark_app::ErrorKind::NotFound);
     }
+    // Due-date notices: one for each obligation due within 7 days (the
+    // most urgent that applies only: the web app's, due in 3 days, get the
+    // 3-day notice, not the 7-day one too); Energy's, due in 60 days, none.
+    // A second pass sends nothing.
+    let within_week = cisa
+        .iter()
+        .filter(|o| due(o) <= T0 + time::Duration::days(7))
+        .count();
+    let sent = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((sent.due_soon, sent.overdue), (within_week, 0));
+    let again = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((again.due_soon, again.overdue), (0, 0));
     // Recomputing changes nothing.
     let again = obligations::evaluate_all(app, &Actor::cli(), "test: recompute")
         .await
@@ -421,14 +497,21 @@ async fn scenario(store: Store) {
         (0, 0, 0, 0)
     );
 
-    // Step 2: a KEV entry added: PAN-OS runs on Interior's firewall only.
+    // Step 2: KEV adds PAN-OS's CVE and ScreenConnect's. Interior's
+    // firewall obligation is revised (now KEV-listed: the row, perhaps the
+    // date, moves, with the reason); Energy, which runs ScreenConnect, gets a
+    // new one; no other system is looked at.
     w.clock.set(T0 + time::Duration::hours(1));
-    import_kev(app, &kev("2026.08.02", None)).await;
-    let added: BTreeSet<String> = ["CVE-2022-0028".to_owned()].into();
+    import_kev(app, &kev("2026.08.02", &[])).await;
+    let added: BTreeSet<String> = ["CVE-2022-0028".to_owned(), "CVE-2024-1708".to_owned()].into();
     let moved = obligations::on_vulnerabilities(app, &Actor::cli(), &added, "KEV 2026.08.02")
         .await
         .expect("incremental");
-    assert_eq!((moved.systems, moved.created), (1, 1), "{moved:?}");
+    assert_eq!(
+        (moved.systems, moved.created, moved.revised),
+        (2, 1, 1),
+        "{moved:?}"
+    );
     let fw_list = seen(
         &w,
         &w.interior,
@@ -439,16 +522,37 @@ async fn scenario(store: Store) {
     )
     .await;
     assert_eq!(fw_list.len(), 1);
-    assert_eq!(fw_list[0].vulnerability, "CVE-2022-0028");
-    assert_eq!(fw_list[0].subject_kind, "product");
+    assert_eq!(fw_list[0].id, panos_o.id);
     // KEV-listed, exposed, and CISA's ADP SSVC points from the CVE record.
-    let rec = bulwark_scoring::feeds::cve::CveRecord::parse(PANOS).expect("record");
-    let points = rec.ssvc_points().expect("adp").expect("points");
     let days = bod_days(true, true, points.automatable, points.technical_impact);
     // The trigger is the latest of the directive's effective date, the
     // product's arrival and KEV's dateAdded (2022-08-22): the arrival.
     assert_eq!(due(&fw_list[0]), T0 + time::Duration::days(days));
-    assert_eq!(all(&w, &w.energy).await.len(), 1, "Energy runs no PAN-OS");
+    let history = obligations::get(app, &w.interior.principal, panos_o.id)
+        .await
+        .expect("get")
+        .history;
+    let last = history.last().expect("event");
+    assert_eq!(last.kind, "revised");
+    assert!(
+        last.detail["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("KEV 2026.08.02"),
+        "{:?}",
+        last.detail
+    );
+    let doe_now = all(&w, &w.energy).await;
+    assert_eq!(doe_now.len(), 2);
+    let sc = doe_now
+        .iter()
+        .find(|o| o.vulnerability == "CVE-2024-1708")
+        .expect("screenconnect");
+    assert_eq!(sc.subject_kind, "product");
+    // KEV, not exposed, SSVC unknown: the conservative defaults; the
+    // clock starts at the product's arrival (KEV listed it in April).
+    let days = bod_days(true, false, Automatable::Yes, TechnicalImpact::Total);
+    assert_eq!(due(sc), T0 + time::Duration::days(days));
 
     // Step 3: an emergency directive on the Django CVE.
     let e = directives::load(app, &w.interior, ED).await.unwrap_err();
@@ -637,10 +741,14 @@ async fn scenario(store: Store) {
         .iter()
         .map(|e| e.kind.as_str())
         .collect();
-    assert_eq!(kinds, ["created", "answered"]);
+    assert_eq!(kinds, ["created", "notice", "answered"]);
 
     // Step 6: Energy asks for more time; CISA approves a new date.
-    let doe_o = all(&w, &w.energy).await.remove(0);
+    let doe_o = all(&w, &w.energy)
+        .await
+        .into_iter()
+        .find(|o| o.vulnerability == "CVE-2021-25900")
+        .expect("smallvec at Energy");
     let asked = T0 + time::Duration::days(90);
     let req = obligations::request(
         app,
@@ -710,10 +818,11 @@ async fn scenario(store: Store) {
         "{again:?}"
     );
 
-    // Step 7: time passes. Interior's firewall obligation goes overdue;
-    // Energy's extended one does not.
+    // Step 7: time passes. Interior's firewall obligation and Energy's
+    // ScreenConnect one go overdue; Energy's extended one does not.
     let fw_due = due(&fw_list[0]);
-    w.clock.set(fw_due + time::Duration::days(2));
+    let late = fw_due.max(due(sc)) + time::Duration::days(2);
+    w.clock.set(late);
     let overdue = seen(
         &w,
         &w.interior,
@@ -727,20 +836,38 @@ async fn scenario(store: Store) {
         overdue.iter().map(|o| o.id).collect::<Vec<_>>(),
         vec![fw_list[0].id]
     );
-    assert!(
-        seen(
-            &w,
-            &w.energy,
-            obligations::ListQuery {
-                overdue: true,
-                ..Default::default()
-            }
-        )
-        .await
-        .is_empty()
+    let energy_late = seen(
+        &w,
+        &w.energy,
+        obligations::ListQuery {
+            overdue: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        energy_late.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![sc.id]
     );
-    // CISA's government-wide view: both civilian agencies, Interior first
-    // (most overdue), the national security agency absent.
+    let sent = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((sent.due_soon, sent.overdue), (0, 2));
+    let fw_view = obligations::get(app, &w.interior.principal, fw_list[0].id)
+        .await
+        .expect("fw");
+    let last = fw_view.history.last().expect("history");
+    assert_eq!(
+        (last.kind.as_str(), last.detail["stage"].as_str()),
+        ("notice", Some("overdue"))
+    );
+    let again = bulwark_app::directives::notices::send(app, "test")
+        .await
+        .expect("notices");
+    assert_eq!((again.due_soon, again.overdue), (0, 0));
+    // CISA's government-wide view: both civilian agencies (one overdue
+    // each: Interior, registered first, first), the national security
+    // agency absent.
     let gov = obligations::government_wide(app, &w.cisa.principal)
         .await
         .expect("gov");
@@ -753,14 +880,55 @@ async fn scenario(store: Store) {
         ["Department of the Interior", "Department of Energy"]
     );
     assert_eq!((gov[0].overdue, gov[0].open, gov[0].closed), (1, 1, 3));
-    assert_eq!(gov[0].oldest_overdue_days, Some(2));
-    assert_eq!((gov[1].overdue, gov[1].open), (0, 1));
+    assert_eq!(
+        gov[0].oldest_overdue_days,
+        Some((late - fw_due).whole_days())
+    );
+    assert_eq!((gov[1].overdue, gov[1].open), (1, 2));
     for who in [&w.interior, &w.energy, &w.vendor] {
         let e = obligations::government_wide(app, &who.principal)
             .await
             .unwrap_err();
         assert_eq!(e.kind, bulwark_app::ErrorKind::Forbidden);
     }
+    // The trend over 4 weeks agrees with the lists: every obligation CISA
+    // sees was created in the window, and the last week ends with what is
+    // open and overdue now. Interior's own trend counts only its own.
+    let trend = bulwark_app::directives::trend::trend(app, &w.cisa.principal, None, 4)
+        .await
+        .expect("trend");
+    assert_eq!(trend.len(), 4);
+    let cisa_now = all(&w, &w.cisa).await;
+    assert_eq!(
+        trend.iter().map(|p| p.created).sum::<u64>(),
+        cisa_now.len() as u64
+    );
+    let last = trend.last().expect("last week");
+    assert_eq!(
+        last.open,
+        cisa_now.iter().filter(|o| o.state == "open").count() as u64
+    );
+    assert_eq!(
+        last.overdue,
+        cisa_now.iter().filter(|o| o.overdue).count() as u64
+    );
+    assert_eq!(last.overdue, 2);
+    let doi_trend = bulwark_app::directives::trend::trend(app, &w.interior.principal, None, 4)
+        .await
+        .expect("trend");
+    assert_eq!(
+        doi_trend.iter().map(|p| p.created).sum::<u64>(),
+        all(&w, &w.interior).await.len() as u64
+    );
+    let e = bulwark_app::directives::trend::trend(
+        app,
+        &w.energy.principal,
+        Some(w.interior.principal.org_id),
+        4,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind, bulwark_app::ErrorKind::NotFound);
     // Who is still exposed to CVE-2021-25900: Energy (open), Interior (closed).
     let by_agency = obligations::vulnerability_view(app, &w.cisa.principal, "CVE-2021-25900")
         .await

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::words::words;
 use crate::{BadInput, Format};
-use bulwark_core::{OrgKind, PrincipalKind, Role, Sector};
+use bulwark_core::{AgencyTrack, OrgKind, PrincipalKind, Role, Sector};
 
 #[derive(Args, Clone)]
 pub struct Conn {
@@ -32,6 +32,14 @@ pub struct Conn {
         global = true
     )]
     pub format: Format,
+}
+
+impl Conn {
+    /// A connection whose options another command group read (one that
+    /// offers more output formats than [`Format`]).
+    pub fn new(url: String, token: Option<String>, format: Format) -> Conn {
+        Conn { url, token, format }
+    }
 }
 
 #[derive(Subcommand)]
@@ -95,6 +103,21 @@ pub enum OrgCommand {
         /// Mark an agency as a reviewing agency (Treasury, NSA, CISA).
         #[arg(long)]
         reviewing: bool,
+    },
+    /// Set whose directives bind an agency, whether it issues them (CISA)
+    /// and the time zone its dates are shown in (operator administrators).
+    DirectiveProfile {
+        /// The agency: its id or its exact name.
+        org: String,
+        /// `civilian` (CISA's directives bind it) or `national_security`.
+        #[arg(long, value_parser = words(AgencyTrack::ALL, AgencyTrack::as_str))]
+        track: String,
+        /// The agency issues the directives (CISA); absent: it does not.
+        #[arg(long)]
+        issues_directives: bool,
+        /// An IANA time zone, e.g. America/New_York (absent: UTC).
+        #[arg(long)]
+        time_zone: Option<String>,
     },
 }
 
@@ -169,6 +192,24 @@ pub async fn run(cmd: ClientCommand) -> anyhow::Result<ExitCode> {
                 "/api/v1/organizations".into(),
                 Some(json!({"name": name, "kind": kind, "sector": sector, "reviewing": reviewing})),
             ),
+            OrgCommand::DirectiveProfile {
+                org,
+                track,
+                issues_directives,
+                time_zone,
+            } => {
+                let org = org_id(&conn, "ORG", &org).await?;
+                (
+                    conn,
+                    "PUT",
+                    format!("/api/v1/organizations/{}/directive-profile", seg(&org)?),
+                    Some(json!({
+                        "agency_track": track,
+                        "issues_directives": issues_directives,
+                        "time_zone": time_zone,
+                    })),
+                )
+            }
         },
         ClientCommand::User { command, conn } => match command {
             UserCommand::List { org } => {
@@ -294,6 +335,48 @@ pub async fn org_id(conn: &Conn, option: &str, given: &str) -> anyhow::Result<St
                 listed.join(", ")
             ))
             .into())
+        }
+    }
+}
+
+/// Every item of a list, page by page: `path` (which may have a query)
+/// is asked again with the cursor of each next page, until the last.
+pub async fn all_pages(conn: &Conn, path: &str) -> anyhow::Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut cursor: Option<(&str, String)> = None;
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    loop {
+        let page_path = match &cursor {
+            None => path.to_owned(),
+            Some((name, c)) => {
+                let q = reqwest::Url::parse_with_params("http://q.invalid/", [(*name, c)])
+                    .context("a list's cursor")?;
+                format!("{path}{joiner}{}", q.query().unwrap_or_default())
+            }
+        };
+        let page = match request(conn, "GET", &page_path, None).await? {
+            Ok(bytes) => json_or_text(&bytes),
+            Err(code) => return Err(crate::Reported(code).into()),
+        };
+        match page.get("items").and_then(Value::as_array) {
+            Some(found) => items.extend(found.iter().cloned()),
+            // Not a page: a plain array is the whole list.
+            None => match page {
+                Value::Array(all) => return Ok(all),
+                other => anyhow::bail!("{path}: the server answered no list: {other}"),
+            },
+        }
+        // The API's lists page with `cursor`/`next_cursor`; a list that
+        // pages by id (`after`/`next`) is followed too.
+        cursor = if let Some(c) = page.get("next_cursor").and_then(Value::as_str) {
+            Some(("cursor", c.to_owned()))
+        } else {
+            page.get("next")
+                .and_then(Value::as_str)
+                .map(|n| ("after", n.to_owned()))
+        };
+        if cursor.is_none() {
+            return Ok(items);
         }
     }
 }
@@ -463,7 +546,7 @@ pub async fn request_body(
 }
 
 /// Lists print one line (or JSON object) per item; single objects one.
-fn print_value(v: &Value, format: Format) {
+pub fn print_value(v: &Value, format: Format) {
     let items: Vec<&Value> = match v.get("items").and_then(Value::as_array) {
         Some(items) => items.iter().collect(),
         None if v.is_null() => return,
@@ -479,7 +562,7 @@ fn print_value(v: &Value, format: Format) {
     }
 }
 
-fn print_table(items: &[&Value]) {
+pub fn print_table(items: &[&Value]) {
     for line in table_lines(items) {
         println!("{line}");
     }
@@ -530,7 +613,7 @@ fn cell_text(v: Option<&Value>) -> String {
 
 /// The table's lines: a header of upper-cased keys (those of the first
 /// item), then one line per item, columns padded to their widest cell.
-fn table_lines(items: &[&Value]) -> Vec<String> {
+pub fn table_lines(items: &[&Value]) -> Vec<String> {
     let Some(first) = items.first().and_then(|v| v.as_object()) else {
         return items.iter().map(|i| i.to_string()).collect();
     };

@@ -5,6 +5,8 @@
 //!   object or an array of them; one answer per input, in order. An input
 //!   that cannot be evaluated gets an `error` object in its place (with
 //!   its index and JSON path) and the exit code is 2 at the end.
+//! - `load FILE`, `list`, `show ID`: the directives a server keeps (API
+//!   client). A file the server cannot load exits 2 with its reason.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -13,6 +15,8 @@ use bulwark_directive::Directive;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use crate::client::{Conn, print_value, request, seg};
+use crate::tables::{Table, utc};
 use crate::{BadInput, Format};
 
 #[derive(Subcommand)]
@@ -29,16 +33,174 @@ pub enum DirectiveCommand {
         #[arg(long, value_enum, ignore_case = true, default_value = "table")]
         format: Format,
     },
+    /// Load a directive version (TOML) on a server (CISA's administrators):
+    /// every system is evaluated again under it (API client).
+    Load {
+        /// The directive, as TOML (e.g. directives/bod-26-04.toml).
+        file: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// The directive versions a server keeps, and which are in force (API client).
+    List {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// One directive version with its TOML (API client).
+    Show {
+        /// The directive's id, e.g. BOD-26-04.
+        id: String,
+        /// The version (default: the one loaded last).
+        #[arg(long)]
+        version: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+    },
 }
 
-pub fn run(cmd: DirectiveCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(cmd: DirectiveCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DirectiveCommand::Evaluate {
             directive,
             facts,
             format,
         } => evaluate(&directive, &facts, format),
+        DirectiveCommand::Load { file, conn } => load(&conn, &file).await,
+        DirectiveCommand::List { conn } => list(&conn).await,
+        DirectiveCommand::Show { id, version, conn } => show(&conn, &id, version.as_deref()).await,
     }
+}
+
+/// The columns a directive is listed with.
+fn directive_row(d: &Value) -> Vec<String> {
+    let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("-").to_owned();
+    vec![
+        s("id"),
+        s("version"),
+        s("effective"),
+        if d.get("in_force").and_then(Value::as_bool) == Some(true) {
+            "in force".into()
+        } else {
+            "-".into()
+        },
+        d.get("rules").map_or("-".into(), Value::to_string),
+        utc(d.get("loaded_at")),
+        s("title"),
+    ]
+}
+
+const DIRECTIVE_COLUMNS: [&str; 7] = [
+    "ID",
+    "VERSION",
+    "EFFECTIVE",
+    "STATE",
+    "RULES",
+    "LOADED",
+    "TITLE",
+];
+
+async fn load(conn: &Conn, file: &str) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).map_err(|e| BadInput(format!("{file}: {e}")))?;
+    // Refused here with the file's line, before the server says the same
+    // without the file's name.
+    if let Err(e) = Directive::from_toml(&text) {
+        return Err(BadInput(format!("{file}: {e}")).into());
+    }
+    let body = Some(("application/toml", text.into_bytes()));
+    let v = match request(conn, "POST", "/api/v1/directives", body).await? {
+        Ok(bytes) => crate::client::json_or_text(&bytes),
+        Err(code) => return Ok(code),
+    };
+    match conn.format {
+        Format::Json => print_value(&v, Format::Json),
+        Format::Table => {
+            let d = v.get("directive").unwrap_or(&Value::Null);
+            let new = v.get("new").and_then(Value::as_bool).unwrap_or(false);
+            println!(
+                "{} {} ({})",
+                if new {
+                    "loaded"
+                } else {
+                    "already loaded, unchanged:"
+                },
+                d.get("citation").and_then(Value::as_str).unwrap_or("-"),
+                d.get("title").and_then(Value::as_str).unwrap_or("-"),
+            );
+            if let Some(m) = v.get("moved") {
+                let n = |k: &str| m.get(k).and_then(Value::as_u64).unwrap_or(0);
+                println!(
+                    "systems evaluated {}: obligations created {}, revised {}, closed {}, reopened {}",
+                    n("systems"),
+                    n("created"),
+                    n("revised"),
+                    n("closed"),
+                    n("reopened")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(conn: &Conn) -> anyhow::Result<ExitCode> {
+    let v = match request(conn, "GET", "/api/v1/directives", None).await? {
+        Ok(bytes) => crate::client::json_or_text(&bytes),
+        Err(code) => return Ok(code),
+    };
+    let items: Vec<Value> = match v {
+        Value::Array(a) => a,
+        Value::Object(ref o) if o.contains_key("items") => o
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        other => vec![other],
+    };
+    match conn.format {
+        Format::Json => {
+            for i in &items {
+                println!("{i}");
+            }
+        }
+        Format::Table => {
+            let mut t = Table::new(&DIRECTIVE_COLUMNS);
+            for d in &items {
+                t.row(directive_row(d));
+            }
+            t.print();
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(conn: &Conn, id: &str, version: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut path = format!("/api/v1/directives/{}", seg(id)?);
+    if let Some(v) = version {
+        let q = reqwest::Url::parse_with_params("http://q.invalid/", [("version", v)])?;
+        path.push('?');
+        path.push_str(q.query().unwrap_or_default());
+    }
+    let v = match request(conn, "GET", &path, None).await? {
+        Ok(bytes) => crate::client::json_or_text(&bytes),
+        Err(code) => return Ok(code),
+    };
+    match conn.format {
+        Format::Json => print_value(&v, Format::Json),
+        Format::Table => {
+            let d = v.get("directive").unwrap_or(&Value::Null);
+            let mut t = Table::new(&DIRECTIVE_COLUMNS);
+            t.row(directive_row(d));
+            t.print();
+            if let Some(src) = v.get("source").and_then(Value::as_str) {
+                println!();
+                print!("{src}");
+                if !src.ends_with('\n') {
+                    println!();
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn evaluate(directive_file: &str, facts_file: &str, format: Format) -> anyhow::Result<ExitCode> {

@@ -22,7 +22,7 @@
 //! `bulwark match` does; the store then keeps a stored copy that is newer
 //! than the one imported.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -156,10 +156,29 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             }
             skipped.settle(strict, entries.is_empty())?;
             let store = open(&db).await?;
+            let listed = |s: &bulwark_store::Store| {
+                let s = s.clone();
+                async move {
+                    s.kev_entries_all().await.map(|all| {
+                        all.into_iter()
+                            .map(|k| k.entry.cve_id)
+                            .collect::<BTreeSet<String>>()
+                    })
+                }
+            };
+            let before = listed(&store).await.map_err(|e| store_error(&path, e))?;
             let r = store
                 .import_kev(&Actor::cli(), &info, &entries, OffsetDateTime::now_utc())
                 .await
                 .map_err(|e| store_error(&path, e))?;
+            let after = listed(&store).await.map_err(|e| store_error(&path, e))?;
+            let moved: BTreeSet<String> = before.symmetric_difference(&after).cloned().collect();
+            let obligations = reevaluate(
+                &store,
+                &moved,
+                &format!("KEV catalog {} imported", info.catalog_version),
+            )
+            .await?;
             store.close().await;
             let what = format!(
                 "KEV catalog {} ({} entries)",
@@ -172,6 +191,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 "date_released": info.date_released,
                 "entries": entries.len(),
                 "skipped": skipped.count,
+                "obligations": obligations,
             });
             if skipped.report() {
                 eprintln!(
@@ -302,13 +322,26 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             skipped.settle(strict, records.is_empty())?;
             let n = records.len();
             let store = open(&db).await?;
+            let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+            let before = ssvc_points(&store, &ids)
+                .await
+                .map_err(|e| store_error(&path, e))?;
             let r = store
                 .import_cves(&Actor::cli(), records, OffsetDateTime::now_utc())
                 .await
                 .map_err(|e| store_error(&path, e))?;
+            let after = ssvc_points(&store, &ids)
+                .await
+                .map_err(|e| store_error(&path, e))?;
+            let moved: BTreeSet<String> = after
+                .iter()
+                .filter(|(id, points)| before.get(*id) != Some(*points))
+                .map(|(id, _)| id.clone())
+                .collect();
+            let obligations = reevaluate(&store, &moved, "CVE records imported").await?;
             store.close().await;
             let what = format!("{n} CVE records");
-            let extra = json!({"feed": "cve", "records": n, "skipped": skipped.count});
+            let extra = json!({"feed": "cve", "records": n, "skipped": skipped.count, "obligations": obligations});
             if skipped.report() {
                 exit = ExitCode::from(2);
             }
@@ -333,6 +366,12 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 return Err(BadInput(format!("{}: no OSV records", path.display())).into());
             }
             let distinct = read.records.len();
+            let named: BTreeSet<String> = read
+                .records
+                .iter()
+                .flat_map(|r| std::iter::once(&r.id).chain(&r.aliases))
+                .map(|n| n.trim().to_ascii_uppercase())
+                .collect();
             let store = open(&db).await?;
             let bar = bar(distinct as u64, "records");
             let progress = bar.clone();
@@ -346,6 +385,11 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 .map_err(|e| store_error(&path, e));
             bar.finish_and_clear();
             let r = r?;
+            let obligations = if r.added + r.updated > 0 {
+                reevaluate(&store, &named, "OSV advisories imported").await?
+            } else {
+                None
+            };
             store.close().await;
             let tally = &read.tally;
             let mut what = format!("{} OSV records ({distinct} distinct ids)", tally.parsed);
@@ -363,6 +407,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 "skipped": tally.skipped,
                 "refused": refused,
                 "older": r.older,
+                "obligations": obligations,
             });
             if refused > 0 {
                 eprintln!(
@@ -394,6 +439,51 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         Format::Table => println!("{what}: {} in {seconds:.2} s", summary(&receipt)),
     }
     Ok(exit)
+}
+
+/// Re-evaluates the obligations of the systems that may hold these
+/// vulnerabilities, and says on standard error what moved.
+async fn reevaluate(
+    store: &bulwark_store::Store,
+    vulns: &BTreeSet<String>,
+    reason: &str,
+) -> anyhow::Result<Option<bulwark_app::directives::obligations::EvaluationOut>> {
+    let out = bulwark_app::directives::after_feed_change(store, vulns, reason)
+        .await
+        .map_err(|e| anyhow::anyhow!("re-evaluating obligations: {e}"))?;
+    if let Some(o) = &out
+        && o.systems > 0
+    {
+        eprintln!(
+            "bulwark: obligations of {} systems re-evaluated: {} created, {} revised, {} closed, {} reopened",
+            o.systems, o.created, o.revised, o.closed, o.reopened
+        );
+    }
+    Ok(out)
+}
+
+/// CISA's SSVC points of these CVEs as stored, by id.
+async fn ssvc_points(
+    store: &bulwark_store::Store,
+    ids: &[String],
+) -> Result<HashMap<String, [Option<String>; 3]>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(bulwark_store::FACTS_CHUNK) {
+        for f in store.vulnerability_facts_of(chunk).await? {
+            if let Some(r) = f.record {
+                let r = r.record;
+                out.insert(
+                    f.cve,
+                    [
+                        r.ssvc_exploitation,
+                        r.ssvc_automatable,
+                        r.ssvc_technical_impact,
+                    ],
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The bad records of one import: each named on standard error as it is

@@ -21,11 +21,14 @@ mod dossier_key;
 mod findings;
 mod frontier;
 mod import;
+mod inventory;
 mod matching;
 mod partners;
 mod reviews;
 mod score;
+mod tables;
 mod versions;
+mod vex;
 mod words;
 
 #[derive(Parser)]
@@ -141,10 +144,48 @@ enum Command {
         #[command(subcommand)]
         command: score::ScoreCommand,
     },
-    /// Binding Operational Directives offline: what a directive requires, by when.
+    /// Binding Operational Directives: what a directive requires, by when
+    /// (offline); the directives a server keeps (API client).
     Directive {
         #[command(subcommand)]
         command: directive::DirectiveCommand,
+    },
+    /// VEX documents as an agency's answers to its obligations (API client).
+    Vex {
+        #[command(subcommand)]
+        command: vex::VexCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// An agency's systems: what runs on them (SBOMs, products), their
+    /// exposure (API client).
+    System {
+        #[command(subcommand)]
+        command: inventory::SystemCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Obligations under the directives: list, explain, answer, request
+    /// more time, decide (API client).
+    Obligation {
+        #[command(subcommand)]
+        command: inventory::ObligationCommand,
+        #[command(flatten)]
+        remote: inventory::Remote,
+    },
+    /// Who is on time: an agency's obligations counted by system and
+    /// directive, every agency's (CISA), or every agency's for one
+    /// vulnerability (API client).
+    Compliance {
+        /// One agency: its id or its name (default: your own agency, or
+        /// every agency when yours issues the directives).
+        #[arg(long, conflicts_with = "vulnerability")]
+        agency: Option<String>,
+        /// Every agency's obligations for one vulnerability (CVE-…, GHSA-…).
+        #[arg(long)]
+        vulnerability: Option<String>,
+        #[command(flatten)]
+        conn: client::Conn,
     },
     /// Which components of which SBOMs OSV advisories affect (offline).
     Match(matching::MatchArgs),
@@ -555,7 +596,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Frontier { command } => frontier::run(command).await,
         Command::Findings { command } => findings::run(command),
         Command::Score { command } => score::run(command),
-        Command::Directive { command } => directive::run(command),
+        Command::Directive { command } => directive::run(command).await,
+        Command::System { command, conn } => inventory::system(command, &conn).await,
+        Command::Vex { command, conn } => vex::run(command, &conn).await,
+        Command::Obligation { command, remote } => inventory::obligation(command, &remote).await,
+        Command::Compliance {
+            agency,
+            vulnerability,
+            conn,
+        } => inventory::compliance(&conn, agency.as_deref(), vulnerability.as_deref()).await,
         Command::Versions { command } => versions::run(command),
         Command::Match(args) => matching::run(args),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,

@@ -406,7 +406,7 @@ fn verify(address: &str, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// An instant option: RFC 3339, or a bare date meaning midnight UTC. The
 /// answer is RFC 3339 in UTC.
-fn instant_arg(option: &str, s: &str) -> anyhow::Result<String> {
+pub(crate) fn instant_arg(option: &str, s: &str) -> anyhow::Result<String> {
     parse_instant(s)
         .map(bulwark_core::rfc3339)
         .ok_or_else(|| {

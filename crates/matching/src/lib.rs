@@ -18,6 +18,8 @@
 //!   targets ([`advisory_affects`]).
 //! - [`inventory`]: known targets with instance counts, by package, so a
 //!   new advisory is evaluated only against the packages it names.
+//! - [`product`]: products without a package URL (vendor, product, version
+//!   or a CPE 2.3 name) against CVE records' `affected` entries and KEV.
 
 pub mod ecosystem;
 pub mod engine;
@@ -27,6 +29,7 @@ pub mod index;
 pub mod inventory;
 pub mod load;
 pub mod osv;
+pub mod product;
 
 pub use ecosystem::{PackageKey, Target, UnsupportedPurl, target_of};
 pub use engine::{

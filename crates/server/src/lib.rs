@@ -21,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod api;
+pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
@@ -115,8 +116,25 @@ pub async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener>
         .with_context(|| format!("cannot listen on {listen}"))
 }
 
+/// What a server does once before it answers: put the shipped directive
+/// in force on an installation that keeps none, so that obligations exist
+/// from the first system an agency registers.
+pub async fn prepare(state: &AppState) -> anyhow::Result<()> {
+    let put = bulwark_app::directives::ensure_default(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot put the shipped directive in force: {}", e.detail))?;
+    if put {
+        tracing::info!(
+            directive = "BOD-26-04",
+            "no directive was kept: the shipped directive is now in force"
+        );
+    }
+    Ok(())
+}
+
 /// [`serve`] on a listener already bound ([`bind`]).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    prepare(&state).await?;
     tokio::spawn(scheduler(state.clone()));
     // The advisory index, built ahead of the first request that needs it.
     tokio::spawn({
@@ -143,8 +161,8 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> any
 }
 
 /// Background work on a timer: re-determining the registry when a benchmark
-/// version loaded ahead of time takes effect, and the reminders of review
-/// windows and grants. Failures are logged and retried on the next tick.
+/// version loaded ahead of time takes effect, the reminders of review
+/// windows and grants, and obligations' due-date notices. Failures are logged and retried on the next tick.
 async fn scheduler(state: AppState) {
     let holder = format!("server-{}", uuid::Uuid::now_v7());
     let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -156,6 +174,9 @@ async fn scheduler(state: AppState) {
         }
         if let Err(e) = bulwark_app::reviews::send_reminders(&state, &holder).await {
             tracing::warn!(error = %e, "sending reminders failed; retrying next tick");
+        }
+        if let Err(e) = bulwark_app::directives::notices::send(&state, &holder).await {
+            tracing::warn!(error = %e.detail, "sending obligation notices failed; retrying next tick");
         }
     }
 }
@@ -193,6 +214,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
+    match obligation_totals(&state).await {
+        Ok(t) => state.metrics.set_obligations(t),
+        // The gauges keep their last values; the rest still answers.
+        Err(e) => tracing::warn!(error = %e, "counting obligations for /metrics failed"),
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -201,6 +227,32 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         state.metrics.encode(),
     )
         .into_response()
+}
+
+/// Obligations over every agency: the store's counts per directive, summed.
+async fn obligation_totals(
+    state: &AppState,
+) -> Result<metrics::ObligationTotals, bulwark_store::StoreError> {
+    let now = state.now();
+    let soon = now + time::Duration::days(bulwark_app::directives::obligations::DUE_SOON_DAYS);
+    let rows = state
+        .store
+        .obligation_counts(
+            bulwark_store::CountBy::Directive,
+            &bulwark_store::ObligationFilter::default(),
+            now,
+            soon,
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .fold(metrics::ObligationTotals::default(), |mut t, c| {
+            t.open += c.open;
+            t.overdue += c.overdue;
+            t.due_soon += c.due_soon;
+            t.closed += c.closed;
+            t
+        }))
 }
 
 async fn openapi_json() -> Response {

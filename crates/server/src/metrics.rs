@@ -8,6 +8,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -27,12 +28,29 @@ pub struct DecisionLabels {
     pub decision: &'static str,
 }
 
+/// An obligation's state as the gauges count it. No agency label:
+/// metrics are not filtered by the policy, so they say nothing of who.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ObligationLabels {
+    pub state: &'static str,
+}
+
+/// Obligations over every agency, by state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ObligationTotals {
+    pub open: u64,
+    pub overdue: u64,
+    pub due_soon: u64,
+    pub closed: u64,
+}
+
 pub struct Metrics {
     registry: Registry,
     pub requests: Family<HttpLabels, Counter>,
     pub latency: Family<HttpLabels, Histogram>,
     pub decisions: Family<DecisionLabels, Counter>,
     pub auth_failures: Counter,
+    pub obligations: Family<ObligationLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -67,12 +85,19 @@ impl Metrics {
             "Requests with unusable credentials",
             auth_failures.clone(),
         );
+        let obligations = Family::<ObligationLabels, Gauge>::default();
+        registry.register(
+            "obligations",
+            "Obligations under the directives over every agency, by state (open includes overdue and due soon)",
+            obligations.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             decisions,
             auth_failures,
+            obligations,
         }
     }
 
@@ -81,6 +106,20 @@ impl Metrics {
         self.decisions
             .get_or_create(&DecisionLabels { decision })
             .inc();
+    }
+
+    /// Sets the obligation gauges, read from the store at each scrape.
+    pub fn set_obligations(&self, t: ObligationTotals) {
+        for (state, n) in [
+            ("open", t.open),
+            ("overdue", t.overdue),
+            ("due_soon", t.due_soon),
+            ("closed", t.closed),
+        ] {
+            self.obligations
+                .get_or_create(&ObligationLabels { state })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 
     pub fn encode(&self) -> String {

@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         (name = "webhooks", description = "Webhook subscriptions and their deliveries"),
         (name = "advisories", description = "OSV advisories, osv.dev's querybatch, and SBOMs matched against the advisories: what affects an SBOM, whom an advisory affects"),
         (name = "prioritisation", description = "The prioritisation feeds (KEV, EPSS, CVE records with CISA's ADP), SSVC decisions, BOD 26-04 timelines and the one priority order"),
+        (name = "directives", description = "Binding Operational Directives: directive versions, agencies' systems and what runs on them, the obligations derived from both, answers, extension and exception requests and the issuer's decisions, compliance counts and exports"),
     )
 )]
 pub struct ApiDoc;

@@ -132,6 +132,34 @@ pub struct NewCveRecord {
     /// SHA-256 of the record's bytes as read ([`crate::document_address`]): an unchanged
     /// record is not rewritten.
     pub raw_sha256: String,
+    /// The record's `affected` entries, one row per key pair each is
+    /// found under; replaced with the record. Written by
+    /// [`Store::import_cves`] but not read back into a [`StoredCveRecord`]
+    /// (always empty there, and left out of its JSON): read them with
+    /// [`Store::cve_affected_of`].
+    #[serde(skip)]
+    pub affected: Vec<NewCveAffected>,
+}
+
+/// One `affected` entry of a CVE record under one (vendor, product) key
+/// pair. The caller computes the keys and the entry's JSON (the matching
+/// crate's `name_key` and `AffectedEntry`); the store keeps them as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewCveAffected {
+    pub vendor_key: String,
+    pub product_key: String,
+    /// A JSON object.
+    pub entry: String,
+}
+
+/// A stored `affected` row: `n` numbers a record's rows in the order given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StoredCveAffected {
+    pub cve_id: String,
+    pub n: i64,
+    pub vendor_key: String,
+    pub product_key: String,
+    pub entry: String,
 }
 
 /// A stored CVE record.
@@ -186,6 +214,25 @@ fn check_json_array(what: &str, id: &str, text: &str) -> Result<()> {
         Ok(serde_json::Value::Array(_)) => Ok(()),
         _ => Err(invalid(format!("{what} of {id} is not a JSON array"))),
     }
+}
+
+fn check_affected(id: &str, rows: &[NewCveAffected]) -> Result<()> {
+    for (i, a) in rows.iter().enumerate() {
+        if a.vendor_key.is_empty() || a.product_key.is_empty() {
+            return Err(invalid(format!(
+                "affected row {i} of {id} has an empty key"
+            )));
+        }
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(&a.entry),
+            Ok(serde_json::Value::Object(_))
+        ) {
+            return Err(invalid(format!(
+                "affected row {i} of {id} is not a JSON object"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn count(n: i64) -> u64 {
@@ -365,6 +412,7 @@ impl From<CveRow> for StoredCveRecord {
                 ssvc_version: r.ssvc_version,
                 adp_kev_date_added: r.adp_kev_date_added,
                 raw_sha256: r.raw_sha256,
+                affected: Vec::new(),
             },
             imported_at: from_micros(r.imported_at),
             updated_at: from_micros(r.updated_at),
@@ -560,8 +608,13 @@ impl Store {
     }
 
     /// Imports CVE records. A record is added, or rewritten when its raw
-    /// SHA-256 differs from the stored one. Nothing changed: no audit entry.
-    /// The audit entry names up to 100 of the records it added or updated.
+    /// SHA-256 differs from the stored one; its `affected` rows are
+    /// replaced with it. An unchanged record that has no `affected` rows
+    /// yet (imported before they were kept) gets them: re-importing the
+    /// same files fills a database imported by an older Bulwark. Nothing
+    /// changed: no audit entry. The audit entry names up to 100 of the
+    /// records it added or updated, and counts the records whose
+    /// `affected` rows were filled in.
     pub async fn import_cves<I>(
         &self,
         actor: &Actor,
@@ -581,6 +634,8 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             let mut returned: Vec<String> = Vec::new();
+            let mut backfilled = 0u64;
+            let mut affected_rows = 0u64;
             let mut chunk = Vec::with_capacity(FEED_CHUNK);
             loop {
                 chunk.clear();
@@ -596,6 +651,7 @@ impl Store {
                     if ContentAddress::parse(&r.raw_sha256).is_err() {
                         return Err(invalid(format!("raw_sha256 of {} is not a SHA-256", r.id)));
                     }
+                    check_affected(&r.id, &r.affected)?;
                 }
                 total += chunk.len() as u64;
                 let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO cve_records ({CVE_COLUMNS}) "));
@@ -616,13 +672,61 @@ impl Store {
                         .push_bind(at);
                 });
                 q.push(CVE_UPSERT_TAIL);
-                returned.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
+                let written: Vec<String> = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?;
+                // Rows of rewritten records go; rows of records that have
+                // none yet (new, rewritten, or from before rows were kept)
+                // are written.
+                let written_set: HashSet<&str> = written.iter().map(String::as_str).collect();
+                let mut q = sqlx::QueryBuilder::new("SELECT DISTINCT cve_id FROM cve_affected WHERE cve_id IN (");
+                let mut ids = q.separated(", ");
+                for r in &chunk {
+                    ids.push_bind(r.id.as_str());
+                }
+                q.push(")");
+                let with_rows: Vec<String> = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?;
+                let with_rows: HashSet<&str> = with_rows.iter().map(String::as_str).collect();
+                let stale: Vec<&str> = written_set.intersection(&with_rows).copied().collect();
+                if !stale.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new("DELETE FROM cve_affected WHERE cve_id IN (");
+                    let mut ids = q.separated(", ");
+                    for id in &stale {
+                        ids.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *tx).await?;
+                }
+                let mut rows: Vec<(&str, i64, &NewCveAffected)> = Vec::new();
+                for r in &chunk {
+                    let rewritten = written_set.contains(r.id.as_str());
+                    if !rewritten && with_rows.contains(r.id.as_str()) {
+                        continue;
+                    }
+                    if !rewritten && !r.affected.is_empty() {
+                        backfilled += 1;
+                    }
+                    rows.extend(r.affected.iter().zip(0i64..).map(|(a, n)| (r.id.as_str(), n, a)));
+                }
+                affected_rows += rows.len() as u64;
+                for part in rows.chunks(FEED_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO cve_affected (cve_id, n, vendor_key, product_key, entry) ",
+                    );
+                    q.push_values(part, |mut row, (id, n, a)| {
+                        row.push_bind(*id)
+                            .push_bind(*n)
+                            .push_bind(a.vendor_key.as_str())
+                            .push_bind(a.product_key.as_str())
+                            .push_bind(a.entry.as_str());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                returned.extend(written);
             }
             let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cve_records")
                 .fetch_one(&mut *tx)
                 .await?;
             let receipt = receipt(total, before, after, returned.len() as u64);
-            if receipt.changed() {
+            if receipt.changed() || backfilled > 0 {
                 returned.truncate(100);
                 append_audit!(tx, actor, AuditEvent::new("feeds.cve.import", "cve_records", format!("{total} records"))
                     .with_detail(json!({
@@ -631,6 +735,8 @@ impl Store {
                         "updated": receipt.updated,
                         "unchanged": receipt.unchanged,
                         "changed": returned,
+                        "affected_rows": affected_rows,
+                        "affected_filled_in": backfilled,
                     })), at);
             }
             receipt
@@ -659,6 +765,39 @@ impl Store {
             sqlx::query_as(sql).fetch_all(pool).await?
         });
         rows.into_iter().map(StoredKevEntry::try_from).collect()
+    }
+
+    /// The `affected` rows filed under a (vendor, product) key pair, by
+    /// CVE id and row number: an index read.
+    pub async fn cve_affected_for(
+        &self,
+        vendor_key: &str,
+        product_key: &str,
+    ) -> Result<Vec<StoredCveAffected>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT cve_id, n, vendor_key, product_key, entry FROM cve_affected \
+                 WHERE vendor_key = $1 AND product_key = $2 ORDER BY cve_id, n",
+            )
+            .bind(vendor_key)
+            .bind(product_key)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The `affected` rows of one CVE record, in order (an entry found
+    /// under several key pairs is in several rows).
+    pub async fn cve_affected_of(&self, cve_id: &str) -> Result<Vec<StoredCveAffected>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT cve_id, n, vendor_key, product_key, entry FROM cve_affected \
+                 WHERE cve_id = $1 ORDER BY n",
+            )
+            .bind(cve_id)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// The KEV catalog versions imported, newest release first.

@@ -467,14 +467,19 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         let s = self.system(system).await?;
+        // One answer for "no such SBOM" and "another organization's": the
+        // difference would tell the caller which SBOM ids exist.
+        let not_ours = || {
+            StoreError::Invalid(format!(
+                "SBOM {sbom} is not one the system's agency uploaded; only those can be attached"
+            ))
+        };
         let b = self.sbom(sbom).await.map_err(|e| match e {
-            StoreError::NotFound => StoreError::Invalid(format!("SBOM {sbom} does not exist")),
+            StoreError::NotFound => not_ours(),
             other => other,
         })?;
         if b.org_id != s.org_id {
-            return Err(StoreError::Invalid(
-                "only an SBOM the system's agency uploaded can be attached to it".into(),
-            ));
+            return Err(not_ours());
         }
         let attached = self.system_sboms(system).await?;
         if let Some(old) = replaces

@@ -71,8 +71,9 @@ pub use cases::{Case, Report};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use documents::{DOCUMENT_CHUNK, RawDocument, RawDocumentInfo, SentDocument};
 pub use feeds::{
-    FACTS_CHUNK, FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore,
-    NewKevEntry, StoredCveRecord, StoredEpss, StoredKevEntry, VulnerabilityFacts,
+    FACTS_CHUNK, FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveAffected,
+    NewCveRecord, NewEpssScore, NewKevEntry, StoredCveAffected, StoredCveRecord, StoredEpss,
+    StoredKevEntry, VulnerabilityFacts,
 };
 pub use frontier::{
     NewDetermination, NewModel, StoredBenchmarkSet, StoredDetermination, StoredModel,
@@ -88,7 +89,8 @@ pub use inventory::{
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
 pub use obligations::{
     Applied, CountBy, NewObligation, ObligationChange, ObligationCounts, ObligationEvent,
-    ObligationFilter, ObligationRequest, Revision, StoredObligation, SystemCounts,
+    ObligationFilter, ObligationRequest, Revision, StoredObligation, SystemCounts, TrendPoint,
+    TrendRow,
 };
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
 pub use priorities::MAX_KNOWN_CVES;

@@ -364,6 +364,27 @@ pub struct SystemCounts {
     pub counts: ObligationCounts,
 }
 
+/// One period of a trend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TrendPoint {
+    /// Created in the period.
+    pub created: u64,
+    /// Closed in the period.
+    pub closed: u64,
+    /// Open at its end.
+    pub open: u64,
+    /// Open and past the date in force (as it stands now) at its end.
+    pub overdue: u64,
+}
+
+/// A trend of one agency's systems of one kind (national security or not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendRow {
+    pub org_id: Uuid,
+    pub national_security: bool,
+    pub points: Vec<TrendPoint>,
+}
+
 /// What counts are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountBy {
@@ -879,6 +900,74 @@ impl Store {
             .collect())
     }
 
+    /// Obligations over time, per agency and national-security flag of the
+    /// system (what the policy reads, so the caller can filter): for each
+    /// period ending at `bounds[i]` (ascending; the first period starts at
+    /// `start`), how many were created and closed in it, and how many were
+    /// open and overdue (by the date in force now) at its end. One scan.
+    pub async fn obligation_trend(
+        &self,
+        org: Option<Uuid>,
+        start: OffsetDateTime,
+        bounds: &[OffsetDateTime],
+    ) -> Result<Vec<TrendRow>> {
+        if bounds.is_empty() || bounds.len() > 104 {
+            return Err(StoreError::Invalid("a trend has 1 to 104 periods".into()));
+        }
+        let mut ends: Vec<i64> = vec![to_micros(start)];
+        ends.extend(bounds.iter().map(|b| to_micros(*b)));
+        let periods = bounds.len();
+        let out: Vec<TrendRow> = with_pool!(self, pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT o.org_id, CAST(CASE WHEN s.national_security THEN 1 ELSE 0 END AS BIGINT)",
+            );
+            for w in ends.windows(2) {
+                let (from, to) = (w[0], w[1]);
+                q.push(", CAST(SUM(CASE WHEN o.created_at > ").push_bind(from)
+                    .push(" AND o.created_at <= ").push_bind(to).push(" THEN 1 ELSE 0 END) AS BIGINT)");
+                q.push(", CAST(SUM(CASE WHEN o.closed_at > ").push_bind(from)
+                    .push(" AND o.closed_at <= ").push_bind(to).push(" THEN 1 ELSE 0 END) AS BIGINT)");
+                q.push(", CAST(SUM(CASE WHEN o.created_at <= ").push_bind(to)
+                    .push(" AND (o.closed_at IS NULL OR o.closed_at > ").push_bind(to)
+                    .push(") THEN 1 ELSE 0 END) AS BIGINT)");
+                q.push(", CAST(SUM(CASE WHEN o.created_at <= ").push_bind(to)
+                    .push(" AND (o.closed_at IS NULL OR o.closed_at > ").push_bind(to)
+                    .push(") AND o.due_at < ").push_bind(to).push(" THEN 1 ELSE 0 END) AS BIGINT)");
+            }
+            q.push(" FROM obligations o JOIN systems s ON s.id = o.system_id WHERE 1 = 1");
+            if let Some(org) = org {
+                q.push(" AND o.org_id = ").push_bind(org);
+            }
+            q.push(" GROUP BY o.org_id, s.national_security ORDER BY o.org_id");
+            let raw = q.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(raw.len());
+            for r in raw {
+                use sqlx::Row;
+                let n = |i: usize| -> Result<u64> {
+                    let v: Option<i64> = r.try_get(i)?;
+                    Ok(u64::try_from(v.unwrap_or(0)).unwrap_or(0))
+                };
+                let mut points = Vec::with_capacity(periods);
+                for p in 0..periods {
+                    let at = 2 + p * 4;
+                    points.push(TrendPoint {
+                        created: n(at)?,
+                        closed: n(at + 1)?,
+                        open: n(at + 2)?,
+                        overdue: n(at + 3)?,
+                    });
+                }
+                out.push(TrendRow {
+                    org_id: r.try_get(0)?,
+                    national_security: n(1)? == 1,
+                    points,
+                });
+            }
+            out
+        });
+        Ok(out)
+    }
+
     /// An obligation's history, in order.
     pub async fn obligation_events(&self, id: Uuid) -> Result<Vec<ObligationEvent>> {
         let rows: Vec<EventRow> = with_pool!(self, pool => {
@@ -1127,14 +1216,17 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    /// Records that notice `stage` went out for these obligations and
-    /// publishes it (`event_type`, e.g. `obligation.due_soon`), one event
-    /// per obligation, with each obligation's history event.
+    /// Records that notice `stage` went out for these obligations (and
+    /// that the less urgent notices in `also` are passed) and publishes it
+    /// (`event_type`, e.g. `obligation.due_soon`), one event per
+    /// obligation, with each obligation's history event. An obligation
+    /// another server marked meanwhile is skipped: a notice goes out once.
     pub async fn mark_notices(
         &self,
         actor: &Actor,
         obligations: &[StoredObligation],
         stage: &str,
+        also: &[&str],
         event_type: &str,
         now: OffsetDateTime,
     ) -> Result<()> {
@@ -1144,11 +1236,12 @@ impl Store {
         let at = to_micros(now);
         write_tx!(self, tx => {
             for o in obligations {
+                let marks = with_marks(&o.notified, stage, also);
                 let done = sqlx::query(
-                    "UPDATE obligations SET notified = CASE WHEN notified = '' THEN $2 ELSE notified || ',' || $2 END \
+                    "UPDATE obligations SET notified = $2 \
                      WHERE id = $1 AND (',' || notified || ',') NOT LIKE $3",
                 )
-                .bind(o.id).bind(stage).bind(format!("%,{stage},%"))
+                .bind(o.id).bind(&marks).bind(format!("%,{stage},%"))
                 .execute(&mut *tx).await?;
                 if done.rows_affected() == 0 {
                     continue;
@@ -1158,6 +1251,23 @@ impl Store {
                 let payload = json!({"system": o.system_id, "org": o.org_id, "obligation": o.id,
                     "vulnerability": o.vulnerability, "stage": stage, "due_at": o.due_at.map(bulwark_core::rfc3339)});
                 publish_in_tx!(tx, actor, event_type, &payload, now);
+            }
+        });
+        Ok(())
+    }
+
+    /// Marks notice `stage` as passed without sending it (a more urgent
+    /// one went out, or it is for hour timelines only): bookkeeping, so
+    /// the obligation is not looked at again for it.
+    pub async fn mark_passed(&self, obligations: &[StoredObligation], stage: &str) -> Result<()> {
+        if obligations.is_empty() {
+            return Ok(());
+        }
+        write_tx!(self, tx => {
+            for o in obligations {
+                sqlx::query("UPDATE obligations SET notified = $2 WHERE id = $1 AND notified = $3")
+                    .bind(o.id).bind(with_marks(&o.notified, stage, &[])).bind(o.notified.join(","))
+                    .execute(&mut *tx).await?;
             }
         });
         Ok(())
@@ -1257,6 +1367,17 @@ impl<K: ToString> CountKeyRow<K> {
             },
         )
     }
+}
+
+/// The notice marks `notified` holds after adding `stage` and `also`.
+fn with_marks(notified: &[String], stage: &str, also: &[&str]) -> String {
+    let mut marks: Vec<&str> = notified.iter().map(String::as_str).collect();
+    for m in std::iter::once(stage).chain(also.iter().copied()) {
+        if !marks.contains(&m) {
+            marks.push(m);
+        }
+    }
+    marks.join(",")
 }
 
 /// Appends `filter`'s conditions (each `AND …`).

@@ -15,8 +15,10 @@
 //! `system.read` (the agency; the issuer for civilian systems outside
 //! national security) and a denied read is "not found".
 
+pub mod notices;
 pub mod obligations;
 pub mod systems;
+pub mod trend;
 pub mod vex;
 
 use std::sync::Arc;
@@ -155,8 +157,21 @@ pub async fn get(
     Ok((out(l, &force), l.stored.source.clone()))
 }
 
+/// The store's row of a checked directive and its text.
+fn kept(d: &Directive, source: &str) -> NewDirective {
+    NewDirective {
+        id: d.id().to_owned(),
+        version: d.version().to_owned(),
+        title: d.title().to_owned(),
+        issuer: d.issuer().to_owned(),
+        effective: d.effective().to_string(),
+        source: source.to_owned(),
+    }
+}
+
 /// What loading a directive did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DirectiveLoadOut)]
 pub struct LoadOut {
     pub directive: DirectiveOut,
     /// False when the same text was loaded before (nothing changed).
@@ -174,14 +189,7 @@ pub async fn load(app: &App, who: &Acting, toml: &str) -> AppResult<LoadOut> {
         AppError::validation(format!("the directive does not load: {e}"))
             .with_extension("reason", serde_json::json!(e.to_string()))
     })?;
-    let new = NewDirective {
-        id: d.id().to_owned(),
-        version: d.version().to_owned(),
-        title: d.title().to_owned(),
-        issuer: d.issuer().to_owned(),
-        effective: d.effective().to_string(),
-        source: toml.to_owned(),
-    };
+    let new = kept(&d, toml);
     let (stored, fresh) = app
         .store
         .store_directive(&who.actor, &new, app.now())
@@ -219,16 +227,32 @@ pub async fn ensure_default(app: &App) -> AppResult<bool> {
         tracing::error!(error = %e, "the shipped directive does not load");
         AppError::internal()
     })?;
-    let new = NewDirective {
-        id: d.id().to_owned(),
-        version: d.version().to_owned(),
-        title: d.title().to_owned(),
-        issuer: d.issuer().to_owned(),
-        effective: d.effective().to_string(),
-        source: DEFAULT_DIRECTIVE.to_owned(),
-    };
+    let new = kept(&d, DEFAULT_DIRECTIVE);
     app.store
         .store_directive(&bulwark_store::Actor::cli(), &new, app.now())
         .await?;
     Ok(true)
+}
+
+/// After a feed import at the command line changed what is known of these
+/// vulnerabilities (KEV entries added or removed, CISA's SSVC points
+/// published or changed, OSV advisories imported): evaluates the systems
+/// that may hold them, as the system itself (the audit entries name no
+/// user). Nothing to do, and no policy built, while no directive is kept.
+pub async fn after_feed_change(
+    store: &bulwark_store::Store,
+    vulns: &std::collections::BTreeSet<String>,
+    reason: &str,
+) -> AppResult<Option<obligations::EvaluationOut>> {
+    if vulns.is_empty() || store.directives().await?.is_empty() {
+        return Ok(None);
+    }
+    let app = App::with_policy(
+        store.clone(),
+        Arc::new(bulwark_core::SystemClock),
+        crate::Config::default(),
+    )?;
+    let out =
+        obligations::on_vulnerabilities(&app, &bulwark_store::Actor::cli(), vulns, reason).await?;
+    Ok(Some(out))
 }

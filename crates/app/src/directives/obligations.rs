@@ -26,6 +26,7 @@ use std::sync::Arc;
 use bulwark_authz::Action;
 use bulwark_core::{AgencyTrack, Answer, ObligationState, Principal, RequestKind, Tri};
 use bulwark_directive::Evaluation;
+use bulwark_matching::product::{AffectedEntry, Cpe, ProductQuery, Verdict, matches, query_keys};
 use bulwark_store::{
     Actor, Applied, CountBy, NewObligation, NewProduct, ObligationChange, ObligationCounts,
     ObligationEvent, ObligationFilter, ObligationRequest, Organization, Page, PageRequest,
@@ -42,25 +43,9 @@ use crate::advisories::sbom_results;
 use crate::resources::{SystemGate, readable_system, system_resource};
 use crate::{Acting, App, AppError, AppResult, parse_word, ts};
 
-/// Folds a vendor or product name into the key KEV entries, CVE records
-/// and inventories are compared under: lowercase, runs of anything but
-/// letters and digits made one `_`, trimmed of `_`.
-pub fn name_key(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut gap = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
+/// The key KEV entries, CVE records and inventories name a vendor or
+/// product under (`bulwark_matching::product::name_key`).
+pub use bulwark_matching::product::name_key;
 
 /// What one evaluation did, for the caller and the audit log.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -190,6 +175,8 @@ struct Context {
     /// The engine's answer for each component met so far: the same package
     /// URLs recur on thousands of SBOMs and get the same answer.
     matched: HashMap<MatchKey, Vec<Matched>>,
+    /// CVE records' `affected` entries by key pair, read once each.
+    affected: HashMap<(String, String), Vec<(String, AffectedEntry)>>,
 }
 
 impl Context {
@@ -231,7 +218,33 @@ impl Context {
             snapshot: None,
             facts: HashMap::new(),
             matched: HashMap::new(),
+            affected: HashMap::new(),
         })
+    }
+
+    /// The CVE records' entries filed under a key pair (each entry once).
+    async fn affected(
+        &mut self,
+        app: &App,
+        key: &(String, String),
+    ) -> AppResult<&[(String, AffectedEntry)]> {
+        if !self.affected.contains_key(key) {
+            let mut seen = HashSet::new();
+            let mut entries = Vec::new();
+            for row in app.store.cve_affected_for(&key.0, &key.1).await? {
+                if !seen.insert((row.cve_id.clone(), row.entry.clone())) {
+                    continue;
+                }
+                match serde_json::from_str::<AffectedEntry>(&row.entry) {
+                    Ok(e) => entries.push((row.cve_id, e)),
+                    Err(e) => {
+                        tracing::warn!(cve = %row.cve_id, error = %e, "a stored affected entry does not read; left out")
+                    }
+                }
+            }
+            self.affected.insert(key.clone(), entries);
+        }
+        Ok(self.affected.get(key).map_or(&[], Vec::as_slice))
     }
 
     async fn engine(&mut self, app: &App) -> AppResult<Arc<crate::advisories::Snapshot>> {
@@ -520,7 +533,12 @@ impl Holdings {
 
 /// What the system holds that is vulnerable: SBOM components through the
 /// matching engine, products through KEV and CVE records.
-fn exposures(cx: &Context, held: &Holdings, s: &StoredSystem) -> Vec<Exposure> {
+async fn exposures(
+    app: &App,
+    cx: &mut Context,
+    held: &Holdings,
+    s: &StoredSystem,
+) -> AppResult<Vec<Exposure>> {
     let mut out = Vec::new();
     let attached = held.sboms.get(&s.id).map_or(&[][..], Vec::as_slice);
     for a in attached.iter().filter(|a| a.detached_at.is_none()) {
@@ -555,7 +573,7 @@ fn exposures(cx: &Context, held: &Holdings, s: &StoredSystem) -> Vec<Exposure> {
         if p.removed_at.is_some() {
             continue;
         }
-        for (cve, how) in product_vulnerabilities(cx, p) {
+        for (cve, how) in product_vulnerabilities(app, cx, p).await? {
             out.push(Exposure {
                 subject: format!("product:{}", p.id),
                 kind: "product",
@@ -570,22 +588,61 @@ fn exposures(cx: &Context, held: &Holdings, s: &StoredSystem) -> Vec<Exposure> {
     // One exposure per (subject, vulnerability): the first found.
     let mut seen = HashSet::new();
     out.retain(|e| seen.insert((e.subject.clone(), e.vulnerability.clone())));
-    out
+    Ok(out)
 }
 
 /// The CVEs that name a product without a package URL: KEV entries of the
 /// same vendor and product (KEV carries no versions: named is affected).
-fn product_vulnerabilities(
-    cx: &Context,
+async fn product_vulnerabilities(
+    app: &App,
+    cx: &mut Context,
     p: &bulwark_store::StoredProduct,
-) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+) -> AppResult<Vec<(String, String)>> {
+    let q = ProductQuery {
+        vendor: p.vendor.clone(),
+        product: p.product.clone(),
+        version: p.version.clone(),
+        cpe: p.cpe.as_deref().and_then(|c| Cpe::parse(c).ok()),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    // CVE records decide by version where they can; a record that says
+    // this version is unaffected overrides KEV, which names no versions.
+    let mut unaffected: HashSet<String> = HashSet::new();
+    for key in query_keys(&q) {
+        let entries = cx.affected(app, &key).await?.to_vec();
+        for (cve, entry) in entries {
+            let provider = entry.provider.as_deref().unwrap_or("CNA");
+            match matches(&entry, &q) {
+                Some(Verdict::Affected(why)) => out.push((
+                    cve.clone(),
+                    format!("the CVE record of {cve} ({provider}, {}): {why}", entry.path),
+                )),
+                Some(Verdict::Unknown(why)) => out.push((
+                    cve.clone(),
+                    format!(
+                        "the CVE record of {cve} ({provider}, {}) names the product but cannot tell for this version ({why}): taken as affected",
+                        entry.path
+                    ),
+                )),
+                Some(Verdict::Unaffected(_)) => {
+                    unaffected.insert(cve);
+                }
+                None => {}
+            }
+        }
+    }
+    // An affected answer of any record stands over another's unaffected.
+    let affected: HashSet<String> = out.iter().map(|(c, _)| c.clone()).collect();
+    unaffected.retain(|c| !affected.contains(c));
     let named = cx
         .kev_by_name
         .get(&(p.vendor_key.clone(), p.product_key.clone()))
         .into_iter()
         .flatten();
     for k in named {
+        if unaffected.contains(&k.entry.cve_id) {
+            continue;
+        }
         out.push((
             k.entry.cve_id.clone(),
             format!(
@@ -594,7 +651,7 @@ fn product_vulnerabilities(
             ),
         ));
     }
-    out
+    Ok(out)
 }
 
 /// The obligations these facts give `s`, keyed by (subject,
@@ -627,7 +684,7 @@ async fn wanted(
     if !in_scope(org, s) || cx.force.is_empty() {
         return Ok(out);
     }
-    let mut ex = exposures(cx, held, s);
+    let mut ex = exposures(app, cx, held, s).await?;
     if let Some(only) = only {
         ex.retain(|e| only.contains(&e.vulnerability));
     }
@@ -916,6 +973,15 @@ pub async fn systems_for(app: &App, vulns: &BTreeSet<String>) -> AppResult<Vec<U
                 packages.insert((eco, name));
             }
         }
+        let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+        for row in app.store.cve_affected_of(v).await? {
+            keys.insert((row.vendor_key, row.product_key));
+        }
+        for (vendor, product) in &keys {
+            for p in app.store.products_by_key(vendor, product).await? {
+                systems.insert(p.system_id);
+            }
+        }
         if let Some(k) = app.store.kev_entry(v).await? {
             for p in app
                 .store
@@ -1053,6 +1119,7 @@ pub fn obligation_out(o: &StoredObligation, now: OffsetDateTime) -> ObligationOu
 
 /// One event in an obligation's history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ObligationEventOut)]
 pub struct EventOut {
     pub seq: u64,
     pub at: String,
@@ -1407,6 +1474,7 @@ pub async fn request(app: &App, who: &Acting, id: Uuid, body: RequestIn) -> AppR
 
 /// The issuer's decision.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = RequestDecisionIn)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionIn {
     /// `approve` or `deny`.
@@ -1503,6 +1571,21 @@ fn counts_out(c: ObligationCounts, name: Option<String>, now: OffsetDateTime) ->
     }
 }
 
+/// Adds one group's counts to a total; `hours` sums the hours to close
+/// (mean × closed), for the total's mean.
+fn add_counts(total: &mut ObligationCounts, hours: &mut f64, c: &ObligationCounts) {
+    total.open += c.open;
+    total.due_soon += c.due_soon;
+    total.overdue += c.overdue;
+    total.closed += c.closed;
+    total.closed_on_time += c.closed_on_time;
+    total.oldest_overdue = match (total.oldest_overdue, c.oldest_overdue) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    *hours += c.mean_hours_to_close.unwrap_or(0.0) * c.closed as f64;
+}
+
 /// How soon "due soon" is.
 pub const DUE_SOON_DAYS: i64 = 7;
 
@@ -1574,16 +1657,7 @@ pub async fn agency_compliance(
         if !may(&c.key) {
             continue;
         }
-        total.open += c.open;
-        total.due_soon += c.due_soon;
-        total.overdue += c.overdue;
-        total.closed += c.closed;
-        total.closed_on_time += c.closed_on_time;
-        total.oldest_overdue = match (total.oldest_overdue, c.oldest_overdue) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        closed_hours += c.mean_hours_to_close.unwrap_or(0.0) * c.closed as f64;
+        add_counts(&mut total, &mut closed_hours, &c);
         let name = c
             .key
             .parse::<Uuid>()
@@ -1635,10 +1709,7 @@ pub async fn government_wide(app: &App, who: &Principal) -> AppResult<Vec<Counts
     let mut names: HashMap<Uuid, String> = HashMap::new();
     let mut per_org: BTreeMap<Uuid, (ObligationCounts, f64)> = BTreeMap::new();
     for row in by_system {
-        if !gate
-            .allows_system(row.system, row.org, row.national_security)
-            .await?
-        {
+        if !gate.allows_facts(row.org, row.national_security).await? {
             continue;
         }
         let (org, c) = (row.org, row.counts);
@@ -1654,16 +1725,7 @@ pub async fn government_wide(app: &App, who: &Principal) -> AppResult<Vec<Counts
                 0.0,
             )
         });
-        t.open += c.open;
-        t.due_soon += c.due_soon;
-        t.overdue += c.overdue;
-        t.closed += c.closed;
-        t.closed_on_time += c.closed_on_time;
-        t.oldest_overdue = match (t.oldest_overdue, c.oldest_overdue) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        *hours += c.mean_hours_to_close.unwrap_or(0.0) * c.closed as f64;
+        add_counts(t, hours, &c);
     }
     let mut out: Vec<CountsOut> = per_org
         .into_iter()

@@ -338,3 +338,96 @@ async fn the_shared_data_set_imports_once() {
     );
     assert_eq!(audit_entries(&db).await, 3);
 }
+
+/// Importing KEV re-evaluates the obligations of the systems that run a
+/// product it newly lists, and only those; the same catalog again moves
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn importing_kev_creates_the_obligations_of_the_systems_that_run_the_product() {
+    use bulwark_app::directives::{self, systems};
+    let db = temp_db();
+    let store = bulwark_store::Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let mut agencies = Vec::new();
+    for name in ["Department of the Interior", "Department of Energy"] {
+        let org = store
+            .create_organization(
+                &bulwark_store::Actor::cli(),
+                &bulwark_store::NewOrganization {
+                    name: name.into(),
+                    kind: bulwark_core::OrgKind::Agency,
+                    sector: None,
+                    reviewing: false,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let user = store
+            .create_user(
+                &bulwark_store::Actor::cli(),
+                &bulwark_store::NewUser {
+                    org_id: org.id,
+                    username: format!("u{}", agencies.len()),
+                    display_name: "analyst".into(),
+                    kind: bulwark_core::PrincipalKind::Human,
+                    roles: bulwark_core::RoleSet::new([bulwark_core::Role::Analyst]),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let p = store.principal(user.id).await.unwrap().unwrap();
+        agencies.push(bulwark_app::Acting::new(p, None));
+    }
+    let app = bulwark_app::App::with_policy(
+        store.clone(),
+        std::sync::Arc::new(bulwark_core::SystemClock),
+        bulwark_app::Config::default(),
+    )
+    .unwrap();
+    assert!(directives::ensure_default(&app).await.unwrap());
+    // Interior runs PAN-OS (listed in the KEV excerpt); Energy runs
+    // ScreenConnect's neighbour, a product KEV does not list.
+    for (who, vendor, product) in [
+        (&agencies[0], "Palo Alto Networks", "PAN-OS"),
+        (&agencies[1], "Acme", "Widget Server"),
+    ] {
+        let s = systems::create(
+            &app,
+            who,
+            serde_json::from_value(serde_json::json!({"name": "edge", "publicly_exposed": "yes"}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        systems::add_product(
+            &app,
+            who,
+            s.id,
+            serde_json::from_value(serde_json::json!({"vendor": vendor, "product": product}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    store.close().await;
+    let first = import(&db, "kev", &fixtures().join("kev_excerpt.json"));
+    assert_eq!(first["obligations"]["systems"], 1, "{first}");
+    assert_eq!(first["obligations"]["created"], 1, "{first}");
+    let again = import(&db, "kev", &fixtures().join("kev_excerpt.json"));
+    assert_eq!(again["obligations"], Value::Null, "{again}");
+    let store = bulwark_store::Store::connect(&db).await.unwrap();
+    let all = store
+        .obligations(
+            &bulwark_store::ObligationFilter::default(),
+            bulwark_store::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 1);
+    assert_eq!(all.items[0].vulnerability, "CVE-2022-0028");
+    assert_eq!(all.items[0].org_id, agencies[0].principal.org_id);
+    store.close().await;
+}

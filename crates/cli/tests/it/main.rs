@@ -11,5 +11,6 @@ mod first_contact;
 mod import;
 mod import_osv;
 mod matching;
+mod obligations;
 mod score;
 mod versions;

@@ -3,4 +3,5 @@
 //! per crate instead of once per file.
 
 mod fixtures;
+mod product;
 mod shared_data;

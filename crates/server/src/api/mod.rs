@@ -15,12 +15,16 @@ pub mod audit;
 pub mod bodies;
 pub mod cases;
 pub mod claims;
+pub mod directives;
 pub mod frontier;
 pub mod identity;
+pub mod obligations;
 pub mod partners;
 pub mod reviews;
 pub mod sboms;
+pub mod systems;
 pub mod triage;
+pub mod vex;
 pub mod vulnerabilities;
 pub mod webhooks;
 
@@ -125,10 +129,35 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .routes(routes!(sboms::get_one))
+        // The handler spools the body and counts it against its limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(vex::import))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get_one, webhooks::deactivate))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::redeliver))
+        // Binding Operational Directives (issue 17).
+        .routes(routes!(directives::list, directives::load))
+        .routes(routes!(directives::get_one))
+        .routes(routes!(directives::set_profile))
+        .routes(routes!(systems::list, systems::create))
+        .routes(routes!(systems::get_one, systems::update))
+        .routes(routes!(systems::attach_sbom, systems::detach_sbom))
+        .routes(routes!(systems::add_product))
+        .routes(routes!(systems::remove_product))
+        .routes(routes!(obligations::list))
+        .routes(routes!(obligations::export))
+        .routes(routes!(obligations::get_one))
+        .routes(routes!(obligations::answer))
+        .routes(routes!(obligations::request))
+        .routes(routes!(obligations::decide))
+        .routes(routes!(obligations::government_wide))
+        .routes(routes!(obligations::trend))
+        .routes(routes!(obligations::agency))
+        .routes(routes!(obligations::vulnerability))
 }
 
 /// Items of a list and the cursor of the next page (absent on the last page).

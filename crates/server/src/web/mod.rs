@@ -25,6 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::state::AppState;
 
 mod clearinghouse;
+mod directives;
 mod frontier;
 mod login;
 mod matching;
@@ -98,6 +99,46 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sboms/{id}", get(matching::sbom))
         .route("/advisories/{id}", get(matching::advisory))
+        .route(
+            "/directives",
+            get(directives::directive_list).post(directives::load),
+        )
+        .route("/obligations", get(directives::obligation_list))
+        .route("/obligations/{id}", get(directives::obligation))
+        .route("/obligations/{id}/answers", post(directives::answer))
+        .route("/obligations/{id}/requests", post(directives::request))
+        .route(
+            "/obligation-requests/{id}/decision",
+            post(directives::decide),
+        )
+        .route(
+            "/systems",
+            get(directives::system_list).post(directives::create_system),
+        )
+        .route(
+            "/systems/{id}",
+            get(directives::system).post(directives::update_system),
+        )
+        .route("/systems/{id}/sboms", post(directives::attach_sbom))
+        .route(
+            "/systems/{id}/sboms/{sbom}/detach",
+            post(directives::detach_sbom),
+        )
+        .route("/systems/{id}/products", post(directives::add_product))
+        .route(
+            "/systems/{id}/products/{product}/remove",
+            post(directives::remove_product),
+        )
+        .route("/compliance", get(directives::compliance))
+        .route(
+            "/compliance/vulnerabilities",
+            get(directives::exposed_lookup),
+        )
+        .route("/compliance/vulnerabilities/{id}", get(directives::exposed))
+        .route(
+            "/compliance/agencies/{org}",
+            get(directives::compliance_agency),
+        )
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
         .route("/account", get(pages::account))
@@ -140,7 +181,13 @@ pub struct Job {
 }
 
 /// The jobs whose pages are built; the others show a placeholder.
-const BUILT: [&str; 4] = ["/frontier", "/reviews", "/partners", "/clearinghouse"];
+const BUILT: [&str; 5] = [
+    "/frontier",
+    "/reviews",
+    "/partners",
+    "/clearinghouse",
+    "/directives",
+];
 
 pub const JOBS: [Job; 6] = [
     Job {
@@ -269,7 +316,17 @@ struct NavFor {
     username: String,
     org_name: String,
     csrf: String,
-    show_audit: bool,
+    shows: Shows,
+}
+
+/// The links of the navigation the policy decides on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shows {
+    pub audit: bool,
+    /// The agency's own inventory and obligations (an agency's members).
+    pub inventory: bool,
+    /// Compliance: an agency's own, or every agency's (the issuer).
+    pub compliance: bool,
 }
 
 impl PageError {
@@ -333,7 +390,7 @@ impl PageError {
             username: who.principal.username.clone(),
             org_name: who.principal.org_name.clone(),
             csrf: who.csrf.clone(),
-            show_audit: who.may_read_audit(state),
+            shows: who.shows(state),
         }));
         self
     }
@@ -377,7 +434,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let nav = self.nav.map(|n| {
             let n = *n;
-            nav(n.username, n.org_name, n.csrf, n.show_audit, "")
+            nav(n.username, n.org_name, n.csrf, n.shows, "")
         });
         let (back_href, back_label) = if nav.is_some() {
             ("/", "Back to the dashboard")
@@ -418,17 +475,36 @@ pub fn render(status: StatusCode, page: &impl Template) -> PageResult {
 }
 
 /// The navigation, with `current` (a path) marked as the current page.
-fn nav(username: String, org_name: String, csrf: String, show_audit: bool, current: &str) -> Nav {
+fn nav(username: String, org_name: String, csrf: String, shows: Shows, current: &str) -> Nav {
     let mut links = vec![NavLink {
         href: "/",
         label: "Dashboard",
         current: current == "/",
     }];
-    links.extend(JOBS.iter().map(|j| NavLink {
-        href: j.path,
-        label: j.title,
-        current: current == j.path,
-    }));
+    for j in &JOBS {
+        links.push(NavLink {
+            href: j.path,
+            label: j.title,
+            current: current == j.path,
+        });
+        // A directive's work is read where it lands: beside the directives.
+        if j.path == "/directives" {
+            let extra = [
+                ("/obligations", "Obligations", shows.inventory),
+                ("/systems", "Systems", shows.inventory),
+                ("/compliance", "Compliance", shows.compliance),
+            ];
+            for (href, label, shown) in extra {
+                if shown {
+                    links.push(NavLink {
+                        href,
+                        label,
+                        current: current == href,
+                    });
+                }
+            }
+        }
+    }
     links.push(NavLink {
         href: "/grants",
         label: "Grants",
@@ -449,7 +525,7 @@ fn nav(username: String, org_name: String, csrf: String, show_audit: bool, curre
         label: "Account",
         current: current == "/account",
     });
-    if show_audit {
+    if shows.audit {
         links.push(NavLink {
             href: "/audit",
             label: "Audit",

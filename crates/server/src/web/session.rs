@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use super::{Nav, PageError, PageResult, nav};
+use super::{Nav, PageError, PageResult, Shows, nav};
 use crate::extract::request_id;
 use crate::state::{AppState, random_bytes};
 
@@ -112,13 +112,44 @@ impl SignedIn {
         state.permits(&self.principal, Action::AuditRead, &Resource::Program)
     }
 
+    /// Whether the visitor's agency keeps an inventory the policy lets it
+    /// read: asked of a system of its own (the policy's `system.read`).
+    pub fn may_read_own_inventory(&self, state: &AppState) -> bool {
+        let own = Resource::System {
+            id: uuid::Uuid::nil(),
+            org: self.principal.org_id,
+            civilian: false,
+            national_security: false,
+        };
+        state.permits(&self.principal, Action::SystemRead, &own)
+    }
+
+    /// Whether the visitor sees every agency's compliance (the issuer).
+    pub fn may_read_all_compliance(&self, state: &AppState) -> bool {
+        state.permits(
+            &self.principal,
+            Action::ComplianceReadAll,
+            &Resource::Program,
+        )
+    }
+
+    /// The links of the navigation the policy decides on.
+    pub fn shows(&self, state: &AppState) -> Shows {
+        let inventory = self.may_read_own_inventory(state);
+        Shows {
+            audit: self.may_read_audit(state),
+            inventory,
+            compliance: inventory || self.may_read_all_compliance(state),
+        }
+    }
+
     /// The navigation for a page at `current`.
     pub fn nav(&self, state: &AppState, current: &str) -> Nav {
         nav(
             self.principal.username.clone(),
             self.principal.org_name.clone(),
             self.csrf.clone(),
-            self.may_read_audit(state),
+            self.shows(state),
             current,
         )
     }

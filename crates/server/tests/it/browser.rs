@@ -308,3 +308,163 @@ async fn developer_reviewer_and_partner_use_the_dashboards_in_chromium() {
     assert!(source.contains("<th scope=\"col\">Window ends</th>"));
     b.quit().await;
 }
+
+/// WCAG 2.1 A and AA violations axe-core finds on the current page, one
+/// line each. `BULWARK_AXE_JS` names axe-core's `axe.min.js` (npm's
+/// `axe-core`; `.ci/run` installs it): the test fails without it rather
+/// than pass unchecked.
+async fn axe_violations(b: &Browser) -> Option<Vec<String>> {
+    let path = std::env::var_os("BULWARK_AXE_JS").unwrap_or_else(|| {
+        panic!(
+            "BULWARK_AXE_JS must name axe-core's axe.min.js (npm install axe-core; .ci/run does)"
+        )
+    });
+    let axe = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("BULWARK_AXE_JS={}: {e}", path.to_string_lossy()));
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\n{axe}\n;\
+         axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})\
+         .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + \
+         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))\
+         .catch(e => done(['axe failed: ' + e]));"
+    );
+    let v = b.execute_async(&script).await;
+    Some(
+        v.as_array()
+            .expect("a list of violations")
+            .iter()
+            .map(|x| x.as_str().unwrap_or_default().to_owned())
+            .collect(),
+    )
+}
+
+/// Loads each page, checks it has its heading and no WCAG 2.1 AA
+/// violation axe-core finds; saves a screenshot of each when
+/// `BULWARK_SCREENSHOTS` names a directory.
+async fn check_pages(b: &Browser, base: &str, who: &str, pages: &[(String, &str)]) {
+    let shots = std::env::var_os("BULWARK_SCREENSHOTS").map(std::path::PathBuf::from);
+    for (i, (path, heading)) in pages.iter().enumerate() {
+        b.goto(&format!("{base}{path}")).await;
+        let h1 = b.text(&b.find("h1").await).await;
+        assert!(h1.contains(heading), "{path}: {h1}");
+        if let Some(violations) = axe_violations(b).await {
+            assert!(violations.is_empty(), "{path}: {violations:#?}");
+        }
+        if let Some(dir) = &shots {
+            std::fs::create_dir_all(dir).expect("screenshot directory");
+            let png = b.screenshot().await;
+            std::fs::write(dir.join(format!("{who}-{i:02}.png")), png).expect("screenshot");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
+async fn directive_pages_in_chromium() {
+    webdriver::require_chromium();
+    let w = crate::directive_pages::world().await;
+    let base = w.srv.base.clone();
+    let mut doi = common::visitor::Visitor::sign_in(&w.srv, "doi1").await;
+    let system = crate::directive_pages::payroll(&w, &mut doi).await;
+    let list = doi.get("/obligations?vulnerability=CVE-2024-1708").await;
+    let obligation = crate::directive_pages::id_in(&list, "<a href=\"/obligations/");
+    let asked = doi
+        .post(
+            &format!("/obligations/{obligation}/requests"),
+            &[
+                ("csrf", &list.csrf()),
+                ("kind", "extension"),
+                ("due", "2026-12-20"),
+                ("justification", "the vendor's fix ships on 2026-12-18"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    // Energy runs ScreenConnect too: two agencies side by side.
+    let mut doe = common::visitor::Visitor::sign_in(&w.srv, "doe1").await;
+    let csrf = doe.get("/systems").await.csrf();
+    let made = doe
+        .post("/systems", &[("csrf", &csrf), ("name", "Grid telemetry")])
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let added = doe
+        .post(
+            &format!(
+                "{}/products",
+                made.location.split('?').next().expect("path")
+            ),
+            &[
+                ("csrf", &csrf),
+                (
+                    "cpe",
+                    "cpe:2.3:a:connectwise:screenconnect:23.9.7:*:*:*:*:*:*:*",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    // Five days on: both are late.
+    w.clock.advance(time::Duration::days(5));
+
+    let mut b = Browser::start().await;
+    b.window_size(1400, 1800).await;
+    sign_in(&b, &base, "doi1").await;
+    // The agency answers through the form, as a person would.
+    b.goto(&format!("{base}/obligations/{obligation}")).await;
+    b.click(&b.find("#a-progress").await).await;
+    b.send_keys(&b.find("#a-note").await, "vendor patch scheduled")
+        .await;
+    b.click(&b.find("form[action$=\"/answers\"] button").await)
+        .await;
+    let status = b.text(&b.find("p.ok").await).await;
+    assert_eq!(status, "Your answer is recorded in the history.");
+    let pages = [
+        ("/obligations".to_owned(), "Obligations"),
+        (
+            format!("/obligations/{obligation}"),
+            "CVE-2024-1708 on Payroll",
+        ),
+        ("/systems".to_owned(), "Systems"),
+        (format!("/systems/{system}"), "System Payroll"),
+        (
+            format!("/compliance/agencies/{}", w.doi_org),
+            "Compliance of Department of the Interior",
+        ),
+        ("/directives".to_owned(), "Directives"),
+    ];
+    check_pages(&b, &base, "agency", &pages).await;
+    sign_out(&b).await;
+
+    sign_in(&b, &base, "cisa1").await;
+    let pages = [
+        ("/compliance".to_owned(), "Compliance"),
+        (
+            "/compliance/vulnerabilities/CVE-2024-1708".to_owned(),
+            "Who is exposed to CVE-2024-1708",
+        ),
+        ("/obligations?overdue=false".to_owned(), "Obligations"),
+        (
+            format!("/obligations/{obligation}"),
+            "CVE-2024-1708 on Payroll",
+        ),
+        ("/directives".to_owned(), "Directives"),
+    ];
+    check_pages(&b, &base, "cisa", &pages).await;
+    // CISA approves the extension through the form.
+    b.goto(&format!("{base}/obligations/{obligation}")).await;
+    b.click(&b.find("form.decision input[value=\"approve\"]").await)
+        .await;
+    b.send_keys(
+        &b.find("form.decision textarea[name=\"conditions\"]").await,
+        "isolate the appliance",
+    )
+    .await;
+    b.click(&b.find("form.decision button").await).await;
+    let status = b.text(&b.find("p.ok").await).await;
+    assert_eq!(status, "The decision is recorded.");
+    let requests = b
+        .text(&b.find("section[aria-labelledby=\"requests\"]").await)
+        .await;
+    assert!(requests.contains("approved"), "{requests}");
+    b.quit().await;
+}

@@ -11,6 +11,8 @@ mod browser;
 mod claims;
 mod clearinghouse_pages;
 mod dashboards;
+mod directive_pages;
+mod directives;
 mod embargo;
 mod frontier;
 mod intake;

@@ -561,7 +561,14 @@ async fn sign_in_opens_a_session_and_shows_the_dashboard() {
         assert_eq!(job.status, StatusCode::OK, "{path}");
         assert_eq!(
             job.body.contains("Not available yet"),
-            !["/frontier", "/reviews", "/partners", "/clearinghouse"].contains(&path),
+            ![
+                "/frontier",
+                "/reviews",
+                "/partners",
+                "/clearinghouse",
+                "/directives"
+            ]
+            .contains(&path),
             "{path}"
         );
         assert!(job.body.contains("aria-current=\"page\""), "{path}");

@@ -8,8 +8,8 @@
 //! so they are read here with `serde_json` and by splitting lines.
 
 use bulwark_store::{
-    Actor, ImportReceipt, KevCatalogInfo, NewCveRecord, NewEpssScore, NewKevEntry, Store,
-    StoreError, document_address,
+    Actor, ImportReceipt, KevCatalogInfo, NewCveAffected, NewCveRecord, NewEpssScore, NewKevEntry,
+    Store, StoreError, document_address,
 };
 use serde_json::Value;
 use time::{Duration, OffsetDateTime, macros::datetime};
@@ -33,6 +33,10 @@ bulwark_store::both_backends!(
     cve_records_are_rewritten_only_when_their_bytes_change,
     bad_rows_write_nothing,
     large_epss_imports_span_many_statements,
+    affected_rows_follow_their_record,
+    affected_rows_are_filled_in_for_records_imported_without_them,
+    bad_affected_rows_write_nothing,
+    every_kev_entry_in_order,
 );
 
 fn s(v: &Value, k: &str) -> String {
@@ -102,6 +106,7 @@ fn cve(text: &str) -> NewCveRecord {
         ssvc_version: Some("2.0.3".into()),
         adp_kev_date_added: None,
         raw_sha256: document_address(text.as_bytes()),
+        affected: Vec::new(),
     }
 }
 
@@ -483,4 +488,274 @@ async fn large_epss_imports_span_many_statements(store: Store) {
     assert_eq!(r.updated as usize, n - 1);
     assert_eq!(r.unchanged, 1);
     assert_eq!(store.feed_counts().await.unwrap().epss_scores as usize, n);
+}
+
+fn affected(rows: &[(&str, &str, &str)]) -> Vec<NewCveAffected> {
+    rows.iter()
+        .map(|(v, p, path)| NewCveAffected {
+            vendor_key: (*v).into(),
+            product_key: (*p).into(),
+            entry: format!(r#"{{"path":"{path}"}}"#),
+        })
+        .collect()
+}
+
+/// Rows as (cve, n, vendor key, product key, entry).
+fn rows(
+    found: Vec<bulwark_store::StoredCveAffected>,
+) -> Vec<(String, i64, String, String, String)> {
+    found
+        .into_iter()
+        .map(|r| (r.cve_id, r.n, r.vendor_key, r.product_key, r.entry))
+        .collect()
+}
+
+fn row(cve: &str, n: i64, v: &str, p: &str, path: &str) -> (String, i64, String, String, String) {
+    (
+        cve.into(),
+        n,
+        v.into(),
+        p.into(),
+        format!(r#"{{"path":"{path}"}}"#),
+    )
+}
+
+async fn affected_rows_follow_their_record(store: Store) {
+    let mut loadmaster = cve(CVES[0]);
+    loadmaster.id = "CVE-2026-8037".into();
+    loadmaster.affected = affected(&[
+        (
+            "progress_software",
+            "loadmaster",
+            "containers.cna.affected[0]",
+        ),
+        (
+            "progress_software",
+            "ecs_connections_manager",
+            "containers.cna.affected[1]",
+        ),
+        // The same entry under a CPE's key pair.
+        ("progress", "loadmaster", "containers.cna.affected[0]"),
+    ]);
+    let mut avalanche = cve(CVES[1]);
+    avalanche.affected = affected(&[("ivanti", "avalanche", "containers.cna.affected[0]")]);
+    let avalanche_id = avalanche.id.clone();
+    store
+        .import_cves(
+            &Actor::cli(),
+            vec![loadmaster.clone(), avalanche.clone()],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(
+            store
+                .cve_affected_for("progress_software", "loadmaster")
+                .await
+                .unwrap()
+        ),
+        [row(
+            "CVE-2026-8037",
+            0,
+            "progress_software",
+            "loadmaster",
+            "containers.cna.affected[0]"
+        )]
+    );
+    assert_eq!(
+        rows(
+            store
+                .cve_affected_for("progress", "loadmaster")
+                .await
+                .unwrap()
+        ),
+        [row(
+            "CVE-2026-8037",
+            2,
+            "progress",
+            "loadmaster",
+            "containers.cna.affected[0]"
+        )]
+    );
+    assert_eq!(
+        rows(store.cve_affected_of("CVE-2026-8037").await.unwrap())
+            .iter()
+            .map(|r| r.1)
+            .collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert_eq!(store.cve_affected_of(&avalanche_id).await.unwrap().len(), 1);
+    assert!(
+        store
+            .cve_affected_for("ivanti", "loadmaster")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The stored record does not carry its rows.
+    let stored = store.cve_record("CVE-2026-8037").await.unwrap().unwrap();
+    assert!(stored.record.affected.is_empty());
+
+    // Unchanged: nothing written, no audit entry.
+    let before = audit_len(&store).await;
+    let again = store
+        .import_cves(
+            &Actor::cli(),
+            vec![loadmaster.clone(), avalanche.clone()],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(!again.changed());
+    assert_eq!(audit_len(&store).await, before);
+    assert_eq!(
+        store.cve_affected_of("CVE-2026-8037").await.unwrap().len(),
+        3
+    );
+
+    // Changed: its rows are replaced; the other record's stay.
+    let mut changed = loadmaster.clone();
+    changed.raw_sha256 = document_address(b"LoadMaster, republished");
+    changed.affected = affected(&[(
+        "progress_software",
+        "loadmaster",
+        "containers.adp[0].affected[0]",
+    )]);
+    let r = store
+        .import_cves(&Actor::cli(), vec![changed], T0 + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(r.updated, 1);
+    assert_eq!(
+        rows(store.cve_affected_of("CVE-2026-8037").await.unwrap()),
+        [row(
+            "CVE-2026-8037",
+            0,
+            "progress_software",
+            "loadmaster",
+            "containers.adp[0].affected[0]"
+        )]
+    );
+    assert!(
+        store
+            .cve_affected_for("progress", "loadmaster")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.cve_affected_of(&avalanche_id).await.unwrap().len(), 1);
+
+    // Changed again, now naming nothing: no rows left.
+    let mut emptied = loadmaster;
+    emptied.raw_sha256 = document_address(b"LoadMaster, withdrawn products");
+    emptied.affected = Vec::new();
+    store
+        .import_cves(&Actor::cli(), vec![emptied], T0 + Duration::days(2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .cve_affected_of("CVE-2026-8037")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn affected_rows_are_filled_in_for_records_imported_without_them(store: Store) {
+    // As an older Bulwark imported it: no rows.
+    let bare: Vec<NewCveRecord> = CVES.iter().map(|t| cve(t)).collect();
+    store
+        .import_cves(&Actor::cli(), bare.clone(), T0)
+        .await
+        .unwrap();
+    let mut with_rows = bare.clone();
+    with_rows[2].affected = affected(&[("vendor", "product", "containers.cna.affected[0]")]);
+    let id = with_rows[2].id.clone();
+    let before = audit_len(&store).await;
+    let r = store
+        .import_cves(&Actor::cli(), with_rows.clone(), T0 + Duration::hours(1))
+        .await
+        .unwrap();
+    // The records are unchanged; their rows are new, and audited.
+    assert_eq!(
+        r,
+        ImportReceipt {
+            added: 0,
+            updated: 0,
+            unchanged: 5
+        }
+    );
+    assert_eq!(
+        rows(store.cve_affected_of(&id).await.unwrap()),
+        [row(
+            &id,
+            0,
+            "vendor",
+            "product",
+            "containers.cna.affected[0]"
+        )]
+    );
+    assert_eq!(audit_len(&store).await, before + 1);
+    let last = store.audit_latest(1).await.unwrap().remove(0);
+    assert!(
+        last.detail.contains("\"affected_filled_in\":1"),
+        "{}",
+        last.detail
+    );
+    // Once filled in, the same import writes nothing.
+    store
+        .import_cves(&Actor::cli(), with_rows, T0 + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(audit_len(&store).await, before + 1);
+    assert_eq!(store.cve_affected_of(&id).await.unwrap().len(), 1);
+}
+
+async fn bad_affected_rows_write_nothing(store: Store) {
+    let before = audit_len(&store).await;
+    for bad in [
+        affected(&[("", "product", "p")]),
+        vec![NewCveAffected {
+            vendor_key: "v".into(),
+            product_key: "p".into(),
+            entry: "[1, 2]".into(),
+        }],
+    ] {
+        let mut records: Vec<NewCveRecord> = CVES.iter().map(|t| cve(t)).collect();
+        records[0].affected = affected(&[("v", "p", "fine")]);
+        records[4].affected = bad;
+        let err = store
+            .import_cves(&Actor::cli(), records, T0)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    }
+    assert_eq!(store.feed_counts().await.unwrap().cve_records, 0);
+    assert!(store.cve_affected_for("v", "p").await.unwrap().is_empty());
+    assert_eq!(audit_len(&store).await, before);
+}
+
+async fn every_kev_entry_in_order(store: Store) {
+    assert!(store.kev_entries_all().await.unwrap().is_empty());
+    let (info, entries) = kev(KEV);
+    store
+        .import_kev(&Actor::cli(), &info, &entries, T0)
+        .await
+        .unwrap();
+    let all = store.kev_entries_all().await.unwrap();
+    let mut want: Vec<&str> = entries.iter().map(|e| e.cve_id.as_str()).collect();
+    want.sort_unstable();
+    assert_eq!(
+        all.iter()
+            .map(|e| e.entry.cve_id.as_str())
+            .collect::<Vec<_>>(),
+        want
+    );
+    let loadmaster = all
+        .iter()
+        .find(|e| e.entry.cve_id == "CVE-2026-8037")
+        .unwrap();
+    assert_eq!(loadmaster.entry, entries[0]);
 }

@@ -10,6 +10,7 @@ mod cases;
 mod claims;
 mod feeds;
 mod obligation_batches;
+mod obligations;
 mod partners;
 mod plans;
 mod priorities;

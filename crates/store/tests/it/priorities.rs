@@ -46,6 +46,7 @@ fn record(id: &str) -> NewCveRecord {
         ssvc_version: Some("2.0.3".into()),
         adp_kev_date_added: None,
         raw_sha256: document_address(id.as_bytes()),
+        affected: Vec::new(),
     }
 }
 

@@ -227,6 +227,36 @@ impl Browser {
             .to_owned()
     }
 
+    /// Runs a script in the page (WebDriver's "execute async script": the
+    /// script calls `arguments[arguments.length - 1]` with its answer).
+    pub async fn execute_async(&self, script: &str) -> Value {
+        self.session_command(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Sizes the window (a screenshot shows what fits in it).
+    pub async fn window_size(&self, width: u32, height: u32) {
+        self.session_command(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// A PNG of the window.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let v = self.session_command("GET", "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .expect("a base64 PNG")
+    }
+
     /// Ends the browser session (Chromium exits).
     pub async fn quit(&mut self) {
         if let Some(id) = self.session.take() {
