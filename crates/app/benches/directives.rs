@@ -44,12 +44,14 @@
 //!  cargo bench -p bulwark-app --bench directives`
 //!
 //! Measured on 2026-12-06, 2 cores shared with other work (load average
-//! about 1.5), PostgreSQL on the same machine, 368,088 obligations from
-//! the seed: (1) 22.3 s; (2) median 42 ms (145 systems each); (3) one
-//! agency's overdue page 15 ms, CISA's government-wide view 215 ms (the
+//! about 1.2), PostgreSQL on the same machine; 381,668 obligations from the
+//! seed (132,804 on components, 248,864 on products): (1) 26.1 s; (2)
+//! median 49 ms (145 systems each); (3) one agency's overdue page 10 ms,
+//! CISA's overdue page 21 ms, CISA's government-wide view 200 ms (the
 //! count over 1,000,000 rows alone is about 178 ms: it reads them all).
 //! Before the evaluation read systems in batches and the counts had their
-//! index, under a load of about 4: 57 s, 557 ms, 22 ms and 819 ms.
+//! index (main at d54aaca, load about 4): 57 s, 557 ms, 22 ms, 22 ms and
+//! 819 ms.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
