@@ -401,7 +401,14 @@ fn system_row(s: &Value) -> Vec<String> {
     ]
 }
 
-fn print_systems(items: &[Value], format: Format) {
+/// Items as the API gave them, one JSON object a line, or a table of
+/// `columns` with a row of each.
+fn print_items(
+    items: &[Value],
+    format: Format,
+    columns: &[&str],
+    row: impl Fn(&Value) -> Vec<String>,
+) {
     match format {
         Format::Json => {
             for i in items {
@@ -409,13 +416,17 @@ fn print_systems(items: &[Value], format: Format) {
             }
         }
         Format::Table => {
-            let mut t = Table::new(&SYSTEM_COLUMNS);
-            for s in items {
-                t.row(system_row(s));
+            let mut t = Table::new(columns);
+            for i in items {
+                t.row(row(i));
             }
             t.print();
         }
     }
+}
+
+fn print_systems(items: &[Value], format: Format) {
+    print_items(items, format, &SYSTEM_COLUMNS, system_row);
 }
 
 /// What a change to an inventory did: the system, then the obligations
@@ -1093,20 +1104,7 @@ fn count_row(c: &Value) -> Vec<String> {
 }
 
 fn print_counts(items: &[Value], format: Format) {
-    match format {
-        Format::Json => {
-            for i in items {
-                println!("{i}");
-            }
-        }
-        Format::Table => {
-            let mut t = Table::new(&COUNT_COLUMNS);
-            for c in items {
-                t.row(count_row(c));
-            }
-            t.print();
-        }
-    }
+    print_items(items, format, &COUNT_COLUMNS, count_row);
 }
 
 fn as_list(v: Value) -> Vec<Value> {

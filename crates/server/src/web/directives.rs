@@ -951,6 +951,28 @@ pub async fn obligation(
 
 /// After a form: the page again with what went wrong (422), or a 404/403
 /// page when the use case refused outright.
+/// After a change made from a system's page: back to the page, saying
+/// `done` at `anchor`, or the page again with what was wrong in the form.
+async fn system_form_done<T>(
+    state: &AppState,
+    who: &SignedIn,
+    id: Uuid,
+    result: bulwark_app::AppResult<T>,
+    done: &str,
+    anchor: &str,
+    what: &str,
+) -> PageResult {
+    match result {
+        Ok(_) => back_to_system(id, done, anchor),
+        Err(e) => {
+            let again = async |status: StatusCode, m: String| {
+                system_page(state, who, id, status, None, Some(m)).await
+            };
+            form_failed(state, who, e, again, what).await
+        }
+    }
+}
+
 async fn form_failed(
     state: &AppState,
     who: &SignedIn,
@@ -1565,21 +1587,8 @@ pub async fn update_system(
         national_security: Some(form.national_security.is_some()),
         owners: Some(owners(&form.owners)),
     };
-    match systems::update(&state, &who, id, body).await {
-        Ok(_) => back_to_system(id, "updated", "flags"),
-        Err(e) => {
-            form_failed(
-                &state,
-                &who,
-                e,
-                async |status: StatusCode, m: String| {
-                    system_page(&state, &who, id, status, None, Some(m)).await
-                },
-                "system",
-            )
-            .await
-        }
-    }
+    let result = systems::update(&state, &who, id, body).await;
+    system_form_done(&state, &who, id, result, "updated", "flags", "system").await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1643,21 +1652,17 @@ pub async fn detach_sbom(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = path_id(&id, "system").map_err(fail)?;
     let sbom = path_id(&sbom, "attached SBOM").map_err(fail)?;
-    match systems::detach_sbom(&state, &who, id, sbom).await {
-        Ok(_) => back_to_system(id, "detached", "sboms"),
-        Err(e) => {
-            form_failed(
-                &state,
-                &who,
-                e,
-                async |status: StatusCode, m: String| {
-                    system_page(&state, &who, id, status, None, Some(m)).await
-                },
-                "attached SBOM",
-            )
-            .await
-        }
-    }
+    let result = systems::detach_sbom(&state, &who, id, sbom).await;
+    system_form_done(
+        &state,
+        &who,
+        id,
+        result,
+        "detached",
+        "sboms",
+        "attached SBOM",
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1695,21 +1700,17 @@ pub async fn add_product(
         version: opt(&form.version),
         cpe: opt(&form.cpe),
     };
-    match systems::add_product(&state, &who, id, body).await {
-        Ok(_) => back_to_system(id, "product-added", "products"),
-        Err(e) => {
-            form_failed(
-                &state,
-                &who,
-                e,
-                async |status: StatusCode, m: String| {
-                    system_page(&state, &who, id, status, None, Some(m)).await
-                },
-                "system",
-            )
-            .await
-        }
-    }
+    let result = systems::add_product(&state, &who, id, body).await;
+    system_form_done(
+        &state,
+        &who,
+        id,
+        result,
+        "product-added",
+        "products",
+        "system",
+    )
+    .await
 }
 
 /// `POST /systems/{id}/products/{product}/remove`, as `DELETE
@@ -1722,21 +1723,17 @@ pub async fn remove_product(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = path_id(&id, "system").map_err(fail)?;
     let product = path_id(&product, "product").map_err(fail)?;
-    match systems::remove_product(&state, &who, id, product).await {
-        Ok(_) => back_to_system(id, "product-removed", "products"),
-        Err(e) => {
-            form_failed(
-                &state,
-                &who,
-                e,
-                async |status: StatusCode, m: String| {
-                    system_page(&state, &who, id, status, None, Some(m)).await
-                },
-                "product",
-            )
-            .await
-        }
-    }
+    let result = systems::remove_product(&state, &who, id, product).await;
+    system_form_done(
+        &state,
+        &who,
+        id,
+        result,
+        "product-removed",
+        "products",
+        "product",
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------
