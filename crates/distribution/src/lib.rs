@@ -7,4 +7,5 @@
 //! readers take bytes; whatever must fetch (a provider check, a sync) does so
 //! through a trait the caller implements.
 
+pub mod csaf;
 pub mod model;
