@@ -2,6 +2,10 @@
 //!
 //! - [`model`]: an advisory's content and tracking, the one source of every
 //!   published form.
+//! - [`csaf`]: CSAF 2.0 documents (`csaf_security_advisory`, `csaf_vex`),
+//!   their validator, file names and published bytes.
+//! - [`openvex`]: OpenVEX v0.2.0 documents.
+//! - [`osv`]: OSV records.
 //!
 //! **Architecture Invariant:** no I/O. Writers return bytes or JSON values;
 //! readers take bytes; whatever must fetch (a provider check, a sync) does so
@@ -9,3 +13,5 @@
 
 pub mod csaf;
 pub mod model;
+pub mod openvex;
+pub mod osv;

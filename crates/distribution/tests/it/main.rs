@@ -3,4 +3,6 @@
 mod common;
 mod csaf_validate;
 mod csaf_write;
+mod openvex;
+mod osv;
 mod shared_data;
