@@ -43,6 +43,12 @@ const SUMMARY_MAX: usize = 120;
 /// itself, which already carries the program's prefix (`BWK-2026-0001`).
 /// [`record`] refuses tracking ids that are not of that form
 /// ([`is_bulwark_id`]), so that no other database's id is ever claimed.
+///
+/// Schema 1.6.0 allows any id. Later schemas (1.6.7 on) allow only the
+/// prefixes registered with OSV, and (1.7.x) `x_` for a local database
+/// (`x_BWK-2026-0001`): until `BWK` is registered, a consumer validating
+/// against a current schema refuses these ids. This function is the one
+/// place to change should the program choose `x_`.
 pub fn id(tracking_id: &str) -> String {
     tracking_id.to_owned()
 }
