@@ -14,8 +14,9 @@
 //! `last_affected`), its listed affected versions, and its vendor and
 //! product name in `database_specific`. A product that lists neither a
 //! range nor an affected version is affected from the first version on —
-//! unless it lists fixed versions: one fixed version ends that range; more
-//! than one cannot be placed without ranges and is a [`Problem`].
+//! unless it lists fixed versions: one fixed version ends that range (as
+//! in the CSAF document); more than one cannot be placed without ranges
+//! and is a [`Problem`].
 //!
 //! The range type is `SEMVER` for crates.io, Go, npm and Hex when every
 //! version of the range is a SemVer 2.0 version (Go's leading `v` dropped,
@@ -29,7 +30,7 @@ use bulwark_versions::{Ecosystem, Purl, Version};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use crate::csaf::{Problem, write_date as date};
+use crate::csaf::{Problem, implied_ranges, write_date as date};
 use crate::model::{Advisory, ReferenceCategory, VersionRange};
 
 /// The schema version the records follow.
@@ -129,25 +130,29 @@ pub fn record(a: &Advisory<'_>, modified: OffsetDateTime) -> Result<Value, Vec<P
         let name = target.names.first().cloned().unwrap_or_default();
         let ecosystem = Ecosystem::from_osv(&target.ecosystem).ok();
 
-        let mut ranges: Vec<VersionRange> = p.affected.clone();
+        let implied = p.affected.is_empty();
+        let mut ranges: Vec<VersionRange> = implied_ranges(p);
         if ranges.is_empty() && p.affected_versions.is_empty() {
-            match p.fixed_versions.as_slice() {
-                [] => ranges.push(VersionRange::default()),
-                [one] => ranges.push(VersionRange {
-                    fixed: Some(one.clone()),
-                    ..VersionRange::default()
-                }),
-                _ => problems.push(Problem::new(
+            if p.fixed_versions.is_empty() {
+                ranges.push(VersionRange::default());
+            } else {
+                problems.push(Problem::new(
                     "osv",
                     format!("{path}/fixed_versions"),
                     "several fixed versions but no affected range: say which range each one ends",
-                )),
+                ));
             }
         }
         let mut events = Vec::new();
         let mut texts: Vec<(String, String)> = Vec::new();
         for (ri, r) in ranges.iter().enumerate() {
             let rp = format!("{path}/affected/{ri}");
+            // An implied range's one version is the product's fixed version.
+            let fixed_path = if implied {
+                format!("{path}/fixed_versions/0")
+            } else {
+                format!("{rp}/fixed")
+            };
             let introduced = r
                 .introduced
                 .clone()
@@ -164,7 +169,7 @@ pub fn record(a: &Advisory<'_>, modified: OffsetDateTime) -> Result<Value, Vec<P
                     "a range ends either at a fixed version or at a last affected one, not both",
                 )),
                 (Some(f), None) => {
-                    texts.push((format!("{rp}/fixed"), f.clone()));
+                    texts.push((fixed_path.clone(), f.clone()));
                     events.push(("fixed", f.clone()));
                 }
                 (None, Some(l)) => {

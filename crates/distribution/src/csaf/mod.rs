@@ -10,7 +10,7 @@ mod write;
 use serde_json::Value;
 
 pub use validate::validate;
-pub(crate) use write::date as write_date;
+pub(crate) use write::{date as write_date, implied_ranges};
 pub use write::{security_advisory, vex};
 
 /// One thing wrong with a CSAF document.

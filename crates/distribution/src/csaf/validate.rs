@@ -85,7 +85,7 @@ fn date_of(v: &Value) -> Option<OffsetDateTime> {
         .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
 }
 
-fn arr<'a>(v: Option<&'a Value>) -> &'a [Value] {
+fn arr(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
@@ -372,7 +372,7 @@ impl Validator {
                     self.push("schema", &p, "must have at least one item");
                 }
                 for (i, item) in items.iter().enumerate() {
-                    if !item.as_str().is_some_and(|s| !s.is_empty()) {
+                    if item.as_str().is_none_or(str::is_empty) {
                         self.push("schema", idx(&p, i), "must be a non-empty string");
                     }
                 }
@@ -584,14 +584,14 @@ impl Validator {
     }
 
     fn vulnerability(&mut self, path: &str, v: &Map<String, Value>) {
-        if let Some(cve) = v.get("cve") {
-            if !cve.as_str().is_some_and(is_cve) {
-                self.push(
-                    "schema",
-                    key(path, "cve"),
-                    format!("{cve} is not a CVE id (CVE-YYYY-NNNN…)"),
-                );
-            }
+        if let Some(cve) = v.get("cve")
+            && !cve.as_str().is_some_and(is_cve)
+        {
+            self.push(
+                "schema",
+                key(path, "cve"),
+                format!("{cve} is not a CVE id (CVE-YYYY-NNNN…)"),
+            );
         }
         if let Some(cwe) = self.obj(v, path, "cwe", false) {
             let cp = key(path, "cwe");
@@ -1559,7 +1559,7 @@ impl Validator {
     }
 
     fn t_6_1_31(&mut self, root: &Map<String, Value>) {
-        fn walk(v: &Validator, branches: &[Value], path: &str, out: &mut Vec<(String, String)>) {
+        fn walk(branches: &[Value], path: &str, out: &mut Vec<(String, String)>) {
             for (i, b) in branches.iter().enumerate() {
                 let p = format!("{path}/{i}");
                 if b.get("category").and_then(Value::as_str) == Some("product_version")
@@ -1576,12 +1576,11 @@ impl Validator {
                         out.push((format!("{p}/name"), name.to_owned()));
                     }
                 }
-                walk(v, arr(b.get("branches")), &format!("{p}/branches"), out);
+                walk(arr(b.get("branches")), &format!("{p}/branches"), out);
             }
         }
         let mut out = Vec::new();
         walk(
-            self,
             arr(at(root, "/product_tree/branches")),
             "/product_tree/branches",
             &mut out,

@@ -7,8 +7,11 @@
 //! `vers:` range, its product id `KEY:range-N`) and one `product_version`
 //! branch per listed version (affected, fixed or not affected; product id
 //! `KEY@VERSION`, with the purl at that version). A product that lists no
-//! range and no affected version is one full product name under its
-//! `product_name` branch with the product id `KEY`, and that id stands for
+//! range and no affected version but one fixed version is affected before
+//! it (`vers:TYPE/<FIXED`, as in the OSV record). A product that lists
+//! neither range, affected version nor a single fixed version is the full
+//! product name `KEY` (under its `product_name` branch, or among the tree's
+//! `full_product_names` when it has listed versions), which stands for
 //! "the product, versions not stated" in `known_affected`.
 //!
 //! Writers never fail: a vulnerability naming an unknown product key writes
@@ -269,6 +272,7 @@ fn product_tree(products: &[Product]) -> (Option<Value>, BTreeMap<String, Produc
     }
     // Vendors in the order they first appear.
     let mut vendors: Vec<(&str, Vec<Value>)> = Vec::new();
+    let mut whole_products: Vec<Value> = Vec::new();
     for p in products {
         let parsed = p.purl.as_deref().and_then(|s| Purl::parse(s).ok());
         let scheme = parsed.as_ref().map_or("generic", |p| p.ty()).to_owned();
@@ -308,7 +312,7 @@ fn product_tree(products: &[Product]) -> (Option<Value>, BTreeMap<String, Produc
 
         let mut pid = ProductIds::default();
         let mut children = Vec::new();
-        for (n, r) in p.affected.iter().enumerate() {
+        for (n, r) in implied_ranges(p).iter().enumerate() {
             let id = format!("{}:range-{}", p.key, n + 1);
             let range = vers(&scheme, r);
             children.push(json!({
@@ -343,26 +347,17 @@ fn product_tree(products: &[Product]) -> (Option<Value>, BTreeMap<String, Produc
                 }
             }
         }
-        let name_branch = if p.affected.is_empty() && p.affected_versions.is_empty() {
+        let name_branch = if pid.ranges.is_empty() && p.affected_versions.is_empty() {
             pid.whole = Some(p.key.clone());
+            let whole = full(format!("{} {}", p.vendor, p.name), &p.key, helper(None));
             if children.is_empty() {
-                json!({
-                    "category": "product_name",
-                    "name": p.name,
-                    "product": full(format!("{} {}", p.vendor, p.name), &p.key, helper(None)),
-                })
+                json!({"category": "product_name", "name": p.name, "product": whole})
             } else {
-                // The unversioned product beside its listed versions: a
-                // branch has either a product or branches, so it goes one
-                // level down, as the version range that covers everything.
-                children.insert(
-                    0,
-                    json!({
-                        "category": "product_version_range",
-                        "name": vers(&scheme, &VersionRange::default()),
-                        "product": full(format!("{} {}", p.vendor, p.name), &p.key, helper(None)),
-                    }),
-                );
+                // A branch has either a product or branches: the product
+                // without versions, beside its listed versions, is a full
+                // product name of its own (not a `*` range, which would
+                // claim the listed fixed versions are affected too).
+                whole_products.push(whole);
                 json!({"category": "product_name", "name": p.name, "branches": children})
             }
         } else {
@@ -378,7 +373,25 @@ fn product_tree(products: &[Product]) -> (Option<Value>, BTreeMap<String, Produc
         .into_iter()
         .map(|(vendor, branches)| json!({"category": "vendor", "name": vendor, "branches": branches}))
         .collect();
-    (Some(json!({"branches": branches})), ids)
+    let mut tree = Map::new();
+    tree.insert("branches".into(), Value::Array(branches));
+    if !whole_products.is_empty() {
+        tree.insert("full_product_names".into(), Value::Array(whole_products));
+    }
+    (Some(Value::Object(tree)), ids)
+}
+
+/// The affected ranges a product states or implies: one that lists no
+/// range and no affected version but exactly one fixed version is affected
+/// before it (`< fixed`). The OSV writer reads products the same way.
+pub(crate) fn implied_ranges(p: &Product) -> Vec<VersionRange> {
+    match p.fixed_versions.as_slice() {
+        [fixed] if p.affected.is_empty() && p.affected_versions.is_empty() => vec![VersionRange {
+            fixed: Some(fixed.clone()),
+            ..VersionRange::default()
+        }],
+        _ => p.affected.clone(),
+    }
 }
 
 fn vulnerability(

@@ -159,3 +159,50 @@ impl Owned {
         }
     }
 }
+
+/// Checks `docs` against the JSON schema file `schema` with Python's
+/// `jsonschema` (Draft 2020-12, formats checked), failing with every error.
+/// `BULWARK_PYTHON` names the interpreter (default `python3`).
+pub fn python_jsonschema(schema: &std::path::Path, docs: &[serde_json::Value]) {
+    let dir = std::env::temp_dir().join(format!(
+        "bulwark-jsonschema-{}-{}",
+        std::process::id(),
+        schema
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("schema")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let f = dir.join(format!("{i}.json"));
+        std::fs::write(&f, serde_json::to_vec_pretty(d).unwrap()).unwrap();
+        files.push(f);
+    }
+    let script = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+bad = 0
+for f in sys.argv[2:]:
+    for e in v.iter_errors(json.load(open(f))):
+        bad += 1
+        print(f, "/".join(map(str, e.absolute_path)), e.message)
+sys.exit(1 if bad else 0)
+"#;
+    let python = std::env::var("BULWARK_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(schema)
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

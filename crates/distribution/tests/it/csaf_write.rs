@@ -256,3 +256,40 @@ fn published_bytes_are_the_document() {
     );
     assert_eq!(csaf::filename(&o.tracking.id), "bwk-2026-0001.json");
 }
+
+#[test]
+fn fixed_versions_without_ranges() {
+    let mut o = Owned::new();
+    o.content.products[0].affected.clear();
+    o.content.products[0].not_affected_versions.clear();
+    o.content.vulnerabilities.truncate(1);
+    // One fixed version: affected before it, as the OSV record says.
+    let doc = csaf::security_advisory(&o.advisory());
+    assert_eq!(problems(&doc), Vec::<String>::new());
+    let libfoo = &doc["product_tree"]["branches"][0]["branches"][0];
+    assert_eq!(libfoo["branches"][0]["name"], "vers:npm/<1.4.2");
+    assert_eq!(
+        doc["vulnerabilities"][0]["product_status"]["known_affected"][0],
+        "libfoo:range-1"
+    );
+    // Two: the product without versions is affected, its fixed versions
+    // fixed; no `*` range claims the fixed versions are affected.
+    o.content.products[0].fixed_versions.push("2.0.1".into());
+    let doc = csaf::security_advisory(&o.advisory());
+    assert_eq!(problems(&doc), Vec::<String>::new());
+    assert_eq!(
+        doc["product_tree"]["full_product_names"],
+        json!([{"name": "Foo Project libfoo", "product_id": "libfoo",
+                "product_identification_helper": {"purl": "pkg:npm/%40foo/libfoo"}}])
+    );
+    let names: Vec<&str> = doc["product_tree"]["branches"][0]["branches"][0]["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["1.4.2", "2.0.1"]);
+    let status = &doc["vulnerabilities"][0]["product_status"];
+    assert_eq!(status["fixed"], json!(["libfoo@1.4.2", "libfoo@2.0.1"]));
+    assert_eq!(status["known_affected"][0], "libfoo");
+}

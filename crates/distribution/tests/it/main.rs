@@ -1,6 +1,7 @@
 //! Integration tests of the distribution crate's writers and validator.
 
 mod common;
+mod csaf_out;
 mod csaf_validate;
 mod csaf_write;
 mod openvex;

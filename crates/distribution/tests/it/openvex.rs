@@ -110,3 +110,25 @@ fn products_without_purl_are_named_by_their_cpe_at_the_version() {
         "{ids:?}"
     );
 }
+
+/// The OpenVEX JSON schema of the shared data set's copy of the spec
+/// (openvex/spec, `openvex_json_schema.json`, v0.2.0), with Python's
+/// `jsonschema`.
+#[test]
+#[ignore = "needs python3 jsonschema and the shared data set"]
+fn documents_conform_to_the_openvex_schema() {
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/vex/openvex-spec/openvex_json_schema.json");
+    let mut o = Owned::new();
+    let mut docs = vec![openvex::document(
+        &o.advisory(),
+        datetime!(2026-02-04 08:30 UTC),
+    )];
+    o.content.products[2].not_affected_versions = vec!["5.1".into()];
+    o.content.vulnerabilities[0].remediations.clear();
+    docs.push(openvex::document(
+        &o.advisory(),
+        datetime!(2026-02-04 08:30 UTC),
+    ));
+    crate::common::python_jsonschema(&schema, &docs);
+}

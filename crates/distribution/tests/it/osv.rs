@@ -139,14 +139,13 @@ fn id_is_the_tracking_id() {
 /// Every record the tests write, checked with Python's `jsonschema`
 /// against the OSV schema file named by `BULWARK_OSV_SCHEMA` (`.ci/run`
 /// downloads `validation/schema.json` of ossf/osv-schema at v1.6.0, the
-/// version the records declare).
+/// version the records declare). `BULWARK_PYTHON` names the interpreter
+/// (default `python3`).
 #[test]
 #[ignore = "needs python3 jsonschema and BULWARK_OSV_SCHEMA"]
 fn records_conform_to_the_osv_schema() {
     let schema =
         std::env::var("BULWARK_OSV_SCHEMA").expect("BULWARK_OSV_SCHEMA: the OSV JSON schema file");
-    let dir = std::env::temp_dir().join(format!("bulwark-osv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let mut o = Owned::new();
     let mut written = Vec::new();
     written.push(record(&o));
@@ -157,35 +156,5 @@ fn records_conform_to_the_osv_schema() {
     o.content.vulnerabilities[0].cvss_v3 = None;
     o.content.acknowledgments.clear();
     written.push(record(&o));
-    let mut files = Vec::new();
-    for (i, r) in written.iter().enumerate() {
-        let f = dir.join(format!("{i}.json"));
-        std::fs::write(&f, serde_json::to_vec_pretty(r).unwrap()).unwrap();
-        files.push(f);
-    }
-    let script = r#"
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-bad = 0
-for f in sys.argv[2:]:
-    for e in v.iter_errors(json.load(open(f))):
-        bad += 1
-        print(f, "/".join(map(str, e.absolute_path)), e.message)
-sys.exit(1 if bad else 0)
-"#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&schema)
-        .args(&files)
-        .output()
-        .expect("python3");
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::python_jsonschema(std::path::Path::new(&schema), &written);
 }
