@@ -337,7 +337,9 @@ pub fn record(a: &Advisory<'_>, modified: OffsetDateTime) -> Result<Value, Vec<P
             json!([{"type": "CVSS_V3", "score": vector}]),
         );
     }
-    r.insert("affected".into(), Value::Array(affected));
+    if !affected.is_empty() {
+        r.insert("affected".into(), Value::Array(affected));
+    }
     if !references.is_empty() {
         r.insert("references".into(), Value::Array(references));
     }

@@ -25,7 +25,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(test: &str, path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub fn new(test: &str, path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
             test: test.to_owned(),
             path: path.into(),

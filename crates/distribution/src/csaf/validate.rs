@@ -44,7 +44,7 @@ pub fn validate(doc: &Value) -> Vec<Problem> {
     let ids = Products::collect(root);
     v.t_6_1_1_and_2(root, &ids);
     v.t_6_1_3(root);
-    v.t_6_1_4_and_5(root, &ids);
+    v.t_6_1_4_and_5(root);
     v.t_6_1_6(root);
     v.t_6_1_7(root);
     v.t_cvss(root);
@@ -733,7 +733,7 @@ impl Validator {
         }
     }
 
-    fn t_6_1_4_and_5(&mut self, root: &Map<String, Value>, ids: &Products) {
+    fn t_6_1_4_and_5(&mut self, root: &Map<String, Value>) {
         let mut seen: BTreeMap<&str, String> = BTreeMap::new();
         for (i, g) in arr(root
             .get("product_tree")
@@ -754,7 +754,6 @@ impl Validator {
                 }
             }
         }
-        let _ = ids;
         for (vp, v) in vulns(root) {
             for list in ["remediations", "threats", "flags"] {
                 for (i, item) in arr(v.get(list)).iter().enumerate() {
@@ -2031,4 +2030,83 @@ fn cvss_v2_base(vector: &str) -> Option<f64> {
     let f = if impact == 0.0 { 0.0 } else { 1.176 };
     let base = (0.6 * impact + 0.4 * exploitability - 1.5) * f;
     Some((base * 10.0).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_follow_csaf_integer_and_semantic_versioning() {
+        assert!(version_of("0").is_some_and(|v| v.integer && v.major == 0));
+        assert!(version_of("12").is_some_and(|v| v.integer && v.major == 12));
+        assert!(version_of("01").is_none());
+        assert!(version_of("1.0").is_none());
+        assert!(
+            version_of("1.2.3-rc.1+build.5")
+                .is_some_and(|v| !v.integer && v.pre.as_deref() == Some("rc.1"))
+        );
+        assert!(
+            version_of("1.2.3-01").is_none(),
+            "numeric pre-release identifiers have no leading zero"
+        );
+        let order = [
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+        ];
+        for w in order.windows(2) {
+            let (a, b) = (version_of(w[0]).unwrap(), version_of(w[1]).unwrap());
+            assert_eq!(a.cmp_precedence(&b), Ordering::Less, "{} < {}", w[0], w[1]);
+        }
+        assert_eq!(
+            version_of("2")
+                .unwrap()
+                .cmp_precedence(&version_of("2.0.0").unwrap()),
+            Ordering::Equal
+        );
+    }
+
+    #[test]
+    fn language_tags() {
+        for ok in [
+            "en",
+            "en-US",
+            "de-AT",
+            "zh-Hant-TW",
+            "gsw",
+            "x-private",
+            "i-klingon",
+        ] {
+            assert!(language_ok(ok), "{ok}");
+        }
+        for bad in ["EZ", "e", "english-", "", "en--US", "en-ABCDEFGHI"] {
+            assert!(!language_ok(bad), "{bad}");
+        }
+    }
+
+    /// Scores from the CVSS v2 guide's worked examples (§3.3).
+    #[test]
+    fn cvss_v2_base_scores() {
+        assert_eq!(cvss_v2_base("AV:N/AC:L/Au:N/C:N/I:N/A:C"), Some(7.8));
+        assert_eq!(cvss_v2_base("AV:N/AC:L/Au:N/C:C/I:C/A:C"), Some(10.0));
+        assert_eq!(cvss_v2_base("AV:L/AC:H/Au:N/C:C/I:C/A:C"), Some(6.2));
+        assert_eq!(cvss_v2_base("AV:N/AC:L/Au:N/C:N/I:N/A:N"), Some(0.0));
+        assert_eq!(cvss_v2_base("AV:N/AC:L/Au:N/C:N/I:N"), None);
+        assert_eq!(cvss_v2_base("AV:X/AC:L/Au:N/C:N/I:N/A:C"), None);
+    }
+
+    #[test]
+    fn ids() {
+        assert!(is_cve("CVE-2026-10001"));
+        assert!(!is_cve("CVE-26-1000"));
+        assert!(is_cwe_id("CWE-79"));
+        assert!(!is_cwe_id("CWE-0"));
+        assert!(!is_cwe_id("CWE-1234567"));
+    }
 }
