@@ -2,9 +2,11 @@
 //!
 //! - [`model`]: an advisory's content and tracking, the one source of every
 //!   published form.
+//! - [`openpgp`]: signing our documents, verifying other providers'.
 //!
 //! **Architecture Invariant:** no I/O. Writers return bytes or JSON values;
 //! readers take bytes; whatever must fetch (a provider check, a sync) does so
 //! through a trait the caller implements.
 
 pub mod model;
+pub mod openpgp;
