@@ -4,3 +4,4 @@
 //! GnuPG (`gpg`) or `../shared/data`: `… -- --ignored`.
 
 mod openpgp;
+mod provider;
