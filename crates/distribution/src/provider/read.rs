@@ -701,8 +701,15 @@ fn links(v: Option<&Value>, path: &str, b: &mut Bends) -> Result<Vec<(String, St
         Some(v) => return Err(err(path, format!("must be an array, not {}", kind(v)))),
     };
     for (i, l) in list.into_iter().enumerate() {
-        let rel = l.get("rel").and_then(Value::as_str);
+        let mut rel = l.get("rel").and_then(Value::as_str);
         let href = l.get("href").and_then(Value::as_str);
+        // CISA's IT feed writes `ref` for `rel`.
+        if rel.is_none()
+            && let Some(r) = l.get("ref").and_then(Value::as_str)
+        {
+            b.bend(format!("{path}[{i}].ref"), "\"ref\" read as \"rel\"")?;
+            rel = Some(r);
+        }
         match (rel, href) {
             (Some(r), Some(h)) => out.push((r.to_owned(), h.trim().to_owned())),
             _ => b.bend(

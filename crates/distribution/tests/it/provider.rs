@@ -458,3 +458,22 @@ fn check_names_what_fails() {
         "{msgs:?}"
     );
 }
+
+#[test]
+fn cisa_it_feed_ref_for_rel_is_repaired() {
+    let feed = br#"{"feed": {"id": "f", "title": "t", "updated": "2024-01-01T00:00:00Z",
+      "link": [{"rel": "self", "href": "https://x.example/feed.json"}],
+      "category": [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}],
+      "entry": [{"id": "a", "updated": "2024-01-01T00:00:00Z", "published": "2024-01-01T00:00:00Z",
+         "content": {"src": "https://x.example/2024/a.json"},
+         "link": [{"rel": "self", "href": "https://x.example/2024/a.json"},
+                  {"ref": "hash", "href": "https://x.example/2024/a.json.sha512"},
+                  {"ref": "signature", "href": "https://x.example/2024/a.json.asc"}]}]}}"#;
+    let (f, w) = read::rolie_feed(feed, Mode::Lenient).unwrap();
+    assert_eq!(
+        f.entries[0].hash_urls,
+        vec!["https://x.example/2024/a.json.sha512".to_string()]
+    );
+    assert_eq!(w[0].path, "feed.entry[0].link[1].ref");
+    assert!(read::rolie_feed(feed, Mode::Strict).is_err());
+}
