@@ -6,6 +6,8 @@
 //!   their validator, file names and published bytes.
 //! - [`openvex`]: OpenVEX v0.2.0 documents.
 //! - [`osv`]: OSV records.
+//! - [`openpgp`]: signing our documents, verifying other providers'.
+//! - [`provider`]: other CSAF providers read, checked and taken over.
 //!
 //! **Architecture Invariant:** no I/O. Writers return bytes or JSON values;
 //! readers take bytes; whatever must fetch (a provider check, a sync) does so
@@ -15,3 +17,5 @@ pub mod csaf;
 pub mod model;
 pub mod openvex;
 pub mod osv;
+pub mod openpgp;
+pub mod provider;

@@ -46,18 +46,21 @@ impl std::fmt::Display for Problem {
 }
 
 /// The file name of a document with this tracking id (CSAF 2.0 §5.1):
-/// lower case, every character other than `+`, `-`, `a`–`z` and `0`–`9`
-/// replaced by `_`, then `.json`. The provider's directory layout and the
-/// ROLIE feed both use it.
+/// lower case, every *sequence* of characters other than `+`, `-`, `a`–`z`
+/// and `0`–`9` replaced by one `_`, then `.json`. The provider's directory
+/// layout, the ROLIE feed and the provider check all use it.
 pub fn filename(tracking_id: &str) -> String {
-    let mut name: String = tracking_id
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'a'..='z' | '0'..='9' | '+' | '-' => c,
-            _ => '_',
-        })
-        .collect();
+    let mut name = String::with_capacity(tracking_id.len() + 5);
+    let mut in_run = false;
+    for c in tracking_id.chars().flat_map(char::to_lowercase) {
+        if matches!(c, 'a'..='z' | '0'..='9' | '+' | '-') {
+            name.push(c);
+            in_run = false;
+        } else if !in_run {
+            name.push('_');
+            in_run = true;
+        }
+    }
     name.push_str(".json");
     name
 }
@@ -116,6 +119,8 @@ mod tests {
         );
         assert_eq!(filename("RHBA-2019:0024"), "rhba-2019_0024.json");
         assert_eq!(filename("a+b/c.d"), "a+b_c_d.json");
+        // A sequence becomes one underscore, not one per character.
+        assert_eq!(filename("Example Co: SA 2021/01"), "example_co_sa_2021_01.json");
     }
 
     #[test]
