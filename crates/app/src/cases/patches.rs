@@ -420,7 +420,8 @@ pub async fn read_patch(bytes: Vec<u8>, strict: bool) -> AppResult<(Vec<u8>, Pat
     .map_err(|_| AppError::internal())
     .and_then(|(bytes, p)| match p {
         Ok(p) => Ok((bytes, p)),
-        Err(e) => Err(AppError::validation(format!("patch: {e}"))),
+        Err(e) => Err(AppError::validation(format!("patch: {e}"))
+            .with_extension("line", serde_json::json!(e.line))),
     })
 }
 
