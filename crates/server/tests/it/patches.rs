@@ -231,3 +231,106 @@ async fn a_patch_is_accepted_by_two_organizations_other_than_its_authors() {
     let audit_ok = srv.store.audit_verify().await.unwrap();
     assert!(audit_ok.first_break.is_none());
 }
+
+/// The case page's Remediation section: the forms the policy allows, a
+/// workaround and a patch sent from them (the file after the CSRF token), a
+/// file that is not a diff refused naming its line, the diffstat and the
+/// download, which is plain text to save, never a page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_page_shows_remediation_and_takes_a_patch() {
+    use reqwest::multipart::{Form, Part};
+    let t0 = datetime!(2026-12-01 09:00 UTC);
+    let (srv, _clock) = common::start_at(t0, &[]).await;
+    let (_, user, token) = srv.member("Uni A", "researcher", "a1", &["analyst"]).await;
+    let (_, viewer, _) = srv.member("Uni A", "researcher", "a2", &["viewer"]).await;
+    let (s, intake) = upload(
+        &srv,
+        &token,
+        "/api/v1/reports?target=pkg:pypi/flask@2.0.0",
+        "application/sarif+json",
+        SEMGREP,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{intake}");
+    let case = intake["cases"][0].as_str().unwrap().to_owned();
+    let page_path = format!("/clearinghouse/cases/{case}");
+
+    common::visitor::set_password(&srv, viewer.parse().unwrap()).await;
+    let mut looker = common::visitor::Visitor::sign_in(&srv, "a2").await;
+    let page = looker.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.at("<h2 id=\"remediation\">Remediation</h2>");
+    assert!(
+        !page.body.contains("Upload a patch"),
+        "a viewer may not submit"
+    );
+
+    common::visitor::set_password(&srv, user.parse().unwrap()).await;
+    let mut v = common::visitor::Visitor::sign_in(&srv, "a1").await;
+    let page = v.get(&page_path).await;
+    assert!(
+        page.body
+            .contains("No vendor fix, patch, workaround or mitigation yet.")
+    );
+    assert!(page.at("action=\"/clearinghouse/cases/") > 0 && page.body.contains("Upload a patch"));
+    let csrf = page.csrf();
+    let done = v
+        .post(
+            &format!("{page_path}/remediations"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "workaround"),
+                ("summary", "Disable the upload endpoint"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let forged = v
+        .post(
+            &format!("{page_path}/remediations"),
+            &[("csrf", "forged"), ("kind", "workaround"), ("summary", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let send = async |v: &mut common::visitor::Visitor, bytes: &[u8]| {
+        let form = Form::new()
+            .text("csrf", csrf.clone())
+            .text("ai_model", "gpt-x")
+            .part(
+                "file",
+                Part::bytes(bytes.to_vec())
+                    .file_name("fix.patch")
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            );
+        let req = v
+            .http
+            .post(format!("{}{page_path}/remediations/patch", v.base))
+            .multipart(form);
+        v.finish(req).await
+    };
+    let bad = send(&mut v, b"not\na diff\n").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.at("line 1: not a diff");
+    let done = send(&mut v, FORMAT_PATCH).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    let page = v.get(&page_path).await;
+    page.at("workaround: Disable the upload endpoint");
+    page.at("patch: [PATCH] check: refuse an index past the buffer&#39;s end");
+    page.at("3 files changed, 6 insertions(+), 1 deletion(-)");
+    page.at("0 of 2 independent organizations passed every check");
+    page.at("<code>SECURITY.md</code>");
+    let (_, list) = srv
+        .get(&format!("/api/v1/cases/{case}/remediations"), &token)
+        .await;
+    let pid = list["items"][1]["id"].as_str().unwrap();
+    assert_eq!(list["items"][1]["ai_model"], "gpt-x");
+    let file = v
+        .get(&format!("{page_path}/remediations/{pid}/patch"))
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.content_type, "text/plain; charset=utf-8");
+    assert_eq!(file.bytes, FORMAT_PATCH);
+}
