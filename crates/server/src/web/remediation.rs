@@ -29,7 +29,7 @@ pub(super) struct CheckRow {
     pub result: String,
     pub note: String,
     pub evidence: bool,
-    pub at: String,
+    pub at: Stamp,
 }
 
 pub(super) struct FileRow {
@@ -73,6 +73,13 @@ pub(super) struct RemediationView {
     pub may_manage: bool,
 }
 
+/// An answer's RFC 3339 instant as the pages show instants.
+fn stamp(at: &str) -> PageResult<Stamp> {
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .map(Stamp::new)
+        .map_err(|_| PageError::internal())
+}
+
 fn label(name: &Option<String>, version: &Option<String>) -> String {
     match (name, version) {
         (Some(n), Some(v)) => format!("{n} {v}"),
@@ -100,10 +107,18 @@ pub(super) async fn view(
     let may_manage = bulwark_app::cases::may_manage(state, &who.principal);
     let mut out = Vec::with_capacity(items.len());
     for r in items {
-        let mut tasks = Vec::new();
+        // One entry per organization asked, with its checks.
+        let mut tasks: Vec<(String, String)> = Vec::new();
         let mut my_checks = Vec::new();
         for t in &r.tasks {
-            tasks.push((names.name(state, t.org).await?, words(&t.check)));
+            let org = names.name(state, t.org).await?;
+            match tasks.iter_mut().find(|(o, _)| *o == org) {
+                Some((_, checks)) => {
+                    checks.push_str(", ");
+                    checks.push_str(&words(&t.check));
+                }
+                None => tasks.push((org, words(&t.check))),
+            }
             if t.org == who.principal.org_id {
                 my_checks.push(t.check.clone());
             }
@@ -116,7 +131,7 @@ pub(super) async fn view(
                 result: v.result.clone(),
                 note: v.note.clone().unwrap_or_default(),
                 evidence: v.evidence.is_some(),
-                at: v.at.clone(),
+                at: stamp(&v.at)?,
             });
         }
         let standing = match &r.quorum {
@@ -183,13 +198,7 @@ pub(super) async fn view(
             author: r.author.unwrap_or_default(),
             tool: label(&r.tool_name, &r.tool_version),
             model: label(&r.ai_model, &r.ai_model_version),
-            created: Stamp::new(
-                time::OffsetDateTime::parse(
-                    &r.created_at,
-                    &time::format_description::well_known::Rfc3339,
-                )
-                .map_err(|_| PageError::internal())?,
-            ),
+            created: stamp(&r.created_at)?,
             is_patch: r.kind == "patch",
             shortstat,
             files,
