@@ -157,11 +157,14 @@ pub enum Action {
     ObligationDecide,
     /// See every agency's compliance side by side; on the [`Resource::Program`].
     ComplianceReadAll,
+    /// Submit a remediation artefact to a case (a vendor fix, a patch, a
+    /// workaround, a mitigation); on the case's [`Resource::Record`].
+    RemediationSubmit,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 63] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -224,6 +227,7 @@ impl Action {
         Action::ObligationAnswer,
         Action::ObligationDecide,
         Action::ComplianceReadAll,
+        Action::RemediationSubmit,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -291,6 +295,7 @@ impl Action {
             Action::ObligationAnswer => "obligation.answer",
             Action::ObligationDecide => "obligation.decide",
             Action::ComplianceReadAll => "compliance.read_all",
+            Action::RemediationSubmit => "remediation.submit",
         }
     }
 
@@ -436,6 +441,9 @@ impl Action {
             }
             Action::ComplianceReadAll => {
                 "only the directives' issuer (CISA) sees every agency's compliance"
+            }
+            Action::RemediationSubmit => {
+                "only writers of a case's parties (its reporters, vendor, participants, the organizations asked to validate it) and of the operator submit remediations to it"
             }
         }
     }

@@ -333,7 +333,9 @@ fn built_entities_conform_to_the_schema() {
             ),
             (Resource::Token { .. }, _) => action == Action::TokenRevoke,
             (Resource::Record(_), prefix) => {
-                prefix == Some("record") || action == Action::ValidationRecord
+                prefix == Some("record")
+                    || action == Action::ValidationRecord
+                    || action == Action::RemediationSubmit
             }
             (Resource::BenchmarkSet { .. }, _) => matches!(
                 action,

@@ -277,6 +277,15 @@ mod oracle {
             (A::DirectiveRead, Resource::Program) => has_roles,
             (A::DirectiveLoad, Resource::Program) => (writer && issuer(p)) || operator_admin,
             (A::ComplianceReadAll, Resource::Program) => has_roles && issuer(p),
+            // Remediation comes from the case's parties' writers and the
+            // operator's.
+            (A::RemediationSubmit, Resource::Record(r)) => {
+                writer
+                    && r.tlp != Tlp::Red
+                    && (p.org_id == r.owner_org
+                        || r.participant_orgs.contains(&p.org_id)
+                        || operator)
+            }
             // An inventory is the agency's own; the issuer sees (and decides
             // requests for) civilian systems outside national security.
             (A::SystemCreate, Resource::Organization { id, .. }) => {
@@ -515,7 +524,11 @@ impl Facet {
     fn all_for(action: Action) -> Vec<Facet> {
         use Action as A;
         match action {
-            A::RecordRead | A::RecordUpdate | A::RecordShare | A::ValidationRecord => Tlp::ALL
+            A::RecordRead
+            | A::RecordUpdate
+            | A::RecordShare
+            | A::ValidationRecord
+            | A::RemediationSubmit => Tlp::ALL
                 .into_iter()
                 .flat_map(|tlp| EMBARGOES.into_iter().map(move |e| Facet::Record(tlp, e)))
                 .collect(),
@@ -711,9 +724,11 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
             user: target_user,
             org: OWNER_ORG,
         },
-        A::RecordRead | A::RecordUpdate | A::RecordShare | A::ValidationRecord => {
-            Resource::Record(record(rel, facet.tlp(), facet.embargo()))
-        }
+        A::RecordRead
+        | A::RecordUpdate
+        | A::RecordShare
+        | A::ValidationRecord
+        | A::RemediationSubmit => Resource::Record(record(rel, facet.tlp(), facet.embargo())),
         A::BenchmarkRead | A::BenchmarkReadCriteria => Resource::BenchmarkSet {
             id: BENCHMARK_SET.into(),
             restricted: facet.restricted(),
@@ -869,7 +884,8 @@ fn matrix_agrees_with_the_rules() {
     //  vulnerability.read with no facet; access.check also on the
     //  partner's grant; directive.load, directive.read, compliance.read_all
     //  and system.create with no facet; 4 system actions × civilian or not
-    //  × national security or not.)
+    //  × national security or not; remediation.submit × 5 markings × 3
+    //  embargo states, like the records.)
     assert_eq!(
         checked,
         16 * 2
@@ -889,7 +905,8 @@ fn matrix_agrees_with_the_rules() {
                 + 2 * 2
                 + 2 * 5
                 + 4
-                + 4 * 4)
+                + 4 * 4
+                + 5 * 3)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -1041,7 +1058,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 62 * 12 - 1);
+    assert_eq!(wrong, 63 * 12 - 1);
 }
 
 // ---------------------------------------------------------------------------

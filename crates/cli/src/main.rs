@@ -25,6 +25,7 @@ mod import;
 mod inventory;
 mod matching;
 mod partners;
+mod patches;
 mod reviews;
 mod score;
 mod tables;
@@ -219,6 +220,14 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: claims::CaseCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Remediation on a case: patches, vendor fixes, workarounds; patch
+    /// validation (API client).
+    Patch {
+        #[command(subcommand)]
+        command: patches::PatchCommand,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -621,6 +630,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Claim { command, conn } => claims::claim(command, &conn).await,
         Command::Report { command, conn } => claims::report(command, &conn).await,
         Command::Case { command, conn } => claims::case(command, &conn).await,
+        Command::Patch { command, conn } => patches::run(command, &conn).await,
         Command::Coverage { target, kind, conn } => {
             claims::coverage(&conn, &target, kind.as_deref()).await
         }

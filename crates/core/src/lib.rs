@@ -19,6 +19,7 @@ pub mod marking;
 pub mod obligation;
 pub mod org;
 pub mod principal;
+pub mod remediation;
 pub mod review;
 pub mod role;
 pub mod secret;
@@ -36,6 +37,10 @@ pub use marking::{Embargo, Tlp};
 pub use obligation::{AgencyTrack, Answer, ObligationState, RequestKind, RequestState, Tri};
 pub use org::{OrgKind, Sector};
 pub use principal::{Principal, PrincipalKind};
+pub use remediation::{
+    PatchCheck, PatchCheckResult, PatchQuorum, PatchTally, PatchValidation, RemediationKind,
+    RemediationState,
+};
 pub use review::{
     Conclusion, DocumentKind, FindingCategory, ReviewWindow, Severity, SubmissionState,
     WindowWarning,

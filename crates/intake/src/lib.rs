@@ -24,6 +24,9 @@
 //!   product tree.
 //! - [`native`]: Bulwark's own findings JSON, documented there as an
 //!   interface; fingerprinted exactly like the equivalent SARIF result.
+//! - [`patch`]: unified diffs and `git format-patch` mails (a case's patch
+//!   remediation): files touched, lines, hunks, the mail's author and
+//!   subject; errors name the line.
 //! - [`mod@fingerprint`]: the versioned fingerprint (`bwk1:` + SHA-256 hex) over a
 //!   length-prefixed, tagged encoding: for code, the tool's fingerprints,
 //!   else its partial fingerprints and rule, else rule, path and normalized
@@ -45,6 +48,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod native;
 pub mod osv;
+pub mod patch;
 pub mod sarif;
 mod scan;
 pub mod warning;

@@ -6,7 +6,8 @@
 //! new case (kept as a pair that may never be merged again); they mark a
 //! case and embargo it, record the vendor they notified and name
 //! participants. A case's parties are its reporters, the organizations
-//! asked to validate it, its notified vendor and its named participants.
+//! asked to validate it or one of its patches (`patches.rs`), its notified
+//! vendor and its named participants.
 //!
 //! The other writers of cases have their own files: intake opens them
 //! (`intake.rs`), validations move them through their workflow
@@ -427,7 +428,8 @@ impl Store {
                 "SELECT org_id FROM reports WHERE case_id = $1 \
                  UNION SELECT org_id FROM case_tasks WHERE case_id = $1 \
                  UNION SELECT vendor_org FROM cases WHERE id = $1 AND vendor_notified_at IS NOT NULL \
-                 UNION SELECT org_id FROM case_participants WHERE case_id = $1 ORDER BY 1",
+                 UNION SELECT org_id FROM case_participants WHERE case_id = $1 \
+                 UNION SELECT org_id FROM patch_tasks WHERE case_id = $1 ORDER BY 1",
             ).bind(case).fetch_all(pool).await?
         }))
     }

@@ -137,6 +137,7 @@ impl Store {
                 sqlx::query_scalar(
                     "SELECT org_id FROM reports WHERE document = $1 \
                      UNION SELECT org_id FROM case_validations WHERE evidence = $1 \
+                     UNION SELECT org_id FROM patch_validations WHERE evidence = $1 \
                      UNION SELECT first_org FROM raw_documents WHERE sha256 = $1 AND first_org IS NOT NULL \
                      ORDER BY 1",
                 ).bind(sha256).fetch_all(pool).await?,

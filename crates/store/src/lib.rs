@@ -42,6 +42,7 @@ mod inventory;
 mod lease;
 mod obligations;
 mod partners;
+mod patches;
 mod priorities;
 mod reliability;
 mod reminders;
@@ -93,6 +94,10 @@ pub use obligations::{
     TrendRow,
 };
 pub use partners::{AccessAnswer, Attestation, Grant, NewGrant, PartnerStanding};
+pub use patches::{
+    MAX_PATCH_BYTES, NewPatchFile, NewPatchValidation, NewRemediation, PatchSourceReliability,
+    PatchTask, StoredPatchValidation, StoredRemediation,
+};
 pub use priorities::MAX_KNOWN_CVES;
 pub use reliability::SourceReliability;
 pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};

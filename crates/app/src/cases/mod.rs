@@ -4,8 +4,9 @@
 //! operator's triage: state, merges and splits, validation under a quorum,
 //! the analysts' SSVC assessment that sets a case's priority
 //! ([`assessment`], see [`crate::triage`]), markings and embargoes,
-//! vendors and participants; the kept documents ([`documents`]) and the
-//! sources' reliability ([`sources`]).
+//! vendors and participants; the kept documents ([`documents`]), the
+//! sources' reliability ([`sources`]) and remediation: vendor fixes,
+//! patches validated under a patch quorum, workarounds ([`patches`]).
 //!
 //! A case is a marked record to the policy (`record.read`): TLP:AMBER, owned
 //! by its first reporter, with every reporting organization a party and the
@@ -31,6 +32,7 @@ use crate::{Acting, App, AppError, AppResult, parse_word, ts};
 pub mod assessment;
 pub mod documents;
 pub mod intake;
+pub mod patches;
 pub mod sources;
 
 pub use assessment::{AssessmentIn, AssessmentOut, assess, set_assessment};

@@ -13,5 +13,6 @@ mod import;
 mod import_osv;
 mod matching;
 mod obligations;
+mod patches;
 mod score;
 mod versions;

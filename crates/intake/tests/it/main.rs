@@ -3,6 +3,7 @@
 //! per crate instead of once per file.
 
 mod advisories;
+mod patches;
 mod repairs;
 mod sarif;
 mod shared_data;

@@ -20,6 +20,7 @@ pub mod frontier;
 pub mod identity;
 pub mod obligations;
 pub mod partners;
+pub mod patches;
 pub mod reviews;
 pub mod sboms;
 pub mod systems;
@@ -110,6 +111,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::add_participant))
         .routes(routes!(cases::document))
         .routes(routes!(cases::sources))
+        // A patch file is read whole (at most `REMEDIATION_BODY_LIMIT`).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(patches::submit, patches::list))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    patches::REMEDIATION_BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(patches::get_one))
+        .routes(routes!(patches::patch_file))
+        .routes(routes!(patches::assign))
+        .routes(routes!(patches::validate))
+        .routes(routes!(patches::quorum))
         .routes(routes!(triage::queue))
         .routes(routes!(vulnerabilities::get_one))
         .routes(routes!(vulnerabilities::ranked))

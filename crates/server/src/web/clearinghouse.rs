@@ -36,7 +36,7 @@ const CLAIM_ROWS: u32 = 20;
 
 /// A use case's failure as a page (what is not found on these pages is a
 /// case).
-fn page_error(e: AppError) -> PageError {
+pub(super) fn page_error(e: AppError) -> PageError {
     match e.kind {
         ErrorKind::NotFound => PageError::not_found("case"),
         ErrorKind::Forbidden => PageError::forbidden_because(e.detail),
@@ -323,6 +323,9 @@ struct CasePage {
     /// The form's fields, preset to the assessment.
     fields: Vec<PointField>,
     cve: String,
+    /// Vendor fixes, patches and their checks, workarounds, and the forms
+    /// the policy allows (`remediation.rs`).
+    remediation: super::remediation::RemediationView,
 }
 
 /// The assessment as set: each point, or `not judged`.
@@ -495,6 +498,9 @@ pub async fn case(
         }
     };
     let may_assess = bulwark_app::cases::may_manage(&state, &who.principal);
+    let remediation = super::remediation::view(&state, &who, c.id, &mut names)
+        .await
+        .map_err(fail)?;
     let quorum = match (c.quorum.reproductions, c.quorum.vendor_confirms) {
         (n, true) => format!(
             "{n} independent reproduction{} or the vendor's confirmation",
@@ -533,6 +539,7 @@ pub async fn case(
             csrf: who.csrf.clone(),
             fields,
             cve,
+            remediation,
         },
     )
 }

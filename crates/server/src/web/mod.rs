@@ -30,6 +30,7 @@ mod frontier;
 mod login;
 mod matching;
 mod pages;
+mod remediation;
 mod reviews;
 mod session;
 
@@ -79,6 +80,28 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clearinghouse/cases/{id}/assessment",
             post(clearinghouse::assess),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/remediations",
+            post(remediation::offer),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/remediations/patch",
+            post(remediation::upload).layer(axum::extract::DefaultBodyLimit::max(
+                bulwark_store::MAX_PATCH_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/remediations/{remediation}/tasks",
+            post(remediation::assign),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/remediations/{remediation}/validations",
+            post(remediation::validate),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/remediations/{remediation}/patch",
+            get(remediation::patch_file),
         )
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))

@@ -20,6 +20,7 @@ mod intake_formats;
 mod json_bodies;
 mod matching;
 mod partners;
+mod patches;
 mod pipeline;
 mod priorities;
 mod reviews;

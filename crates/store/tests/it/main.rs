@@ -12,6 +12,7 @@ mod feeds;
 mod obligation_batches;
 mod obligations;
 mod partners;
+mod patches;
 mod plans;
 mod priorities;
 mod reviews;
