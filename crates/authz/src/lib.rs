@@ -157,11 +157,20 @@ pub enum Action {
     ObligationDecide,
     /// See every agency's compliance side by side; on the [`Resource::Program`].
     ComplianceReadAll,
+    /// Read the organization's advisory notices; on its [`Resource::Organization`].
+    NoticeRead,
+    /// Mark one of the organization's notices read; on its [`Resource::Organization`].
+    NoticeAcknowledge,
+    /// See per advisory how many organizations and components it affects;
+    /// on the [`Resource::Program`].
+    NoticeReadCounts,
+    /// See which organizations an advisory affects; on the [`Resource::Program`].
+    NoticeReadNames,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 66] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -224,6 +233,10 @@ impl Action {
         Action::ObligationAnswer,
         Action::ObligationDecide,
         Action::ComplianceReadAll,
+        Action::NoticeRead,
+        Action::NoticeAcknowledge,
+        Action::NoticeReadCounts,
+        Action::NoticeReadNames,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -291,6 +304,10 @@ impl Action {
             Action::ObligationAnswer => "obligation.answer",
             Action::ObligationDecide => "obligation.decide",
             Action::ComplianceReadAll => "compliance.read_all",
+            Action::NoticeRead => "notice.read",
+            Action::NoticeAcknowledge => "notice.acknowledge",
+            Action::NoticeReadCounts => "notice.read_counts",
+            Action::NoticeReadNames => "notice.read_names",
         }
     }
 
@@ -436,6 +453,16 @@ impl Action {
             }
             Action::ComplianceReadAll => {
                 "only the directives' issuer (CISA) sees every agency's compliance"
+            }
+            Action::NoticeRead => "only an organization's members read its advisory notices",
+            Action::NoticeAcknowledge => {
+                "only an organization's writers mark its advisory notices read"
+            }
+            Action::NoticeReadCounts => {
+                "only the operator and the directives' issuer (CISA) see how many organizations an advisory affects"
+            }
+            Action::NoticeReadNames => {
+                "no one sees which organizations an advisory affects unless the policy names them"
             }
         }
     }

@@ -40,6 +40,7 @@ mod identity;
 mod intake;
 mod inventory;
 mod lease;
+mod notices;
 mod obligations;
 mod partners;
 mod priorities;
@@ -87,6 +88,10 @@ pub use inventory::{
     StoredSystem, SystemSbomRow, SystemUpdate,
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
+pub use notices::{
+    HeldComponent, NOTICE_EVENT, NewNotice, NoticeAdvisory, NoticeComponent, NoticesWritten,
+    StoredNotice,
+};
 pub use obligations::{
     Applied, CountBy, NewObligation, ObligationChange, ObligationCounts, ObligationEvent,
     ObligationFilter, ObligationRequest, Revision, StoredObligation, SystemCounts, TrendPoint,
