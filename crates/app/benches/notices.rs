@@ -108,14 +108,20 @@ fn component(package: &str, version: &str) -> NewSbomComponent {
 fn components(i: usize) -> Vec<NewSbomComponent> {
     let mut out = Vec::with_capacity(COMPONENTS_EACH);
     if i % AFFECTED_EVERY == 0 {
-        out.push(component("widget", &format!("1.{}.0", (i / AFFECTED_EVERY) % 3)));
+        out.push(component(
+            "widget",
+            &format!("1.{}.0", (i / AFFECTED_EVERY) % 3),
+        ));
     } else if i % HOLDS_EVERY < 3 {
         out.push(component("widget", ["1.2.3", "1.3.0", "2.0.1"][i % 3]));
     }
     let mut k = 0;
     while out.len() < COMPONENTS_EACH {
         let p = (i * 7919 + k * 104_729) % PACKAGES;
-        out.push(component(&format!("pkg-{p:04}"), &format!("{}.{}.0", k % 5, i % 7)));
+        out.push(component(
+            &format!("pkg-{p:04}"),
+            &format!("{}.{}.0", k % 5, i % 7),
+        ));
         k += 1;
     }
     out
@@ -138,7 +144,8 @@ async fn store() -> Result<(Store, String), BoxError> {
             Ok((store, "PostgreSQL".into()))
         }
         Err(_) => {
-            let path = std::env::temp_dir().join(format!("bulwark-notices-bench-{}.db", Uuid::now_v7()));
+            let path =
+                std::env::temp_dir().join(format!("bulwark-notices-bench-{}.db", Uuid::now_v7()));
             let store = Store::connect(&path.to_string_lossy()).await?;
             store.migrate().await?;
             Ok((store, format!("SQLite ({})", path.display())))
@@ -175,7 +182,8 @@ async fn seed(store: &Store, orgs: usize) -> Result<(usize, usize), BoxError> {
                     format: "cyclonedx-json".into(),
                     spec_version: "1.5".into(),
                     media_type: "application/vnd.cyclonedx+json".into(),
-                    document: format!("{{\"bomFormat\":\"CycloneDX\",\"serial\":{i}}}").into_bytes(),
+                    document: format!("{{\"bomFormat\":\"CycloneDX\",\"serial\":{i}}}")
+                        .into_bytes(),
                     tlp: Tlp::Amber,
                     components,
                 },
@@ -183,7 +191,11 @@ async fn seed(store: &Store, orgs: usize) -> Result<(usize, usize), BoxError> {
             )
             .await?;
         if (i + 1) % 1000 == 0 {
-            eprintln!("  seeded {} organizations in {:.0} s", i + 1, started.elapsed().as_secs_f64());
+            eprintln!(
+                "  seeded {} organizations in {:.0} s",
+                i + 1,
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     Ok((components_total, affected))
@@ -221,7 +233,10 @@ async fn run() -> Result<(), BoxError> {
         assert_eq!(s.new_notices as usize, affected, "{s:?}");
         first.get_or_insert(id);
     }
-    println!("1. notify_affected, a new advisory ({affected} notices and events written): {}", times(&fresh));
+    println!(
+        "1. notify_affected, a new advisory ({affected} notices and events written): {}",
+        times(&fresh)
+    );
     let id = first.ok_or("no run")?;
     let mut again = Vec::new();
     for _ in 0..RUNS {
