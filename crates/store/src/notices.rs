@@ -376,16 +376,30 @@ impl Store {
         package: &str,
     ) -> Result<Vec<HeldComponent>> {
         let rows: Vec<HeldComponent> = with_pool!(self, pool => {
+            // One arm per index: with `package = $2 OR source_package = $2`
+            // SQLite reads every component of the ecosystem through the
+            // (ecosystem, package) index instead (measured: all 1,000,000
+            // rows of the bench's npm estate for 3,000 wanted).
             sqlx::query_as(
                 "SELECT s.org_id, s.id AS sbom_id, s.name AS sbom_name, c.seq, c.name, c.purl, c.version \
                  FROM sbom_components c JOIN sboms s ON s.id = c.sbom_id \
-                 WHERE c.ecosystem = $1 AND (c.package = $2 OR c.source_package = $2) AND c.purl IS NOT NULL \
+                 WHERE c.ecosystem = $1 AND c.package = $2 AND c.purl IS NOT NULL \
+                 UNION \
+                 SELECT s.org_id, s.id AS sbom_id, s.name AS sbom_name, c.seq, c.name, c.purl, c.version \
+                 FROM sbom_components c JOIN sboms s ON s.id = c.sbom_id \
+                 WHERE c.ecosystem = $1 AND c.source_package = $2 AND c.purl IS NOT NULL \
                  UNION \
                  SELECT s.org_id, s.id AS sbom_id, s.name AS sbom_name, c.seq, c.name, p.purl, c.version \
                  FROM sbom_component_purls p \
                  JOIN sbom_components c ON c.sbom_id = p.sbom_id AND c.seq = p.seq \
                  JOIN sboms s ON s.id = p.sbom_id \
-                 WHERE p.ecosystem = $1 AND (p.package = $2 OR p.source_package = $2)",
+                 WHERE p.ecosystem = $1 AND p.package = $2 \
+                 UNION \
+                 SELECT s.org_id, s.id AS sbom_id, s.name AS sbom_name, c.seq, c.name, p.purl, c.version \
+                 FROM sbom_component_purls p \
+                 JOIN sbom_components c ON c.sbom_id = p.sbom_id AND c.seq = p.seq \
+                 JOIN sboms s ON s.id = p.sbom_id \
+                 WHERE p.ecosystem = $1 AND p.source_package = $2",
             )
             .bind(ecosystem)
             .bind(package)
