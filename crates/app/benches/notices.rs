@@ -117,7 +117,7 @@ fn component(package: &str, version: &str) -> NewSbomComponent {
 /// one in fifty, else a fixed version), then other packages.
 fn components(i: usize) -> Vec<NewSbomComponent> {
     let mut out = Vec::with_capacity(COMPONENTS_EACH);
-    if i % AFFECTED_EVERY == 0 {
+    if i.is_multiple_of(AFFECTED_EVERY) {
         out.push(component(
             "widget",
             &format!("1.{}.0", (i / AFFECTED_EVERY) % 3),
@@ -185,7 +185,7 @@ async fn seed(store: &Store, orgs: usize) -> Result<(usize, usize), BoxError> {
             .id;
         let components = components(i);
         components_total += components.len();
-        affected += usize::from(i % AFFECTED_EVERY == 0);
+        affected += usize::from(i.is_multiple_of(AFFECTED_EVERY));
         store
             .create_sbom(
                 &Actor::cli(),
@@ -203,7 +203,7 @@ async fn seed(store: &Store, orgs: usize) -> Result<(usize, usize), BoxError> {
                 NOW,
             )
             .await?;
-        if (i + 1) % 1000 == 0 {
+        if (i + 1).is_multiple_of(1000) {
             eprintln!(
                 "  seeded {} organizations in {:.0} s",
                 i + 1,
