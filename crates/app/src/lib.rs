@@ -28,6 +28,7 @@ pub mod error;
 pub mod feeds;
 pub mod frontier;
 pub mod identity;
+pub mod notices;
 pub mod partners;
 pub mod priorities;
 pub mod resources;

@@ -170,7 +170,15 @@ pub async fn store_upload(
         tlp: Tlp::Amber,
         components,
     };
-    Ok(app.store.create_sbom(&who.actor, &new, app.now()).await?)
+    let stored = app.store.create_sbom(&who.actor, &new, app.now()).await?;
+    // An SBOM that holds a version an advisory already released or
+    // published affects gets its organization the notice too. The SBOM is
+    // stored whatever happens here: a failure is logged, not answered, so
+    // a retried upload does not store it twice.
+    if let Err(e) = crate::notices::check_new_sbom(app, who, &stored).await {
+        tracing::error!(sbom = %stored.id, error = %e, "the new SBOM was not checked against the released advisories");
+    }
+    Ok(stored)
 }
 
 /// The SBOMs the caller may read, oldest first: the same policy decision

@@ -314,7 +314,8 @@ pub enum Subject {
 /// The read checks for an event from its payload: `submission` →
 /// `submission.read`; `submission` with `finding` → that and `finding.read`
 /// on the finding (so a TLP:RED finding reaches only its named readers);
-/// `grant` → `grant.read`; `system` (obligation events) → `system.read`.
+/// `grant` → `grant.read`; `system` (obligation events) → `system.read`;
+/// `notice` (`advisory.affects_you`) → `notice.read` on its organization.
 /// A key whose value is not a UUID is no subject.
 /// The one place the mapping lives; the worker and the tests use it.
 ///
@@ -375,6 +376,22 @@ pub async fn event_subject(
             )])),
             Err(e) => gone(e),
         };
+    }
+    if let Some(nid) = id("notice") {
+        // `advisory.affects_you`: the notice is its organization's, read
+        // under `notice.read` on it (its members only, not the operator).
+        let notice = match store.advisory_notice(nid).await {
+            Ok(n) => n,
+            Err(e) => return gone(e),
+        };
+        let org = match store.organization(notice.org_id).await {
+            Ok(o) => o,
+            Err(e) => return gone(e),
+        };
+        return Ok(Subject::Checks(vec![(
+            Action::NoticeRead,
+            crate::resources::org_resource(&org),
+        )]));
     }
     Ok(Subject::Unknown)
 }

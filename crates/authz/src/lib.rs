@@ -160,11 +160,20 @@ pub enum Action {
     /// Submit a remediation artefact to a case (a vendor fix, a patch, a
     /// workaround, a mitigation); on the case's [`Resource::Record`].
     RemediationSubmit,
+    /// Read the organization's advisory notices; on its [`Resource::Organization`].
+    NoticeRead,
+    /// Mark one of the organization's notices read; on its [`Resource::Organization`].
+    NoticeAcknowledge,
+    /// See per advisory how many organizations and components it affects;
+    /// on the [`Resource::Program`].
+    NoticeReadCounts,
+    /// See which organizations an advisory affects; on the [`Resource::Program`].
+    NoticeReadNames,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 63] = [
+    pub const ALL: [Action; 67] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -228,6 +237,10 @@ impl Action {
         Action::ObligationDecide,
         Action::ComplianceReadAll,
         Action::RemediationSubmit,
+        Action::NoticeRead,
+        Action::NoticeAcknowledge,
+        Action::NoticeReadCounts,
+        Action::NoticeReadNames,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -296,6 +309,10 @@ impl Action {
             Action::ObligationDecide => "obligation.decide",
             Action::ComplianceReadAll => "compliance.read_all",
             Action::RemediationSubmit => "remediation.submit",
+            Action::NoticeRead => "notice.read",
+            Action::NoticeAcknowledge => "notice.acknowledge",
+            Action::NoticeReadCounts => "notice.read_counts",
+            Action::NoticeReadNames => "notice.read_names",
         }
     }
 
@@ -444,6 +461,16 @@ impl Action {
             }
             Action::RemediationSubmit => {
                 "only writers of a case's parties (its reporters, vendor, participants, the organizations asked to validate it) and of the operator submit remediations to it"
+            }
+            Action::NoticeRead => "only an organization's members read its advisory notices",
+            Action::NoticeAcknowledge => {
+                "only an organization's writers mark its advisory notices read"
+            }
+            Action::NoticeReadCounts => {
+                "only the operator and the directives' issuer (CISA) see how many organizations an advisory affects"
+            }
+            Action::NoticeReadNames => {
+                "no one sees which organizations an advisory affects unless the policy names them"
             }
         }
     }

@@ -310,6 +310,8 @@ fn built_entities_conform_to_the_schema() {
                     | Action::DirectiveLoad
                     | Action::DirectiveRead
                     | Action::ComplianceReadAll
+                    | Action::NoticeReadCounts
+                    | Action::NoticeReadNames
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,
@@ -322,6 +324,8 @@ fn built_entities_conform_to_the_schema() {
                     | Action::ClaimCreate
                     | Action::ReportSubmit
                     | Action::SystemCreate
+                    | Action::NoticeRead
+                    | Action::NoticeAcknowledge
             ),
             (Resource::User { .. }, _) => matches!(
                 action,

@@ -286,6 +286,12 @@ mod oracle {
                         || r.participant_orgs.contains(&p.org_id)
                         || operator)
             }
+            // Advisory notices: an organization's own; the counts for the
+            // operator and the issuer; the names for no one.
+            (A::NoticeRead, Resource::Organization { id, .. }) => has_roles && colleague(id),
+            (A::NoticeAcknowledge, Resource::Organization { id, .. }) => writer && colleague(id),
+            (A::NoticeReadCounts, Resource::Program) => has_roles && (operator || issuer(p)),
+            (A::NoticeReadNames, Resource::Program) => false,
             // An inventory is the agency's own; the issuer sees (and decides
             // requests for) civilian systems outside national security.
             (A::SystemCreate, Resource::Organization { id, .. }) => {
@@ -619,7 +625,9 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::VulnerabilityRead
         | A::DirectiveLoad
         | A::DirectiveRead
-        | A::ComplianceReadAll => Resource::Program,
+        | A::ComplianceReadAll
+        | A::NoticeReadCounts
+        | A::NoticeReadNames => Resource::Program,
         A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide => {
             let (civilian, national_security) = match facet {
                 Facet::System { civilian, nss } => (civilian, nss),
@@ -702,7 +710,9 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::WebhookManage
         | A::ClaimCreate
         | A::ReportSubmit
-        | A::SystemCreate => Resource::Organization {
+        | A::SystemCreate
+        | A::NoticeRead
+        | A::NoticeAcknowledge => Resource::Organization {
             id: OWNER_ORG,
             kind: if p.org_id == OWNER_ORG {
                 p.org_kind
@@ -885,7 +895,7 @@ fn matrix_agrees_with_the_rules() {
     //  partner's grant; directive.load, directive.read, compliance.read_all
     //  and system.create with no facet; 4 system actions × civilian or not
     //  × national security or not; remediation.submit × 5 markings × 3
-    //  embargo states, like the records.)
+    //  embargo states, like the records; 4 notice actions with no facet.)
     assert_eq!(
         checked,
         16 * 2
@@ -906,7 +916,8 @@ fn matrix_agrees_with_the_rules() {
                 + 2 * 5
                 + 4
                 + 4 * 4
-                + 5 * 3)
+                + 5 * 3
+                + 4)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -916,8 +927,9 @@ fn matrix_agrees_with_the_rules() {
     );
     for action in Action::ALL {
         let of_action = || outcomes.iter().filter(move |o| o.action == action);
+        // notice.read_names is held by no one until the policy names someone.
         assert!(
-            of_action().any(|o| o.allowed),
+            action == Action::NoticeReadNames || of_action().any(|o| o.allowed),
             "{} is never allowed in the matrix",
             action.as_str()
         );
@@ -1045,6 +1057,10 @@ fn wrong_pairings_are_denied_not_panics() {
                         | Action::ObligationAnswer
                         | Action::ObligationDecide
                         | Action::ComplianceReadAll
+                        // Notices are their organization's; names are no one's.
+                        | Action::NoticeRead
+                        | Action::NoticeAcknowledge
+                        | Action::NoticeReadNames
                 );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
@@ -1058,7 +1074,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 63 * 12 - 1);
+    assert_eq!(wrong, 67 * 12 - 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2101,4 +2117,53 @@ fn everyone_sees_coverage_only_the_claimant_and_operator_see_outcomes() {
         !may(&researcher, Action::ClaimCreate, &own),
         "not for another organization"
     );
+}
+
+#[test]
+fn notices_are_their_organizations_and_only_counts_go_further() {
+    let authz = authz();
+    let own = Resource::Organization {
+        id: OWNER_ORG,
+        kind: OrgKind::Vendor,
+    };
+    let vendor_viewer = user(OrgKind::Vendor, OWNER_ORG, &[Role::Viewer]);
+    let vendor_analyst = user(OrgKind::Vendor, OWNER_ORG, &[Role::Analyst]);
+    let other_admin = user(OrgKind::Vendor, UNRELATED_ORG, &[Role::Admin]);
+    let operator_admin = user(OrgKind::Operator, UNRELATED_ORG, &[Role::Admin]);
+    let cisa = Principal {
+        org_issues_directives: true,
+        ..user(OrgKind::Agency, UNRELATED_ORG, &[Role::Viewer])
+    };
+    // The flag on a vendor grants nothing.
+    let flagged_vendor = Principal {
+        org_issues_directives: true,
+        ..user(OrgKind::Vendor, UNRELATED_ORG, &[Role::Admin])
+    };
+    let plain_agency = user(OrgKind::Agency, UNRELATED_ORG, &[Role::Admin]);
+    let may = |p: &Principal, a: Action, r: &Resource| decide(&authz, p, a, r, NOW).allowed;
+    assert!(may(&vendor_viewer, Action::NoticeRead, &own));
+    assert!(!may(&vendor_viewer, Action::NoticeAcknowledge, &own));
+    assert!(may(&vendor_analyst, Action::NoticeAcknowledge, &own));
+    for p in [&other_admin, &operator_admin, &cisa] {
+        assert!(!may(p, Action::NoticeRead, &own), "{p:?}");
+        assert!(!may(p, Action::NoticeAcknowledge, &own), "{p:?}");
+    }
+    assert!(may(
+        &operator_admin,
+        Action::NoticeReadCounts,
+        &Resource::Program
+    ));
+    assert!(may(&cisa, Action::NoticeReadCounts, &Resource::Program));
+    for p in [&vendor_analyst, &flagged_vendor, &plain_agency] {
+        assert!(
+            !may(p, Action::NoticeReadCounts, &Resource::Program),
+            "{p:?}"
+        );
+    }
+    for p in [&vendor_analyst, &operator_admin, &cisa, &other_admin] {
+        assert!(
+            !may(p, Action::NoticeReadNames, &Resource::Program),
+            "{p:?}"
+        );
+    }
 }

@@ -24,6 +24,7 @@ mod frontier;
 mod import;
 mod inventory;
 mod matching;
+mod notices;
 mod partners;
 mod patches;
 mod reviews;
@@ -192,6 +193,14 @@ enum Command {
         /// Every agency's obligations for one vulnerability (CVE-…, GHSA-…).
         #[arg(long)]
         vulnerability: Option<String>,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Advisory notices: your organization's, and how far an advisory
+    /// reaches (API client).
+    Notice {
+        #[command(subcommand)]
+        command: notices::NoticeCommand,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -627,6 +636,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,
+        Command::Notice { command, conn } => notices::run(command, &conn).await,
         Command::Claim { command, conn } => claims::claim(command, &conn).await,
         Command::Report { command, conn } => claims::report(command, &conn).await,
         Command::Case { command, conn } => claims::case(command, &conn).await,

@@ -40,6 +40,7 @@ mod identity;
 mod intake;
 mod inventory;
 mod lease;
+mod notices;
 mod obligations;
 mod partners;
 mod patches;
@@ -88,6 +89,10 @@ pub use inventory::{
     StoredSystem, SystemSbomRow, SystemUpdate,
 };
 pub use lease::{Job, LeaseGrant, LeaseOutcome};
+pub use notices::{
+    HeldComponent, NOTICE_EVENT, NewNotice, NoticeAdvisory, NoticeComponent, NoticesWritten,
+    StoredNotice,
+};
 pub use obligations::{
     Applied, CountBy, NewObligation, ObligationChange, ObligationCounts, ObligationEvent,
     ObligationFilter, ObligationRequest, Revision, StoredObligation, SystemCounts, TrendPoint,

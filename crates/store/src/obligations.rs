@@ -564,6 +564,8 @@ macro_rules! publish_all {
         }
     }};
 }
+// Advisory notices (`notices.rs`) publish their events the same way.
+pub(crate) use publish_all;
 
 /// The event detail of a revision.
 fn revision_detail(r: &Revision, reason: &str, before: Option<&StoredObligation>) -> Value {

@@ -18,6 +18,7 @@ pub mod claims;
 pub mod directives;
 pub mod frontier;
 pub mod identity;
+pub mod notices;
 pub mod obligations;
 pub mod partners;
 pub mod patches;
@@ -172,6 +173,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(obligations::trend))
         .routes(routes!(obligations::agency))
         .routes(routes!(obligations::vulnerability))
+        // Notice to exactly those affected (issue 18).
+        .routes(routes!(notices::list))
+        .routes(routes!(notices::get_one))
+        .routes(routes!(notices::mark_read))
+        .routes(routes!(notices::exposure))
 }
 
 /// Items of a list and the cursor of the next page (absent on the last page).

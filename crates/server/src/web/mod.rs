@@ -29,6 +29,7 @@ mod directives;
 mod frontier;
 mod login;
 mod matching;
+mod notices;
 mod pages;
 mod remediation;
 mod reviews;
@@ -122,6 +123,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sboms/{id}", get(matching::sbom))
         .route("/advisories/{id}", get(matching::advisory))
+        .route("/notices", get(notices::list))
+        .route("/notices/{id}/read", post(notices::mark_read))
         .route(
             "/directives",
             get(directives::directive_list).post(directives::load),
@@ -537,6 +540,11 @@ fn nav(username: String, org_name: String, csrf: String, shows: Shows, current: 
         href: "/sboms",
         label: "SBOMs",
         current: current == "/sboms",
+    });
+    links.push(NavLink {
+        href: "/notices",
+        label: "Notices",
+        current: current == "/notices",
     });
     links.push(NavLink {
         href: "/organizations",

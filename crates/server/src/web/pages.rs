@@ -68,12 +68,17 @@ struct DashboardPage {
     roles: String,
     jobs: &'static [Job],
     show_audit: bool,
+    /// Unread advisory notices of the organization, when it may read them.
+    unread_notices: Option<u64>,
 }
 
 /// `GET /`: who you are and where to go.
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let nav = who.nav(&state, "/");
     let me = identity::me(&who.principal);
+    let unread_notices = bulwark_app::notices::unread(&state, &who.principal)
+        .await
+        .map_err(|e| PageError::refused(e, "notice").for_user(&who, &state))?;
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -87,6 +92,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             kind: me.kind.as_str(),
             roles: roles_text(&me.roles),
             jobs: &JOBS,
+            unread_notices,
         },
     )
 }

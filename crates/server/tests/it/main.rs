@@ -19,6 +19,7 @@ mod intake;
 mod intake_formats;
 mod json_bodies;
 mod matching;
+mod notices;
 mod partners;
 mod patches;
 mod pipeline;

@@ -9,6 +9,7 @@ mod assessments;
 mod cases;
 mod claims;
 mod feeds;
+mod notices;
 mod obligation_batches;
 mod obligations;
 mod partners;
