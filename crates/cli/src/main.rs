@@ -24,6 +24,7 @@ mod import;
 mod inventory;
 mod matching;
 mod partners;
+mod publications;
 mod reviews;
 mod score;
 mod tables;
@@ -212,6 +213,13 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: claims::CaseCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Advisories from cases: draft, edit, publish, list (API client).
+    Advisory {
+        #[command(subcommand)]
+        command: publications::AdvisoryCommand,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -613,6 +621,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Claim { command, conn } => claims::claim(command, &conn).await,
         Command::Report { command, conn } => claims::report(command, &conn).await,
         Command::Case { command, conn } => claims::case(command, &conn).await,
+        Command::Advisory { command, conn } => publications::advisory(command, &conn).await,
         Command::Coverage { target, kind, conn } => {
             claims::coverage(&conn, &target, kind.as_deref()).await
         }

@@ -12,5 +12,6 @@ mod import;
 mod import_osv;
 mod matching;
 mod obligations;
+mod publications;
 mod score;
 mod versions;
