@@ -323,6 +323,11 @@ struct CasePage {
     /// The form's fields, preset to the assessment.
     fields: Vec<PointField>,
     cve: String,
+    /// The case's advisory, if it has one the visitor may read: (id,
+    /// tracking id, stage).
+    advisory: Option<(Uuid, String, &'static str)>,
+    /// The visitor may draft the advisory (a validated case without one).
+    may_draft: bool,
 }
 
 /// The assessment as set: each point, or `not judged`.
@@ -495,6 +500,12 @@ pub async fn case(
         }
     };
     let may_assess = bulwark_app::cases::may_manage(&state, &who.principal);
+    let advisory = bulwark_app::publications::of_case(&state, &who.principal, id)
+        .await
+        .map_err(|e| fail(page_error(e)))?
+        .map(|a| (a.id, a.tracking_id, a.stage.as_str()));
+    let may_draft =
+        may_assess && advisory.is_none() && c.state == bulwark_core::CaseState::Validated;
     let quorum = match (c.quorum.reproductions, c.quorum.vendor_confirms) {
         (n, true) => format!(
             "{n} independent reproduction{} or the vendor's confirmation",
@@ -533,6 +544,8 @@ pub async fn case(
             csrf: who.csrf.clone(),
             fields,
             cve,
+            advisory,
+            may_draft,
         },
     )
 }

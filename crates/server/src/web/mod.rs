@@ -30,6 +30,7 @@ mod frontier;
 mod login;
 mod matching;
 mod pages;
+mod publications;
 mod reviews;
 mod session;
 
@@ -79,6 +80,23 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clearinghouse/cases/{id}/assessment",
             post(clearinghouse::assess),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/advisory",
+            post(publications::draft),
+        )
+        .route("/clearinghouse/advisories", get(publications::queue))
+        .route(
+            "/clearinghouse/advisories/{id}",
+            get(publications::advisory).post(publications::edit),
+        )
+        .route(
+            "/clearinghouse/advisories/{id}/transition",
+            post(publications::transition),
+        )
+        .route(
+            "/clearinghouse/advisories/{id}/publish",
+            post(publications::publish),
         )
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 use time::Duration;
 use time::macros::datetime;
 
+use crate::common::visitor::Visitor;
+
 /// The first 3 of 114 results of `microsoft-sarif-sdk/.../Fortify/bannedAPIs_m0.xml.sarif`.
 const FORTIFY: &[u8] = include_bytes!("../../../intake/tests/fixtures/fortify-excerpt.sarif");
 
@@ -19,15 +21,12 @@ async fn put(srv: &common::Srv, path: &str, token: &str, body: Value) -> (Status
     (s, v)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_advisory_is_drafted_published_under_embargo_and_then_public() {
-    let t0 = datetime!(2026-11-26 12:00 UTC);
-    let (srv, clock) = common::start_at(t0, &[]).await;
+/// A validated case over the API: (case id, reporter's token, reproducing
+/// organization's token).
+async fn validated_case(srv: &common::Srv) -> (String, String, String) {
     let root = srv.root_token.clone();
     let (_, _, reporter) = srv.member("Uni A", "researcher", "ua", &["analyst"]).await;
     let (repro_org, _, repro) = srv.member("Lab R", "researcher", "lr", &["analyst"]).await;
-    let (_, _, outsider) = srv.member("Vendor W", "vendor", "vw", &["admin"]).await;
-
     let resp = srv
         .http
         .post(format!(
@@ -43,9 +42,9 @@ async fn an_advisory_is_drafted_published_under_embargo_and_then_public() {
     assert_eq!(resp.status(), StatusCode::CREATED);
     let receipt: Value = resp.json().await.unwrap();
     let case = receipt["cases"][0].as_str().unwrap().to_owned();
-    let draft_path = format!("/api/v1/cases/{case}/advisory");
-
-    let (s, p) = srv.post(&draft_path, &root, json!({})).await;
+    let (s, p) = srv
+        .post(&format!("/api/v1/cases/{case}/advisory"), &root, json!({}))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "not validated: {p}");
     for to in ["triaged", "validating"] {
         let (s, v) = srv
@@ -58,7 +57,7 @@ async fn an_advisory_is_drafted_published_under_embargo_and_then_public() {
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     let (s, v) = put(
-        &srv,
+        srv,
         &format!("/api/v1/cases/{case}/quorum"),
         &root,
         json!({"reproductions": 1, "vendor_confirms": false}),
@@ -82,6 +81,17 @@ async fn an_advisory_is_drafted_published_under_embargo_and_then_public() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["state"], "validated");
+    (case, reporter, repro)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advisory_is_drafted_published_under_embargo_and_then_public() {
+    let t0 = datetime!(2026-11-26 12:00 UTC);
+    let (srv, clock) = common::start_at(t0, &[]).await;
+    let root = srv.root_token.clone();
+    let (_, _, outsider) = srv.member("Vendor W", "vendor", "vw", &["admin"]).await;
+    let (case, reporter, repro) = validated_case(&srv).await;
+    let draft_path = format!("/api/v1/cases/{case}/advisory");
 
     let (s, p) = srv.post(&draft_path, &reporter, json!({})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
@@ -190,4 +200,95 @@ async fn an_advisory_is_drafted_published_under_embargo_and_then_public() {
     assert_eq!(q["counts"]["published"], 1);
     let (s, p) = srv.get("/api/v1/publications?stage=nonsense", &root).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_drafts_refuses_with_paths_and_the_queue_counts() {
+    let t0 = datetime!(2026-11-26 12:00 UTC);
+    let (srv, _clock) = common::start_at(t0, &[]).await;
+    let (case, _, _) = validated_case(&srv).await;
+    let (_, outsider_user, _) = srv.member("Vendor W", "vendor", "vw", &["admin"]).await;
+    common::visitor::set_password(&srv, srv.root_user).await;
+    let mut v = Visitor::sign_in(&srv, "root").await;
+
+    let page = v.get(&format!("/clearinghouse/cases/{case}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.at("Draft the advisory");
+    let csrf = page.csrf();
+    let drafted = v
+        .post(
+            &format!("/clearinghouse/cases/{case}/advisory"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{}", drafted.body);
+    let editor_path = drafted.location.clone();
+    assert!(
+        editor_path.starts_with("/clearinghouse/advisories/"),
+        "{editor_path}"
+    );
+
+    let editor = v.get(&editor_path).await;
+    assert_eq!(editor.status, StatusCode::OK);
+    for needle in [
+        "<label for=\"title\">Title</label>",
+        "<label for=\"products\">Products</label>",
+        "What would be published",
+        "BWK-2026-0001",
+        "pkg:npm/left-pad",
+        "The saved content makes valid documents",
+    ] {
+        editor.at(needle);
+    }
+    // The case's page now links the advisory.
+    v.get(&format!("/clearinghouse/cases/{case}"))
+        .await
+        .at(&editor_path);
+
+    // A list that is not JSON, then an empty title: refused, the posted
+    // fields kept, each problem's path shown.
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("title", "Null dereference in left-pad"),
+        ("summary", "Crash on a null pointer."),
+        ("details", ""),
+        (
+            "products",
+            "[{\"key\": \"left-pad\", \"vendor\": \"npm\", \"name\": \"left-pad\", \"purl\": \"pkg:npm/left-pad\"}]",
+        ),
+        ("vulnerabilities", "[]"),
+        ("references", "[]"),
+        ("acknowledgments", "[]"),
+    ];
+    let mut broken = base.to_vec();
+    broken[4] = ("products", "[{oops");
+    let refused = v.post(&editor_path, &broken).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.at("Not saved");
+    refused.at("form /products");
+    refused.at("[{oops");
+    let mut untitled = base.to_vec();
+    untitled[1] = ("title", "");
+    let refused = v.post(&editor_path, &untitled).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.at("csaf /document/title");
+    let saved = v.post(&editor_path, &base).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    v.get(&editor_path).await.at("Null dereference in left-pad");
+    // A missing CSRF token changes nothing.
+    let forged = v.post(&editor_path, &base[1..]).await;
+    assert!(forged.status.is_client_error(), "{}", forged.status);
+
+    let queue = v.get("/clearinghouse/advisories").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    queue.at("<span class=\"n\">1</span> <span class=\"label\">Drafts</span>");
+    queue.at("href=\"/clearinghouse/advisories?stage=draft\"");
+    let published = v.get("/clearinghouse/advisories?stage=published").await;
+    published.at("None.");
+
+    // Someone else's visitor does not learn it exists.
+    common::visitor::set_password(&srv, outsider_user.parse().unwrap()).await;
+    let mut w = Visitor::sign_in(&srv, "vw").await;
+    assert_eq!(w.get(&editor_path).await.status, StatusCode::NOT_FOUND);
+    w.get("/clearinghouse/advisories").await.at("None.");
 }
