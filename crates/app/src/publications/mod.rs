@@ -255,6 +255,7 @@ pub struct PublishIn {
 
 #[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `draft`, `ready`, `embargoed` or `published`.
     pub stage: Option<String>,
@@ -688,11 +689,13 @@ async fn drafted_content(app: &App, case: &Case) -> AppResult<AdvisoryContent> {
         ));
     }
     let where_ = reports.iter().find_map(|r| r.location.clone());
+    // The case's title is often a sentence already (SARIF messages are).
+    let what = case.title.trim().trim_end_matches('.');
     let summary = match (&products.first(), where_) {
-        (Some(p), Some(loc)) => format!("{} in {} ({loc}).", case.title, p.name),
-        (Some(p), None) => format!("{} in {}.", case.title, p.name),
-        (None, Some(loc)) => format!("{} ({loc}).", case.title),
-        (None, None) => format!("{}.", case.title),
+        (Some(p), Some(loc)) => format!("{what} in {} ({loc}).", p.name),
+        (Some(p), None) => format!("{what} in {}.", p.name),
+        (None, Some(loc)) => format!("{what} ({loc})."),
+        (None, None) => format!("{what}."),
     };
     let first_org = app.store.organization(case.first_reporter_org).await.ok();
     let vulnerability = Vulnerability {
