@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod claims;
 mod client;
+mod csaf;
 mod directive;
 mod dossier_key;
 mod findings;
@@ -108,6 +109,12 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Other CSAF providers: check one against CSAF 2.0's requirements, or
+    /// take over its documents after verifying their signatures.
+    Csaf {
+        #[command(subcommand)]
+        command: csaf::CsafCommand,
     },
     /// Frontier benchmarks: classify and estimate offline; benchmark sets, registry and pre-check on a server.
     Frontier {
@@ -600,6 +607,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command } => import::run(command).await,
+        Command::Csaf { command } => csaf::run(command).await,
         Command::Client(c) => client::run(c).await,
         Command::Frontier { command } => frontier::run(command).await,
         Command::Findings { command } => findings::run(command),

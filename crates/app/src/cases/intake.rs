@@ -382,3 +382,126 @@ pub async fn ingest(
         },
     })
 }
+
+/// What [`ingest_direct`] did with a document.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum DirectIntake {
+    /// The same bytes were received before (documents are kept by their
+    /// SHA-256): nothing was written.
+    Unchanged { document: String },
+    /// Read and filed as the operator organization's.
+    Imported {
+        document: String,
+        reports: usize,
+        new_cases: usize,
+        /// The reader's repairs, each with its JSON path.
+        warnings: Vec<String>,
+    },
+}
+
+/// Ingests a document already in memory straight into the database, as
+/// the operator organization's, with no acting user (the audit entry
+/// names none, like the other commands run on the machine that holds the
+/// database): how `bulwark csaf sync` files the documents it took over
+/// from other providers after verifying them. Same reader and the same
+/// one transaction as [`ingest`]; a document whose bytes were received
+/// before is [`DirectIntake::Unchanged`] and writes nothing. The operator
+/// organization must exist (`bulwark admin bootstrap`).
+pub async fn ingest_direct(
+    store: &bulwark_store::Store,
+    format: Format,
+    bytes: Vec<u8>,
+    now: OffsetDateTime,
+) -> AppResult<DirectIntake> {
+    let sha256 = bulwark_core::document_address(&bytes);
+    match store.raw_document_info(&sha256).await {
+        Ok(_) => return Ok(DirectIntake::Unchanged { document: sha256 }),
+        Err(bulwark_store::StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let org = operator_org(store).await?;
+
+    // Parse whole first (these documents are small: a provider's advisory),
+    // then hand the batches to the store.
+    let parsed = tokio::task::spawn_blocking({
+        let bytes = bytes.clone();
+        move || {
+            let mut reports = Vec::new();
+            let summary = finding::read_with(format, &bytes[..], ReadOptions::default(), |f| {
+                reports.push(report(f, &None)?);
+                Ok::<(), AppError>(())
+            });
+            (reports, summary)
+        }
+    })
+    .await
+    .map_err(|_| AppError::internal())?;
+    let (reports, summary) = match parsed {
+        (r, Ok(s)) => (r, s),
+        (_, Err(ReadError::Document(e))) => {
+            return Err(AppError::malformed(format!(
+                "not a {} document: {e}",
+                format_name(format)
+            )));
+        }
+        (_, Err(ReadError::Handler(e))) => return Err(e),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<IntakeItem>(4);
+    let size = bytes.len() as u64;
+    let raw = RawDocument {
+        media_type: format.media_type().to_owned(),
+        sha256: sha256.clone(),
+        size,
+        content: &bytes[..],
+    };
+    let feed = async move {
+        for batch in reports.chunks(BATCH) {
+            if tx.send(IntakeItem::Reports(batch.to_vec())).await.is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(IntakeItem::Done).await;
+    };
+    let actor = bulwark_store::Actor::cli();
+    let (stored, ()) = tokio::join!(store.ingest_stream(&actor, org, raw, rx, now), feed);
+    let receipt = stored?;
+    let warnings = IntakeWarnings::from(summary.warnings)
+        .first
+        .into_iter()
+        .map(|w| format!("{}: {}", w.path, w.message))
+        .collect();
+    Ok(DirectIntake::Imported {
+        document: receipt.document,
+        reports: receipt.reports,
+        new_cases: receipt.new_cases,
+        warnings,
+    })
+}
+
+/// The operator organization (made by `bulwark admin bootstrap`).
+async fn operator_org(store: &bulwark_store::Store) -> AppResult<Uuid> {
+    let mut page = bulwark_store::PageRequest {
+        after: None,
+        limit: bulwark_store::PageRequest::MAX_LIMIT,
+    };
+    loop {
+        let orgs = store.organizations(page).await?;
+        if let Some(o) = orgs
+            .items
+            .iter()
+            .find(|o| o.kind == bulwark_core::OrgKind::Operator)
+        {
+            return Ok(o.id);
+        }
+        match orgs.next {
+            Some(next) => page.after = Some(next),
+            None => {
+                return Err(AppError::validation(
+                    "there is no operator organization to file the documents as: run \
+                     `bulwark admin bootstrap` first",
+                ));
+            }
+        }
+    }
+}

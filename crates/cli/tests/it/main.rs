@@ -6,6 +6,7 @@ mod common;
 
 mod cli;
 mod crash;
+mod csaf;
 mod directive;
 mod first_contact;
 mod import;
