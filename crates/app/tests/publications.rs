@@ -231,7 +231,7 @@ async fn scenario(store: Store) {
     .await
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation, "{e}");
-    assert!(e.detail.contains("/product_tree/full_product_names"), "{e}");
+    assert!(e.detail.contains("csaf /product_tree"), "{e}");
     assert!(
         e.extensions["problems"]
             .as_array()
