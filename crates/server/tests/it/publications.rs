@@ -256,7 +256,7 @@ async fn the_editor_drafts_refuses_with_paths_and_the_queue_counts() {
             "products",
             "[{\"key\": \"left-pad\", \"vendor\": \"npm\", \"name\": \"left-pad\", \"purl\": \"pkg:npm/left-pad\"}]",
         ),
-        ("vulnerabilities", "[]"),
+        ("vulnerabilities", "[{\"title\": \"Null dereference\"}]"),
         ("references", "[]"),
         ("acknowledgments", "[]"),
     ];
