@@ -31,6 +31,7 @@ pub mod identity;
 pub mod notices;
 pub mod partners;
 pub mod priorities;
+pub mod publications;
 pub mod resources;
 pub mod reviews;
 pub mod sboms;

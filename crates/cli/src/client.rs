@@ -433,7 +433,7 @@ pub fn seg(s: &str) -> anyhow::Result<&str> {
     }
 }
 
-async fn call(
+pub async fn call(
     conn: &Conn,
     method: &str,
     path: &str,

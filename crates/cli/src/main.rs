@@ -27,6 +27,7 @@ mod matching;
 mod notices;
 mod partners;
 mod patches;
+mod publications;
 mod reviews;
 mod score;
 mod tables;
@@ -237,6 +238,13 @@ enum Command {
     Patch {
         #[command(subcommand)]
         command: patches::PatchCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Advisories from cases: draft, edit, publish, list (API client).
+    Advisory {
+        #[command(subcommand)]
+        command: publications::AdvisoryCommand,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -641,6 +649,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { command, conn } => claims::report(command, &conn).await,
         Command::Case { command, conn } => claims::case(command, &conn).await,
         Command::Patch { command, conn } => patches::run(command, &conn).await,
+        Command::Advisory { command, conn } => publications::advisory(command, &conn).await,
         Command::Coverage { target, kind, conn } => {
             claims::coverage(&conn, &target, kind.as_deref()).await
         }

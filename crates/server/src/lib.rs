@@ -162,7 +162,8 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> any
 
 /// Background work on a timer: re-determining the registry when a benchmark
 /// version loaded ahead of time takes effect, the reminders of review
-/// windows and grants, and obligations' due-date notices. Failures are logged and retried on the next tick.
+/// windows and grants, obligations' due-date notices, and advisories whose
+/// case's embargo ended made public. Failures are logged and retried on the next tick.
 async fn scheduler(state: AppState) {
     let holder = format!("server-{}", uuid::Uuid::now_v7());
     let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -177,6 +178,9 @@ async fn scheduler(state: AppState) {
         }
         if let Err(e) = bulwark_app::directives::notices::send(&state, &holder).await {
             tracing::warn!(error = %e.detail, "sending obligation notices failed; retrying next tick");
+        }
+        if let Err(e) = bulwark_app::publications::release_due(&state, &holder).await {
+            tracing::warn!(error = %e.detail, "publishing advisories whose embargo ended failed; retrying next tick");
         }
     }
 }

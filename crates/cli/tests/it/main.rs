@@ -14,5 +14,6 @@ mod import_osv;
 mod matching;
 mod obligations;
 mod patches;
+mod publications;
 mod score;
 mod versions;

@@ -22,6 +22,7 @@ pub mod notices;
 pub mod obligations;
 pub mod partners;
 pub mod patches;
+pub mod publications;
 pub mod reviews;
 pub mod sboms;
 pub mod systems;
@@ -125,6 +126,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(patches::assign))
         .routes(routes!(patches::validate))
         .routes(routes!(patches::quorum))
+        // Advisories from cases (issue 18).
+        .routes(routes!(publications::draft))
+        .routes(routes!(publications::list))
+        .routes(routes!(publications::get_one, publications::edit))
+        .routes(routes!(publications::transition))
+        .routes(routes!(publications::publish))
+        .routes(routes!(publications::preview))
+        .routes(routes!(publications::revisions))
+        .routes(routes!(publications::csaf))
+        .routes(routes!(publications::osv))
+        .routes(routes!(publications::vex))
+        .routes(routes!(publications::openvex))
         .routes(routes!(triage::queue))
         .routes(routes!(vulnerabilities::get_one))
         .routes(routes!(vulnerabilities::ranked))

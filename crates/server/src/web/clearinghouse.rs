@@ -326,6 +326,11 @@ struct CasePage {
     /// Vendor fixes, patches and their checks, workarounds, and the forms
     /// the policy allows (`remediation.rs`).
     remediation: super::remediation::RemediationView,
+    /// The case's advisory, if it has one the visitor may read: (id,
+    /// tracking id, stage).
+    advisory: Option<(Uuid, String, &'static str)>,
+    /// The visitor may draft the advisory (a validated case without one).
+    may_draft: bool,
 }
 
 /// The assessment as set: each point, or `not judged`.
@@ -501,6 +506,12 @@ pub async fn case(
     let remediation = super::remediation::view(&state, &who, c.id, &mut names)
         .await
         .map_err(fail)?;
+    let advisory = bulwark_app::publications::of_case(&state, &who.principal, id)
+        .await
+        .map_err(|e| fail(page_error(e)))?
+        .map(|a| (a.id, a.tracking_id, a.stage.as_str()));
+    let may_draft =
+        may_assess && advisory.is_none() && c.state == bulwark_core::CaseState::Validated;
     let quorum = match (c.quorum.reproductions, c.quorum.vendor_confirms) {
         (n, true) => format!(
             "{n} independent reproduction{} or the vendor's confirmation",
@@ -540,6 +551,8 @@ pub async fn case(
             fields,
             cve,
             remediation,
+            advisory,
+            may_draft,
         },
     )
 }

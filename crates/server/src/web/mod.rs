@@ -32,6 +32,7 @@ mod matching;
 mod notices;
 mod pages;
 mod remediation;
+mod publications;
 mod reviews;
 mod session;
 
@@ -103,6 +104,23 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clearinghouse/cases/{id}/remediations/{remediation}/patch",
             get(remediation::patch_file),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/advisory",
+            post(publications::draft),
+        )
+        .route("/clearinghouse/advisories", get(publications::queue))
+        .route(
+            "/clearinghouse/advisories/{id}",
+            get(publications::advisory).post(publications::edit),
+        )
+        .route(
+            "/clearinghouse/advisories/{id}/transition",
+            post(publications::transition),
+        )
+        .route(
+            "/clearinghouse/advisories/{id}/publish",
+            post(publications::publish),
         )
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))

@@ -24,6 +24,7 @@ mod partners;
 mod patches;
 mod pipeline;
 mod priorities;
+mod publications;
 mod reviews;
 mod web;
 mod webhooks;
