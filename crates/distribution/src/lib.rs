@@ -4,6 +4,7 @@
 //!   published form.
 //! - [`provider::publish`]: the files of a CSAF 2.0 trusted provider.
 //! - [`osv_feed`]: the published OSV records as OSV.dev imports them.
+//! - [`openpgp`]: signing our documents, verifying other providers'.
 //!
 //! **Architecture Invariant:** no I/O. Writers return bytes or JSON values;
 //! readers take bytes; whatever must fetch (a provider check, a sync) does so
@@ -12,3 +13,4 @@
 pub mod model;
 pub mod osv_feed;
 pub mod provider;
+pub mod openpgp;
