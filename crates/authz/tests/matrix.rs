@@ -60,7 +60,7 @@ mod oracle {
     /// TLP:CLEAR and under no running embargo: what the public provider
     /// tree and OSV feed serve to anyone.
     pub fn publicly_downloadable(r: &RecordFacts, now: OffsetDateTime) -> bool {
-        r.tlp == Tlp::Clear && !r.embargo_until.is_some_and(|until| now < until)
+        r.tlp == Tlp::Clear && r.embargo_until.is_none_or(|until| now >= until)
     }
 
     /// CISA, as the directives' issuer: only an agency can be.
