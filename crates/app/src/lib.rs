@@ -30,6 +30,7 @@ pub mod frontier;
 pub mod identity;
 pub mod partners;
 pub mod priorities;
+pub mod publications;
 pub mod resources;
 pub mod reviews;
 pub mod sboms;

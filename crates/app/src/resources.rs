@@ -5,8 +5,8 @@
 use bulwark_authz::{Action, RecordFacts, Resource};
 use bulwark_core::{Principal, SubmissionState, Tlp};
 use bulwark_store::{
-    Case, Finding, Grant, Organization, PartnerStanding, RawDocumentInfo, ScanClaim, StoredModel,
-    StoredSbom, Submission, TokenInfo, User,
+    Case, Finding, Grant, Organization, PartnerStanding, RawDocumentInfo, ScanClaim,
+    StoredCaseAdvisory, StoredModel, StoredSbom, Submission, TokenInfo, User,
 };
 use uuid::Uuid;
 
@@ -68,6 +68,24 @@ pub fn case_resource(c: &Case, parties: Vec<Uuid>) -> Resource {
         tlp: c.tlp,
         embargo_until: c.embargo.map(|e| e.until),
         participant_orgs: parties,
+        recipient_users: Vec::new(),
+    })
+}
+
+/// The policy's view of a published advisory: a record at its publication
+/// marking, owned by the clearinghouse that wrote it, with the case's
+/// parties as its parties (they are the recipients of an AMBER one) and no
+/// embargo: it is public once the case's embargo ended. Before publication
+/// an advisory is read as its case ([`case_resource`]).
+pub fn advisory_resource(a: &StoredCaseAdvisory, case_parties: Vec<Uuid>) -> Resource {
+    Resource::Record(RecordFacts {
+        kind: "advisory".into(),
+        id: a.id.to_string(),
+        owner_org: a.owner_org,
+        creator: Uuid::nil(),
+        tlp: a.publication_tlp,
+        embargo_until: None,
+        participant_orgs: case_parties,
         recipient_users: Vec::new(),
     })
 }

@@ -2139,3 +2139,90 @@ fn anonymous_downloads_clear_publications_only_and_nothing_else() {
             .allowed
     );
 }
+
+// ---------------------------------------------------------------------------
+// Advisories from cases (issue 18, part D). Before publication an advisory
+// is read as its case (the case checks above); once public it is a Record of
+// kind "advisory" at its publication marking, owned by the clearinghouse,
+// with the case's parties and no embargo. Changing one is `case.manage`.
+// ---------------------------------------------------------------------------
+
+/// A published advisory's facts, as `bulwark_app::resources::advisory_resource`
+/// builds them.
+fn published_advisory(tlp: Tlp) -> Resource {
+    Resource::Record(RecordFacts {
+        kind: "advisory".into(),
+        id: "adv-1".into(),
+        owner_org: OWNER_ORG,
+        creator: Uuid::nil(),
+        tlp,
+        embargo_until: None,
+        participant_orgs: vec![PARTICIPANT_ORG],
+        recipient_users: Vec::new(),
+    })
+}
+
+#[test]
+fn a_published_advisory_is_read_at_its_publication_marking() {
+    let authz = authz();
+    let outsider = user(OrgKind::Researcher, UNRELATED_ORG, &[Role::Viewer]);
+    let party = user(OrgKind::Vendor, PARTICIPANT_ORG, &[Role::Viewer]);
+    let operator = user(OrgKind::Operator, OWNER_ORG, &[Role::Analyst]);
+    for (tlp, outsider_reads) in [
+        (Tlp::Clear, true),
+        (Tlp::Green, true),
+        (Tlp::Amber, false),
+        (Tlp::AmberStrict, false),
+    ] {
+        let r = published_advisory(tlp);
+        assert_eq!(
+            decide(&authz, &outsider, Action::RecordRead, &r, NOW).allowed,
+            outsider_reads,
+            "{tlp:?}"
+        );
+        assert!(
+            decide(&authz, &party, Action::RecordRead, &r, NOW).allowed,
+            "{tlp:?}"
+        );
+        assert!(
+            decide(&authz, &operator, Action::RecordRead, &r, NOW).allowed,
+            "{tlp:?}"
+        );
+        // Reading is not changing: a party's writer may not update it.
+        let party_writer = user(OrgKind::Vendor, PARTICIPANT_ORG, &[Role::Analyst]);
+        assert!(
+            !decide(&authz, &party_writer, Action::RecordUpdate, &r, NOW).allowed,
+            "{tlp:?}"
+        );
+    }
+}
+
+#[test]
+fn advisories_are_managed_by_the_operators_writers_only() {
+    let authz = authz();
+    for (p, may) in [
+        (user(OrgKind::Operator, OWNER_ORG, &[Role::Analyst]), true),
+        (user(OrgKind::Operator, OWNER_ORG, &[Role::Admin]), true),
+        (user(OrgKind::Operator, OWNER_ORG, &[Role::Viewer]), false),
+        (
+            user(
+                OrgKind::Vendor,
+                PARTICIPANT_ORG,
+                &[Role::Admin, Role::Analyst],
+            ),
+            false,
+        ),
+        (
+            user(OrgKind::Researcher, UNRELATED_ORG, &[Role::Analyst]),
+            false,
+        ),
+    ] {
+        assert_eq!(
+            decide(&authz, &p, Action::CaseManage, &Resource::Program, NOW).allowed,
+            may,
+            "{:?} {:?}",
+            p.org_kind,
+            p.roles
+        );
+    }
+}

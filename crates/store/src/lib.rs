@@ -31,6 +31,7 @@ mod advisories;
 mod assessments;
 mod audit;
 mod bulk;
+mod case_advisories;
 mod cases;
 mod claims;
 mod documents;
@@ -68,6 +69,10 @@ pub use audit::{AuditQuery, AuditVerification};
 /// `bulwark-core` (with [`bulwark_core::ContentAddress`]) and re-exported for
 /// the store's callers.
 pub use bulwark_core::document_address;
+pub use case_advisories::{
+    AdvisoryChange, AdvisoryDocuments, AdvisoryRevision, NewAdvisoryRevision, NewCaseAdvisory,
+    PublishedAdvisory, StoredCaseAdvisory, tracking_id,
+};
 pub use cases::{Case, Report};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use documents::{DOCUMENT_CHUNK, RawDocument, RawDocumentInfo, SentDocument};

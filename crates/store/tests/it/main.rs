@@ -6,6 +6,7 @@ mod common;
 
 mod advisories;
 mod assessments;
+mod case_advisories;
 mod cases;
 mod claims;
 mod feeds;
