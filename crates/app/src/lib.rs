@@ -30,6 +30,7 @@ pub mod frontier;
 pub mod identity;
 pub mod partners;
 pub mod priorities;
+pub mod provider;
 pub mod publications;
 pub mod resources;
 pub mod reviews;
@@ -110,6 +111,8 @@ pub struct Config {
     /// Let webhooks reach private, loopback, link-local and other reserved
     /// addresses, over plain `http` too. For development and tests only.
     pub webhook_allow_private: bool,
+    /// The CSAF trusted provider's public base URL, publisher and contact.
+    pub provider: provider::ProviderSettings,
 }
 
 /// The environment variable that holds the master key for secrets at rest.
@@ -161,6 +164,8 @@ pub struct App {
     pub benchmark_cache: Arc<Mutex<BenchmarkCache>>,
     /// The matching engine over the stored advisories, rebuilt when they change.
     pub matching: Arc<advisories::Matching>,
+    /// What serving the published advisories keeps between requests.
+    pub provider: Arc<provider::ProviderCache>,
     observer: Option<DecisionObserver>,
 }
 
@@ -173,6 +178,7 @@ impl App {
             config: Arc::new(config),
             benchmark_cache: Arc::default(),
             matching: Arc::default(),
+            provider: Arc::default(),
             observer: None,
         }
     }

@@ -11,6 +11,6 @@
 //! through a trait the caller implements.
 
 pub mod model;
+pub mod openpgp;
 pub mod osv_feed;
 pub mod provider;
-pub mod openpgp;

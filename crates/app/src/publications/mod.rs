@@ -43,16 +43,10 @@ use crate::{Acting, App, AppError, AppResult, ErrorKind, not_found_as, parse_wor
 /// The lease the scheduler's publication pass runs under.
 pub const RELEASE_LEASE: &str = "advisories:release-due";
 
-/// Who publishes. MERGE: from the server's settings once part E adds them;
-/// until then the program's clearinghouse under a placeholder namespace.
-pub fn publisher(_app: &App) -> Publisher {
-    Publisher {
-        category: "coordinator".into(),
-        name: "Bulwark clearinghouse".into(),
-        namespace: "https://bulwark.example.gov".into(),
-        contact_details: None,
-        issuing_authority: None,
-    }
+/// Who publishes: the provider settings' publisher (part E's
+/// `ProviderSettings`, from the server's settings).
+pub fn publisher(app: &App) -> Publisher {
+    app.config.provider.publisher.clone()
 }
 
 /// The case's remediations (vendor fixes, validated patches) for a draft.
@@ -66,8 +60,10 @@ pub async fn remediations_for(_app: &App, _case_id: Uuid) -> AppResult<Vec<Remed
 /// Called whenever an advisory becomes visible beyond the clearinghouse:
 /// released to the case's parties, or public. Part F's notice to those
 /// affected (`crate::notices::notify_affected`) is called from here at merge.
-pub async fn on_released(_app: &App, advisory_id: Uuid) -> AppResult<()> {
+pub async fn on_released(app: &App, advisory_id: Uuid) -> AppResult<()> {
     tracing::info!(advisory = %advisory_id, "advisory released");
+    // Part E: the provider's listings rebuilt, the public document signed.
+    crate::provider::on_published(app, advisory_id).await;
     Ok(())
 }
 
