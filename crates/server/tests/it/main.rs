@@ -22,6 +22,7 @@ mod matching;
 mod partners;
 mod pipeline;
 mod priorities;
+mod provider;
 mod reviews;
 mod web;
 mod webhooks;
