@@ -50,12 +50,17 @@ fn site() -> Site {
 /// `n` advisories over ten years, 90 % CLEAR, 6 % GREEN, 4 % AMBER, a third
 /// revised once.
 fn entries(n: usize) -> (Vec<Entry>, Vec<OsvEntry>) {
-    let start = OffsetDateTime::from_unix_timestamp(1_483_228_800).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let start =
+        OffsetDateTime::from_unix_timestamp(1_483_228_800).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut csaf = Vec::with_capacity(n);
     let mut osv = Vec::with_capacity(n);
     for i in 0..n {
         let initial = start + Duration::from_secs((i as u64) * 3_153);
-        let current = if i % 3 == 0 { initial + Duration::from_secs(86_400 * 30) } else { initial };
+        let current = if i % 3 == 0 {
+            initial + Duration::from_secs(86_400 * 30)
+        } else {
+            initial
+        };
         let tlp = match i % 50 {
             0..=1 => Tlp::Amber,
             2..=4 => Tlp::Green,
@@ -103,13 +108,19 @@ fn main() {
         let files = black_box(ProviderFiles::build(&site, &csaf, now));
         provider.push(t.elapsed());
         assert_eq!(files.document_count(), n);
-        bytes = ["clear/feed-tlp-white.json", "clear/index.txt", "clear/changes.csv"]
-            .iter()
-            .filter_map(|p| match files.lookup(p) {
-                Some(bulwark_distribution::provider::publish::Found::File { bytes, .. }) => Some(bytes.len()),
-                _ => None,
-            })
-            .sum::<usize>();
+        bytes = [
+            "clear/feed-tlp-white.json",
+            "clear/index.txt",
+            "clear/changes.csv",
+        ]
+        .iter()
+        .filter_map(|p| match files.lookup(p) {
+            Some(bulwark_distribution::provider::publish::Found::File { bytes, .. }) => {
+                Some(bytes.len())
+            }
+            _ => None,
+        })
+        .sum::<usize>();
         let t = Instant::now();
         black_box(OsvFeed::build(&osv));
         feed.push(t.elapsed());
@@ -126,7 +137,10 @@ fn main() {
         osv.len(),
         f.as_secs_f64() * 1e3
     );
-    println!("together: {:.2} s (target under 5 s)", (p + f).as_secs_f64());
+    println!(
+        "together: {:.2} s (target under 5 s)",
+        (p + f).as_secs_f64()
+    );
 
     let key = match SigningKey::generate("Bench <bench@example.gov>") {
         Ok(k) => k,
@@ -135,7 +149,9 @@ fn main() {
             return;
         }
     };
-    let doc: Vec<u8> = (0..10 * 1024).map(|i| b"{}[],:\"abcdefghij"[i % 16]).collect();
+    let doc: Vec<u8> = (0..10 * 1024)
+        .map(|i| b"{}[],:\"abcdefghij"[i % 16])
+        .collect();
     let count = 1_000;
     let t = Instant::now();
     for _ in 0..count {

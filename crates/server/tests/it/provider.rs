@@ -145,7 +145,12 @@ async fn fetch(srv: &Srv, path: &str, token: Option<&str>) -> (StatusCode, Strin
 
 async fn text(srv: &Srv, path: &str, token: Option<&str>) -> String {
     let (s, _, body) = fetch(srv, path, token).await;
-    assert_eq!(s, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "{path}: {}",
+        String::from_utf8_lossy(&body)
+    );
     String::from_utf8(body).expect("utf8")
 }
 
@@ -165,7 +170,9 @@ struct World {
 
 async fn world() -> World {
     let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
-    let (vendor, _, vendor_token) = srv.member("Vendor", "vendor", "vendor-viewer", &["viewer"]).await;
+    let (vendor, _, vendor_token) = srv
+        .member("Vendor", "vendor", "vendor-viewer", &["viewer"])
+        .await;
     let (_, _, outsider_token) = srv
         .member("Outsider", "researcher", "outsider-viewer", &["viewer"])
         .await;
@@ -193,10 +200,9 @@ async fn the_provider_tree_meets_the_requirements() {
     let srv = &w.srv;
 
     // Requirement 7: provider-metadata.json, anonymously.
-    let meta: Value = serde_json::from_str(
-        &text(srv, "/.well-known/csaf/provider-metadata.json", None).await,
-    )
-    .expect("json");
+    let meta: Value =
+        serde_json::from_str(&text(srv, "/.well-known/csaf/provider-metadata.json", None).await)
+            .expect("json");
     assert_eq!(meta["role"], "csaf_trusted_provider");
     assert_eq!(meta["metadata_version"], "2.0");
     assert_eq!(
@@ -253,7 +259,10 @@ async fn the_provider_tree_meets_the_requirements() {
         verify_detached(&keys, &doc, sig.as_bytes()).expect("verifies"),
         fingerprint
     );
-    assert_eq!(text(srv, &format!("{}.asc", w.clear_new.path), None).await, sig);
+    assert_eq!(
+        text(srv, &format!("{}.asc", w.clear_new.path), None).await,
+        sig
+    );
     let mut tampered = doc.clone();
     tampered.push(b' ');
     assert!(verify_detached(&keys, &tampered, sig.as_bytes()).is_err());
@@ -269,11 +278,17 @@ async fn the_provider_tree_meets_the_requirements() {
     let service: Value =
         serde_json::from_str(&text(srv, "/.well-known/csaf/service.json", None).await)
             .expect("json");
-    assert!(service["service"]["workspace"].as_array().is_some_and(|w| !w.is_empty()));
+    assert!(
+        service["service"]["workspace"]
+            .as_array()
+            .is_some_and(|w| !w.is_empty())
+    );
     let cats = text(srv, "/.well-known/csaf/clear/category-vendors.json", None).await;
     assert!(cats.contains("Example Vendor"));
     assert_eq!(
-        fetch(srv, "/.well-known/csaf/clear/2026/nothing.json", None).await.0,
+        fetch(srv, "/.well-known/csaf/clear/2026/nothing.json", None)
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
 }
@@ -291,7 +306,13 @@ async fn amber_is_for_those_the_policy_lets_read_it() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        fetch(srv, &format!("{}.asc", w.amber.path), Some(&w.outsider_token)).await.0,
+        fetch(
+            srv,
+            &format!("{}.asc", w.amber.path),
+            Some(&w.outsider_token)
+        )
+        .await
+        .0,
         StatusCode::NOT_FOUND
     );
     // The case's reporter (a party) and the clearinghouse read it.
@@ -303,20 +324,41 @@ async fn amber_is_for_those_the_policy_lets_read_it() {
         StatusCode::OK
     );
     // Listings show each caller what it may read.
-    let rel = w.amber.path.strip_prefix("/.well-known/csaf/amber/").expect("rel");
+    let rel = w
+        .amber
+        .path
+        .strip_prefix("/.well-known/csaf/amber/")
+        .expect("rel");
     assert_eq!(
-        text(srv, "/.well-known/csaf/amber/index.txt", Some(&w.vendor_token)).await,
+        text(
+            srv,
+            "/.well-known/csaf/amber/index.txt",
+            Some(&w.vendor_token)
+        )
+        .await,
         format!("{rel}\n")
     );
     assert_eq!(
-        text(srv, "/.well-known/csaf/amber/index.txt", Some(&w.outsider_token)).await,
+        text(
+            srv,
+            "/.well-known/csaf/amber/index.txt",
+            Some(&w.outsider_token)
+        )
+        .await,
         ""
     );
     assert_eq!(
-        fetch(srv, "/.well-known/csaf/amber/changes.csv", None).await.0,
+        fetch(srv, "/.well-known/csaf/amber/changes.csv", None)
+            .await
+            .0,
         StatusCode::UNAUTHORIZED
     );
-    let feed = text(srv, "/.well-known/csaf/amber/feed-tlp-amber.json", Some(&w.outsider_token)).await;
+    let feed = text(
+        srv,
+        "/.well-known/csaf/amber/feed-tlp-amber.json",
+        Some(&w.outsider_token),
+    )
+    .await;
     assert!(!feed.contains(rel));
     // A bad token is refused, not ignored.
     assert_eq!(
@@ -336,7 +378,11 @@ async fn the_osv_feed_holds_the_clear_records_only() {
         .iter()
         .map(|r| r["id"].as_str().expect("id"))
         .collect();
-    assert_eq!(ids, ["BWK-2026-0001", "BWK-2026-0002"], "AMBER's BWK-2026-0003 is not public");
+    assert_eq!(
+        ids,
+        ["BWK-2026-0001", "BWK-2026-0002"],
+        "AMBER's BWK-2026-0003 is not public"
+    );
     let rec: Value =
         serde_json::from_str(&text(srv, "/osv/BWK-2026-0001.json", None).await).expect("json");
     assert_eq!(rec["id"], "BWK-2026-0001");
@@ -361,8 +407,14 @@ async fn the_osv_feed_holds_the_clear_records_only() {
     assert!(zip.starts_with(b"PK"));
     let needle = b"BWK-2026-0002.json";
     assert!(zip.windows(needle.len()).any(|w| w == needle));
-    assert!(!zip.windows(needle.len()).any(|w| w == b"BWK-2026-0003.json"));
-    assert_eq!(fetch(srv, "/osv/npm/all.zip", None).await.0, StatusCode::NOT_FOUND);
+    assert!(
+        !zip.windows(needle.len())
+            .any(|w| w == b"BWK-2026-0003.json")
+    );
+    assert_eq!(
+        fetch(srv, "/osv/npm/all.zip", None).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 /// The signature as GnuPG checks it, the tool most consumers verify with.
@@ -371,10 +423,9 @@ async fn the_osv_feed_holds_the_clear_records_only() {
 async fn gpg_verifies_the_served_signature() {
     let w = world().await;
     let srv = &w.srv;
-    let meta: Value = serde_json::from_str(
-        &text(srv, "/.well-known/csaf/provider-metadata.json", None).await,
-    )
-    .expect("json");
+    let meta: Value =
+        serde_json::from_str(&text(srv, "/.well-known/csaf/provider-metadata.json", None).await)
+            .expect("json");
     let key = text(
         srv,
         local(meta["public_openpgp_keys"][0]["url"].as_str().expect("url")),
@@ -406,7 +457,11 @@ async fn gpg_verifies_the_served_signature() {
             .expect("gpg runs")
     };
     let import = gpg(&["--import", "key.asc"]);
-    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
     let verify = gpg(&["--verify", "doc.json.asc", "doc.json"]);
     assert!(
         verify.status.success(),
@@ -414,6 +469,10 @@ async fn gpg_verifies_the_served_signature() {
         String::from_utf8_lossy(&verify.stderr)
     );
     std::fs::write(dir.join("doc.json"), b"{}").expect("tamper");
-    assert!(!gpg(&["--verify", "doc.json.asc", "doc.json"]).status.success());
+    assert!(
+        !gpg(&["--verify", "doc.json.asc", "doc.json"])
+            .status
+            .success()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
