@@ -16,6 +16,12 @@
 //!
 //! `cargo bench -p bulwark-distribution --bench provider` prints the figures;
 //! nothing is asserted. `BULWARK_BENCH_ADVISORIES` changes the count.
+//!
+//! Measured on 2026-12-06 (release build, 2 cores shared with five other
+//! builds, load average about 9): provider files for 100,000 advisories
+//! 1,680 ms (80.6 MB of CLEAR feed, index.txt and changes.csv); OSV feed
+//! listings for the 90,000 CLEAR records 282 ms; together 1.96 s. Signing:
+//! 7,577 detached Ed25519 signatures per second over 10 KiB.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
