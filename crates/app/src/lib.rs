@@ -31,6 +31,7 @@ pub mod identity;
 pub mod notices;
 pub mod partners;
 pub mod priorities;
+pub mod provider;
 pub mod publications;
 pub mod resources;
 pub mod reviews;
@@ -111,6 +112,8 @@ pub struct Config {
     /// Let webhooks reach private, loopback, link-local and other reserved
     /// addresses, over plain `http` too. For development and tests only.
     pub webhook_allow_private: bool,
+    /// The CSAF trusted provider's public base URL, publisher and contact.
+    pub provider: provider::ProviderSettings,
 }
 
 /// The environment variable that holds the master key for secrets at rest.
@@ -162,6 +165,8 @@ pub struct App {
     pub benchmark_cache: Arc<Mutex<BenchmarkCache>>,
     /// The matching engine over the stored advisories, rebuilt when they change.
     pub matching: Arc<advisories::Matching>,
+    /// What serving the published advisories keeps between requests.
+    pub provider: Arc<provider::ProviderCache>,
     observer: Option<DecisionObserver>,
 }
 
@@ -174,6 +179,7 @@ impl App {
             config: Arc::new(config),
             benchmark_cache: Arc::default(),
             matching: Arc::default(),
+            provider: Arc::default(),
             observer: None,
         }
     }

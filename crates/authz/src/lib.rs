@@ -169,11 +169,15 @@ pub enum Action {
     NoticeReadCounts,
     /// See which organizations an advisory affects; on the [`Resource::Program`].
     NoticeReadNames,
+    /// Download a published advisory from the public provider tree or feed;
+    /// on the advisory's [`Resource::Record`]. The one action whose
+    /// principal may be anonymous ([`Authorizer::decide_anonymous`]).
+    PublicationDownload,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 67] = [
+    pub const ALL: [Action; 68] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -241,6 +245,7 @@ impl Action {
         Action::NoticeAcknowledge,
         Action::NoticeReadCounts,
         Action::NoticeReadNames,
+        Action::PublicationDownload,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -313,6 +318,7 @@ impl Action {
             Action::NoticeAcknowledge => "notice.acknowledge",
             Action::NoticeReadCounts => "notice.read_counts",
             Action::NoticeReadNames => "notice.read_names",
+            Action::PublicationDownload => "publication.download",
         }
     }
 
@@ -471,6 +477,9 @@ impl Action {
             }
             Action::NoticeReadNames => {
                 "no one sees which organizations an advisory affects unless the policy names them"
+            }
+            Action::PublicationDownload => {
+                "anyone, signed in or not, downloads a published TLP:CLEAR advisory under no embargo; others are read with record.read"
             }
         }
     }
@@ -634,6 +643,8 @@ pub enum AuthzError {
 #[derive(Debug)]
 struct Names {
     user: EntityTypeName,
+    /// The principal of a request that carries no credential.
+    anonymous: EntityTypeName,
     organization: EntityTypeName,
     account: EntityTypeName,
     token: EntityTypeName,
@@ -668,6 +679,7 @@ impl Names {
             .collect();
         Ok(Names {
             user: ty("User")?,
+            anonymous: ty("Anonymous")?,
             organization: ty("Organization")?,
             account: ty("Account")?,
             token: ty("Token")?,
@@ -715,6 +727,11 @@ pub struct Authorizer {
     by_action: Vec<PolicySet>,
     /// For each action, the resource types the schema lets it apply to.
     resource_types: Vec<Vec<EntityTypeName>>,
+    /// For each action, whether the schema lets `Anonymous` be its principal.
+    /// Checked on every anonymous request: without it a permit that does not
+    /// constrain the principal (record.read of a CLEAR record, say) would
+    /// let anyone in.
+    anonymous_actions: Vec<bool>,
     names: Names,
     engine: cedar_policy::Authorizer,
 }
@@ -764,18 +781,33 @@ impl Authorizer {
             .map_err(|e| AuthzError::Schema(e.to_string()))?;
         let mut by_action = Vec::with_capacity(names.actions.len());
         let mut resource_types = Vec::with_capacity(names.actions.len());
+        let mut anonymous_actions = Vec::with_capacity(names.actions.len());
         for action in &names.actions {
             // Every action the Rust side can name must exist in the schema,
-            // with users as its principals.
-            let principals: Vec<&EntityTypeName> = schema
+            // with users as its principals; publication.download alone also
+            // with the anonymous principal.
+            let mut principals: Vec<&EntityTypeName> = schema
                 .principals_for_action(action)
                 .ok_or_else(|| {
                     AuthzError::Vocabulary(format!("action {action} is not in the schema"))
                 })?
                 .collect();
-            if principals != [&names.user] {
+            principals.sort_by_key(|t| t.to_string());
+            let anonymous_allowed = action == &names.actions[Action::PublicationDownload as usize];
+            let expected: Vec<&EntityTypeName> = if anonymous_allowed {
+                vec![&names.anonymous, &names.user]
+            } else {
+                vec![&names.user]
+            };
+            anonymous_actions.push(anonymous_allowed);
+            if principals != expected {
                 return Err(AuthzError::Vocabulary(format!(
-                    "the principal of action {action} must be a User"
+                    "the principal of action {action} must be {}",
+                    if anonymous_allowed {
+                        "a User or Anonymous"
+                    } else {
+                        "a User"
+                    }
                 )));
             }
             resource_types.push(
@@ -807,6 +839,7 @@ impl Authorizer {
         Ok(Authorizer {
             by_action,
             resource_types,
+            anonymous_actions,
             names,
             engine: cedar_policy::Authorizer::new(),
         })
@@ -820,6 +853,44 @@ impl Authorizer {
         }
     }
 
+    /// Decides a request that carries no credential (the public CSAF
+    /// provider tree and OSV feed): the principal is Cedar's `Anonymous`,
+    /// which has no attributes, so only a policy written for it can permit.
+    /// Actions other than [`Action::PublicationDownload`] are denied (the
+    /// schema gives them no anonymous principal).
+    pub fn decide_anonymous(
+        &self,
+        action: Action,
+        resource: &Resource,
+        now: OffsetDateTime,
+    ) -> Decision {
+        let result = (|| {
+            if !self
+                .anonymous_actions
+                .get(action as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                return Err(format!(
+                    "action {} has no anonymous principal",
+                    action.as_str()
+                ));
+            }
+            let policies = self
+                .by_action
+                .get(action as usize)
+                .ok_or_else(|| format!("unknown action {action:?}"))?;
+            let principal = Entity::new_no_attrs(
+                Names::uid(&self.names.anonymous, "anonymous"),
+                HashSet::new(),
+            );
+            let (request, entities) =
+                self.cedar_request_for(principal, action, resource, now, None)?;
+            Ok::<_, String>(self.answer(&request, policies, &entities))
+        })();
+        result.unwrap_or_else(Decision::error)
+    }
+
     /// Shorthand for `decide(req).allowed`.
     pub fn is_allowed(&self, req: &Request<'_>) -> bool {
         self.decide(req).allowed
@@ -831,24 +902,32 @@ impl Authorizer {
             .get(req.action as usize)
             .ok_or_else(|| format!("unknown action {:?}", req.action))?;
         let (request, entities) = self.cedar_request(req, None)?;
+        Ok(self.answer(&request, policies, &entities))
+    }
 
-        let response = self.engine.is_authorized(&request, policies, &entities);
+    fn answer(
+        &self,
+        request: &cedar_policy::Request,
+        policies: &PolicySet,
+        entities: &Entities,
+    ) -> Decision {
+        let response = self.engine.is_authorized(request, policies, entities);
         let diagnostics = response.diagnostics();
         let errors: Vec<String> = diagnostics.errors().map(|e| e.to_string()).collect();
         if !errors.is_empty() {
-            return Ok(Decision {
+            return Decision {
                 allowed: false,
                 reasons: Vec::new(),
                 errors,
-            });
+            };
         }
         let mut reasons: Vec<String> = diagnostics.reason().map(|id| id.to_string()).collect();
         reasons.sort();
-        Ok(Decision {
+        Decision {
             allowed: response.decision() == cedar_policy::Decision::Allow,
             reasons,
             errors,
-        })
+        }
     }
 
     /// The Cedar request and its two-entity store.
@@ -864,14 +943,28 @@ impl Authorizer {
         req: &Request<'_>,
         schema: Option<&Schema>,
     ) -> Result<(cedar_policy::Request, Entities), String> {
-        let index = req.action as usize;
+        let principal = self.principal_entity(req.principal)?;
+        self.cedar_request_for(principal, req.action, req.resource, req.now, schema)
+    }
+
+    /// [`Self::cedar_request`] for a principal entity already built (a
+    /// user's, or the anonymous one).
+    fn cedar_request_for(
+        &self,
+        principal: Entity,
+        action: Action,
+        resource: &Resource,
+        now: OffsetDateTime,
+        schema: Option<&Schema>,
+    ) -> Result<(cedar_policy::Request, Entities), String> {
+        let index = action as usize;
         let action_uid = self
             .names
             .actions
             .get(index)
             .cloned()
-            .ok_or_else(|| format!("unknown action {:?}", req.action))?;
-        let resource = self.resource_entity(req.resource)?;
+            .ok_or_else(|| format!("unknown action {action:?}"))?;
+        let resource = self.resource_entity(resource)?;
         let resource_uid = resource.uid();
         let applies = self
             .resource_types
@@ -880,16 +973,15 @@ impl Authorizer {
         if !applies {
             return Err(format!(
                 "action {} does not apply to a resource of type {}",
-                req.action.as_str(),
+                action.as_str(),
                 resource_uid.type_name()
             ));
         }
-        let principal = self.principal_entity(req.principal)?;
         let principal_uid = principal.uid();
 
         let context = Context::from_pairs([(
             "now".to_owned(),
-            RestrictedExpression::new_long(req.now.unix_timestamp()),
+            RestrictedExpression::new_long(now.unix_timestamp()),
         )])
         .map_err(|e| format!("context: {e}"))?;
         let request =

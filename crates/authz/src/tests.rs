@@ -340,6 +340,7 @@ fn built_entities_conform_to_the_schema() {
                 prefix == Some("record")
                     || action == Action::ValidationRecord
                     || action == Action::RemediationSubmit
+                    || action == Action::PublicationDownload
             }
             (Resource::BenchmarkSet { .. }, _) => matches!(
                 action,
@@ -429,4 +430,41 @@ fn per_action_subsets_decide_like_the_whole_policy() {
         );
     }
     assert!(allowed > 50, "{allowed}");
+}
+
+#[test]
+fn the_anonymous_principal_fits_the_schema_for_publication_download_only() {
+    let authz = Authorizer::new().expect("embedded policy");
+    let (schema, _) = Schema::from_cedarschema_str(SCHEMA_SRC).expect("schema");
+    let now = time::macros::datetime!(2026-07-01 12:00 UTC);
+    let record = Resource::Record(RecordFacts {
+        kind: "advisory".into(),
+        id: "A-1".into(),
+        owner_org: Uuid::from_u128(20),
+        creator: Uuid::from_u128(1),
+        tlp: Tlp::Clear,
+        embargo_until: None,
+        participant_orgs: vec![],
+        recipient_users: vec![],
+    });
+    for action in Action::ALL {
+        let principal = Entity::new_no_attrs(
+            Names::uid(&authz.names.anonymous, "anonymous"),
+            HashSet::new(),
+        );
+        let built = authz.cedar_request_for(principal, action, &record, now, Some(&schema));
+        assert_eq!(
+            built.is_ok(),
+            action == Action::PublicationDownload,
+            "{action:?}: {:?}",
+            built.err()
+        );
+        // And the decision never permits an anonymous record.read.
+        let d = authz.decide_anonymous(action, &record, now);
+        assert_eq!(
+            d.allowed,
+            action == Action::PublicationDownload,
+            "{action:?}"
+        );
+    }
 }

@@ -57,6 +57,12 @@ mod oracle {
         }
     }
 
+    /// TLP:CLEAR and under no running embargo: what the public provider
+    /// tree and OSV feed serve to anyone.
+    pub fn publicly_downloadable(r: &RecordFacts, now: OffsetDateTime) -> bool {
+        r.tlp == Tlp::Clear && r.embargo_until.is_none_or(|until| now >= until)
+    }
+
     /// CISA, as the directives' issuer: only an agency can be.
     pub fn issuer(p: &Principal) -> bool {
         p.org_kind == OrgKind::Agency && p.org_issues_directives
@@ -114,6 +120,9 @@ mod oracle {
                 itself(user) || operator_admin || (admin && colleague(org))
             }
             (A::RecordRead, Resource::Record(r)) => has_roles && readable(p, r, now),
+            // Anyone (roles or not, signed in or not) downloads a CLEAR
+            // publication, never while an embargo runs.
+            (A::PublicationDownload, Resource::Record(r)) => publicly_downloadable(r, now),
             (A::RecordUpdate, Resource::Record(r)) => {
                 writer && (p.org_id == r.owner_org || operator) && readable(p, r, now)
             }
@@ -534,7 +543,8 @@ impl Facet {
             | A::RecordUpdate
             | A::RecordShare
             | A::ValidationRecord
-            | A::RemediationSubmit => Tlp::ALL
+            | A::RemediationSubmit
+            | A::PublicationDownload => Tlp::ALL
                 .into_iter()
                 .flat_map(|tlp| EMBARGOES.into_iter().map(move |e| Facet::Record(tlp, e)))
                 .collect(),
@@ -738,7 +748,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::RecordUpdate
         | A::RecordShare
         | A::ValidationRecord
-        | A::RemediationSubmit => Resource::Record(record(rel, facet.tlp(), facet.embargo())),
+        | A::RemediationSubmit
+        | A::PublicationDownload => Resource::Record(record(rel, facet.tlp(), facet.embargo())),
         A::BenchmarkRead | A::BenchmarkReadCriteria => Resource::BenchmarkSet {
             id: BENCHMARK_SET.into(),
             restricted: facet.restricted(),
@@ -895,7 +906,8 @@ fn matrix_agrees_with_the_rules() {
     //  partner's grant; directive.load, directive.read, compliance.read_all
     //  and system.create with no facet; 4 system actions × civilian or not
     //  × national security or not; remediation.submit × 5 markings × 3
-    //  embargo states, like the records; 4 notice actions with no facet.)
+    //  embargo states, like the records; 4 notice actions with no facet;
+    //  publication.download × 5 markings × 3 embargo states.)
     assert_eq!(
         checked,
         16 * 2
@@ -917,7 +929,8 @@ fn matrix_agrees_with_the_rules() {
                 + 4
                 + 4 * 4
                 + 5 * 3
-                + 4)
+                + 4
+                + 5 * 3)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -1074,7 +1087,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 67 * 12 - 1);
+    assert_eq!(wrong, 68 * 12 - 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2166,6 +2179,43 @@ fn notices_are_their_organizations_and_only_counts_go_further() {
             "{p:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// Issue 18, part E: the anonymous principal.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn anonymous_downloads_clear_publications_only_and_nothing_else() {
+    let authz = authz();
+    for tlp in Tlp::ALL {
+        for embargo in EMBARGOES {
+            let facts = record(Rel::UnrelatedOrg, tlp, embargo);
+            let want = oracle::publicly_downloadable(&facts, NOW);
+            let res = Resource::Record(facts);
+            let d = authz.decide_anonymous(Action::PublicationDownload, &res, NOW);
+            assert_eq!(d.allowed, want, "{tlp:?} {embargo:?}: {d:?}");
+            assert!(d.errors.is_empty(), "{d:?}");
+            if want {
+                assert_eq!(d.reasons, ["publication.download.clear"]);
+            }
+            // No other action is ever open to the anonymous principal, not
+            // even record.read of a CLEAR record (whose permit does not
+            // constrain the principal).
+            for action in Action::ALL {
+                if action != Action::PublicationDownload {
+                    let d = authz.decide_anonymous(action, &res, NOW);
+                    assert!(!d.allowed, "{} {tlp:?}", action.as_str());
+                    assert!(!d.errors.is_empty());
+                }
+            }
+        }
+    }
+    assert!(
+        !authz
+            .decide_anonymous(Action::PublicationDownload, &Resource::Program, NOW)
+            .allowed
+    );
 }
 
 // ---------------------------------------------------------------------------

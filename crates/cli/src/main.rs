@@ -529,8 +529,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 spool_root: spool_dir
                     .unwrap_or_else(|| bulwark_server::spool::SpoolDir::default_root(&db.database)),
                 ..Default::default()
-            }
-            .with_env();
+            };
+            // The provider's base URL defaults to the listen address;
+            // BULWARK_PUBLIC_URL (read next) names the public one.
+            settings.provider.base_url = format!("http://{listen}");
+            let mut settings = settings.with_env();
             settings.master_key = master_key;
             let state = bulwark_server::state(store.clone(), Arc::new(SystemClock), settings)?;
             bulwark_server::serve_on(state, listener).await?;

@@ -6,6 +6,8 @@
 //!   their validator, file names and published bytes.
 //! - [`openvex`]: OpenVEX v0.2.0 documents.
 //! - [`osv`]: OSV records.
+//! - [`provider::publish`]: the files of a CSAF 2.0 trusted provider.
+//! - [`osv_feed`]: the published OSV records as OSV.dev imports them.
 //! - [`openpgp`]: signing our documents, verifying other providers'.
 //! - [`provider`]: other CSAF providers read, checked and taken over.
 //!
@@ -18,4 +20,5 @@ pub mod model;
 pub mod openvex;
 pub mod osv;
 pub mod openpgp;
+pub mod osv_feed;
 pub mod provider;

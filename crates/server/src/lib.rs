@@ -26,6 +26,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod provider;
 pub mod spool;
 pub mod state;
 pub mod web;
@@ -48,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/problems/{slug}", get(problem_doc))
         .merge(web::router())
+        .merge(provider::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -128,6 +130,15 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<()> {
             directive = "BOD-26-04",
             "no directive was kept: the shipped directive is now in force"
         );
+    }
+    // The CSAF signing key, generated on the first start (kept sealed under
+    // the master key). Without a master key the provider serves documents
+    // but no signatures (503), and says so here.
+    match bulwark_app::provider::ensure_signing_key(state).await {
+        Ok(key) => tracing::info!(fingerprint = %key.fingerprint(), "CSAF signing key"),
+        Err(e) => {
+            tracing::warn!(error = %e.detail, "no CSAF signing key: published documents are served unsigned")
+        }
     }
     Ok(())
 }

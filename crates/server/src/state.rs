@@ -42,6 +42,11 @@ pub struct Settings {
     /// per database (`SpoolDir::default_root`) unless told
     /// (`--spool-dir`, `BULWARK_SPOOL_DIR`).
     pub spool_root: std::path::PathBuf,
+    /// The CSAF trusted provider and OSV feed: the public base URL
+    /// (`BULWARK_PUBLIC_URL`; `serve` defaults it to `http://<listen
+    /// address>`, which only suits loopback: CSAF requirement 3 wants
+    /// `https` in production), the publisher, security.txt's contact.
+    pub provider: bulwark_app::provider::ProviderSettings,
 }
 
 impl Default for Settings {
@@ -54,6 +59,7 @@ impl Default for Settings {
             webhook_allow_private: false,
             intake_limit: INTAKE_LIMIT,
             spool_root: std::env::temp_dir().join("bulwark-spool"),
+            provider: Default::default(),
         }
     }
 }
@@ -68,6 +74,12 @@ pub const SBOM_LIMIT: u64 = 128 * 1024 * 1024;
 
 /// The environment variable that sets the largest intake document.
 pub const INTAKE_LIMIT_VAR: &str = "BULWARK_INTAKE_LIMIT";
+
+/// The environment variable that names the server's public base URL.
+pub const PUBLIC_URL_VAR: &str = "BULWARK_PUBLIC_URL";
+
+/// The environment variable that names security.txt's contact URI.
+pub const SECURITY_CONTACT_VAR: &str = "BULWARK_SECURITY_CONTACT";
 
 /// The environment variable that allows private webhook targets.
 pub const WEBHOOK_ALLOW_PRIVATE_VAR: &str = "BULWARK_WEBHOOK_ALLOW_PRIVATE";
@@ -89,6 +101,23 @@ impl Settings {
         }
         self.webhook_allow_private =
             std::env::var(WEBHOOK_ALLOW_PRIVATE_VAR).is_ok_and(|v| v.trim() == "1");
+        if let Ok(v) = std::env::var(PUBLIC_URL_VAR) {
+            let v = v.trim().trim_end_matches('/');
+            if v.starts_with("https://") || v.starts_with("http://") {
+                if v.starts_with("http://") {
+                    tracing::warn!(
+                        var = PUBLIC_URL_VAR,
+                        "not https: CSAF trusted providers must serve over TLS (loopback tests only)"
+                    );
+                }
+                self.provider.base_url = v.to_owned();
+            } else {
+                tracing::warn!(var = PUBLIC_URL_VAR, "not an http(s) URL; ignored");
+            }
+        }
+        if let Ok(v) = std::env::var(SECURITY_CONTACT_VAR) {
+            self.provider.contact = v.trim().to_owned();
+        }
         if let Ok(v) = std::env::var(INTAKE_LIMIT_VAR) {
             match v.trim().parse::<u64>() {
                 Ok(n) if n > 0 => self.intake_limit = n,
@@ -183,6 +212,7 @@ impl AppState {
         let config = Config {
             master_key: settings.master_key.clone(),
             webhook_allow_private: settings.webhook_allow_private,
+            provider: settings.provider.clone(),
         };
         let app = App::new(store, authz, clock, config).with_decision_observer({
             let metrics = Arc::clone(&metrics);

@@ -51,6 +51,7 @@ mod reminders;
 mod reviews;
 mod sboms;
 mod sealing;
+mod signing;
 #[doc(hidden)]
 pub mod testing;
 mod triage;
@@ -119,6 +120,9 @@ pub use sboms::{
     SBOM_COMPONENT_CHUNK, SbomComponent, StoredSbom,
 };
 pub use sealing::derive_key;
+pub use signing::{
+    ActiveSigningKey, NewSigningKey, PublicSigningKey, SIGNING_KEY_PURPOSE, SecretKeyText,
+};
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};
 pub use validations::{CaseValidation, NewValidation};
 pub use webhooks::{

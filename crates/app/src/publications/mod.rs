@@ -43,32 +43,83 @@ use crate::{Acting, App, AppError, AppResult, ErrorKind, not_found_as, parse_wor
 /// The lease the scheduler's publication pass runs under.
 pub const RELEASE_LEASE: &str = "advisories:release-due";
 
-/// Who publishes. MERGE: from the server's settings once part E adds them;
-/// until then the program's clearinghouse under a placeholder namespace.
-pub fn publisher(_app: &App) -> Publisher {
-    Publisher {
-        category: "coordinator".into(),
-        name: "Bulwark clearinghouse".into(),
-        namespace: "https://bulwark.example.gov".into(),
-        contact_details: None,
-        issuing_authority: None,
-    }
+/// Who publishes: the provider settings' publisher (part E's
+/// `ProviderSettings`, from the server's settings).
+pub fn publisher(app: &App) -> Publisher {
+    app.config.provider.publisher.clone()
 }
 
-/// The case's remediations (vendor fixes, validated patches) for a draft.
-/// Wired at merge to `crate::cases::patches::remediations(app, case_id)`
-/// (part C); until then a case has none.
-pub async fn remediations_for(_app: &App, _case_id: Uuid) -> AppResult<Vec<Remediation>> {
-    // wired at merge
-    Ok(Vec::new())
+/// The case's remediations for a draft: vendor fixes, accepted patches,
+/// workarounds and mitigations (`crate::cases::patches::remediations`).
+pub async fn remediations_for(app: &App, case_id: Uuid) -> AppResult<Vec<Remediation>> {
+    crate::cases::patches::remediations(app, case_id).await
 }
 
 /// Called whenever an advisory becomes visible beyond the clearinghouse:
-/// released to the case's parties, or public. Part F's notice to those
-/// affected (`crate::notices::notify_affected`) is called from here at merge.
-pub async fn on_released(_app: &App, advisory_id: Uuid) -> AppResult<()> {
+/// released to the case's parties, made public, or revised once released.
+/// The provider's listings are rebuilt and the public document signed
+/// ([`crate::provider::on_published`]), and the organizations whose stored
+/// SBOMs hold an affected version are told
+/// ([`crate::notices::notify_affected`], which only adds what is new, so a
+/// revision repeats nothing). A failure of either is logged, never undoes
+/// the release.
+pub async fn on_released(app: &App, advisory_id: Uuid) -> AppResult<()> {
     tracing::info!(advisory = %advisory_id, "advisory released");
+    crate::provider::on_published(app, advisory_id).await;
+    let a = app.store.case_advisory(advisory_id).await?;
+    let Some(osv) = a.osv.as_deref() else {
+        return Ok(());
+    };
+    let content: AdvisoryContent = serde_json::from_str(&a.content)
+        .map_err(|e| AppError::new(ErrorKind::Internal, format!("advisory {advisory_id}: content: {e}")))?;
+    let osv: serde_json::Value = serde_json::from_str(osv)
+        .map_err(|e| AppError::new(ErrorKind::Internal, format!("advisory {advisory_id}: OSV record: {e}")))?;
+    let affected = crate::notices::AffectedAdvisory {
+        advisory_id,
+        tracking_id: a.tracking_id.clone(),
+        title: content.title.clone(),
+        osv,
+        fix: fix_in_words(&content),
+    };
+    match crate::notices::notify_affected(app, &affected).await {
+        Ok(s) => tracing::info!(
+            advisory = %a.tracking_id,
+            organizations = s.organizations,
+            new_notices = s.new_notices,
+            "notices of those affected"
+        ),
+        Err(e) => tracing::warn!(
+            advisory = %a.tracking_id,
+            error = %e.detail,
+            "notifying those affected failed"
+        ),
+    }
     Ok(())
+}
+
+/// What fixes the advisory's products, in words for a notice: each
+/// product's fixed versions, then the vendor fixes' details.
+pub fn fix_in_words(content: &AdvisoryContent) -> String {
+    let mut parts: Vec<String> = content
+        .products
+        .iter()
+        .filter(|p| !p.fixed_versions.is_empty())
+        .map(|p| format!("upgrade {} to {}", p.name, p.fixed_versions.join(" or ")))
+        .collect();
+    for v in &content.vulnerabilities {
+        for r in &v.remediations {
+            if r.category == bulwark_distribution::model::RemediationCategory::VendorFix
+                && !parts.contains(&r.details)
+            {
+                parts.push(r.details.clone());
+            }
+        }
+    }
+    if parts.is_empty() {
+        "no fix is known yet; see the advisory".to_owned()
+    } else {
+        parts.join("; ")
+    }
 }
 
 // ---------------------------------------------------------------------------

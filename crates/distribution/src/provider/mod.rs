@@ -1,12 +1,14 @@
-//! Other CSAF providers, read (CSAF 2.0 §7): their files parsed
-//! ([`read`]), their conformance judged ([`check`]), their documents taken
-//! over after verification ([`sync`]).
+//! CSAF 2.0 providers (§7): this server's own files as a trusted provider
+//! ([`publish`]), and other providers read: their files parsed ([`read`]),
+//! their conformance judged ([`check`]), their documents taken over after
+//! verification ([`sync`]).
 //!
 //! Whatever must be fetched is fetched through [`Fetch`], which the caller
 //! implements (the CLI over HTTP or a directory, tests over a map), so that
 //! this crate stays free of I/O and of an async runtime.
 
 pub mod check;
+pub mod publish;
 pub mod read;
 pub mod sync;
 

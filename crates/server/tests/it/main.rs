@@ -25,6 +25,7 @@ mod patches;
 mod pipeline;
 mod priorities;
 mod publications;
+mod provider;
 mod reviews;
 mod web;
 mod webhooks;

@@ -19,6 +19,7 @@ mod plans;
 mod priorities;
 mod reviews;
 mod sboms;
+mod signing;
 mod suite;
 mod triage;
 mod webhooks;
