@@ -17,8 +17,8 @@
 
 pub mod csaf;
 pub mod model;
+pub mod openpgp;
 pub mod openvex;
 pub mod osv;
-pub mod openpgp;
 pub mod osv_feed;
 pub mod provider;

@@ -70,10 +70,18 @@ pub async fn on_released(app: &App, advisory_id: Uuid) -> AppResult<()> {
     let Some(osv) = a.osv.as_deref() else {
         return Ok(());
     };
-    let content: AdvisoryContent = serde_json::from_str(&a.content)
-        .map_err(|e| AppError::new(ErrorKind::Internal, format!("advisory {advisory_id}: content: {e}")))?;
-    let osv: serde_json::Value = serde_json::from_str(osv)
-        .map_err(|e| AppError::new(ErrorKind::Internal, format!("advisory {advisory_id}: OSV record: {e}")))?;
+    let content: AdvisoryContent = serde_json::from_str(&a.content).map_err(|e| {
+        AppError::new(
+            ErrorKind::Internal,
+            format!("advisory {advisory_id}: content: {e}"),
+        )
+    })?;
+    let osv: serde_json::Value = serde_json::from_str(osv).map_err(|e| {
+        AppError::new(
+            ErrorKind::Internal,
+            format!("advisory {advisory_id}: OSV record: {e}"),
+        )
+    })?;
     let affected = crate::notices::AffectedAdvisory {
         advisory_id,
         tracking_id: a.tracking_id.clone(),

@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(filename("RHBA-2019:0024"), "rhba-2019_0024.json");
         assert_eq!(filename("a+b/c.d"), "a+b_c_d.json");
         // A sequence becomes one underscore, not one per character.
-        assert_eq!(filename("Example Co: SA 2021/01"), "example_co_sa_2021_01.json");
+        assert_eq!(
+            filename("Example Co: SA 2021/01"),
+            "example_co_sa_2021_01.json"
+        );
     }
 
     #[test]

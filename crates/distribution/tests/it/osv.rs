@@ -145,7 +145,10 @@ fn id_is_the_tracking_id() {
 #[test]
 #[ignore = "needs python3 jsonschema"]
 fn records_conform_to_the_osv_schema() {
-    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/osv-schema-1.6.0.json");
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/osv-schema-1.6.0.json"
+    );
     let mut o = Owned::new();
     let mut written = Vec::new();
     written.push(record(&o));

@@ -31,8 +31,8 @@ mod login;
 mod matching;
 mod notices;
 mod pages;
-mod remediation;
 mod publications;
+mod remediation;
 mod reviews;
 mod session;
 
