@@ -34,11 +34,13 @@ pub enum PatchCommand {
         /// The tool that wrote it (for an AI-generated patch, the agent).
         #[arg(long)]
         tool: Option<String>,
+        /// The tool's version.
         #[arg(long)]
         tool_version: Option<String>,
         /// The AI model that wrote it.
         #[arg(long)]
         model: Option<String>,
+        /// The AI model's version.
         #[arg(long)]
         model_version: Option<String>,
         /// Refuse a file that needs a repair (CRLF, a blank context line …).
@@ -49,11 +51,13 @@ pub enum PatchCommand {
     Offer {
         /// The case's id.
         case: String,
+        /// What it is: `vendor_fix`, `workaround` or `mitigation`.
         #[arg(long, value_parser = words(&[RemediationKind::VendorFix, RemediationKind::Workaround, RemediationKind::Mitigation], RemediationKind::as_str))]
         kind: String,
         /// One line: what it is.
         #[arg(long)]
         summary: String,
+        /// What to do, in full.
         #[arg(long)]
         details: Option<String>,
         /// A fixed version (repeat for several).
@@ -71,6 +75,7 @@ pub enum PatchCommand {
     },
     /// Ask an organization to check a patch (the clearinghouse).
     Assign {
+        /// The case's id.
         case: String,
         /// The patch's id.
         patch: String,
@@ -83,13 +88,17 @@ pub enum PatchCommand {
     },
     /// Record what your organization found for one of its checks of a patch.
     Validate {
+        /// The case's id.
         case: String,
         /// The patch's id.
         patch: String,
+        /// The check: `applies`, `fixes` or `tests_pass`.
         #[arg(long, value_parser = words(PatchCheck::ALL, PatchCheck::as_str))]
         check: String,
+        /// `passed` or `failed`.
         #[arg(long, value_parser = words(PatchCheckResult::ALL, PatchCheckResult::as_str))]
         result: String,
+        /// What was seen, in a line.
         #[arg(long)]
         note: Option<String>,
         /// A text file of evidence (a build log, the reproduction's output).
@@ -99,7 +108,9 @@ pub enum PatchCommand {
     /// Set how many independent organizations must pass a patch (the
     /// clearinghouse).
     Quorum {
+        /// The case's id.
         case: String,
+        /// Organizations (other than the author's) that must pass it, 1 to 10.
         #[arg(long)]
         organizations: u32,
     },

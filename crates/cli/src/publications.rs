@@ -24,6 +24,7 @@ pub enum AdvisoryCommand {
     },
     /// One advisory, or one of its published documents as published.
     Show {
+        /// The advisory\'s id.
         id: String,
         /// Print the published CSAF 2.0 document.
         #[arg(long, group = "form")]
@@ -43,6 +44,7 @@ pub enum AdvisoryCommand {
     },
     /// Replace an advisory's content with FILE's (an AdvisoryContent object).
     Edit {
+        /// The advisory\'s id.
         id: String,
         /// The content as JSON.
         file: String,
@@ -52,14 +54,18 @@ pub enum AdvisoryCommand {
     },
     /// Move an advisory's status forward (interim, final).
     Transition {
+        /// The advisory\'s id.
         id: String,
+        /// `interim` or `final`.
         to: String,
+        /// What changed: required once the advisory was released.
         #[arg(long)]
         summary: Option<String>,
     },
     /// Publish an interim or final advisory: to the case's parties while its
     /// case is embargoed, public when the embargo ends; else public now.
     Publish {
+        /// The advisory\'s id.
         id: String,
         /// The publication marking (default: the one chosen at drafting).
         #[arg(long)]
@@ -78,7 +84,10 @@ pub enum AdvisoryCommand {
         case: Option<String>,
     },
     /// An advisory's revisions, oldest first.
-    Revisions { id: String },
+    Revisions {
+        /// The advisory's id.
+        id: String,
+    },
 }
 
 /// The content of an edit, from `file`: JSON, or exit 2 naming where not.
