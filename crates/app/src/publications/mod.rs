@@ -288,10 +288,18 @@ pub struct EditIn {
     /// The whole new content (`AdvisoryContent`: title, summary, details,
     /// products, vulnerabilities, references, acknowledgments).
     #[schema(value_type = Object)]
+    #[serde(deserialize_with = "json_object")]
     pub content: serde_json::Value,
     /// What changed: required once the advisory was released (the edit is
     /// then a new revision, published at once).
     pub summary: Option<String>,
+}
+
+/// A JSON object, refused as the body's shape (before any lookup) when it
+/// is anything else.
+fn json_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+    let map = serde_json::Map::deserialize(d)?;
+    Ok(serde_json::Value::Object(map))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
