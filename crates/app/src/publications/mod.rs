@@ -51,8 +51,21 @@ pub fn publisher(app: &App) -> Publisher {
 
 /// The case's remediations for a draft: vendor fixes, accepted patches,
 /// workarounds and mitigations (`crate::cases::patches::remediations`).
+///
+/// A published document names absolute URLs (CSAF's and OSV's `url` are
+/// URIs): a path of this server's own, such as a patch file's, is made
+/// absolute with the public base URL.
 pub async fn remediations_for(app: &App, case_id: Uuid) -> AppResult<Vec<Remediation>> {
-    crate::cases::patches::remediations(app, case_id).await
+    let mut remediations = crate::cases::patches::remediations(app, case_id).await?;
+    let base = app.config.provider.base_url.trim_end_matches('/');
+    for r in &mut remediations {
+        if let Some(url) = &mut r.url
+            && url.starts_with('/')
+        {
+            *url = format!("{base}{url}");
+        }
+    }
+    Ok(remediations)
 }
 
 /// Called whenever an advisory becomes visible beyond the clearinghouse:

@@ -13,6 +13,7 @@ mod clearinghouse_pages;
 mod dashboards;
 mod directive_pages;
 mod directives;
+mod distribution;
 mod embargo;
 mod frontier;
 mod intake;
