@@ -34,7 +34,7 @@ PY="$WORK/venv/bin/python"
 "$PY" -m pip install -q --disable-pip-version-check "$GENERATOR"
 # The generator reads request bodies only as JSON, forms or
 # application/octet-stream; the other raw bodies (a TOML set, an Epoch CSV,
-# a zipped Inspect log) are sent as they are, which is what octet-stream
+# a zipped Inspect log, a patch file) are sent as they are, which is what octet-stream
 # means to it. No post-generation hooks: formatting is not what is tested.
 cat >"$WORK/generator.yaml" <<'YAML'
 project_name_override: bulwark-api-client
@@ -44,6 +44,8 @@ content_type_overrides:
   application/toml: application/octet-stream
   text/csv: application/octet-stream
   application/zip: application/octet-stream
+  text/x-diff: application/octet-stream
+  text/x-patch: application/octet-stream
 YAML
 # --fail-on-warning: a part of the document the generator cannot read
 # (an endpoint it leaves out, a schema it cannot type) fails the run.
