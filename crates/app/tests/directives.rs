@@ -18,6 +18,8 @@
 //! `crates/scoring/tests/fixtures`; the SPDX 2.3 SBOM of Red Hat's UBI 9
 //! micro image from `crates/sbom/tests/fixtures` (the shared data set's).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ use bulwark_app::{Acting, App, Config};
 use bulwark_authz::Authorizer;
 use bulwark_core::{FixedClock, OrgKind, PrincipalKind, Role, RoleSet};
 use bulwark_scoring::ssvc::{Automatable, TechnicalImpact};
-use bulwark_store::{Actor, NewOrganization, NewUser, PageRequest, Store};
+use bulwark_store::{Actor, NewUser, PageRequest, Store};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -85,20 +87,7 @@ struct World {
 }
 
 async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("org")
-        .id
+    common::org(store, name, kind, T0).await
 }
 
 async fn writer(store: &Store, org: Uuid, username: &str) -> Acting {

@@ -11,15 +11,15 @@
 //! The OSV record is written by hand for the test (an advisory of the
 //! program's own, `BWK-2026-0001`), with the package's ranges in SEMVER.
 
+mod common;
+
 use std::sync::Arc;
 
 use bulwark_app::notices::{self, AffectedAdvisory};
 use bulwark_app::{Acting, App, Config, ErrorKind};
 use bulwark_authz::Authorizer;
-use bulwark_core::{FixedClock, OrgKind, PrincipalKind, Role, RoleSet};
-use bulwark_store::{
-    Actor, NewOrganization, NewUser, NewWebhookSubscription, PageRequest, Store, WebhookSecret,
-};
+use bulwark_core::{FixedClock, OrgKind, Role};
+use bulwark_store::{Actor, NewWebhookSubscription, PageRequest, Store, WebhookSecret};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -54,43 +54,11 @@ fn advisory(id: Uuid) -> AffectedAdvisory {
 }
 
 async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("org")
-        .id
+    common::org(store, name, kind, T0).await
 }
 
 async fn member(store: &Store, org: Uuid, username: &str, role: Role) -> Acting {
-    let u = store
-        .create_user(
-            &Actor::cli(),
-            &NewUser {
-                org_id: org,
-                username: username.into(),
-                display_name: username.into(),
-                kind: PrincipalKind::Human,
-                roles: RoleSet::new([role]),
-            },
-            T0,
-        )
-        .await
-        .expect("user");
-    let p = store
-        .principal(u.id)
-        .await
-        .expect("principal")
-        .expect("one");
-    Acting::new(p, None)
+    common::member(store, org, username, role, T0).await
 }
 
 fn cyclonedx(components: &[(&str, &str)]) -> Vec<u8> {

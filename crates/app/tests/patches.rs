@@ -7,14 +7,16 @@
 //! its file, the vendor's own accepted patch as a vendor fix, nothing
 //! proposed.
 
+mod common;
+
 use std::sync::Arc;
 
 use bulwark_app::cases::patches::{self, PatchIn, PatchTaskIn, PatchValidationIn, RemediationIn};
 use bulwark_app::{Acting, App, Config, ErrorKind};
 use bulwark_authz::Authorizer;
-use bulwark_core::{FixedClock, OrgKind, PrincipalKind, Role, RoleSet, Target, TargetKind};
+use bulwark_core::{FixedClock, OrgKind, Role, Target, TargetKind};
 use bulwark_distribution::model::RemediationCategory;
-use bulwark_store::{Actor, NewOrganization, NewReport, NewUser, Store};
+use bulwark_store::{Actor, NewReport, Store};
 use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
@@ -28,43 +30,11 @@ const PLAIN: &[u8] = include_bytes!("../../intake/tests/fixtures/patch/plain-dif
 bulwark_store::both_backends!(remediation_from_submission_to_an_advisory_draft);
 
 async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("org")
-        .id
+    common::org(store, name, kind, T0).await
 }
 
 async fn member(store: &Store, org: Uuid, username: &str, role: Role) -> Acting {
-    let u = store
-        .create_user(
-            &Actor::cli(),
-            &NewUser {
-                org_id: org,
-                username: username.into(),
-                display_name: username.into(),
-                kind: PrincipalKind::Human,
-                roles: RoleSet::new([role]),
-            },
-            T0,
-        )
-        .await
-        .expect("user");
-    let p = store
-        .principal(u.id)
-        .await
-        .expect("principal")
-        .expect("one");
-    Acting::new(p, None)
+    common::member(store, org, username, role, T0).await
 }
 
 fn all_passed(check: &str) -> PatchValidationIn {

@@ -5,13 +5,15 @@
 //! pass when the embargo ends (two servers at once: one publication), then
 //! revised. What a party and an outsider read at each step.
 
+mod common;
+
 use std::sync::Arc;
 
 use bulwark_app::publications::{self, DraftIn, EditIn, ListQuery, PublishIn, Stage, TransitionIn};
 use bulwark_app::{Acting, App, Config, ErrorKind, cases};
 use bulwark_authz::Authorizer;
 use bulwark_core::{FixedClock, OrgKind, PrincipalKind, Role, RoleSet, Target, TargetKind};
-use bulwark_store::{Actor, NewOrganization, NewReport, NewUser, Store};
+use bulwark_store::{Actor, NewReport, NewUser, Store};
 use serde_json::json;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -20,20 +22,7 @@ use uuid::Uuid;
 const T0: OffsetDateTime = datetime!(2026-11-02 12:00 UTC);
 
 async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
-    store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: name.into(),
-                kind,
-                sector: None,
-                reviewing: false,
-            },
-            T0,
-        )
-        .await
-        .expect("org")
-        .id
+    common::org(store, name, kind, T0).await
 }
 
 async fn analyst(store: &Store, org: Uuid, username: &str) -> Acting {
