@@ -2,9 +2,10 @@
 //! directory holding a copy of a provider's site.
 //!
 //! Both read through `bulwark_distribution::provider`'s `Fetch`: over HTTP
-//! (redirects not followed by the client, so that requirement 6 sees them;
-//! no credentials), or over a directory, where URLs are mapped to files
-//! (see [`DirFetch`]).
+//! (`bulwark_server::fetch`: redirects not followed, so that requirement 6
+//! sees them; no credential unless `--token-file` gives one for the
+//! provider's own origin), or over a directory, where URLs are mapped to
+//! files (see [`DirFetch`]).
 //!
 //! `check` prints each requirement's result and exits 0 when the role the
 //! provider claims is satisfied, 1 when not, 2 when there is no provider
@@ -30,6 +31,7 @@ use bulwark_distribution::provider::check::{self, Outcome};
 use bulwark_distribution::provider::read::Mode;
 use bulwark_distribution::provider::sync::{self, Status};
 use bulwark_distribution::provider::{Fetch, Fetched};
+use bulwark_server::fetch::{HttpFetch, HttpOptions};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -50,6 +52,8 @@ pub enum CsafCommand {
         /// Documents fetched at most.
         #[arg(long, default_value_t = 10_000)]
         max_documents: usize,
+        #[command(flatten)]
+        http: HttpArgs,
     },
     /// Take over a CSAF provider's documents: every document of its
     /// distributions, hashes and signature verified first, imported as the
@@ -72,7 +76,83 @@ pub enum CsafCommand {
         /// instead of reading what can be recovered.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        http: HttpArgs,
     },
+}
+
+/// How a provider is reached over HTTPS beyond a plain GET.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct HttpArgs {
+    /// A PEM file of CA certificates trusted besides the system's (a
+    /// provider whose certificate a private CA issued).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// A file holding a bearer token, sent to the provider's own origin
+    /// only: its TLP:GREEN and AMBER distributions are then read too.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// HOST:PORT:ADDRESS, as curl's --resolve: connect to ADDRESS for
+    /// HOST:PORT (repeatable), to check a provider before its DNS points
+    /// at it.
+    #[arg(long, value_name = "HOST:PORT:ADDRESS")]
+    pub resolve: Vec<String>,
+}
+
+impl HttpArgs {
+    /// The transport these arguments describe, for a provider at `target`
+    /// (the origin a token is sent to). Errors name the file or argument.
+    fn fetch(&self, target: &str) -> anyhow::Result<HttpFetch> {
+        let mut options = HttpOptions::default();
+        if let Some(f) = &self.ca_cert {
+            options.extra_roots_pem =
+                vec![std::fs::read(f).map_err(|e| BadInput(format!("{}: {e}", f.display())))?];
+        }
+        if let Some(f) = &self.token_file {
+            let token = std::fs::read_to_string(f)
+                .map_err(|e| BadInput(format!("{}: {e}", f.display())))?
+                .trim()
+                .to_owned();
+            if token.is_empty() {
+                return Err(BadInput(format!("{}: empty", f.display())).into());
+            }
+            let origin = origin_of_target(target)
+                .ok_or_else(|| BadInput(format!("{target}: no origin to send the token to")))?;
+            options.bearer = Some((origin, token));
+        }
+        for r in &self.resolve {
+            options.resolve.push(
+                parse_resolve(r)
+                    .ok_or_else(|| BadInput(format!("--resolve {r}: not HOST:PORT:ADDRESS")))?,
+            );
+        }
+        HttpFetch::new(options).map_err(|e| BadInput(format!("{e:#}")).into())
+    }
+}
+
+/// `https://host[:port]` of a URL or bare domain.
+fn origin_of_target(target: &str) -> Option<String> {
+    let with_scheme = if target.contains("://") {
+        target.to_owned()
+    } else {
+        format!("https://{target}")
+    };
+    let u = reqwest::Url::parse(&with_scheme).ok()?;
+    u.host_str()?;
+    Some(u.origin().ascii_serialization())
+}
+
+/// curl's `HOST:PORT:ADDRESS` (an IPv6 address in brackets).
+fn parse_resolve(s: &str) -> Option<(String, std::net::SocketAddr)> {
+    let (host, rest) = s.split_once(':')?;
+    let (port, addr) = rest.split_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let ip: std::net::IpAddr = addr
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    (!host.is_empty()).then(|| (host.to_owned(), std::net::SocketAddr::new(ip, port)))
 }
 
 pub async fn run(cmd: CsafCommand) -> anyhow::Result<ExitCode> {
@@ -81,14 +161,16 @@ pub async fn run(cmd: CsafCommand) -> anyhow::Result<ExitCode> {
             target,
             format,
             max_documents,
-        } => run_check(target, format, max_documents).await,
+            http,
+        } => run_check(target, format, max_documents, http).await,
         CsafCommand::Sync {
             source,
             db,
             format,
             keys,
             strict,
-        } => run_sync(source, db, format, keys, strict).await,
+            http,
+        } => run_sync(source, db, format, keys, strict, http).await,
     }
 }
 
@@ -100,11 +182,11 @@ struct Source {
     dir: Option<DirFetch>,
 }
 
-fn source(arg: &str) -> anyhow::Result<Source> {
+fn source(arg: &str, http: &HttpArgs) -> anyhow::Result<Source> {
     let path = Path::new(arg);
     if arg.starts_with("https://") || arg.starts_with("http://") {
         return Ok(Source {
-            fetch: Box::new(HttpFetch::new()?),
+            fetch: Box::new(http.fetch(arg)?),
             starts: vec![arg.to_owned()],
             dir: None,
         });
@@ -124,10 +206,11 @@ async fn run_check(
     target: String,
     format: Format,
     max_documents: usize,
+    http: HttpArgs,
 ) -> anyhow::Result<ExitCode> {
     let (mut fetch, start) = if target.starts_with("https://") || target.starts_with("http://") {
         (
-            Box::new(HttpFetch::new()?) as Box<dyn Fetch + Send>,
+            Box::new(http.fetch(&target)?) as Box<dyn Fetch + Send>,
             target.clone(),
         )
     } else if Path::new(&target).is_dir() {
@@ -140,7 +223,7 @@ async fn run_check(
     } else {
         // A bare domain: its well-known URL.
         (
-            Box::new(HttpFetch::new()?) as Box<dyn Fetch + Send>,
+            Box::new(http.fetch(&target)?) as Box<dyn Fetch + Send>,
             target.clone(),
         )
     };
@@ -215,6 +298,7 @@ async fn run_sync(
     format: Format,
     key_files: Vec<PathBuf>,
     strict: bool,
+    http: HttpArgs,
 ) -> anyhow::Result<ExitCode> {
     let mut keys: Option<PublicKeys> = None;
     for f in &key_files {
@@ -231,7 +315,7 @@ async fn run_sync(
         mut fetch,
         starts,
         dir,
-    } = source(&arg)?;
+    } = source(&arg, &http)?;
     let options = sync::Options {
         keys,
         previous: BTreeMap::new(),
@@ -351,74 +435,6 @@ async fn run_sync(
 /// Warnings about a provider's files shown at most (a feed of thousands of
 /// entries may bend the same way in each).
 const WARNINGS_SHOWN: usize = 50;
-
-/// HTTP(S) GETs without credentials; redirects come back as they are.
-struct HttpFetch {
-    client: reqwest::Client,
-    handle: tokio::runtime::Handle,
-}
-
-impl HttpFetch {
-    fn new() -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(60))
-            .user_agent(concat!(
-                "bulwark/",
-                env!("CARGO_PKG_VERSION"),
-                " (CSAF reader)"
-            ))
-            .build()
-            .context("cannot build the HTTP client")?;
-        Ok(HttpFetch {
-            client,
-            handle: tokio::runtime::Handle::current(),
-        })
-    }
-}
-
-/// Documents larger than this are not read (a CSAF document is kilobytes;
-/// the largest real ones are a few megabytes).
-const MAX_BODY: usize = 64 * 1024 * 1024;
-
-impl Fetch for HttpFetch {
-    /// Runs on a blocking thread (the sync and the check are synchronous):
-    /// each request is driven to its end on the runtime from there.
-    fn get(&mut self, url: &str) -> Result<Fetched, String> {
-        let client = self.client.clone();
-        let url = url.to_owned();
-        self.handle.block_on(async move {
-            let resp = client.get(&url).send().await.map_err(|e| e.to_string())?;
-            let status = resp.status().as_u16();
-            let final_url = resp.url().to_string();
-            let tls = resp.url().scheme() == "https";
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            if resp.content_length().is_some_and(|n| n as usize > MAX_BODY) {
-                return Err(format!("larger than {MAX_BODY} bytes"));
-            }
-            let body = resp.bytes().await.map_err(|e| e.to_string())?;
-            if body.len() > MAX_BODY {
-                return Err(format!("larger than {MAX_BODY} bytes"));
-            }
-            Ok(Fetched {
-                status,
-                headers,
-                body: body.to_vec(),
-                final_url,
-                tls,
-            })
-        })
-    }
-}
 
 /// A provider's site copied into a directory. URLs map to files by
 /// prefix: first the prefix under which the starting file (metadata or

@@ -91,6 +91,24 @@ enum Command {
         /// temporary directory, HASH naming the database.
         #[arg(long, env = "BULWARK_SPOOL_DIR")]
         spool_dir: Option<std::path::PathBuf>,
+        /// Serve HTTPS with this PEM certificate chain (leaf first); needs
+        /// --tls-key. Without it the server speaks plain HTTP, for a proxy
+        /// that terminates TLS in front.
+        #[arg(
+            long,
+            env = "BULWARK_TLS_CERT",
+            value_name = "FILE",
+            requires = "tls_key"
+        )]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(
+            long,
+            env = "BULWARK_TLS_KEY",
+            value_name = "FILE",
+            requires = "tls_cert"
+        )]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// Database maintenance.
     Db {
@@ -514,8 +532,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log_format,
             insecure_cookies,
             spool_dir,
+            tls_cert,
+            tls_key,
         } => {
             init_tracing(log_format);
+            // The certificate before anything else: a wrong file stops the
+            // start before the port is taken or the database created.
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(c), Some(k)) => Some(
+                    bulwark_server::tls::Tls::from_pem_files(c, k)
+                        .map_err(|e| BadInput(format!("{e:#}")))?,
+                ),
+                _ => None,
+            };
             // The address first: a busy port stops the start before
             // anything is created.
             let listener = bulwark_server::bind(listen).await?;
@@ -532,11 +561,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             // The provider's base URL defaults to the listen address;
             // BULWARK_PUBLIC_URL (read next) names the public one.
-            settings.provider.base_url = format!("http://{listen}");
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            settings.provider.base_url = format!("{scheme}://{listen}");
             let mut settings = settings.with_env();
             settings.master_key = master_key;
             let state = bulwark_server::state(store.clone(), Arc::new(SystemClock), settings)?;
-            bulwark_server::serve_on(state, listener).await?;
+            match &tls {
+                Some(tls) => bulwark_server::serve_tls_on(state, listener, tls).await?,
+                None => bulwark_server::serve_on(state, listener).await?,
+            }
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }

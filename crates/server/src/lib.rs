@@ -23,12 +23,14 @@ use tower_http::trace::TraceLayer;
 pub mod api;
 pub mod export;
 pub mod extract;
+pub mod fetch;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod provider;
 pub mod spool;
 pub mod state;
+pub mod tls;
 pub mod web;
 pub mod webhooks;
 
@@ -145,7 +147,35 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<()> {
 
 /// [`serve`] on a listener already bound ([`bind`]).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    prepare(&state).await?;
+    let address = listener.local_addr()?;
+    start_background(&state).await?;
+    tracing::info!(%address, backend = state.store.backend_name(), "serving");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// [`serve_on`] over TLS (`bulwark serve --tls-cert --tls-key`).
+pub async fn serve_tls_on(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    tls: &tls::Tls,
+) -> anyhow::Result<()> {
+    let listener = tls::TlsListener::new(listener, tls)?;
+    let address = axum::serve::Listener::local_addr(&listener)?;
+    start_background(&state).await?;
+    tracing::info!(%address, backend = state.store.backend_name(), tls = true, "serving");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// What runs beside the requests: [`prepare`], the scheduler, the advisory
+/// index built ahead of need, webhook delivery.
+async fn start_background(state: &AppState) -> anyhow::Result<()> {
+    prepare(state).await?;
     tokio::spawn(scheduler(state.clone()));
     // The advisory index, built ahead of the first request that needs it.
     tokio::spawn({
@@ -164,10 +194,6 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> any
         )?,
         webhooks::DeliveryLimits::default(),
     );
-    tracing::info!(address = %listener.local_addr()?, backend = state.store.backend_name(), "serving");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
     Ok(())
 }
 
