@@ -92,9 +92,9 @@ pub struct HttpArgs {
     /// only: its TLP:GREEN and AMBER distributions are then read too.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
-    /// HOST:PORT:ADDRESS, as curl's --resolve: connect to ADDRESS for
-    /// HOST:PORT (repeatable), to check a provider before its DNS points
-    /// at it.
+    /// HOST:PORT:ADDRESS: connect to ADDRESS, port PORT, whenever HOST is
+    /// asked for (repeatable; like curl's --resolve), to check a provider
+    /// before its DNS names point at it.
     #[arg(long, value_name = "HOST:PORT:ADDRESS")]
     pub resolve: Vec<String>,
 }
@@ -227,7 +227,10 @@ async fn run_check(
             target.clone(),
         )
     };
-    let options = check::Options { max_documents };
+    let options = check::Options {
+        max_documents,
+        authenticated: http.token_file.is_some(),
+    };
     let report =
         tokio::task::spawn_blocking(move || check::check(fetch.as_mut(), &start, &options))
             .await

@@ -402,3 +402,119 @@ fn cisagov_feeds_without_key_are_refused() {
         &s[..3]
     );
 }
+
+/// `bulwark serve --tls-cert --tls-key` and `bulwark csaf check --ca-cert
+/// --resolve` together: an empty provider over HTTPS passes requirements 3
+/// (TLS) and 7 (its metadata) and fails 1 (no document yet), exit 1;
+/// without the test CA the check cannot start (exit 2, the certificate
+/// named); bad arguments exit 2 before anything is fetched. (The full
+/// check of a provider holding documents, 1–20 passed, is the server
+/// crate's `bulwark_passes_its_own_provider_check_over_https`.)
+#[test]
+fn check_bulwark_itself_over_https() {
+    let tls = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/tests/fixtures/tls");
+    let (cert, key, ca) = (
+        format!("{tls}/server.pem"),
+        format!("{tls}/server.key"),
+        format!("{tls}/ca.pem"),
+    );
+    // A key without its certificate is refused by the argument parser.
+    let half = bulwark(&["serve", "--tls-key", &key, "--database", &temp_db()]);
+    assert_eq!(half.status.code(), Some(2), "{}", stderr(&half));
+
+    let db = temp_db();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    /// Stops the server however the test ends.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["serve", "--database", &db, "--listen", &listen])
+            .args(["--tls-cert", &cert, "--tls-key", &key])
+            .env("RUST_LOG", "warn")
+            .env("BULWARK_PUBLIC_URL", format!("https://bulwark.test:{port}"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the server"),
+    );
+    let resolve = format!("bulwark.test:{port}:127.0.0.1");
+    let target = format!("https://bulwark.test:{port}/");
+    let check = |extra: &[&str]| {
+        bulwark(
+            &[
+                &[
+                    "csaf",
+                    "check",
+                    &target,
+                    "--format",
+                    "json",
+                    "--resolve",
+                    &resolve,
+                ][..],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    // Wait for the server: until the check finds a provider.
+    let mut out = check(&["--ca-cert", &ca]);
+    for _ in 0..200 {
+        if out.status.code() != Some(2) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        out = check(&["--ca-cert", &ca]);
+    }
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
+    let outcome = |n: usize| {
+        report["requirements"][n - 1]["outcome"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(outcome(3), "pass", "{report:#}");
+    assert_eq!(outcome(7), "pass", "{report:#}");
+    assert_eq!(outcome(1), "fail", "{report:#}");
+    assert_eq!(report["role_satisfied"], false);
+    assert!(
+        report["metadata_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://bulwark.test:")
+    );
+
+    // The system's roots do not know the test CA.
+    let untrusted = check(&[]);
+    assert_eq!(untrusted.status.code(), Some(2));
+    assert!(
+        stderr(&untrusted).contains("certificate"),
+        "{}",
+        stderr(&untrusted)
+    );
+
+    let bad = check(&["--ca-cert", &ca, "--resolve", "nonsense"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("--resolve nonsense"),
+        "{}",
+        stderr(&bad)
+    );
+    let missing = check(&["--ca-cert", "/nonexistent/ca.pem"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("/nonexistent/ca.pem"),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -118,12 +118,17 @@ pub struct Options {
     /// Documents fetched at most (a provider may publish tens of
     /// thousands); the rest are not looked at, and the report says so.
     pub max_documents: usize,
+    /// Whether the caller's transport sends a credential to the provider
+    /// (restricted distributions are then read, and a TLP:AMBER document
+    /// that comes back is no evidence against requirement 5).
+    pub authenticated: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             max_documents: 10_000,
+            authenticated: false,
         }
     }
 }
@@ -151,6 +156,9 @@ struct Findings {
     /// Requirements something was checked for.
     touched: BTreeSet<u8>,
     not_applicable: BTreeSet<u8>,
+    /// Restricted distributions that refused an anonymous request, by TLP
+    /// label (requirement 5's evidence when the label is AMBER or RED).
+    protected: Vec<(String, String)>,
 }
 
 impl Findings {
@@ -159,6 +167,36 @@ impl Findings {
             messages: BTreeMap::new(),
             touched: BTreeSet::new(),
             not_applicable: BTreeSet::new(),
+            protected: Vec::new(),
+        }
+    }
+
+    /// A distribution's file at `url` answered 401 or 403. For a TLP:WHITE
+    /// distribution that breaks requirement 4; otherwise it is access
+    /// protection working (requirement 5), and the distribution's own
+    /// requirement `n` is recorded as not checked from outside.
+    fn protected(&mut self, n: u8, label: Option<&str>, url: &str, status: u16) {
+        match label {
+            Some("WHITE" | "CLEAR") => self.error(
+                4,
+                format!("{url}: HTTP {status} without authentication, yet TLP:WHITE"),
+            ),
+            Some(l) => {
+                self.info(
+                    n,
+                    format!(
+                        "{url}: HTTP {status}: the TLP:{l} distribution is access-protected; \
+                         its contents are checked only with a credential"
+                    ),
+                );
+                self.protected.push((l.to_owned(), url.to_owned()));
+            }
+            None => self.warn(
+                n,
+                format!(
+                    "{url}: HTTP {status}, and no feed says which TLP label this distribution holds"
+                ),
+            ),
         }
     }
     fn add(&mut self, n: u8, level: Level, text: impl Into<String>) {
@@ -213,6 +251,24 @@ impl Fetcher<'_> {
             return Ok(f);
         }
         Err(format!("too many redirects from {url}"))
+    }
+
+    /// The body of a 2xx answer; `Err(Some(status))` for 401 and 403 (the
+    /// caller decides whether that is access protection), `Err(None)` after
+    /// recording any other failure as an error of requirement `n`.
+    fn guarded(&mut self, f: &mut Findings, n: u8, url: &str) -> Result<Vec<u8>, Option<u16>> {
+        match self.get(url) {
+            Ok(a) if a.ok() => Ok(a.body),
+            Ok(a) if matches!(a.status, 401 | 403) => Err(Some(a.status)),
+            Ok(a) => {
+                f.error(n, format!("{url}: HTTP {}", a.status));
+                Err(None)
+            }
+            Err(e) => {
+                f.error(n, format!("{url}: {e}"));
+                Err(None)
+            }
+        }
     }
 
     /// The body of a 2xx answer, or a sentence saying why not.
@@ -292,7 +348,13 @@ pub fn check(fetch: &mut dyn Fetch, url: &str, options: &Options) -> Result<Repo
     let has_rolie = pmd.distributions.iter().any(|d| d.rolie.is_some());
     for d in &pmd.distributions {
         if let Some(dir) = &d.directory_url {
-            check_directory(&mut net, &mut f, dir, &mut found);
+            // A directory's label is its feed's, when the distribution has
+            // exactly one feed (the metadata says nothing else about it).
+            let label = match d.rolie.as_ref().map(|r| r.feeds.as_slice()) {
+                Some([one]) => Some(one.tlp_label.as_str()),
+                _ => None,
+            };
+            check_directory(&mut net, &mut f, dir, label, &mut found);
         }
         if let Some(rolie) = &d.rolie {
             check_rolie(&mut net, &mut f, rolie, &mut found);
@@ -330,7 +392,7 @@ pub fn check(fetch: &mut dyn Fetch, url: &str, options: &Options) -> Result<Repo
     }
     let mut counts = DocCounts::default();
     for d in &found {
-        check_document(&mut net, &mut f, d, keys.as_ref(), &mut counts);
+        check_document(&mut net, &mut f, d, keys.as_ref(), options, &mut counts);
     }
     summarise_documents(&mut f, &counts, found.len());
 
@@ -486,7 +548,14 @@ fn check_keys(
 }
 
 /// 12, 13, 14 and the directory's documents (11 is judged per document).
-fn check_directory(net: &mut Fetcher<'_>, f: &mut Findings, dir: &str, found: &mut Vec<Found>) {
+/// `label` is the distribution's TLP label when its feed names one.
+fn check_directory(
+    net: &mut Fetcher<'_>,
+    f: &mut Findings,
+    dir: &str,
+    label: Option<&str>,
+    found: &mut Vec<Found>,
+) {
     let dir = if dir.ends_with('/') {
         dir.to_owned()
     } else {
@@ -494,7 +563,7 @@ fn check_directory(net: &mut Fetcher<'_>, f: &mut Findings, dir: &str, found: &m
     };
     let mut paths: Vec<String> = Vec::new();
     let index_url = format!("{dir}index.txt");
-    match net.body(&index_url) {
+    match net.guarded(f, 12, &index_url) {
         Ok(b) => match read::index_txt(&b, Mode::Strict) {
             Ok((p, _)) => {
                 f.info(12, format!("{index_url}: {} documents listed", p.len()));
@@ -502,10 +571,15 @@ fn check_directory(net: &mut Fetcher<'_>, f: &mut Findings, dir: &str, found: &m
             }
             Err(e) => f.error(12, format!("{index_url}: {e}")),
         },
-        Err(e) => f.error(12, e),
+        Err(Some(status)) => {
+            // An access-protected directory: nothing in it is readable.
+            f.protected(12, label, &index_url, status);
+            return;
+        }
+        Err(None) => {}
     }
     let changes_url = format!("{dir}changes.csv");
-    match net.body(&changes_url) {
+    match net.guarded(f, 13, &changes_url) {
         Ok(b) => match read::changes_csv(&b, Mode::Strict) {
             Ok((c, _)) => {
                 f.info(
@@ -536,7 +610,8 @@ fn check_directory(net: &mut Fetcher<'_>, f: &mut Findings, dir: &str, found: &m
             }
             Err(e) => f.error(13, format!("{changes_url}: {e}")),
         },
-        Err(e) => f.error(13, e),
+        Err(Some(status)) => f.protected(13, label, &changes_url, status),
+        Err(None) => {}
     }
     // 14: the directory and its year folders list their content.
     let years: BTreeSet<&str> = paths.iter().filter_map(|p| p.split('/').next()).collect();
@@ -597,12 +672,13 @@ fn check_rolie(
         if !labels.insert(feed.tlp_label.clone()) {
             f.error(15, format!("more than one feed for TLP:{}", feed.tlp_label));
         }
-        let body = match net.body(&feed.url) {
+        let body = match net.guarded(f, 15, &feed.url) {
             Ok(b) => b,
-            Err(e) => {
-                f.error(15, e);
+            Err(Some(status)) => {
+                f.protected(15, Some(&feed.tlp_label), &feed.url, status);
                 continue;
             }
+            Err(None) => continue,
         };
         let parsed = match read::rolie_feed(&body, Mode::Strict) {
             Ok((p, _)) => p,
@@ -676,22 +752,30 @@ fn check_rolie(
     if rolie.categories.is_empty() {
         f.warn(17, "no ROLIE category document listed");
     }
+    let label = match rolie.feeds.as_slice() {
+        [one] => Some(one.tlp_label.as_str()),
+        _ => None,
+    };
     for c in &rolie.categories {
-        match net
-            .body(c)
-            .map(|b| serde_json::from_slice::<serde_json::Value>(&b))
-        {
-            Ok(Ok(v))
+        let body = match net.guarded(f, 17, c) {
+            Ok(b) => b,
+            Err(Some(status)) => {
+                f.protected(17, label, c, status);
+                continue;
+            }
+            Err(None) => continue,
+        };
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v)
                 if v.pointer("/categories/category")
                     .is_some_and(|w| w.is_array()) =>
             {
                 f.info(17, format!("{c} is a ROLIE category document"));
             }
-            Ok(_) => f.error(
+            _ => f.error(
                 17,
                 format!("{c} is not a ROLIE category document (categories.category)"),
             ),
-            Err(e) => f.error(17, e),
         }
     }
 }
@@ -704,6 +788,8 @@ struct DocCounts {
     amber_red: usize,
     hashed: usize,
     signed: usize,
+    /// TLP:AMBER/RED documents read with the caller's credential.
+    read_with_credential: usize,
 }
 
 fn check_document(
@@ -711,6 +797,7 @@ fn check_document(
     f: &mut Findings,
     d: &Found,
     keys: Option<&PublicKeys>,
+    options: &Options,
     counts: &mut DocCounts,
 ) {
     let answer = match net.get(&d.url) {
@@ -827,6 +914,7 @@ fn check_document(
         .unwrap_or("");
     match label {
         "WHITE" | "CLEAR" => counts.white += 1,
+        "AMBER" | "RED" if options.authenticated => counts.read_with_credential += 1,
         "AMBER" | "RED" => f.error(
             5,
             format!("{}: TLP:{label}, yet fetched without authentication", d.url),
@@ -888,17 +976,42 @@ fn summarise_documents(f: &mut Findings, c: &DocCounts, listed: usize) {
         f.info(4, "no TLP:WHITE document found");
     }
     if !f.has_error(5) {
-        if c.amber_red == 0 {
-            f.not_applicable.insert(5);
-            f.info(5, "no TLP:AMBER or TLP:RED document found");
+        let protected: Vec<String> = f
+            .protected
+            .iter()
+            .filter(|(l, _)| matches!(l.as_str(), "AMBER" | "RED"))
+            .map(|(l, u)| format!("TLP:{l} at {u}"))
+            .collect();
+        if c.amber_red == 0 && protected.is_empty() {
+            if c.read_with_credential > 0 {
+                f.info(
+                    5,
+                    format!(
+                        "{} TLP:AMBER/RED documents read with the credential given; \
+                         without it they must not be readable (run the check without one to see)",
+                        c.read_with_credential
+                    ),
+                );
+            } else {
+                f.not_applicable.insert(5);
+                f.info(5, "no TLP:AMBER or TLP:RED document found");
+            }
         } else {
-            f.info(
-                5,
-                format!(
-                    "{} TLP:AMBER/RED documents were access-protected",
-                    c.amber_red
-                ),
-            );
+            if c.amber_red > 0 {
+                f.info(
+                    5,
+                    format!(
+                        "{} TLP:AMBER/RED documents were access-protected",
+                        c.amber_red
+                    ),
+                );
+            }
+            if !protected.is_empty() {
+                f.info(
+                    5,
+                    format!("refused without authentication: {}", protected.join(", ")),
+                );
+            }
         }
     }
     if f.touched.contains(&11) && !f.has_error(11) {

@@ -16,6 +16,7 @@
 //! <dir>/index.txt                             §7.1.13
 //! <dir>/changes.csv                           §7.1.14, newest first
 //! <dir>/<year>/<file>.json[.sha256|.sha512|.asc]
+//! <dir>/ and <dir>/<year>/                    HTML directory listings (§7.1.14)
 //! ```
 //!
 //! `<dir>` is the TLP 2.0 word (`clear`, `green`, `amber`, `red`), which is
@@ -498,6 +499,66 @@ pub fn index_txt(entries: &[&Entry]) -> String {
     out
 }
 
+/// The listings of one label's directory: `(path relative to
+/// /.well-known/csaf/, names)` for `<dir>/` (the generated files and the
+/// year folders) and each `<dir>/<year>/` (every document with its hash
+/// and signature files), names sorted.
+fn listings(label: Label, list: &[&Entry]) -> Vec<(String, Vec<String>)> {
+    let dir = label.dir();
+    let mut years: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for e in list {
+        let (year, name) = e
+            .dir_path()
+            .split_once('/')
+            .map(|(y, n)| (y.to_owned(), n.to_owned()))
+            .unwrap_or_default();
+        let files = years.entry(year).or_default();
+        for suffix in ["", ".asc", ".sha256", ".sha512"] {
+            files.push(format!("{name}{suffix}"));
+        }
+    }
+    let mut top: Vec<String> = vec![
+        label.feed_file(),
+        "category-vendors.json".into(),
+        "changes.csv".into(),
+        "index.txt".into(),
+    ];
+    top.extend(years.keys().map(|y| format!("{y}/")));
+    top.sort();
+    let mut out = vec![(format!("{dir}/"), top)];
+    for (year, mut names) in years {
+        names.sort();
+        out.push((format!("{dir}/{year}/"), names));
+    }
+    out
+}
+
+/// A directory listing as web servers write them (requirement 14 wants the
+/// folders browsable): one link per name, relative, HTML-escaped.
+pub fn directory_listing(path: &str, names: &[String]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut out = String::with_capacity(200 + names.len() * 80);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Index of {p}</title></head>\n<body>\n<h1>Index of {p}</h1>\n<ul>\n",
+        p = esc(path)
+    );
+    if path.trim_end_matches('/') != WELL_KNOWN {
+        out.push_str("<li><a href=\"../\">../</a></li>\n");
+    }
+    for n in names {
+        let n = esc(n);
+        let _ = writeln!(out, "<li><a href=\"{n}\">{n}</a></li>");
+    }
+    out.push_str("</ul>\n</body>\n</html>\n");
+    out
+}
+
 /// What a path of the provider's tree is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found<'a> {
@@ -609,7 +670,37 @@ impl ProviderFiles {
                 changes_csv(list).into_bytes(),
                 "text/csv; charset=utf-8",
             );
+            for (folder, names) in listings(label, list) {
+                let html = directory_listing(&format!("{WELL_KNOWN}/{folder}"), &names);
+                put(folder, html.into_bytes(), "text/html; charset=utf-8");
+            }
         }
+        put(
+            String::new(),
+            directory_listing(
+                &format!("{WELL_KNOWN}/"),
+                &std::iter::once("provider-metadata.json".to_owned())
+                    .chain(std::iter::once("service.json".to_owned()))
+                    .chain(std::iter::once("openpgp/".to_owned()))
+                    .chain(site.labels.iter().map(|l| format!("{}/", l.dir())))
+                    .collect::<Vec<_>>(),
+            )
+            .into_bytes(),
+            "text/html; charset=utf-8",
+        );
+        put(
+            "openpgp/".into(),
+            directory_listing(
+                &format!("{WELL_KNOWN}/openpgp/"),
+                &site
+                    .key_fingerprints
+                    .iter()
+                    .map(|fp| format!("{fp}.asc"))
+                    .collect::<Vec<_>>(),
+            )
+            .into_bytes(),
+            "text/html; charset=utf-8",
+        );
         ProviderFiles {
             files,
             documents,

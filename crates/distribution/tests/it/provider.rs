@@ -459,6 +459,96 @@ fn check_names_what_fails() {
     );
 }
 
+/// Answers 401 for every URL under `prefix`, as a restricted distribution
+/// does to a caller without credentials.
+struct Guarded {
+    site: MemoryFetch,
+    prefix: String,
+}
+
+impl bulwark_distribution::provider::Fetch for Guarded {
+    fn get(&mut self, url: &str) -> Result<bulwark_distribution::provider::Fetched, String> {
+        if url.starts_with(&self.prefix) {
+            return Ok(bulwark_distribution::provider::Fetched {
+                status: 401,
+                final_url: url.to_owned(),
+                tls: true,
+                ..Default::default()
+            });
+        }
+        self.site.get(url)
+    }
+}
+
+/// The Stackable site with a second distribution (directory and ROLIE feed
+/// of `label`) under `restricted/`, which answers 401.
+fn with_restricted_distribution(label: &str) -> Guarded {
+    let mut site = stackable_site();
+    let mut pmd: serde_json::Value = serde_json::from_slice(&site.files[PMD]).unwrap();
+    pmd["distributions"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "directory_url": format!("{BASE}restricted/"),
+            "rolie": {
+                "feeds": [{"tlp_label": label, "url": format!("{BASE}restricted/feed.json")}],
+                "categories": [format!("{BASE}restricted/category.json")],
+            }
+        }));
+    site.files
+        .insert(PMD.into(), serde_json::to_vec(&pmd).unwrap());
+    Guarded {
+        site,
+        prefix: format!("{BASE}restricted/"),
+    }
+}
+
+#[test]
+fn an_access_protected_amber_distribution_meets_requirement_5() {
+    let mut site = with_restricted_distribution("AMBER");
+    let report = check::check(&mut site, PMD, &check::Options::default()).unwrap();
+    let five = report.requirement(5);
+    assert_eq!(five.outcome, Outcome::Pass, "{:?}", five.messages);
+    assert!(
+        five.messages
+            .iter()
+            .any(|m| m.text.contains("TLP:AMBER") && m.text.contains("restricted/feed.json")),
+        "{:?}",
+        five.messages
+    );
+    for n in [4, 12, 13, 15, 17] {
+        assert_ne!(
+            report.requirement(n).outcome,
+            Outcome::Fail,
+            "{n}: {:?}",
+            report.requirement(n).messages
+        );
+    }
+    // The restricted directory was not read past its refused index.txt.
+    assert!(
+        !site
+            .site
+            .asked
+            .iter()
+            .any(|u| u.ends_with("restricted/changes.csv"))
+    );
+}
+
+#[test]
+fn a_white_distribution_behind_authentication_breaks_requirement_4() {
+    let mut site = with_restricted_distribution("WHITE");
+    let report = check::check(&mut site, PMD, &check::Options::default()).unwrap();
+    let four = report.requirement(4);
+    assert_eq!(four.outcome, Outcome::Fail, "{:?}", four.messages);
+    assert!(
+        four.messages
+            .iter()
+            .any(|m| m.text.contains("restricted/feed.json"))
+    );
+    assert_eq!(report.requirement(5).outcome, Outcome::NotApplicable);
+    assert!(!report.role_satisfied);
+}
+
 #[test]
 fn cisa_it_feed_ref_for_rel_is_repaired() {
     let feed = br#"{"feed": {"id": "f", "title": "t", "updated": "2024-01-01T00:00:00Z",

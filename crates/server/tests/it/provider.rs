@@ -74,11 +74,7 @@ async fn publish(srv: &Srv, reporter: Uuid, fp: &str, tlp: Tlp, at: OffsetDateTi
         )
         .await
         .expect("draft");
-    let csaf = json!({
-        "document": {"title": format!("Overflow in pkg-{fp}"), "tracking": {"id": a.tracking_id}},
-        "product_tree": {"branches": [{"category": "vendor", "name": "Example Vendor"}]},
-    })
-    .to_string();
+    let csaf = valid_csaf(&a.tracking_id, fp, tlp, at);
     let osv = json!({
         "id": a.tracking_id, "modified": bulwark_core::rfc3339(at),
         "affected": [{"package": {"ecosystem": "PyPI", "name": format!("pkg-{fp}")}}],
@@ -127,6 +123,60 @@ async fn publish(srv: &Srv, reporter: Uuid, fp: &str, tlp: Tlp, at: OffsetDateTi
     }
 }
 
+/// A CSAF document that passes the mandatory tests (the provider check's
+/// requirement 1), written by the distribution crate's writer.
+fn valid_csaf(tracking_id: &str, fp: &str, tlp: Tlp, at: OffsetDateTime) -> String {
+    use bulwark_distribution::model::{
+        Advisory, AdvisoryContent, Product, Publisher, Revision, Status, Tracking, Vulnerability,
+    };
+    let content = AdvisoryContent {
+        title: format!("Overflow in pkg-{fp}"),
+        summary: "A crafted input overflows a buffer.".into(),
+        products: vec![Product {
+            key: "p1".into(),
+            vendor: "Example Vendor".into(),
+            name: format!("pkg-{fp}"),
+            purl: Some(format!("pkg:pypi/pkg-{fp}@1.0.0")),
+            affected_versions: vec!["1.0.0".into()],
+            fixed_versions: vec!["1.0.1".into()],
+            ..Default::default()
+        }],
+        vulnerabilities: vec![Vulnerability {
+            title: Some("Buffer overflow".into()),
+            products: vec!["p1".into()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let tracking = Tracking {
+        id: tracking_id.into(),
+        status: Status::Final,
+        initial_release_date: at,
+        current_release_date: at,
+        revision_history: vec![Revision {
+            number: 1,
+            date: at,
+            summary: "Initial release".into(),
+        }],
+    };
+    let publisher = Publisher {
+        category: "coordinator".into(),
+        name: "Bulwark test clearinghouse".into(),
+        namespace: "https://bulwark.test".into(),
+        contact_details: None,
+        issuing_authority: None,
+    };
+    let doc = bulwark_distribution::csaf::security_advisory(&Advisory {
+        content: &content,
+        tracking: &tracking,
+        tlp,
+        publisher: &publisher,
+    });
+    let problems = bulwark_distribution::csaf::validate(&doc);
+    assert!(problems.is_empty(), "{problems:?}");
+    String::from_utf8(bulwark_distribution::csaf::to_bytes(&doc)).expect("utf8")
+}
+
 async fn fetch(srv: &Srv, path: &str, token: Option<&str>) -> (StatusCode, String, Vec<u8>) {
     let mut req = srv.http.get(format!("{}{path}", srv.base));
     if let Some(t) = token {
@@ -169,7 +219,10 @@ struct World {
 }
 
 async fn world() -> World {
-    let srv = common::start(bulwark_store::testing::sqlite().await.expect("store")).await;
+    world_on(common::start(bulwark_store::testing::sqlite().await.expect("store")).await).await
+}
+
+async fn world_on(srv: Srv) -> World {
     let (vendor, _, vendor_token) = srv
         .member("Vendor", "vendor", "vendor-viewer", &["viewer"])
         .await;
@@ -475,4 +528,80 @@ async fn gpg_verifies_the_served_signature() {
             .success()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 18's "the provider check passes requirements 1–20 against a
+/// running server": Bulwark over HTTPS (the test certificate, at
+/// `https://bulwark.test:PORT`, `csaf.data.security.bulwark.test` pointing
+/// at it too) checked by the same checker and transport `bulwark csaf check`
+/// uses. Anonymous, the AMBER distribution answers 401, which is
+/// requirement 5 met; with a token the AMBER document is read and checked
+/// as well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulwark_passes_its_own_provider_check_over_https() {
+    use bulwark_distribution::provider::check::{self, Outcome};
+    let srv = common::start_https(bulwark_store::testing::sqlite().await.expect("store")).await;
+    let options = common::https_options(&srv);
+    let w = world_on(srv).await;
+    let domain = format!(
+        "{}:{}",
+        common::HTTPS_HOST,
+        w.srv.base.rsplit(':').next().expect("port")
+    );
+    let run = move |options: bulwark_server::fetch::HttpOptions, authenticated: bool| {
+        let domain = domain.clone();
+        async move {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                let _guard = handle.enter();
+                let mut fetch = bulwark_server::fetch::HttpFetch::new(options).expect("client");
+                check::check(
+                    &mut fetch,
+                    &domain,
+                    &check::Options {
+                        authenticated,
+                        ..Default::default()
+                    },
+                )
+            })
+            .await
+            .expect("join")
+            .expect("a provider to check")
+        }
+    };
+
+    let report = run(options.clone(), false).await;
+    let failed: Vec<String> = report
+        .requirements
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .map(|r| format!("{} {:?}: {:?}", r.number, r.outcome, r.messages))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(report.role_satisfied);
+    assert_eq!(report.role, Some("csaf_trusted_provider"));
+    assert_eq!(report.documents_checked, 2, "the two CLEAR documents");
+    let five = &report.requirement(5).messages;
+    assert!(
+        five.iter()
+            .any(|m| m.text.contains("TLP:AMBER") && m.text.contains("feed-tlp-amber.json")),
+        "{five:?}"
+    );
+
+    // With the vendor's token (it may read the AMBER advisory), the AMBER
+    // distribution is read too, and still every requirement passes.
+    let token_options = bulwark_server::fetch::HttpOptions {
+        bearer: Some((w.srv.base.clone(), w.vendor_token.clone())),
+        ..options
+    };
+    let report = run(token_options, true).await;
+    let failed: Vec<String> = report
+        .requirements
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .map(|r| format!("{} {:?}: {:?}", r.number, r.outcome, r.messages))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(report.documents_checked, 3, "CLEAR and AMBER documents");
+    assert!(w.amber.path.contains("/amber/"));
 }

@@ -309,3 +309,53 @@ fn security_txt_names_the_provider_metadata() {
         "CSAF: https://bulwark.example.gov/.well-known/csaf/provider-metadata.json"
     );
 }
+
+#[test]
+fn folders_list_their_documents_and_companions() {
+    let entries = entries();
+    let files = ProviderFiles::build(&site(), &entries, datetime!(2024-01-01 0:00 UTC));
+    let text = |path: &str| match files.lookup(path) {
+        Some(Found::File {
+            bytes,
+            content_type,
+        }) => {
+            assert!(
+                content_type.starts_with("text/html"),
+                "{path}: {content_type}"
+            );
+            String::from_utf8(bytes.to_vec()).unwrap()
+        }
+        other => panic!("{path}: {other:?}"),
+    };
+    let public: Vec<&Entry> = entries.iter().filter(|e| e.tlp == Tlp::Clear).collect();
+    assert!(!public.is_empty());
+    let top = text("clear/");
+    for e in &public {
+        let (year, name) = e
+            .dir_path()
+            .split_once('/')
+            .map(|(y, n)| (y.to_owned(), n.to_owned()))
+            .unwrap();
+        assert!(top.contains(&format!("href=\"{year}/\"")), "{top}");
+        let folder = text(&format!("clear/{year}/"));
+        for suffix in ["", ".asc", ".sha256", ".sha512"] {
+            assert!(
+                folder.contains(&format!("href=\"{name}{suffix}\"")),
+                "{folder}"
+            );
+        }
+    }
+    assert!(top.contains("href=\"index.txt\"") && top.contains("href=\"changes.csv\""));
+    // A restricted document is not named in the public folder.
+    let amber = entries.iter().find(|e| e.tlp == Tlp::Amber).unwrap();
+    assert!(!top.contains(&amber.file_name()));
+    assert!(!text("clear/2026/").contains(&amber.file_name()));
+    assert!(text("amber/2026/").contains(&amber.file_name()));
+    assert!(text("").contains("href=\"provider-metadata.json\""));
+    // Names are escaped.
+    let html = directory_listing("/x/", &["a<b>&\"c".to_owned()]);
+    assert!(
+        html.contains("a&lt;b&gt;&amp;&quot;c") && !html.contains("a<b>"),
+        "{html}"
+    );
+}

@@ -52,6 +52,54 @@ pub async fn start_at(
 
 /// A server whose clock the test controls.
 pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>) -> Srv {
+    start_inner(store, clock, false).await
+}
+
+/// The host name of [`start_https`]'s server (its certificate's).
+#[allow(dead_code)]
+pub const HTTPS_HOST: &str = "bulwark.test";
+
+/// A server over TLS with the committed test certificate
+/// (`tests/fixtures/tls`), at `https://bulwark.test:PORT`, which is also its
+/// CSAF provider's base URL. [`Srv::http`] trusts the test CA and resolves
+/// `bulwark.test` and `csaf.data.security.bulwark.test` to loopback; so does
+/// [`https_options`] for the CSAF readers' transport.
+#[allow(dead_code)]
+pub async fn start_https(store: Store) -> Srv {
+    start_inner(store, Arc::new(SystemClock), true).await
+}
+
+/// The test CA, PEM.
+#[allow(dead_code)]
+pub fn test_ca_pem() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tls/ca.pem"
+    ))
+    .expect("ca.pem")
+}
+
+/// What a client of [`start_https`]'s server needs: the test CA and the
+/// names resolved to the server's address.
+#[allow(dead_code)]
+pub fn https_options(srv: &Srv) -> bulwark_server::fetch::HttpOptions {
+    let addr: std::net::SocketAddr = srv
+        .base
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse::<u16>().ok())
+        .map(|port| std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .expect("port");
+    bulwark_server::fetch::HttpOptions {
+        extra_roots_pem: vec![test_ca_pem()],
+        bearer: None,
+        resolve: vec![
+            (HTTPS_HOST.to_owned(), addr),
+            (format!("csaf.data.security.{HTTPS_HOST}"), addr),
+        ],
+    }
+}
+
+async fn start_inner(store: Store, clock: Arc<dyn bulwark_core::Clock>, https: bool) -> Srv {
     let token = ApiToken::from_random(bulwark_core::secret::TOKEN_PREFIX, rand_bytes());
     let (org, user, _) = store
         .bootstrap(
@@ -69,30 +117,55 @@ pub async fn start_with_clock(store: Store, clock: Arc<dyn bulwark_core::Clock>)
     // than the environment variable `serve` reads, since the tests of one
     // binary run side by side and must not set process-wide variables.
     let master_key = bulwark_app::MasterKey::from_hex(DOSSIER_KEY_HEX);
-    let settings = bulwark_server::Settings {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let base = if https {
+        format!("https://{HTTPS_HOST}:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    };
+    let mut settings = bulwark_server::Settings {
         secure_cookies: false,
         body_limit: 64 * 1024,
         intake_limit: INTAKE_LIMIT,
         master_key,
         ..Default::default()
     };
+    if https {
+        settings.provider.base_url = base.clone();
+    }
     let state = bulwark_server::state(store.clone(), clock, settings).expect("state");
     let app_state = state.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(listener, bulwark_server::app(state))
-            .await
-            .expect("serve");
-    });
+    let mut http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if https {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+        let tls = bulwark_server::tls::Tls::from_pem_files(
+            std::path::Path::new(&format!("{dir}/server.pem")),
+            std::path::Path::new(&format!("{dir}/server.key")),
+        )
+        .expect("test certificate");
+        let listener = bulwark_server::tls::TlsListener::new(listener, &tls).expect("tls");
+        tokio::spawn(async move {
+            axum::serve(listener, bulwark_server::app(state))
+                .await
+                .expect("serve");
+        });
+        http = http
+            .add_root_certificate(reqwest::Certificate::from_pem(&test_ca_pem()).expect("ca"))
+            .resolve(HTTPS_HOST, addr)
+            .resolve(&format!("csaf.data.security.{HTTPS_HOST}"), addr);
+    } else {
+        tokio::spawn(async move {
+            axum::serve(listener, bulwark_server::app(state))
+                .await
+                .expect("serve");
+        });
+    }
     Srv {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        base,
+        http: http.build().expect("client"),
         store,
         root_token: token.expose().to_owned(),
         root_org: org.id,
