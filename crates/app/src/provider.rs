@@ -6,7 +6,9 @@
 //!   ([`ProviderFiles`], [`OsvFeed`]) over every published advisory, once per
 //!   change of the published set, and kept in [`ProviderCache`] (a snapshot
 //!   behind an `Arc`); [`invalidate`] drops it, [`sign_published`] does so
-//!   after signing. A regeneration hashes nothing and parses a document only
+//!   after signing. Another server's publication is seen within
+//!   [`ProviderSettings::snapshot_recheck`]: after that the snapshot is kept
+//!   only while the store's published generation is the one it was built at. A regeneration hashes nothing and parses a document only
 //!   the first time its revision is seen (titles, vendors and OSV ids are
 //!   kept per advisory and release date).
 //! - **Who may read it** is the policy's: a TLP:CLEAR document (and the
@@ -65,6 +67,10 @@ pub struct ProviderSettings {
     pub key_user_id: String,
     pub list_on_aggregators: bool,
     pub mirror_on_aggregators: bool,
+    /// How long a snapshot of the published set is served before the store
+    /// is asked whether it changed (another server published): the bound on
+    /// how stale this server's tree may be.
+    pub snapshot_recheck: std::time::Duration,
 }
 
 impl Default for ProviderSettings {
@@ -82,6 +88,7 @@ impl Default for ProviderSettings {
             key_user_id: "Bulwark clearinghouse <security@bulwark.example.gov>".into(),
             list_on_aggregators: true,
             mirror_on_aggregators: true,
+            snapshot_recheck: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -99,7 +106,7 @@ struct Meta {
 /// set, the documents' metadata by revision, the signing key.
 #[derive(Default)]
 pub struct ProviderCache {
-    snapshot: Mutex<Option<Arc<Snapshot>>>,
+    snapshot: Mutex<Option<Cached>>,
     meta: Mutex<HashMap<Uuid, Meta>>,
     key: Mutex<Option<Arc<SigningKey>>>,
 }
@@ -108,6 +115,13 @@ impl std::fmt::Debug for ProviderCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ProviderCache")
     }
+}
+
+/// A snapshot with the published generation it was built at.
+struct Cached {
+    snapshot: Arc<Snapshot>,
+    generation: (i64, Option<i64>),
+    checked: std::time::Instant,
 }
 
 /// The published set as served: documents, the provider's plan over all
@@ -301,16 +315,39 @@ fn meta_of(pa: &PublishedAdvisory) -> Meta {
     }
 }
 
-/// The current snapshot, built when there is none.
+/// The current snapshot: the cached one while it is fresh (checked within
+/// [`ProviderSettings::snapshot_recheck`], or its generation still the
+/// store's), else built again.
 pub async fn snapshot(app: &App) -> AppResult<Arc<Snapshot>> {
-    if let Some(s) = app
-        .provider
-        .snapshot
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
+    let cached = {
+        let guard = app
+            .provider
+            .snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .map(|c| (Arc::clone(&c.snapshot), c.generation, c.checked))
+    };
+    if let Some((snap, _, checked)) = &cached
+        && checked.elapsed() < app.config.provider.snapshot_recheck
     {
-        return Ok(s);
+        return Ok(Arc::clone(snap));
+    }
+    let generation = app.store.published_generation().await?;
+    if let Some((snap, built_at, _)) = cached
+        && built_at == generation
+    {
+        if let Some(c) = app
+            .provider
+            .snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            c.checked = std::time::Instant::now();
+        }
+        return Ok(snap);
     }
     let advisories = app.store.published_advisories().await?;
     let owners: HashMap<Uuid, Uuid> = app
@@ -342,7 +379,11 @@ pub async fn snapshot(app: &App) -> AppResult<Arc<Snapshot>> {
     *app.provider
         .snapshot
         .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&built));
+        .unwrap_or_else(|e| e.into_inner()) = Some(Cached {
+        snapshot: Arc::clone(&built),
+        generation,
+        checked: std::time::Instant::now(),
+    });
     Ok(built)
 }
 

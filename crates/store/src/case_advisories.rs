@@ -433,6 +433,19 @@ impl Store {
             .collect()
     }
 
+    /// What changes whenever the published set does: how many advisories
+    /// are published and the latest `updated_at` among them (every revision,
+    /// marking change and publication moves it). Cheap, for a server to see
+    /// that another one published something.
+    pub async fn published_generation(&self) -> Result<(i64, Option<i64>)> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*), MAX(updated_at) FROM case_advisories WHERE published_at IS NOT NULL",
+            )
+            .fetch_one(pool).await?
+        }))
+    }
+
     /// Every advisory whose `published_at` is set, at its published marking,
     /// in tracking id order, with its first and current release dates (the
     /// first and last revision's).

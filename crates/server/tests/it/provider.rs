@@ -605,3 +605,54 @@ async fn bulwark_passes_its_own_provider_check_over_https() {
     assert_eq!(report.documents_checked, 3, "CLEAR and AMBER documents");
     assert!(w.amber.path.contains("/amber/"));
 }
+
+/// Two servers over one store: what one publishes, the other serves after
+/// its recheck (here set to zero), without being told; while nothing
+/// changes, it keeps serving the snapshot it built.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_server_s_publication_is_seen() {
+    let w = world().await;
+    let mut settings = bulwark_server::Settings {
+        master_key: bulwark_app::MasterKey::from_hex(common::DOSSIER_KEY_HEX),
+        ..Default::default()
+    };
+    settings.provider.snapshot_recheck = std::time::Duration::ZERO;
+    let other = bulwark_server::state(
+        w.srv.store.clone(),
+        std::sync::Arc::new(bulwark_core::SystemClock),
+        settings,
+    )
+    .expect("state");
+    let index = |state: bulwark_server::AppState| async move {
+        let served = bulwark_app::provider::csaf_file(&state, None, "clear/index.txt")
+            .await
+            .expect("index.txt");
+        String::from_utf8(served.bytes.to_vec()).expect("utf8")
+    };
+    assert_eq!(index(other.clone()).await.lines().count(), 2);
+    let first = bulwark_app::provider::snapshot(&other)
+        .await
+        .expect("snapshot");
+    let again = bulwark_app::provider::snapshot(&other)
+        .await
+        .expect("snapshot");
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &again),
+        "nothing changed: kept"
+    );
+
+    // Published through the first server (which invalidates only its own).
+    let vendor = w.srv.root_org;
+    let late = publish(
+        &w.srv,
+        vendor,
+        "d",
+        Tlp::Clear,
+        datetime!(2026-04-01 10:00 UTC),
+    )
+    .await;
+    let listed = index(other.clone()).await;
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    let name = late.path.rsplit('/').next().expect("file name");
+    assert!(listed.contains(name), "{name} in {listed}");
+}
