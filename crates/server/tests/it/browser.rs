@@ -468,3 +468,70 @@ async fn directive_pages_in_chromium() {
     assert!(requests.contains("approved"), "{requests}");
     b.quit().await;
 }
+
+/// Gives the existing user `username` the sign-in password [`PASSWORD`].
+async fn give_password(srv: &common::Srv, username: &str) {
+    let (user, _) = srv.store.user_by_username(username).await.expect("user");
+    let hash = bulwark_server::state::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    srv.store
+        .set_password_hash(&Actor::cli(), user.id, &hash, OffsetDateTime::now_utc())
+        .await
+        .expect("password");
+}
+
+/// Issue 18's pages after the distribution scenario (a validated case, an
+/// accepted AI-written patch, a published advisory, one notice): the
+/// operator's publication queue, the advisory editor with its previews and
+/// the case's remediation section; the notified organization's notices —
+/// each with its heading and no WCAG 2.1 AA violation axe-core finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
+async fn distribution_pages_in_chromium() {
+    webdriver::require_chromium();
+    let (srv, clock) = common::start_at(crate::distribution::T0, &[]).await;
+    let made = crate::distribution::scenario(&srv, clock).await;
+    give_password(&srv, "root").await;
+    give_password(&srv, made.notified_user).await;
+    let base = srv.base.clone();
+
+    let mut b = Browser::start().await;
+    b.window_size(1400, 1800).await;
+    sign_in(&b, &base, "root").await;
+    let pages = [
+        ("/clearinghouse/advisories".to_owned(), "Advisories"),
+        (
+            format!("/clearinghouse/advisories/{}", made.advisory),
+            made.tracking.as_str(),
+        ),
+        // The case page is headed by its finding's title.
+        (format!("/clearinghouse/cases/{}", made.case), "MiscTests()"),
+    ];
+    check_pages(&b, &base, "distribution-operator", &pages).await;
+    // The case page offers its remediation: the accepted patch is there.
+    b.goto(&format!("{base}/clearinghouse/cases/{}", made.case))
+        .await;
+    let source = b.source().await;
+    assert!(
+        source.contains("accepted"),
+        "the patch's state on the case page"
+    );
+    sign_out(&b).await;
+
+    sign_in(&b, &base, made.notified_user).await;
+    check_pages(
+        &b,
+        &base,
+        "distribution-notified",
+        &[("/notices".to_owned(), "Notices")],
+    )
+    .await;
+    let notices = b.source().await;
+    assert!(
+        notices.contains(&made.tracking),
+        "its notice names the advisory"
+    );
+    assert!(notices.contains("left-pad"), "and its own component");
+    b.quit().await;
+}

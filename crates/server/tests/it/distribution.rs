@@ -26,12 +26,12 @@ const FORTIFY: &[u8] = include_bytes!("../../../intake/tests/fixtures/fortify-ex
 const FORMAT_PATCH: &[u8] =
     include_bytes!("../../../intake/tests/fixtures/patch/git-format-patch.patch");
 
-const T0: time::OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+pub const T0: time::OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_to_patch_to_advisory_to_notices() {
     let (srv, clock) = common::start_at(T0, &[]).await;
-    scenario(srv, clock).await;
+    scenario(&srv, clock).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,7 +42,7 @@ async fn finding_to_patch_to_advisory_to_notices_on_postgres() {
         .await
         .expect("PostgreSQL test store");
     let srv = common::start_with_clock(store, clock.clone()).await;
-    scenario(srv, clock).await;
+    scenario(&srv, clock).await;
 }
 
 async fn send(
@@ -87,7 +87,17 @@ fn cyclonedx(purls: &[&str]) -> Vec<u8> {
         .into_bytes()
 }
 
-async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
+/// What the scenario made, for the pages' test to look at.
+pub struct Made {
+    pub case: String,
+    pub advisory: String,
+    pub tracking: String,
+    /// The username of the member of the organization that was notified.
+    pub notified_user: &'static str,
+}
+
+/// Runs the whole scenario on `srv`, asserting each step.
+pub async fn scenario(srv: &common::Srv, clock: Arc<FixedClock>) -> Made {
     let root = srv.root_token.clone();
     let (_, _, reporter) = srv.member("Uni A", "researcher", "ua", &["analyst"]).await;
     let (lab_b, _, lab_b_tok) = srv.member("Lab B", "researcher", "lb", &["analyst"]).await;
@@ -106,7 +116,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
         (&unrelated, vec!["pkg:npm/lodash@4.17.21"]),
     ] {
         let (s, v) = send(
-            &srv,
+            srv,
             Some(tok),
             "/api/v1/sboms",
             "application/vnd.cyclonedx+json",
@@ -118,7 +128,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
 
     // 1. A SARIF finding → a case, validated by an independent reproduction.
     let (s, receipt) = send(
-        &srv,
+        srv,
         Some(&reporter),
         "/api/v1/reports?target=pkg:npm/left-pad@1.3.0",
         "application/sarif+json",
@@ -167,7 +177,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     // 2. The reporter's AI-written patch, passed by two other organizations.
     let base = format!("/api/v1/cases/{case}/remediations");
     let (s, p) = send(
-        &srv,
+        srv,
         Some(&reporter),
         &format!(
             "{base}?tool_name=patchbot&tool_version=0.3&ai_model=gpt-x&ai_model_version=2026-10"
@@ -264,12 +274,12 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
         let (s, _) = srv.get(&format!("{path}/csaf"), tok).await;
         assert_eq!(s == StatusCode::OK, sees, "{who}: {s}");
     }
-    let (_, all) = anonymous(&srv, "/osv/all.json").await;
+    let (_, all) = anonymous(srv, "/osv/all.json").await;
     assert!(
         !String::from_utf8_lossy(&all).contains(&tracking),
         "not public yet"
     );
-    let (_, index) = anonymous(&srv, "/.well-known/csaf/clear/index.txt").await;
+    let (_, index) = anonymous(srv, "/.well-known/csaf/clear/index.txt").await;
     assert!(
         !String::from_utf8_lossy(&index).contains("bwk-"),
         "not listed yet"
@@ -316,11 +326,11 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
 
     // The CSAF trusted provider serves it to anyone, with its hashes and
     // a signature by the key its metadata names.
-    let (s, meta) = anonymous(&srv, "/.well-known/csaf/provider-metadata.json").await;
+    let (s, meta) = anonymous(srv, "/.well-known/csaf/provider-metadata.json").await;
     assert_eq!(s, StatusCode::OK);
     let meta: Value = serde_json::from_slice(&meta).expect("metadata JSON");
     assert_eq!(meta["role"], "csaf_trusted_provider");
-    let (s, index) = anonymous(&srv, "/.well-known/csaf/clear/index.txt").await;
+    let (s, index) = anonymous(srv, "/.well-known/csaf/clear/index.txt").await;
     assert_eq!(s, StatusCode::OK);
     let index = String::from_utf8(index).expect("index.txt");
     let file = bulwark_distribution::csaf::filename(&tracking);
@@ -329,7 +339,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
         .find(|l| l.ends_with(&file))
         .unwrap_or_else(|| panic!("{file} in index.txt: {index}"))
         .to_owned();
-    let (s, doc) = anonymous(&srv, &format!("/.well-known/csaf/clear/{doc_path}")).await;
+    let (s, doc) = anonymous(srv, &format!("/.well-known/csaf/clear/{doc_path}")).await;
     assert_eq!(s, StatusCode::OK);
     let csaf: Value = serde_json::from_slice(&doc).expect("CSAF JSON");
     assert_eq!(csaf["document"]["tracking"]["id"], tracking.as_str());
@@ -339,13 +349,13 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
         0,
         "valid CSAF"
     );
-    let (s, sha) = anonymous(&srv, &format!("/.well-known/csaf/clear/{doc_path}.sha256")).await;
+    let (s, sha) = anonymous(srv, &format!("/.well-known/csaf/clear/{doc_path}.sha256")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         String::from_utf8_lossy(&sha).starts_with(&hex::encode(Sha256::digest(&doc))),
         "the hash file names the served bytes"
     );
-    let (s, asc) = anonymous(&srv, &format!("/.well-known/csaf/clear/{doc_path}.asc")).await;
+    let (s, asc) = anonymous(srv, &format!("/.well-known/csaf/clear/{doc_path}.asc")).await;
     assert_eq!(s, StatusCode::OK);
     let key_url = meta["public_openpgp_keys"][0]["url"]
         .as_str()
@@ -355,7 +365,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     let key_path = &key_url[key_url
         .find("/.well-known/")
         .expect("key under .well-known")..];
-    let (s, key) = anonymous(&srv, key_path).await;
+    let (s, key) = anonymous(srv, key_path).await;
     assert_eq!(s, StatusCode::OK, "{key_url}");
     let keys = bulwark_distribution::openpgp::PublicKeys::from_armored(
         std::str::from_utf8(&key).expect("armoured key"),
@@ -372,7 +382,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     );
 
     // And the OSV feed carries its record.
-    let (s, all) = anonymous(&srv, "/osv/all.json").await;
+    let (s, all) = anonymous(srv, "/osv/all.json").await;
     assert_eq!(s, StatusCode::OK);
     let all: Value = serde_json::from_slice(&all).expect("all.json");
     assert!(
@@ -380,7 +390,7 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
             .is_some_and(|a| a.iter().any(|e| e["id"] == tracking.as_str())),
         "{all}"
     );
-    let (s, record) = anonymous(&srv, &format!("/osv/{tracking}.json")).await;
+    let (s, record) = anonymous(srv, &format!("/osv/{tracking}.json")).await;
     assert_eq!(s, StatusCode::OK);
     let record: Value = serde_json::from_slice(&record).expect("OSV JSON");
     assert_eq!(record["affected"][0]["package"]["name"], "left-pad");
@@ -394,4 +404,10 @@ async fn scenario(srv: common::Srv, clock: Arc<FixedClock>) {
     // Still exactly one notice: publication repeats nothing.
     assert_eq!(notices_of(&exposed).await.len(), 1);
     assert!(notices_of(&unrelated).await.is_empty());
+    Made {
+        case,
+        advisory: id,
+        tracking,
+        notified_user: "ux",
+    }
 }
