@@ -28,12 +28,15 @@
 //! seconds to run). `BULWARK_BENCH_SQLITE=FILE` seeds FILE (kept) and, when
 //! an earlier run of the same scale seeded it, uses it as it is.
 //!
-//! Measured on 2026-12-06 in the debug (test) profile only — unoptimised
-//! Rust and SQLite — on 2 cores shared with five other builds (load
-//! average about 9): SQLite, 10,000 organizations, 1,000,000 components,
-//! 200 affected: (1) median 205 ms (min 164, max 290; 7 runs); (2) median
-//! 160 ms. Seeding took 370 s. The release figures (`cargo bench`) are to
-//! be taken: the release build did not finish in the time the machine gave.
+//! Measured on 2026-12-06, release build (`cargo bench`), 2 cores shared
+//! with two other builds (load average about 4), 10,000 organizations,
+//! 1,000,000 components, 200 affected:
+//! - SQLite: (1) median 73.3 ms (min 55.5, max 106.6; 7 runs); (2) median
+//!   52.7 ms. Seeding took 148 s.
+//! - PostgreSQL 15 on the same machine: (1) median 92.3 ms (min 51.8, max
+//!   102.4); (2) median 52.1 ms. Seeding took 135 s.
+//!
+//! (The debug profile, for comparison: (1) median 205 ms on SQLite.)
 //! Before `package_holdings` read each index in its own arm (an `OR`
 //! across two columns), the read of the package alone took 12 s.
 //!
