@@ -26,12 +26,14 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use bulwark_app::csaf_sources::{self, Taken, TakenDocument};
 use bulwark_distribution::openpgp::PublicKeys;
 use bulwark_distribution::provider::check::{self, Outcome};
 use bulwark_distribution::provider::read::Mode;
-use bulwark_distribution::provider::sync::{self, Status};
+use bulwark_distribution::provider::sync;
 use bulwark_distribution::provider::{Fetch, Fetched};
 use bulwark_server::fetch::{HttpFetch, HttpOptions};
+use bulwark_store::CsafRunCounts;
 use clap::Subcommand;
 use serde_json::json;
 
@@ -332,8 +334,7 @@ async fn run_sync(
     .map_err(|e| BadInput(e.to_string()))?;
 
     let store = open(&db).await?;
-    let mut refused = 0usize;
-    let mut counts = [0usize; 3];
+    let mut counts = CsafRunCounts::default();
     let result: anyhow::Result<()> = async {
         for report in reports {
             for w in report.warnings.iter().take(WARNINGS_SHOWN) {
@@ -345,76 +346,21 @@ async fn run_sync(
                     report.warnings.len() - WARNINGS_SHOWN
                 );
             }
-            for d in report.documents {
-                let shown = match &dir {
-                    Some(dir) => dir.shown(&d.url),
-                    None => d.url.clone(),
-                };
-                let (status, reason, detail) = match d.status {
-                    Status::Refused { reason } => ("refused", Some(reason), json!({})),
-                    Status::Unchanged { sha256 } => ("unchanged", None, json!({"sha256": sha256})),
-                    Status::Verified {
-                        bytes,
-                        sha256,
-                        signer,
-                    } => {
-                        match bulwark_app::cases::intake::ingest_direct(
-                            &store,
-                            bulwark_intake::finding::Format::Csaf,
-                            bytes,
-                            time::OffsetDateTime::now_utc(),
-                        )
-                        .await
-                        {
-                            Ok(bulwark_app::cases::intake::DirectIntake::Unchanged { .. }) => (
-                                "unchanged",
-                                None,
-                                json!({"sha256": sha256, "signer": signer}),
-                            ),
-                            Ok(bulwark_app::cases::intake::DirectIntake::Imported {
-                                reports,
-                                new_cases,
-                                warnings,
-                                ..
-                            }) => (
-                                "imported",
-                                None,
-                                json!({"sha256": sha256, "signer": signer, "reports": reports,
-                                       "new_cases": new_cases, "warnings": warnings}),
-                            ),
-                            Err(e)
-                                if e.kind == bulwark_app::ErrorKind::Validation
-                                    && e.detail.contains("operator organization") =>
-                            {
-                                return Err(BadInput(e.detail).into());
-                            }
-                            Err(e) => ("refused", Some(format!("intake: {}", e.detail)), json!({})),
-                        }
-                    }
-                };
-                match status {
-                    "imported" => counts[0] += 1,
-                    "unchanged" => counts[1] += 1,
-                    _ => {
-                        counts[2] += 1;
-                        refused += 1;
-                    }
-                }
-                match format {
-                    Format::Json => {
-                        let mut line =
-                            json!({"document": shown, "status": status, "reason": reason});
-                        if let (Some(o), Some(extra)) = (line.as_object_mut(), detail.as_object()) {
-                            o.extend(extra.clone());
-                        }
-                        println!("{line}");
-                    }
-                    Format::Table => match reason {
-                        Some(r) => println!("{status:<9} {shown}: {r}"),
-                        None => println!("{status:<9} {shown}"),
-                    },
-                }
-            }
+            let these = csaf_sources::import_documents(
+                &store,
+                &bulwark_store::Actor::cli(),
+                report.documents,
+                &bulwark_core::SystemClock,
+                |d| print_taken(&d, dir.as_ref(), format),
+            )
+            .await
+            .map_err(|e| match e.kind {
+                bulwark_app::ErrorKind::Validation => anyhow::Error::from(BadInput(e.detail)),
+                _ => anyhow::anyhow!("{}", e.detail),
+            })?;
+            counts.imported += these.imported;
+            counts.unchanged += these.unchanged;
+            counts.refused += these.refused;
         }
         Ok(())
     }
@@ -423,13 +369,63 @@ async fn run_sync(
     result?;
     eprintln!(
         "bulwark: {} imported, {} unchanged, {} refused",
-        counts[0], counts[1], counts[2]
+        counts.imported, counts.unchanged, counts.refused
     );
-    Ok(if refused > 0 {
+    Ok(if counts.refused > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One line per document: `imported`, `unchanged` or `refused` with the
+/// reason (a table), or one JSON object with the digest, signer and what
+/// the intake made of it.
+fn print_taken(d: &TakenDocument, dir: Option<&DirFetch>, format: Format) {
+    let shown = match dir {
+        Some(dir) => dir.shown(&d.url),
+        None => d.url.clone(),
+    };
+    let (status, reason, detail) = match &d.taken {
+        Taken::Refused { reason } => ("refused", Some(reason.as_str()), json!({})),
+        Taken::Unchanged {
+            sha256,
+            signer: None,
+        } => ("unchanged", None, json!({"sha256": sha256})),
+        Taken::Unchanged {
+            sha256,
+            signer: Some(signer),
+        } => (
+            "unchanged",
+            None,
+            json!({"sha256": sha256, "signer": signer}),
+        ),
+        Taken::Imported {
+            sha256,
+            signer,
+            reports,
+            new_cases,
+            warnings,
+        } => (
+            "imported",
+            None,
+            json!({"sha256": sha256, "signer": signer, "reports": reports,
+                   "new_cases": new_cases, "warnings": warnings}),
+        ),
+    };
+    match format {
+        Format::Json => {
+            let mut line = json!({"document": shown, "status": status, "reason": reason});
+            if let (Some(o), Some(extra)) = (line.as_object_mut(), detail.as_object()) {
+                o.extend(extra.clone());
+            }
+            println!("{line}");
+        }
+        Format::Table => match reason {
+            Some(r) => println!("{status:<9} {shown}: {r}"),
+            None => println!("{status:<9} {shown}"),
+        },
+    }
 }
 
 /// Warnings about a provider's files shown at most (a feed of thousands of
