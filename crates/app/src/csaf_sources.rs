@@ -175,7 +175,7 @@ pub async fn import_documents(
 /// A provider to subscribe to.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SourceIn {
+pub struct CsafSourceIn {
     /// The provider's provider-metadata.json or one ROLIE feed: `https`
     /// (`http` only on a loopback address).
     pub url: String,
@@ -192,7 +192,7 @@ pub struct SourceIn {
 /// A change to a source: what is absent stays.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SourcePatch {
+pub struct CsafSourcePatch {
     /// Off: the scheduler skips it (it can still be run by hand).
     #[serde(default)]
     pub enabled: Option<bool>,
@@ -204,7 +204,7 @@ pub struct SourcePatch {
 
 /// A subscribed provider and how its last run went.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SourceOut {
+pub struct CsafSourceOut {
     pub id: Uuid,
     pub url: String,
     pub enabled: bool,
@@ -224,14 +224,14 @@ pub struct SourceOut {
     pub created_at: String,
 }
 
-fn source_out(s: StoredCsafSource) -> SourceOut {
+fn source_out(s: StoredCsafSource) -> CsafSourceOut {
     let key_fingerprints = s
         .keys
         .as_deref()
         .and_then(|k| PublicKeys::from_armored(k).ok())
         .map(|k| k.fingerprints())
         .unwrap_or_default();
-    SourceOut {
+    CsafSourceOut {
         id: s.id,
         url: s.url,
         enabled: s.enabled,
@@ -249,13 +249,13 @@ fn source_out(s: StoredCsafSource) -> SourceOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SourceList {
-    pub items: Vec<SourceOut>,
+pub struct CsafSourceList {
+    pub items: Vec<CsafSourceOut>,
 }
 
 /// A document the last run refused.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RefusedDocument {
+pub struct CsafRefusedDocument {
     pub url: String,
     pub reason: String,
     /// When a run first refused it for this reason.
@@ -264,13 +264,13 @@ pub struct RefusedDocument {
 
 /// A source with what its runs know of its documents.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SourceDetail {
+pub struct CsafSourceDetail {
     #[serde(flatten)]
-    pub source: SourceOut,
+    pub source: CsafSourceOut,
     /// Documents the runs know of (taken or refused).
     pub documents: usize,
     /// Those the last run refused (at most 100), by URL.
-    pub refused: Vec<RefusedDocument>,
+    pub refused: Vec<CsafRefusedDocument>,
 }
 
 // ------------------------------------------------------------------ checks
@@ -354,7 +354,7 @@ async fn source(app: &App, id: Uuid) -> AppResult<StoredCsafSource> {
 // ------------------------------------------------------------------ use cases
 
 /// Subscribes to a provider; its first run is due at once.
-pub async fn add(app: &App, who: &Acting, body: SourceIn) -> AppResult<SourceOut> {
+pub async fn add(app: &App, who: &Acting, body: CsafSourceIn) -> AppResult<CsafSourceOut> {
     may_manage(app, &who.principal)?;
     let url = check_url(&body.url)?;
     let interval = check_interval(body.interval.unwrap_or(DEFAULT_INTERVAL_SECS))?;
@@ -378,26 +378,26 @@ pub async fn add(app: &App, who: &Acting, body: SourceIn) -> AppResult<SourceOut
 }
 
 /// Every subscribed provider, oldest first.
-pub async fn list(app: &App, who: &Principal) -> AppResult<SourceList> {
+pub async fn list(app: &App, who: &Principal) -> AppResult<CsafSourceList> {
     may_manage(app, who)?;
     let items = app.store.csaf_sources().await?;
-    Ok(SourceList {
+    Ok(CsafSourceList {
         items: items.into_iter().map(source_out).collect(),
     })
 }
 
 /// One source, with the documents its last run refused.
-pub async fn get(app: &App, who: &Principal, id: Uuid) -> AppResult<SourceDetail> {
+pub async fn get(app: &App, who: &Principal, id: Uuid) -> AppResult<CsafSourceDetail> {
     may_manage(app, who)?;
     detail(app, source(app, id).await?).await
 }
 
-async fn detail(app: &App, s: StoredCsafSource) -> AppResult<SourceDetail> {
+async fn detail(app: &App, s: StoredCsafSource) -> AppResult<CsafSourceDetail> {
     let docs = app.store.csaf_source_documents(s.id).await?;
     let refused = docs
         .iter()
         .filter_map(|d| {
-            d.refused.as_ref().map(|r| RefusedDocument {
+            d.refused.as_ref().map(|r| CsafRefusedDocument {
                 url: d.url.clone(),
                 reason: r.clone(),
                 since: ts(d.checked_at),
@@ -405,7 +405,7 @@ async fn detail(app: &App, s: StoredCsafSource) -> AppResult<SourceDetail> {
         })
         .take(REFUSED_SHOWN)
         .collect();
-    Ok(SourceDetail {
+    Ok(CsafSourceDetail {
         source: source_out(s),
         documents: docs.len(),
         refused,
@@ -413,7 +413,12 @@ async fn detail(app: &App, s: StoredCsafSource) -> AppResult<SourceDetail> {
 }
 
 /// Turns a source on or off, changes its interval.
-pub async fn update(app: &App, who: &Acting, id: Uuid, body: SourcePatch) -> AppResult<SourceOut> {
+pub async fn update(
+    app: &App,
+    who: &Acting,
+    id: Uuid,
+    body: CsafSourcePatch,
+) -> AppResult<CsafSourceOut> {
     may_manage(app, &who.principal)?;
     if body.enabled.is_none() && body.interval.is_none() {
         return Err(AppError::validation(
@@ -456,7 +461,7 @@ pub async fn run(
     who: &Acting,
     id: Uuid,
     make_fetch: &MakeFetch,
-) -> AppResult<SourceDetail> {
+) -> AppResult<CsafSourceDetail> {
     may_manage(app, &who.principal)?;
     let s = source(app, id).await?;
     let holder = format!("run-{}", Uuid::now_v7());
@@ -485,7 +490,7 @@ pub async fn sync_due(
     app: &App,
     holder: &str,
     make_fetch: &MakeFetch,
-) -> AppResult<Vec<SourceOut>> {
+) -> AppResult<Vec<CsafSourceOut>> {
     let now = app.now();
     let due = app.store.csaf_sources_due(now).await?;
     let actor = Actor {

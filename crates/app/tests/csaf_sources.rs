@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use bulwark_app::csaf_sources::{self, MakeFetch, SourceIn, SourcePatch};
+use bulwark_app::csaf_sources::{self, CsafSourceIn, CsafSourcePatch, MakeFetch};
 use bulwark_app::{App, Config, ErrorKind};
 use bulwark_authz::Authorizer;
 use bulwark_core::{FixedClock, OrgKind, Role};
@@ -114,7 +114,7 @@ async fn scenario(store: Store) {
         let site = site.clone();
         Box::new(move |_url: &str| Ok(Box::new(site.clone()) as Box<dyn Fetch + Send>))
     };
-    let add = |url: &str| SourceIn {
+    let add = |url: &str| CsafSourceIn {
         url: url.into(),
         interval: None,
         keys: None,
@@ -134,14 +134,14 @@ async fn scenario(store: Store) {
         (add("http://advisories.stackable.tech/x.json"), "url"),
         (add("not a url"), "url"),
         (
-            SourceIn {
+            CsafSourceIn {
                 interval: Some(600),
                 ..add(PMD)
             },
             "interval",
         ),
         (
-            SourceIn {
+            CsafSourceIn {
                 keys: Some("-----BEGIN PGP PUBLIC KEY BLOCK-----\nnope".into()),
                 ..add(PMD)
             },
@@ -165,7 +165,7 @@ async fn scenario(store: Store) {
     let off = csaf_sources::add(
         &app,
         &op,
-        SourceIn {
+        CsafSourceIn {
             keys: Some(key_text),
             ..add("https://off.example/.well-known/csaf/provider-metadata.json")
         },
@@ -180,7 +180,7 @@ async fn scenario(store: Store) {
         &app,
         &op,
         off.id,
-        SourcePatch {
+        CsafSourcePatch {
             enabled: Some(false),
             interval: None,
         },
@@ -376,7 +376,7 @@ async fn scenario(store: Store) {
         &app,
         &op,
         s1.id,
-        SourcePatch {
+        CsafSourcePatch {
             enabled: None,
             interval: Some(3600),
         },
@@ -384,7 +384,7 @@ async fn scenario(store: Store) {
     .await
     .unwrap();
     assert_eq!(changed.next_run_at, "2026-12-07T20:00:00Z");
-    let e = csaf_sources::update(&app, &op, s1.id, SourcePatch::default())
+    let e = csaf_sources::update(&app, &op, s1.id, CsafSourcePatch::default())
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation);
