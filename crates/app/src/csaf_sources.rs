@@ -529,9 +529,13 @@ pub async fn sync_due(
         }
         match result {
             Ok(Some(after)) => {
-                tracing::info!(source = %after.url, imported = ?after.last_counts.map(|c| c.imported),
-                    refused = ?after.last_counts.map(|c| c.refused), error = ?after.last_error,
-                    "CSAF source synced");
+                let c = after.last_counts.unwrap_or_default();
+                match &after.last_error {
+                    None => tracing::info!(source = %after.url, imported = c.imported,
+                        unchanged = c.unchanged, refused = c.refused, "CSAF source synced"),
+                    Some(e) => tracing::warn!(source = %after.url, error = %e,
+                        "CSAF source could not be read; tried again at its next run"),
+                }
                 done.push(source_out(after));
             }
             Ok(None) => {}
