@@ -23,6 +23,7 @@ pub mod advisories;
 pub mod audit;
 pub mod cases;
 pub mod claims;
+pub mod csaf_sources;
 pub mod directives;
 pub mod error;
 pub mod feeds;

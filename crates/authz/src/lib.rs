@@ -134,6 +134,10 @@ pub enum Action {
     /// Triage cases: move them, set their quorum, merge and split them; on
     /// the [`Resource::Program`].
     CaseManage,
+    /// Subscribe the clearinghouse to other CSAF providers, which the
+    /// server then reads on a timer: add, list, change, remove and run the
+    /// sources; on the [`Resource::Program`].
+    CsafSourceManage,
     /// Record a validation of a case (a reproduction, the vendor's
     /// confirmation); on the case's [`Resource::Record`].
     ValidationRecord,
@@ -177,7 +181,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 68] = [
+    pub const ALL: [Action; 69] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -230,6 +234,7 @@ impl Action {
         Action::ClaimReadOutcome,
         Action::ReportSubmit,
         Action::CaseManage,
+        Action::CsafSourceManage,
         Action::ValidationRecord,
         Action::VulnerabilityRead,
         Action::DirectiveLoad,
@@ -303,6 +308,7 @@ impl Action {
             Action::ClaimReadOutcome => "claim.read_outcome",
             Action::ReportSubmit => "report.submit",
             Action::CaseManage => "case.manage",
+            Action::CsafSourceManage => "csaf_source.manage",
             Action::ValidationRecord => "validation.record",
             Action::VulnerabilityRead => "vulnerability.read",
             Action::DirectiveLoad => "directive.load",
@@ -443,6 +449,9 @@ impl Action {
             }
             Action::ReportSubmit => "only an organization's writers submit findings for it",
             Action::CaseManage => "only the operator's writers (the clearinghouse) manage cases",
+            Action::CsafSourceManage => {
+                "only the operator's writers (the clearinghouse) manage the CSAF providers it reads"
+            }
             Action::ValidationRecord => {
                 "only writers of the organizations the clearinghouse asked to validate a case record validations"
             }

@@ -306,6 +306,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::ModelPrecheck
                     | Action::CoverageRead
                     | Action::CaseManage
+                    | Action::CsafSourceManage
                     | Action::VulnerabilityRead
                     | Action::DirectiveLoad
                     | Action::DirectiveRead

@@ -203,7 +203,7 @@ mod oracle {
             (A::ClaimCreate | A::ReportSubmit, Resource::Organization { id, .. }) => {
                 writer && colleague(id)
             }
-            (A::CaseManage, Resource::Program) => writer && operator,
+            (A::CaseManage | A::CsafSourceManage, Resource::Program) => writer && operator,
             (A::ValidationRecord, Resource::Record(r)) => {
                 writer && r.tlp != Tlp::Red && r.participant_orgs.contains(&p.org_id)
             }
@@ -632,6 +632,7 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::ModelPrecheck
         | A::CoverageRead
         | A::CaseManage
+        | A::CsafSourceManage
         | A::VulnerabilityRead
         | A::DirectiveLoad
         | A::DirectiveRead
@@ -907,7 +908,8 @@ fn matrix_agrees_with_the_rules() {
     //  and system.create with no facet; 4 system actions × civilian or not
     //  × national security or not; remediation.submit × 5 markings × 3
     //  embargo states, like the records; 4 notice actions with no facet;
-    //  publication.download × 5 markings × 3 embargo states.)
+    //  publication.download × 5 markings × 3 embargo states;
+    //  csaf_source.manage with no facet.)
     assert_eq!(
         checked,
         16 * 2
@@ -930,7 +932,8 @@ fn matrix_agrees_with_the_rules() {
                 + 4 * 4
                 + 5 * 3
                 + 4
-                + 5 * 3)
+                + 5 * 3
+                + 1)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -1087,7 +1090,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 68 * 12 - 1);
+    assert_eq!(wrong, 69 * 12 - 1);
 }
 
 // ---------------------------------------------------------------------------

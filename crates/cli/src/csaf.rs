@@ -1,5 +1,6 @@
-//! `bulwark csaf check|sync`: other CSAF providers, from a URL or from a
-//! directory holding a copy of a provider's site.
+//! `bulwark csaf check|sync|source`: other CSAF providers, from a URL or
+//! from a directory holding a copy of a provider's site, and the providers
+//! the server subscribes to.
 //!
 //! Both read through `bulwark_distribution::provider`'s `Fetch`: over HTTP
 //! (`bulwark_server::fetch`: redirects not followed, so that requirement 6
@@ -20,21 +21,31 @@
 //! adds keys of the operator's own choosing (a provider whose keys are not
 //! in the copy, a ROLIE feed without metadata). Without any key every
 //! document is refused.
+//!
+//! `source add|list|show|enable|disable|remove|run` is an API client of
+//! `/api/v1/csaf/sources` (`BULWARK_URL`, `BULWARK_TOKEN`): the server
+//! reads each subscribed provider on its interval the way `sync` does (the
+//! same import loop, `bulwark_app::csaf_sources::import_documents`). A
+//! refusal by the server exits 2 with its message; `run` also exits 2 when
+//! the run refused a document or could not read the provider.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use bulwark_app::csaf_sources::{self, Taken, TakenDocument};
 use bulwark_distribution::openpgp::PublicKeys;
 use bulwark_distribution::provider::check::{self, Outcome};
 use bulwark_distribution::provider::read::Mode;
-use bulwark_distribution::provider::sync::{self, Status};
+use bulwark_distribution::provider::sync;
 use bulwark_distribution::provider::{Fetch, Fetched};
 use bulwark_server::fetch::{HttpFetch, HttpOptions};
+use bulwark_store::CsafRunCounts;
 use clap::Subcommand;
 use serde_json::json;
 
+use crate::client::{Conn, call, json_or_text, print_value, request, seg};
 use crate::{BadInput, DbArgs, Format, open};
 
 #[derive(Subcommand)]
@@ -79,6 +90,147 @@ pub enum CsafCommand {
         #[command(flatten)]
         http: HttpArgs,
     },
+    /// The providers the server subscribes to and reads on a timer (API
+    /// client): add, list, show, enable, disable, remove, run.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SourceCommand {
+    /// Subscribe to a provider; the server reads it at its next pass, then
+    /// every interval, verifying each document before it files it.
+    Add {
+        /// Its provider-metadata.json or one ROLIE feed URL: https (http
+        /// only on a loopback address).
+        #[arg(value_name = "URL")]
+        provider: String,
+        /// Time between runs: seconds, or a number with s, m, h or d
+        /// (15m to 30d; 6h when absent).
+        #[arg(long, value_parser = parse_interval)]
+        interval: Option<i64>,
+        /// A file of ASCII-armoured public keys whose signatures are
+        /// accepted besides the provider's own (repeatable).
+        #[arg(long = "key", value_name = "FILE")]
+        keys: Vec<PathBuf>,
+    },
+    /// Every subscribed provider, with how its last run went.
+    List,
+    /// One source, with the documents its last run refused and why.
+    Show {
+        /// The source's id.
+        id: String,
+    },
+    /// Let the scheduler run a source again.
+    Enable {
+        /// The source's id.
+        id: String,
+    },
+    /// Stop the scheduler running a source (it can still be run by hand).
+    Disable {
+        /// The source's id.
+        id: String,
+    },
+    /// Unsubscribe; the documents the source brought in stay.
+    Remove {
+        /// The source's id.
+        id: String,
+    },
+    /// Run a source now and show how it went. Exit 2 when a document was
+    /// refused or the provider could not be read.
+    Run {
+        /// The source's id.
+        id: String,
+    },
+}
+
+/// `900`, `900s`, `15m`, `6h`, `1d`: seconds.
+fn parse_interval(s: &str) -> Result<i64, String> {
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?}: a number of seconds, or with s, m, h or d"))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: the unit is s, m, h or d")),
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("{s:?}: too long"))
+}
+
+async fn source_command(cmd: SourceCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
+    const BASE: &str = "/api/v1/csaf/sources";
+    match cmd {
+        SourceCommand::Add {
+            provider,
+            interval,
+            keys,
+        } => {
+            let mut text = String::new();
+            for f in &keys {
+                let k = std::fs::read_to_string(f)
+                    .map_err(|e| BadInput(format!("{}: {e}", f.display())))?;
+                PublicKeys::from_armored(&k)
+                    .map_err(|e| BadInput(format!("{}: {e}", f.display())))?;
+                text.push_str(&k);
+                text.push('\n');
+            }
+            let keys = (!text.is_empty()).then_some(text);
+            call(
+                conn,
+                "POST",
+                BASE,
+                Some(json!({"url": provider, "interval": interval, "keys": keys})),
+            )
+            .await
+        }
+        SourceCommand::List => call(conn, "GET", BASE, None).await,
+        SourceCommand::Show { id } => {
+            call(conn, "GET", &format!("{BASE}/{}", seg(&id)?), None).await
+        }
+        SourceCommand::Enable { id } => {
+            let path = format!("{BASE}/{}", seg(&id)?);
+            call(conn, "PATCH", &path, Some(json!({"enabled": true}))).await
+        }
+        SourceCommand::Disable { id } => {
+            let path = format!("{BASE}/{}", seg(&id)?);
+            call(conn, "PATCH", &path, Some(json!({"enabled": false}))).await
+        }
+        SourceCommand::Remove { id } => {
+            call(conn, "DELETE", &format!("{BASE}/{}", seg(&id)?), None).await
+        }
+        SourceCommand::Run { id } => {
+            let path = format!("{BASE}/{}/run", seg(&id)?);
+            let body = match request(conn, "POST", &path, None).await? {
+                Ok(bytes) => json_or_text(&bytes),
+                Err(code) => return Ok(code),
+            };
+            print_value(&body, conn.format);
+            let refused = body
+                .get("last_refused")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
+            if let Some(e) = body.get("last_error").and_then(|v| v.as_str()) {
+                eprintln!("bulwark: the provider could not be read: {e}");
+                return Ok(ExitCode::from(2));
+            }
+            Ok(if refused > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
 }
 
 /// How a provider is reached over HTTPS beyond a plain GET.
@@ -171,6 +323,7 @@ pub async fn run(cmd: CsafCommand) -> anyhow::Result<ExitCode> {
             strict,
             http,
         } => run_sync(source, db, format, keys, strict, http).await,
+        CsafCommand::Source { command, conn } => source_command(command, &conn).await,
     }
 }
 
@@ -335,8 +488,7 @@ async fn run_sync(
     .map_err(|e| BadInput(e.to_string()))?;
 
     let store = open(&db).await?;
-    let mut refused = 0usize;
-    let mut counts = [0usize; 3];
+    let mut counts = CsafRunCounts::default();
     let result: anyhow::Result<()> = async {
         for report in reports {
             for w in report.warnings.iter().take(WARNINGS_SHOWN) {
@@ -348,76 +500,21 @@ async fn run_sync(
                     report.warnings.len() - WARNINGS_SHOWN
                 );
             }
-            for d in report.documents {
-                let shown = match &dir {
-                    Some(dir) => dir.shown(&d.url),
-                    None => d.url.clone(),
-                };
-                let (status, reason, detail) = match d.status {
-                    Status::Refused { reason } => ("refused", Some(reason), json!({})),
-                    Status::Unchanged { sha256 } => ("unchanged", None, json!({"sha256": sha256})),
-                    Status::Verified {
-                        bytes,
-                        sha256,
-                        signer,
-                    } => {
-                        match bulwark_app::cases::intake::ingest_direct(
-                            &store,
-                            bulwark_intake::finding::Format::Csaf,
-                            bytes,
-                            time::OffsetDateTime::now_utc(),
-                        )
-                        .await
-                        {
-                            Ok(bulwark_app::cases::intake::DirectIntake::Unchanged { .. }) => (
-                                "unchanged",
-                                None,
-                                json!({"sha256": sha256, "signer": signer}),
-                            ),
-                            Ok(bulwark_app::cases::intake::DirectIntake::Imported {
-                                reports,
-                                new_cases,
-                                warnings,
-                                ..
-                            }) => (
-                                "imported",
-                                None,
-                                json!({"sha256": sha256, "signer": signer, "reports": reports,
-                                       "new_cases": new_cases, "warnings": warnings}),
-                            ),
-                            Err(e)
-                                if e.kind == bulwark_app::ErrorKind::Validation
-                                    && e.detail.contains("operator organization") =>
-                            {
-                                return Err(BadInput(e.detail).into());
-                            }
-                            Err(e) => ("refused", Some(format!("intake: {}", e.detail)), json!({})),
-                        }
-                    }
-                };
-                match status {
-                    "imported" => counts[0] += 1,
-                    "unchanged" => counts[1] += 1,
-                    _ => {
-                        counts[2] += 1;
-                        refused += 1;
-                    }
-                }
-                match format {
-                    Format::Json => {
-                        let mut line =
-                            json!({"document": shown, "status": status, "reason": reason});
-                        if let (Some(o), Some(extra)) = (line.as_object_mut(), detail.as_object()) {
-                            o.extend(extra.clone());
-                        }
-                        println!("{line}");
-                    }
-                    Format::Table => match reason {
-                        Some(r) => println!("{status:<9} {shown}: {r}"),
-                        None => println!("{status:<9} {shown}"),
-                    },
-                }
-            }
+            let these = csaf_sources::import_documents(
+                &store,
+                &bulwark_store::Actor::cli(),
+                report.documents,
+                &bulwark_core::SystemClock,
+                |d| print_taken(&d, dir.as_ref(), format),
+            )
+            .await
+            .map_err(|e| match e.kind {
+                bulwark_app::ErrorKind::Validation => anyhow::Error::from(BadInput(e.detail)),
+                _ => anyhow::anyhow!("{}", e.detail),
+            })?;
+            counts.imported += these.imported;
+            counts.unchanged += these.unchanged;
+            counts.refused += these.refused;
         }
         Ok(())
     }
@@ -426,13 +523,63 @@ async fn run_sync(
     result?;
     eprintln!(
         "bulwark: {} imported, {} unchanged, {} refused",
-        counts[0], counts[1], counts[2]
+        counts.imported, counts.unchanged, counts.refused
     );
-    Ok(if refused > 0 {
+    Ok(if counts.refused > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One line per document: `imported`, `unchanged` or `refused` with the
+/// reason (a table), or one JSON object with the digest, signer and what
+/// the intake made of it.
+fn print_taken(d: &TakenDocument, dir: Option<&DirFetch>, format: Format) {
+    let shown = match dir {
+        Some(dir) => dir.shown(&d.url),
+        None => d.url.clone(),
+    };
+    let (status, reason, detail) = match &d.taken {
+        Taken::Refused { reason } => ("refused", Some(reason.as_str()), json!({})),
+        Taken::Unchanged {
+            sha256,
+            signer: None,
+        } => ("unchanged", None, json!({"sha256": sha256})),
+        Taken::Unchanged {
+            sha256,
+            signer: Some(signer),
+        } => (
+            "unchanged",
+            None,
+            json!({"sha256": sha256, "signer": signer}),
+        ),
+        Taken::Imported {
+            sha256,
+            signer,
+            reports,
+            new_cases,
+            warnings,
+        } => (
+            "imported",
+            None,
+            json!({"sha256": sha256, "signer": signer, "reports": reports,
+                   "new_cases": new_cases, "warnings": warnings}),
+        ),
+    };
+    match format {
+        Format::Json => {
+            let mut line = json!({"document": shown, "status": status, "reason": reason});
+            if let (Some(o), Some(extra)) = (line.as_object_mut(), detail.as_object()) {
+                o.extend(extra.clone());
+            }
+            println!("{line}");
+        }
+        Format::Table => match reason {
+            Some(r) => println!("{status:<9} {shown}: {r}"),
+            None => println!("{status:<9} {shown}"),
+        },
+    }
 }
 
 /// Warnings about a provider's files shown at most (a feed of thousands of
@@ -661,6 +808,18 @@ impl Fetch for DirFetch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intervals_read_as_people_write_them() {
+        assert_eq!(parse_interval("900"), Ok(900));
+        assert_eq!(parse_interval("15m"), Ok(900));
+        assert_eq!(parse_interval("6h"), Ok(21_600));
+        assert_eq!(parse_interval("1d"), Ok(86_400));
+        assert!(parse_interval("6 h").is_err());
+        assert!(parse_interval("h").is_err());
+        assert!(parse_interval("2w").is_err());
+        assert!(parse_interval("99999999999999999d").is_err());
+    }
 
     #[test]
     fn mapping_shares_the_last_segments() {

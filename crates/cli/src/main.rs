@@ -130,8 +130,9 @@ enum Command {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
-    /// Other CSAF providers: check one against CSAF 2.0's requirements, or
-    /// take over its documents after verifying their signatures.
+    /// Other CSAF providers: check one against CSAF 2.0's requirements,
+    /// take over its documents after verifying their signatures, or have the
+    /// server subscribe to it and read it on a timer.
     Csaf {
         #[command(subcommand)]
         command: csaf::CsafCommand,

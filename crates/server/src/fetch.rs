@@ -74,6 +74,16 @@ impl HttpFetch {
     }
 }
 
+/// The transport of the subscribed sources (`bulwark_app::csaf_sources`),
+/// scheduled or run by hand: plain GETs trusting the system's roots, with
+/// no credential and no host override. Called on the runtime, as
+/// [`HttpFetch::new`] must be.
+pub fn plain(_url: &str) -> Result<Box<dyn Fetch + Send>, String> {
+    HttpFetch::new(HttpOptions::default())
+        .map(|f| Box::new(f) as Box<dyn Fetch + Send>)
+        .map_err(|e| format!("{e:#}"))
+}
+
 /// `scheme://host[:port]` of `url`, lower-case.
 fn origin_of(url: &str) -> Option<String> {
     let u = reqwest::Url::parse(url).ok()?;

@@ -204,11 +204,13 @@ async fn start_background(state: &AppState) -> anyhow::Result<()> {
 /// Background work on a timer: re-determining the registry when a benchmark
 /// version loaded ahead of time takes effect, the reminders of review
 /// windows and grants, obligations' due-date notices, and advisories whose
-/// case's embargo ended made public. Failures are logged and retried on the next tick.
+/// case's embargo ended made public, and the subscribed CSAF providers
+/// read when due. Failures are logged and retried on the next tick.
 async fn scheduler(state: AppState) {
     let holder = format!("server-{}", uuid::Uuid::now_v7());
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut csaf_pass: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tick.tick().await;
         if let Err(e) = bulwark_app::frontier::redetermine_due(&state, &holder).await {
@@ -222,6 +224,19 @@ async fn scheduler(state: AppState) {
         }
         if let Err(e) = bulwark_app::publications::release_due(&state, &holder).await {
             tracing::warn!(error = %e.detail, "publishing advisories whose embargo ended failed; retrying next tick");
+        }
+        // Other CSAF providers' documents: a pass lasts as long as the
+        // providers take to answer, so it runs beside the work above rather
+        // than holding it up, one pass at a time.
+        if csaf_pass.as_ref().is_none_or(|p| p.is_finished()) {
+            let (state, holder) = (state.clone(), holder.clone());
+            csaf_pass = Some(tokio::spawn(async move {
+                if let Err(e) =
+                    bulwark_app::csaf_sources::sync_due(&state, &holder, &fetch::plain).await
+                {
+                    tracing::warn!(error = %e.detail, "syncing the subscribed CSAF sources failed; retrying next tick");
+                }
+            }));
         }
     }
 }

@@ -34,6 +34,7 @@ mod bulk;
 mod case_advisories;
 mod cases;
 mod claims;
+mod csaf_sources;
 mod documents;
 mod feeds;
 mod frontier;
@@ -77,6 +78,10 @@ pub use case_advisories::{
 };
 pub use cases::{Case, Report};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
+pub use csaf_sources::{
+    CsafRunCounts, CsafSourceDocument, CsafSourceRun, CsafSourceUpdate, MIN_CSAF_INTERVAL_SECS,
+    NewCsafSource, StoredCsafSource,
+};
 pub use documents::{DOCUMENT_CHUNK, RawDocument, RawDocumentInfo, SentDocument};
 pub use feeds::{
     FACTS_CHUNK, FEED_CHUNK, FeedCounts, ImportReceipt, KevCatalogInfo, NewCveAffected,
@@ -251,6 +256,7 @@ fn unique_rule(db: &dyn sqlx::error::DatabaseError) -> &'static str {
         Some("benchmark_sets") => "that version of the benchmark set exists",
         Some("scan_targets") => "that scan target exists",
         Some("api_tokens" | "web_sessions") => "that credential exists",
+        Some("csaf_sources") => "a CSAF source with that URL exists",
         _ => "a record with the same identity exists",
     }
 }

@@ -414,6 +414,20 @@ pub async fn ingest_direct(
     bytes: Vec<u8>,
     now: OffsetDateTime,
 ) -> AppResult<DirectIntake> {
+    ingest_direct_as(store, &bulwark_store::Actor::cli(), format, bytes, now).await
+}
+
+/// [`ingest_direct`] with the audit entry naming `actor`: the scheduler's
+/// sync of a subscribed CSAF source, or the user who ran one
+/// (`crate::csaf_sources`). The documents are still the operator
+/// organization's.
+pub async fn ingest_direct_as(
+    store: &bulwark_store::Store,
+    actor: &bulwark_store::Actor,
+    format: Format,
+    bytes: Vec<u8>,
+    now: OffsetDateTime,
+) -> AppResult<DirectIntake> {
     let sha256 = bulwark_core::document_address(&bytes);
     match store.raw_document_info(&sha256).await {
         Ok(_) => return Ok(DirectIntake::Unchanged { document: sha256 }),
@@ -463,8 +477,7 @@ pub async fn ingest_direct(
         }
         let _ = tx.send(IntakeItem::Done).await;
     };
-    let actor = bulwark_store::Actor::cli();
-    let (stored, ()) = tokio::join!(store.ingest_stream(&actor, org, raw, rx, now), feed);
+    let (stored, ()) = tokio::join!(store.ingest_stream(actor, org, raw, rx, now), feed);
     let receipt = stored?;
     let warnings = IntakeWarnings::from(summary.warnings)
         .first
@@ -480,7 +493,7 @@ pub async fn ingest_direct(
 }
 
 /// The operator organization (made by `bulwark admin bootstrap`).
-async fn operator_org(store: &bulwark_store::Store) -> AppResult<Uuid> {
+pub(crate) async fn operator_org(store: &bulwark_store::Store) -> AppResult<Uuid> {
     let mut page = bulwark_store::PageRequest {
         after: None,
         limit: bulwark_store::PageRequest::MAX_LIMIT,

@@ -292,6 +292,163 @@ fn check_a_directory_copy() {
     let _ = std::fs::remove_dir_all(&tree);
 }
 
+// ------------------------------------------------------------ subscribed sources
+
+/// `bulwark csaf source …` against a running server that reads the small
+/// tree over loopback HTTP: added (disabled at once, so that the
+/// scheduler leaves it to the test), listed, run by hand (imported, then
+/// unchanged; a tampered copy refused with exit 2), enabled, removed; what
+/// the server refuses exits 2 with its message.
+#[test]
+fn sources_are_added_listed_run_and_removed_through_the_server() {
+    let tree = small_tree();
+    let base = serve(tree.clone(), &[STACKABLE_SITE]);
+    let start = format!("{base}csaf/v2/provider-metadata.json");
+    let server = Server::start(&[]);
+    let root = server.root.clone();
+
+    // Refused by the server: plain http off loopback, an interval too short.
+    let out = server.client(
+        &root,
+        &[
+            "csaf",
+            "source",
+            "add",
+            "http://advisories.example/provider-metadata.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("422") && stderr(&out).contains("url: "),
+        "{}",
+        stderr(&out)
+    );
+    let out = server.client(
+        &root,
+        &["csaf", "source", "add", &start, "--interval", "5m"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("interval: 300 seconds"),
+        "{}",
+        stderr(&out)
+    );
+    // Not the CLI's to decide: a vendor's analyst is refused by the policy.
+    let vendor = server.org(&["--name", "Vendor", "--kind", "vendor"]);
+    let (_, ven) = server.member(&vendor, "ven", "analyst");
+    let out = server.client(&ven, &["csaf", "source", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("403"), "{}", stderr(&out));
+
+    let key = fixtures().join("4005788070EAA8A5.txt");
+    let added = server.json(
+        &root,
+        &[
+            "csaf",
+            "source",
+            "add",
+            &start,
+            "--interval",
+            "1h",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let id = added["id"].as_str().expect("id").to_owned();
+    assert_eq!(added["interval"], 3600);
+    assert_eq!(added["url"], start.as_str());
+    assert_eq!(
+        added["key_fingerprints"][0],
+        "218E03479FE800223105FEA631905DED3EFD610A"
+    );
+    let off = server.json(&root, &["csaf", "source", "disable", &id]);
+    assert_eq!(off["enabled"], false);
+    let listed = server.client(&root, &["csaf", "source", "list", "--format", "json"]);
+    let lines = json_lines(&listed);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (lines[0]["id"].as_str(), &lines[0]["enabled"]),
+        (Some(id.as_str()), &Value::Bool(false))
+    );
+    let table = server.client(&root, &["csaf", "source", "list"]);
+    assert!(stdout(&table).contains(&start), "{}", stdout(&table));
+
+    let ran = server.json(&root, &["csaf", "source", "run", &id]);
+    assert_eq!(
+        (
+            &ran["last_imported"],
+            &ran["last_unchanged"],
+            &ran["last_refused"]
+        ),
+        (&Value::from(1), &Value::from(0), &Value::from(0)),
+        "{ran}"
+    );
+    assert_eq!(ran["documents"], 1);
+    let again = server.json(&root, &["csaf", "source", "run", &id]);
+    assert_eq!(
+        (&again["last_imported"], &again["last_unchanged"]),
+        (&Value::from(0), &Value::from(1)),
+        "{again}"
+    );
+
+    // A signature by someone else over changed bytes whose hash files were
+    // changed to match: refused, exit 2, the reason shown.
+    let dir = tree.join("csaf/v2/advisories/2026");
+    let original = std::fs::read(dir.join(DOC)).unwrap();
+    let mut changed = original.clone();
+    let i = changed.len() / 2;
+    changed[i] ^= 1;
+    let mallory = SigningKey::generate("Mallory <m@example.com>").unwrap();
+    let saved: Vec<(String, Vec<u8>)> = [".asc", ".sha256", ".sha512"]
+        .iter()
+        .map(|e| {
+            (
+                e.to_string(),
+                std::fs::read(dir.join(format!("{DOC}{e}"))).unwrap(),
+            )
+        })
+        .collect();
+    std::fs::write(dir.join(DOC), &changed).unwrap();
+    std::fs::remove_file(dir.join(format!("{DOC}.sha256"))).unwrap();
+    std::fs::remove_file(dir.join(format!("{DOC}.sha512"))).unwrap();
+    std::fs::write(
+        dir.join(format!("{DOC}.asc")),
+        mallory.sign_detached(&changed).unwrap(),
+    )
+    .unwrap();
+    let out = server.client(&root, &["csaf", "source", "run", &id, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let shown: Value = serde_json::from_slice(&out.stdout).expect("one object");
+    assert_eq!(shown["last_refused"], 1);
+    assert!(
+        shown["refused"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not made by any of the keys")),
+        "{shown}"
+    );
+    std::fs::write(dir.join(DOC), &original).unwrap();
+    for (e, bytes) in saved {
+        std::fs::write(dir.join(format!("{DOC}{e}")), bytes).unwrap();
+    }
+    let back = server.json(&root, &["csaf", "source", "show", &id]);
+    assert_eq!(
+        back["refused"].as_array().map(Vec::len),
+        Some(1),
+        "still the last run's"
+    );
+
+    let on = server.json(&root, &["csaf", "source", "enable", &id]);
+    assert_eq!(on["enabled"], true);
+    let out = server.client(&root, &["csaf", "source", "remove", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = server.client(&root, &["csaf", "source", "show", &id]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("404"), "{}", stderr(&out));
+    let listed = server.client(&root, &["csaf", "source", "list", "--format", "json"]);
+    assert!(json_lines(&listed).is_empty());
+    let _ = std::fs::remove_dir_all(&tree);
+}
+
 // ------------------------------------------------------------ shared data
 
 fn shared_tree(name: &str) -> PathBuf {

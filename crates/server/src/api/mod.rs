@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bodies;
 pub mod cases;
 pub mod claims;
+pub mod csaf_sources;
 pub mod directives;
 pub mod frontier;
 pub mod identity;
@@ -138,6 +139,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publications::osv))
         .routes(routes!(publications::vex))
         .routes(routes!(publications::openvex))
+        // Other CSAF providers the clearinghouse reads (issue 18).
+        .routes(routes!(csaf_sources::list, csaf_sources::create))
+        .routes(routes!(
+            csaf_sources::get_one,
+            csaf_sources::update,
+            csaf_sources::remove
+        ))
+        .routes(routes!(csaf_sources::run))
         .routes(routes!(triage::queue))
         .routes(routes!(vulnerabilities::get_one))
         .routes(routes!(vulnerabilities::ranked))

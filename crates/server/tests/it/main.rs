@@ -10,6 +10,7 @@ mod assessments;
 mod browser;
 mod claims;
 mod clearinghouse_pages;
+mod csaf_sources;
 mod dashboards;
 mod directive_pages;
 mod directives;

@@ -9,6 +9,7 @@ mod assessments;
 mod case_advisories;
 mod cases;
 mod claims;
+mod csaf_sources;
 mod feeds;
 mod notices;
 mod obligation_batches;
