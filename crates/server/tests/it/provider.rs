@@ -570,13 +570,16 @@ async fn bulwark_passes_its_own_provider_check_over_https() {
         }
     };
 
+    let not_passed = |report: &check::Report| -> Vec<String> {
+        report
+            .requirements
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .map(|r| format!("{} {:?}: {:?}", r.number, r.outcome, r.messages))
+            .collect()
+    };
     let report = run(options.clone(), false).await;
-    let failed: Vec<String> = report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome != Outcome::Pass)
-        .map(|r| format!("{} {:?}: {:?}", r.number, r.outcome, r.messages))
-        .collect();
+    let failed = not_passed(&report);
     assert!(failed.is_empty(), "{failed:#?}");
     assert!(report.role_satisfied);
     assert_eq!(report.role, Some("csaf_trusted_provider"));
@@ -595,12 +598,7 @@ async fn bulwark_passes_its_own_provider_check_over_https() {
         ..options
     };
     let report = run(token_options, true).await;
-    let failed: Vec<String> = report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome != Outcome::Pass)
-        .map(|r| format!("{} {:?}: {:?}", r.number, r.outcome, r.messages))
-        .collect();
+    let failed = not_passed(&report);
     assert!(failed.is_empty(), "{failed:#?}");
     assert_eq!(report.documents_checked, 3, "CLEAR and AMBER documents");
     assert!(w.amber.path.contains("/amber/"));
