@@ -25,6 +25,7 @@ pub mod cases;
 pub mod claims;
 pub mod directives;
 pub mod error;
+pub mod facts;
 pub mod feeds;
 pub mod frontier;
 pub mod identity;
