@@ -28,6 +28,7 @@ mod clearinghouse;
 mod directives;
 mod frontier;
 mod login;
+mod markdown;
 mod matching;
 mod notices;
 mod pages;
