@@ -122,10 +122,10 @@ fn sbom() -> Vec<u8> {
         .into_bytes()
 }
 
-/// A server holding the fixtures, a signed-in analyst of Acme and the id
-/// of Acme's SBOM `web-frontend 3.2`. `details` is appended to the Jenkins
+/// A server holding the fixtures, a signed-in analyst of Acme, the id
+/// of Acme's SBOM `web-frontend 3.2` and the analyst's API token. `details` is appended to the Jenkins
 /// advisory's details.
-pub async fn seeded(details: &str) -> (common::Srv, Visitor, String) {
+pub async fn seeded(details: &str) -> (common::Srv, Visitor, String, String) {
     let (srv, _) = common::start_at(T0, &[]).await;
     import_osv(&srv.store, |name, v| {
         if name.starts_with("GHSA-6f9g") {
@@ -151,7 +151,7 @@ pub async fn seeded(details: &str) -> (common::Srv, Visitor, String) {
     let id = out["sbom"]["id"].as_str().expect("id").to_owned();
     common::visitor::set_password(&srv, user.parse().expect("uuid")).await;
     let visitor = Visitor::sign_in(&srv, "alice").await;
-    (srv, visitor, id)
+    (srv, visitor, id, token)
 }
 
 /// The part of `body` from `from` up to the next `until`.
@@ -165,7 +165,7 @@ fn slice<'a>(body: &'a str, from: &str, until: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sboms_hits_are_grouped_by_component_with_their_facts_and_fix() {
-    let (_srv, mut alice, id) = seeded("").await;
+    let (_srv, mut alice, id, _) = seeded("").await;
     let page = alice.get(&format!("/sboms/{id}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let body = &page.body;
@@ -276,7 +276,7 @@ async fn an_sboms_hits_are_grouped_by_component_with_their_facts_and_fix() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_advisory_page_shows_severity_kev_ranges_aliases_and_safe_details() {
-    let (_srv, mut alice, id) = seeded(
+    let (_srv, mut alice, id, _) = seeded(
         "\n\n**Added by the test:** <script>alert(1)</script> [a link](javascript:alert(2)) and `code`.\n",
     )
     .await;
