@@ -333,8 +333,14 @@ fn fix_of(index: &Index, purl: &str, hits: &[&HitOut]) -> Fix {
 }
 
 /// Joins the engine's answers for `s` with the feeds: what both the page
-/// and the list's counts read.
-async fn facts_of(app: &App, s: &StoredSbom, shown: Option<Band>) -> AppResult<SbomFacts> {
+/// and the list's counts read. The list needs no fix (`with_fix` false):
+/// evaluating every candidate version is the dearest part.
+async fn facts_of(
+    app: &App,
+    s: &StoredSbom,
+    shown: Option<Band>,
+    with_fix: bool,
+) -> AppResult<SbomFacts> {
     let components = app.store.sbom_components(s.id).await?;
     let snapshot = app.matching.current(&app.store).await?;
     let advisories = snapshot.engine.index().len() as u64;
@@ -389,7 +395,11 @@ async fn facts_of(app: &App, s: &StoredSbom, shown: Option<Band>) -> AppResult<S
             .copied()
             .filter(|h| h.purl == first.purl)
             .collect();
-        let mut fix = fix_of(index, &first.purl, &same);
+        let mut fix = if with_fix {
+            fix_of(index, &first.purl, &same)
+        } else {
+            Fix::None
+        };
         if same.len() < hits.len() {
             let others = hits.iter().filter(|h| h.purl != first.purl);
             fix = match fix {
@@ -450,7 +460,7 @@ pub async fn sbom(
     };
     let s = crate::sboms::readable(app, who, id).await?;
     app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
-    let facts = facts_of(app, &s, shown).await?;
+    let facts = facts_of(app, &s, shown, true).await?;
     Ok((s, facts))
 }
 
@@ -468,7 +478,7 @@ pub async fn sbom_counts(
     app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
     let mut out = Vec::with_capacity(listed.items.len());
     for s in listed.items {
-        let counts = facts_of(app, &s, None).await?.counts;
+        let counts = facts_of(app, &s, None, false).await?.counts;
         out.push((s, counts));
     }
     Ok(out)

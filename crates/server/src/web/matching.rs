@@ -11,6 +11,7 @@
 //! draw.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -296,6 +297,7 @@ fn fix_text(fix: &Fix) -> String {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SbomParams {
     severity: Option<String>,
 }
@@ -306,9 +308,10 @@ pub async fn sbom(
     State(state): State<AppState>,
     who: SignedIn,
     Path(id): Path<String>,
-    Query(params): Query<SbomParams>,
+    query: Result<Query<SbomParams>, QueryRejection>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
     let id: Uuid = id.parse().map_err(|_| fail(PageError::not_found("SBOM")))?;
     let (s, f) = facts::sbom(&state, &who.principal, id, params.severity.as_deref())
         .await
