@@ -20,6 +20,7 @@ use bulwark_app::facts::{self, Band, Fix, SeverityOut};
 use bulwark_app::sboms;
 use uuid::Uuid;
 
+use super::filters;
 use super::session::SignedIn;
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
 use crate::problem::{ApiError, HttpStatus, Kind};
@@ -256,18 +257,6 @@ struct SbomPage {
     unmatchable: Vec<UnmatchableOut>,
 }
 
-/// A package URL cut after each `/` and `@`, where the page lets it
-/// break (`<wbr>`): a name or version is never split.
-fn purl_parts(purl: &str) -> Vec<&str> {
-    purl.split_inclusive(['/', '@']).collect()
-}
-
-impl SbomPage {
-    fn parts<'a>(&self, purl: &'a str) -> Vec<&'a str> {
-        purl_parts(purl)
-    }
-}
-
 /// `0.0051` and `0.41148` as `EPSS 0.51% (41st percentile)`.
 fn epss_text((score, percentile): (f64, f64)) -> String {
     let p = (percentile * 100.0).floor() as u32;
@@ -443,12 +432,6 @@ struct AdvisoryPage {
     listed: Vec<(String, usize)>,
     references: Vec<String>,
     affected: Affected,
-}
-
-impl AdvisoryPage {
-    fn parts<'a>(&self, purl: &'a str) -> Vec<&'a str> {
-        purl_parts(purl)
-    }
 }
 
 /// `GET /advisories/{id}`: the advisory with its severity, KEV, ranges

@@ -26,6 +26,7 @@ use crate::state::AppState;
 
 mod clearinghouse;
 mod directives;
+pub(crate) mod filters;
 mod frontier;
 mod login;
 mod markdown;

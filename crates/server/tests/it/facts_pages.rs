@@ -207,7 +207,7 @@ async fn an_sboms_hits_are_grouped_by_component_with_their_facts_and_fix() {
     assert_eq!(group.matches(">Unknown</span>").count(), 2, "{group}");
     // The purl breaks only after '/' and '@'.
     assert!(
-        group.contains(r#"<code class="purl">pkg:golang/<wbr>golang.org/<wbr>x/<wbr>crypto@<wbr>v0.40.0<wbr></code>"#),
+        group.contains(r#"<code class="purl">pkg:golang/<wbr>golang.org/<wbr>x/<wbr>crypto@<wbr>v0.40.0</code>"#),
         "{group}"
     );
 
