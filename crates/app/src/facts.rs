@@ -25,7 +25,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::advisories::{
-    self, AdvisoryView, HitOut, IndeterminateOut, UnmatchableOut, WhyOut, sbom_results,
+    self, AdvisoryView, HitOut, IndeterminateOut, SbomResults, UnmatchableOut, WhyOut, sbom_results,
 };
 use crate::priorities::{self, CveFacts, KevBrief};
 use crate::{App, AppError, AppResult};
@@ -348,13 +348,36 @@ async fn facts_of(
     let results = tokio::task::spawn_blocking(move || sbom_results(&engine.engine, &components))
         .await
         .map_err(|_| AppError::internal())?;
-    let index = snapshot.engine.index();
     let cves: Vec<String> = results
         .hits
         .iter()
         .filter_map(|h| cve_of(&h.advisory, &h.aliases).map(str::to_owned))
         .collect();
     let feeds = priorities::cve_facts(app, &cves).await?;
+    // Evaluating candidate fixes is CPU work: off the async threads.
+    tokio::task::spawn_blocking(move || {
+        join(
+            snapshot.engine.index(),
+            results,
+            &feeds,
+            shown,
+            with_fix,
+            advisories,
+        )
+    })
+    .await
+    .map_err(|_| AppError::internal())
+}
+
+/// The engine's answers grouped by component with the feeds' facts.
+fn join(
+    index: &Index,
+    results: SbomResults,
+    feeds: &HashMap<String, CveFacts>,
+    shown: Option<Band>,
+    with_fix: bool,
+    advisories: u64,
+) -> SbomFacts {
     let mut counts = SeverityCounts::default();
     // Component position → its hits, in document order.
     let mut by_component: BTreeMap<u64, Vec<&HitOut>> = BTreeMap::new();
@@ -429,7 +452,7 @@ async fn facts_of(
         });
     }
     out.sort_by(|a, b| b.worst.cmp(&a.worst).then(a.component.cmp(&b.component)));
-    Ok(SbomFacts {
+    SbomFacts {
         advisories,
         matchable: results.matchable,
         distinct_targets: results.distinct_targets,
@@ -438,7 +461,7 @@ async fn facts_of(
         components: out,
         indeterminate: results.indeterminate,
         unmatchable: results.unmatchable,
-    })
+    }
 }
 
 /// An SBOM the caller may read (`record.read`; else not found), its hits
