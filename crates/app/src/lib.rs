@@ -26,6 +26,7 @@ pub mod claims;
 pub mod csaf_sources;
 pub mod directives;
 pub mod error;
+pub mod facts;
 pub mod feeds;
 pub mod frontier;
 pub mod identity;

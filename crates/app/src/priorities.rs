@@ -125,6 +125,65 @@ pub fn priority_of(facts: &VulnerabilityFacts, mw: MissionWellbeing) -> Priority
     Priority::from_feeds(&record, kev.as_ref(), epss, mw)
 }
 
+/// What the feeds say about one CVE, for a page that shows it beside
+/// something else (an SBOM's hit, an advisory, a ranked row): the same
+/// [`priority_of`] as the ranking, so no page joins KEV, EPSS and CVSS a
+/// second way, plus the KEV and EPSS details the priority leaves out.
+#[derive(Debug, Clone)]
+pub struct CveFacts {
+    pub priority: Priority,
+    /// KEV's vendor, product, `dateAdded` and `dueDate`, as CISA published them.
+    pub kev: Option<KevBrief>,
+    /// EPSS score and percentile of the newest model version.
+    pub epss: Option<(f64, f64)>,
+}
+
+/// A KEV entry in brief.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KevBrief {
+    pub vendor_project: String,
+    pub product: String,
+    pub date_added: String,
+    pub due_date: String,
+}
+
+fn kev_brief(k: &StoredKevEntry) -> KevBrief {
+    KevBrief {
+        vendor_project: k.entry.vendor_project.clone(),
+        product: k.entry.product.clone(),
+        date_added: k.entry.date_added.clone(),
+        due_date: k.entry.due_date.clone(),
+    }
+}
+
+fn cve_facts_of(facts: &VulnerabilityFacts, mw: MissionWellbeing) -> CveFacts {
+    CveFacts {
+        priority: priority_of(facts, mw),
+        kev: facts.kev.as_ref().map(kev_brief),
+        epss: facts.epss.as_ref().map(|e| (e.epss, e.percentile)),
+    }
+}
+
+/// The feeds' facts about `cves` (ids as written; duplicates are read
+/// once), at Mission & Well-being high as the ranking assumes. Only CVEs
+/// some feed knows are in the answer. The caller has asked the policy.
+pub async fn cve_facts(
+    app: &App,
+    cves: &[String],
+) -> AppResult<std::collections::HashMap<String, CveFacts>> {
+    let mut ids: Vec<String> = cves.to_vec();
+    ids.sort();
+    ids.dedup();
+    Ok(app
+        .store
+        .vulnerability_facts_of(&ids)
+        .await?
+        .iter()
+        .filter(|f| f.kev.is_some() || f.epss.is_some() || f.record.is_some())
+        .map(|f| (f.cve.clone(), cve_facts_of(f, MissionWellbeing::High)))
+        .collect())
+}
+
 /// Entries per page when the caller names no limit.
 pub const DEFAULT_RANKING_LIMIT: u32 = 50;
 /// The most entries one page may have.
@@ -146,6 +205,8 @@ fn mission_wellbeing(raw: Option<&str>) -> AppResult<MissionWellbeing> {
 /// The known CVEs ranked, most urgent first.
 pub struct Ranking {
     pub items: Vec<Priority>,
+    /// KEV's vendor and product of the ranked CVEs in KEV, by CVE id.
+    pub kev: std::collections::HashMap<String, KevBrief>,
     /// EPSS was left out of the order: the set mixes model versions.
     pub epss_skipped: bool,
     /// The store holds [`bulwark_store::MAX_KNOWN_CVES`] CVEs or more;
@@ -160,16 +221,16 @@ pub async fn ranking(app: &App, who: &Principal, mw: MissionWellbeing) -> AppRes
     let max = bulwark_store::MAX_KNOWN_CVES;
     let ids = app.store.known_cves(max).await?;
     let truncated = ids.len() >= max as usize;
-    let mut items: Vec<Priority> = app
-        .store
-        .vulnerability_facts_of(&ids)
-        .await?
+    let facts = app.store.vulnerability_facts_of(&ids).await?;
+    let kev = facts
         .iter()
-        .map(|facts| priority_of(facts, mw))
+        .filter_map(|f| Some((f.cve.clone(), kev_brief(f.kev.as_ref()?))))
         .collect();
+    let mut items: Vec<Priority> = facts.iter().map(|f| priority_of(f, mw)).collect();
     let epss_skipped = priority::sort(&mut items);
     Ok(Ranking {
         items,
+        kev,
         epss_skipped,
         truncated,
     })

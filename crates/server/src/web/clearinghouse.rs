@@ -199,12 +199,15 @@ const PRIORITY_ROWS: usize = bulwark_app::priorities::MAX_RANKING_LIMIT as usize
 struct PriorityRow {
     rank: usize,
     cve: String,
+    /// Its advisory here when Bulwark holds one, else its record at cve.org.
+    href: String,
     decision: String,
     kev_override: bool,
     kev_since: Option<String>,
+    /// KEV's vendor and product.
+    kev_product: Option<String>,
     epss: Option<String>,
     cvss: Option<String>,
-    reasons: Vec<String>,
 }
 
 #[derive(Template)]
@@ -231,14 +234,33 @@ pub async fn priorities(State(state): State<AppState>, who: SignedIn) -> PageRes
     .await
     .map_err(|e| fail(page_error(e)))?;
     let total = ranking.items.len();
+    let shown: Vec<&str> = ranking
+        .items
+        .iter()
+        .take(PRIORITY_ROWS)
+        .map(|p| p.id.as_str())
+        .collect();
+    let held = bulwark_app::facts::held(&state, &shown)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
     let rows = ranking
         .items
         .iter()
         .take(PRIORITY_ROWS)
+        .zip(held)
         .enumerate()
-        .map(|(i, p)| PriorityRow {
+        .map(|(i, (p, held))| PriorityRow {
             rank: i + 1,
             cve: p.id.clone(),
+            href: if held {
+                format!("/advisories/{}", p.id)
+            } else {
+                format!("https://www.cve.org/CVERecord?id={}", p.id)
+            },
+            kev_product: ranking
+                .kev
+                .get(&p.id)
+                .map(|k| format!("{} {}", k.vendor_project, k.product)),
             decision: p.ssvc.map_or("unknown", |d| d.as_str()).to_owned(),
             kev_override: p.ssvc_from_kev,
             kev_since: match (p.in_kev, &p.kev_date_added) {
@@ -251,7 +273,6 @@ pub async fn priorities(State(state): State<AppState>, who: SignedIn) -> PageRes
                 .as_ref()
                 .map(|e| format!("{} ({})", e.score, e.model_version)),
             cvss: p.cvss.map(|(s, v)| format!("{s:.1} ({v})")),
-            reasons: p.explain(),
         })
         .collect();
     render(

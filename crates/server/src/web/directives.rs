@@ -33,6 +33,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::filters;
 use super::session::{CsrfField, CsrfOnly, Posted, SignedIn};
 use super::{Nav, PageError, PageResult, render, words};
 use crate::extract::{PageParams, encode_cursor};

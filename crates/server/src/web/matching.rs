@@ -11,13 +11,16 @@
 //! draw.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use bulwark_app::advisories::{self, Affected, SbomResults};
+use bulwark_app::advisories::{Affected, IndeterminateOut, UnmatchableOut};
+use bulwark_app::facts::{self, Band, Fix, SeverityOut};
 use bulwark_app::sboms;
 use uuid::Uuid;
 
+use super::filters;
 use super::session::SignedIn;
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
 use crate::problem::{ApiError, HttpStatus, Kind};
@@ -32,6 +35,7 @@ fn page_error(e: impl Into<ApiError>, what: &str) -> PageError {
     match e.kind {
         Kind::NotFound => PageError::not_found(what),
         Kind::Forbidden => PageError::forbidden_because(e.detail),
+        Kind::MalformedRequest => PageError::bad_request(e.detail),
         _ => PageError::internal(),
     }
 }
@@ -53,6 +57,8 @@ struct SbomRow {
     unmatchable: u64,
     tlp: String,
     at: Stamp,
+    /// (band, hits of that band), most severe first.
+    counts: Vec<(&'static str, u64)>,
 }
 
 #[derive(Template)]
@@ -72,7 +78,7 @@ async fn sboms_page(
     status: StatusCode,
     error: Option<String>,
 ) -> PageResult {
-    let page = sboms::list_stored(
+    let listed = facts::sbom_counts(
         state,
         &who.principal,
         bulwark_store::PageRequest {
@@ -82,11 +88,14 @@ async fn sboms_page(
     )
     .await
     .map_err(|e| page_error(e, "SBOM").for_user(who, state))?;
-    let sboms = page
-        .items
+    let sboms = listed
         .into_iter()
         .rev()
-        .map(|s| SbomRow {
+        .map(|(s, counts)| SbomRow {
+            counts: Band::ALL
+                .iter()
+                .map(|&b| (b.as_str(), counts.get(b)))
+                .collect(),
             id: s.id,
             name: s.name,
             format: format!("{} {}", s.format, s.spec_version),
@@ -168,6 +177,63 @@ pub async fn upload(
     }
 }
 
+/// A severity as a badge: the words carry the meaning, the colour repeats it.
+struct SeverityBadge {
+    /// `critical` … `unknown`, for the CSS class.
+    band: &'static str,
+    /// `Critical 9.8`, `Unknown`.
+    text: String,
+    /// Where it comes from, for the badge's title and the reader.
+    source: String,
+}
+
+impl SeverityBadge {
+    fn of(s: &SeverityOut) -> SeverityBadge {
+        let band = s.band.as_str();
+        let mut text = format!("{}{}", band[..1].to_uppercase(), &band[1..]);
+        if let Some(score) = s.score {
+            text.push_str(&format!(" {score:.1}"));
+        }
+        let source = match (&s.vector, s.source) {
+            (Some(v), _) => format!("CVSS {v}"),
+            (None, "none") => "no CVSS vector known".to_owned(),
+            (None, src) => format!("CVSS of the {src}"),
+        };
+        SeverityBadge { band, text, source }
+    }
+}
+
+struct HitRow {
+    advisory: String,
+    aliases: String,
+    severity: SeverityBadge,
+    /// KEV's due date, when in KEV.
+    kev: Option<String>,
+    /// `EPSS 0.51% (41st percentile)`.
+    epss: Option<String>,
+    ssvc: Option<String>,
+    why: String,
+}
+
+struct ComponentRow {
+    name: String,
+    version: Option<String>,
+    purl: String,
+    /// `Upgrade to 0.45.0: fixes 2` and what stays open, or that no fix is known.
+    fix: String,
+    /// A version fixes every advisory of the component.
+    fixed_by_one: bool,
+    hits: Vec<HitRow>,
+}
+
+/// A count that links to the SBOM's page showing only that band.
+struct CountLink {
+    label: &'static str,
+    n: u64,
+    href: String,
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "sbom.html")]
 struct SbomPage {
@@ -181,27 +247,101 @@ struct SbomPage {
     components: u64,
     at: Stamp,
     advisories: u64,
-    results: SbomResults,
+    matchable: u64,
+    distinct_targets: u64,
+    hits: u64,
+    counts: Vec<CountLink>,
+    shown: Option<&'static str>,
+    affected: Vec<ComponentRow>,
+    indeterminate: Vec<IndeterminateOut>,
+    unmatchable: Vec<UnmatchableOut>,
 }
 
-/// `GET /sboms/{id}`: what affects the SBOM now.
+/// `0.0051` and `0.41148` as `EPSS 0.51% (41st percentile)`.
+fn epss_text((score, percentile): (f64, f64)) -> String {
+    let p = (percentile * 100.0).floor() as u32;
+    let suffix = match (p % 10, p % 100) {
+        (1, n) if n != 11 => "st",
+        (2, n) if n != 12 => "nd",
+        (3, n) if n != 13 => "rd",
+        _ => "th",
+    };
+    format!("EPSS {:.2}% ({p}{suffix} percentile)", score * 100.0)
+}
+
+fn fix_text(fix: &Fix) -> String {
+    match fix {
+        Fix::All { version, fixes: 1 } => format!("Upgrade to {version}: fixes it"),
+        Fix::All { version, fixes } => format!("Upgrade to {version}: fixes all {fixes}"),
+        Fix::Some {
+            version,
+            fixes,
+            open,
+        } => format!(
+            "No single version fixes all. Upgrade to {version}: fixes {fixes}; still open: {}",
+            open.join(", ")
+        ),
+        Fix::None => "No fixed version known above this one".to_owned(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SbomParams {
+    severity: Option<String>,
+}
+
+/// `GET /sboms/{id}[?severity=critical|high|medium|low|unknown]`: what
+/// affects the SBOM now, grouped by component, with the facts and the fix.
 pub async fn sbom(
     State(state): State<AppState>,
     who: SignedIn,
     Path(id): Path<String>,
+    query: Result<Query<SbomParams>, QueryRejection>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
     let id: Uuid = id.parse().map_err(|_| fail(PageError::not_found("SBOM")))?;
-    let s = sboms::readable(&state, &who.principal, id)
-        .await
-        .map_err(|e| fail(page_error(e, "SBOM")))?;
-    let out = sboms::sbom_out(&state, &s)
+    let (s, f) = facts::sbom(&state, &who.principal, id, params.severity.as_deref())
         .await
         .map_err(|e| fail(page_error(e, "SBOM")))?;
     let org = OrgNames::default()
         .name(&state, s.org_id)
         .await
         .map_err(fail)?;
+    let counts = Band::ALL
+        .iter()
+        .map(|&b| CountLink {
+            label: b.as_str(),
+            n: f.counts.get(b),
+            href: format!("/sboms/{}?severity={}", s.id, b.as_str()),
+            current: f.shown == Some(b),
+        })
+        .collect();
+    let affected = f
+        .components
+        .iter()
+        .map(|c| ComponentRow {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.clone(),
+            fix: fix_text(&c.fix),
+            fixed_by_one: matches!(c.fix, Fix::All { .. }),
+            hits: c
+                .hits
+                .iter()
+                .map(|h| HitRow {
+                    advisory: h.advisory.clone(),
+                    aliases: h.aliases.join(", "),
+                    severity: SeverityBadge::of(&h.severity),
+                    kev: h.kev.as_ref().map(|k| k.due_date.clone()),
+                    epss: h.epss.map(epss_text),
+                    ssvc: h.ssvc.clone(),
+                    why: h.why.text.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     render(
         StatusCode::OK,
         &SbomPage {
@@ -214,10 +354,59 @@ pub async fn sbom(
             tlp: s.tlp.as_str().to_owned(),
             components: s.components,
             at: Stamp::new(s.created_at),
-            advisories: out.advisories,
-            results: out.results,
+            advisories: f.advisories,
+            matchable: f.matchable,
+            distinct_targets: f.distinct_targets,
+            hits: f.counts.total(),
+            counts,
+            shown: f.shown.map(Band::as_str),
+            affected,
+            indeterminate: f.indeterminate,
+            unmatchable: f.unmatchable,
         },
     )
+}
+
+/// An alias as a link: to its advisory here when Bulwark holds one, else
+/// to its publisher (cve.org, GitHub's advisory database); other names
+/// are not linked.
+struct AliasLink {
+    name: String,
+    href: Option<String>,
+    here: bool,
+}
+
+fn alias_link(name: &str, held: bool) -> AliasLink {
+    let href = if held {
+        Some(format!("/advisories/{name}"))
+    } else if name.starts_with("CVE-") {
+        Some(format!("https://www.cve.org/CVERecord?id={name}"))
+    } else if name.starts_with("GHSA-") {
+        Some(format!("https://github.com/advisories/{name}"))
+    } else {
+        None
+    };
+    AliasLink {
+        name: name.to_owned(),
+        href,
+        here: held,
+    }
+}
+
+/// What the feeds say about one CVE alias.
+struct CveRow {
+    cve: String,
+    /// (vendor, product, added, due)
+    kev: Option<(String, String, String, String)>,
+    epss: Option<String>,
+    ssvc: Option<String>,
+}
+
+struct RangeView {
+    package: String,
+    kind: String,
+    introduced: String,
+    end: String,
 }
 
 #[derive(Template)]
@@ -227,42 +416,40 @@ struct AdvisoryPage {
     nav: Option<Nav>,
     id: String,
     also: Vec<String>,
-    aliases: Vec<String>,
+    aliases: Vec<AliasLink>,
     summary: String,
-    details: String,
+    /// Rendered from Markdown and sanitised (`markdown::render`).
+    details_html: String,
     modified: String,
     published: String,
     withdrawn: Option<String>,
-    /// (ecosystem, name) of each `affected[]` entry.
-    packages: Vec<(String, String)>,
+    severity: SeverityBadge,
+    vectors: Vec<(String, String)>,
+    in_kev: bool,
+    cves: Vec<CveRow>,
+    ranges: Vec<RangeView>,
+    /// Packages with versions listed one by one, and how many.
+    listed: Vec<(String, usize)>,
     references: Vec<String>,
     affected: Affected,
 }
 
-/// `GET /advisories/{id}`: the advisory and whom it affects among the
-/// SBOMs the visitor may read.
+/// `GET /advisories/{id}`: the advisory with its severity, KEV, ranges
+/// and aliases, and whom it affects among the SBOMs the visitor may read.
 pub async fn advisory(
     State(state): State<AppState>,
     who: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
-    let advisories::AdvisoryView {
-        found,
-        advisory: a,
-        affected,
-    } = advisories::read(&state, &who.principal, &id)
+    let f = facts::advisory(&state, &who.principal, &id)
         .await
         .map_err(|e| fail(page_error(e, "advisory")))?;
-    let mut packages: Vec<(String, String)> = a
-        .affected
-        .iter()
-        .filter_map(|x| x.package.as_ref())
-        .map(|p| (p.ecosystem.clone(), p.name.clone()))
-        .collect();
-    packages.dedup();
-    let references: Vec<String> = serde_json::from_str::<serde_json::Value>(&found[0].raw_json)
-        .ok()
+    let a = &f.view.advisory;
+    let found = &f.view.found;
+    let references: Vec<String> = found
+        .first()
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.raw_json).ok())
         .and_then(|v| {
             v.get("references")?.as_array().map(|r| {
                 r.iter()
@@ -273,22 +460,68 @@ pub async fn advisory(
             })
         })
         .unwrap_or_default();
+    let cves: Vec<CveRow> = f
+        .cves
+        .iter()
+        .map(|(cve, c)| CveRow {
+            cve: cve.clone(),
+            kev: c.kev.as_ref().map(|k| {
+                (
+                    k.vendor_project.clone(),
+                    k.product.clone(),
+                    k.date_added.clone(),
+                    k.due_date.clone(),
+                )
+            }),
+            epss: c.epss.map(epss_text),
+            ssvc: c.priority.ssvc.map(|d| d.as_str().to_owned()),
+        })
+        .collect();
+    let mut ranges = Vec::new();
+    let mut listed = Vec::new();
+    for p in &f.packages {
+        let package = format!("{}: {}", p.ecosystem, p.name);
+        if p.listed > 0 {
+            listed.push((package.clone(), p.listed));
+        }
+        for r in &p.ranges {
+            ranges.push(RangeView {
+                package: package.clone(),
+                kind: r.kind.clone(),
+                introduced: r.introduced.clone(),
+                end: match &r.end {
+                    Some((kind, v)) if kind == "fixed" => format!("fixed in {v}"),
+                    Some((_, v)) => format!("last affected {v}"),
+                    None => "no fix".to_owned(),
+                },
+            });
+        }
+    }
     render(
         StatusCode::OK,
         &AdvisoryPage {
             title: format!("Advisory {}", a.id),
             nav: Some(who.nav(&state, SBOMS)),
             id: a.id.clone(),
-            also: found[1..].iter().map(|x| x.id.clone()).collect(),
-            aliases: a.aliases.clone(),
+            also: found.iter().skip(1).map(|x| x.id.clone()).collect(),
+            aliases: f
+                .aliases
+                .iter()
+                .map(|x| alias_link(&x.name, x.held))
+                .collect(),
             summary: a.summary.clone().unwrap_or_default(),
-            details: a.details.clone().unwrap_or_default(),
+            details_html: super::markdown::render(a.details.as_deref().unwrap_or_default()),
             modified: known_date(a.modified.as_deref()),
             published: known_date(a.published.as_deref()),
             withdrawn: a.withdrawn.clone(),
-            packages,
+            severity: SeverityBadge::of(&f.severity),
+            vectors: f.vectors.clone(),
+            in_kev: cves.iter().any(|c| c.kev.is_some()),
+            cves,
+            ranges,
+            listed,
             references,
-            affected,
+            affected: f.view.affected.clone(),
         },
     )
 }

@@ -26,8 +26,10 @@ use crate::state::AppState;
 
 mod clearinghouse;
 mod directives;
+pub(crate) mod filters;
 mod frontier;
 mod login;
+mod markdown;
 mod matching;
 mod notices;
 mod pages;

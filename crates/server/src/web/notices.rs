@@ -12,6 +12,7 @@ use bulwark_app::notices::{self, NoticeOut};
 use bulwark_authz::Action;
 use uuid::Uuid;
 
+use super::filters;
 use super::session::{CsrfOnly, Posted, SignedIn};
 use super::{Nav, PageError, PageResult, Stamp, render};
 use crate::state::AppState;

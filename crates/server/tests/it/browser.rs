@@ -535,3 +535,76 @@ async fn distribution_pages_in_chromium() {
     assert!(notices.contains("left-pad"), "and its own component");
     b.quit().await;
 }
+
+/// Issue 19's facts on the pages (`facts_pages::seeded`): the SBOM list
+/// with its counts by severity, an SBOM's grouped hits (all, and filtered
+/// to one severity), an advisory with KEV and sanitised details, one
+/// without a vector, the compact priorities page and the triage queue —
+/// each with its heading and no WCAG 2.1 AA violation axe-core finds; and
+/// at 320 px wide the SBOM and advisory pages scroll sideways only inside
+/// their tables (WCAG 1.4.10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
+async fn facts_pages_in_chromium() {
+    webdriver::require_chromium();
+    let (srv, _, id, token) =
+        crate::facts_pages::seeded("\n\n<script>alert(1)</script> shown, not run.\n").await;
+    // Cases in the triage queue: Semgrep's findings (the intake fixture).
+    let sarif: &[u8] = include_bytes!("../../../intake/tests/fixtures/semgrep-dataflow.sarif");
+    let resp = srv
+        .http
+        .post(format!("{}/api/v1/reports", srv.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/sarif+json")
+        .body(sarif.to_vec())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let base = srv.base.clone();
+    let mut b = Browser::start().await;
+    b.window_size(1400, 1800).await;
+    sign_in(&b, &base, "alice").await;
+    let pages = [
+        ("/sboms".to_owned(), "SBOMs"),
+        (format!("/sboms/{id}"), "SBOM web-frontend 3.2"),
+        (
+            format!("/sboms/{id}?severity=critical"),
+            "SBOM web-frontend 3.2",
+        ),
+        (
+            "/advisories/GHSA-6f9g-cxwr-q5jr".to_owned(),
+            "GHSA-6f9g-cxwr-q5jr",
+        ),
+        ("/advisories/GO-2025-4135".to_owned(), "GO-2025-4135"),
+        ("/clearinghouse/priorities".to_owned(), "priorities"),
+        ("/clearinghouse".to_owned(), "Clearinghouse"),
+    ];
+    check_pages(&b, &base, "facts", &pages).await;
+    // The script in the details was not run: no alert is open, and the
+    // page still answers.
+    b.goto(&format!("{base}/advisories/GHSA-6f9g-cxwr-q5jr"))
+        .await;
+    assert!(b.source().await.contains("&lt;script&gt;alert(1)"));
+
+    b.window_size(320, 1200).await;
+    let narrow = [
+        (format!("/sboms/{id}"), "SBOM"),
+        ("/advisories/GHSA-6f9g-cxwr-q5jr".to_owned(), "GHSA"),
+    ];
+    check_pages(&b, &base, "facts-320", &narrow).await;
+    for (path, _) in &narrow {
+        b.goto(&format!("{base}{path}")).await;
+        // The elements outside a scrolling table container that stick out.
+        let wide = b
+            .execute_async(
+                "const w = document.documentElement.clientWidth;\
+                 arguments[arguments.length - 1]([...document.querySelectorAll('body *')]\
+                 .filter(e => !e.closest('.wide') && e.getBoundingClientRect().right > w + 1)\
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)))",
+            )
+            .await;
+        assert_eq!(wide, json!([]), "{path} scrolls sideways at 320 px");
+    }
+    b.quit().await;
+}

@@ -246,7 +246,7 @@ async fn an_agencys_obligations_show_on_its_pages_and_no_other_agencys() {
     let other_row = &list.body[other..other + list.body[other..].find("</tr>").expect("end")];
     assert!(!other_row.contains("badge"), "{other_row}");
     assert!(
-        other_row.contains("<code>pkg:cargo/smallvec@1.6.0</code>"),
+        other_row.contains(r#"<code class="purl">pkg:cargo/<wbr>smallvec@<wbr>1.6.0</code>"#),
         "{other_row}"
     );
 

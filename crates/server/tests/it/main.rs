@@ -16,6 +16,7 @@ mod directive_pages;
 mod directives;
 mod distribution;
 mod embargo;
+mod facts_pages;
 mod frontier;
 mod intake;
 mod intake_formats;

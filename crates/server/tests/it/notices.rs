@@ -117,7 +117,7 @@ async fn notices_over_the_api_and_the_pages() {
     assert_eq!(page.status, StatusCode::OK);
     let count = page.at("<strong>1</strong> unread");
     assert!(count < page.at("BWK-2026-0001: Prototype pollution in widget"));
-    page.at("pkg:npm/widget@1.2.0");
+    page.at(r#"<code class="purl">pkg:npm/<wbr>widget@<wbr>1.2.0</code>"#);
     page.at("Upgrade widget to 1.2.3 or later.");
     let csrf = page.csrf();
     let done = v

@@ -222,7 +222,10 @@ async fn the_priority_order_over_the_api_and_the_page() {
     let at: Vec<usize> = ids.iter().map(|id| page.at(id)).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "page order: {ids:?}");
     page.at("(KEV override)");
-    page.at("in KEV since 2026-04-28");
+    // Compact: KEV's vendor and product beside the date, each CVE a link
+    // (to cve.org: no OSV record here names these CVEs).
+    page.at("ConnectWise ScreenConnect, since 2026-04-28");
+    page.at(r#"<a href="https://www.cve.org/CVERecord?id=CVE-2024-1708" class="nowrap">CVE-2024-1708</a>"#);
     assert!(!page.body.contains("<script>"), "no inline scripts");
     let queue = visitor.get("/clearinghouse").await;
     queue.at("/clearinghouse/priorities");
