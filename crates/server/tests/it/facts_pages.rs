@@ -9,12 +9,7 @@
 //! `crates/intake`), imported as `bulwark import osv|kev|epss|cve` writes
 //! them; the SBOM is written here, naming versions those records affect.
 
-use std::io::BufReader;
-
 use bulwark_app::advisories::advisory_row;
-use bulwark_app::feeds::{cve_row, epss_row, kev_rows};
-use bulwark_scoring::feeds::epss::EpssReader;
-use bulwark_scoring::feeds::kev::KevCatalog;
 use bulwark_store::{Actor, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -75,28 +70,7 @@ async fn import_osv(store: &Store, edit: impl Fn(&str, &mut Value)) {
 
 /// The KEV, EPSS and CVE fixtures, as `bulwark import kev|epss|cve`.
 async fn import_feeds(store: &Store) {
-    let (info, entries) = kev_rows(KevCatalog::parse(KEV).expect("KEV"));
-    store
-        .import_kev(&Actor::cli(), &info, &entries, T0)
-        .await
-        .expect("import KEV");
-    let reader = EpssReader::new(BufReader::new(EPSS)).expect("EPSS");
-    let model = reader.model().clone();
-    let rows: Vec<_> = reader.map(|r| epss_row(r.expect("EPSS row"))).collect();
-    store
-        .import_epss(
-            &Actor::cli(),
-            model.model_version.as_deref().expect("model version"),
-            model.score_date.as_deref().expect("score date"),
-            rows,
-            T0,
-        )
-        .await
-        .expect("import EPSS");
-    store
-        .import_cves(&Actor::cli(), vec![cve_row(CVE).expect("CVE record")], T0)
-        .await
-        .expect("import CVE");
+    common::import_feeds(store, KEV, EPSS, &[CVE], T0).await;
 }
 
 /// A CycloneDX 1.4 SBOM of versions the records affect.

@@ -5,12 +5,7 @@
 
 use crate::common;
 
-use std::io::BufReader;
-
-use bulwark_app::feeds::{cve_row, epss_row, kev_rows};
-use bulwark_scoring::feeds::epss::EpssReader;
-use bulwark_scoring::feeds::kev::KevCatalog;
-use bulwark_store::{Actor, NewCveRecord, Store};
+use bulwark_store::Store;
 use reqwest::StatusCode;
 use serde_json::Value;
 use time::macros::datetime;
@@ -31,34 +26,7 @@ const CVES: [&[u8]; 5] = [
 
 /// The fixtures into `store`, as `bulwark import kev|epss|cve` writes them.
 async fn import(store: &Store) {
-    let (info, entries) = kev_rows(KevCatalog::parse(KEV).expect("KEV"));
-    store
-        .import_kev(&Actor::cli(), &info, &entries, T0)
-        .await
-        .expect("import KEV");
-
-    let reader = EpssReader::new(BufReader::new(EPSS)).expect("EPSS");
-    let model = reader.model().clone();
-    let rows: Vec<_> = reader.map(|r| epss_row(r.expect("EPSS row"))).collect();
-    store
-        .import_epss(
-            &Actor::cli(),
-            model.model_version.as_deref().expect("model version"),
-            model.score_date.as_deref().expect("score date"),
-            rows,
-            T0,
-        )
-        .await
-        .expect("import EPSS");
-
-    let records: Vec<NewCveRecord> = CVES
-        .iter()
-        .map(|b| cve_row(b).expect("CVE record"))
-        .collect();
-    store
-        .import_cves(&Actor::cli(), records, T0)
-        .await
-        .expect("import CVEs");
+    common::import_feeds(store, KEV, EPSS, &CVES, T0).await;
 }
 
 fn ranked_ids(v: &Value) -> Vec<String> {

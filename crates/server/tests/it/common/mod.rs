@@ -307,3 +307,45 @@ impl Srv {
         self.store.audit_verify().await.expect("verify").entries
     }
 }
+
+/// KEV, EPSS and CVE records into `store`, as `bulwark import kev|epss|cve`
+/// writes them.
+#[allow(dead_code)]
+pub async fn import_feeds(
+    store: &Store,
+    kev: &[u8],
+    epss: &[u8],
+    cves: &[&[u8]],
+    at: time::OffsetDateTime,
+) {
+    use bulwark_app::feeds::{cve_row, epss_row, kev_rows};
+    use bulwark_scoring::feeds::epss::EpssReader;
+    use bulwark_scoring::feeds::kev::KevCatalog;
+    let actor = bulwark_store::Actor::cli();
+    let (info, entries) = kev_rows(KevCatalog::parse(kev).expect("KEV"));
+    store
+        .import_kev(&actor, &info, &entries, at)
+        .await
+        .expect("import KEV");
+    let reader = EpssReader::new(std::io::BufReader::new(epss)).expect("EPSS");
+    let model = reader.model().clone();
+    let rows: Vec<_> = reader.map(|r| epss_row(r.expect("EPSS row"))).collect();
+    store
+        .import_epss(
+            &actor,
+            model.model_version.as_deref().expect("model version"),
+            model.score_date.as_deref().expect("score date"),
+            rows,
+            at,
+        )
+        .await
+        .expect("import EPSS");
+    let records: Vec<_> = cves
+        .iter()
+        .map(|b| cve_row(b).expect("CVE record"))
+        .collect();
+    store
+        .import_cves(&actor, records, at)
+        .await
+        .expect("import CVEs");
+}
