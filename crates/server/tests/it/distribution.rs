@@ -147,32 +147,7 @@ pub async fn scenario(srv: &common::Srv, clock: Arc<FixedClock>) -> Made {
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
-    let (s, _, v) = srv
-        .call(
-            Method::PUT,
-            &format!("/api/v1/cases/{case}/quorum"),
-            Some(&root),
-            Some(json!({"reproductions": 1, "vendor_confirms": false})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = srv
-        .post(
-            &format!("/api/v1/cases/{case}/tasks"),
-            &root,
-            json!({"kind": "reproduction", "org": lab_b}),
-        )
-        .await;
-    assert!(s.is_success(), "{v}");
-    let (s, v) = srv
-        .post(
-            &format!("/api/v1/cases/{case}/validations"),
-            &lab_b_tok,
-            json!({"kind": "reproduction", "result": "reproduced"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["state"], "validated");
+    common::validate_by_one_reproduction(srv, &case, &root, &lab_b, &lab_b_tok).await;
 
     // 2. The reporter's AI-written patch, passed by two other organizations.
     let base = format!("/api/v1/cases/{case}/remediations");

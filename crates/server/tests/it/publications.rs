@@ -56,31 +56,7 @@ async fn validated_case(srv: &common::Srv) -> (String, String, String) {
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
-    let (s, v) = put(
-        srv,
-        &format!("/api/v1/cases/{case}/quorum"),
-        &root,
-        json!({"reproductions": 1, "vendor_confirms": false}),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = srv
-        .post(
-            &format!("/api/v1/cases/{case}/tasks"),
-            &root,
-            json!({"kind": "reproduction", "org": repro_org}),
-        )
-        .await;
-    assert!(s.is_success(), "{s} {v}");
-    let (s, v) = srv
-        .post(
-            &format!("/api/v1/cases/{case}/validations"),
-            &repro,
-            json!({"kind": "reproduction", "result": "reproduced"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["state"], "validated");
+    common::validate_by_one_reproduction(srv, &case, &root, &repro_org, &repro).await;
     (case, reporter, repro)
 }
 

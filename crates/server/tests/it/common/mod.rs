@@ -349,3 +349,42 @@ pub async fn import_feeds(
         .await
         .expect("import CVEs");
 }
+
+/// Validates `case` (in `validating`) by one independent reproduction:
+/// the quorum set to one reproduction, a task for `org`, whose member
+/// (`org_token`) reports it reproduced; the case must come out validated.
+#[allow(dead_code)]
+pub async fn validate_by_one_reproduction(
+    srv: &Srv,
+    case: &str,
+    operator: &str,
+    org: &str,
+    org_token: &str,
+) {
+    let (s, _, v) = srv
+        .call(
+            Method::PUT,
+            &format!("/api/v1/cases/{case}/quorum"),
+            Some(operator),
+            Some(serde_json::json!({"reproductions": 1, "vendor_confirms": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/cases/{case}/tasks"),
+            operator,
+            serde_json::json!({"kind": "reproduction", "org": org}),
+        )
+        .await;
+    assert!(s.is_success(), "{s} {v}");
+    let (s, v) = srv
+        .post(
+            &format!("/api/v1/cases/{case}/validations"),
+            org_token,
+            serde_json::json!({"kind": "reproduction", "result": "reproduced"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["state"], "validated");
+}
