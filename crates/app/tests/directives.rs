@@ -26,9 +26,9 @@ use std::sync::Arc;
 use bulwark_app::directives::{self, obligations, systems};
 use bulwark_app::{Acting, App, Config};
 use bulwark_authz::Authorizer;
-use bulwark_core::{FixedClock, OrgKind, PrincipalKind, Role, RoleSet};
+use bulwark_core::{FixedClock, OrgKind, Role};
 use bulwark_scoring::ssvc::{Automatable, TechnicalImpact};
-use bulwark_store::{Actor, NewUser, PageRequest, Store};
+use bulwark_store::{Actor, PageRequest, Store};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -91,26 +91,7 @@ async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
 }
 
 async fn writer(store: &Store, org: Uuid, username: &str) -> Acting {
-    let u = store
-        .create_user(
-            &Actor::cli(),
-            &NewUser {
-                org_id: org,
-                username: username.into(),
-                display_name: username.into(),
-                kind: PrincipalKind::Human,
-                roles: RoleSet::new([Role::Analyst]),
-            },
-            T0,
-        )
-        .await
-        .expect("user");
-    let p = store
-        .principal(u.id)
-        .await
-        .expect("principal")
-        .expect("one");
-    Acting::new(p, None)
+    common::member(store, org, username, Role::Analyst, T0).await
 }
 
 fn cyclonedx(components: &[(&str, &str)]) -> Vec<u8> {

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use bulwark_app::publications::{self, DraftIn, EditIn, ListQuery, PublishIn, Stage, TransitionIn};
 use bulwark_app::{Acting, App, Config, ErrorKind, cases};
 use bulwark_authz::Authorizer;
-use bulwark_core::{FixedClock, OrgKind, PrincipalKind, Role, RoleSet, Target, TargetKind};
-use bulwark_store::{Actor, NewReport, NewUser, Store};
+use bulwark_core::{FixedClock, OrgKind, Role, Target, TargetKind};
+use bulwark_store::{Actor, NewReport, Store};
 use serde_json::json;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -26,26 +26,7 @@ async fn org(store: &Store, name: &str, kind: OrgKind) -> Uuid {
 }
 
 async fn analyst(store: &Store, org: Uuid, username: &str) -> Acting {
-    let u = store
-        .create_user(
-            &Actor::cli(),
-            &NewUser {
-                org_id: org,
-                username: username.into(),
-                display_name: username.into(),
-                kind: PrincipalKind::Human,
-                roles: RoleSet::new([Role::Analyst]),
-            },
-            T0,
-        )
-        .await
-        .expect("user");
-    let p = store
-        .principal(u.id)
-        .await
-        .expect("principal")
-        .expect("one");
-    Acting::new(p, None)
+    common::member(store, org, username, Role::Analyst, T0).await
 }
 
 async fn scenario(store: Store) {
