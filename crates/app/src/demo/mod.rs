@@ -420,14 +420,26 @@ async fn feeds(w: &World, m: &Members) -> Result<(), DemoError> {
         .await
         .step("import OSV")?;
 
-    // SBOMs: the partner and the vendor run nats-box; the vendor ships a
-    // Laravel application; the researcher looked at UBI 9 micro.
+    // SBOMs: every organization runs nats-box somewhere (so each is told
+    // when an advisory names its version); the vendor also ships a Laravel
+    // application, the researcher looked at UBI 9 micro, Energy at both.
     w.at(-55);
     for (who, name, bytes) in [
+        (&m.analyst, "nats-box (program office)", data::NATS_BOX),
+        (&m.cisa, "nats-box (CISA lab)", data::NATS_BOX),
+        (&m.nsa, "nats-box (NSA lab)", data::NATS_BOX),
+        (&m.energy, "nats-box (grid telemetry)", data::NATS_BOX),
+        (
+            &m.energy,
+            "ubi9-micro 9.4 (badge readers)",
+            data::UBI9_MICRO,
+        ),
         (&m.grid, "nats-box (control room)", data::NATS_BOX),
         (&m.vendor, "nats-box", data::NATS_BOX),
         (&m.vendor, "laravel storefront", data::LARAVEL),
         (&m.researcher, "ubi9-micro 9.4", data::UBI9_MICRO),
+        (&m.researcher, "nats-box (lab cluster)", data::NATS_BOX),
+        (&m.repro, "nats-box (reproduction rig)", data::NATS_BOX),
         (&m.lab, "nats-box (training cluster)", data::NATS_BOX),
     ] {
         sboms::upload(&w.app, who, Some(name.into()), bytes.to_vec())
@@ -740,6 +752,43 @@ async fn clearinghouse(w: &World, m: &Members) -> Result<(), DemoError> {
     )
     .await
     .step("claim a target")?;
+    // The agencies and the partner scan what they run, each its own target.
+    for (who, target, technique, tool) in [
+        (
+            &m.cisa,
+            "pkg:golang/golang.org/x/text@v0.3.6",
+            "fuzzing",
+            "go-fuzz",
+        ),
+        (
+            &m.nsa,
+            "pkg:golang/golang.org/x/sys@v0.0.0-20210426230700-d19ff857e887",
+            "manual_review",
+            "review",
+        ),
+        (
+            &m.interior,
+            "cpe:2.3:a:connectwise:screenconnect:23.9.7:*:*:*:*:*:*:*",
+            "manual_review",
+            "review",
+        ),
+        (
+            &m.energy,
+            "cpe:2.3:o:paloaltonetworks:pan-os:10.1.5:*:*:*:*:*:*:*",
+            "static_analysis",
+            "firmware scanner",
+        ),
+        (
+            &m.grid,
+            "pkg:golang/github.com/klauspost/compress@v1.12.1",
+            "fuzzing",
+            "go-fuzz",
+        ),
+    ] {
+        crate::claims::create(app, who, claim(target, technique, tool))
+            .await
+            .step("claim a target")?;
+    }
     let mut ai = claim(CRYPTO, "ai_agent", "patchbot");
     ai.model_name = Some("Frontier-1".into());
     crate::claims::create(app, &m.vendor, ai)
@@ -1057,6 +1106,23 @@ async fn directives(w: &World, m: &Members) -> Result<(), DemoError> {
         "10.1.5",
     )
     .await?;
+    // NSA's systems are national security systems: CISA's directive does
+    // not bind them, so they carry no obligation.
+    let nss = systems::create(
+        app,
+        &m.nsa,
+        systems::SystemIn {
+            name: "Signals lab cluster".into(),
+            fisma_id: None,
+            high_value_asset: Some("yes".into()),
+            publicly_exposed: Some("no".into()),
+            national_security: true,
+            owners: vec!["isso@nsa.example".into()],
+        },
+    )
+    .await
+    .step("register a system")?;
+    product(&m.nsa, nss.id, "ConnectWise", "ScreenConnect", "23.9.7").await?;
     // This week: a messaging system with its SBOM (open obligations).
     w.at(-2);
     let messaging = system(&m.interior, "Field messaging", "DOI-0108", "no").await?;
