@@ -176,6 +176,11 @@ async fn seeded_world(store: Store) {
         .await
         .expect("notices");
     assert!(!notices.items.is_empty(), "the partner was not told");
+    // Epoch AI's models are public: the partner reads the registry too.
+    let seen = frontier::registry(&app, &grid, page())
+        .await
+        .expect("registry");
+    assert_eq!(seen.models.items.len(), registry.models.items.len());
 
     // A second seeding is refused, and changes nothing.
     let again = demo::seed(&app).await.unwrap_err();

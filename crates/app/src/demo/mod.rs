@@ -263,9 +263,11 @@ async fn people(w: &mut World) -> Result<Members, DemoError> {
         .await
         .step("an agency's place under the directives")?;
     }
-    let op_org = (boot.org.id, "Bulwark Program Office", OrgKind::Operator);
+    /// An organization: id, name, kind.
+    type Org<'a> = (Uuid, &'a str, OrgKind);
+    let op_org: Org = (boot.org.id, "Bulwark Program Office", OrgKind::Operator);
     // (organization, username, display name, role)
-    let users: [((Uuid, &str, OrgKind), &str, &str, Role); 14] = [
+    let users: [(Org, &str, &str, Role); 14] = [
         (op_org, "analyst", "Clearinghouse analyst", Role::Analyst),
         (op_org, "auditor", "Program auditor", Role::Auditor),
         (op_org, "viewer", "Program observer", Role::Viewer),
@@ -383,7 +385,7 @@ async fn feeds(w: &World, m: &Members) -> Result<(), DemoError> {
             &Actor::cli(),
             model.model_version.as_deref().unwrap_or("unknown"),
             model.score_date.as_deref().unwrap_or("unknown"),
-            rows.into_iter(),
+            rows,
             now,
         )
         .await
@@ -578,7 +580,8 @@ async fn frontier_and_reviews(w: &World, m: &Members) -> Result<(), DemoError> {
         app,
         &m.lab,
         None,
-        Some("AMBER"),
+        // Epoch AI's data is public: every member of the program reads it.
+        Some("CLEAR"),
         Some("text/csv"),
         data::EPOCH_MODELS,
         false,
