@@ -759,6 +759,12 @@ async fn demo_in_chromium() {
                 "{} {path}: {violations:#?}",
                 login.username
             );
+            let overflowing = reflow_overflow(&b).await;
+            assert!(
+                overflowing.is_empty(),
+                "{} {path} scrolls sideways at 320 px (WCAG 1.4.10): {overflowing:#?}",
+                login.username
+            );
             // Rows of the page's tables (header rows aside), or the directive.
             let rows = b
                 .execute_async(
