@@ -202,6 +202,12 @@ impl Browser {
         .await;
     }
 
+    /// Empties a text or number field.
+    pub async fn clear(&self, el: &Element) {
+        self.session_command("POST", &format!("/element/{}/clear", el.0), None)
+            .await;
+    }
+
     /// Clicks an element (a link or a submit button: the driver waits for
     /// the navigation it starts).
     pub async fn click(&self, el: &Element) {
