@@ -233,6 +233,12 @@ pub fn router() -> Router<AppState> {
         .route("/reviews/{id}/schedule", post(review_actions::reschedule))
         .route("/reviews/{id}/withdraw", post(review_actions::withdraw))
         .route(
+            "/reviews/{id}/documents",
+            post(review_actions::upload).layer(axum::extract::DefaultBodyLimit::max(
+                bulwark_core::review::MAX_DOCUMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
             "/clearinghouse/coverage/claims",
             post(claim_actions::create),
         )

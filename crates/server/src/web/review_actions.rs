@@ -1,11 +1,11 @@
 //! The "Actions" beside a submission's facts, and the forms they post:
 //! the workflow's moves (submit, triage → in review → findings issued),
 //! the triage (lead and supporting agencies), the conclusion, a new plan
-//! of dates, and the developer's withdrawal.
+//! of dates, a dossier document, and the developer's withdrawal.
 //!
 //! Each form posts to the use case its API route calls
 //! ([`bulwark_app::reviews`]: `transition`, `triage`, `conclude`,
-//! `reschedule`, `withdraw`), which asks the policy and audits the change;
+//! `reschedule`, `upload`, `withdraw`), which asks the policy and audits the change;
 //! a control is shown only where the policy would take it on this
 //! submission, and only for a move its state allows.
 
@@ -18,7 +18,8 @@ use bulwark_app::identity;
 use bulwark_app::resources::submission_resource;
 use bulwark_app::reviews::{self, ConcludeIn, RescheduleIn, TransitionIn, TriageIn, WithdrawIn};
 use bulwark_authz::Action;
-use bulwark_core::{Conclusion, OrgKind, SubmissionState};
+use bulwark_core::review::MAX_DOCUMENT_BYTES;
+use bulwark_core::{Conclusion, DocumentKind, OrgKind, SubmissionState};
 use bulwark_store::{PageRequest, Submission};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -45,6 +46,9 @@ pub(super) struct ReviewActions {
     pub partner_date: String,
     pub public_date: String,
     pub may_withdraw: bool,
+    /// The developer's writers add dossier documents (`dossier.upload`).
+    pub may_upload: bool,
+    pub document_kinds: Vec<(&'static str, String)>,
 }
 
 impl ReviewActions {
@@ -55,6 +59,7 @@ impl ReviewActions {
             || self.may_conclude
             || self.may_reschedule
             || self.may_withdraw
+            || self.may_upload
     }
 }
 
@@ -98,6 +103,11 @@ pub(super) async fn view(
     out.may_withdraw =
         next.contains(&SubmissionState::Withdrawn) && may(Action::SubmissionWithdraw);
     out.may_reschedule = !s.state.is_final() && may(Action::SubmissionReschedule);
+    out.may_upload = !s.state.is_final() && may(Action::DossierUpload);
+    out.document_kinds = DocumentKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), words(k.as_str())))
+        .collect();
     out.partner_date = day(s.planned_partner_release);
     out.public_date = s.planned_public_release.map(day).unwrap_or_default();
     // The store assigns a submitted one (moving it to triage) or one in triage.
@@ -356,4 +366,53 @@ pub async fn reschedule(
     .await
     .map_err(|e| fail(PageError::refused(e, "submission")))?;
     back(id)
+}
+
+/// `POST /reviews/{id}/documents` (multipart: the CSRF token, `kind`, then
+/// `file`): a dossier document, sealed and kept as `POST
+/// /api/v1/submissions/{id}/documents` keeps it. Nothing is read of a
+/// forged form.
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    who: SignedIn,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let id = submission_id(&id).map_err(fail)?;
+    let done = super::upload_form(&mut form, &who, &["kind"], async |field, texts| {
+        let kind = texts.into_iter().next().unwrap_or_default();
+        let mut field = std::pin::pin!(field);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut field).await {
+            let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_DOCUMENT_BYTES {
+                return Err(bad_field(
+                    "file",
+                    format!("larger than {} MiB", MAX_DOCUMENT_BYTES / (1024 * 1024)),
+                ));
+            }
+        }
+        if bytes.is_empty() {
+            return Err(bad_field("file", "choose a document to upload"));
+        }
+        reviews::upload(&state, &who, id, &kind, &bytes)
+            .await
+            .map_err(|e| match e.kind {
+                bulwark_app::ErrorKind::Unavailable => PageError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Dossier storage is not configured",
+                    "The server has no key for dossier documents. Nothing was changed.",
+                ),
+                _ => PageError::refused(e, "submission"),
+            })
+    })
+    .await
+    .map_err(fail)?;
+    match done {
+        None => Err(fail(bad_field("file", "choose a document to upload"))),
+        Some(Err(e)) => Err(fail(e)),
+        Some(Ok(_)) => Ok(Redirect::to(&format!("/reviews/{id}#dossier")).into_response()),
+    }
 }

@@ -20,7 +20,7 @@ async fn open(b: &Browser, details: &str) {
 
 /// Submits the form inside `scope` with its (first) submit button.
 async fn press(b: &Browser, scope: &str) {
-    b.click(&b.find(&format!("{scope} button[type=submit]")).await)
+    b.click_and_wait(&b.find(&format!("{scope} button[type=submit]")).await)
         .await;
 }
 
@@ -75,7 +75,7 @@ async fn case_actions_in_chromium() {
     .await;
 
     // The workflow's buttons.
-    b.click(&b.find("#transition-form button[value=\"triaged\"]").await)
+    b.click_and_wait(&b.find("#transition-form button[value=\"triaged\"]").await)
         .await;
     assert!(text_of(&b, ".facts").await.contains("triaged"));
     // The quorum: one reproduction, not the vendor's word.
@@ -113,7 +113,7 @@ async fn case_actions_in_chromium() {
     press(&b, "details#task").await;
     let tasks = text_of(&b, "section[aria-labelledby=\"tasks\"]").await;
     assert!(tasks.contains("Lab C"), "{tasks}");
-    b.click(
+    b.click_and_wait(
         &b.find("#transition-form button[value=\"validating\"]")
             .await,
     )
@@ -196,7 +196,7 @@ async fn review_actions_in_chromium() {
         &[(path.clone(), "Review of Frontier-One")],
     )
     .await;
-    b.click(&b.find("#transition-form button[value=\"submitted\"]").await)
+    b.click_and_wait(&b.find("#transition-form button[value=\"submitted\"]").await)
         .await;
     assert!(text_of(&b, ".facts").await.contains("submitted"));
     // New dates, with the reason.
@@ -206,6 +206,18 @@ async fn review_actions_in_chromium() {
         .await;
     press(&b, "details#schedule").await;
     assert!(text_of(&b, ".facts").await.contains("2026-12-20 00:00 UTC"));
+    // A dossier document, from a file.
+    let card = std::env::temp_dir().join(format!("bulwark-card-{}.txt", uuid::Uuid::new_v4()));
+    std::fs::write(&card, b"Model card of Frontier-One.").expect("write the card");
+    open(&b, "details#upload").await;
+    b.click(&b.find("#r-kind option[value=\"model_card\"]").await)
+        .await;
+    b.send_keys(&b.find("#r-file").await, card.to_str().expect("a path"))
+        .await;
+    press(&b, "details#upload").await;
+    let _ = std::fs::remove_file(&card);
+    let dossier = text_of(&b, "section[aria-labelledby=\"dossier\"]").await;
+    assert!(dossier.contains("model card"), "{dossier}");
     // The other submission, withdrawn.
     let other_path = format!("/reviews/{other}");
     b.goto(&format!("{base}{other_path}")).await;
@@ -241,7 +253,7 @@ async fn review_actions_in_chromium() {
     let facts = text_of(&b, ".facts").await;
     assert!(facts.contains("NSA"), "{facts}");
     assert!(facts.contains("triage"), "{facts}");
-    b.click(&b.find("#transition-form button[value=\"in_review\"]").await)
+    b.click_and_wait(&b.find("#transition-form button[value=\"in_review\"]").await)
         .await;
     assert!(text_of(&b, ".facts").await.contains("in review"));
     check_pages(
@@ -418,7 +430,7 @@ async fn coverage_and_partner_actions_in_chromium() {
     )
     .await;
     open(&b, "section.actions details").await;
-    b.click(&b.find("section.actions details button[type=submit]").await)
+    b.click_and_wait(&b.find("section.actions details button[type=submit]").await)
         .await;
     let grants = text_of(&b, "section[aria-labelledby=\"grants\"]").await;
     assert!(grants.contains("pending"), "{grants}");
@@ -432,7 +444,7 @@ async fn coverage_and_partner_actions_in_chromium() {
         "the model was withdrawn",
     )
     .await;
-    b.click(
+    b.click_and_wait(
         &b.find("section.actions details[id^=\"grant-\"] button[formaction$=\"/revoke\"]")
             .await,
     )

@@ -56,8 +56,7 @@ pub async fn acted(
     path: &str,
     form: &[(&str, &str)],
     back: &str,
-    action: &str,
-    user: &str,
+    (action, user): (&str, &str),
 ) -> Page {
     let before = srv.audit_len().await;
     let mut fields = vec![("csrf", csrf)];
@@ -265,8 +264,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/transition"),
         &to,
         back,
-        "case.transition",
-        &root,
+        ("case.transition", &root),
     )
     .await;
     let page = op.get(&page_a).await;
@@ -279,8 +277,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/quorum"),
         &[("reproductions", "1")],
         back,
-        "case.quorum",
-        &root,
+        ("case.quorum", &root),
     )
     .await;
     op.get(&page_a)
@@ -296,8 +293,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
             ("embargo_until", "2027-01-15T09:00:00-05:00"),
         ],
         back,
-        "case.marking",
-        &root,
+        ("case.marking", &root),
     )
     .await;
     let page = op.get(&page_a).await;
@@ -311,8 +307,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/vendor"),
         &[("org", &vendor)],
         back,
-        "case.vendor_notified",
-        &root,
+        ("case.vendor_notified", &root),
     )
     .await;
     op.get(&page_a)
@@ -325,8 +320,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/participants"),
         &[("org", &fresh)],
         back,
-        "case.participant",
-        &root,
+        ("case.participant", &root),
     )
     .await;
     let page = op.get(&page_a).await;
@@ -339,8 +333,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/tasks"),
         &[("kind", "reproduction"), ("org", &lab)],
         back,
-        "case.task",
-        &root,
+        ("case.task", &root),
     )
     .await;
     let page = op.get(&page_a).await;
@@ -375,8 +368,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/transition"),
         &[("to", "validating")],
         back,
-        "case.transition",
-        &root,
+        ("case.transition", &root),
     )
     .await;
     acted(
@@ -390,8 +382,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
             ("note", "reproduced on 2.0.0"),
         ],
         back,
-        "case.validation",
-        &lab_user,
+        ("case.validation", &lab_user),
     )
     .await;
     let page = lab_v.get(&page_a).await;
@@ -412,8 +403,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_b}/merge"),
         &[("into", &a)],
         &page_b,
-        "case.merge",
-        &root,
+        ("case.merge", &root),
     )
     .await;
     let page = op.get(&page_b).await;
@@ -441,8 +431,7 @@ async fn case_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{page_a}/split"),
         &[("fingerprint.2", &moved)],
         "/clearinghouse/cases/",
-        "case.split",
-        &root,
+        ("case.split", &root),
     )
     .await;
     let new_case = op.get(&done.location).await;
@@ -512,8 +501,7 @@ async fn review_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{path}/transition"),
         &to,
         &path,
-        "submission.transition",
-        &dev_user,
+        ("submission.transition", &dev_user),
     )
     .await;
     dev.get(&path).await.at("<dt>State</dt><dd>submitted</dd>");
@@ -551,8 +539,7 @@ async fn review_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{path}/triage"),
         &[("lead_agency", &nsa), ("supporting.2", &cisa)],
         &path,
-        "submission.assign",
-        &nsa_user,
+        ("submission.assign", &nsa_user),
     )
     .await;
     let page = agency.get(&path).await;
@@ -567,8 +554,7 @@ async fn review_actions_follow_the_policy_carry_csrf_and_are_audited() {
             &format!("{path}/transition"),
             &[("to", to)],
             &path,
-            "submission.transition",
-            &nsa_user,
+            ("submission.transition", &nsa_user),
         )
         .await;
     }
@@ -618,13 +604,53 @@ async fn review_actions_follow_the_policy_carry_csrf_and_are_audited() {
             ("reason", "the evaluation needs four more days"),
         ],
         &path,
-        "submission.reschedule",
-        &dev_user,
+        ("submission.reschedule", &dev_user),
     )
     .await;
     dev.get(&path)
         .await
         .at("<time datetime=\"2026-12-20T00:00:00Z\">2026-12-20 00:00 UTC</time>");
+    // The developer adds a dossier document (multipart, the token first).
+    let upload = async |v: &mut Visitor, csrf: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .text("kind", "model_card")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"Model card of Frontier-One.".to_vec())
+                    .file_name("card.txt"),
+            );
+        let req = v
+            .http
+            .post(format!("{}/reviews/{sub}/documents", v.base))
+            .multipart(form);
+        v.finish(req).await
+    };
+    dev.get(&path).await.at(&format!(
+        "action=\"{path}/documents\" enctype=\"multipart/form-data\""
+    ));
+    assert!(
+        !agency
+            .get(&path)
+            .await
+            .body
+            .contains("/documents\" enctype")
+    );
+    let before = srv.audit_len().await;
+    let forged = upload(&mut dev, "forged").await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    forged.at("Form refused");
+    let theirs = upload(&mut agency, &nsa_csrf).await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN, "{}", theirs.body);
+    assert_eq!(srv.audit_len().await, before, "nothing written");
+    let done = upload(&mut dev, &dev_csrf).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location, format!("{path}#dossier"));
+    let latest = srv.store.audit_latest(1).await.expect("audit");
+    assert_eq!(latest[0].action, "dossier.upload");
+    let page = dev.get(&path).await;
+    let dossier = page.at("id=\"dossier\"");
+    assert!(page.body[dossier..].contains("model card"), "{}", page.body);
     // The lead agency concludes.
     let page = agency.get(&path).await;
     page.at(&format!("action=\"{path}/conclusion\""));
@@ -651,8 +677,7 @@ async fn review_actions_follow_the_policy_carry_csrf_and_are_audited() {
             ("summary", "isolate the evaluation cluster"),
         ],
         &path,
-        "submission.conclude",
-        &nsa_user,
+        ("submission.conclude", &nsa_user),
     )
     .await;
     let page = agency.get(&path).await;
@@ -682,8 +707,7 @@ async fn review_actions_follow_the_policy_carry_csrf_and_are_audited() {
         &format!("{other_path}/withdraw"),
         &[("reason", "the model will not be released")],
         &other_path,
-        "submission.transition",
-        &dev_user,
+        ("submission.transition", &dev_user),
     )
     .await;
     let page = dev.get(&other_path).await;
@@ -739,8 +763,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         "/clearinghouse/coverage/claims",
         &claim,
         "/clearinghouse/coverage",
-        "claim.create",
-        &uni_user,
+        ("claim.create", &uni_user),
     )
     .await;
     let page = uni.get("/clearinghouse/coverage").await;
@@ -807,8 +830,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         &renew,
         &[("lease_days", "14")],
         "/clearinghouse/coverage",
-        "claim.renew",
-        &uni_user,
+        ("claim.renew", &uni_user),
     )
     .await;
     uni.get("/clearinghouse/coverage")
@@ -834,8 +856,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
             ("note", "two crashes"),
         ],
         "/clearinghouse/coverage",
-        "claim.release",
-        &uni_user,
+        ("claim.release", &uni_user),
     )
     .await;
     let page = uni.get("/clearinghouse/coverage").await;
@@ -899,8 +920,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         &vetting,
         &[("status", "vetted"), ("reason", "site visit done")],
         "/partners",
-        "partner.vet",
-        &nsa_user,
+        ("partner.vet", &nsa_user),
     )
     .await;
     nsa.get("/partners").await.at("vetted (site visit done)");
@@ -924,8 +944,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         &attest,
         &[("kind", "confidentiality"), ("expires_at", "2027-06-01")],
         "/partners",
-        "partner.attest",
-        &grid_user,
+        ("partner.attest", &grid_user),
     )
     .await;
     partner
@@ -960,8 +979,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         "/grants",
         &grant,
         "/grants",
-        "grant.propose",
-        &dev_user,
+        ("grant.propose", &dev_user),
     )
     .await;
     let (_, list) = srv.get("/api/v1/grants", &srv.root_token).await;
@@ -999,8 +1017,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         &format!("/grants/{gid}/concur"),
         &[("reason", "")],
         "/grants",
-        "grant.concur",
-        &nsa_user,
+        ("grant.concur", &nsa_user),
     )
     .await;
     nsa.get("/grants").await.at("<td>pending</td>");
@@ -1011,8 +1028,7 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         &format!("/grants/{gid}/revoke"),
         &[("reason", "the model was withdrawn")],
         "/grants",
-        "grant.revoke",
-        &dev_user,
+        ("grant.revoke", &dev_user),
     )
     .await;
     let page = dev.get("/grants").await;

@@ -215,6 +215,21 @@ impl Browser {
             .await;
     }
 
+    /// Clicks a control that loads another page (a form's submit button),
+    /// and waits until the new page has replaced the old one, so that what
+    /// is read next is the new page's.
+    pub async fn click_and_wait(&self, el: &Element) {
+        let old = self.find("html").await;
+        self.click(el).await;
+        for _ in 0..200 {
+            if self.find("html").await.0 != old.0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the click loaded no new page");
+    }
+
     /// An element's rendered text.
     pub async fn text(&self, el: &Element) -> String {
         self.session_command("GET", &format!("/element/{}/text", el.0), None)
