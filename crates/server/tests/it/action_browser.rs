@@ -37,6 +37,29 @@ async fn text_of(b: &Browser, css: &str) -> String {
     b.text(&b.find(css).await).await
 }
 
+/// At 320 px wide, each page scrolls sideways only inside its tables'
+/// containers (WCAG 1.4.10), with its actions stacked under the facts.
+async fn reflows(b: &Browser, base: &str, paths: &[String]) {
+    b.window_size(320, 1200).await;
+    for path in paths {
+        b.goto(&format!("{base}{path}")).await;
+        let wide = b
+            .execute_async(
+                "const w = document.documentElement.clientWidth;\
+                 arguments[arguments.length - 1]([...document.querySelectorAll('body *')]\
+                 .filter(e => !e.closest('.wide') && e.getBoundingClientRect().right > w + 1)\
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)))",
+            )
+            .await;
+        assert_eq!(
+            wide,
+            serde_json::json!([]),
+            "{path} scrolls sideways at 320 px"
+        );
+    }
+    b.window_size(1400, 1800).await;
+}
+
 async fn password(srv: &common::Srv, user: &str) {
     common::visitor::set_password(srv, user.parse().expect("user id")).await;
 }
@@ -168,6 +191,9 @@ async fn case_actions_in_chromium() {
     let validations = text_of(&b, "section[aria-labelledby=\"validations\"]").await;
     assert!(validations.contains("reproduced on 2.0.0"), "{validations}");
     assert!(text_of(&b, ".facts").await.contains("validated"));
+    sign_out(&b).await;
+    sign_in(&b, &base, "root").await;
+    reflows(&b, &base, &[page_a.clone()]).await;
     b.quit().await;
 }
 
@@ -278,6 +304,7 @@ async fn review_actions_in_chromium() {
     assert!(facts.contains("concluded"), "{facts}");
     assert!(facts.contains("mitigations recommended"), "{facts}");
     assert!(facts.contains("isolate the evaluation cluster"), "{facts}");
+    reflows(&b, &base, &[path.clone()]).await;
     b.quit().await;
 }
 
@@ -451,5 +478,15 @@ async fn coverage_and_partner_actions_in_chromium() {
     .await;
     let grants = text_of(&b, "section[aria-labelledby=\"grants\"]").await;
     assert!(grants.contains("revoked"), "{grants}");
+    reflows(
+        &b,
+        &base,
+        &[
+            "/grants".to_owned(),
+            "/partners".to_owned(),
+            coverage.clone(),
+        ],
+    )
+    .await;
     b.quit().await;
 }
