@@ -193,7 +193,7 @@ async fn case_actions_in_chromium() {
     assert!(text_of(&b, ".facts").await.contains("validated"));
     sign_out(&b).await;
     sign_in(&b, &base, "root").await;
-    reflows(&b, &base, &[page_a.clone()]).await;
+    reflows(&b, &base, std::slice::from_ref(&page_a)).await;
     b.quit().await;
 }
 
@@ -304,7 +304,7 @@ async fn review_actions_in_chromium() {
     assert!(facts.contains("concluded"), "{facts}");
     assert!(facts.contains("mitigations recommended"), "{facts}");
     assert!(facts.contains("isolate the evaluation cluster"), "{facts}");
-    reflows(&b, &base, &[path.clone()]).await;
+    reflows(&b, &base, std::slice::from_ref(&path)).await;
     b.quit().await;
 }
 
