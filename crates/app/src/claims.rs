@@ -321,3 +321,28 @@ pub async fn own_org_claims(app: &App, who: &Principal, limit: u32) -> AppResult
         .map(|c| seen(app, who, c))
         .collect())
 }
+
+/// The claims active now, the soonest to end first (at most `limit`), each
+/// [`seen`] by `who`, for those who may read coverage.
+pub async fn active(app: &App, who: &Principal, limit: u32) -> AppResult<Vec<ScanClaim>> {
+    app.authorize(who, Action::CoverageRead, &Resource::Program)?;
+    Ok(app
+        .store
+        .active_claims(app.now(), limit)
+        .await?
+        .into_iter()
+        .map(|c| seen(app, who, c))
+        .collect())
+}
+
+/// Whether `who` may claim targets for its organization (`claim.create`),
+/// for showing the form that does.
+pub fn may_claim(app: &App, who: &Principal) -> bool {
+    app.permits(who, Action::ClaimCreate, &own_org_resource(who))
+}
+
+/// Whether `who` may renew or release `c` (`claim.update`), for showing
+/// the forms that do.
+pub fn may_update(app: &App, who: &Principal, c: &ScanClaim) -> bool {
+    app.permits(who, Action::ClaimUpdate, &claim_resource(c))
+}

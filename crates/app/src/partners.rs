@@ -423,3 +423,42 @@ pub async fn access_check(
         grant: answer.grant,
     })
 }
+
+/// The models `who` may propose grants of (`grant.propose`): (id, name),
+/// by name, for the form that proposes one.
+pub async fn proposable_models(app: &App, who: &Principal) -> AppResult<Vec<(Uuid, String)>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .models(PageRequest {
+                after,
+                limit: PageRequest::MAX_LIMIT,
+            })
+            .await?;
+        out.extend(
+            page.items
+                .into_iter()
+                .filter(|m| app.permits(who, Action::GrantPropose, &model_resource(m)))
+                .map(|m| (m.id, m.name)),
+        );
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+/// What `who` may do with grant `g` now: (concur or object, revoke), each
+/// as the policy decides and the grant's state allows.
+pub fn grant_controls(app: &App, who: &Principal, g: &Grant) -> (bool, bool) {
+    let next = g.state.next();
+    let resource = grant_resource(g);
+    (
+        next.contains(&GrantState::Concurred) && app.permits(who, Action::GrantDecide, &resource),
+        next.contains(&GrantState::Revoked) && app.permits(who, Action::GrantRevoke, &resource),
+    )
+}

@@ -145,6 +145,20 @@ impl Store {
         });
         rows.into_iter().map(ScanClaim::try_from).collect()
     }
+
+    /// The claims active at `now` (not released, lease not run out), the
+    /// soonest to end first, at most `limit` (at most 500).
+    pub async fn active_claims(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<ScanClaim>> {
+        let limit = i64::from(limit.clamp(1, 500));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{CLAIM_SELECT} WHERE c.released_at IS NULL AND c.expires_at > $1 \
+             ORDER BY c.expires_at, c.id LIMIT $2"
+        ));
+        let rows: Vec<ClaimRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(to_micros(now)).bind(limit).fetch_all(pool).await?
+        });
+        rows.into_iter().map(ScanClaim::try_from).collect()
+    }
 }
 
 const CLAIM_SELECT: &str = "SELECT c.id, t.kind, t.locator, c.org_id, c.claimed_by, c.technique, \

@@ -169,12 +169,16 @@ pub struct CaseFile {
     pub tasks: Vec<CaseTask>,
     pub assessment: Option<CaseAssessment>,
     pub priority: CasePriority,
+    /// The organizations party to it: reporters, those asked to validate,
+    /// the notified vendor, the named participants.
+    pub parties: Vec<Uuid>,
 }
 
 /// One case as [`get`] reads it (same decision, same "not found"), with
 /// its tasks, for interfaces that draw it themselves.
 pub async fn case_file(app: &App, who: &Principal, id: Uuid) -> AppResult<CaseFile> {
     let (case, _) = readable_case(app, who, id).await?;
+    let parties = app.store.case_parties(id).await?;
     let reports = app.store.case_reports(id).await?;
     let validations = app.store.case_validations(id).await?;
     let tasks = app.store.case_tasks(id).await?;
@@ -187,6 +191,7 @@ pub async fn case_file(app: &App, who: &Principal, id: Uuid) -> AppResult<CaseFi
         tasks,
         assessment,
         priority,
+        parties,
     })
 }
 

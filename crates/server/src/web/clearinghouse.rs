@@ -352,6 +352,12 @@ struct CasePage {
     advisory: Option<(Uuid, String, &'static str)>,
     /// The visitor may draft the advisory (a validated case without one).
     may_draft: bool,
+    /// The notified vendor and when, once notified.
+    vendor: Option<(String, Stamp)>,
+    /// The organizations party to the case, by name.
+    parties: Vec<String>,
+    /// The "Actions" beside the facts (`case_actions.rs`).
+    actions: super::case_actions::CaseActions,
 }
 
 /// The assessment as set: each point, or `not judged`.
@@ -464,8 +470,20 @@ pub async fn case(
     let file = bulwark_app::cases::case_file(&state, &who.principal, id)
         .await
         .map_err(|e| fail(page_error(e)))?;
-    let (c, assessed, priority) = (file.case, file.assessment, file.priority);
+    let actions = super::case_actions::view(&state, &who, &file)
+        .await
+        .map_err(fail)?;
     let mut names = OrgNames::default();
+    let mut parties = Vec::with_capacity(file.parties.len());
+    for p in &file.parties {
+        parties.push(names.name(&state, *p).await.map_err(fail)?);
+    }
+    parties.sort();
+    let (c, assessed, priority) = (file.case, file.assessment, file.priority);
+    let vendor = match c.vendor {
+        Some((org, at)) => Some((names.name(&state, org).await.map_err(fail)?, Stamp::new(at))),
+        None => None,
+    };
     let mut reports = Vec::with_capacity(file.reports.len());
     for r in file.reports {
         reports.push(ReportRow {
@@ -574,6 +592,9 @@ pub async fn case(
             remediation,
             advisory,
             may_draft,
+            vendor,
+            parties,
+            actions,
         },
     )
 }
@@ -730,6 +751,10 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
 #[serde(deny_unknown_fields)]
 pub struct CoverageParams {
     target: Option<String>,
+    /// Filters of the active claims (`claim_actions.rs`).
+    org: Option<String>,
+    technique: Option<String>,
+    q: Option<String>,
 }
 
 #[derive(Template)]
@@ -744,6 +769,9 @@ struct CoveragePage {
     target: Option<String>,
     held: bool,
     claims: Vec<ClaimRow>,
+    /// The active claims and the claim forms (`claim_actions.rs`).
+    active: super::claim_actions::ActiveView,
+    csrf: String,
 }
 
 /// `GET /clearinghouse/coverage?target=`: who scanned a target, when, with
@@ -759,6 +787,14 @@ pub async fn coverage(
     }
     let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
     let entered = params.target.unwrap_or_default().trim().to_owned();
+    let filters = super::claim_actions::Filters {
+        org: params.org,
+        technique: params.technique,
+        q: params.q,
+    };
+    let active = super::claim_actions::active_view(&state, &who, filters)
+        .await
+        .map_err(fail)?;
     let mut page = CoveragePage {
         title: "Coverage",
         nav: Some(who.nav(&state, CLEARINGHOUSE)),
@@ -767,6 +803,8 @@ pub async fn coverage(
         target: None,
         held: false,
         claims: Vec::new(),
+        active,
+        csrf: who.csrf.clone(),
     };
     if entered.is_empty() {
         return render(StatusCode::OK, &page);

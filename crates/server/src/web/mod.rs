@@ -24,6 +24,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+mod case_actions;
+mod claim_actions;
 mod clearinghouse;
 mod directives;
 pub(crate) mod filters;
@@ -34,8 +36,10 @@ mod matching;
 pub mod negotiate;
 mod notices;
 mod pages;
+mod partner_actions;
 mod publications;
 mod remediation;
+mod review_actions;
 mod reviews;
 mod session;
 
@@ -228,6 +232,68 @@ pub fn router() -> Router<AppState> {
         .route("/account/tokens", post(pages::issue_token))
         .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/audit", get(pages::audit))
+        // Actions beside the facts: the forms of the case, submission,
+        // coverage, partners and grants pages (`*_actions.rs`).
+        .route(
+            "/clearinghouse/cases/{id}/transition",
+            post(case_actions::transition),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/quorum",
+            post(case_actions::quorum),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/marking",
+            post(case_actions::marking),
+        )
+        .route("/clearinghouse/cases/{id}/merge", post(case_actions::merge))
+        .route("/clearinghouse/cases/{id}/split", post(case_actions::split))
+        .route(
+            "/clearinghouse/cases/{id}/tasks",
+            post(case_actions::assign),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/vendor",
+            post(case_actions::notify_vendor),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/participants",
+            post(case_actions::add_participant),
+        )
+        .route(
+            "/clearinghouse/cases/{id}/validations",
+            post(case_actions::validate),
+        )
+        .route("/reviews/{id}/transition", post(review_actions::transition))
+        .route("/reviews/{id}/triage", post(review_actions::triage))
+        .route("/reviews/{id}/conclusion", post(review_actions::conclude))
+        .route("/reviews/{id}/schedule", post(review_actions::reschedule))
+        .route("/reviews/{id}/withdraw", post(review_actions::withdraw))
+        .route(
+            "/reviews/{id}/documents",
+            post(review_actions::upload).layer(axum::extract::DefaultBodyLimit::max(
+                bulwark_core::review::MAX_DOCUMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/clearinghouse/coverage/claims",
+            post(claim_actions::create),
+        )
+        .route(
+            "/clearinghouse/coverage/claims/{id}/renew",
+            post(claim_actions::renew),
+        )
+        .route(
+            "/clearinghouse/coverage/claims/{id}/release",
+            post(claim_actions::release),
+        )
+        .route("/partners/{org}/vetting", post(partner_actions::vet))
+        .route(
+            "/partners/{org}/attestations",
+            post(partner_actions::attest),
+        )
+        .route("/grants", post(partner_actions::propose))
+        .route("/grants/{id}/{decision}", post(partner_actions::decide))
         .route("/static/bulwark.css", get(stylesheet))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

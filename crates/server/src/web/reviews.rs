@@ -338,6 +338,10 @@ struct SubmissionPage {
     severities: Vec<&'static str>,
     categories: Vec<(&'static str, String)>,
     tlps: Vec<&'static str>,
+    /// The "Actions" beside the facts (`review_actions.rs`).
+    actions: super::review_actions::ReviewActions,
+    /// Why the developer withdrew it, once withdrawn.
+    withdrawn_reason: Option<String>,
 }
 
 /// A submission the visitor may read, else the 404 page.
@@ -364,6 +368,9 @@ pub async fn submission(
         may(Action::FindingIssue),
         may(Action::ResponsePost),
     );
+    let actions = super::review_actions::view(&state, &who, &s)
+        .await
+        .map_err(fail)?;
     let out = reviews::submission_out(&state, &who.principal, s, state.now())
         .await
         .map_err(|e| fail(page_error(e)))?;
@@ -437,6 +444,8 @@ pub async fn submission(
                 .map(|c| (c.as_str(), words(c.as_str())))
                 .collect(),
             tlps: Tlp::ALL.iter().map(|t| t.as_str()).collect(),
+            actions,
+            withdrawn_reason: out.withdrawn_reason,
         },
     )
 }
@@ -593,6 +602,9 @@ struct GrantsPage {
     title: &'static str,
     nav: Option<Nav>,
     grants: Vec<GrantRow>,
+    /// Propose, concur, object, revoke (`partner_actions.rs`).
+    actions: super::partner_actions::GrantActions,
+    csrf: String,
 }
 
 /// `GET /grants`: the early-access grants the policy lets the visitor read
@@ -601,12 +613,17 @@ pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult 
     let fail = |e: PageError| e.for_user(&who, &state);
     let now = state.now();
     let rows = grant_rows(&state, &who, now).await.map_err(fail)?;
+    let actions = super::partner_actions::grant_actions(&state, &who)
+        .await
+        .map_err(fail)?;
     render(
         StatusCode::OK,
         &GrantsPage {
             title: "Early-access grants",
             nav: Some(who.nav(&state, GRANTS)),
             grants: rows,
+            actions,
+            csrf: who.csrf.clone(),
         },
     )
 }
@@ -636,6 +653,10 @@ struct PartnersPage {
     nav: Option<Nav>,
     partners: Vec<PartnerRow>,
     grants: Vec<GrantRow>,
+    /// The vetting and attestation forms' choices (`partner_actions.rs`).
+    csrf: String,
+    vettings: Vec<(&'static str, String)>,
+    attestations: Vec<(&'static str, String)>,
 }
 
 /// `GET /partners`: the registry of trusted partners (every visitor may
@@ -681,6 +702,9 @@ pub async fn partners(State(state): State<AppState>, who: SignedIn) -> PageResul
             nav: Some(who.nav(&state, PARTNERS)),
             partners,
             grants,
+            csrf: who.csrf.clone(),
+            vettings: super::partner_actions::vetting_choices(),
+            attestations: super::partner_actions::attestation_choices(),
         },
     )
 }

@@ -104,7 +104,7 @@ async fn in_review(
     id
 }
 
-async fn sign_in(b: &Browser, base: &str, username: &str) {
+pub(crate) async fn sign_in(b: &Browser, base: &str, username: &str) {
     b.goto(&format!("{base}/login")).await;
     let user = b.find("#username").await;
     b.send_keys(&user, username).await;
@@ -117,7 +117,7 @@ async fn sign_in(b: &Browser, base: &str, username: &str) {
     assert_eq!(b.text(&who).await, username);
 }
 
-async fn sign_out(b: &Browser) {
+pub(crate) async fn sign_out(b: &Browser) {
     let button = b.find("form[action=\"/logout\"] button").await;
     b.click(&button).await;
     b.find("#username").await;
@@ -341,7 +341,7 @@ async fn axe_violations(b: &Browser) -> Option<Vec<String>> {
 /// Loads each page, checks it has its heading and no WCAG 2.1 AA
 /// violation axe-core finds; saves a screenshot of each when
 /// `BULWARK_SCREENSHOTS` names a directory.
-async fn check_pages(b: &Browser, base: &str, who: &str, pages: &[(String, &str)]) {
+pub(crate) async fn check_pages(b: &Browser, base: &str, who: &str, pages: &[(String, &str)]) {
     let shots = std::env::var_os("BULWARK_SCREENSHOTS").map(std::path::PathBuf::from);
     for (i, (path, heading)) in pages.iter().enumerate() {
         b.goto(&format!("{base}{path}")).await;

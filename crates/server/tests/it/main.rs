@@ -5,6 +5,8 @@
 mod common;
 mod webdriver;
 
+mod action_browser;
+mod action_pages;
 mod api;
 mod assessments;
 mod browser;

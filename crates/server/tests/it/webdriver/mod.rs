@@ -202,11 +202,32 @@ impl Browser {
         .await;
     }
 
+    /// Empties a text or number field.
+    pub async fn clear(&self, el: &Element) {
+        self.session_command("POST", &format!("/element/{}/clear", el.0), None)
+            .await;
+    }
+
     /// Clicks an element (a link or a submit button: the driver waits for
     /// the navigation it starts).
     pub async fn click(&self, el: &Element) {
         self.session_command("POST", &format!("/element/{}/click", el.0), None)
             .await;
+    }
+
+    /// Clicks a control that loads another page (a form's submit button),
+    /// and waits until the new page has replaced the old one, so that what
+    /// is read next is the new page's.
+    pub async fn click_and_wait(&self, el: &Element) {
+        let old = self.find("html").await;
+        self.click(el).await;
+        for _ in 0..200 {
+            if self.find("html").await.0 != old.0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the click loaded no new page");
     }
 
     /// An element's rendered text.
