@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+mod charts;
 mod clearinghouse;
 mod directives;
 pub(crate) mod filters;
