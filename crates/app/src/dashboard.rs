@@ -196,3 +196,83 @@ pub async fn overview(app: &App, who: &Principal) -> AppResult<Overview> {
     out.unread_notices = notices::unread(app, who).await?;
     Ok(out)
 }
+
+/// Weeks the clearinghouse's activity chart covers.
+pub const ACTIVITY_WEEKS: usize = 12;
+
+/// Cases (and validations) read at most for the activity chart, newest
+/// first: each is judged by the policy on its own.
+const ACTIVITY_ROWS: u32 = 1_000;
+
+/// One week of the clearinghouse's activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Week {
+    /// The week's last day (the last week ends today).
+    pub until: time::Date,
+    /// Cases opened in the week.
+    pub opened: u64,
+    /// Validations recorded in the week.
+    pub validations: u64,
+}
+
+/// The clearinghouse's last [`ACTIVITY_WEEKS`] weeks as `who` may see them.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    /// Oldest first; the last ends now.
+    pub weeks: Vec<Week>,
+    /// Every case and validation of the window was read (else only the
+    /// latest [`ACTIVITY_ROWS`] of each).
+    pub complete: bool,
+}
+
+/// Cases opened and validations recorded per week over the last
+/// [`ACTIVITY_WEEKS`] weeks, counting only the cases `who` may read (a
+/// validation counts when its case does).
+pub async fn clearinghouse_activity(app: &App, who: &Principal) -> AppResult<Activity> {
+    let now = app.now();
+    let span = time::Duration::weeks(ACTIVITY_WEEKS as i64);
+    let since = now - span;
+    let opened = app.store.cases_opened_since(since, ACTIVITY_ROWS).await?;
+    let validations = app.store.validations_since(since, ACTIVITY_ROWS).await?;
+    let complete =
+        opened.len() < ACTIVITY_ROWS as usize && validations.len() < ACTIVITY_ROWS as usize;
+    let mut readable: std::collections::HashMap<uuid::Uuid, bool> =
+        std::collections::HashMap::new();
+    let mut weeks: Vec<Week> = (0..ACTIVITY_WEEKS)
+        .map(|i| Week {
+            until: (since + time::Duration::weeks(i as i64 + 1)).date(),
+            opened: 0,
+            validations: 0,
+        })
+        .collect();
+    let week_of = |at: time::OffsetDateTime| {
+        usize::try_from((at - since).whole_weeks())
+            .unwrap_or(0)
+            .min(ACTIVITY_WEEKS - 1)
+    };
+    for (rows, opened_side) in [(opened, true), (validations, false)] {
+        for (case, at) in rows {
+            let may = match readable.get(&case) {
+                Some(m) => *m,
+                None => {
+                    let m = match crate::resources::readable_case(app, who, case).await {
+                        Ok(_) => true,
+                        Err(e) if e.kind == crate::ErrorKind::NotFound => false,
+                        Err(e) => return Err(e),
+                    };
+                    readable.insert(case, m);
+                    m
+                }
+            };
+            if may {
+                let w = &mut weeks[week_of(at)];
+                if opened_side {
+                    w.opened += 1;
+                } else {
+                    w.validations += 1;
+                }
+            }
+        }
+    }
+    Ok(Activity { weeks, complete })
+}

@@ -103,6 +103,7 @@ impl Scale {
     }
 
     /// The domain as values (decades' powers on a log scale).
+    #[cfg(test)]
     pub fn domain(&self) -> (f64, f64) {
         if self.log {
             (10f64.powf(self.d0), 10f64.powf(self.d1))
@@ -329,8 +330,9 @@ impl Scatter<'_> {
         let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
+        // A third of a decade either side: no point sits on the frame.
         let (y0, y1) = if y0.is_finite() {
-            (y0, y1)
+            (y0 / 3.0, y1 * 3.0)
         } else {
             (1e20, 1e27)
         };
@@ -457,11 +459,11 @@ impl Intervals<'_> {
         let f = Frame {
             id: self.id.to_owned(),
             w: 640.0,
-            h: row * self.rows.len().max(1) as f64 + 40.0,
+            h: row * self.rows.len().max(1) as f64 + 52.0,
             left: 200.0,
             right: 24.0,
             top: 8.0,
-            bottom: 32.0,
+            bottom: 44.0,
         };
         let x = Scale::linear((0.0, 1.0), (f.left, f.w - f.right));
         let mut out = String::new();
@@ -727,22 +729,16 @@ mod tests {
         assert!(svg.starts_with("<svg "));
         assert!(svg.contains(r#"role="img""#));
         assert_eq!(svg.matches("<circle class=\"chart-point").count(), 2);
-        // Plot area: x 64..610, y 340 (1e20) .. 30 (1e26).
-        assert!(
-            svg.contains(r#"cx="64.0" cy="340.0" r="4"><title>first</title>"#),
-            "{svg}"
-        );
-        assert!(
-            svg.contains(r#"cx="610.0" cy="30.0" r="4"><title>last</title>"#),
-            "{svg}"
-        );
-        // The rule at 1e25 is five sixths of the way up.
-        let y25 = format!("{:.1}", 340.0 - 310.0 * 5.0 / 6.0);
-        assert!(
-            svg.contains(&format!(r#"<line class="chart-rule" x1="64.0" y1="{y25}""#)),
-            "{svg}"
-        );
-        assert!(svg.contains(">10²⁰</text>"));
+        // Plot area x 64..610; y 340..30 over 1e19..1e27 (the data padded
+        // a third of a decade either side, widened to whole decades).
+        let y = |decade: f64| format!("{:.1}", 340.0 - 310.0 * (decade - 19.0) / 8.0);
+        let first = format!(r#"cx="64.0" cy="{}" r="4"><title>first</title>"#, y(20.0));
+        assert!(svg.contains(&first), "{first} in {svg}");
+        let last = format!(r#"cx="610.0" cy="{}" r="4"><title>last</title>"#, y(26.0));
+        assert!(svg.contains(&last), "{last} in {svg}");
+        let rule = format!(r#"<line class="chart-rule" x1="64.0" y1="{}""#, y(25.0));
+        assert!(svg.contains(&rule), "{rule} in {svg}");
+        assert!(svg.contains(">10²¹</text>"));
         assert!(svg.contains(">2023</text>"));
     }
 

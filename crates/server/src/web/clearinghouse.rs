@@ -143,6 +143,11 @@ struct QueuePage {
     /// Entries counted, and whether that was every readable one.
     counted: usize,
     counted_all: bool,
+    /// Cases opened and validations recorded per week (SVG from
+    /// [`super::charts`]), and the same numbers for the table.
+    activity_chart: Option<String>,
+    activity: Vec<(String, u64, u64)>,
+    activity_complete: bool,
 }
 
 /// `GET /clearinghouse`'s filters.
@@ -242,6 +247,53 @@ pub async fn dashboard(
             .join(", "),
         ),
     };
+    let act = bulwark_app::dashboard::clearinghouse_activity(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let activity: Vec<(String, u64, u64)> = act
+        .weeks
+        .iter()
+        .map(|w| (w.until.to_string(), w.opened, w.validations))
+        .collect();
+    let activity_chart = activity.iter().any(|(_, o, v)| o + v > 0).then(|| {
+        let categories: Vec<String> = act
+            .weeks
+            .iter()
+            .map(|w| format!("{}/{}", w.until.month() as u8, w.until.day()))
+            .collect();
+        let series = [
+            super::charts::Series {
+                name: "cases opened".to_owned(),
+                class: "chart-a".to_owned(),
+                values: act.weeks.iter().map(|w| w.opened as f64).collect(),
+            },
+            super::charts::Series {
+                name: "validations".to_owned(),
+                class: "chart-b".to_owned(),
+                values: act.weeks.iter().map(|w| w.validations as f64).collect(),
+            },
+        ];
+        super::charts::Lines {
+            id: "activity-chart",
+            title: "Cases opened and validations recorded per week",
+            desc: &format!(
+                "The last {} weeks, each ending on the day named: {}.",
+                act.weeks.len(),
+                act.weeks
+                    .iter()
+                    .map(|w| format!(
+                        "to {}: {} opened, {} validations",
+                        w.until, w.opened, w.validations
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            y_name: "per week",
+            categories: &categories,
+            series: &series,
+        }
+        .svg()
+    });
     let queue = entries
         .into_iter()
         .filter(|q| priority.as_deref().is_none_or(|p| decision_of(q) == p))
@@ -299,6 +351,9 @@ pub async fn dashboard(
             showing,
             counted,
             counted_all,
+            activity_chart,
+            activity,
+            activity_complete: act.complete,
         },
     )
 }

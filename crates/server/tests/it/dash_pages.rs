@@ -333,6 +333,31 @@ async fn each_role_sees_counts_that_open_lists_of_exactly_that_many() {
         root.get("/clearinghouse?priority=urgent").await.status,
         StatusCode::BAD_REQUEST
     );
+    // The queue page's activity: 12 weeks, the five cases opened in the
+    // last (the clock stands still), no validation yet; a dot per week and
+    // series, and the same numbers in the table.
+    let queue = root.get("/clearinghouse").await;
+    queue.at(r#"aria-labelledby="activity-chart-title activity-chart-desc""#);
+    assert_eq!(queue.body.matches("<circle class=\"chart-dot").count(), 24);
+    let table = &queue.body[queue.at("The numbers, week by week")..];
+    let table = &table[..table.find("</tbody>").expect("end of the table")];
+    let last = &table[table.rfind("<tr>").expect("a row")..];
+    assert!(
+        last.contains(r#"<td class="num">5</td><td class="num">0</td>"#),
+        "{last}"
+    );
+    assert_eq!(
+        table.matches("<tr>").count(),
+        13,
+        "a heading row and 12 weeks"
+    );
+    // The sources: a reliability error bar per source in the tables.
+    let sources = root.get("/clearinghouse/sources").await;
+    assert_eq!(sources.status, StatusCode::OK);
+    let bars = sources.body.matches(r#"class="chart-errorbar""#).count();
+    assert!(bars > 0);
+    assert_eq!(bars, sources.body.matches(r#"<th scope="row">"#).count());
+    sources.at("0% to ");
     // The reporter counts its own cases too.
     let mut u = Visitor::sign_in(&srv, "uni1").await;
     assert_eq!(tile(&u.get("/").await, "/clearinghouse").0, 5);
@@ -389,4 +414,25 @@ async fn grants_are_counted_by_status_and_filtered() {
         a.get("/grants?status=nonsense").await.status,
         StatusCode::BAD_REQUEST
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sbom_page_draws_its_severity_counts() {
+    let (_srv, mut alice, id, _) = crate::facts_pages::seeded("").await;
+    let page = alice.get(&format!("/sboms/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.at(r#"role="img" aria-labelledby="severity-chart-title severity-chart-desc""#);
+    // A bar per severity, each as long as its count: the numbers above it.
+    let mut described = Vec::new();
+    for band in ["critical", "high", "medium", "low", "unknown"] {
+        let (n, _) = tile(&page, &format!("/sboms/{id}?severity={band}"));
+        described.push(format!("{n} {band}"));
+    }
+    let desc = &page.body[page.at("<desc id=\"severity-chart-desc\">")..];
+    let desc = &desc[..desc.find("</desc>").expect("end")];
+    assert!(
+        desc.contains(&described.join(", ")),
+        "{desc} / {described:?}"
+    );
+    assert_eq!(page.body.matches("<rect class=\"chart-bar sev-").count(), 5);
 }
