@@ -77,8 +77,17 @@ pub struct Overview {
 /// scan limit applies too: [`triage::TRIAGE_SCAN`]).
 const QUEUE_COUNTED: u32 = bulwark_store::MAX_TRIAGE_PAGE;
 
-/// The order in which SSVC decisions are shown, most urgent first.
+/// The SSVC decisions as a filter names them (lower case), most urgent
+/// first, `unknown` for a case nobody assessed.
 pub const DECISIONS: [&str; 5] = ["act", "attend", "track*", "track", "unknown"];
+
+/// A queue entry's decision as [`DECISIONS`] names it.
+pub fn decision_key(e: &triage::QueueEntry) -> String {
+    e.priority
+        .priority
+        .ssvc
+        .map_or_else(|| "unknown".to_owned(), |d| d.as_str().to_ascii_lowercase())
+}
 
 fn counted<'a>(
     order: impl IntoIterator<Item = &'a str>,
@@ -149,8 +158,7 @@ pub async fn overview(app: &App, who: &Principal) -> AppResult<Overview> {
         let complete = entries.len() < QUEUE_COUNTED as usize;
         let (mut by_priority, mut by_state) = (BTreeMap::new(), BTreeMap::new());
         for e in &entries {
-            let decision = e.priority.priority.ssvc.map_or("unknown", |d| d.as_str());
-            *by_priority.entry(decision.to_owned()).or_insert(0u64) += 1;
+            *by_priority.entry(decision_key(e)).or_insert(0u64) += 1;
             *by_state
                 .entry(e.entry.state.as_str().to_owned())
                 .or_insert(0u64) += 1;

@@ -160,6 +160,18 @@ pub struct QueueParams {
     state: Option<String>,
 }
 
+/// An SSVC decision as a filter names it (`track*`), for people (`SSVC
+/// Track*`); `unknown` is a case nobody assessed.
+fn decision_label(key: &str) -> String {
+    match key {
+        "act" => "SSVC Act".to_owned(),
+        "attend" => "SSVC Attend".to_owned(),
+        "track*" => "SSVC Track*".to_owned(),
+        "track" => "SSVC Track".to_owned(),
+        _ => "not assessed".to_owned(),
+    }
+}
+
 /// Entries of the queue counted for the numbers above it.
 const QUEUE_COUNTED: u32 = bulwark_store::MAX_TRIAGE_PAGE;
 
@@ -196,19 +208,14 @@ pub async fn dashboard(
         .map_err(|e| fail(page_error(e)))?;
     let counted = entries.len();
     let counted_all = counted < QUEUE_COUNTED as usize;
-    let decision_of =
-        |q: &triage::QueueEntry| q.priority.priority.ssvc.map_or("unknown", |d| d.as_str());
+    let decision_of = bulwark_app::dashboard::decision_key;
     let mut counts = Vec::new();
     for d in bulwark_app::dashboard::DECISIONS {
         let n = entries.iter().filter(|q| decision_of(q) == d).count() as u64;
         if n > 0 {
             counts.push(super::pages::Tile {
                 n,
-                label: if d == "unknown" {
-                    "not assessed".to_owned()
-                } else {
-                    format!("SSVC {d}")
-                },
+                label: decision_label(d),
                 href: format!("{CLEARINGHOUSE}?priority={}", super::directives::enc(d)),
                 alarm: d == "act",
             });
@@ -231,20 +238,11 @@ pub async fn dashboard(
     let showing = match (&priority, &only_state) {
         (None, None) => None,
         (p, s) => Some(
-            [
-                p.as_deref().map(|p| {
-                    if p == "unknown" {
-                        "not assessed".to_owned()
-                    } else {
-                        format!("SSVC {p}")
-                    }
-                }),
-                s.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", "),
+            [p.as_deref().map(decision_label), s.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
         ),
     };
     let act = bulwark_app::dashboard::clearinghouse_activity(&state, &who.principal)
@@ -315,6 +313,7 @@ pub async fn dashboard(
                 .priority
                 .ssvc
                 .map_or("unknown", |d| d.as_str())
+                .to_ascii_lowercase()
                 .replace('*', "-star"),
             assessed: p.assessed,
             priority: p.reasons(),
