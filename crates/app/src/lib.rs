@@ -25,6 +25,7 @@ pub mod cases;
 pub mod claims;
 pub mod csaf_sources;
 pub mod dashboard;
+pub mod demo;
 pub mod directives;
 pub mod error;
 pub mod facts;

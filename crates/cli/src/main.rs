@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod claims;
 mod client;
 mod csaf;
+mod demo;
 mod directive;
 mod dossier_key;
 mod findings;
@@ -109,6 +110,24 @@ enum Command {
             requires = "tls_cert"
         )]
         tls_key: Option<std::path::PathBuf>,
+    },
+    /// A demo: a new database seeded with sample data (organizations of
+    /// every kind, a user for each role, every job's records in each state),
+    /// served like `serve`, with a sign-in for each role printed.
+    Demo {
+        /// SQLite file path (or sqlite://PATH) or postgres://… URL; must be
+        /// new or empty.
+        #[arg(long, default_value = "sqlite://bulwark-demo.db")]
+        database: String,
+        /// Address to listen on (port 0: one the system chooses; the address
+        /// printed is the real one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// `json`: the first line of standard output is one JSON object,
+        /// `{"url", "logins": [{role, organization, username, password,
+        /// token}]}`, and the text for people goes to standard error.
+        #[arg(long, value_enum, ignore_case = true, default_value = "table")]
+        format: Format,
     },
     /// Database maintenance.
     Db {
@@ -373,7 +392,7 @@ impl std::error::Error for Reported {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Serve { .. }) {
+    if !matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }) {
         quiet_on_closed_pipe();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -573,6 +592,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             store.close().await;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            database,
+            listen,
+            format,
+        } => {
+            demo::run(demo::DemoArgs {
+                database,
+                listen,
+                format,
+            })
+            .await
         }
         Command::Db {
             command: DbCommand::Migrate { db },

@@ -338,15 +338,26 @@ async fn problem_doc(axum::extract::Path(slug): axum::extract::Path<String>) -> 
     }
 }
 
-async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(Kind::NotFound, format!("no route for {}", uri.path()))
+/// No route: a page for a browser, a problem document for everyone else.
+async fn not_found(State(state): State<AppState>, parts: axum::http::request::Parts) -> Response {
+    if web::negotiate::prefers_html(&parts.headers) {
+        return web::missing_page(&state, &parts, StatusCode::NOT_FOUND).await;
+    }
+    ApiError::new(Kind::NotFound, format!("no route for {}", parts.uri.path())).into_response()
 }
 
-async fn method_not_allowed() -> ApiError {
+async fn method_not_allowed(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+) -> Response {
+    if web::negotiate::prefers_html(&parts.headers) {
+        return web::missing_page(&state, &parts, StatusCode::METHOD_NOT_ALLOWED).await;
+    }
     ApiError::new(
         Kind::MethodNotAllowed,
         "this path does not accept that method",
     )
+    .into_response()
 }
 
 /// Builds the state for `serve` and for tests: the start of a server, which

@@ -31,9 +31,9 @@ mod sets;
 
 pub use models::{
     Determined, EvalOut, ImportOut, LatestDetermination, ModelHistory, ModelOut, ModelSummaryOut,
-    NewModelIn, PrecheckIn, PrecheckOut, SKIPPED_ROWS_LISTED, SkippedRow, attach_eval,
-    create_model, determine_in_force, get_model, import_models, list_models, model_history,
-    precheck,
+    NewModelIn, PrecheckIn, PrecheckOut, Registry, RegistryEntry, SKIPPED_ROWS_LISTED, SkippedRow,
+    attach_eval, create_model, determine_in_force, get_model, import_models, list_models,
+    model_history, precheck, registry,
 };
 pub use registry::{
     OUTCOMES, RegistryItem, RegistryQuery, RegistryView, Sort, Threshold, outcome_counts,

@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    DeterminationOut, checked, compiled, declared_as, determination_out, determine_and_record,
-    parse_profile, sets_in_force,
+    BenchmarkOut, DeterminationOut, benchmarks_in_force, checked, compiled, declared_as,
+    determination_out, determine_and_record, parse_profile, sets_in_force,
 };
 use crate::resources::{model_resource, org_resource, readable_model};
 use crate::{Acting, App, AppError, AppResult, ErrorKind, ts};
@@ -403,6 +403,55 @@ pub struct LatestDetermination {
     pub outcome: String,
     /// Made under an older version than the one in force.
     pub older: bool,
+}
+
+/// A model of the registry with its latest determination under each set
+/// in force.
+pub struct RegistryEntry {
+    pub model: ModelSummaryOut,
+    /// One per set of [`Registry::sets`], in that order; `None` where the
+    /// model has no determination under the set.
+    pub latest: Vec<Option<LatestDetermination>>,
+}
+
+/// The overview: the sets in force `who` may read, and a page of the
+/// registry against them.
+pub struct Registry {
+    pub sets: Vec<BenchmarkOut>,
+    pub models: Page<RegistryEntry>,
+}
+
+/// The sets in force `who` may read and a page of the models `who` may read,
+/// each with its latest determination under each of those sets.
+pub async fn registry(app: &App, who: &Principal, page: PageRequest) -> AppResult<Registry> {
+    let sets = benchmarks_in_force(app, who).await?;
+    let page = list_models(app, who, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for model in page.items {
+        let history = app.store.determinations(model.id).await?;
+        // Newest first: the first under a set is its latest.
+        let latest = sets
+            .iter()
+            .map(|s| {
+                history
+                    .iter()
+                    .find(|d| d.set_id == s.id)
+                    .map(|d| LatestDetermination {
+                        benchmark: format!("{}@{}", d.set_id, d.version),
+                        outcome: d.outcome.clone(),
+                        older: d.version != s.version,
+                    })
+            })
+            .collect();
+        items.push(RegistryEntry { model, latest });
+    }
+    Ok(Registry {
+        sets,
+        models: Page {
+            items,
+            next: page.next,
+        },
+    })
 }
 
 /// A model with its profile and its determinations, newest first, each with

@@ -7,6 +7,7 @@ mod common;
 mod cli;
 mod crash;
 mod csaf;
+mod demo;
 mod directive;
 mod first_contact;
 mod import;

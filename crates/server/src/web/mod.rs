@@ -32,6 +32,7 @@ mod frontier;
 mod login;
 mod markdown;
 mod matching;
+pub mod negotiate;
 mod notices;
 mod pages;
 mod publications;
@@ -40,6 +41,42 @@ mod reviews;
 mod session;
 
 pub use session::SignedIn;
+
+/// The page a browser gets for a path no route takes (`status` 404) or a
+/// method the path does not accept (405): a title, the language, the
+/// navigation when signed in and a way back, under the pages' CSP. API
+/// clients get the problem document instead ([`negotiate::prefers_html`]).
+pub async fn missing_page(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    status: StatusCode,
+) -> Response {
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        "This address does not accept that kind of request.".to_owned()
+    } else {
+        format!(
+            "There is no page at {}. The link may be old or mistyped.",
+            parts.uri.path()
+        )
+    };
+    let title = if status == StatusCode::METHOD_NOT_ALLOWED {
+        "Not allowed here"
+    } else {
+        "Page not found"
+    };
+    let mut error = PageError::new(status, title, message);
+    if let Ok(Some(who)) = session::current_session(parts, state).await {
+        error = error.for_user(&who, state);
+    }
+    let mut response = error.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
 
 /// `Content-Security-Policy` of every page: nothing from elsewhere, no
 /// framing, forms post only here.

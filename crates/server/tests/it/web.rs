@@ -1105,3 +1105,72 @@ async fn the_precheck_form_explains_refusals_and_stores_nothing() {
         "the pre-check stored nothing"
     );
 }
+
+/// WCAG 2.4.2 and 3.2.3 for dead links: a browser gets a page with a title,
+/// a language and a way back (the navigation when signed in); an API client
+/// asking for JSON, or for anything (`*/*`, curl's default), keeps RFC 9457.
+#[tokio::test]
+async fn a_missing_page_is_a_page_for_browsers_and_a_problem_for_clients() {
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let app = start().await;
+    let http = reqwest::Client::new();
+    let get = |path: &'static str, accept: &'static str| {
+        http.get(format!("{}{path}", app.base))
+            .header("accept", accept)
+            .send()
+    };
+
+    let anonymous = get("/no/such/page", BROWSER).await.expect("send");
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    assert!(
+        anonymous.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+    assert!(anonymous.headers().contains_key("content-security-policy"));
+    let body = anonymous.text().await.expect("body");
+    assert!(body.contains("<html lang=\"en\""), "{body}");
+    assert!(body.contains("<title>Page not found"), "{body}");
+    assert!(body.contains("/no/such/page"), "{body}");
+    assert!(body.contains("href=\"/login\""), "a way back: {body}");
+
+    for accept in [
+        "application/json",
+        "*/*",
+        "application/problem+json, text/html;q=0.5",
+    ] {
+        let api = get("/no/such/page", accept).await.expect("send");
+        assert_eq!(api.status(), StatusCode::NOT_FOUND, "{accept}");
+        assert_eq!(
+            api.headers()["content-type"],
+            "application/problem+json",
+            "{accept}"
+        );
+        let problem: serde_json::Value = api.json().await.expect("problem");
+        assert_eq!(problem["status"], 404, "{accept}");
+    }
+
+    // Signed in: the navigation and the dashboard as the way back.
+    let mut b = app.browser();
+    b.sign_in("root", PASSWORD).await;
+    let req = b
+        .http
+        .get(format!("{}/clearinghouse/nothing-here", app.base))
+        .header("accept", BROWSER);
+    let page = b.finish(req).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Back to the dashboard"), "{}", page.body);
+    assert!(page.body.contains("Sign out"), "{}", page.body);
+
+    // A method the path does not take, from a browser form.
+    let wrong = http
+        .delete(format!("{}/login", app.base))
+        .header("accept", BROWSER)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body = wrong.text().await.expect("body");
+    assert!(body.contains("<title>Not allowed here"), "{body}");
+}

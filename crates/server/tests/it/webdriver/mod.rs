@@ -248,6 +248,13 @@ impl Browser {
         .await;
     }
 
+    /// The window's width and height.
+    pub async fn window_dimensions(&self) -> (u32, u32) {
+        let v = self.session_command("GET", "/window/rect", None).await;
+        let dim = |k: &str| u32::try_from(v[k].as_u64().unwrap_or(1024)).unwrap_or(1024);
+        (dim("width"), dim("height"))
+    }
+
     /// A PNG of the window.
     pub async fn screenshot(&self) -> Vec<u8> {
         use base64::Engine as _;
