@@ -24,6 +24,7 @@ pub mod audit;
 pub mod cases;
 pub mod claims;
 pub mod csaf_sources;
+pub mod dashboard;
 pub mod demo;
 pub mod directives;
 pub mod error;

@@ -27,6 +27,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
+mod activity;
 mod advisories;
 mod assessments;
 mod audit;

@@ -26,6 +26,7 @@ use crate::resources::set_resource;
 use crate::{App, AppError, AppResult, ts};
 
 mod models;
+mod registry;
 mod sets;
 
 pub use models::{
@@ -33,6 +34,10 @@ pub use models::{
     NewModelIn, PrecheckIn, PrecheckOut, Registry, RegistryEntry, SKIPPED_ROWS_LISTED, SkippedRow,
     attach_eval, create_model, determine_in_force, get_model, import_models, list_models,
     model_history, precheck, registry,
+};
+pub use registry::{
+    OUTCOMES, RegistryItem, RegistryQuery, RegistryView, Sort, Threshold, outcome_counts,
+    registry_view,
 };
 pub use sets::{
     LoadOut, ModelChangeOut, RedeterminationOut, benchmarks_in_force, get_benchmark,

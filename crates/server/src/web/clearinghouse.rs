@@ -120,6 +120,8 @@ struct QueueRow {
     reason: Option<String>,
     /// The SSVC decision, `unknown` when not assessed.
     decision: String,
+    /// The decision as a CSS class suffix (`track*` → `track-star`).
+    decision_class: String,
     assessed: bool,
     /// The priority's reasons, one per key of the order.
     priority: Vec<String>,
@@ -134,18 +136,171 @@ struct QueuePage {
     queue: Vec<QueueRow>,
     claims_shown: bool,
     claims: Vec<ClaimRow>,
+    /// The queue by SSVC decision, then by state; each opens its list.
+    counts: Vec<super::pages::Tile>,
+    /// What the queue is filtered to, in words.
+    showing: Option<String>,
+    /// Entries counted, and whether that was every readable one.
+    counted: usize,
+    counted_all: bool,
+    /// Cases opened and validations recorded per week (SVG from
+    /// [`super::charts`]), and the same numbers for the table.
+    activity_chart: Option<String>,
+    activity: Vec<(String, u64, u64)>,
+    activity_complete: bool,
 }
 
-/// `GET /clearinghouse`: the triage queue the visitor may read, in the
-/// queue's order, and its organization's recent claims.
-pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
+/// `GET /clearinghouse`'s filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    /// An SSVC decision (`act`, `attend`, `track*`, `track`) or `unknown`.
+    priority: Option<String>,
+    /// `new` or `triaged`.
+    state: Option<String>,
+}
+
+/// An SSVC decision as a filter names it (`track*`), for people (`SSVC
+/// Track*`); `unknown` is a case nobody assessed.
+fn decision_label(key: &str) -> String {
+    match key {
+        "act" => "SSVC Act".to_owned(),
+        "attend" => "SSVC Attend".to_owned(),
+        "track*" => "SSVC Track*".to_owned(),
+        "track" => "SSVC Track".to_owned(),
+        _ => "not assessed".to_owned(),
+    }
+}
+
+/// Entries of the queue counted for the numbers above it.
+const QUEUE_COUNTED: u32 = bulwark_store::MAX_TRIAGE_PAGE;
+
+/// `GET /clearinghouse`: the triage queue the visitor may read, counted by
+/// decision and state, filtered by them, in the queue's order; and its
+/// organization's recent claims.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<Query<QueueParams>, QueryRejection>,
+) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
+    let pick = |name: &str, v: &Option<String>, allowed: &[&str]| -> PageResult<Option<String>> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(w) if allowed.contains(&w) => Ok(Some(w.to_owned())),
+            Some(w) => Err(PageError::bad_request(format!(
+                "{name}: {w:?} is not one of {}",
+                allowed.join(", ")
+            ))),
+        }
+    };
+    let priority = pick(
+        "priority",
+        &params.priority,
+        &bulwark_app::dashboard::DECISIONS,
+    )
+    .map_err(fail)?;
+    let only_state = pick("state", &params.state, &["new", "triaged"]).map_err(fail)?;
     let scores_shown = triage::may_see_reliability(&state, &who.principal);
-    let entries = triage::readable_queue(&state, &who.principal, QUEUE_ROWS)
+    let entries = triage::readable_queue(&state, &who.principal, QUEUE_COUNTED)
         .await
         .map_err(|e| fail(page_error(e)))?;
+    let counted = entries.len();
+    let counted_all = counted < QUEUE_COUNTED as usize;
+    let decision_of = bulwark_app::dashboard::decision_key;
+    let mut counts = Vec::new();
+    for d in bulwark_app::dashboard::DECISIONS {
+        let n = entries.iter().filter(|q| decision_of(q) == d).count() as u64;
+        if n > 0 {
+            counts.push(super::pages::Tile {
+                n,
+                label: decision_label(d),
+                href: format!("{CLEARINGHOUSE}?priority={}", super::directives::enc(d)),
+                alarm: d == "act",
+            });
+        }
+    }
+    for st in ["new", "triaged"] {
+        let n = entries
+            .iter()
+            .filter(|q| q.entry.state.as_str() == st)
+            .count() as u64;
+        if n > 0 {
+            counts.push(super::pages::Tile {
+                n,
+                label: st.to_owned(),
+                href: format!("{CLEARINGHOUSE}?state={st}"),
+                alarm: false,
+            });
+        }
+    }
+    let showing = match (&priority, &only_state) {
+        (None, None) => None,
+        (p, s) => Some(
+            [p.as_deref().map(decision_label), s.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
+    let act = bulwark_app::dashboard::clearinghouse_activity(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let activity: Vec<(String, u64, u64)> = act
+        .weeks
+        .iter()
+        .map(|w| (w.until.to_string(), w.opened, w.validations))
+        .collect();
+    let activity_chart = activity.iter().any(|(_, o, v)| o + v > 0).then(|| {
+        let categories: Vec<String> = act
+            .weeks
+            .iter()
+            .map(|w| format!("{}/{}", w.until.month() as u8, w.until.day()))
+            .collect();
+        let series = [
+            super::charts::Series {
+                name: "cases opened".to_owned(),
+                class: "chart-a".to_owned(),
+                values: act.weeks.iter().map(|w| w.opened as f64).collect(),
+            },
+            super::charts::Series {
+                name: "validations".to_owned(),
+                class: "chart-b".to_owned(),
+                values: act.weeks.iter().map(|w| w.validations as f64).collect(),
+            },
+        ];
+        super::charts::Lines {
+            id: "activity-chart",
+            title: "Cases opened and validations recorded per week",
+            desc: &format!(
+                "The last {} weeks, each ending on the day named: {}.",
+                act.weeks.len(),
+                act.weeks
+                    .iter()
+                    .map(|w| format!(
+                        "to {}: {} opened, {} validations",
+                        w.until, w.opened, w.validations
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            y_name: "per week",
+            categories: &categories,
+            series: &series,
+        }
+        .svg()
+    });
     let queue = entries
         .into_iter()
+        .filter(|q| priority.as_deref().is_none_or(|p| decision_of(q) == p))
+        .filter(|q| {
+            only_state
+                .as_deref()
+                .is_none_or(|s| q.entry.state.as_str() == s)
+        })
+        .take(QUEUE_ROWS as usize)
         .enumerate()
         .map(|(i, q)| (i, q.entry, q.priority))
         .map(|(i, e, p)| QueueRow {
@@ -154,6 +309,12 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             score: scores_shown.then(|| format!("{:.2}", e.score)),
             reason: scores_shown.then(|| triage::reason(&e)),
             decision: p.priority.ssvc.map_or("unknown", |d| d.as_str()).to_owned(),
+            decision_class: p
+                .priority
+                .ssvc
+                .map_or("unknown", |d| d.as_str())
+                .to_ascii_lowercase()
+                .replace('*', "-star"),
             assessed: p.assessed,
             priority: p.reasons(),
             title: e.title,
@@ -185,6 +346,13 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             queue,
             claims_shown,
             claims,
+            counts,
+            showing,
+            counted,
+            counted_all,
+            activity_chart,
+            activity,
+            activity_complete: act.complete,
         },
     )
 }
@@ -660,6 +828,10 @@ struct SourceRow {
     submitted: i64,
     validated: i64,
     ratio: String,
+    /// The 95% Wilson interval of the ratio, as text.
+    interval: String,
+    /// Ratio and interval as numbers, for the chart.
+    numbers: (f64, f64, f64),
 }
 
 #[derive(Template)]
@@ -675,7 +847,46 @@ struct SourceSection {
     heading: &'static str,
     id: &'static str,
     rows: Vec<SourceRow>,
+    /// Each source's ratio with its interval (SVG from [`super::charts`]).
+    chart: Option<String>,
 }
+
+/// A section of the sources page, with its chart of at most
+/// [`CHART_SOURCES`] sources (the table lists them all).
+fn source_section(heading: &'static str, id: &'static str, rows: Vec<SourceRow>) -> SourceSection {
+    let shown: Vec<super::charts::Interval> = rows
+        .iter()
+        .take(CHART_SOURCES)
+        .map(|r| super::charts::Interval {
+            label: r.name.clone(),
+            estimate: r.numbers.0,
+            low: r.numbers.1,
+            high: r.numbers.2,
+        })
+        .collect();
+    let chart = (!shown.is_empty()).then(|| {
+        super::charts::Intervals {
+            id: &format!("reliability-{id}"),
+            title: &format!("{heading}: share of cases validated, with 95% intervals"),
+            desc: &format!(
+                "For each of {} sources, validated ÷ submitted as a dot and its 95% Wilson interval as a bar; the table gives the same numbers.",
+                shown.len()
+            ),
+            x_name: "validated ÷ submitted",
+            rows: &shown,
+        }
+        .svg()
+    });
+    SourceSection {
+        heading,
+        id,
+        rows,
+        chart,
+    }
+}
+
+/// Sources a chart of the sources page draws at most.
+const CHART_SOURCES: usize = 25;
 
 /// `GET /clearinghouse/sources`: validated ÷ submitted per organization,
 /// tool and AI model, for those who may read `GET /api/v1/sources`.
@@ -699,6 +910,12 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
             "tool" => (&mut tools, s.source.clone()),
             _ => (&mut models, s.source.clone()),
         };
+        let share = if s.submitted > 0 {
+            s.validated as f64 / s.submitted as f64
+        } else {
+            0.0
+        };
+        let (low, high) = super::charts::wilson(s.validated, s.submitted);
         list.push((
             ratio,
             SourceRow {
@@ -706,6 +923,8 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
                 submitted: s.submitted,
                 validated: s.validated,
                 ratio: format!("{:.0}%", ratio * 100.0),
+                interval: format!("{:.0}% to {:.0}%", low * 100.0, high * 100.0),
+                numbers: (share, low, high),
             },
         ));
     }
@@ -723,21 +942,9 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
             title: "Sources",
             nav: Some(who.nav(&state, CLEARINGHOUSE)),
             sections: vec![
-                SourceSection {
-                    heading: "Organizations",
-                    id: "orgs",
-                    rows: sorted(orgs),
-                },
-                SourceSection {
-                    heading: "Tools",
-                    id: "tools",
-                    rows: sorted(tools),
-                },
-                SourceSection {
-                    heading: "AI models",
-                    id: "models",
-                    rows: sorted(models),
-                },
+                source_section("Organizations", "orgs", sorted(orgs)),
+                source_section("Tools", "tools", sorted(tools)),
+                source_section("AI models", "models", sorted(models)),
             ],
         },
     )

@@ -63,7 +63,7 @@ fn refused(e: AppError, what: &str) -> PageError {
 
 /// Letters, digits and `-._~` as they are; everything else percent-encoded
 /// (a query value).
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use bulwark_app::frontier::{self as uc, Determined};
+use bulwark_app::frontier::{self as uc, Determined, OUTCOMES, RegistryQuery, Sort};
 use bulwark_app::resources::set_resource;
 use bulwark_app::{AppError, ErrorKind};
 use bulwark_authz::{Action, Resource};
@@ -19,10 +19,9 @@ use bulwark_frontier::{BenchmarkSet, CriterionOutcome, ModelProfile, Outcome, Tr
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::pages::page_request;
+use super::charts;
 use super::session::{CsrfField, Posted, SignedIn};
 use super::{Nav, OrgNames, PageError, PageResult, Stamp, render};
-use crate::extract::{PageParams, encode_cursor};
 use crate::state::AppState;
 
 const HERE: &str = "/frontier";
@@ -165,6 +164,8 @@ impl DeterminationView {
 
 struct LatestView {
     outcome: String,
+    /// The outcome as stored, for its badge's class.
+    class: String,
     benchmark: String,
     /// Made under an older version than the one in force.
     older: bool,
@@ -175,8 +176,35 @@ struct RegistryRow {
     name: String,
     owner: String,
     tlp: &'static str,
+    published: String,
+    compute: String,
     /// One per set in force, in the order of the table's columns.
     latest: Vec<Option<LatestView>>,
+}
+
+/// A choice of a filter's `<select>`.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// Rows of the registry a page.
+const REGISTRY_ROWS: usize = 50;
+
+/// `GET /frontier`'s query: filters, order and page, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryParams {
+    determination: Option<String>,
+    developer: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+/// A filter's value, blank being none.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 #[derive(Template)]
@@ -185,24 +213,104 @@ struct FrontierPage {
     title: &'static str,
     nav: Option<Nav>,
     sets: Vec<SetView>,
+    /// The first set in force, which the counts and filter are under.
+    first_set: String,
+    counts: Vec<super::pages::Tile>,
+    outcomes: Vec<Choice>,
+    developers: Vec<Choice>,
+    sorts: Vec<Choice>,
+    /// Whether a filter is on.
+    filtered: bool,
+    matching: usize,
+    first_row: usize,
+    last_row: usize,
     models: Vec<RegistryRow>,
-    next_cursor: Option<String>,
-    is_continuation: bool,
+    prev_href: Option<String>,
+    next_href: Option<String>,
     may_precheck: bool,
+    /// The chart (SVG markup from [`super::charts`], escaped there).
+    chart: Option<String>,
+    chart_points: usize,
+    thresholds: Vec<(String, String)>,
 }
 
-/// `GET /frontier`: the sets in force and the registry, a page at a time.
+/// The query string of a registry view.
+fn registry_href(
+    determination: Option<&str>,
+    developer: Option<Uuid>,
+    sort: Sort,
+    page: usize,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = determination {
+        parts.push(format!("determination={d}"));
+    }
+    if let Some(d) = developer {
+        parts.push(format!("developer={d}"));
+    }
+    if sort != Sort::Newest {
+        parts.push(format!("sort={}", sort.as_str()));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() {
+        HERE.to_owned()
+    } else {
+        format!("{HERE}?{}", parts.join("&"))
+    }
+}
+
+/// `GET /frontier`: the sets in force, the registry counted by
+/// determination, filtered, sorted and a page at a time, and its chart.
 pub async fn overview(
     State(state): State<AppState>,
     who: SignedIn,
-    query: Result<Query<PageParams>, QueryRejection>,
+    query: Result<Query<RegistryParams>, QueryRejection>,
 ) -> PageResult {
-    let (request, is_continuation) = page_request(query).map_err(|e| e.for_user(&who, &state))?;
     let fail = |e: PageError| e.for_user(&who, &state);
-    let registry = uc::registry(&state, &who.principal, request)
+    let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
+    let bad = |m: String| fail(PageError::bad_request(m));
+    let developer = given(&params.developer)
+        .map(|d| {
+            d.parse::<Uuid>()
+                .map_err(|_| format!("developer: {d:?} is not an organization's id"))
+        })
+        .transpose()
+        .map_err(bad)?;
+    let sort = given(&params.sort)
+        .map(Sort::parse)
+        .transpose()
+        .map_err(|e| bad(e.detail))?
+        .unwrap_or_default();
+    let page = given(&params.page)
+        .map(|p| match p.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!("page: {p:?} is not a page number")),
+        })
+        .transpose()
+        .map_err(bad)?
+        .unwrap_or(1);
+    let determination = given(&params.determination).map(str::to_owned);
+    let q = RegistryQuery {
+        outcome: determination.clone(),
+        developer,
+        sort,
+        offset: (page - 1).saturating_mul(REGISTRY_ROWS),
+        limit: REGISTRY_ROWS,
+    };
+    let view = uc::registry_view(&state, &who.principal, &q)
         .await
-        .map_err(|e| fail(page_error(e)))?;
-    let sets = registry
+        .map_err(|e| match e.kind {
+            ErrorKind::Validation => bad(e.detail),
+            _ => fail(page_error(e)),
+        })?;
+    let first_set = view
+        .sets
+        .first()
+        .map(|s| format!("{}@{}", s.id, s.version))
+        .unwrap_or_default();
+    let sets = view
         .sets
         .into_iter()
         .map(|out| SetView {
@@ -212,22 +320,70 @@ pub async fn overview(
             visibility: out.visibility,
         })
         .collect();
-    let next_cursor = registry.models.next.map(encode_cursor);
     let mut orgs = OrgNames::default();
+    let mut developers = Vec::new();
+    for (org, n) in &view.developers {
+        developers.push(Choice {
+            value: org.to_string(),
+            label: format!("{} ({n})", orgs.name(&state, *org).await.map_err(fail)?),
+            selected: developer == Some(*org),
+        });
+    }
+    let counts = view
+        .counts
+        .iter()
+        .map(|c| {
+            let mut t = super::pages::Tile {
+                n: c.n,
+                label: stored_outcome_text(&c.key),
+                href: registry_href(Some(&c.key), developer, sort, 1),
+                alarm: c.key == "covered" && c.n > 0,
+            };
+            if determination.as_deref() == Some(c.key.as_str()) {
+                t.label = format!("{} (shown)", t.label);
+            }
+            t
+        })
+        .collect();
+    let outcomes = OUTCOMES
+        .iter()
+        .map(|o| Choice {
+            value: (*o).to_owned(),
+            label: stored_outcome_text(o),
+            selected: determination.as_deref() == Some(*o),
+        })
+        .collect();
+    let sorts = Sort::ALL
+        .iter()
+        .map(|(s, w)| Choice {
+            value: (*w).to_owned(),
+            label: match s {
+                Sort::Newest => "Newest first",
+                Sort::Oldest => "Oldest first",
+                Sort::Name => "Name",
+                Sort::Compute => "Most training compute first",
+            }
+            .to_owned(),
+            selected: *s == sort,
+        })
+        .collect();
     let mut models = Vec::new();
-    for entry in registry.models.items {
-        let m = entry.model;
+    for item in view.page {
+        let m = item.model;
         models.push(RegistryRow {
             owner: orgs.name(&state, m.owner_org).await.map_err(fail)?,
             id: m.id,
             name: m.name,
             tlp: m.tlp.as_str(),
-            latest: entry
+            published: item.published.map_or_else(String::new, |d| d.to_string()),
+            compute: item.compute.map_or_else(String::new, quantity),
+            latest: item
                 .latest
                 .into_iter()
                 .map(|l| {
                     l.map(|l| LatestView {
                         outcome: stored_outcome_text(&l.outcome),
+                        class: l.outcome.clone(),
                         benchmark: l.benchmark,
                         older: l.older,
                     })
@@ -235,16 +391,76 @@ pub async fn overview(
                 .collect(),
         });
     }
+    let points: Vec<charts::Point> = view
+        .points
+        .iter()
+        .map(|(_, name, date, flop, outcome)| charts::Point {
+            x: charts::year_fraction(*date),
+            y: *flop,
+            label: format!(
+                "{name}: {} FLOP, published {date}, {}",
+                quantity(*flop),
+                stored_outcome_text(outcome)
+            ),
+            class: format!("outcome-{outcome}"),
+        })
+        .collect();
+    let rules: Vec<charts::Rule> = view
+        .thresholds
+        .iter()
+        .map(|t| charts::Rule {
+            y: t.flop,
+            label: format!("{} ({})", t.criterion, quantity(t.flop)),
+        })
+        .collect();
+    let chart = (!points.is_empty()).then(|| {
+        charts::Scatter {
+            id: "compute-chart",
+            title: "Training compute against publication date",
+            desc: &format!(
+                "{} models with a training compute figure and a publication date, compute on a logarithmic scale; horizontal lines are the compute thresholds of the benchmark sets in force. The table of the registry below gives the same figures.",
+                points.len()
+            ),
+            x_name: "publication date",
+            y_name: "training compute (FLOP)",
+            points: &points,
+            rules: &rules,
+        }
+        .svg()
+    });
+    let filtered = determination.is_some() || developer.is_some();
+    let matching = view.matching;
+    let first_row = if matching == 0 { 0 } else { q.offset + 1 };
+    let last_row = (q.offset + models.len()).min(matching);
+    let pages = matching.div_ceil(REGISTRY_ROWS).max(1);
     render(
         StatusCode::OK,
         &FrontierPage {
             title: "Frontier benchmarks",
             nav: Some(who.nav(&state, HERE)),
             sets,
+            first_set,
+            counts,
+            outcomes,
+            developers,
+            sorts,
+            filtered,
+            matching,
+            first_row,
+            last_row,
             models,
-            next_cursor,
-            is_continuation,
+            prev_href: (page > 1)
+                .then(|| registry_href(determination.as_deref(), developer, sort, page - 1)),
+            next_href: (page < pages)
+                .then(|| registry_href(determination.as_deref(), developer, sort, page + 1)),
             may_precheck: state.permits(&who.principal, Action::ModelPrecheck, &Resource::Program),
+            chart_points: points.len(),
+            chart,
+            thresholds: view
+                .thresholds
+                .iter()
+                .map(|t| (t.criterion.clone(), quantity(t.flop)))
+                .collect(),
         },
     )
 }

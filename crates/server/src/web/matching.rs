@@ -252,6 +252,8 @@ struct SbomPage {
     hits: u64,
     counts: Vec<CountLink>,
     shown: Option<&'static str>,
+    /// The severity distribution as a bar chart (SVG from [`super::charts`]).
+    chart: Option<String>,
     affected: Vec<ComponentRow>,
     indeterminate: Vec<IndeterminateOut>,
     unmatchable: Vec<UnmatchableOut>,
@@ -318,6 +320,36 @@ pub async fn sbom(
             current: f.shown == Some(b),
         })
         .collect();
+    let bars: Vec<super::charts::Bar> = Band::ALL
+        .iter()
+        .map(|&b| super::charts::Bar {
+            label: b.as_str().to_owned(),
+            value: f.counts.get(b) as f64,
+            class: format!(
+                "sev-{}",
+                if b.as_str() == "unknown" {
+                    "none"
+                } else {
+                    b.as_str()
+                }
+            ),
+        })
+        .collect();
+    let chart = bars.iter().any(|b| b.value > 0.0).then(|| {
+        super::charts::Bars {
+            id: "severity-chart",
+            title: "Severity distribution",
+            desc: &format!(
+                "(component, advisory) pairs by severity: {}. The numbers above the chart are the same.",
+                bars.iter()
+                    .map(|b| format!("{} {}", super::charts::number(b.value), b.label))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            bars: &bars,
+        }
+        .svg()
+    });
     let affected = f
         .components
         .iter()
@@ -360,6 +392,7 @@ pub async fn sbom(
             hits: f.counts.total(),
             counts,
             shown: f.shown.map(Band::as_str),
+            chart,
             affected,
             indeterminate: f.indeterminate,
             unmatchable: f.unmatchable,

@@ -26,6 +26,7 @@ use crate::state::AppState;
 
 mod case_actions;
 mod claim_actions;
+mod charts;
 mod clearinghouse;
 mod directives;
 pub(crate) mod filters;

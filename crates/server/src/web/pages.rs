@@ -55,6 +55,36 @@ pub(super) fn page_request(
 // Dashboard and the six jobs
 // ---------------------------------------------------------------------------
 
+/// One number of the dashboard: what it counts, and the list it opens
+/// (filtered to exactly the items counted).
+pub(super) struct Tile {
+    pub n: u64,
+    pub label: String,
+    pub href: String,
+    /// Something is late: drawn in the alarm colour (the label says so too).
+    pub alarm: bool,
+}
+
+impl Tile {
+    fn new(n: u64, label: impl Into<String>, href: impl Into<String>) -> Tile {
+        Tile {
+            n,
+            label: label.into(),
+            href: href.into(),
+            alarm: false,
+        }
+    }
+}
+
+/// A group of numbers under a heading.
+struct TileGroup {
+    id: &'static str,
+    heading: &'static str,
+    tiles: Vec<Tile>,
+    /// A sentence under the numbers (what they count over).
+    note: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -64,21 +94,174 @@ struct DashboardPage {
     org_id: Uuid,
     org_name: String,
     org_kind: &'static str,
-    kind: &'static str,
     roles: String,
+    groups: Vec<TileGroup>,
     jobs: &'static [Job],
     show_audit: bool,
-    /// Unread advisory notices of the organization, when it may read them.
-    unread_notices: Option<u64>,
 }
 
-/// `GET /`: who you are and where to go.
+/// A state word as a label: `in_review` → "In review".
+fn label(word: &str) -> String {
+    let w = super::words(word);
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => w,
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_owned()
+    } else {
+        many.to_owned()
+    }
+}
+
+/// The dashboard's groups of numbers, from the use case's counts.
+fn groups(o: bulwark_app::dashboard::Overview) -> Vec<TileGroup> {
+    let mut out = Vec::new();
+    if let Some(n) = o.unread_notices.filter(|n| *n > 0) {
+        let mut t = Tile::new(n, plural(n, "unread notice", "unread notices"), "/notices");
+        t.alarm = true;
+        out.push(TileGroup {
+            id: "notices",
+            heading: "Advisories that affect you",
+            tiles: vec![t],
+            note: Some(
+                "Advisories the program released affect components your organization's SBOMs hold."
+                    .to_owned(),
+            ),
+        });
+    }
+    if let Some(ob) = o.obligations {
+        let mut overdue = Tile::new(ob.overdue, "Overdue", "/obligations?overdue=true");
+        overdue.alarm = ob.overdue > 0;
+        out.push(TileGroup {
+            id: "obligations",
+            heading: "Obligations",
+            tiles: vec![
+                Tile::new(ob.open, "Open", "/obligations?state=open"),
+                Tile::new(
+                    ob.due_soon,
+                    format!("Due within {} days", ob.due_soon_days),
+                    format!("/obligations?due_within_days={}", ob.due_soon_days),
+                ),
+                overdue,
+            ],
+            note: None,
+        });
+    }
+    let submissions = |id, heading, s: bulwark_app::dashboard::Submissions| {
+        let mut tiles = vec![Tile::new(s.total, "All", "/reviews")];
+        tiles.extend(
+            s.by_state
+                .iter()
+                .map(|c| Tile::new(c.n, label(&c.key), format!("/reviews?state={}", c.key))),
+        );
+        TileGroup {
+            id,
+            heading,
+            tiles,
+            note: s.fewest_days_left.map(|d| {
+                if d >= 0 {
+                    format!(
+                        "{d} {} left to the nearest release to trusted partners.",
+                        plural(d.unsigned_abs(), "day", "days")
+                    )
+                } else {
+                    format!(
+                        "The nearest release to trusted partners was {} {} ago.",
+                        -d,
+                        plural(d.unsigned_abs(), "day", "days")
+                    )
+                }
+            }),
+        }
+    };
+    if let Some(s) = o.own_submissions {
+        out.push(submissions("own", "Your submissions", s));
+    }
+    if let Some(s) = o.review_queue {
+        out.push(submissions("review", "Review queue", s));
+    }
+    if let Some(g) = o.grants {
+        out.push(TileGroup {
+            id: "grants",
+            heading: "Early-access grants",
+            tiles: g
+                .iter()
+                .map(|c| Tile::new(c.n, label(&c.key), format!("/grants?status={}", c.key)))
+                .collect(),
+            note: None,
+        });
+    }
+    if let Some(q) = o.queue {
+        let mut tiles = vec![Tile::new(q.total, "In the queue", "/clearinghouse")];
+        tiles.extend(q.by_priority.iter().map(|c| {
+            let mut t = Tile::new(
+                c.n,
+                if c.key == "unknown" {
+                    "Not assessed".to_owned()
+                } else {
+                    format!("SSVC {}", label(&c.key))
+                },
+                format!("/clearinghouse?priority={}", super::directives::enc(&c.key)),
+            );
+            t.alarm = c.key == "act";
+            t
+        }));
+        tiles.extend(q.by_state.iter().map(|c| {
+            Tile::new(
+                c.n,
+                label(&c.key),
+                format!("/clearinghouse?state={}", c.key),
+            )
+        }));
+        out.push(TileGroup {
+            id: "queue",
+            heading: "Clearinghouse triage queue",
+            tiles,
+            note: (!q.complete).then(|| {
+                format!(
+                    "Counted over the first {} cases of the queue you may see.",
+                    q.total
+                )
+            }),
+        });
+    }
+    if let Some(m) = o.models {
+        out.push(TileGroup {
+            id: "models",
+            heading: "Frontier model registry",
+            tiles: m
+                .iter()
+                .map(|c| {
+                    let mut t = Tile::new(
+                        c.n,
+                        label(&c.key),
+                        format!("/frontier?determination={}", c.key),
+                    );
+                    t.alarm = c.key == "covered" && c.n > 0;
+                    t
+                })
+                .collect(),
+            note: Some(
+                "By each model's latest determination under the first benchmark set in force."
+                    .to_owned(),
+            ),
+        });
+    }
+    out
+}
+
+/// `GET /`: the caller's work as numbers, each opening the list it counts.
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
     let nav = who.nav(&state, "/");
     let me = identity::me(&who.principal);
-    let unread_notices = bulwark_app::notices::unread(&state, &who.principal)
+    let overview = bulwark_app::dashboard::overview(&state, &who.principal)
         .await
-        .map_err(|e| PageError::refused(e, "notice").for_user(&who, &state))?;
+        .map_err(|e| PageError::refused(e, "record").for_user(&who, &state))?;
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -89,10 +272,9 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             org_id: me.org_id,
             org_name: me.org_name,
             org_kind: me.org_kind.as_str(),
-            kind: me.kind.as_str(),
             roles: roles_text(&me.roles),
+            groups: groups(overview),
             jobs: &JOBS,
-            unread_notices,
         },
     )
 }

@@ -20,7 +20,7 @@ use bulwark_app::resources::{readable_model, readable_submission, submission_res
 use bulwark_app::reviews::{self, FindingIn, ResponseIn, SubmissionOut};
 use bulwark_app::{AppError, ErrorKind};
 use bulwark_authz::Action;
-use bulwark_core::{FindingCategory, OrgKind, Severity, Tlp};
+use bulwark_core::{FindingCategory, GrantStatus, OrgKind, Severity, SubmissionState, Tlp};
 use bulwark_store::{Grant, Submission};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -218,16 +218,64 @@ struct DashboardPage {
     /// The others' submissions the policy shows, soonest deadline first.
     queue: Vec<SubmissionRow>,
     grants: Vec<GrantRow>,
+    /// Submissions by state, each opening the list of that state.
+    counts: Vec<super::pages::Tile>,
+    /// The state the lists are filtered to, in words.
+    showing: Option<String>,
+}
+
+/// `GET /reviews`' and `GET /grants`' query: a state (or a status) to show.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateParams {
+    state: Option<String>,
+    status: Option<String>,
+}
+
+/// `v` when it is one of `words` (blank is none); else a 400 page naming it.
+fn one_of(name: &str, v: &Option<String>, words: &[&str]) -> PageResult<Option<String>> {
+    match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(w) if words.contains(&w) => Ok(Some(w.to_owned())),
+        Some(w) => Err(PageError::bad_request(format!(
+            "{name}: {w:?} is not one of {}",
+            words.join(", ")
+        ))),
+    }
 }
 
 /// `GET /reviews`: a developer's submissions, deadlines, findings to answer
 /// and grants; a reviewing agency's queue, soonest deadline first.
-pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResult {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<axum::extract::Query<StateParams>, axum::extract::rejection::QueryRejection>,
+) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    let axum::extract::Query(params) =
+        query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
+    let states: Vec<&str> = SubmissionState::ALL.iter().map(|s| s.as_str()).collect();
+    let only = one_of("state", &params.state, &states).map_err(fail)?;
     let now = state.now();
     let mut visible: Vec<Submission> = reviews::visible(&state, &who.principal)
         .await
         .map_err(|e| fail(page_error(e)))?;
+    let mut by_state: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for s in &visible {
+        *by_state.entry(s.state.as_str()).or_default() += 1;
+    }
+    let counts = states
+        .iter()
+        .filter_map(|w| {
+            by_state.get(w).map(|n| super::pages::Tile {
+                n: *n,
+                label: words(w),
+                href: format!("{REVIEWS}?state={w}"),
+                alarm: false,
+            })
+        })
+        .collect();
+    visible.retain(|s| only.as_deref().is_none_or(|w| s.state.as_str() == w));
     visible.sort_by_key(|s| (s.planned_partner_release, s.id));
     let mut names = Names::default();
     let (mut mine, mut to_answer, mut queue) = (Vec::new(), Vec::new(), Vec::new());
@@ -280,6 +328,8 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> PageResu
             to_answer,
             queue,
             grants,
+            counts,
+            showing: only.map(|w| words(&w)),
         },
     )
 }
@@ -605,17 +655,41 @@ struct GrantsPage {
     /// Propose, concur, object, revoke (`partner_actions.rs`).
     actions: super::partner_actions::GrantActions,
     csrf: String,
+    /// Grants by status, each opening the list of that status.
+    counts: Vec<super::pages::Tile>,
+    showing: Option<String>,
 }
 
 /// `GET /grants`: the early-access grants the policy lets the visitor read
 /// (a partner's own, a developer's own), soonest end first.
-pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult {
+pub async fn grants(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<axum::extract::Query<StateParams>, axum::extract::rejection::QueryRejection>,
+) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    let axum::extract::Query(params) =
+        query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
+    let statuses: Vec<&str> = GrantStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let only = one_of("status", &params.status, &statuses).map_err(fail)?;
     let now = state.now();
-    let rows = grant_rows(&state, &who, now).await.map_err(fail)?;
     let actions = super::partner_actions::grant_actions(&state, &who)
         .await
         .map_err(fail)?;
+    let mut rows = grant_rows(&state, &who, now).await.map_err(fail)?;
+    let counts = statuses
+        .iter()
+        .filter_map(|w| {
+            let n = rows.iter().filter(|g| g.status == *w).count() as u64;
+            (n > 0).then(|| super::pages::Tile {
+                n,
+                label: words(w),
+                href: format!("{GRANTS}?status={w}"),
+                alarm: false,
+            })
+        })
+        .collect();
+    rows.retain(|g| only.as_deref().is_none_or(|w| g.status == w));
     render(
         StatusCode::OK,
         &GrantsPage {
@@ -624,6 +698,8 @@ pub async fn grants(State(state): State<AppState>, who: SignedIn) -> PageResult 
             grants: rows,
             actions,
             csrf: who.csrf.clone(),
+            counts,
+            showing: only.map(|w| words(&w)),
         },
     )
 }

@@ -459,8 +459,21 @@ async fn the_case_page_shows_the_priority_and_sets_the_assessment() {
     let first = page.at(&format!("href=\"/clearinghouse/cases/{a}\""));
     let second = page.at(&format!("href=\"/clearinghouse/cases/{b}\""));
     assert!(first < second, "{}", page.body);
-    page.at("<td>Act</td>");
-    page.at("<td>not assessed</td>");
+    page.at(r#"<span class="badge ssvc-act">Act</span>"#);
+    page.at(r#"<span class="badge">not assessed</span>"#);
+    // Counted by decision, each count opening exactly its cases.
+    page.at(r#"<a href="/clearinghouse?priority=act"><span class="n">1</span> <span class="label">SSVC Act</span>"#);
+    let act = root.get("/clearinghouse?priority=act").await;
+    assert!(
+        act.body
+            .contains(&format!("href=\"/clearinghouse/cases/{a}\""))
+    );
+    assert!(
+        !act.body
+            .contains(&format!("href=\"/clearinghouse/cases/{b}\""))
+    );
+    let home = root.get("/").await;
+    home.at(r#"<a href="/clearinghouse?priority=act"><span class="n">1</span> <span class="label">SSVC Act</span>"#);
 
     // The reporter sees the priority but no form, and may not post it.
     set_password(&srv, uni_user.parse().unwrap()).await;

@@ -631,6 +631,122 @@ async fn facts_pages_in_chromium() {
     b.quit().await;
 }
 
+/// The elements outside a scrolling table container (`.wide`) that stick
+/// out of a narrow window: none, or the page scrolls sideways (WCAG 1.4.10).
+async fn overflowing(b: &Browser) -> Value {
+    b.execute_async(
+        "const w = document.documentElement.clientWidth;\
+         arguments[arguments.length - 1]([...document.querySelectorAll('body *')]\
+         .filter(e => !e.closest('.wide') && e.getBoundingClientRect().right > w + 1)\
+         .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)))",
+    )
+    .await
+}
+
+/// Issue 19's numbers and charts (`dash_pages::world`): the dashboard of a
+/// developer, a reviewer, a researcher and the operator, the lists their
+/// numbers open (filtered), the registry with its chart, the queue, the
+/// sources' reliability chart — each with its heading, no WCAG 2.1 AA
+/// violation axe-core finds and, at 320 px wide, no sideways scrolling
+/// outside the tables' own containers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
+async fn dashboards_and_charts_in_chromium() {
+    webdriver::require_chromium();
+    let w = crate::dash_pages::world().await;
+    let srv = &w.srv;
+    // Cases in the queue, one of them validated so the sources have a record.
+    let sarif: &[u8] = include_bytes!("../../../intake/tests/fixtures/fortify-excerpt.sarif");
+    let resp = srv
+        .http
+        .post(format!("{}/api/v1/reports", srv.base))
+        .bearer_auth(&w.uni)
+        .header("content-type", "application/sarif+json")
+        .body(sarif.to_vec())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    give_password(srv, "root").await;
+    let base = srv.base.clone();
+    let mut b = Browser::start().await;
+    b.window_size(1400, 1600).await;
+    let roles: [(&str, Vec<(String, &str)>); 4] = [
+        (
+            "deva",
+            vec![
+                ("/".to_owned(), "Dashboard"),
+                ("/reviews?state=in_review".to_owned(), "Reviews"),
+                ("/frontier".to_owned(), "Frontier"),
+            ],
+        ),
+        (
+            "nsa1",
+            vec![
+                ("/".to_owned(), "Dashboard"),
+                ("/reviews".to_owned(), "Reviews"),
+                (format!("/frontier?developer={}", w.lab), "Frontier"),
+            ],
+        ),
+        (
+            "uni1",
+            vec![
+                ("/".to_owned(), "Dashboard"),
+                ("/clearinghouse?state=new".to_owned(), "Clearinghouse"),
+            ],
+        ),
+        (
+            "root",
+            vec![
+                ("/".to_owned(), "Dashboard"),
+                ("/clearinghouse".to_owned(), "Clearinghouse"),
+                ("/clearinghouse/sources".to_owned(), "sources"),
+                ("/frontier?sort=compute".to_owned(), "Frontier"),
+            ],
+        ),
+    ];
+    for (who, pages) in &roles {
+        sign_in(&b, &base, who).await;
+        check_pages(&b, &base, &format!("dash-{who}"), pages).await;
+        sign_out(&b).await;
+    }
+    // The registry's chart is drawn: a point per dated model with compute.
+    sign_in(&b, &base, "nsa1").await;
+    b.goto(&format!("{base}/frontier")).await;
+    let points = b
+        .execute_async(
+            "arguments[arguments.length - 1](document.querySelectorAll('svg.chart-svg circle.chart-point').length)",
+        )
+        .await;
+    assert_eq!(points, json!(3));
+    b.window_size(320, 1200).await;
+    let narrow = [
+        ("/".to_owned(), "Dashboard"),
+        ("/frontier".to_owned(), "Frontier"),
+        ("/reviews".to_owned(), "Reviews"),
+    ];
+    check_pages(&b, &base, "dash-320", &narrow).await;
+    for (path, _) in &narrow {
+        b.goto(&format!("{base}{path}")).await;
+        assert_eq!(
+            overflowing(&b).await,
+            json!([]),
+            "{path} scrolls sideways at 320 px"
+        );
+    }
+    sign_out(&b).await;
+    sign_in(&b, &base, "root").await;
+    for path in ["/", "/clearinghouse", "/clearinghouse/sources"] {
+        b.goto(&format!("{base}{path}")).await;
+        assert_eq!(
+            overflowing(&b).await,
+            json!([]),
+            "{path} scrolls sideways at 320 px"
+        );
+    }
+    b.quit().await;
+}
+
 /// A dead link in a browser: a page with a title, axe-clean, that reflows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]

@@ -13,6 +13,7 @@ mod browser;
 mod claims;
 mod clearinghouse_pages;
 mod csaf_sources;
+mod dash_pages;
 mod dashboards;
 mod directive_pages;
 mod directives;

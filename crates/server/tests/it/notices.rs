@@ -112,7 +112,9 @@ async fn notices_over_the_api_and_the_pages() {
     common::visitor::set_password(&srv, Uuid::parse_str(&alpha_user).expect("uuid")).await;
     let mut v = Visitor::sign_in(&srv, "alpha").await;
     let dash = v.get("/").await;
-    dash.at("<strong>1</strong> unread notice");
+    dash.at(
+        r#"<a href="/notices"><span class="n">1</span> <span class="label">unread notice</span>"#,
+    );
     let page = v.get("/notices").await;
     assert_eq!(page.status, StatusCode::OK);
     let count = page.at("<strong>1</strong> unread");

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod activity;
 mod advisories;
 mod assessments;
 mod case_advisories;
