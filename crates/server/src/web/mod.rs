@@ -25,8 +25,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::state::AppState;
 
 mod case_actions;
-mod claim_actions;
 mod charts;
+mod claim_actions;
 mod clearinghouse;
 mod directives;
 pub(crate) mod filters;

@@ -776,24 +776,9 @@ async fn sign_in_as(b: &Browser, base: &str, username: &str, password: &str) {
     assert_eq!(b.text(&who).await, username);
 }
 
-/// Pages of the navigation that hold no records of their own: the
-/// dashboard (its counts are another page's data), the defensive tools
-/// (not built yet: a placeholder).
-const NOT_A_LIST: [&str; 2] = ["/", "/tools"];
-
-/// Issue 19's living demo in a browser: the store seeded by
-/// `bulwark_app::demo`, every user of the demo signs in with the password
-/// it printed and visits every page of its navigation, each of which shows
-/// records (a table with rows, or the directive) and has no WCAG 2.1 AA
-/// violation axe-core finds. The exceptions: the pages of [`NOT_A_LIST`],
-/// reviews and grants for an organization that is party to none (the
-/// policy lets only their parties read them), and obligations and
-/// compliance for an agency on the national security track (CISA's
-/// directives do not bind it). Prints, per user, what each page shows.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
-async fn demo_in_chromium() {
-    webdriver::require_chromium();
+/// A server on a fresh SQLite store seeded as `bulwark demo` seeds it (with
+/// a key for dossier documents), its sign-ins and its address.
+async fn demo_server() -> (bulwark_server::AppState, bulwark_app::demo::Seeded, String) {
     let store = bulwark_store::testing::sqlite().await.expect("store");
     let settings = bulwark_server::Settings {
         secure_cookies: false,
@@ -813,6 +798,116 @@ async fn demo_in_chromium() {
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let app = bulwark_server::app(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (state, seeded, base)
+}
+
+/// The README's screenshots (`docs/screenshots/`), taken of the demo so
+/// that they show what the pages are: each key page as the user who works
+/// in it, rewritten whenever the browser tests run (a changed page shows
+/// in `git status`). Each must show its heading; the README must show
+/// each file, and nothing it shows may be missing (`readme.rs` checks that
+/// without a browser).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
+async fn readme_screenshots_in_chromium() {
+    webdriver::require_chromium();
+    let (_, seeded, base) = demo_server().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    let password = |username: &str| {
+        seeded
+            .logins
+            .iter()
+            .find(|l| l.username == username)
+            .unwrap_or_else(|| panic!("the demo has no user {username}"))
+            .password
+            .clone()
+    };
+    // (user, page or the first link of a list, the link's selector, heading, file)
+    let shots: [(&str, &str, Option<&str>, &str, &str); 7] = [
+        ("analyst", "/", None, "Dashboard", "dashboard.png"),
+        (
+            "analyst",
+            "/clearinghouse",
+            None,
+            "Clearinghouse",
+            "clearinghouse.png",
+        ),
+        (
+            "analyst",
+            "/clearinghouse",
+            Some("main a[href^='/clearinghouse/cases/']"),
+            // A case's heading is its title.
+            "",
+            "case.png",
+        ),
+        ("analyst", "/frontier", None, "Frontier", "frontier.png"),
+        (
+            "interior",
+            "/sboms",
+            Some("main a[href^='/sboms/']"),
+            "SBOM",
+            "sbom.png",
+        ),
+        ("cisa", "/compliance", None, "ompliance", "compliance.png"),
+        (
+            "lab",
+            "/reviews",
+            Some("main a[href^='/reviews/']"),
+            "",
+            "review.png",
+        ),
+    ];
+    let mut b = Browser::start().await;
+    b.window_size(1280, 900).await;
+    let mut signed_in: Option<&str> = None;
+    for (user, page, link, heading, file) in shots {
+        if signed_in != Some(user) {
+            if signed_in.is_some() {
+                sign_out(&b).await;
+            }
+            sign_in_as(&b, &base, user, &password(user)).await;
+            signed_in = Some(user);
+        }
+        b.goto(&format!("{base}{page}")).await;
+        if let Some(css) = link {
+            let href = b
+                .execute_async(&format!(
+                    "const a = document.querySelector(\"{css}\"); \
+                     arguments[arguments.length - 1](a ? a.getAttribute('href') : null)"
+                ))
+                .await;
+            let href = href
+                .as_str()
+                .unwrap_or_else(|| panic!("{page} as {user} links to nothing like {css}"));
+            b.goto(&format!("{base}{href}")).await;
+        }
+        let h1 = b.text(&b.find("h1").await).await;
+        assert!(h1.contains(heading), "{file}: {h1}");
+        std::fs::write(dir.join(file), b.screenshot().await).expect("screenshot");
+    }
+    b.quit().await;
+}
+
+/// Pages of the navigation that hold no records of their own: the
+/// dashboard (its counts are another page's data), the defensive tools
+/// (not built yet: a placeholder).
+const NOT_A_LIST: [&str; 2] = ["/", "/tools"];
+
+/// Issue 19's living demo in a browser: the store seeded by
+/// `bulwark_app::demo`, every user of the demo signs in with the password
+/// it printed and visits every page of its navigation, each of which shows
+/// records (a table with rows, or the directive) and has no WCAG 2.1 AA
+/// violation axe-core finds. The exceptions: the pages of [`NOT_A_LIST`],
+/// reviews and grants for an organization that is party to none (the
+/// policy lets only their parties read them), and obligations and
+/// compliance for an agency on the national security track (CISA's
+/// directives do not bind it). Prints, per user, what each page shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and axe-core (BULWARK_AXE_JS)"]
+async fn demo_in_chromium() {
+    webdriver::require_chromium();
+    let (state, seeded, base) = demo_server().await;
 
     let shots = std::env::var_os("BULWARK_SCREENSHOTS").map(std::path::PathBuf::from);
     let mut b = Browser::start().await;

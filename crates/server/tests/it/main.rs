@@ -32,6 +32,7 @@ mod pipeline;
 mod priorities;
 mod provider;
 mod publications;
+mod readme;
 mod reviews;
 mod web;
 mod webhooks;
