@@ -106,13 +106,15 @@ def shape(path):
 
 
 def time_page(v, path, runs):
+    """A page answers 200, or sends the visitor on (3xx, not followed)."""
+    ok = lambda status: status == 200 or 300 <= status < 400
     status, body, _ = v.get(path)
-    if status != 200:
+    if not ok(status):
         return status, body, None
     times = []
     for _ in range(runs):
         status, body, t = v.get(path)
-        if status != 200:
+        if not ok(status):
             return status, body, None
         times.append(t * 1000)
     return 200, body, (statistics.median(times), max(times))
@@ -131,11 +133,12 @@ def walk(v, role, runs, seen_shapes):
     rows, errors = [], []
     queue = list(dict.fromkeys(pages))
     shapes = {shape(p) for p in queue}
+    found_on = {p: "the navigation" for p in queue}
     while queue:
         path = queue.pop(0)
         status, body, t = time_page(v, path, runs)
         if t is None:
-            errors.append(f"{role}: GET {path} answered {status}")
+            errors.append(f"{role}: GET {path} (linked from {found_on[path]}) answered {status}")
             continue
         rows.append((path, t))
         for link in links(body):
@@ -145,6 +148,7 @@ def walk(v, role, runs, seen_shapes):
             ):
                 continue
             shapes.add(s)
+            found_on[link] = path
             queue.append(link)
     seen_shapes.update(shapes)
     return rows, errors
@@ -174,14 +178,17 @@ def demo(args):
         for login in info["logins"]:
             v = Visitor(info["url"].rstrip("/"))
             v.sign_in(login["username"], login["password"])
-            rows, errs = walk(v, login["role"], args.runs, shapes)
+            rows, errs = walk(v, f"{login['role']} {login['username']}", args.runs, shapes)
             print(f"{login['role']} ({login['organization']}, {login['username']}): {len(rows)} pages")
             report(rows)
             all_rows += rows
             errors += errs
     finally:
         proc.kill()
-    worst = max(all_rows, key=lambda r: r[1][0])
+    all_rows.sort(key=lambda r: -r[1][0])
+    worst = all_rows[0]
+    print("slowest five:")
+    report(all_rows[:5])
     print(f"\n{len(all_rows)} page loads of {len(shapes)} kinds; slowest median {worst[1][0]:.1f} ms ({worst[0]})")
     for e in errors:
         print("error:", e, file=sys.stderr)
