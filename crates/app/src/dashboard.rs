@@ -244,8 +244,17 @@ pub async fn clearinghouse_activity(app: &App, who: &Principal) -> AppResult<Act
     let validations = app.store.validations_since(since, ACTIVITY_ROWS).await?;
     let complete =
         opened.len() < ACTIVITY_ROWS as usize && validations.len() < ACTIVITY_ROWS as usize;
-    let mut readable: std::collections::HashMap<uuid::Uuid, bool> =
-        std::collections::HashMap::new();
+    let ids: Vec<uuid::Uuid> = {
+        let mut ids: Vec<uuid::Uuid> = opened
+            .iter()
+            .chain(validations.iter())
+            .map(|(case, _)| *case)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let readable = crate::resources::readable_cases(app, who, &ids).await?;
     let mut weeks: Vec<Week> = (0..ACTIVITY_WEEKS)
         .map(|i| Week {
             until: (since + time::Duration::weeks(i as i64 + 1)).date(),
@@ -260,18 +269,7 @@ pub async fn clearinghouse_activity(app: &App, who: &Principal) -> AppResult<Act
     };
     for (rows, opened_side) in [(opened, true), (validations, false)] {
         for (case, at) in rows {
-            let may = match readable.get(&case) {
-                Some(m) => *m,
-                None => {
-                    let m = match crate::resources::readable_case(app, who, case).await {
-                        Ok(_) => true,
-                        Err(e) if e.kind == crate::ErrorKind::NotFound => false,
-                        Err(e) => return Err(e),
-                    };
-                    readable.insert(case, m);
-                    m
-                }
-            };
+            let may = readable.contains_key(&case);
             if may {
                 let w = &mut weeks[week_of(at)];
                 if opened_side {

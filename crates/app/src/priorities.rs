@@ -27,9 +27,11 @@ use bulwark_scoring::bod2604;
 use bulwark_scoring::cvss;
 use bulwark_scoring::feeds::cve::{AdpKev, AdpSsvc, CisaAdp, CveRecord, CvssMetric};
 use bulwark_scoring::feeds::kev::KevEntry;
-use bulwark_scoring::priority::{self, Epss, Priority};
-use bulwark_scoring::ssvc::{Automatable, DecisionPoints, MissionWellbeing, TechnicalImpact};
-use bulwark_store::{StoredKevEntry, VulnerabilityFacts};
+use bulwark_scoring::priority::{Epss, Priority};
+use bulwark_scoring::ssvc::{
+    Automatable, Decision, DecisionPoints, MissionWellbeing, TechnicalImpact,
+};
+use bulwark_store::{PriorityKey, RankedAt, StoredKevEntry, VulnerabilityFacts};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -202,37 +204,125 @@ fn mission_wellbeing(raw: Option<&str>) -> AppResult<MissionWellbeing> {
     }
 }
 
-/// The known CVEs ranked, most urgent first.
+/// A page of the known CVEs ranked, most urgent first.
 pub struct Ranking {
     pub items: Vec<Priority>,
+    /// How many CVEs are known (and ranked).
+    pub total: u64,
     /// KEV's vendor and product of the ranked CVEs in KEV, by CVE id.
     pub kev: std::collections::HashMap<String, KevBrief>,
     /// EPSS was left out of the order: the set mixes model versions.
     pub epss_skipped: bool,
-    /// The store holds [`bulwark_store::MAX_KNOWN_CVES`] CVEs or more;
-    /// only the first that many (by id) were ranked.
-    pub truncated: bool,
 }
 
-/// Ranks every CVE the store knows (a record or a KEV entry; at most
-/// [`bulwark_store::MAX_KNOWN_CVES`]) after asking the policy.
-pub async fn ranking(app: &App, who: &Principal, mw: MissionWellbeing) -> AppResult<Ranking> {
+/// Keys computed per round of [`refresh_keys`].
+const REFRESH_CHUNK: u32 = 2_000;
+
+/// The SSVC decision as the store's rank (most urgent highest).
+fn decision_rank(d: Decision) -> u8 {
+    match d {
+        Decision::Track => 0,
+        Decision::TrackStar => 1,
+        Decision::Attend => 2,
+        Decision::Act => 3,
+    }
+}
+
+/// One CVE's keys in the priority order at every Mission & Well-being,
+/// from the same [`Priority::from_feeds`] the ranked list shows.
+fn key_of(facts: &VulnerabilityFacts, mark: i64) -> PriorityKey {
+    let record = record_of(facts);
+    let kev = facts.kev.as_ref().map(kev_of);
+    let epss = facts.epss.as_ref().map(|e| Epss {
+        score: e.epss,
+        model_version: e.model_version.clone(),
+    });
+    let high = Priority::from_feeds(&record, kev.as_ref(), epss, MissionWellbeing::High);
+    let points = match record.ssvc_points() {
+        Some(Ok(mut points)) => {
+            points.apply_kev(kev.is_some());
+            Some(points)
+        }
+        _ => None,
+    };
+    let at = |mw| points.as_ref().map(|p| decision_rank(p.decide(mw)));
+    PriorityKey {
+        cve: facts.cve.clone(),
+        mark,
+        in_kev: high.in_kev,
+        ssvc: [
+            at(MissionWellbeing::Low),
+            at(MissionWellbeing::Medium),
+            high.ssvc.map(decision_rank),
+        ],
+        epss: high.epss.map(|e| (e.score, e.model_version)),
+        cvss: high.cvss.map(|(score, _)| score),
+    }
+}
+
+/// Computes the priority keys that feed imports marked stale (see
+/// `bulwark_store`'s `priorities.rs`), a chunk at a time; returns how many
+/// were written. The ranking calls it first; an import calls it after, so
+/// that the first ranking does not pay for a large import.
+pub async fn refresh_keys(store: &bulwark_store::Store) -> AppResult<u64> {
+    let mut written = 0;
+    loop {
+        let stale = store.stale_priority_keys(REFRESH_CHUNK).await?;
+        if stale.is_empty() {
+            break;
+        }
+        let ids: Vec<String> = stale.iter().map(|(id, _)| id.clone()).collect();
+        let facts = store.vulnerability_facts_of(&ids).await?;
+        // Scoring vectors is CPU work: off the async threads.
+        let keys = tokio::task::spawn_blocking(move || {
+            facts
+                .iter()
+                .zip(&stale)
+                .map(|(f, (_, mark))| key_of(f, *mark))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+        let kept = store.set_priority_keys(&keys).await?;
+        written += kept;
+        // None kept: every one was marked again meanwhile, by an import
+        // that computes them after it; do not race it.
+        if kept == 0 || keys.len() < REFRESH_CHUNK as usize {
+            break;
+        }
+    }
+    Ok(written)
+}
+
+/// A page of every CVE the store knows (a record or a KEV entry) in the
+/// priority order, after asking the policy: `limit` from `offset`.
+pub async fn ranking(
+    app: &App,
+    who: &Principal,
+    mw: MissionWellbeing,
+    offset: u64,
+    limit: u32,
+) -> AppResult<Ranking> {
     app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
-    let max = bulwark_store::MAX_KNOWN_CVES;
-    let ids = app.store.known_cves(max).await?;
-    let truncated = ids.len() >= max as usize;
+    refresh_keys(&app.store).await?;
+    let (total, mixed) = app.store.ranked_cves_summary().await?;
+    let at = match mw {
+        MissionWellbeing::Low => RankedAt::Low,
+        MissionWellbeing::Medium => RankedAt::Medium,
+        MissionWellbeing::High => RankedAt::High,
+    };
+    let ids = app.store.ranked_cves(at, !mixed, offset, limit).await?;
     let facts = app.store.vulnerability_facts_of(&ids).await?;
     let kev = facts
         .iter()
         .filter_map(|f| Some((f.cve.clone(), kev_brief(f.kev.as_ref()?))))
         .collect();
-    let mut items: Vec<Priority> = facts.iter().map(|f| priority_of(f, mw)).collect();
-    let epss_skipped = priority::sort(&mut items);
+    let items: Vec<Priority> = facts.iter().map(|f| priority_of(f, mw)).collect();
     Ok(Ranking {
         items,
+        total,
         kev,
-        epss_skipped,
-        truncated,
+        epss_skipped: mixed,
     })
 }
 
@@ -385,8 +475,8 @@ pub struct RankingOut {
     pub mission_wellbeing: String,
     /// CVEs ranked.
     pub total: u64,
-    /// The store holds 10,000 CVEs or more and only the first 10,000 by id
-    /// were ranked.
+    /// Always false: every known CVE is ranked (the store keeps each one's
+    /// keys). Kept so that clients reading it go on working.
     pub truncated: bool,
     /// EPSS was left out of the order because the scores come from more
     /// than one model version.
@@ -588,16 +678,14 @@ pub async fn ranked(
     }
     let offset = offset.unwrap_or(0);
     let mw = self::mission_wellbeing(mission_wellbeing)?;
-    let r = ranking(app, who, mw).await?;
-    let total = r.items.len() as u64;
+    let r = ranking(app, who, mw, u64::from(offset), limit).await?;
+    let total = r.total;
     let items = r
         .items
         .iter()
-        .enumerate()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(|(i, p)| RankedOut {
-            rank: i as u64 + 1,
+        .zip(u64::from(offset) + 1..)
+        .map(|(p, rank)| RankedOut {
+            rank,
             cve: p.id.clone(),
             priority: priority_out(p),
         })
@@ -605,7 +693,7 @@ pub async fn ranked(
     Ok(RankingOut {
         mission_wellbeing: mw.to_string(),
         total,
-        truncated: r.truncated,
+        truncated: false,
         epss_skipped: r.epss_skipped,
         offset,
         limit,

@@ -100,6 +100,25 @@ pub async fn readable_case(app: &App, who: &Principal, id: Uuid) -> AppResult<(C
     Ok((c, resource))
 }
 
+/// Of these cases, the ones the principal may read, by id: the very decision
+/// of [`readable_case`] for each, read in a few queries for a whole list.
+pub async fn readable_cases(
+    app: &App,
+    who: &Principal,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Case>> {
+    Ok(app
+        .store
+        .cases_with_parties(ids)
+        .await?
+        .into_iter()
+        .filter_map(|(c, parties)| {
+            app.permits(who, Action::RecordRead, &case_resource(&c, parties))
+                .then_some((c.id, c))
+        })
+        .collect())
+}
+
 /// The policy's view of a kept intake document: AMBER+STRICT, for the
 /// organizations that sent it (or gave it as evidence) and the clearinghouse.
 /// A document may hold findings of many cases, so a case's parties are not,

@@ -179,6 +179,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 &format!("KEV catalog {} imported", info.catalog_version),
             )
             .await?;
+            rerank(&store).await?;
             store.close().await;
             let what = format!(
                 "KEV catalog {} ({} entries)",
@@ -268,6 +269,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 .map_err(|e| store_error(&path, e));
             bar.finish_and_clear();
             let r = r?;
+            rerank(&store).await?;
             store.close().await;
             let what = format!("EPSS model {model_version} of {score_date} ({n} rows)");
             let extra = json!({
@@ -339,6 +341,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 .map(|(id, _)| id.clone())
                 .collect();
             let obligations = reevaluate(&store, &moved, "CVE records imported").await?;
+            rerank(&store).await?;
             store.close().await;
             let what = format!("{n} CVE records");
             let extra = json!({"feed": "cve", "records": n, "skipped": skipped.count, "obligations": obligations});
@@ -460,6 +463,15 @@ async fn reevaluate(
         );
     }
     Ok(out)
+}
+
+/// Computes the priority keys the import changed, so that the first
+/// ranking after it does not pay for them.
+async fn rerank(store: &bulwark_store::Store) -> anyhow::Result<()> {
+    bulwark_app::priorities::refresh_keys(store)
+        .await
+        .map_err(|e| anyhow::anyhow!("ranking the imported CVEs: {e}"))?;
+    Ok(())
 }
 
 /// CISA's SSVC points of these CVEs as stored, by id.

@@ -194,6 +194,9 @@ const CASE_SELECT: &str = "SELECT c.id, c.state, c.title, c.rule_id, t.kind, t.l
      c.quorum_vendor, c.tlp, c.embargo_until, c.embargo_offset_minutes, c.vendor_org, \
      c.vendor_notified_at, c.created_at, c.updated_at \
      FROM cases c LEFT JOIN scan_targets t ON t.id = c.target_id";
+/// Ids per query of [`Store::cases_with_parties`]: the parties' query binds
+/// each five times, well under SQLite's 32,766 parameters.
+const CASE_CHUNK: usize = 500;
 const REPORT_SELECT: &str = "SELECT id, case_id, org_id, submitted_by, fingerprint, document, \
      rule_id, title, location, tool_name, tool_version, ai_model, ai_model_version, detail, \
      reported_at FROM reports";
@@ -432,6 +435,62 @@ impl Store {
                  UNION SELECT org_id FROM patch_tasks WHERE case_id = $1 ORDER BY 1",
             ).bind(case).fetch_all(pool).await?
         }))
+    }
+
+    /// The cases with these ids and each one's parties (as
+    /// [`Store::case_parties`]), unknown ids left out: what a list needs to
+    /// ask the policy about many cases in two queries per chunk instead of
+    /// two per case.
+    pub async fn cases_with_parties(&self, ids: &[Uuid]) -> Result<Vec<(Case, Vec<Uuid>)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CASE_CHUNK) {
+            let (rows, parties): (Vec<CaseRow>, Vec<(Uuid, Uuid)>) = with_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(format!("{CASE_SELECT} WHERE c.id IN ("));
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                let rows = q.build_query_as().fetch_all(pool).await?;
+                let mut q = sqlx::QueryBuilder::new("");
+                for (i, (table, col, extra)) in [
+                    ("reports", "case_id", ""),
+                    ("case_tasks", "case_id", ""),
+                    ("cases", "id", " AND vendor_notified_at IS NOT NULL"),
+                    ("case_participants", "case_id", ""),
+                    ("patch_tasks", "case_id", ""),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    if i > 0 {
+                        q.push(" UNION ");
+                    }
+                    let org = if table == "cases" { "vendor_org" } else { "org_id" };
+                    q.push(format!("SELECT {col}, {org} FROM {table} WHERE {col} IN ("));
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(format!("){extra}"));
+                }
+                let parties = q.build_query_as().fetch_all(pool).await?;
+                (rows, parties)
+            });
+            let mut by_case: std::collections::HashMap<Uuid, Vec<Uuid>> =
+                std::collections::HashMap::new();
+            for (case, org) in parties {
+                by_case.entry(case).or_default().push(org);
+            }
+            for r in rows {
+                let c = Case::try_from(r)?;
+                let mut p = by_case.remove(&c.id).unwrap_or_default();
+                p.sort_unstable();
+                p.dedup();
+                out.push((c, p));
+            }
+        }
+        Ok(out)
     }
 
     /// Re-marks a case and sets or lifts its embargo. RED is refused: a case

@@ -24,6 +24,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit::append_audit;
+use crate::tx::Tx;
 use crate::{Actor, Result, Store, StoreError, with_pool, write_tx};
 
 /// Rows per multi-row statement (14 parameters a KEV row: 7,000 at most,
@@ -477,6 +478,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let mut returned = 0u64;
+                let mut changed: Vec<String> = Vec::new();
                 for (chunk, cwes) in entries.chunks(FEED_CHUNK).zip(cwes.chunks(FEED_CHUNK)) {
                     let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO kev_entries ({KEV_COLUMNS}) "));
                     q.push_values(chunk.iter().zip(cwes), |mut row, (e, cwes)| {
@@ -496,8 +498,11 @@ impl Store {
                             .push_bind(at);
                     });
                     q.push(&tail);
-                    returned += q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.len() as u64;
+                    let ids = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?;
+                    returned += ids.len() as u64;
+                    changed.extend(ids);
                 }
+                Tx::mark_priority(&mut *tx, &changed, true).await?;
                 let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kev_entries")
                     .fetch_one(&mut *tx)
                     .await?;
@@ -585,7 +590,9 @@ impl Store {
                         .push_bind(at);
                 });
                 q.push(EPSS_UPSERT_TAIL);
-                returned += q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.len() as u64;
+                let ids = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?;
+                returned += ids.len() as u64;
+                Tx::mark_priority(&mut *tx, &ids, false).await?;
             }
             let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM epss_scores WHERE model_version = $1")
                 .bind(model_version)
@@ -673,6 +680,7 @@ impl Store {
                 });
                 q.push(CVE_UPSERT_TAIL);
                 let written: Vec<String> = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?;
+                Tx::mark_priority(&mut *tx, &written, true).await?;
                 // Rows of rewritten records go; rows of records that have
                 // none yet (new, rewritten, or from before rows were kept)
                 // are written.

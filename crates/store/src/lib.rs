@@ -115,7 +115,7 @@ pub use patches::{
     MAX_PATCH_BYTES, NewPatchFile, NewPatchValidation, NewRemediation, PatchSourceReliability,
     PatchTask, StoredPatchValidation, StoredRemediation,
 };
-pub use priorities::MAX_KNOWN_CVES;
+pub use priorities::{MAX_KNOWN_CVES, PriorityKey, RankedAt};
 pub use reliability::SourceReliability;
 pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
 pub use reviews::{

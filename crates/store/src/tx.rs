@@ -72,6 +72,16 @@ pub(crate) trait Tx: Bulk + Send {
         rows: &[SourceDelta],
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Marks the priority keys of `cves` stale (`priorities.rs`), so the
+    /// application computes them again; `add` also adds the CVEs that have
+    /// no key yet (a new record or KEV entry makes a CVE known; a new EPSS
+    /// score alone does not).
+    fn mark_priority(
+        &mut self,
+        cves: &[String],
+        add: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// What `cases` count for per source: (kind, source, cases, of which
     /// validated).
     fn case_source_counts(
@@ -216,6 +226,30 @@ where
                  submitted = source_stats.submitted + excluded.submitted, \
                  validated = source_stats.validated + excluded.validated",
             );
+            q.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_priority(&mut self, cves: &[String], add: bool) -> Result<()> {
+        for chunk in cves.chunks(CHUNK) {
+            let mut q;
+            if add {
+                q = sqlx::QueryBuilder::<C::Database>::new("INSERT INTO cve_priority (cve_id) ");
+                q.push_values(chunk, |mut row, id| {
+                    row.push_bind(id.as_str());
+                });
+                q.push(" ON CONFLICT (cve_id) DO UPDATE SET marked = cve_priority.marked + 1");
+            } else {
+                q = sqlx::QueryBuilder::<C::Database>::new(
+                    "UPDATE cve_priority SET marked = marked + 1 WHERE cve_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.as_str());
+                }
+                q.push(")");
+            }
             q.build().execute(&mut *self).await?;
         }
         Ok(())

@@ -397,6 +397,9 @@ async fn feeds(w: &World, m: &Members) -> Result<(), DemoError> {
         .import_cves(&Actor::cli(), cves, now)
         .await
         .step("import CVE records")?;
+    crate::priorities::refresh_keys(&app.store)
+        .await
+        .step("rank the CVEs")?;
     let records: Vec<Value> = serde_json::from_slice(data::GO_VULNDB)
         .map_err(|e| AppError::validation(e.to_string()))
         .step("read the OSV records")?;

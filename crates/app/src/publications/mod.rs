@@ -22,6 +22,8 @@
 
 pub mod writers;
 
+use std::collections::HashMap;
+
 use bulwark_authz::{Action, Resource};
 use bulwark_core::{CaseState, Principal, Tlp};
 use bulwark_distribution::model::{
@@ -474,14 +476,31 @@ pub async fn of_case(
 /// of one stage or case when asked.
 pub async fn list(app: &App, who: &Principal, q: &ListQuery) -> AppResult<Vec<PublicationSummary>> {
     let stage: Option<Stage> = q.stage.as_deref().map(str::parse).transpose()?;
+    let wanted: Vec<_> = app
+        .store
+        .case_advisories()
+        .await?
+        .into_iter()
+        .filter(|a| {
+            stage.is_none_or(|s| s == Stage::of(a)) && q.case.is_none_or(|c| c == a.case_id)
+        })
+        .collect();
+    let mut ids: Vec<Uuid> = wanted.iter().map(|a| a.case_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let cases: HashMap<Uuid, (Case, Vec<Uuid>)> = app
+        .store
+        .cases_with_parties(&ids)
+        .await?
+        .into_iter()
+        .map(|(c, p)| (c.id, (c, p)))
+        .collect();
     let mut items = Vec::new();
-    for a in app.store.case_advisories().await? {
-        if stage.is_some_and(|s| s != Stage::of(&a)) || q.case.is_some_and(|c| c != a.case_id) {
+    for a in wanted {
+        let Some((case, parties)) = cases.get(&a.case_id) else {
             continue;
-        }
-        let case = app.store.case(a.case_id).await?;
-        let parties = app.store.case_parties(a.case_id).await?;
-        if may_read(app, who, &a, &case, &parties) {
+        };
+        if may_read(app, who, &a, case, parties) {
             items.push(summary_of(&a)?);
         }
     }

@@ -361,11 +361,11 @@ pub async fn dashboard(
 // GET /clearinghouse/priorities
 // ---------------------------------------------------------------------------
 
-/// Rows of the ranking on the page.
-const PRIORITY_ROWS: usize = bulwark_app::priorities::MAX_RANKING_LIMIT as usize;
+/// Rows of the ranking per page.
+const PRIORITY_ROWS: u32 = 100;
 
 struct PriorityRow {
-    rank: usize,
+    rank: u64,
     cve: String,
     /// Its advisory here when Bulwark holds one, else its record at cve.org.
     href: String,
@@ -384,47 +384,56 @@ struct PrioritiesPage {
     title: &'static str,
     nav: Option<Nav>,
     rows: Vec<PriorityRow>,
-    total: usize,
+    total: u64,
     epss_skipped: bool,
-    truncated: bool,
+    first_row: u64,
+    last_row: u64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
-/// `GET /clearinghouse/priorities`: the CVEs the store knows, ranked by
-/// the one priority order at Mission & Well-being high, as `GET
-/// /api/v1/vulnerabilities` ranks them (same decision, same order).
-pub async fn priorities(State(state): State<AppState>, who: SignedIn) -> PageResult {
+#[derive(Debug, Default, Deserialize)]
+pub struct PriorityParams {
+    page: Option<String>,
+}
+
+/// `GET /clearinghouse/priorities[?page=N]`: the CVEs the store knows,
+/// ranked by the one priority order at Mission & Well-being high, as `GET
+/// /api/v1/vulnerabilities` ranks them (same decision, same order), a
+/// hundred to a page.
+pub async fn priorities(
+    State(state): State<AppState>,
+    who: SignedIn,
+    query: Result<Query<PriorityParams>, QueryRejection>,
+) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
+    let Query(params) = query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
+    let page = super::page_number(&params.page).map_err(|e| fail(PageError::bad_request(e)))?;
+    let offset = (page as u64 - 1).saturating_mul(u64::from(PRIORITY_ROWS));
     let ranking = bulwark_app::priorities::ranking(
         &state,
         &who.principal,
         bulwark_scoring::ssvc::MissionWellbeing::High,
+        offset,
+        PRIORITY_ROWS,
     )
     .await
     .map_err(|e| fail(page_error(e)))?;
-    let total = ranking.items.len();
-    let shown: Vec<&str> = ranking
-        .items
-        .iter()
-        .take(PRIORITY_ROWS)
-        .map(|p| p.id.as_str())
-        .collect();
+    let total = ranking.total;
+    let shown: Vec<&str> = ranking.items.iter().map(|p| p.id.as_str()).collect();
     let held = bulwark_app::facts::held(&state, &shown)
         .await
         .map_err(|e| fail(page_error(e)))?;
-    let rows = ranking
+    let rows: Vec<PriorityRow> = ranking
         .items
         .iter()
-        .take(PRIORITY_ROWS)
         .zip(held)
-        .enumerate()
-        .map(|(i, (p, held))| PriorityRow {
-            rank: i + 1,
+        .zip(offset + 1..)
+        .map(|((p, held), rank)| PriorityRow {
+            rank,
             cve: p.id.clone(),
-            href: if held {
-                format!("/advisories/{}", p.id)
-            } else {
-                format!("https://www.cve.org/CVERecord?id={}", p.id)
-            },
+            href: super::vulnerability_href(&p.id, held)
+                .unwrap_or_else(|| format!("https://www.cve.org/CVERecord?id={}", p.id)),
             kev_product: ranking
                 .kev
                 .get(&p.id)
@@ -443,15 +452,20 @@ pub async fn priorities(State(state): State<AppState>, who: SignedIn) -> PageRes
             cvss: p.cvss.map(|(s, v)| format!("{s:.1} ({v})")),
         })
         .collect();
+    let href = |n: usize| format!("/clearinghouse/priorities?page={n}");
+    let last_row = offset + rows.len() as u64;
     render(
         StatusCode::OK,
         &PrioritiesPage {
             title: "Vulnerability priorities",
             nav: Some(who.nav(&state, CLEARINGHOUSE)),
+            first_row: if rows.is_empty() { 0 } else { offset + 1 },
+            last_row,
+            prev_href: (page > 1).then(|| href(page - 1)),
+            next_href: (last_row < total).then(|| href(page + 1)),
             rows,
             total,
             epss_skipped: ranking.epss_skipped,
-            truncated: ranking.truncated,
         },
     )
 }

@@ -2051,6 +2051,8 @@ struct VulnerabilityPage {
     title: String,
     nav: Option<Nav>,
     id: String,
+    /// Where the name leads ([`super::vulnerability_href`]).
+    href: Option<String>,
     rows: Vec<CountsRow>,
     all_href: String,
 }
@@ -2070,6 +2072,16 @@ pub async fn exposed(
     let found = obligations::vulnerability_view(&state, &who.principal, &id)
         .await
         .map_err(|e| fail(refused(e, "vulnerability")))?;
+    let held = state.permits(
+        &who.principal,
+        Action::VulnerabilityRead,
+        &Resource::Program,
+    ) && bulwark_app::facts::held(&state, &[id.as_str()])
+        .await
+        .map_err(|e| fail(refused(e, "vulnerability")))?
+        .first()
+        .copied()
+        .unwrap_or(false);
     let scope = Filters {
         vulnerability: id.clone(),
         ..Filters::default()
@@ -2094,6 +2106,7 @@ pub async fn exposed(
             title: format!("Who is exposed to {id}"),
             nav: Some(who.nav(&state, COMPLIANCE)),
             all_href: scope.href(),
+            href: super::vulnerability_href(&id, held),
             id,
             rows,
         },

@@ -283,14 +283,7 @@ pub async fn overview(
         .transpose()
         .map_err(|e| bad(e.detail))?
         .unwrap_or_default();
-    let page = given(&params.page)
-        .map(|p| match p.parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(n),
-            _ => Err(format!("page: {p:?} is not a page number")),
-        })
-        .transpose()
-        .map_err(bad)?
-        .unwrap_or(1);
+    let page = super::page_number(&params.page).map_err(bad)?;
     let determination = given(&params.determination).map(str::to_owned);
     let q = RegistryQuery {
         outcome: determination.clone(),

@@ -392,6 +392,30 @@ pub(crate) fn words(s: &str) -> String {
     s.replace('_', " ")
 }
 
+/// A list's `?page=` (1 when not given), or why it is not a page number.
+pub(crate) fn page_number(raw: &Option<String>) -> Result<usize, String> {
+    match raw.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(p) => match p.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!("page: {p:?} is not a page number")),
+        },
+    }
+}
+
+/// Where a vulnerability's name leads: its advisory when Bulwark holds one
+/// answering to it, else the CVE record at cve.org, else nowhere (a link to
+/// a page that would answer 404 helps nobody).
+pub(crate) fn vulnerability_href(id: &str, held: bool) -> Option<String> {
+    if held {
+        Some(format!("/advisories/{id}"))
+    } else if id.starts_with("CVE-") {
+        Some(format!("https://www.cve.org/CVERecord?id={id}"))
+    } else {
+        None
+    }
+}
+
 /// Organizations' names, looked up once each per page; one that no longer
 /// exists shows as its id.
 #[derive(Default)]

@@ -70,6 +70,9 @@ struct QueueRow {
     tlp: String,
     version: u32,
     case_id: Uuid,
+    /// Whether the reader may open the case: a published advisory is
+    /// public, its case need not be, and a link to a 404 helps nobody.
+    case_readable: bool,
     updated: Stamp,
 }
 
@@ -105,6 +108,10 @@ pub async fn queue(
         .await
         .map_err(|e| fail(page_error(e)))?;
     let counts = publications::counts(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let case_ids: Vec<Uuid> = items.iter().map(|a| a.case_id).collect();
+    let readable = bulwark_app::resources::readable_cases(&state, &who.principal, &case_ids)
         .await
         .map_err(|e| fail(page_error(e)))?;
     let n = |s: Stage| match s {
@@ -144,6 +151,7 @@ pub async fn queue(
                     tlp: a.tlp,
                     version: a.version,
                     case_id: a.case_id,
+                    case_readable: readable.contains_key(&a.case_id),
                     updated: Stamp::parse(&a.updated_at),
                 })
                 .collect(),
@@ -257,6 +265,8 @@ struct EditorPage {
     id: Uuid,
     tracking_id: String,
     case_id: Uuid,
+    /// As [`QueueRow::case_readable`].
+    case_readable: bool,
     status: String,
     stage: &'static str,
     tlp: String,
@@ -296,6 +306,11 @@ async fn editor(
         .await
         .map_err(fail)?;
     let may_manage = bulwark_app::cases::may_manage(state, &who.principal);
+    let case_readable =
+        bulwark_app::resources::readable_cases(state, &who.principal, &[a.summary.case_id])
+            .await
+            .map_err(fail)?
+            .contains_key(&a.summary.case_id);
     let s = a.summary;
     let next_statuses = match s.status.as_str() {
         "draft" => vec!["interim", "final"],
@@ -312,6 +327,7 @@ async fn editor(
         id: s.id,
         tracking_id: s.tracking_id,
         case_id: s.case_id,
+        case_readable,
         status: s.status,
         stage: stage_label(s.stage),
         tlps: ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT"]

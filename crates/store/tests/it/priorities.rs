@@ -4,7 +4,7 @@
 
 use bulwark_store::{
     Actor, FACTS_CHUNK, KevCatalogInfo, MAX_KNOWN_CVES, NewCveRecord, NewEpssScore, NewKevEntry,
-    Store, document_address,
+    PriorityKey, RankedAt, Store, document_address,
 };
 use time::{OffsetDateTime, macros::datetime};
 
@@ -14,6 +14,7 @@ bulwark_store::both_backends!(
     known_cves_are_records_and_kev_entries,
     known_cves_is_bounded,
     facts_of_many_equal_facts_of_each,
+    imports_mark_keys_stale_and_the_order_reads_the_keys,
 );
 
 fn kev_entry(id: &str) -> NewKevEntry {
@@ -151,4 +152,115 @@ async fn facts_of_many_equal_facts_of_each(store: Store) {
     assert!(both.kev.is_some() && both.record.is_some());
     let none = &many[ids.len()];
     assert!(none.kev.is_none() && none.epss.is_none() && none.record.is_none());
+}
+
+fn key(
+    cve: &str,
+    mark: i64,
+    ssvc: Option<u8>,
+    kev: bool,
+    epss: Option<f64>,
+    cvss: f64,
+) -> PriorityKey {
+    PriorityKey {
+        cve: cve.into(),
+        mark,
+        in_kev: kev,
+        ssvc: [ssvc, ssvc, ssvc],
+        epss: epss.map(|e| (e, "v2025.03.14".to_owned())),
+        cvss: Some(cvss),
+    }
+}
+
+async fn imports_mark_keys_stale_and_the_order_reads_the_keys(store: Store) {
+    let ids = ["CVE-2025-10001", "CVE-2025-10002", "CVE-2025-10003"];
+    store
+        .import_cves(
+            &Actor::cli(),
+            ids.iter().map(|id| record(id)).collect::<Vec<_>>(),
+            T0,
+        )
+        .await
+        .unwrap();
+    // New records: known, stale, at their first mark.
+    let stale = store.stale_priority_keys(10).await.unwrap();
+    assert_eq!(
+        stale,
+        ids.iter().map(|id| (id.to_string(), 1)).collect::<Vec<_>>()
+    );
+    // An EPSS score of a CVE nobody else knows adds nothing; one of a
+    // known CVE marks it again.
+    let scores = [ids[0], "CVE-1999-0001"].map(|id| NewEpssScore {
+        cve: id.into(),
+        epss: 0.5,
+        percentile: 0.9,
+    });
+    store
+        .import_epss(&Actor::cli(), "v2025.03.14", "2026-09-29", scores, T0)
+        .await
+        .unwrap();
+    let stale = store.stale_priority_keys(10).await.unwrap();
+    assert_eq!(stale[0], (ids[0].to_string(), 2));
+    assert_eq!(stale.len(), 3, "{stale:?}");
+    assert_eq!(store.ranked_cves_summary().await.unwrap(), (3, false));
+
+    // Keys written at the marks read: none stale any more, and the order
+    // is SSVC, KEV, EPSS, CVSS, id (unknowns last).
+    let keys = [
+        key(ids[0], 2, Some(0), false, Some(0.5), 9.8),
+        key(ids[1], 1, Some(3), false, None, 5.0),
+        key(ids[2], 1, None, true, None, 10.0),
+    ];
+    assert_eq!(store.set_priority_keys(&keys).await.unwrap(), 3);
+    assert!(store.stale_priority_keys(10).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .ranked_cves(RankedAt::High, true, 0, 10)
+            .await
+            .unwrap(),
+        [ids[1], ids[0], ids[2]]
+    );
+    assert_eq!(
+        store.ranked_cves(RankedAt::High, true, 1, 1).await.unwrap(),
+        [ids[0]]
+    );
+
+    // A KEV listing marks the CVE again; a key computed at the older mark
+    // is refused and the CVE stays stale.
+    let info = KevCatalogInfo {
+        catalog_version: "2026.11.27".into(),
+        date_released: "2026-11-27T12:00:00.000Z".into(),
+        count: 1,
+    };
+    store
+        .import_kev(&Actor::cli(), &info, &[kev_entry(ids[0])], T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.stale_priority_keys(10).await.unwrap(),
+        [(ids[0].to_string(), 3)]
+    );
+    assert_eq!(
+        store
+            .set_priority_keys(&[key(ids[0], 2, Some(3), true, Some(0.5), 9.8)])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.stale_priority_keys(10).await.unwrap().len(), 1);
+    // Scores of two model versions: EPSS is left out of the order.
+    let mut mixed = key(ids[1], 1, Some(3), false, Some(0.1), 5.0);
+    mixed.epss = Some((0.1, "v2023.03.01".into()));
+    store
+        .set_priority_keys(&[key(ids[0], 3, Some(3), true, Some(0.5), 9.8), mixed])
+        .await
+        .unwrap();
+    assert_eq!(store.ranked_cves_summary().await.unwrap(), (3, true));
+    assert_eq!(
+        store
+            .ranked_cves(RankedAt::High, false, 0, 10)
+            .await
+            .unwrap(),
+        [ids[0], ids[1], ids[2]]
+    );
 }
