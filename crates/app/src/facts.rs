@@ -499,13 +499,54 @@ pub async fn sbom_counts(
         return Ok(Vec::new());
     }
     app.authorize(who, Action::VulnerabilityRead, &Resource::Program)?;
+    // An SBOM's components never change: its counts are still true while
+    // neither the advisories nor the feeds have moved on.
+    let advisories = app.matching.current(&app.store).await?.generation;
+    let feeds = app.store.feed_generation().await?;
+    let cached = |id: &Uuid| {
+        app.severity_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .filter(|c| c.advisories == advisories && c.feeds == feeds)
+            .map(|c| c.counts)
+    };
     let mut out = Vec::with_capacity(listed.items.len());
     for s in listed.items {
-        let counts = facts_of(app, &s, None, false).await?.counts;
+        let counts = match cached(&s.id) {
+            Some(c) => c,
+            None => {
+                let counts = facts_of(app, &s, None, false).await?.counts;
+                app.severity_counts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(
+                        s.id,
+                        CachedCounts {
+                            advisories,
+                            feeds,
+                            counts,
+                        },
+                    );
+                counts
+            }
+        };
         out.push((s, counts));
     }
     Ok(out)
 }
+
+/// An SBOM's hits counted by severity, and the generations of the
+/// advisories and the feeds they were counted at.
+#[derive(Debug, Clone, Copy)]
+pub struct CachedCounts {
+    advisories: (u64, i64),
+    feeds: u64,
+    counts: SeverityCounts,
+}
+
+/// What [`sbom_counts`] keeps between requests, by SBOM.
+pub type SeverityCache = std::sync::Mutex<HashMap<Uuid, CachedCounts>>;
 
 /// One range of an `affected[]` entry, as a table row.
 #[derive(Debug, Clone, Serialize)]

@@ -171,6 +171,8 @@ pub struct App {
     pub matching: Arc<advisories::Matching>,
     /// What serving the published advisories keeps between requests.
     pub provider: Arc<provider::ProviderCache>,
+    /// SBOMs' hits counted by severity, for the list of SBOMs.
+    pub severity_counts: Arc<facts::SeverityCache>,
     observer: Option<DecisionObserver>,
 }
 
@@ -184,6 +186,7 @@ impl App {
             benchmark_cache: Arc::default(),
             matching: Arc::default(),
             provider: Arc::default(),
+            severity_counts: Arc::default(),
             observer: None,
         }
     }

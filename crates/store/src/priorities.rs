@@ -148,6 +148,15 @@ impl Store {
         }))
     }
 
+    /// A number every feed import that changes a fact moves on: a cache of
+    /// figures joined with the feeds is still true while it has not moved.
+    pub async fn feed_generation(&self) -> Result<u64> {
+        let n: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT n FROM feed_generation WHERE id = 1").fetch_one(pool).await?
+        });
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// How many CVEs are known, and whether their EPSS scores come from
     /// more than one model version.
     pub async fn ranked_cves_summary(&self) -> Result<(u64, bool)> {

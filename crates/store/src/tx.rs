@@ -75,7 +75,8 @@ pub(crate) trait Tx: Bulk + Send {
     /// Marks the priority keys of `cves` stale (`priorities.rs`), so the
     /// application computes them again; `add` also adds the CVEs that have
     /// no key yet (a new record or KEV entry makes a CVE known; a new EPSS
-    /// score alone does not).
+    /// score alone does not). Any CVE at all moves the feeds' generation
+    /// on ([`crate::Store::feed_generation`]).
     fn mark_priority(
         &mut self,
         cves: &[String],
@@ -232,6 +233,11 @@ where
     }
 
     async fn mark_priority(&mut self, cves: &[String], add: bool) -> Result<()> {
+        if !cves.is_empty() {
+            sqlx::query("UPDATE feed_generation SET n = n + 1 WHERE id = 1")
+                .execute(&mut *self)
+                .await?;
+        }
         for chunk in cves.chunks(CHUNK) {
             let mut q;
             if add {
