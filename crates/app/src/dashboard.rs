@@ -71,6 +71,9 @@ pub struct Overview {
     pub models: Option<Vec<Count>>,
     pub obligations: Option<Obligations>,
     pub unread_notices: Option<u64>,
+    /// Cases that wait for the caller's organization (a validation or a
+    /// patch check it was asked for).
+    pub awaiting: Option<u64>,
 }
 
 /// How many entries of the queue are counted at most (the queue's own
@@ -170,6 +173,10 @@ pub async fn overview(app: &App, who: &Principal) -> AppResult<Overview> {
             complete,
         });
     }
+
+    // Cases waiting for the organization.
+    let awaiting = crate::cases::awaiting(app, who).await?.len() as u64;
+    out.awaiting = (awaiting > 0).then_some(awaiting);
 
     // The frontier registry.
     let counts = frontier::outcome_counts(app, who).await?;

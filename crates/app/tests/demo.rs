@@ -182,6 +182,16 @@ async fn seeded_world(store: Store) {
         .expect("registry");
     assert_eq!(seen.models.items.len(), registry.models.items.len());
 
+    // The vendor was asked to confirm a case and has not: it waits for it.
+    let vendor = principal(&store, "vendor").await;
+    let waits = cases::awaiting(&app, &vendor).await.expect("awaiting");
+    assert!(
+        waits
+            .iter()
+            .any(|a| a.tasks.iter().any(|(t, _)| t == "vendor_confirmation")),
+        "nothing awaits the vendor"
+    );
+
     // A second seeding is refused, and changes nothing.
     let again = demo::seed(&app).await.unwrap_err();
     assert!(matches!(again, DemoError::NotEmpty), "{again}");

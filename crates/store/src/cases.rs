@@ -50,6 +50,17 @@ pub struct Case {
     pub updated_at: OffsetDateTime,
 }
 
+/// A task an organization has not answered yet ([`Store::tasks_awaiting`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwaitingTask {
+    pub case_id: Uuid,
+    /// `reproduction`, `vendor_confirmation`, or a patch check:
+    /// `patch_applies`, `patch_fixes`, `patch_tests_pass`.
+    pub task: String,
+    /// When it was asked.
+    pub since: OffsetDateTime,
+}
+
 /// A report as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -491,6 +502,37 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// What the clearinghouse asked `org` to do and it has not answered
+    /// yet: validation tasks of open cases (new, triaged, validating) with
+    /// no validation of that kind from it, and checks of proposed patches
+    /// with no result from it; oldest first. Callers keep the cases the
+    /// reader may read.
+    pub async fn tasks_awaiting(&self, org: Uuid) -> Result<Vec<AwaitingTask>> {
+        let rows: Vec<(Uuid, String, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT t.case_id, t.kind, t.at FROM case_tasks t JOIN cases c ON c.id = t.case_id \
+                 WHERE t.org_id = $1 AND c.state IN ('new', 'triaged', 'validating') \
+                 AND c.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM case_validations v \
+                 WHERE v.case_id = t.case_id AND v.kind = t.kind AND v.org_id = t.org_id) \
+                 UNION ALL \
+                 SELECT p.case_id, 'patch_' || p.kind, p.at FROM patch_tasks p \
+                 JOIN case_remediations r ON r.id = p.remediation_id \
+                 WHERE p.org_id = $1 AND r.state = 'proposed' AND NOT EXISTS (SELECT 1 \
+                 FROM patch_validations v WHERE v.remediation_id = p.remediation_id \
+                 AND v.kind = p.kind AND v.org_id = p.org_id) \
+                 ORDER BY 3, 1, 2",
+            ).bind(org).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(case_id, task, at)| AwaitingTask {
+                case_id,
+                task,
+                since: from_micros(at),
+            })
+            .collect())
     }
 
     /// Re-marks a case and sets or lifts its embargo. RED is refused: a case

@@ -77,7 +77,7 @@ pub use case_advisories::{
     AdvisoryChange, AdvisoryDocuments, AdvisoryRevision, NewAdvisoryRevision, NewCaseAdvisory,
     PublishedAdvisory, StoredCaseAdvisory, tracking_id,
 };
-pub use cases::{Case, Report};
+pub use cases::{AwaitingTask, Case, Report};
 pub use claims::{ClaimAttempt, DEFAULT_CLAIM_LEASE, MAX_CLAIM_LEASE, NewClaim, ScanClaim};
 pub use csaf_sources::{
     CsafRunCounts, CsafSourceDocument, CsafSourceRun, CsafSourceUpdate, MIN_CSAF_INTERVAL_SECS,

@@ -231,6 +231,39 @@ pub async fn list(app: &App, who: &Principal, page: PageRequest) -> AppResult<Pa
     })
 }
 
+/// A case that waits for the caller's organization, and what for.
+#[derive(Debug, Clone)]
+pub struct AwaitingCase {
+    pub case: Case,
+    /// `reproduction`, `vendor_confirmation`, `patch_applies`,
+    /// `patch_fixes`, `patch_tests_pass`, each with when it was asked;
+    /// oldest first.
+    pub tasks: Vec<(String, time::OffsetDateTime)>,
+}
+
+/// The cases that wait for `who`'s organization (a validation or a patch
+/// check it was asked for and has not given), of those it may read; the
+/// longest waiting first.
+pub async fn awaiting(app: &App, who: &Principal) -> AppResult<Vec<AwaitingCase>> {
+    let tasks = app.store.tasks_awaiting(who.org_id).await?;
+    let mut ids: Vec<Uuid> = tasks.iter().map(|t| t.case_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut readable = crate::resources::readable_cases(app, who, &ids).await?;
+    let mut out: Vec<AwaitingCase> = Vec::new();
+    for t in tasks {
+        if let Some(i) = out.iter().position(|a| a.case.id == t.case_id) {
+            out[i].tasks.push((t.task, t.since));
+        } else if let Some(case) = readable.remove(&t.case_id) {
+            out.push(AwaitingCase {
+                case,
+                tasks: vec![(t.task, t.since)],
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `who` may change cases (the clearinghouse's writers), for
 /// showing or hiding the forms that do.
 pub fn may_manage(app: &App, who: &Principal) -> bool {

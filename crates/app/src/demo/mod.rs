@@ -969,6 +969,18 @@ async fn clearinghouse(w: &World, m: &Members) -> Result<(), DemoError> {
     )
     .await
     .step("assign a reproduction")?;
+    // The vendor is asked to confirm it: the case waits for it.
+    cases::assign(
+        app,
+        op,
+        found[4],
+        cases::TaskIn {
+            kind: "vendor_confirmation".into(),
+            org: m.vendor_org,
+        },
+    )
+    .await
+    .step("ask the vendor to confirm")?;
     if found.len() > 7 {
         cases::merge(
             app,

@@ -358,6 +358,69 @@ pub async fn dashboard(
 }
 
 // ---------------------------------------------------------------------------
+// GET /clearinghouse/awaiting
+// ---------------------------------------------------------------------------
+
+struct AwaitingRow {
+    id: Uuid,
+    title: String,
+    state: &'static str,
+    tasks: Vec<&'static str>,
+    since: Stamp,
+    reported: Stamp,
+}
+
+#[derive(Template)]
+#[template(path = "clearinghouse_awaiting.html")]
+struct AwaitingPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    org_name: String,
+    rows: Vec<AwaitingRow>,
+}
+
+/// A task as the page names it.
+fn task_label(task: &str) -> &'static str {
+    match task {
+        "reproduction" => "Reproduce it",
+        "vendor_confirmation" => "Confirm or dispute it (vendor)",
+        "patch_applies" => "Check that the patch applies",
+        "patch_fixes" => "Check that the patch fixes it",
+        "patch_tests_pass" => "Check that the tests pass with the patch",
+        _ => "A task",
+    }
+}
+
+/// `GET /clearinghouse/awaiting`: the cases that wait for the visitor's
+/// organization (the dashboard's count opens it).
+pub async fn awaiting(State(state): State<AppState>, who: SignedIn) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let found = bulwark_app::cases::awaiting(&state, &who.principal)
+        .await
+        .map_err(|e| fail(page_error(e)))?;
+    let rows = found
+        .into_iter()
+        .map(|a| AwaitingRow {
+            id: a.case.id,
+            title: a.case.title,
+            state: a.case.state.as_str(),
+            since: Stamp::new(a.tasks.first().map_or(a.case.created_at, |t| t.1)),
+            tasks: a.tasks.iter().map(|(t, _)| task_label(t)).collect(),
+            reported: Stamp::new(a.case.first_reported_at),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &AwaitingPage {
+            title: "Cases awaiting your organization",
+            org_name: who.principal.org_name.clone(),
+            nav: Some(who.nav(&state, CLEARINGHOUSE)),
+            rows,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
 // GET /clearinghouse/priorities
 // ---------------------------------------------------------------------------
 

@@ -169,6 +169,7 @@ pub fn router() -> Router<AppState> {
         .route("/clearinghouse/sources", get(clearinghouse::sources))
         .route("/clearinghouse/coverage", get(clearinghouse::coverage))
         .route("/clearinghouse/priorities", get(clearinghouse::priorities))
+        .route("/clearinghouse/awaiting", get(clearinghouse::awaiting))
         .route(
             "/clearinghouse/intake",
             get(clearinghouse::intake)

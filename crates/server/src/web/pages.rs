@@ -196,6 +196,27 @@ fn groups(o: bulwark_app::dashboard::Overview) -> Vec<TileGroup> {
             note: None,
         });
     }
+    if let Some(n) = o.awaiting {
+        let mut t = Tile::new(
+            n,
+            plural(
+                n,
+                "case awaits your organization",
+                "cases await your organization",
+            ),
+            "/clearinghouse/awaiting",
+        );
+        t.alarm = true;
+        out.push(TileGroup {
+            id: "awaiting",
+            heading: "Asked of your organization",
+            tiles: vec![t],
+            note: Some(
+                "Validations and patch checks the clearinghouse asked for and your organization has not given yet."
+                    .to_owned(),
+            ),
+        });
+    }
     if let Some(q) = o.queue {
         let mut tiles = vec![Tile::new(q.total, "In the queue", "/clearinghouse")];
         tiles.extend(q.by_priority.iter().map(|c| {

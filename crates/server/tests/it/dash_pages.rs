@@ -105,6 +105,8 @@ pub struct World {
     pub lab: String,
     /// The researcher's token (it reports the cases).
     pub uni: String,
+    /// Lab A's token.
+    pub dev: String,
 }
 
 /// A reviewing agency (NSA, user `nsa1`), Lab A (`deva`: four models, two
@@ -189,12 +191,12 @@ pub async fn world() -> World {
     )
     .await;
 
-    World { srv, lab, uni }
+    World { srv, lab, uni, dev }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_sees_counts_that_open_lists_of_exactly_that_many() {
-    let World { srv, lab, uni } = world().await;
+    let World { srv, lab, uni, dev } = world().await;
     // The developer: its submissions by state, days left, the registry.
     let mut a = Visitor::sign_in(&srv, "deva").await;
     let home = a.get("/").await;
@@ -366,6 +368,41 @@ async fn each_role_sees_counts_that_open_lists_of_exactly_that_many() {
     let home = b.get("/").await;
     assert!(!home.body.contains("Clearinghouse triage queue"));
     assert!(!home.body.contains("Your submissions"));
+    assert!(!home.body.contains("/clearinghouse/awaiting"));
+
+    // Lab A, as the vendor, is asked to confirm two cases and answers one:
+    // one case awaits it, and the count opens exactly that case.
+    for case in &cases[..2] {
+        ok(
+            &srv,
+            &format!("/api/v1/cases/{case}/tasks"),
+            &srv.root_token,
+            json!({"kind": "vendor_confirmation", "org": lab}),
+        )
+        .await;
+    }
+    ok(
+        &srv,
+        &format!("/api/v1/cases/{}/validations", cases[0]),
+        &dev,
+        json!({"kind": "vendor_confirmation", "result": "confirmed"}),
+    )
+    .await;
+    let mut a = Visitor::sign_in(&srv, "deva").await;
+    let home = a.get("/").await;
+    assert_eq!(
+        tile(&home, "/clearinghouse/awaiting"),
+        (1, "case awaits your organization".to_owned())
+    );
+    let awaiting = a.get("/clearinghouse/awaiting").await;
+    assert_eq!(awaiting.status, StatusCode::OK);
+    assert_eq!(rows(&awaiting, "/clearinghouse/cases/"), 1);
+    awaiting.at(&format!("/clearinghouse/cases/{}", cases[1]));
+    awaiting.at("Confirm or dispute it (vendor)");
+    // Lab B is asked nothing.
+    let none = b.get("/clearinghouse/awaiting").await;
+    assert_eq!(rows(&none, "/clearinghouse/cases/"), 0);
+    none.at("No case waits for Lab B");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
