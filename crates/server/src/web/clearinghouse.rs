@@ -148,6 +148,8 @@ struct QueuePage {
     activity_chart: Option<String>,
     activity: Vec<(String, u64, u64)>,
     activity_complete: bool,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
 /// `GET /clearinghouse`'s filters.
@@ -158,6 +160,8 @@ pub struct QueueParams {
     priority: Option<String>,
     /// `new` or `triaged`.
     state: Option<String>,
+    /// The page of the (filtered) queue, from 1.
+    page: Option<String>,
 }
 
 /// An SSVC decision as a filter names it (`track*`), for people (`SSVC
@@ -202,6 +206,7 @@ pub async fn dashboard(
     )
     .map_err(fail)?;
     let only_state = pick("state", &params.state, &["new", "triaged"]).map_err(fail)?;
+    let page = super::page_number(&params.page).map_err(|e| fail(PageError::bad_request(e)))?;
     let scores_shown = triage::may_see_reliability(&state, &who.principal);
     let entries = triage::readable_queue(&state, &who.principal, QUEUE_COUNTED)
         .await
@@ -292,7 +297,8 @@ pub async fn dashboard(
         }
         .svg()
     });
-    let queue = entries
+    let skip = (page - 1).saturating_mul(QUEUE_ROWS as usize);
+    let chosen: Vec<_> = entries
         .into_iter()
         .filter(|q| priority.as_deref().is_none_or(|p| decision_of(q) == p))
         .filter(|q| {
@@ -300,9 +306,27 @@ pub async fn dashboard(
                 .as_deref()
                 .is_none_or(|s| q.entry.state.as_str() == s)
         })
+        .collect();
+    let more = chosen.len() > skip + QUEUE_ROWS as usize;
+    let page_href = |n: usize| {
+        let mut q: Vec<String> = Vec::new();
+        if let Some(p) = &priority {
+            q.push(format!("priority={}", super::directives::enc(p)));
+        }
+        if let Some(s) = &only_state {
+            q.push(format!("state={s}"));
+        }
+        q.push(format!("page={n}"));
+        format!("{CLEARINGHOUSE}?{}", q.join("&"))
+    };
+    let prev_href = (page > 1).then(|| page_href(page - 1));
+    let next_href = more.then(|| page_href(page + 1));
+    let queue = chosen
+        .into_iter()
+        .skip(skip)
         .take(QUEUE_ROWS as usize)
         .enumerate()
-        .map(|(i, q)| (i, q.entry, q.priority))
+        .map(|(i, q)| (skip + i, q.entry, q.priority))
         .map(|(i, e, p)| QueueRow {
             position: i + 1,
             id: e.case_id,
@@ -353,6 +377,8 @@ pub async fn dashboard(
             activity_chart,
             activity,
             activity_complete: act.complete,
+            prev_href,
+            next_href,
         },
     )
 }

@@ -404,6 +404,28 @@ pub(crate) fn page_number(raw: &Option<String>) -> Result<usize, String> {
     }
 }
 
+/// Rows per page of the lists that read every row the visitor may see and
+/// show a page of them (submissions, grants).
+pub(crate) const LIST_ROWS: usize = 100;
+
+/// Page `page` (from 1) of `rows`, `per` to a page, and the links to the
+/// pages before and after it (`href` makes a page's address).
+pub(crate) fn page_of<T>(
+    rows: Vec<T>,
+    page: usize,
+    per: usize,
+    href: impl Fn(usize) -> String,
+) -> (Vec<T>, Option<String>, Option<String>) {
+    let skip = (page - 1).saturating_mul(per);
+    let more = rows.len() > skip.saturating_add(per);
+    let rows = rows.into_iter().skip(skip).take(per).collect();
+    (
+        rows,
+        (page > 1).then(|| href(page - 1)),
+        more.then(|| href(page + 1)),
+    )
+}
+
 /// Where a vulnerability's name leads: its advisory when Bulwark holds one
 /// answering to it, else the CVE record at cve.org, else nowhere (a link to
 /// a page that would answer 404 helps nobody).
@@ -781,5 +803,39 @@ pub(crate) async fn upload_form<R>(
         Ok(None)
     } else {
         Err(PageError::csrf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_rows_and_its_neighbours() {
+        let rows: Vec<u32> = (1..=250).collect();
+        let href = |n: usize| format!("/x?page={n}");
+        let (first, prev, next) = page_of(rows.clone(), 1, 100, href);
+        assert_eq!((first[0], first.len()), (1, 100));
+        assert_eq!((prev, next.as_deref()), (None, Some("/x?page=2")));
+        let (last, prev, next) = page_of(rows.clone(), 3, 100, href);
+        assert_eq!(last, (201..=250).collect::<Vec<_>>());
+        assert_eq!((prev.as_deref(), next), (Some("/x?page=2"), None));
+        // Exactly full: no next page.
+        let (two, _, next) = page_of((1..=200).collect::<Vec<u32>>(), 2, 100, href);
+        assert_eq!((two.len(), next), (100, None));
+        // Past the end: empty, with the way back.
+        let (none, prev, _) = page_of(rows, 9, 100, href);
+        assert!(none.is_empty());
+        assert_eq!(prev.as_deref(), Some("/x?page=8"));
+    }
+
+    #[test]
+    fn page_numbers_start_at_one() {
+        assert_eq!(page_number(&None), Ok(1));
+        assert_eq!(page_number(&Some(" ".into())), Ok(1));
+        assert_eq!(page_number(&Some("3".into())), Ok(3));
+        for bad in ["0", "-1", "x", "1.5"] {
+            assert!(page_number(&Some(bad.into())).is_err(), "{bad}");
+        }
     }
 }

@@ -222,6 +222,8 @@ struct DashboardPage {
     counts: Vec<super::pages::Tile>,
     /// The state the lists are filtered to, in words.
     showing: Option<String>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
 /// `GET /reviews`' and `GET /grants`' query: a state (or a status) to show.
@@ -230,6 +232,7 @@ struct DashboardPage {
 pub struct StateParams {
     state: Option<String>,
     status: Option<String>,
+    page: Option<String>,
 }
 
 /// `v` when it is one of `words` (blank is none); else a 400 page naming it.
@@ -256,6 +259,7 @@ pub async fn dashboard(
         query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
     let states: Vec<&str> = SubmissionState::ALL.iter().map(|s| s.as_str()).collect();
     let only = one_of("state", &params.state, &states).map_err(fail)?;
+    let page = super::page_number(&params.page).map_err(|e| fail(PageError::bad_request(e)))?;
     let now = state.now();
     let mut visible: Vec<Submission> = reviews::visible(&state, &who.principal)
         .await
@@ -277,6 +281,11 @@ pub async fn dashboard(
         .collect();
     visible.retain(|s| only.as_deref().is_none_or(|w| s.state.as_str() == w));
     visible.sort_by_key(|s| (s.planned_partner_release, s.id));
+    let (visible, prev_href, next_href) =
+        super::page_of(visible, page, super::LIST_ROWS, |n| match &only {
+            Some(w) => format!("{REVIEWS}?state={w}&page={n}"),
+            None => format!("{REVIEWS}?page={n}"),
+        });
     let mut names = Names::default();
     let (mut mine, mut to_answer, mut queue) = (Vec::new(), Vec::new(), Vec::new());
     for s in visible {
@@ -330,6 +339,8 @@ pub async fn dashboard(
             grants,
             counts,
             showing: only.map(|w| words(&w)),
+            prev_href,
+            next_href,
         },
     )
 }
@@ -658,6 +669,8 @@ struct GrantsPage {
     /// Grants by status, each opening the list of that status.
     counts: Vec<super::pages::Tile>,
     showing: Option<String>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
 /// `GET /grants`: the early-access grants the policy lets the visitor read
@@ -672,6 +685,7 @@ pub async fn grants(
         query.map_err(|e| fail(PageError::bad_request(e.body_text())))?;
     let statuses: Vec<&str> = GrantStatus::ALL.iter().map(|s| s.as_str()).collect();
     let only = one_of("status", &params.status, &statuses).map_err(fail)?;
+    let page = super::page_number(&params.page).map_err(|e| fail(PageError::bad_request(e)))?;
     let now = state.now();
     let actions = super::partner_actions::grant_actions(&state, &who)
         .await
@@ -690,6 +704,11 @@ pub async fn grants(
         })
         .collect();
     rows.retain(|g| only.as_deref().is_none_or(|w| g.status == w));
+    let (rows, prev_href, next_href) =
+        super::page_of(rows, page, super::LIST_ROWS, |n| match &only {
+            Some(w) => format!("{GRANTS}?status={w}&page={n}"),
+            None => format!("{GRANTS}?page={n}"),
+        });
     render(
         StatusCode::OK,
         &GrantsPage {
@@ -700,6 +719,8 @@ pub async fn grants(
             csrf: who.csrf.clone(),
             counts,
             showing: only.map(|w| words(&w)),
+            prev_href,
+            next_href,
         },
     )
 }

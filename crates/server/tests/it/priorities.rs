@@ -198,3 +198,51 @@ async fn the_priority_order_over_the_api_and_the_page() {
     let queue = visitor.get("/clearinghouse").await;
     queue.at("/clearinghouse/priorities");
 }
+
+/// More CVEs than a page holds: the page's ranks go on from the page
+/// before, the links lead back and on, and a page number that is not one
+/// is a 400 page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_priorities_page_comes_in_pages() {
+    let (srv, _clock) = common::start_at(T0, &[]).await;
+    import(&srv.store).await;
+    let records: Vec<bulwark_store::NewCveRecord> = (0..150)
+        .map(|i| {
+            let renamed = String::from_utf8(CVES[1].to_vec())
+                .expect("UTF-8")
+                .replace("CVE-2024-1708", &format!("CVE-2030-{:05}", 10_000 + i));
+            bulwark_app::feeds::cve_row(renamed.as_bytes()).expect("record")
+        })
+        .collect();
+    srv.store
+        .import_cves(&bulwark_store::Actor::cli(), records, T0)
+        .await
+        .expect("import");
+    let (_, user, tok) = srv
+        .member("Uni A", "researcher", "reader", &["viewer"])
+        .await;
+    let (_, all) = srv.get("/api/v1/vulnerabilities?limit=500", &tok).await;
+    assert_eq!(all["total"], 156, "{all}");
+    let ids = ranked_ids(&all);
+    common::visitor::set_password(&srv, user.parse().unwrap()).await;
+    let mut visitor = Visitor::sign_in(&srv, "reader").await;
+    let first = visitor.get("/clearinghouse/priorities").await;
+    first.at("Showing 1 to 100.");
+    first.at(r#"<a href="/clearinghouse/priorities?page=2" rel="next">"#);
+    assert!(!first.body.contains(r#"rel="prev""#));
+    let second = visitor.get("/clearinghouse/priorities?page=2").await;
+    assert_eq!(second.status, StatusCode::OK);
+    second.at("Showing 101 to 156.");
+    second.at(r#"<a href="/clearinghouse/priorities?page=1" rel="prev">"#);
+    assert!(!second.body.contains(r#"rel="next""#));
+    // The 101st of the API's order opens the second page, numbered so.
+    let at = second.at(&format!(">{}</a>", ids[100]));
+    assert!(second.body[..at].contains(r#"<td class="num">101</td>"#));
+    assert!(!second.body.contains(&format!(">{}</a>", ids[99])));
+    for bad in ["0", "two"] {
+        let p = visitor
+            .get(&format!("/clearinghouse/priorities?page={bad}"))
+            .await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
