@@ -427,29 +427,7 @@ pub async fn access_check(
 /// The models `who` may propose grants of (`grant.propose`): (id, name),
 /// by name, for the form that proposes one.
 pub async fn proposable_models(app: &App, who: &Principal) -> AppResult<Vec<(Uuid, String)>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app
-            .store
-            .models(PageRequest {
-                after,
-                limit: PageRequest::MAX_LIMIT,
-            })
-            .await?;
-        out.extend(
-            page.items
-                .into_iter()
-                .filter(|m| app.permits(who, Action::GrantPropose, &model_resource(m)))
-                .map(|m| (m.id, m.name)),
-        );
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(out)
+    crate::resources::models_permitting(app, who, Action::GrantPropose).await
 }
 
 /// What `who` may do with grant `g` now: (concur or object, revoke), each

@@ -161,6 +161,39 @@ pub fn model_resource(m: &StoredModel) -> Resource {
     }
 }
 
+/// The models on which the policy permits `who` the `action` (proposing a
+/// grant, submitting for review), as (id, name) by name: what a form's
+/// choice of model offers.
+pub async fn models_permitting(
+    app: &App,
+    who: &Principal,
+    action: Action,
+) -> AppResult<Vec<(Uuid, String)>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .models(bulwark_store::PageRequest {
+                after,
+                limit: bulwark_store::PageRequest::MAX_LIMIT,
+            })
+            .await?;
+        out.extend(
+            page.items
+                .into_iter()
+                .filter(|m| app.permits(who, action, &model_resource(m)))
+                .map(|m| (m.id, m.name)),
+        );
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
 /// A model the principal may read, else 404: whether a proprietary model
 /// exists is itself not disclosed.
 pub async fn readable_model(app: &App, who: &Principal, id: Uuid) -> AppResult<StoredModel> {

@@ -111,7 +111,10 @@ pub fn router() -> Router<AppState> {
             "/frontier/precheck",
             get(frontier::precheck_form).post(frontier::precheck),
         )
-        .route("/reviews", get(reviews::dashboard))
+        .route(
+            "/reviews",
+            get(reviews::dashboard).post(review_actions::create),
+        )
         .route("/reviews/{id}", get(reviews::submission))
         .route("/reviews/{id}/documents/{sha256}", get(reviews::document))
         .route("/reviews/{id}/findings", post(reviews::issue_finding))

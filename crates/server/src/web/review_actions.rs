@@ -177,6 +177,8 @@ pub struct ReviewForm {
     planned_partner_release: String,
     #[serde(default)]
     planned_public_release: String,
+    #[serde(default)]
+    model: String,
     #[serde(flatten)]
     rest: BTreeMap<String, String>,
 }
@@ -366,6 +368,37 @@ pub async fn reschedule(
     .await
     .map_err(|e| fail(PageError::refused(e, "submission")))?;
     back(id)
+}
+
+/// `POST /reviews` (`model`, `planned_partner_release`, optionally
+/// `planned_public_release`): starts a submission in `draft`, as `POST
+/// /api/v1/submissions` does; on success, to its page.
+pub async fn create(
+    State(state): State<AppState>,
+    Posted { who, form }: Posted<ReviewForm>,
+) -> PageResult {
+    let fail = |e: PageError| e.for_user(&who, &state);
+    let model = Uuid::parse_str(form.model.trim())
+        .map_err(|_| fail(bad_field("model", "choose one of your models")))?;
+    let partner =
+        instant("planned_partner_release", &form.planned_partner_release).map_err(fail)?;
+    let public = match form.planned_public_release.trim() {
+        "" => None,
+        v => Some(instant("planned_public_release", v).map_err(fail)?),
+    };
+    let out = reviews::create(
+        &state,
+        &who,
+        reviews::SubmissionIn {
+            model,
+            planned_partner_release: partner,
+            planned_public_release: public,
+            requested_partners: Vec::new(),
+        },
+    )
+    .await
+    .map_err(|e| fail(PageError::refused(e, "model")))?;
+    Ok(Redirect::to(&format!("/reviews/{}", out.id)).into_response())
 }
 
 /// `POST /reviews/{id}/documents` (multipart: the CSRF token, `kind`, then

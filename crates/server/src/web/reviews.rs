@@ -224,6 +224,10 @@ struct DashboardPage {
     showing: Option<String>,
     prev_href: Option<String>,
     next_href: Option<String>,
+    /// The models the visitor may submit for review (the new submission
+    /// form shows when there is one), and the form's CSRF token.
+    submittable: Vec<(Uuid, String)>,
+    csrf: String,
 }
 
 /// `GET /reviews`' and `GET /grants`' query: a state (or a status) to show.
@@ -312,6 +316,13 @@ pub async fn dashboard(
         }
     }
     let developer = who.principal.org_kind == OrgKind::Developer;
+    let submittable = bulwark_app::resources::models_permitting(
+        &state,
+        &who.principal,
+        bulwark_authz::Action::SubmissionCreate,
+    )
+    .await
+    .map_err(|e| fail(page_error(e)))?;
     let mut grants = Vec::new();
     if developer {
         for g in partners::readable_grants(&state, &who.principal)
@@ -341,6 +352,8 @@ pub async fn dashboard(
             showing: only.map(|w| words(&w)),
             prev_href,
             next_href,
+            submittable,
+            csrf: who.csrf.clone(),
         },
     )
 }

@@ -1038,3 +1038,78 @@ async fn claim_partner_and_grant_actions_follow_the_policy_carry_csrf_and_are_au
         "nothing follows a revocation"
     );
 }
+
+/// A developer starts a submission from the reviews page: the form offers
+/// its own models only, refuses a forged form, a missing date and another
+/// developer's model, and the new draft is audited and opens its page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_developer_starts_a_submission_from_the_page() {
+    let (srv, _clock) = common::start_at(T0, &["NSA"]).await;
+    let (_, dev_user, dev_tok) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
+    let (_, nsa_user, _) = srv.member("NSA", "agency", "nsa1", &["analyst"]).await;
+    let (_, _, other_tok) = srv.member("Lab B", "developer", "devb", &["analyst"]).await;
+    let mine = srv.register_model(&dev_tok, "Frontier-One", 3e26).await;
+    let theirs = srv.register_model(&other_tok, "Other-Model", 3e26).await;
+    let mut dev = signed_in(&srv, &dev_user, "deva").await;
+
+    let page = dev.get("/reviews").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.at("Submit a model for voluntary review");
+    page.at(&format!(r#"<option value="{mine}">Frontier-One</option>"#));
+    assert!(
+        !page.body.contains(&theirs),
+        "another lab's model is offered"
+    );
+    let csrf = page.csrf();
+    let form = [
+        ("model", mine.as_str()),
+        ("planned_partner_release", "2026-12-20"),
+    ];
+    csrf_refused(&srv, &mut dev, "/reviews", &form).await;
+    let page = refused(
+        &srv,
+        &mut dev,
+        "/reviews",
+        &[
+            ("csrf", &csrf),
+            ("model", &mine),
+            ("planned_partner_release", ""),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    page.at("planned_partner_release:");
+    let page = refused(
+        &srv,
+        &mut dev,
+        "/reviews",
+        &[
+            ("csrf", &csrf),
+            ("model", &theirs),
+            ("planned_partner_release", "2026-12-20"),
+        ],
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    // Whether another lab's proprietary model exists is not disclosed.
+    page.at("Not found");
+    let done = acted(
+        &srv,
+        &mut dev,
+        &csrf,
+        "/reviews",
+        &form,
+        "/reviews/",
+        ("submission.create", &dev_user),
+    )
+    .await;
+    let draft = dev.get(&done.location).await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    draft.at("<dt>State</dt><dd>draft</dd>");
+    draft.at("Frontier-One");
+
+    // An agency's reviewer has nothing to submit: no form.
+    let mut agency = signed_in(&srv, &nsa_user, "nsa1").await;
+    let page = agency.get("/reviews").await;
+    assert!(!page.body.contains("Submit a model for voluntary review"));
+}
