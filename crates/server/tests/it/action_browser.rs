@@ -182,6 +182,7 @@ async fn review_actions_in_chromium() {
     let (_, dev_user, dev_tok) = srv.member("Lab A", "developer", "deva", &["analyst"]).await;
     let sub = draft(&srv, &dev_tok, "Frontier-One").await;
     let other = draft(&srv, &dev_tok, "Frontier-Two").await;
+    let third = srv.register_model(&dev_tok, "Frontier-Three", 3e26).await;
     password(&srv, &dev_user).await;
     password(&srv, &nsa_user).await;
     let base = srv.base.clone();
@@ -190,6 +191,25 @@ async fn review_actions_in_chromium() {
     let mut b = Browser::start().await;
     b.window_size(1400, 1800).await;
     sign_in(&b, &base, "deva").await;
+    // A new submission, from the reviews page.
+    check_pages(
+        &b,
+        &base,
+        "review-actions-new",
+        &[("/reviews".to_owned(), "Reviews")],
+    )
+    .await;
+    open(&b, "details#new-submission").await;
+    b.click(
+        &b.find(&format!("#new-model option[value=\"{third}\"]"))
+            .await,
+    )
+    .await;
+    set_date(&b, "#new-partner", "2026-12-24").await;
+    press(&b, "details#new-submission").await;
+    let facts = text_of(&b, ".facts").await;
+    assert!(facts.contains("draft"), "{facts}");
+    assert!(facts.contains("2026-12-24 00:00 UTC"), "{facts}");
     check_pages(
         &b,
         &base,
