@@ -15,7 +15,6 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use bulwark_app::cases::{
     self, CaseFile, CaseStateIn, MarkingIn, MergeIn, OrgIn, QuorumIn, SplitIn, TaskIn, ValidationIn,
@@ -244,21 +243,13 @@ impl CsrfField for SplitForm {
     }
 }
 
-/// A 422 page naming the field whose value was not acceptable.
-fn bad_field(field: &str, problem: impl std::fmt::Display) -> PageError {
-    PageError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "Not acceptable",
-        format!("{field}: {problem}. Nothing was changed."),
-    )
-}
 
 fn case_id(id: &str) -> PageResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| PageError::not_found("case"))
 }
 
 fn org_id(value: &str) -> PageResult<Uuid> {
-    Uuid::parse_str(value.trim()).map_err(|_| bad_field("org", "choose an organization"))
+    Uuid::parse_str(value.trim()).map_err(|_| PageError::bad_field("org", "choose an organization"))
 }
 
 fn back(id: Uuid, anchor: &str) -> PageResult {
@@ -275,7 +266,10 @@ pub async fn transition(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = case_id(&id).map_err(fail)?;
     if form.to.trim().is_empty() {
-        return Err(fail(bad_field("to", "choose the state to move to")));
+        return Err(fail(PageError::bad_field(
+            "to",
+            "choose the state to move to",
+        )));
     }
     cases::transition(&state, &who, id, CaseStateIn { to: form.to })
         .await
@@ -292,11 +286,12 @@ pub async fn quorum(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = case_id(&id).map_err(fail)?;
-    let reproductions = form
-        .reproductions
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| fail(bad_field("reproductions", "a whole number from 0 to 10")))?;
+    let reproductions = form.reproductions.trim().parse::<u32>().map_err(|_| {
+        fail(PageError::bad_field(
+            "reproductions",
+            "a whole number from 0 to 10",
+        ))
+    })?;
     let body = QuorumIn {
         reproductions,
         vendor_confirms: !form.vendor_confirms.is_empty(),
@@ -338,9 +333,9 @@ pub async fn merge(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = case_id(&id).map_err(fail)?;
     let into = Uuid::parse_str(form.into.trim())
-        .map_err(|_| fail(bad_field("into", "give the other case's id")))?;
+        .map_err(|_| fail(PageError::bad_field("into", "give the other case's id")))?;
     if into == id {
-        return Err(fail(bad_field(
+        return Err(fail(PageError::bad_field(
             "into",
             "a case cannot be merged into itself",
         )));
@@ -368,7 +363,7 @@ pub async fn split(
         .map(|(_, v)| v)
         .collect();
     if fingerprints.is_empty() {
-        return Err(fail(bad_field(
+        return Err(fail(PageError::bad_field(
             "fingerprints",
             "check the reports to move to a new case",
         )));
@@ -445,7 +440,7 @@ pub async fn validate(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = case_id(&id).map_err(fail)?;
     if form.kind.parse::<ValidationKind>().is_err() {
-        return Err(fail(bad_field(
+        return Err(fail(PageError::bad_field(
             "kind",
             "choose one of your validation tasks",
         )));

@@ -9,7 +9,6 @@
 //! `claim.update` on the claim).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use bulwark_app::claims::{self, ClaimIn, ReleaseIn, RenewIn};
 use bulwark_core::{ClaimOutcome, Technique};
@@ -176,14 +175,6 @@ impl CsrfField for ClaimForm {
     }
 }
 
-fn bad_field(field: &str, problem: impl std::fmt::Display) -> PageError {
-    PageError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "Not acceptable",
-        format!("{field}: {problem}. Nothing was changed."),
-    )
-}
-
 fn text(s: String) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
@@ -194,7 +185,7 @@ fn lease_days(value: &str) -> PageResult<Option<u32>> {
         v => v
             .parse::<u32>()
             .map(Some)
-            .map_err(|_| bad_field("lease_days", "a whole number of days from 1 to 30")),
+            .map_err(|_| PageError::bad_field("lease_days", "a whole number of days from 1 to 30")),
     }
 }
 
@@ -216,7 +207,10 @@ pub async fn create(
     let fail = |e: PageError| e.for_user(&who, &state);
     let target = form.target.trim().to_owned();
     if target.is_empty() {
-        return Err(fail(bad_field("target", "name the target to claim")));
+        return Err(fail(PageError::bad_field(
+            "target",
+            "name the target to claim",
+        )));
     }
     let body = ClaimIn {
         target_kind: None,
@@ -263,12 +257,12 @@ pub async fn release(
     let id = claim_id(&id).map_err(fail)?;
     let findings = match form.findings.trim() {
         "" => None,
-        v => Some(
-            v.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| fail(bad_field("findings", "a whole number, 0 or more")))?,
-        ),
+        v => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            fail(PageError::bad_field(
+                "findings",
+                "a whole number, 0 or more",
+            ))
+        })?),
     };
     let body = ReleaseIn {
         outcome: form.outcome,

@@ -396,6 +396,19 @@ pub(crate) fn words(s: &str) -> String {
     s.replace('_', " ")
 }
 
+/// A date a form names (`YYYY-MM-DD`, the start of that day in UTC) or an
+/// RFC 3339 instant; else a 422 naming the field.
+pub(crate) fn form_instant(field: &str, value: &str) -> Result<OffsetDateTime, PageError> {
+    let v = value.trim();
+    if let Ok(t) = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(v, &fmt)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| PageError::bad_field(field, "a date (YYYY-MM-DD)"))
+}
+
 /// A list's `?page=` (1 when not given), or why it is not a page number.
 pub(crate) fn page_number(raw: &Option<String>) -> Result<usize, String> {
     match raw.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -537,6 +550,16 @@ impl PageError {
             message: message.into(),
             nav: None,
         }
+    }
+
+    /// A form's field that cannot be taken: 422 naming it; nothing was
+    /// changed.
+    pub fn bad_field(field: &str, problem: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not acceptable",
+            format!("{field}: {problem}. Nothing was changed."),
+        )
     }
 
     pub fn forbidden() -> Self {

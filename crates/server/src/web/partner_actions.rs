@@ -9,12 +9,10 @@
 //! grant's state allows it.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use bulwark_app::partners::{self, AttestationIn, DecisionIn, GrantIn, VettingIn};
 use bulwark_core::{AttestationKind, GrantScope, Vetting};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::session::{CsrfField, Posted, SignedIn};
@@ -158,29 +156,8 @@ impl CsrfField for PartnerForm {
     }
 }
 
-fn bad_field(field: &str, problem: impl std::fmt::Display) -> PageError {
-    PageError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "Not acceptable",
-        format!("{field}: {problem}. Nothing was changed."),
-    )
-}
-
-/// A date the form names (`YYYY-MM-DD`, the start of that day in UTC) or
-/// an RFC 3339 instant.
-fn instant(field: &str, value: &str) -> PageResult<OffsetDateTime> {
-    let v = value.trim();
-    if let Ok(t) = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
-        return Ok(t);
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(v, &fmt)
-        .map(|d| d.midnight().assume_utc())
-        .map_err(|_| bad_field(field, "a date (YYYY-MM-DD)"))
-}
-
 fn id_of(field: &str, value: &str) -> PageResult<Uuid> {
-    Uuid::parse_str(value.trim()).map_err(|_| bad_field(field, "choose one"))
+    Uuid::parse_str(value.trim()).map_err(|_| PageError::bad_field(field, "choose one"))
 }
 
 fn text(s: String) -> Option<String> {
@@ -216,7 +193,7 @@ pub async fn attest(
     let org = Uuid::parse_str(&org).map_err(|_| fail(PageError::not_found("partner")))?;
     let body = AttestationIn {
         kind: form.kind,
-        expires_at: instant("expires_at", &form.expires_at).map_err(fail)?,
+        expires_at: super::form_instant("expires_at", &form.expires_at).map_err(fail)?,
     };
     partners::attest(&state, &who, org, body)
         .await
@@ -234,8 +211,8 @@ pub async fn propose(
         model: id_of("model", &form.model).map_err(fail)?,
         partner_org: id_of("partner_org", &form.partner_org).map_err(fail)?,
         scope: form.scope,
-        starts_at: instant("starts_at", &form.starts_at).map_err(fail)?,
-        ends_at: instant("ends_at", &form.ends_at).map_err(fail)?,
+        starts_at: super::form_instant("starts_at", &form.starts_at).map_err(fail)?,
+        ends_at: super::form_instant("ends_at", &form.ends_at).map_err(fail)?,
         conditions: form.conditions.trim().to_owned(),
     };
     partners::propose(&state, &who, body)

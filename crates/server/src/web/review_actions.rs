@@ -189,34 +189,12 @@ impl CsrfField for ReviewForm {
     }
 }
 
-fn bad_field(field: &str, problem: impl std::fmt::Display) -> PageError {
-    PageError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "Not acceptable",
-        format!("{field}: {problem}. Nothing was changed."),
-    )
-}
-
 fn submission_id(id: &str) -> PageResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| PageError::not_found("submission"))
 }
 
 fn back(id: Uuid) -> PageResult {
     Ok(Redirect::to(&format!("/reviews/{id}#actions")).into_response())
-}
-
-/// A date the form names (`YYYY-MM-DD`, the start of that day in UTC) or
-/// an RFC 3339 instant.
-fn instant(field: &str, value: &str) -> PageResult<OffsetDateTime> {
-    let v = value.trim();
-    let rfc = &time::format_description::well_known::Rfc3339;
-    if let Ok(t) = OffsetDateTime::parse(v, rfc) {
-        return Ok(t);
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(v, &fmt)
-        .map(|d| d.midnight().assume_utc())
-        .map_err(|_| bad_field(field, "a date (YYYY-MM-DD)"))
 }
 
 /// `POST /reviews/{id}/transition`: as `POST
@@ -229,7 +207,10 @@ pub async fn transition(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = submission_id(&id).map_err(fail)?;
     if form.to.trim().is_empty() {
-        return Err(fail(bad_field("to", "choose the state to move to")));
+        return Err(fail(PageError::bad_field(
+            "to",
+            "choose the state to move to",
+        )));
     }
     reviews::transition(
         &state,
@@ -254,7 +235,7 @@ pub async fn withdraw(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = submission_id(&id).map_err(fail)?;
     if form.reason.trim().is_empty() {
-        return Err(fail(bad_field(
+        return Err(fail(PageError::bad_field(
             "reason",
             "say why the submission is withdrawn",
         )));
@@ -281,13 +262,17 @@ pub async fn triage(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = submission_id(&id).map_err(fail)?;
-    let lead = Uuid::parse_str(form.lead_agency.trim())
-        .map_err(|_| fail(bad_field("lead_agency", "choose the lead agency")))?;
+    let lead = Uuid::parse_str(form.lead_agency.trim()).map_err(|_| {
+        fail(PageError::bad_field(
+            "lead_agency",
+            "choose the lead agency",
+        ))
+    })?;
     let mut supporting = Vec::new();
     for (k, v) in &form.rest {
         if k.starts_with("supporting.") {
             let org = Uuid::parse_str(v.trim())
-                .map_err(|_| fail(bad_field("supporting_agencies", "not an agency")))?;
+                .map_err(|_| fail(PageError::bad_field("supporting_agencies", "not an agency")))?;
             if org != lead {
                 supporting.push(org);
             }
@@ -321,7 +306,10 @@ pub async fn conclude(
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = submission_id(&id).map_err(fail)?;
     if form.summary.trim().is_empty() {
-        return Err(fail(bad_field("summary", "summarise the conclusion")));
+        return Err(fail(PageError::bad_field(
+            "summary",
+            "summarise the conclusion",
+        )));
     }
     reviews::conclude(
         &state,
@@ -346,14 +334,17 @@ pub async fn reschedule(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let id = submission_id(&id).map_err(fail)?;
-    let partner =
-        instant("planned_partner_release", &form.planned_partner_release).map_err(fail)?;
+    let partner = super::form_instant("planned_partner_release", &form.planned_partner_release)
+        .map_err(fail)?;
     let public = match form.planned_public_release.trim() {
         "" => None,
-        v => Some(instant("planned_public_release", v).map_err(fail)?),
+        v => Some(super::form_instant("planned_public_release", v).map_err(fail)?),
     };
     if form.reason.trim().is_empty() {
-        return Err(fail(bad_field("reason", "say why the plan changed")));
+        return Err(fail(PageError::bad_field(
+            "reason",
+            "say why the plan changed",
+        )));
     }
     reviews::reschedule(
         &state,
@@ -379,12 +370,12 @@ pub async fn create(
 ) -> PageResult {
     let fail = |e: PageError| e.for_user(&who, &state);
     let model = Uuid::parse_str(form.model.trim())
-        .map_err(|_| fail(bad_field("model", "choose one of your models")))?;
-    let partner =
-        instant("planned_partner_release", &form.planned_partner_release).map_err(fail)?;
+        .map_err(|_| fail(PageError::bad_field("model", "choose one of your models")))?;
+    let partner = super::form_instant("planned_partner_release", &form.planned_partner_release)
+        .map_err(fail)?;
     let public = match form.planned_public_release.trim() {
         "" => None,
-        v => Some(instant("planned_public_release", v).map_err(fail)?),
+        v => Some(super::form_instant("planned_public_release", v).map_err(fail)?),
     };
     let out = reviews::create(
         &state,
@@ -421,14 +412,14 @@ pub async fn upload(
             let chunk = chunk.map_err(|e| PageError::bad_request(e.body_text()))?;
             bytes.extend_from_slice(&chunk);
             if bytes.len() > MAX_DOCUMENT_BYTES {
-                return Err(bad_field(
+                return Err(PageError::bad_field(
                     "file",
                     format!("larger than {} MiB", MAX_DOCUMENT_BYTES / (1024 * 1024)),
                 ));
             }
         }
         if bytes.is_empty() {
-            return Err(bad_field("file", "choose a document to upload"));
+            return Err(PageError::bad_field("file", "choose a document to upload"));
         }
         reviews::upload(&state, &who, id, &kind, &bytes)
             .await
@@ -444,7 +435,10 @@ pub async fn upload(
     .await
     .map_err(fail)?;
     match done {
-        None => Err(fail(bad_field("file", "choose a document to upload"))),
+        None => Err(fail(PageError::bad_field(
+            "file",
+            "choose a document to upload",
+        ))),
         Some(Err(e)) => Err(fail(e)),
         Some(Ok(_)) => Ok(Redirect::to(&format!("/reviews/{id}#dossier")).into_response()),
     }
