@@ -71,6 +71,7 @@ FROM generate_series(CAST(1 AS BIGINT), __CVES__) AS g WHERE g % 10 < 3;
 INSERT INTO cve_priority (cve_id)
     SELECT id FROM cve_records UNION SELECT cve_id FROM kev_entries
 ON CONFLICT (cve_id) DO UPDATE SET marked = cve_priority.marked + 1;
+UPDATE feed_generation SET n = n + 1, known_cves = (SELECT COUNT(*) FROM cve_priority);
 "#;
 
 fn ms(d: Duration) -> String {

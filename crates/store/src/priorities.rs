@@ -161,7 +161,9 @@ impl Store {
     /// more than one model version.
     pub async fn ranked_cves_summary(&self) -> Result<(u64, bool)> {
         let (n, low, high): (i64, Option<String>, Option<String>) = with_pool!(self, pool => {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cve_priority").fetch_one(pool).await?;
+            let n: i64 = sqlx::query_scalar("SELECT known_cves FROM feed_generation WHERE id = 1")
+                .fetch_one(pool)
+                .await?;
             let (low, high): (Option<String>, Option<String>) =
                 sqlx::query_as("SELECT MIN(epss_model), MAX(epss_model) FROM cve_priority")
                     .fetch_one(pool)

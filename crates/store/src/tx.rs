@@ -233,31 +233,49 @@ where
     }
 
     async fn mark_priority(&mut self, cves: &[String], add: bool) -> Result<()> {
-        if !cves.is_empty() {
-            sqlx::query("UPDATE feed_generation SET n = n + 1 WHERE id = 1")
-                .execute(&mut *self)
-                .await?;
+        if cves.is_empty() {
+            return Ok(());
         }
+        let mut added = 0i64;
         for chunk in cves.chunks(CHUNK) {
-            let mut q;
-            if add {
-                q = sqlx::QueryBuilder::<C::Database>::new("INSERT INTO cve_priority (cve_id) ");
+            // New CVEs are inserted (a concurrent import's insert of the
+            // same CVE waits, then conflicts: each is counted once); the
+            // others are marked.
+            let inserted: std::collections::HashSet<String> = if add {
+                let mut q =
+                    sqlx::QueryBuilder::<C::Database>::new("INSERT INTO cve_priority (cve_id) ");
                 q.push_values(chunk, |mut row, id| {
                     row.push_bind(id.as_str());
                 });
-                q.push(" ON CONFLICT (cve_id) DO UPDATE SET marked = cve_priority.marked + 1");
+                q.push(" ON CONFLICT (cve_id) DO NOTHING RETURNING cve_id");
+                q.build_query_scalar::<String>()
+                    .fetch_all(&mut *self)
+                    .await?
+                    .into_iter()
+                    .collect()
             } else {
-                q = sqlx::QueryBuilder::<C::Database>::new(
+                std::collections::HashSet::new()
+            };
+            added += inserted.len() as i64;
+            let known: Vec<&String> = chunk.iter().filter(|c| !inserted.contains(*c)).collect();
+            if !known.is_empty() {
+                let mut q = sqlx::QueryBuilder::<C::Database>::new(
                     "UPDATE cve_priority SET marked = marked + 1 WHERE cve_id IN (",
                 );
                 let mut list = q.separated(", ");
-                for id in chunk {
+                for id in known {
                     list.push_bind(id.as_str());
                 }
                 q.push(")");
+                q.build().execute(&mut *self).await?;
             }
-            q.build().execute(&mut *self).await?;
         }
+        sqlx::query(
+            "UPDATE feed_generation SET n = n + 1, known_cves = known_cves + $1 WHERE id = 1",
+        )
+        .bind(added)
+        .execute(&mut *self)
+        .await?;
         Ok(())
     }
 

@@ -243,7 +243,6 @@ impl CsrfField for SplitForm {
     }
 }
 
-
 fn case_id(id: &str) -> PageResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| PageError::not_found("case"))
 }
