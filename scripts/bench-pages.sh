@@ -4,7 +4,8 @@
 #     and one page of every kind they link to;
 #  2. with BULWARK_BENCH_DATABASE_URL (a PostgreSQL database): the
 #     clearinghouse queue, the priorities page and a 3,274-component SBOM's
-#     page with the store's triage bench's 1,000,000 pending cases stored
+#     page with the store's triage bench's 1,000,000 pending cases and the
+#     app's priorities bench's 1,000,000 generated CVE records stored
 #     (seeded on the first run, minutes; kept afterwards) and the shared
 #     KEV, EPSS, CVE and OSV records imported.
 #
@@ -23,6 +24,8 @@ python3 scripts/bench_pages.py demo --bin "$BIN"
 if [ -n "${BULWARK_BENCH_DATABASE_URL:-}" ]; then
     # The 1,000,000 cases (kept when a complete earlier seeding is there).
     BULWARK_BENCH_REUSE=1 cargo bench -q -p bulwark-store --bench triage > /dev/null
+    # The 1,000,000 CVEs beside them (kept when an earlier run made them).
+    cargo bench -q -p bulwark-app --bench priorities > /dev/null
     case "$BULWARK_BENCH_DATABASE_URL" in *\?*) SEP='&' ;; *) SEP='?' ;; esac
     URL="${BULWARK_BENCH_DATABASE_URL}${SEP}options=-csearch_path%3Dtriage_bench"
     # Imports are idempotent: a second run changes nothing. Files the
