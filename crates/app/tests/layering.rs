@@ -25,6 +25,7 @@ const RANKS: &[(&str, u8)] = &[
     ("bulwark-sbom", 1),
     ("bulwark-directive", 1),
     ("bulwark-distribution", 1),
+    ("bulwark-tools", 1),
     ("bulwark-store", 2),
     ("bulwark-app", 3),
     ("bulwark-server", 4),

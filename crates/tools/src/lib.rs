@@ -1,0 +1,12 @@
+//! AI-enabled defensive tools (issue 20): what the program office's
+//! catalogue holds about a tool and the rules it keeps, and how a tool is
+//! judged by what the clearinghouse has seen of it rather than by what its
+//! provider says.
+//!
+//! - `catalogue`: kinds of tool, where a tool runs, the highest marking and
+//!   embargo it may receive, FedRAMP authorizations, an entry's checks and
+//!   its approval states.
+//! - `scorecard`: per-version rates with their sample sizes and 95% Wilson
+//!   intervals.
+//!
+//! **Architecture Invariant:** no I/O; depends on `core` only.
