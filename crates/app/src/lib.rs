@@ -40,6 +40,7 @@ pub mod publications;
 pub mod resources;
 pub mod reviews;
 pub mod sboms;
+pub mod tools;
 pub mod triage;
 pub mod webhooks;
 

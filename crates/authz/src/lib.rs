@@ -177,11 +177,23 @@ pub enum Action {
     /// on the advisory's [`Resource::Record`]. The one action whose
     /// principal may be anonymous ([`Authorizer::decide_anonymous`]).
     PublicationDownload,
+    /// Describe a new tool provided by the target [`Resource::Organization`].
+    ToolCreate,
+    /// See a catalogue entry (every approved one; others only its provider,
+    /// the program office and the operator); on a [`Resource::Tool`].
+    ToolRead,
+    /// Change an entry, add a version, submit it, withdraw it; on a [`Resource::Tool`].
+    ToolUpdate,
+    /// Approve an entry into the catalogue, reject it, withdraw it; on a [`Resource::Tool`].
+    ToolApprove,
+    /// Whether a record may be sent to a tool; the tool is the principal
+    /// ([`Authorizer::decide_for_tool`]), the record the resource.
+    RecordSend,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 69] = [
+    pub const ALL: [Action; 74] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -251,6 +263,11 @@ impl Action {
         Action::NoticeReadCounts,
         Action::NoticeReadNames,
         Action::PublicationDownload,
+        Action::ToolCreate,
+        Action::ToolRead,
+        Action::ToolUpdate,
+        Action::ToolApprove,
+        Action::RecordSend,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -325,6 +342,11 @@ impl Action {
             Action::NoticeReadCounts => "notice.read_counts",
             Action::NoticeReadNames => "notice.read_names",
             Action::PublicationDownload => "publication.download",
+            Action::ToolCreate => "tool.create",
+            Action::ToolRead => "tool.read",
+            Action::ToolUpdate => "tool.update",
+            Action::ToolApprove => "tool.approve",
+            Action::RecordSend => "record.send",
         }
     }
 
@@ -490,6 +512,19 @@ impl Action {
             Action::PublicationDownload => {
                 "anyone, signed in or not, downloads a published TLP:CLEAR advisory under no embargo; others are read with record.read"
             }
+            Action::ToolCreate => {
+                "only writers of a developer, vendor, partner or researcher organization describe its tools"
+            }
+            Action::ToolRead => {
+                "everyone in the program reads approved tools; others only their provider, the program office (CISA) and the operator"
+            }
+            Action::ToolUpdate => "only writers of a tool's provider change its entry",
+            Action::ToolApprove => {
+                "only writers of the program office (CISA) approve, reject and withdraw catalogue entries"
+            }
+            Action::RecordSend => {
+                "a record goes only to an approved tool whose limits cover its marking (and, under embargo, embargoed data)"
+            }
         }
     }
 }
@@ -579,6 +614,23 @@ pub enum Resource {
         /// A national security system: outside CISA's directives and view.
         national_security: bool,
     },
+    /// A catalogue entry: ToolRead/Update/Approve.
+    Tool(ToolFacts),
+}
+
+/// What the policy needs to know about a tool in the catalogue, as the
+/// resource of the `tool.*` actions and the principal of `record.send`.
+#[derive(Debug, Clone)]
+pub struct ToolFacts {
+    pub id: Uuid,
+    /// The organization that provides it.
+    pub provider_org: Uuid,
+    /// Approved into the catalogue and not withdrawn.
+    pub approved: bool,
+    /// The highest marking of data it may receive.
+    pub max_tlp: Tlp,
+    /// Whether it may receive data under embargo.
+    pub embargoed: bool,
 }
 
 /// What the policy needs to know about a marked record.
@@ -666,6 +718,7 @@ struct Names {
     finding: EntityTypeName,
     claim: EntityTypeName,
     system: EntityTypeName,
+    tool: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -701,6 +754,7 @@ impl Names {
             finding: ty("Finding")?,
             claim: ty("Claim")?,
             system: ty("System")?,
+            tool: ty("Tool")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -741,6 +795,9 @@ pub struct Authorizer {
     /// constrain the principal (record.read of a CLEAR record, say) would
     /// let anyone in.
     anonymous_actions: Vec<bool>,
+    /// For each action, whether its principal is a `Tool` (record.send
+    /// alone): [`Authorizer::decide_for_tool`] refuses any other.
+    tool_actions: Vec<bool>,
     names: Names,
     engine: cedar_policy::Authorizer,
 }
@@ -791,6 +848,7 @@ impl Authorizer {
         let mut by_action = Vec::with_capacity(names.actions.len());
         let mut resource_types = Vec::with_capacity(names.actions.len());
         let mut anonymous_actions = Vec::with_capacity(names.actions.len());
+        let mut tool_actions = Vec::with_capacity(names.actions.len());
         for action in &names.actions {
             // Every action the Rust side can name must exist in the schema,
             // with users as its principals; publication.download alone also
@@ -803,20 +861,19 @@ impl Authorizer {
                 .collect();
             principals.sort_by_key(|t| t.to_string());
             let anonymous_allowed = action == &names.actions[Action::PublicationDownload as usize];
-            let expected: Vec<&EntityTypeName> = if anonymous_allowed {
-                vec![&names.anonymous, &names.user]
+            let tool_principal = action == &names.actions[Action::RecordSend as usize];
+            let (expected, spelt): (Vec<&EntityTypeName>, &str) = if anonymous_allowed {
+                (vec![&names.anonymous, &names.user], "a User or Anonymous")
+            } else if tool_principal {
+                (vec![&names.tool], "a Tool")
             } else {
-                vec![&names.user]
+                (vec![&names.user], "a User")
             };
             anonymous_actions.push(anonymous_allowed);
+            tool_actions.push(tool_principal);
             if principals != expected {
                 return Err(AuthzError::Vocabulary(format!(
-                    "the principal of action {action} must be {}",
-                    if anonymous_allowed {
-                        "a User or Anonymous"
-                    } else {
-                        "a User"
-                    }
+                    "the principal of action {action} must be {spelt}"
                 )));
             }
             resource_types.push(
@@ -849,6 +906,7 @@ impl Authorizer {
             by_action,
             resource_types,
             anonymous_actions,
+            tool_actions,
             names,
             engine: cedar_policy::Authorizer::new(),
         })
@@ -898,6 +956,62 @@ impl Authorizer {
             Ok::<_, String>(self.answer(&request, policies, &entities))
         })();
         result.unwrap_or_else(Decision::error)
+    }
+
+    /// Decides whether `resource` may be sent to a tool: the tool is the
+    /// principal, so what a request says about the data cannot widen what
+    /// the tool's approved limits allow. Actions other than
+    /// [`Action::RecordSend`] are denied.
+    pub fn decide_for_tool(
+        &self,
+        tool: &ToolFacts,
+        action: Action,
+        resource: &Resource,
+        now: OffsetDateTime,
+    ) -> Decision {
+        let result = (|| {
+            if !self
+                .tool_actions
+                .get(action as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                return Err(format!("action {} has no tool principal", action.as_str()));
+            }
+            let policies = self
+                .by_action
+                .get(action as usize)
+                .ok_or_else(|| format!("unknown action {action:?}"))?;
+            let principal = Entity::new(
+                Names::uid(&self.names.tool, tool.id.to_string()),
+                self.tool_attrs(tool),
+                HashSet::new(),
+            )
+            .map_err(|e| format!("principal: {e}"))?;
+            let (request, entities) =
+                self.cedar_request_for(principal, action, resource, now, None)?;
+            Ok::<_, String>(self.answer(&request, policies, &entities))
+        })();
+        result.unwrap_or_else(Decision::error)
+    }
+
+    fn tool_attrs(&self, t: &ToolFacts) -> HashMap<String, RestrictedExpression> {
+        let n = &self.names;
+        HashMap::from([
+            (
+                "provider_org".to_owned(),
+                Names::ent(&n.organization, t.provider_org.to_string()),
+            ),
+            (
+                "approved".to_owned(),
+                RestrictedExpression::new_bool(t.approved),
+            ),
+            ("max_tlp".to_owned(), Names::ent(&n.tlp, t.max_tlp.as_str())),
+            (
+                "embargoed".to_owned(),
+                RestrictedExpression::new_bool(t.embargoed),
+            ),
+        ])
     }
 
     /// Shorthand for `decide(req).allowed`.
@@ -1235,6 +1349,7 @@ impl Authorizer {
                     ),
                 ]),
             ),
+            Resource::Tool(t) => (Names::uid(&n.tool, t.id.to_string()), self.tool_attrs(t)),
         };
         Entity::new(uid, attrs, HashSet::new()).map_err(|e| format!("resource: {e}"))
     }

@@ -250,6 +250,13 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
             issuer: id(1),
             reviewers: vec![id(2)],
         },
+        Resource::Tool(ToolFacts {
+            id: id(11),
+            provider_org: id(20),
+            approved: true,
+            max_tlp: Tlp::Amber,
+            embargoed: false,
+        }),
     ];
     for tlp in Tlp::ALL {
         for owner_org in [id(10), id(20)] {
@@ -327,6 +334,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::SystemCreate
                     | Action::NoticeRead
                     | Action::NoticeAcknowledge
+                    | Action::ToolCreate
             ),
             (Resource::User { .. }, _) => matches!(
                 action,
@@ -338,7 +346,8 @@ fn built_entities_conform_to_the_schema() {
             ),
             (Resource::Token { .. }, _) => action == Action::TokenRevoke,
             (Resource::Record(_), prefix) => {
-                prefix == Some("record")
+                // record.send's principal is a tool, never a user.
+                (prefix == Some("record") && action != Action::RecordSend)
                     || action == Action::ValidationRecord
                     || action == Action::RemediationSubmit
                     || action == Action::PublicationDownload
@@ -384,6 +393,10 @@ fn built_entities_conform_to_the_schema() {
                     | Action::SystemUpdate
                     | Action::ObligationAnswer
                     | Action::ObligationDecide
+            ),
+            (Resource::Tool(_), _) => matches!(
+                action,
+                Action::ToolRead | Action::ToolUpdate | Action::ToolApprove
             ),
         };
         let built = authz.cedar_request(&req, Some(&schema));
@@ -467,5 +480,48 @@ fn the_anonymous_principal_fits_the_schema_for_publication_download_only() {
             action == Action::PublicationDownload,
             "{action:?}"
         );
+    }
+}
+
+#[test]
+fn a_tools_requests_conform_to_the_schema() {
+    let id = Uuid::from_u128;
+    let authz = Authorizer::new().expect("embedded policy");
+    let (schema, _) = Schema::from_cedarschema_str(SCHEMA_SRC).expect("schema");
+    let now = time::macros::datetime!(2026-07-01 12:00 UTC);
+    for max_tlp in Tlp::ALL {
+        let tool = ToolFacts {
+            id: id(11),
+            provider_org: id(20),
+            approved: max_tlp != Tlp::Red,
+            max_tlp,
+            embargoed: max_tlp == Tlp::Amber,
+        };
+        let principal = Entity::new(
+            Names::uid(&authz.names.tool, tool.id.to_string()),
+            authz.tool_attrs(&tool),
+            HashSet::new(),
+        )
+        .expect("tool entity");
+        for tlp in Tlp::ALL {
+            let record = Resource::Record(RecordFacts {
+                kind: "case".into(),
+                id: "C-1".into(),
+                owner_org: id(20),
+                creator: id(1),
+                tlp,
+                embargo_until: Some(now + time::Duration::hours(1)),
+                participant_orgs: vec![id(10)],
+                recipient_users: vec![],
+            });
+            let built = authz.cedar_request_for(
+                principal.clone(),
+                Action::RecordSend,
+                &record,
+                now,
+                Some(&schema),
+            );
+            assert!(built.is_ok(), "{:?}", built.err());
+        }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use bulwark_authz::{Action, Authorizer, Decision, RecordFacts, Request, Resource};
+use bulwark_authz::{Action, Authorizer, Decision, RecordFacts, Request, Resource, ToolFacts};
 use bulwark_core::{OrgKind, Principal, PrincipalKind, Role, RoleSet, Tlp};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -325,6 +325,27 @@ mod oracle {
                     _ => false,
                 }
             }
+            // The catalogue of tools: providers (developers, vendors,
+            // partners, researchers) describe theirs; everyone reads what is
+            // approved; the program office (the issuer) approves.
+            (A::ToolCreate, Resource::Organization { id, kind }) => {
+                writer
+                    && colleague(id)
+                    && matches!(
+                        kind,
+                        OrgKind::Developer
+                            | OrgKind::Vendor
+                            | OrgKind::Partner
+                            | OrgKind::Researcher
+                    )
+            }
+            (A::ToolRead, Resource::Tool(t)) => {
+                has_roles && (t.approved || colleague(&t.provider_org) || issuer(p) || operator)
+            }
+            (A::ToolUpdate, Resource::Tool(t)) => writer && colleague(&t.provider_org),
+            (A::ToolApprove, Resource::Tool(_)) => writer && issuer(p),
+            // record.send's principal is a tool, never a user.
+            (A::RecordSend, _) => false,
             // Any other pairing of action and resource is a mistake: deny.
             _ => false,
         }
@@ -361,6 +382,7 @@ const SUBMISSION: Uuid = id(0xc00);
 const FINDING: Uuid = id(0xd00);
 const CLAIM: Uuid = id(0xe00);
 const SYSTEM: Uuid = id(0xf00);
+const TOOL: Uuid = id(0x1000);
 const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
@@ -511,6 +533,10 @@ enum Facet {
         civilian: bool,
         nss: bool,
     },
+    /// A catalogue entry, approved or not.
+    Tool {
+        approved: bool,
+    },
 }
 
 /// Which agency leads the review, if any: one the principal may belong to
@@ -575,6 +601,10 @@ impl Facet {
             A::GrantDecide | A::GrantRevoke => Lead::ALL.into_iter().map(Facet::Grant).collect(),
             A::FindingRead => Tlp::ALL.into_iter().map(Facet::Finding).collect(),
             A::AccessCheck => vec![Facet::None, Facet::OnGrant],
+            A::ToolRead | A::ToolUpdate | A::ToolApprove => [false, true]
+                .into_iter()
+                .map(|approved| Facet::Tool { approved })
+                .collect(),
             A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide => {
                 [(true, false), (true, true), (false, false), (false, true)]
                     .into_iter()
@@ -593,7 +623,8 @@ impl Facet {
             | Facet::Submission { .. }
             | Facet::Grant(_)
             | Facet::OnGrant
-            | Facet::System { .. } => Tlp::Clear,
+            | Facet::System { .. }
+            | Facet::Tool { .. } => Tlp::Clear,
         }
     }
 
@@ -651,6 +682,13 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
                 national_security,
             }
         }
+        A::ToolRead | A::ToolUpdate | A::ToolApprove => Resource::Tool(ToolFacts {
+            id: TOOL,
+            provider_org: OWNER_ORG,
+            approved: matches!(facet, Facet::Tool { approved: true }),
+            max_tlp: Tlp::Amber,
+            embargoed: false,
+        }),
         A::ClaimUpdate | A::ClaimReadOutcome => Resource::Claim {
             id: CLAIM,
             org: OWNER_ORG,
@@ -723,7 +761,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::ReportSubmit
         | A::SystemCreate
         | A::NoticeRead
-        | A::NoticeAcknowledge => Resource::Organization {
+        | A::NoticeAcknowledge
+        | A::ToolCreate => Resource::Organization {
             id: OWNER_ORG,
             kind: if p.org_id == OWNER_ORG {
                 p.org_kind
@@ -750,7 +789,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::RecordShare
         | A::ValidationRecord
         | A::RemediationSubmit
-        | A::PublicationDownload => Resource::Record(record(rel, facet.tlp(), facet.embargo())),
+        | A::PublicationDownload
+        | A::RecordSend => Resource::Record(record(rel, facet.tlp(), facet.embargo())),
         A::BenchmarkRead | A::BenchmarkReadCriteria => Resource::BenchmarkSet {
             id: BENCHMARK_SET.into(),
             restricted: facet.restricted(),
@@ -909,7 +949,9 @@ fn matrix_agrees_with_the_rules() {
     //  × national security or not; remediation.submit × 5 markings × 3
     //  embargo states, like the records; 4 notice actions with no facet;
     //  publication.download × 5 markings × 3 embargo states;
-    //  csaf_source.manage with no facet.)
+    //  csaf_source.manage with no facet; tool.create with no facet, 3
+    //  tool actions × approved or not, record.send with no facet: a user
+    //  as its principal, always denied.)
     assert_eq!(
         checked,
         16 * 2
@@ -933,6 +975,9 @@ fn matrix_agrees_with_the_rules() {
                 + 5 * 3
                 + 4
                 + 5 * 3
+                + 1
+                + 1
+                + 3 * 2
                 + 1)
     );
 
@@ -943,9 +988,11 @@ fn matrix_agrees_with_the_rules() {
     );
     for action in Action::ALL {
         let of_action = || outcomes.iter().filter(move |o| o.action == action);
-        // notice.read_names is held by no one until the policy names someone.
+        // notice.read_names is held by no one until the policy names
+        // someone; record.send by no user (its principal is a tool, below).
         assert!(
-            action == Action::NoticeReadNames || of_action().any(|o| o.allowed),
+            matches!(action, Action::NoticeReadNames | Action::RecordSend)
+                || of_action().any(|o| o.allowed),
             "{} is never allowed in the matrix",
             action.as_str()
         );
@@ -958,10 +1005,11 @@ fn matrix_agrees_with_the_rules() {
         );
     }
     // Every policy decided something somewhere: none is dead.
-    let reasons_seen: BTreeSet<String> = outcomes
+    let mut reasons_seen: BTreeSet<String> = outcomes
         .iter()
         .flat_map(|o| o.reasons.iter().cloned())
         .collect();
+    reasons_seen.extend(tool_matrix(&authz));
     assert_eq!(reasons_seen, policy_ids());
 }
 
@@ -1037,6 +1085,13 @@ fn wrong_pairings_are_denied_not_panics() {
             civilian: true,
             national_security: false,
         },
+        Resource::Tool(ToolFacts {
+            id: TOOL,
+            provider_org: OWNER_ORG,
+            approved: true,
+            max_tlp: Tlp::Amber,
+            embargoed: true,
+        }),
     ];
     let mut wrong = 0;
     for action in Action::ALL {
@@ -1077,6 +1132,11 @@ fn wrong_pairings_are_denied_not_panics() {
                         | Action::NoticeRead
                         | Action::NoticeAcknowledge
                         | Action::NoticeReadNames
+                        // Operators provide no tools and do not run the
+                        // program office; no user is a tool.
+                        | Action::ToolCreate
+                        | Action::ToolApprove
+                        | Action::RecordSend
                 );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
@@ -1090,7 +1150,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 69 * 12 - 1);
+    assert_eq!(wrong, 74 * 13 - 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2306,4 +2366,54 @@ fn advisories_are_managed_by_the_operators_writers_only() {
             p.roles
         );
     }
+}
+
+/// record.send, whose principal is a tool: every tool (approved or not,
+/// each limit, embargoed data or not) against every record (each marking,
+/// each embargo state). A record goes only to an approved tool whose limit
+/// covers its marking, never RED, and under a running embargo only to a
+/// tool approved for embargoed data. Returns the policies that decided.
+fn tool_matrix(authz: &Authorizer) -> BTreeSet<String> {
+    let mut reasons = BTreeSet::new();
+    let mut allowed = 0;
+    for approved in [false, true] {
+        for max_tlp in Tlp::ALL {
+            for embargoed in [false, true] {
+                let tool = ToolFacts {
+                    id: TOOL,
+                    provider_org: OWNER_ORG,
+                    approved,
+                    max_tlp,
+                    embargoed,
+                };
+                for tlp in Tlp::ALL {
+                    for embargo in EMBARGOES {
+                        let rec = Resource::Record(record(Rel::UnrelatedOrg, tlp, embargo));
+                        let got = authz.decide_for_tool(&tool, Action::RecordSend, &rec, NOW);
+                        let running = matches!(embargo, Embargo::Future);
+                        let want = approved
+                            && tlp != Tlp::Red
+                            && tlp <= max_tlp
+                            && (!running || embargoed);
+                        assert!(got.errors.is_empty(), "{:?}", got.errors);
+                        assert_eq!(
+                            got.allowed, want,
+                            "approved={approved} max={max_tlp} embargoed={embargoed} record {tlp} {embargo:?}"
+                        );
+                        allowed += usize::from(got.allowed);
+                        reasons.extend(got.reasons);
+                    }
+                }
+                // No other action takes a tool as its principal.
+                let rec = Resource::Record(record(Rel::UnrelatedOrg, Tlp::Clear, Embargo::None));
+                let other = authz.decide_for_tool(&tool, Action::RecordRead, &rec, NOW);
+                assert!(!other.allowed && !other.errors.is_empty());
+            }
+        }
+    }
+    // 2 (embargoed) × Σ over limits of the markings they cover below RED:
+    // CLEAR 1, GREEN 2, AMBER 3, AMBER+STRICT 4, RED 4 → 14 markings × 3
+    // embargo states, less the running embargo for the tools without.
+    assert_eq!(allowed, 14 * 3 + 14 * 2);
+    reasons
 }

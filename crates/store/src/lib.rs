@@ -56,6 +56,7 @@ mod sealing;
 mod signing;
 #[doc(hidden)]
 pub mod testing;
+mod tools;
 mod triage;
 mod tx;
 mod validations;
@@ -129,6 +130,7 @@ pub use sealing::derive_key;
 pub use signing::{
     ActiveSigningKey, NewSigningKey, PublicSigningKey, SIGNING_KEY_PURPOSE, SecretKeyText,
 };
+pub use tools::{NewTool, StoredTool, ToolFields, ToolVersion};
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};
 pub use validations::{CaseValidation, NewValidation};
 pub use webhooks::{

@@ -10,3 +10,10 @@
 //!   intervals.
 //!
 //! **Architecture Invariant:** no I/O; depends on `core` only.
+
+pub mod catalogue;
+
+pub use catalogue::{
+    Artefact, DataLimits, Deployment, Entry, EntryError, EntryState, FedRamp, FedRampStatus,
+    ImpactLevel, ToolKind,
+};

@@ -23,5 +23,6 @@ mod reviews;
 mod sboms;
 mod signing;
 mod suite;
+mod tools;
 mod triage;
 mod webhooks;
