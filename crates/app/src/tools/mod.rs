@@ -180,7 +180,9 @@ pub struct WithdrawIn {
 }
 
 /// Filters of the catalogue; every one optional.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ToolFilter {
     pub state: Option<String>,
     pub kind: Option<String>,
@@ -792,6 +794,52 @@ pub fn may_send(app: &App, tool: &StoredTool, record: &Resource) -> AppResult<bo
         .authz
         .decide_for_tool(&facts, Action::RecordSend, record, app.now())
         .allowed)
+}
+
+/// The policy's answer to "may this case go to this tool?", for the
+/// provider's gateway and for analysts choosing a tool.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SendCheckOut {
+    pub tool: Uuid,
+    pub case: Uuid,
+    pub allowed: bool,
+    /// The case's marking and whether an embargo runs now.
+    pub case_tlp: String,
+    pub case_embargoed: bool,
+    /// What the tool may receive.
+    pub limits: LimitsOut,
+    pub tool_state: String,
+}
+
+/// Whether a case the caller may read may go to a tool it may read; the
+/// decision is the policy's `record.send` with the tool as principal.
+pub async fn may_receive_case(
+    app: &App,
+    who: &Principal,
+    tool: Uuid,
+    case: Uuid,
+) -> AppResult<SendCheckOut> {
+    let t = readable_tool(app, who, tool).await?;
+    let (c, record) = crate::resources::readable_case(app, who, case).await?;
+    let (case_tlp, case_embargoed) = match &record {
+        Resource::Record(r) => (
+            r.tlp,
+            r.embargo_until.is_some_and(|until| app.now() < until),
+        ),
+        _ => return Err(AppError::internal()),
+    };
+    Ok(SendCheckOut {
+        tool: t.id,
+        case: c.id,
+        allowed: may_send(app, &t, &record)?,
+        case_tlp: case_tlp.as_str().to_owned(),
+        case_embargoed,
+        limits: LimitsOut {
+            max_tlp: t.fields.max_tlp.clone(),
+            embargoed: t.fields.embargoed,
+        },
+        tool_state: t.state.clone(),
+    })
 }
 
 /// Whether the organization can provide tools at all (for offering the

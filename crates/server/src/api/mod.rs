@@ -27,6 +27,7 @@ pub mod publications;
 pub mod reviews;
 pub mod sboms;
 pub mod systems;
+pub mod tools;
 pub mod triage;
 pub mod vex;
 pub mod vulnerabilities;
@@ -75,6 +76,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::object))
         .routes(routes!(partners::revoke))
         .routes(routes!(partners::access_check))
+        .routes(routes!(tools::list, tools::create))
+        .routes(routes!(tools::get_one, tools::update))
+        .routes(routes!(tools::submit))
+        .routes(routes!(tools::decide))
+        .routes(routes!(tools::withdraw))
+        .routes(routes!(tools::reopen))
+        .routes(routes!(tools::add_version))
+        .routes(routes!(tools::may_receive))
         .routes(routes!(reviews::create, reviews::list))
         .routes(routes!(reviews::get_one))
         .merge(OpenApiRouter::new().routes(routes!(reviews::upload)).layer(

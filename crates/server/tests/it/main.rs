@@ -34,5 +34,6 @@ mod provider;
 mod publications;
 mod readme;
 mod reviews;
+mod tools;
 mod web;
 mod webhooks;
