@@ -20,6 +20,7 @@ use bulwark_store::{Actor, Store};
 use time::OffsetDateTime;
 
 pub mod advisories;
+pub mod aixcc;
 pub mod audit;
 pub mod cases;
 pub mod claims;

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 mod activity;
 mod advisories;
+mod aixcc;
 mod assessments;
 mod audit;
 mod bulk;
@@ -66,6 +67,7 @@ pub use advisories::{
     ADVISORY_CHUNK, AdvisoryPackage, AdvisoryReceipt, MAX_ADVISORY_PAGE, NewAdvisory,
     StoredAdvisory,
 };
+pub use aixcc::{AixccSubmission, AixccTool, NewAixccBundle, NewAixccPart};
 pub use assessments::{
     AUTOMATABLE, Assessment, CaseAssessment, EXPLOITATION, MISSION_WELLBEING, TECHNICAL_IMPACT,
 };

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 
 pub mod advisories;
+pub mod aixcc;
 pub mod audit;
 pub mod bodies;
 pub mod cases;
@@ -129,6 +130,21 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .routes(routes!(patches::submit, patches::list))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     patches::REMEDIATION_BODY_LIMIT,
+                )),
+        )
+        // AI Cyber Challenge submissions: a pov's testcase is up to 2 MiB
+        // in base64 (at most `AIXCC_BODY_LIMIT`).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(aixcc::submit_pov))
+                .routes(routes!(aixcc::pov_status))
+                .routes(routes!(aixcc::submit_patch))
+                .routes(routes!(aixcc::patch_status))
+                .routes(routes!(aixcc::submit_sarif))
+                .routes(routes!(aixcc::submit_bundle))
+                .routes(routes!(aixcc::get_bundle))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    aixcc::AIXCC_BODY_LIMIT,
                 )),
         )
         .routes(routes!(patches::get_one))

@@ -7,6 +7,7 @@ mod webdriver;
 
 mod action_browser;
 mod action_pages;
+mod aixcc;
 mod api;
 mod assessments;
 mod browser;
