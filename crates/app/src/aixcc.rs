@@ -54,21 +54,50 @@ pub struct SubmittingTool {
     pub model_version: Option<String>,
 }
 
-/// The tool named in a submission's URL. A stub until the tool catalogue
-/// lands: the name as given (1 to 200 printable characters), the version
-/// the request gave. The catalogue will resolve the name to its entry and
-/// provider organization instead.
-pub fn resolve_tool(tool: &str, version: Option<String>) -> AppResult<SubmittingTool> {
-    if tool.is_empty() || tool.len() > 200 || tool.chars().any(char::is_control) {
-        return Err(AppError::validation(
-            "tool: a name of 1 to 200 characters without control characters",
+/// The tool named in a submission's URL: a catalogue entry, by its id or
+/// the name it reports as. A tool submits as its provider: the caller must
+/// be allowed to act for it (`tool.update`: its provider's writers, a CRS's
+/// service account included), and a withdrawn entry submits nothing.
+/// Anyone else learns only that no such tool exists. The version is the
+/// one the request gives (tools version themselves in every scheme; an
+/// unlisted version is still evidence); a frontier model's reports carry
+/// its registry name.
+pub async fn resolve_tool(
+    app: &App,
+    who: &bulwark_core::Principal,
+    tool: &str,
+    version: Option<String>,
+) -> AppResult<SubmittingTool> {
+    use bulwark_authz::Action;
+    let found = match Uuid::parse_str(tool) {
+        Ok(id) => app.store.tool(id).await,
+        Err(_) => app.store.tool_reporting_as(tool).await,
+    };
+    let t = found.map_err(crate::not_found_as("tool"))?;
+    let resource = crate::tools::tool_resource(&t)?;
+    if !app.permits(who, Action::ToolRead, &resource) {
+        return Err(AppError::not_found("tool"));
+    }
+    app.authorize(who, Action::ToolUpdate, &resource)?;
+    if crate::tools::state_of(&t)? == bulwark_tools::EntryState::Withdrawn {
+        return Err(AppError::new(
+            crate::ErrorKind::Conflict,
+            "the tool is withdrawn from the catalogue; reopen it to submit again",
         ));
     }
+    let model = match t.fields.model_id {
+        Some(id) => app.store.model(id).await.ok().map(|m| m.name),
+        None => None,
+    };
+    if let Some(v) = &version {
+        bulwark_tools::catalogue::check_version(v)
+            .map_err(|e| AppError::validation(format!("Bulwark-Tool-Version: {}", e.message)))?;
+    }
     Ok(SubmittingTool {
-        name: tool.to_owned(),
+        name: t.fields.reports_as,
         version: version.filter(|v| !v.is_empty()),
-        model: None,
         model_version: None,
+        model,
     })
 }
 

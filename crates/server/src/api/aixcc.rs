@@ -2,8 +2,10 @@
 //! `/api/v1/tools/{tool}/aixcc`: a cyber-reasoning system given that URL
 //! as its competition API base submits unchanged (the paths, bodies and
 //! answers are the API's; [`bulwark_app::aixcc`] says what each becomes).
-//! `{task_id}` is a scan claim's id; `{tool}` names the tool, and the
-//! optional `Bulwark-Tool-Version` header its version. Authentication is
+//! `{task_id}` is a scan claim's id; `{tool}` is the tool's catalogue
+//! entry (its id or the name it reports as), which the caller's
+//! organization provides, and the optional `Bulwark-Tool-Version` header
+//! its version. Authentication is
 //! HTTP Basic with an API token as the password (the username is not
 //! checked), or a bearer token. Refusals are problem documents: a body
 //! the API's schema does not take is a 422 whose `path` names the field.
@@ -29,7 +31,12 @@ pub const AIXCC_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// The header a CRS may name its version in.
 pub const TOOL_VERSION_HEADER: &str = "bulwark-tool-version";
 
-fn tool(name: &str, headers: &HeaderMap) -> ApiResult<SubmittingTool> {
+async fn tool(
+    state: &AppState,
+    caller: &BasicOrBearer,
+    name: &str,
+    headers: &HeaderMap,
+) -> ApiResult<SubmittingTool> {
     let version = headers
         .get(TOOL_VERSION_HEADER)
         .map(|v| {
@@ -38,7 +45,7 @@ fn tool(name: &str, headers: &HeaderMap) -> ApiResult<SubmittingTool> {
             })
         })
         .transpose()?;
-    Ok(aixcc::resolve_tool(name, version)?)
+    Ok(aixcc::resolve_tool(state, &caller.principal, name, version).await?)
 }
 
 /// Submit a proof of vulnerability (the competition API's `POVSubmission`:
@@ -47,7 +54,7 @@ fn tool(name: &str, headers: &HeaderMap) -> ApiResult<SubmittingTool> {
 #[utoipa::path(post, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/pov/",
     operation_id = "aixcc_pov_submit", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim the CRS works under")),
     request_body(content = serde_json::Value, content_type = "application/json",
         description = "The competition API v0.4's POVSubmission"),
@@ -62,7 +69,7 @@ pub async fn submit_pov(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<PovOut>> {
-    let t = tool(&name, &headers)?;
+    let t = tool(&state, &caller, &name, &headers).await?;
     Ok(Json(
         aixcc::submit_pov(&state, &caller, &t, task, body.to_vec()).await?,
     ))
@@ -72,7 +79,7 @@ pub async fn submit_pov(
 #[utoipa::path(get, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/pov/{pov_id}/",
     operation_id = "aixcc_pov_status", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim"),
         ("pov_id" = Uuid, Path, description = "The pov")),
     responses((status = 200, body = PovOut), (status = 401, body = Problem),
@@ -92,7 +99,7 @@ pub async fn pov_status(
 #[utoipa::path(post, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/patch/",
     operation_id = "aixcc_patch_submit", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim the CRS works under")),
     request_body(content = serde_json::Value, content_type = "application/json",
         description = "The competition API v0.4's PatchSubmission"),
@@ -107,7 +114,7 @@ pub async fn submit_patch(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<PatchOut>> {
-    let t = tool(&name, &headers)?;
+    let t = tool(&state, &caller, &name, &headers).await?;
     Ok(Json(
         aixcc::submit_patch(&state, &caller, &t, task, body.to_vec()).await?,
     ))
@@ -117,7 +124,7 @@ pub async fn submit_patch(
 #[utoipa::path(get, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/patch/{patch_id}/",
     operation_id = "aixcc_patch_status", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim"),
         ("patch_id" = Uuid, Path, description = "The patch")),
     responses((status = 200, body = PatchOut), (status = 401, body = Problem),
@@ -137,7 +144,7 @@ pub async fn patch_status(
 #[utoipa::path(post, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/submitted-sarif/",
     operation_id = "aixcc_sarif_submit", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim the CRS works under")),
     request_body(content = serde_json::Value, content_type = "application/json",
         description = "The competition API v0.4's SARIFSubmission"),
@@ -152,7 +159,7 @@ pub async fn submit_sarif(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<SarifOut>> {
-    let t = tool(&name, &headers)?;
+    let t = tool(&state, &caller, &name, &headers).await?;
     Ok(Json(
         aixcc::submit_sarif(&state, &caller, &t, task, body.to_vec()).await?,
     ))
@@ -165,7 +172,7 @@ pub async fn submit_sarif(
 #[utoipa::path(post, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/bundle/",
     operation_id = "aixcc_bundle_submit", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim the CRS works under")),
     request_body(content = serde_json::Value, content_type = "application/json",
         description = "The competition API v0.4's BundleSubmission"),
@@ -180,7 +187,7 @@ pub async fn submit_bundle(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<BundleOut>> {
-    let t = tool(&name, &headers)?;
+    let t = tool(&state, &caller, &name, &headers).await?;
     Ok(Json(
         aixcc::submit_bundle(&state, &caller, &t, task, body.to_vec()).await?,
     ))
@@ -190,7 +197,7 @@ pub async fn submit_bundle(
 #[utoipa::path(get, path = "/api/v1/tools/{tool}/aixcc/v1/task/{task_id}/bundle/{bundle_id}/",
     operation_id = "aixcc_bundle_get", tag = "clearinghouse",
     security(("basic" = []), ("bearer" = [])),
-    params(("tool" = String, Path, description = "The submitting tool's name"),
+    params(("tool" = String, Path, description = "The submitting tool: its catalogue id or the name it reports as"),
         ("task_id" = Uuid, Path, description = "The scan claim"),
         ("bundle_id" = Uuid, Path, description = "The bundle")),
     responses((status = 200, body = BundleVerboseOut), (status = 401, body = Problem),

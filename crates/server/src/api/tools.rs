@@ -19,7 +19,7 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
 /// Describe a tool your organization provides; it starts as a draft.
-#[utoipa::path(post, path = "/api/v1/tools", tag = "tools", request_body = ToolIn,
+#[utoipa::path(post, path = "/api/v1/tools", operation_id = "tools_create", tag = "tools", request_body = ToolIn,
     responses((status = 201, body = ToolOut), (status = 403, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
@@ -36,7 +36,7 @@ pub async fn create(
 /// The catalogue: every entry you may read (approved ones for everyone;
 /// drafts and submissions for their provider and the program office),
 /// filtered, by name, with counts by state and kind.
-#[utoipa::path(get, path = "/api/v1/tools", tag = "tools", params(ToolFilter),
+#[utoipa::path(get, path = "/api/v1/tools", operation_id = "tools_list", tag = "tools", params(ToolFilter),
     responses((status = 200, body = Catalogue), (status = 400, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn list(
@@ -48,7 +48,7 @@ pub async fn list(
 }
 
 /// One entry with its versions.
-#[utoipa::path(get, path = "/api/v1/tools/{id}", tag = "tools",
+#[utoipa::path(get, path = "/api/v1/tools/{id}", operation_id = "tools_get_one", tag = "tools",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 404, body = Problem)))]
 pub async fn get_one(
@@ -62,7 +62,7 @@ pub async fn get_one(
 /// Rewrite an entry (its provider's writers). A change to what an approved
 /// tool may receive, where it runs or how it reports sends it back to the
 /// program office.
-#[utoipa::path(put, path = "/api/v1/tools/{id}", tag = "tools", request_body = ToolIn,
+#[utoipa::path(put, path = "/api/v1/tools/{id}", operation_id = "tools_update", tag = "tools", request_body = ToolIn,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
@@ -77,7 +77,7 @@ pub async fn update(
 }
 
 /// Send a draft or a rejected entry to the program office.
-#[utoipa::path(post, path = "/api/v1/tools/{id}/submit", tag = "tools",
+#[utoipa::path(post, path = "/api/v1/tools/{id}/submit", operation_id = "tools_submit", tag = "tools",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
@@ -90,7 +90,7 @@ pub async fn submit(
 }
 
 /// Approve or reject a submitted entry (the program office's writers).
-#[utoipa::path(post, path = "/api/v1/tools/{id}/decision", tag = "tools",
+#[utoipa::path(post, path = "/api/v1/tools/{id}/decision", operation_id = "tools_decide", tag = "tools",
     request_body = DecisionIn, params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
@@ -105,7 +105,7 @@ pub async fn decide(
 }
 
 /// Take an entry out of the catalogue (its provider or the program office).
-#[utoipa::path(post, path = "/api/v1/tools/{id}/withdraw", tag = "tools",
+#[utoipa::path(post, path = "/api/v1/tools/{id}/withdraw", operation_id = "tools_withdraw", tag = "tools",
     request_body = WithdrawIn, params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
@@ -119,7 +119,7 @@ pub async fn withdraw(
 }
 
 /// Reopen a withdrawn entry as a draft (its provider).
-#[utoipa::path(post, path = "/api/v1/tools/{id}/reopen", tag = "tools",
+#[utoipa::path(post, path = "/api/v1/tools/{id}/reopen", operation_id = "tools_reopen", tag = "tools",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
@@ -132,7 +132,7 @@ pub async fn reopen(
 }
 
 /// List a version of the tool (its provider); the entry's state stays.
-#[utoipa::path(post, path = "/api/v1/tools/{id}/versions", tag = "tools",
+#[utoipa::path(post, path = "/api/v1/tools/{id}/versions", operation_id = "tools_add_version", tag = "tools",
     request_body = VersionIn, params(("id" = Uuid, Path)),
     responses((status = 201, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
@@ -152,7 +152,7 @@ pub async fn add_version(
 /// May this case be sent to this tool? The policy decides from the tool's
 /// approved limits and the case's marking and embargo, whatever else the
 /// caller knows. Both must be readable by the caller (else 404).
-#[utoipa::path(get, path = "/api/v1/tools/{id}/may-receive/{case}", tag = "tools",
+#[utoipa::path(get, path = "/api/v1/tools/{id}/may-receive/{case}", operation_id = "tools_may_receive", tag = "tools",
     params(("id" = Uuid, Path), ("case" = Uuid, Path)),
     responses((status = 200, body = SendCheckOut), (status = 404, body = Problem)))]
 pub async fn may_receive(

@@ -49,6 +49,23 @@ async fn crs_get(srv: &common::Srv, token: &str, path: &str) -> (StatusCode, Val
     (s, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// Describes the CRS in the catalogue as its provider (a draft may submit:
+/// the program office judges tools by this very evidence).
+async fn describe_crs(srv: &common::Srv, token: &str) -> String {
+    let (s, v) = srv
+        .post(
+            "/api/v1/tools",
+            token,
+            json!({"name": "Buttercup", "kind": "cyber_reasoning_system", "reports_as": "buttercup",
+                   "ai_enabled": true, "deployment": ["on_premises"],
+                   "produces": ["pov", "patch", "sarif"],
+                   "limits": {"max_tlp": "AMBER"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
 async fn claim(srv: &common::Srv, token: &str, target: &str) -> String {
     let (s, v) = srv
         .post(
@@ -66,6 +83,7 @@ async fn claim(srv: &common::Srv, token: &str, target: &str) -> String {
 async fn a_bundle_becomes_one_case_with_its_report_testcase_and_patch() {
     let srv = common::start(bulwark_store::testing::sqlite().await.unwrap()).await;
     let (_, _, crs) = srv.member("Team A", "researcher", "a1", &["analyst"]).await;
+    describe_crs(&srv, &crs).await;
     let task = claim(&srv, &crs, "https://example.org/png@1a2b3c4").await;
     let base = format!("/api/v1/tools/buttercup/aixcc/v1/task/{task}");
 
@@ -174,6 +192,7 @@ async fn bad_submissions_are_refused_with_the_reason_and_nothing_written() {
     let srv = common::start(bulwark_store::testing::sqlite().await.unwrap()).await;
     let (_, _, crs) = srv.member("Team A", "researcher", "a1", &["analyst"]).await;
     let (_, _, other) = srv.member("Team B", "researcher", "b1", &["analyst"]).await;
+    let tool_id = describe_crs(&srv, &crs).await;
     let task = claim(&srv, &crs, "https://example.org/png@1a2b3c4").await;
     let task_b = claim(&srv, &crs, "https://example.org/zlib@5d6e7f8").await;
     let base = format!("/api/v1/tools/buttercup/aixcc/v1/task/{task}");
@@ -195,6 +214,14 @@ async fn bad_submissions_are_refused_with_the_reason_and_nothing_written() {
     let (s, v) = crs_post(&srv, &crs, unknown, POV).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     let (s, v) = crs_post(&srv, &other, &format!("{base}/pov/"), POV).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    // A tool not in the catalogue; and the tool by its id, as another
+    // organization (which may not even see the draft).
+    let nameless = format!("/api/v1/tools/no-such-crs/aixcc/v1/task/{task}/pov/");
+    let (s, v) = crs_post(&srv, &crs, &nameless, POV).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let by_id = format!("/api/v1/tools/{tool_id}/aixcc/v1/task/{task}/pov/");
+    let (s, v) = crs_post(&srv, &other, &by_id, POV).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     // No credentials, or a wrong token as the password.
     let resp = srv
