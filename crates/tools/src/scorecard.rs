@@ -156,11 +156,7 @@ impl Scorecard {
             duplicate: Rate::new("duplicate", e.duplicate, e.cases)?,
             found_first: Rate::new("found first", e.found_first(), e.cases)?,
             patch_acceptance: Rate::new("patches accepted", e.patches_accepted, e.patches)?,
-            nothing_found: Rate::new(
-                "nothing found",
-                e.claims_nothing_found,
-                e.claims_released(),
-            )?,
+            nothing_found: Rate::new("nothing found", e.claims_nothing_found, e.claims_released())?,
         })
     }
 }
