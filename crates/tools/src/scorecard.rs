@@ -204,6 +204,20 @@ mod tests {
         }
     }
 
+    // Moved here with `wilson` from the server's charts.
+    #[test]
+    fn wilson_intervals_match_known_values() {
+        // 8 of 10: 0.490 to 0.943 (Wilson 1927; Newcombe 1998, table I).
+        let (lo, hi) = wilson(8, 10);
+        assert!(
+            (lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10);
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 1e-3, "{hi}");
+        assert_eq!(wilson(0, 0), (0.0, 1.0));
+    }
+
     #[test]
     fn wilson_edges() {
         assert_eq!(wilson(0, 0), (0.0, 1.0));
