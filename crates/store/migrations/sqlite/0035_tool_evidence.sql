@@ -70,45 +70,42 @@ INSERT INTO case_tool_versions (case_id, tool_name, tool_version, duplicate)
     FROM reports r JOIN cases c ON c.id = r.case_id
     WHERE r.tool_name IS NOT NULL
     GROUP BY r.case_id, r.tool_name, COALESCE(r.tool_version, ''), c.first_reported_at;
-INSERT INTO tool_version_stats (tool_name, tool_version, reports)
-    SELECT tool_name, COALESCE(tool_version, ''), COUNT(*) FROM reports
-    WHERE tool_name IS NOT NULL GROUP BY tool_name, COALESCE(tool_version, '');
 INSERT INTO tool_claim_targets (tool_name, tool_version, target_id)
-    SELECT DISTINCT tool, '', target_id FROM scan_claims
+    SELECT DISTINCT tool, COALESCE(tool_version, ''), target_id FROM scan_claims
     WHERE tool IS NOT NULL AND outcome IN ('findings', 'nothing_found');
-INSERT INTO tool_version_stats (tool_name, tool_version)
-    SELECT DISTINCT tool_name, COALESCE(tool_version, '') FROM case_remediations
-    WHERE kind = 'patch' AND tool_name IS NOT NULL
-    UNION SELECT DISTINCT tool, '' FROM scan_claims WHERE tool IS NOT NULL
-    ON CONFLICT (tool_name, tool_version) DO NOTHING;
-UPDATE tool_version_stats SET
-    cases = (SELECT COUNT(*) FROM case_tool_versions t
-        WHERE t.tool_name = tool_version_stats.tool_name AND t.tool_version = tool_version_stats.tool_version),
-    validated = (SELECT COUNT(*) FROM case_tool_versions t JOIN cases c ON c.id = t.case_id
-        WHERE t.tool_name = tool_version_stats.tool_name AND t.tool_version = tool_version_stats.tool_version
-        AND c.state = 'validated'),
-    rejected = (SELECT COUNT(*) FROM case_tool_versions t JOIN cases c ON c.id = t.case_id
-        WHERE t.tool_name = tool_version_stats.tool_name AND t.tool_version = tool_version_stats.tool_version
-        AND c.state = 'rejected'),
-    duplicate = (SELECT COUNT(*) FROM case_tool_versions t
-        WHERE t.tool_name = tool_version_stats.tool_name AND t.tool_version = tool_version_stats.tool_version
-        AND t.duplicate = 1),
-    patches = (SELECT COUNT(*) FROM case_remediations p
-        WHERE p.kind = 'patch' AND p.tool_name = tool_version_stats.tool_name
-        AND COALESCE(p.tool_version, '') = tool_version_stats.tool_version),
-    patches_accepted = (SELECT COUNT(*) FROM case_remediations p
-        WHERE p.kind = 'patch' AND p.state = 'accepted' AND p.tool_name = tool_version_stats.tool_name
-        AND COALESCE(p.tool_version, '') = tool_version_stats.tool_version),
-    claims = (SELECT COUNT(*) FROM scan_claims k
-        WHERE k.tool = tool_version_stats.tool_name AND tool_version_stats.tool_version = ''),
-    claims_findings = (SELECT COUNT(*) FROM scan_claims k
-        WHERE k.tool = tool_version_stats.tool_name AND tool_version_stats.tool_version = ''
-        AND k.outcome = 'findings'),
-    claims_nothing_found = (SELECT COUNT(*) FROM scan_claims k
-        WHERE k.tool = tool_version_stats.tool_name AND tool_version_stats.tool_version = ''
-        AND k.outcome = 'nothing_found'),
-    claims_abandoned = (SELECT COUNT(*) FROM scan_claims k
-        WHERE k.tool = tool_version_stats.tool_name AND tool_version_stats.tool_version = ''
-        AND k.outcome = 'abandoned'),
-    targets = (SELECT COUNT(*) FROM tool_claim_targets g
-        WHERE g.tool_name = tool_version_stats.tool_name AND g.tool_version = tool_version_stats.tool_version);
+-- One pass over each source, summed per version.
+INSERT INTO tool_version_stats (tool_name, tool_version, reports, cases, validated, rejected,
+        duplicate, patches, patches_accepted, claims, claims_findings, claims_nothing_found,
+        claims_abandoned, targets)
+    SELECT n, v, SUM(reports), SUM(cases), SUM(validated), SUM(rejected), SUM(duplicate),
+        SUM(patches), SUM(patches_accepted), SUM(claims), SUM(claims_findings),
+        SUM(claims_nothing_found), SUM(claims_abandoned), SUM(targets)
+    FROM (
+        SELECT tool_name AS n, COALESCE(tool_version, '') AS v, COUNT(*) AS reports,
+            0 AS cases, 0 AS validated, 0 AS rejected, 0 AS duplicate, 0 AS patches,
+            0 AS patches_accepted, 0 AS claims, 0 AS claims_findings, 0 AS claims_nothing_found,
+            0 AS claims_abandoned, 0 AS targets
+        FROM reports WHERE tool_name IS NOT NULL GROUP BY tool_name, COALESCE(tool_version, '')
+        UNION ALL
+        SELECT t.tool_name, t.tool_version, 0, COUNT(*),
+            SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN c.state = 'rejected' THEN 1 ELSE 0 END), SUM(t.duplicate),
+            0, 0, 0, 0, 0, 0, 0
+        FROM case_tool_versions t JOIN cases c ON c.id = t.case_id
+        GROUP BY t.tool_name, t.tool_version
+        UNION ALL
+        SELECT tool_name, COALESCE(tool_version, ''), 0, 0, 0, 0, 0, COUNT(*),
+            SUM(CASE WHEN state = 'accepted' THEN 1 ELSE 0 END), 0, 0, 0, 0, 0
+        FROM case_remediations WHERE kind = 'patch' AND tool_name IS NOT NULL
+        GROUP BY tool_name, COALESCE(tool_version, '')
+        UNION ALL
+        SELECT tool, COALESCE(tool_version, ''), 0, 0, 0, 0, 0, 0, 0, COUNT(*),
+            SUM(CASE WHEN outcome = 'findings' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN outcome = 'nothing_found' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END), 0
+        FROM scan_claims WHERE tool IS NOT NULL GROUP BY tool, COALESCE(tool_version, '')
+        UNION ALL
+        SELECT tool_name, tool_version, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*)
+        FROM tool_claim_targets GROUP BY tool_name, tool_version
+    ) AS per_source
+    GROUP BY n, v;
