@@ -139,6 +139,8 @@ pub async fn create(app: &App, who: &Acting, body: ClaimIn) -> AppResult<Claimed
         target: target(body.target_kind.as_deref(), &body.target)?,
         technique: parse_word(&body.technique)?,
         tool: body.tool,
+        // Not asked of the API yet: claims count under the empty version.
+        tool_version: None,
         model_name: body.model_name,
         model_version: body.model_version,
         lease: lease(body.lease_days),

@@ -41,6 +41,7 @@ pub mod publications;
 pub mod resources;
 pub mod reviews;
 pub mod sboms;
+pub mod tool_evidence;
 pub mod tools;
 pub mod triage;
 pub mod webhooks;

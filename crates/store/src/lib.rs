@@ -57,6 +57,7 @@ mod sealing;
 mod signing;
 #[doc(hidden)]
 pub mod testing;
+mod tool_evidence;
 mod tools;
 mod triage;
 mod tx;
@@ -131,6 +132,9 @@ pub use sboms::{
 pub use sealing::derive_key;
 pub use signing::{
     ActiveSigningKey, NewSigningKey, PublicSigningKey, SIGNING_KEY_PURPOSE, SecretKeyText,
+};
+pub use tool_evidence::{
+    ClaimToValidation, MAX_TOOL_NAMES, ToolCounts, ToolVersionEvidence, ToolWeek,
 };
 pub use tools::{NewTool, StoredTool, ToolFields, ToolVersion};
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};

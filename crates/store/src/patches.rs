@@ -14,6 +14,7 @@
 //! `patch_source_stats` counts per source (organization, tool, AI model
 //! with its version) the patches submitted and accepted, in step with those
 //! transactions; [`Store::recount_patch_reliability`] recounts for the suite.
+//! The same transactions count them per tool version (`tool_evidence.rs`).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,7 @@ use crate::audit::append_audit;
 use crate::cases::known_org;
 use crate::documents::DocumentRow;
 use crate::reliability::report_sources;
+use crate::tool_evidence::{ToolCounts, tool_key};
 use crate::tx::Tx;
 use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
 
@@ -352,11 +354,11 @@ macro_rules! settle_patches {
         let quorum = q.map_or_else(PatchQuorum::default, |n| PatchQuorum {
             organizations: u32::try_from(n).unwrap_or(u32::MAX),
         });
-        let proposed: Vec<(Uuid, Uuid, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT id, org_id, tool_name, ai_model, ai_model_version FROM case_remediations \
+        let proposed: Vec<(Uuid, Uuid, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, org_id, tool_name, ai_model, ai_model_version, tool_version FROM case_remediations \
              WHERE case_id = $1 AND kind = 'patch' AND state = 'proposed' ORDER BY id",
         ).bind(case).fetch_all(&mut *$tx).await?;
-        for (id, org, tool, model, version) in proposed {
+        for (id, org, tool, model, version, tool_version) in proposed {
             if only.is_some_and(|o| o != id) {
                 continue;
             }
@@ -375,6 +377,9 @@ macro_rules! settle_patches {
                 let tally = quorum.tally(org, &vs);
                 sqlx::query("UPDATE case_remediations SET state = 'accepted', accepted_at = $1, updated_at = $1 WHERE id = $2")
                     .bind(at).bind(id).execute(&mut *$tx).await?;
+                if let Some(key) = tool_key(tool.as_deref(), tool_version.as_deref()) {
+                    $tx.add_tool_counts(&[(key, ToolCounts { patches_accepted: 1, ..ToolCounts::default() })]).await?;
+                }
                 add_patch_stats!($tx, (org, tool, model, version), 0, 1);
                 append_audit!($tx, $actor, AuditEvent::new("case.patch_accepted", "case", case.to_string())
                     .with_detail(json!({"remediation": id, "by": "quorum", "organizations": tally.passed})), at);
@@ -433,6 +438,9 @@ macro_rules! insert_remediation {
         .execute(&mut *$tx).await?;
         if new.kind == bulwark_core::RemediationKind::Patch {
             $crate::patches::add_patch_stats!($tx, (new.org_id, new.tool_name.clone(), new.ai_model.clone(), new.ai_model_version.clone()), 1, 0);
+            if let Some(key) = $crate::tool_evidence::tool_key(new.tool_name.as_deref(), new.tool_version.as_deref()) {
+                $tx.add_tool_counts(&[(key, $crate::tool_evidence::ToolCounts { patches: 1, ..Default::default() })]).await?;
+            }
         }
         $crate::audit::append_audit!($tx, actor, bulwark_core::AuditEvent::new("case.remediation", "case", case.to_string())
             .with_detail(serde_json::json!({"remediation": id, "kind": new.kind.as_str(), "org": new.org_id, "document": sha})), at);

@@ -12,6 +12,7 @@
 //! **Architecture Invariant:** no I/O; depends on `core` only.
 
 pub mod catalogue;
+pub mod scorecard;
 
 pub use catalogue::{
     Artefact, DataLimits, Deployment, Entry, EntryError, EntryState, FedRamp, FedRampStatus,

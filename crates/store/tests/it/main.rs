@@ -23,6 +23,7 @@ mod reviews;
 mod sboms;
 mod signing;
 mod suite;
+mod tool_evidence;
 mod tools;
 mod triage;
 mod webhooks;
