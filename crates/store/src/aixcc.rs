@@ -27,7 +27,12 @@ use crate::bulk::{Batch, NewCaseRow, NewReportRow};
 use crate::documents::{DocumentRow, keep_in_pieces};
 use crate::intake::NewReport;
 use crate::patches::{check_new, insert_remediation};
-use crate::reliability::{SourceDeltas, add_source_stats, record_case_sources, report_sources};
+use crate::reliability::{
+    SourceDeltas, add_source_stats, record_case_sources_with_tools, report_sources,
+};
+use crate::tool_evidence::{
+    ToolCounts, ToolDeltas, ToolPairs, add_delta, add_tool_stats, resettle_tool_versions, tool_key,
+};
 use crate::tx::Tx as _;
 use crate::{Actor, NewRemediation, Result, Store, StoreError, parse_col, with_pool, write_tx};
 
@@ -299,16 +304,43 @@ macro_rules! file_reports {
                 pairs.insert((*case, kind, source));
             }
         }
-        let recorded = record_case_sources(&mut *$tx, &pairs, Some(batch.at)).await?;
+        // Per tool version too, as the intake counts them (reports, the
+        // cases behind, duplicates once the first report is settled).
+        let mut tool_stats = ToolDeltas::new();
+        let mut tools = ToolPairs::new();
+        for (r, case) in reports.iter().zip(&ids) {
+            if let Some((name, version)) =
+                tool_key(r.tool_name.as_deref(), r.tool_version.as_deref())
+            {
+                add_delta(
+                    &mut tool_stats,
+                    (name.clone(), version.clone()),
+                    ToolCounts {
+                        reports: 1,
+                        ..ToolCounts::default()
+                    },
+                );
+                tools.insert((*case, name, version), batch.at);
+            }
+        }
+        let recorded =
+            record_case_sources_with_tools(&mut *$tx, &pairs, &tools, Some(batch.at)).await?;
         let mut stats = SourceDeltas::new();
         for (source, (n, v)) in recorded.deltas {
             let d = stats.entry(source).or_insert((0, 0));
             d.0 += n;
             d.1 += v;
         }
+        for (key, d) in recorded.tool_deltas {
+            add_delta(&mut tool_stats, key, d);
+        }
         $tx.settle_first_reports(&recorded.unsettled, batch.org, batch.at)
             .await?;
         add_source_stats(&mut *$tx, stats).await?;
+        for (key, d) in resettle_tool_versions(&mut *$tx, &recorded.tools_unsettled).await? {
+            add_delta(&mut tool_stats, key, d);
+        }
+        add_tool_stats(&mut *$tx, tool_stats).await?;
         ids
     }};
 }

@@ -28,7 +28,10 @@ use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod scorecards;
+
 use crate::resources::readable_model;
+use crate::tool_evidence::ToolScorecardOut;
 use crate::{Acting, App, AppError, AppResult, ErrorKind, not_found_as, ts};
 
 /// The longest reason for a decision or withdrawal, in characters.
@@ -143,6 +146,10 @@ pub struct ToolOut {
     pub created_at: String,
     pub updated_at: String,
     pub versions: Vec<VersionOut>,
+    /// Every version's evidence together (in lists and on its own page);
+    /// absent when nothing was seen of it. `GET /api/v1/tools/{id}/evidence`
+    /// gives each version and the history.
+    pub evidence: Option<ToolScorecardOut>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -197,6 +204,10 @@ pub struct ToolFilter {
     pub provider: Option<Uuid>,
     /// Words in the name, the reporting name or the summary.
     pub q: Option<String>,
+    /// `name` (the default), `validated` (most validated cases first) or
+    /// `validation` (highest lower bound of the validation rate's 95%
+    /// interval first: a rate over few cases does not outrank a proven one).
+    pub sort: Option<String>,
 }
 
 /// The catalogue as a reader may see it, with the counts of what it may see.
@@ -434,6 +445,7 @@ fn out_named(
                 added_at: ts(v.added_at),
             })
             .collect(),
+        evidence: None,
     })
 }
 
@@ -683,7 +695,13 @@ pub async fn add_version(
 pub async fn get(app: &App, who: &Principal, id: Uuid) -> AppResult<ToolOut> {
     let t = readable_tool(app, who, id).await?;
     let versions = app.store.tool_versions(id).await?;
-    out(app, t, versions).await
+    let mut o = out(app, t, versions).await?;
+    let seen = app
+        .store
+        .tool_evidence(std::slice::from_ref(&o.reports_as))
+        .await?;
+    o.evidence = scorecards::combined(&o.reports_as, &seen)?;
+    Ok(o)
 }
 
 fn matches(filter: &ToolFilter, t: &ToolOut) -> AppResult<bool> {
@@ -777,6 +795,21 @@ pub async fn list(app: &App, who: &Principal, filter: &ToolFilter) -> AppResult<
         if matches(filter, &o)? {
             items.push(o);
         }
+    }
+    let names: Vec<String> = items.iter().map(|t| t.reports_as.clone()).collect();
+    let mut seen = scorecards::combined_by_name(app, &names).await?;
+    for t in &mut items {
+        t.evidence = seen.remove(&t.reports_as);
+    }
+    let key = |t: &ToolOut, f: fn(&ToolScorecardOut) -> f64| t.evidence.as_ref().map_or(-1.0, f);
+    match filter.sort.as_deref() {
+        Some("validated") => items.sort_by(|a, b| {
+            key(b, |e| e.counts.validated as f64).total_cmp(&key(a, |e| e.counts.validated as f64))
+        }),
+        Some("validation") => items.sort_by(|a, b| {
+            key(b, |e| e.validation.lower).total_cmp(&key(a, |e| e.validation.lower))
+        }),
+        _ => {}
     }
     Ok(Catalogue {
         total: items.len(),

@@ -85,6 +85,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tools::reopen))
         .routes(routes!(tools::add_version))
         .routes(routes!(tools::may_receive))
+        .routes(routes!(tools::evidence))
         .routes(routes!(reviews::create, reviews::list))
         .routes(routes!(reviews::get_one))
         .merge(OpenApiRouter::new().routes(routes!(reviews::upload)).layer(

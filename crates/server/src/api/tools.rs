@@ -8,6 +8,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bulwark_app::tools::scorecards::{self, ToolEvidenceOut};
 use bulwark_app::tools::{
     self as app, Catalogue, DecisionIn, SendCheckOut, ToolFilter, ToolIn, ToolOut, VersionIn,
     WithdrawIn,
@@ -162,5 +163,24 @@ pub async fn may_receive(
 ) -> ApiResult<Json<SendCheckOut>> {
     Ok(Json(
         app::may_receive_case(&state, &caller.principal, id, case).await?,
+    ))
+}
+
+/// What the clearinghouse has seen of a tool: its scorecards (every version
+/// together, each version: findings sent, validated, rejected, duplicates,
+/// found first, patches accepted, claims and what came of them, each rate
+/// with its 95% Wilson interval), its weekly history and the median time
+/// from claim to validated finding; for a frontier model, its evaluation
+/// scores beside them. Aggregates only.
+#[utoipa::path(get, path = "/api/v1/tools/{id}/evidence", operation_id = "tools_evidence", tag = "tools",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ToolEvidenceOut), (status = 404, body = Problem)))]
+pub async fn evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<ToolEvidenceOut>> {
+    Ok(Json(
+        scorecards::evidence(&state, &caller.principal, id).await?,
     ))
 }

@@ -83,7 +83,7 @@ async fn claim(srv: &common::Srv, token: &str, target: &str) -> String {
 async fn a_bundle_becomes_one_case_with_its_report_testcase_and_patch() {
     let srv = common::start(bulwark_store::testing::sqlite().await.unwrap()).await;
     let (_, _, crs) = srv.member("Team A", "researcher", "a1", &["analyst"]).await;
-    describe_crs(&srv, &crs).await;
+    let tool_id = describe_crs(&srv, &crs).await;
     let task = claim(&srv, &crs, "https://example.org/png@1a2b3c4").await;
     let base = format!("/api/v1/tools/buttercup/aixcc/v1/task/{task}");
 
@@ -172,6 +172,32 @@ async fn a_bundle_becomes_one_case_with_its_report_testcase_and_patch() {
         .await
         .unwrap();
     assert_eq!(file.bytes().await.unwrap().as_ref(), DIFF);
+
+    // The tool's evidence counts what it sent, under the version it named:
+    // the pov's and the SARIF's reports in one case, one patch.
+    let (s, ev) = srv
+        .get(&format!("/api/v1/tools/{tool_id}/evidence"), &crs)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ev}");
+    // (The claim named no version: it counts under the empty one.)
+    let versions = ev["versions"].as_array().unwrap();
+    let named: Vec<&str> = versions
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["", "2.1.0"], "{ev}");
+    assert_eq!(versions[0]["counts"]["claims"], 1);
+    let c = &versions[1]["counts"];
+    assert_eq!(
+        (
+            c["reports"].as_i64(),
+            c["cases"].as_i64(),
+            c["patches"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{ev}"
+    );
+    assert_eq!(ev["all"]["counts"]["reports"], 2);
 
     // Filing the same patch again is refused: it is on a case already.
     let again = json!({"pov_id": pov_id, "patch_id": patch_id});
