@@ -377,3 +377,164 @@ async fn a_tool_from_draft_to_the_catalogue() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v["first_break"].is_null(), "{v}");
 }
+
+/// The pages: the catalogue's numbers link to filtered lists, each reader
+/// sees what the policy lets it, a tool's page shows its evidence, and the
+/// actions beside it are exactly the policy's (forged or refused posts
+/// change nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_and_a_tools_page() {
+    use crate::action_pages::signed_in;
+    let t0 = datetime!(2026-12-07 09:00 UTC);
+    let (srv, _clock) = common::start_at(t0, &[]).await;
+    let (cisa, cisa_user, cisa_tok) = srv.member("CISA", "agency", "cisa", &["analyst"]).await;
+    put(
+        &srv,
+        &format!("/api/v1/organizations/{cisa}/directive-profile"),
+        &srv.root_token,
+        json!({"agency_track": "civilian", "issues_directives": true}),
+    )
+    .await;
+    let (_, vendor_user, vendor) = srv
+        .member("Team Atlanta", "vendor", "ta", &["analyst"])
+        .await;
+    let (_, agency_user, _) = srv
+        .member("Dept of Energy", "agency", "doe", &["admin"])
+        .await;
+
+    let mut ids = Vec::new();
+    for (name, reports_as, kind) in [
+        ("Atlantis", "atlantis", "cyber_reasoning_system"),
+        ("Fuzzbox", "fuzzbox", "fuzzer"),
+        ("Draftling", "draftling", "scanner"),
+    ] {
+        let mut e = entry(name, reports_as);
+        e["kind"] = json!(kind);
+        let (s, v) = srv.post("/api/v1/tools", &vendor, e).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ids.push(v["id"].as_str().expect("id").to_owned());
+    }
+    for id in &ids[..2] {
+        srv.post(&format!("/api/v1/tools/{id}/submit"), &vendor, json!({}))
+            .await;
+        let (s, v) = srv
+            .post(
+                &format!("/api/v1/tools/{id}/decision"),
+                &cisa_tok,
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    // Atlantis reports a finding: its evidence shows one report.
+    let resp = srv
+        .http
+        .post(format!("{}/api/v1/reports", srv.base))
+        .bearer_auth(&vendor)
+        .header("content-type", "application/vnd.bulwark.findings+json")
+        .body(
+            json!({"bulwark_findings": "1", "tool": {"name": "atlantis", "version": "2.1.0"},
+                   "target": "pkg:generic/libpng@1.6.43",
+                   "findings": [{"rule_id": "heap-overflow", "cwe": "CWE-122",
+                                 "message": "Heap overflow in png_read_chunk",
+                                 "path": "png.c", "line": 120}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("send");
+    let receipt_status = resp.status();
+    let receipt: Value = resp.json().await.unwrap_or(Value::Null);
+    assert_eq!(receipt_status, StatusCode::CREATED, "{receipt}");
+
+    let mut agency = signed_in(&srv, &agency_user, "doe").await;
+    let page = agency.get("/tools").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for seen in [
+        "Atlantis",
+        "Fuzzbox",
+        "kind=fuzzer\"><span class=\"n\">1</span>",
+    ] {
+        assert!(page.body.contains(seen), "{seen} on the agency's catalogue");
+    }
+    assert!(
+        !page.body.contains("Draftling"),
+        "a draft is not the agency's to see"
+    );
+    assert!(!page.body.contains("Entries you may see, by state"));
+    let filtered = agency.get("/tools?kind=fuzzer").await;
+    assert!(filtered.body.contains("Fuzzbox") && !filtered.body.contains(">Atlantis<"));
+    let bad = agency.get("/tools?kind=llm").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let tool_page = agency.get(&format!("/tools/{}", ids[0])).await;
+    assert_eq!(tool_page.status, StatusCode::OK);
+    assert!(
+        tool_page.body.contains("2.1.0"),
+        "the version seen in its evidence"
+    );
+    assert!(
+        !tool_page.body.contains("Approve"),
+        "no action for an agency"
+    );
+    assert!(
+        !tool_page
+            .body
+            .contains(&format!("/tools/{}/withdraw", ids[0]))
+    );
+    let hidden = agency.get(&format!("/tools/{}", ids[2])).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+
+    // The provider sees its draft, counted by state, and may submit it.
+    let mut provider = signed_in(&srv, &vendor_user, "ta").await;
+    let page = provider.get("/tools").await;
+    assert!(page.body.contains("Draftling") && page.body.contains("Entries you may see, by state"));
+    let draft = provider.get(&format!("/tools/{}", ids[2])).await;
+    assert!(draft.body.contains("Submit for approval"));
+    assert!(!draft.body.contains(">Approve<"));
+    let forged = provider
+        .post(&format!("/tools/{}/submit", ids[2]), &[("csrf", "forged")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let csrf = draft.csrf();
+    let done = provider
+        .post(&format!("/tools/{}/submit", ids[2]), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    // The program office approves from the page; a rejection needs a reason.
+    let mut office = signed_in(&srv, &cisa_user, "cisa").await;
+    let page = office.get(&format!("/tools/{}", ids[2])).await;
+    assert!(page.body.contains(">Approve<") && page.body.contains(">Reject<"));
+    let csrf = page.csrf();
+    let refused = office
+        .post(
+            &format!("/tools/{}/reject", ids[2]),
+            &[("csrf", &csrf), ("reason", "")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let done = office
+        .post(&format!("/tools/{}/approve", ids[2]), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let (_, v) = srv
+        .get(&format!("/api/v1/tools/{}", ids[2]), &cisa_tok)
+        .await;
+    assert_eq!(v["state"], "approved");
+    // An agency's post to approve is refused and changes nothing.
+    let audit = srv.audit_len().await;
+    let page = agency.get("/tools").await;
+    let refused = agency
+        .post(
+            &format!("/tools/{}/withdraw", ids[2]),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_eq!(srv.audit_len().await, audit);
+}
