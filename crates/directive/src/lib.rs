@@ -13,11 +13,13 @@
 
 mod evaluate;
 mod load;
+pub mod requirement;
 pub mod vex;
 
 pub use evaluate::{Evaluation, Facts, FactsError, SubDeadlineDue};
 pub use load::DirectiveError;
 pub(crate) use load::Val;
+pub use requirement::{Applicability, Requirement, SYSTEM_FACTS, SystemFacts, ToolClass};
 pub use vex::{
     Justification, VexDocument, VexError, VexFormat, VexProduct, VexStatement, VexStatus,
     VexWarning, VexWarningKind,
@@ -41,6 +43,9 @@ pub struct Directive {
     scope: Scope,
     facts: Vec<Fact>,
     rules: Vec<Rule>,
+    /// What the directive asks of systems themselves, periodically
+    /// (`requirement`).
+    requirements: Vec<Requirement>,
     /// Every CVE some rule names: those CVEs are decided by the rules naming
     /// them, all others by the rules naming none.
     named_cves: BTreeSet<String>,
