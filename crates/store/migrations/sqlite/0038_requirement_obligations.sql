@@ -4,12 +4,19 @@
 -- 'system') and whose vulnerability is `requirement:<id>`, so the
 -- compliance counts, pages and notices read it like any other.
 --
--- SQLite changes a CHECK only by rebuilding the table. Events and requests
--- reference obligations: their foreign keys are checked at commit, when
--- the rebuilt table holds every id again.
+-- SQLite changes a CHECK only by rebuilding the table, and events and
+-- requests reference obligations. The rows are set aside, the table
+-- dropped and made anew, and the rows put back into it: dropping leaves
+-- the children without a parent (checked at commit, as deferred) and
+-- putting the parents back gives every child its parent again, so the
+-- commit's check finds nothing wrong. (Renaming a new table into place
+-- would not: SQLite counts the children orphaned by the drop and only an
+-- insert into the parent table counts them back.)
 PRAGMA defer_foreign_keys = ON;
 
-CREATE TABLE obligations_v2 (
+CREATE TEMP TABLE obligations_kept AS SELECT * FROM obligations;
+DROP TABLE obligations;
+CREATE TABLE obligations (
     id                 BLOB PRIMARY KEY NOT NULL,
     org_id             BLOB NOT NULL REFERENCES organizations(id),
     system_id          BLOB NOT NULL REFERENCES systems(id),
@@ -38,12 +45,15 @@ CREATE TABLE obligations_v2 (
     updated_at         BIGINT NOT NULL,
     UNIQUE (system_id, subject, vulnerability, directive_id)
 );
-INSERT INTO obligations_v2 SELECT id, org_id, system_id, subject, subject_kind, subject_name,
+INSERT INTO obligations (id, org_id, system_id, subject, subject_kind, subject_name,
     subject_version, vulnerability, directive_id, directive_version, rule, action, timeline,
     trigger_at, due_at, directive_due_at, extended_due_at, forensic, evaluation, state, answer,
-    closed_at, closed_reason, notified, created_at, updated_at FROM obligations;
-DROP TABLE obligations;
-ALTER TABLE obligations_v2 RENAME TO obligations;
+    closed_at, closed_reason, notified, created_at, updated_at)
+    SELECT id, org_id, system_id, subject, subject_kind, subject_name,
+    subject_version, vulnerability, directive_id, directive_version, rule, action, timeline,
+    trigger_at, due_at, directive_due_at, extended_due_at, forensic, evaluation, state, answer,
+    closed_at, closed_reason, notified, created_at, updated_at FROM obligations_kept;
+DROP TABLE obligations_kept;
 CREATE INDEX obligations_org_due ON obligations(org_id, state, due_at);
 CREATE INDEX obligations_due ON obligations(state, due_at);
 CREATE INDEX obligations_vulnerability ON obligations(vulnerability, state);
