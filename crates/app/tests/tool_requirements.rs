@@ -416,48 +416,40 @@ async fn scenario(store: Store) {
     );
 
     // The program office approves the AI scanner: its earlier scan of the
-    // portal's smallvec now counts. Withdrawn, it no longer does.
-    let at = datetime!(2026-09-25 12:00 UTC);
-    w.clock.set(at);
-    app.store
-        .set_tool_state(
-            &Actor::cli(),
-            pending,
-            "submitted",
-            "approved",
-            None,
-            None,
-            at,
-        )
-        .await
-        .expect("approve");
-    let moved = requirements::on_catalogue_changed(app, &Actor::cli(), "DraftAI approved")
-        .await
-        .expect("re-evaluate");
-    assert_eq!(moved.revised, 1, "{moved:?}");
+    // portal's smallvec now counts. Withdrawn, it no longer does. (The
+    // catalogue's use cases re-evaluate the bound systems.)
+    w.clock.set(datetime!(2026-09-25 12:00 UTC));
+    bulwark_app::tools::decide(
+        app,
+        &w.cisa,
+        pending,
+        &serde_json::from_value(json!({"decision": "approve"})).expect("decision"),
+    )
+    .await
+    .expect("approve");
     assert_eq!(due(&of(&w, web).await), OTHERS_DUE);
     let revised = revisions(&w, web_id).await;
     assert!(
         revised[1].contains(&format!("met by claim {unapproved}")),
         "{revised:?}"
     );
-    app.store
-        .set_tool_state(
-            &Actor::cli(),
-            pending,
-            "approved",
-            "withdrawn",
-            None,
-            None,
-            at,
-        )
-        .await
-        .expect("withdraw");
-    requirements::on_catalogue_changed(app, &Actor::cli(), "DraftAI withdrawn")
+    assert!(revised[1].contains("(draftai) approved"), "{revised:?}");
+    bulwark_app::tools::withdraw(
+        app,
+        &w.cisa,
+        pending,
+        &serde_json::from_value(json!({"reason": "false negatives"})).expect("withdrawal"),
+    )
+    .await
+    .expect("withdraw");
+    assert_eq!(due(&of(&w, web).await), SCANNED_DUE);
+    let revised = revisions(&w, web_id).await;
+    assert!(revised[2].contains("(draftai) withdrawn"), "{revised:?}");
+    // Nothing moved in between is moved again by the function itself.
+    let again = requirements::on_catalogue_changed(app, &Actor::cli(), "again")
         .await
         .expect("re-evaluate");
-    assert_eq!(due(&of(&w, web).await), SCANNED_DUE);
-    assert!(revisions(&w, web_id).await[2].contains("DraftAI withdrawn"));
+    assert_eq!(again.revised, 0, "{again:?}");
 
     // A requirement is met by scans, not by an answer.
     let e = obligations::answer(
