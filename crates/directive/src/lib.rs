@@ -7,7 +7,10 @@
 //! Loading checks the rules against the whole, finite fact space, so a
 //! directive that leaves a combination uncovered or answers one twice is
 //! refused before anyone is held to it. Evaluation explains every input,
-//! its value and where the value came from. An agency's answers, VEX
+//! its value and where the value came from. Requirements ask something of
+//! a system itself, periodically (scanned by a class of approved tool every
+//! N days), decided by the system's own facts ([`requirement`]). An
+//! agency's answers, VEX
 //! documents in three formats, are read into one statement model by
 //! [`vex`]. No I/O here.
 

@@ -18,6 +18,11 @@
 //!    obligation the agency answered (remediated, mitigated, not affected)
 //!    is never reopened by a recomputation.
 //!
+//! A directive's requirements on systems give one obligation per bound
+//! system besides (`requirements`): subject the system, due the last
+//! qualifying scan + N days. An evaluation with `only` naming requirement
+//! keys (`requirement:<id>`) looks at those alone.
+//!
 //! The same facts give the same obligations: recomputing changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
