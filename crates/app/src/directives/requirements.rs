@@ -415,6 +415,50 @@ async fn bound_systems(app: &App, keys: &BTreeSet<String>) -> AppResult<Vec<Uuid
     Ok(systems.into_iter().collect())
 }
 
+/// The systems with an SBOM holding the package a purl claim scanned, read
+/// from the components' index; `None` when that cannot narrow them (not a
+/// purl, no OSV ecosystem, a distribution package looked up under its
+/// source name, or more components than one read gives): then every bound
+/// system is evaluated, and the evaluation decides.
+async fn systems_holding(app: &App, claim: &ScanClaim) -> AppResult<Option<BTreeSet<Uuid>>> {
+    if claim.target.kind() != TargetKind::Purl {
+        return Ok(None);
+    }
+    let Ok(purl) = Purl::parse_lenient(claim.target.locator()) else {
+        return Ok(None);
+    };
+    if matches!(purl.ty(), "deb" | "apk" | "rpm") {
+        return Ok(None);
+    }
+    let Ok(target) = bulwark_matching::ecosystem::target_of(&purl) else {
+        return Ok(None);
+    };
+    let mut sboms = BTreeSet::new();
+    for name in &target.names {
+        let found = app
+            .store
+            .package_components(
+                &target.ecosystem,
+                name,
+                bulwark_store::MAX_PACKAGE_COMPONENTS,
+            )
+            .await?;
+        if found.len() >= bulwark_store::MAX_PACKAGE_COMPONENTS as usize {
+            return Ok(None);
+        }
+        sboms.extend(found.into_iter().map(|(s, _)| s.id));
+    }
+    let sboms: Vec<Uuid> = sboms.into_iter().collect();
+    Ok(Some(
+        app.store
+            .systems_of_sboms(&sboms)
+            .await?
+            .into_iter()
+            .map(|(system, _)| system)
+            .collect(),
+    ))
+}
+
 /// Re-evaluates the requirement obligations of every system bound by one,
 /// and nothing else. For the catalogue's use cases: call it after an entry
 /// is approved, withdrawn, rejected or sent back for approval (its scans
@@ -469,7 +513,10 @@ pub async fn on_claim_released(
     if keys.is_empty() {
         return Ok(EvaluationOut::default());
     }
-    let systems = bound_systems(app, &keys).await?;
+    let mut systems = bound_systems(app, &keys).await?;
+    if let Some(holding) = systems_holding(app, claim).await? {
+        systems.retain(|s| holding.contains(s));
+    }
     evaluate_systems(
         app,
         actor,
