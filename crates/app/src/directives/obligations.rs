@@ -1169,7 +1169,7 @@ pub struct ObligationOut {
     pub org: Uuid,
     pub system: Uuid,
     pub subject: String,
-    /// `component` or `product`.
+    /// `component`, `product` or `system` (a requirement on the system itself).
     pub subject_kind: String,
     pub subject_name: String,
     pub subject_version: Option<String>,
