@@ -761,7 +761,7 @@ async fn wanted(
     if !in_scope(org, s) || cx.force.is_empty() {
         return Ok(out);
     }
-    if cx.requirements_wanted(only) {
+    if cx.requirements_wanted(only) && requirements::any_applies(&cx.force, s) {
         if cx.evidence.is_none() {
             cx.evidence = Some(Evidence::load(app, &cx.force).await?);
         }

@@ -178,17 +178,9 @@ fn tri_word(t: Tri) -> Option<&'static str> {
     }
 }
 
-/// The requirement obligations the directives in force give `s` (in scope:
-/// the caller checked), keyed by (subject, vulnerability, directive id).
-pub(super) fn wanted(
-    force: &[Loaded],
-    evidence: &Evidence,
-    s: &StoredSystem,
-    components: &Components,
-    stored: &[StoredObligation],
-) -> BTreeMap<(String, String, String), WantedRequirement> {
-    let mut out = BTreeMap::new();
-    let facts = SystemFacts::new()
+/// The system's own facts as a requirement reads them.
+fn system_facts(s: &StoredSystem) -> SystemFacts {
+    SystemFacts::new()
         .with(
             "high_value_asset",
             tri_word(s.high_value_asset),
@@ -203,7 +195,32 @@ pub(super) fn wanted(
             "national_security_system",
             Some(if s.national_security { "yes" } else { "no" }),
             "the agency's system record",
-        );
+        )
+}
+
+/// Whether some requirement in force applies to `s`: the evidence is read
+/// only for a system that needs it.
+pub(super) fn any_applies(force: &[Loaded], s: &StoredSystem) -> bool {
+    let facts = system_facts(s);
+    force.iter().any(|l| {
+        l.directive
+            .requirements()
+            .iter()
+            .any(|r| l.directive.requirement_applies(r, &facts).applies)
+    })
+}
+
+/// The requirement obligations the directives in force give `s` (in scope:
+/// the caller checked), keyed by (subject, vulnerability, directive id).
+pub(super) fn wanted(
+    force: &[Loaded],
+    evidence: &Evidence,
+    s: &StoredSystem,
+    components: &Components,
+    stored: &[StoredObligation],
+) -> BTreeMap<(String, String, String), WantedRequirement> {
+    let mut out = BTreeMap::new();
+    let facts = system_facts(s);
     let subject = system_subject(s.id);
     for l in force {
         let d: &Directive = &l.directive;
