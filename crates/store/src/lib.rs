@@ -53,6 +53,7 @@ mod reliability;
 mod reminders;
 mod reviews;
 mod sboms;
+mod scan_evidence;
 mod sealing;
 mod signing;
 #[doc(hidden)]
@@ -129,6 +130,7 @@ pub use sboms::{
     MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, NewSbomPurl,
     SBOM_COMPONENT_CHUNK, SbomComponent, StoredSbom,
 };
+pub use scan_evidence::ReleasedScan;
 pub use sealing::derive_key;
 pub use signing::{
     ActiveSigningKey, NewSigningKey, PublicSigningKey, SIGNING_KEY_PURPOSE, SecretKeyText,

@@ -550,6 +550,9 @@ pub async fn update(app: &App, acting: &Acting, id: Uuid, input: &ToolIn) -> App
             app.now(),
         )
         .await?;
+    if state == EntryState::Approved && next != EntryState::Approved {
+        requirements_moved(app, acting, &t, next).await;
+    }
     let versions = app.store.tool_versions(id).await?;
     out(app, t, versions).await
 }
@@ -592,8 +595,23 @@ async fn move_to(
             app.now(),
         )
         .await?;
+    if from == EntryState::Approved || to == EntryState::Approved {
+        requirements_moved(app, acting, &moved, to).await;
+    }
     let versions = app.store.tool_versions(t.id).await?;
     out(app, moved, versions).await
+}
+
+/// An entry came into or left the approved catalogue: the scans it made
+/// start or stop meeting directives' requirements. The change stands
+/// either way; a failed re-evaluation is logged and the next one catches up.
+async fn requirements_moved(app: &App, acting: &Acting, t: &StoredTool, to: EntryState) {
+    let reason = format!("tool {:?} ({}) {to}", t.fields.name, t.fields.reports_as);
+    if let Err(e) =
+        crate::directives::requirements::on_catalogue_changed(app, &acting.actor, &reason).await
+    {
+        tracing::error!(tool = %t.id, error = %e, "requirement obligations not re-evaluated after a catalogue change");
+    }
 }
 
 /// Sends a draft (or a rejected entry) to the program office.

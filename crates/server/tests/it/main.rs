@@ -34,6 +34,7 @@ mod priorities;
 mod provider;
 mod publications;
 mod readme;
+mod requirement_pages;
 mod reviews;
 mod tools;
 mod web;

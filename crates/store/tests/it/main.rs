@@ -21,6 +21,7 @@ mod plans;
 mod priorities;
 mod reviews;
 mod sboms;
+mod scan_evidence;
 mod signing;
 mod suite;
 mod tool_evidence;
