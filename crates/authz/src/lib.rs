@@ -931,31 +931,12 @@ impl Authorizer {
         resource: &Resource,
         now: OffsetDateTime,
     ) -> Decision {
-        let result = (|| {
-            if !self
-                .anonymous_actions
-                .get(action as usize)
-                .copied()
-                .unwrap_or(false)
-            {
-                return Err(format!(
-                    "action {} has no anonymous principal",
-                    action.as_str()
-                ));
-            }
-            let policies = self
-                .by_action
-                .get(action as usize)
-                .ok_or_else(|| format!("unknown action {action:?}"))?;
-            let principal = Entity::new_no_attrs(
+        self.decide_as(&self.anonymous_actions, "anonymous", action, resource, now, || {
+            Ok(Entity::new_no_attrs(
                 Names::uid(&self.names.anonymous, "anonymous"),
                 HashSet::new(),
-            );
-            let (request, entities) =
-                self.cedar_request_for(principal, action, resource, now, None)?;
-            Ok::<_, String>(self.answer(&request, policies, &entities))
-        })();
-        result.unwrap_or_else(Decision::error)
+            ))
+        })
     }
 
     /// Decides whether `resource` may be sent to a tool: the tool is the
@@ -969,27 +950,38 @@ impl Authorizer {
         resource: &Resource,
         now: OffsetDateTime,
     ) -> Decision {
+        self.decide_as(&self.tool_actions, "tool", action, resource, now, || {
+            Entity::new(
+                Names::uid(&self.names.tool, tool.id.to_string()),
+                self.tool_attrs(tool),
+                HashSet::new(),
+            )
+            .map_err(|e| format!("principal: {e}"))
+        })
+    }
+
+    /// A decision whose principal is not a user: allowed only for the
+    /// actions `allowed` marks (the schema gives the others no such
+    /// principal), any failure a denial that says why.
+    fn decide_as(
+        &self,
+        allowed: &[bool],
+        kind: &str,
+        action: Action,
+        resource: &Resource,
+        now: OffsetDateTime,
+        principal: impl FnOnce() -> Result<Entity, String>,
+    ) -> Decision {
         let result = (|| {
-            if !self
-                .tool_actions
-                .get(action as usize)
-                .copied()
-                .unwrap_or(false)
-            {
-                return Err(format!("action {} has no tool principal", action.as_str()));
+            if !allowed.get(action as usize).copied().unwrap_or(false) {
+                return Err(format!("action {} has no {kind} principal", action.as_str()));
             }
             let policies = self
                 .by_action
                 .get(action as usize)
                 .ok_or_else(|| format!("unknown action {action:?}"))?;
-            let principal = Entity::new(
-                Names::uid(&self.names.tool, tool.id.to_string()),
-                self.tool_attrs(tool),
-                HashSet::new(),
-            )
-            .map_err(|e| format!("principal: {e}"))?;
             let (request, entities) =
-                self.cedar_request_for(principal, action, resource, now, None)?;
+                self.cedar_request_for(principal()?, action, resource, now, None)?;
             Ok::<_, String>(self.answer(&request, policies, &entities))
         })();
         result.unwrap_or_else(Decision::error)

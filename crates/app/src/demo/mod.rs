@@ -157,6 +157,7 @@ pub async fn seed(app: &App) -> Result<Seeded, DemoError> {
     feeds(&w, &m).await?;
     frontier_and_reviews(&w, &m).await?;
     clearinghouse(&w, &m).await?;
+    catalogue(&w, &m).await?;
     directives(&w, &m).await?;
     Ok(Seeded { logins: w.logins })
 }
@@ -1069,6 +1070,67 @@ async fn advisory(
 /// BOD 26-04 loaded by CISA; the agencies' systems with products and SBOMs
 /// (obligations overdue from a month ago, open from this week); an answer
 /// and an extension asked for and approved.
+/// The catalogue of defensive tools: entries for tools the demo's reports
+/// and patches name (so that their evidence shows), approved by CISA, and
+/// one still awaiting approval.
+async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
+    use crate::tools::{self, DecisionIn, LimitsIn, ToolIn};
+    let app = &w.app;
+    let entry = |name: &str, kind: &str, reports_as: &str, ai: bool, max_tlp: &str| ToolIn {
+        name: name.into(),
+        kind: kind.into(),
+        reports_as: reports_as.into(),
+        ai_enabled: ai,
+        summary: String::new(),
+        deployment: vec!["on_premises".into(), "government_cloud".into()],
+        consumes: vec!["source_code".into()],
+        produces: vec!["sarif".into()],
+        limits: LimitsIn {
+            max_tlp: max_tlp.into(),
+            embargoed: false,
+        },
+        fedramp: None,
+        model: None,
+        provider: None,
+    };
+    let mut fortify = entry("Fortify", "static_analyzer", "Fortify", false, "AMBER");
+    fortify.summary = "Static analysis of source code for security weaknesses.".into();
+    let mut patchbot = entry(
+        "Acme Patchbot",
+        "cyber_reasoning_system",
+        "patchbot",
+        true,
+        "AMBER+STRICT",
+    );
+    patchbot.summary = "Writes and tests patches for validated cases.".into();
+    patchbot.produces = vec!["patch".into(), "pov".into()];
+    patchbot.limits.embargoed = true;
+    for e in [fortify, patchbot] {
+        let t = tools::create(app, &m.vendor, &e).await.step("describe a tool")?;
+        tools::submit(app, &m.vendor, t.id).await.step("submit a tool")?;
+        tools::decide(
+            app,
+            &m.cisa,
+            t.id,
+            &DecisionIn {
+                decision: "approve".into(),
+                reason: None,
+            },
+        )
+        .await
+        .step("approve a tool")?;
+    }
+    let mut semgrep = entry("Semgrep OSS", "static_analyzer", "Semgrep OSS", false, "GREEN");
+    semgrep.summary = "Pattern-based static analysis; the program office has yet to decide.".into();
+    let t = tools::create(app, &m.researcher, &semgrep)
+        .await
+        .step("describe a tool")?;
+    tools::submit(app, &m.researcher, t.id)
+        .await
+        .step("submit a tool")?;
+    Ok(())
+}
+
 async fn directives(w: &World, m: &Members) -> Result<(), DemoError> {
     let app = &w.app;
     w.at(-30);

@@ -217,13 +217,7 @@ fn query_of(f: &ToolFilter) -> String {
             out.push_str(if out.is_empty() { "?" } else { "&" });
             out.push_str(k);
             out.push('=');
-            for b in v.bytes() {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    out.push(b as char);
-                } else {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
+            out.push_str(&super::directives::enc(&v));
         }
     }
     out

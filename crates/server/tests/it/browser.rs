@@ -963,6 +963,13 @@ async fn demo_in_chromium() {
         // The vendor's dashboard count opens the cases awaiting it.
         if login.username == "vendor" {
             links.push("/clearinghouse/awaiting".to_owned());
+            // A catalogue entry's page, with its evidence and actions.
+            let tools = state.store.tools(Some("approved")).await.expect("tools");
+            let patchbot = tools
+                .iter()
+                .find(|t| t.fields.reports_as == "patchbot")
+                .expect("the demo's approved patchbot");
+            links.push(format!("/tools/{}", patchbot.id));
         }
         let mut seen = Vec::new();
         for (i, path) in links.iter().enumerate() {
