@@ -248,6 +248,21 @@ async fn a_request_is_approved_accepted_and_revoked_with_its_grant(store: Store)
         ]
     );
 
+    // The agency's early access answers the developer's gateway as a
+    // vetted partner's would: by the grant, here with its active request.
+    let during = T0 + Duration::days(1) + Duration::hours(1);
+    let answer = store
+        .check_access(&actor, w.agency, w.model, GrantScope::Api, during)
+        .await
+        .expect("check");
+    assert!(answer.allowed, "{}", answer.reason);
+    assert_eq!(answer.grant, Some(gid));
+    let answer = store
+        .check_access(&actor, w.agency, w.model, GrantScope::Weights, during)
+        .await
+        .expect("check");
+    assert!(!answer.allowed, "{}", answer.reason);
+
     let seq = head(&store).await;
     let r = store
         .revoke_access(
@@ -272,6 +287,17 @@ async fn a_request_is_approved_accepted_and_revoked_with_its_grant(store: Store)
             "event:access.revoked"
         ]
     );
+    let answer = store
+        .check_access(
+            &actor,
+            w.agency,
+            w.model,
+            GrantScope::Api,
+            t1 + Duration::days(3),
+        )
+        .await
+        .expect("check");
+    assert!(!answer.allowed, "{}", answer.reason);
     assert_eq!(
         store
             .access_requests(Some(w.agency))
