@@ -29,6 +29,7 @@ use utoipa::OpenApi;
         (name = "advisories", description = "OSV advisories, osv.dev's querybatch, and SBOMs matched against the advisories: what affects an SBOM, whom an advisory affects"),
         (name = "prioritisation", description = "The prioritisation feeds (KEV, EPSS, CVE records with CISA's ADP), SSVC decisions, BOD 26-04 timelines and the one priority order"),
         (name = "directives", description = "Binding Operational Directives: directive versions, agencies' systems and what runs on them, the obligations derived from both, answers, extension and exception requests and the issuer's decisions, compliance counts and exports"),
+        (name = "tools", description = "AI-enabled defensive tools: the program office's programs and agencies' access requests, approved by the program office and, for a covered frontier model, by its developer through the early-access grant"),
     )
 )]
 pub struct ApiDoc;
