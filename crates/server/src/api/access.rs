@@ -16,6 +16,7 @@ use bulwark_app::tools::programs::{self, ProgramIn, ProgramOut};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::List;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -23,12 +24,16 @@ use crate::state::AppState;
 /// Every program, by name.
 #[utoipa::path(get, path = "/api/v1/programs", tag = "tools",
     operation_id = "programs_list",
-    responses((status = 200, body = Vec<ProgramOut>), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<ProgramOut>), (status = 403, body = Problem)))]
 pub async fn list_programs(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<ProgramOut>>> {
-    Ok(Json(programs::list(&state, &caller.principal).await?))
+) -> ApiResult<Json<List<ProgramOut>>> {
+    // A handful of programs: one page, no cursor.
+    Ok(Json(List {
+        items: programs::list(&state, &caller.principal).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Create a program (the program office, CISA).
@@ -92,21 +97,24 @@ pub struct AccessParams {
 /// and the operator all, a provider or developer those for its tools.
 #[utoipa::path(get, path = "/api/v1/access-requests", tag = "tools",
     operation_id = "access_requests_list", params(AccessParams),
-    responses((status = 200, body = Vec<AccessRequestOut>), (status = 422, body = Problem)))]
+    responses((status = 200, body = List<AccessRequestOut>), (status = 422, body = Problem)))]
 pub async fn list_requests(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<AccessParams>,
-) -> ApiResult<Json<Vec<AccessRequestOut>>> {
+) -> ApiResult<Json<List<AccessRequestOut>>> {
     let filter = AccessFilter {
         agency: q.agency,
         program: q.program,
         tool: q.tool,
         status: q.status,
     };
-    Ok(Json(
-        access::list(&state, &caller.principal, &filter).await?,
-    ))
+    // Every request the caller may read, one page: an agency's requests
+    // number in the tens.
+    Ok(Json(List {
+        items: access::list(&state, &caller.principal, &filter).await?,
+        next_cursor: None,
+    }))
 }
 
 /// Ask for a tool under a program (an agency's writers). Every check runs

@@ -41,7 +41,7 @@ async fn programs_and_requests_over_http() {
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let (s, list) = srv.get("/api/v1/programs", &energy).await;
     assert_eq!(s, StatusCode::OK, "{list}");
-    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
 
     // A tool outside the program: refused naming it, nothing kept.
     let ask = json!({"program": p["id"], "tool": Uuid::now_v7(), "use_case_id": "DOE-0042",
@@ -57,7 +57,10 @@ async fn programs_and_requests_over_http() {
     let (s, v) = srv.post("/api/v1/access-requests", &energy, unknown).await;
     assert!(s.is_client_error(), "{s} {v}");
     let (s, list) = srv.get("/api/v1/access-requests", &cisa).await;
-    assert_eq!((s, list), (StatusCode::OK, json!([])));
+    assert_eq!(
+        (s, list),
+        (StatusCode::OK, json!({"items": [], "next_cursor": null}))
+    );
     let (s, _) = srv
         .get(
             &format!("/api/v1/access-requests/{}", Uuid::now_v7()),
