@@ -376,6 +376,22 @@ async fn scenario(store: Store) {
             .expect("list")
             .is_empty()
     );
+    // Its events reach the same parties: Energy's and the lab's webhooks,
+    // not Interior's.
+    let subject = bulwark_app::webhooks::event_subject(
+        &app.store,
+        &json!({"access_request": r.id, "agency": w.energy.principal.org_id, "state": "requested"}),
+    )
+    .await
+    .expect("subject");
+    for (who, may) in [(&w.energy, true), (&w.lab, true), (&w.interior, false)] {
+        assert_eq!(
+            bulwark_app::webhooks::may_know(app, &who.principal, &subject),
+            may,
+            "{}",
+            who.principal.username
+        );
+    }
     let e = access::get(app, &w.interior.principal, r.id)
         .await
         .unwrap_err();

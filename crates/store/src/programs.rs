@@ -200,7 +200,7 @@ fn access_event(state: &str) -> String {
 /// What every access event says: the request, its agency, tool and state.
 /// Subscribers read the rest where the policy lets them.
 fn access_payload(r: &StoredAccessRequest, state: &str) -> serde_json::Value {
-    json!({"request": r.id, "agency": r.agency_org, "tool": r.tool_id,
+    json!({"access_request": r.id, "agency": r.agency_org, "tool": r.tool_id,
            "program": r.program_id, "state": state})
 }
 
@@ -360,7 +360,7 @@ impl Store {
                     "data_tlp": new.data_tlp, "embargoed": new.embargoed,
                     "starts": rfc3339(new.starts_at), "ends": rfc3339(new.ends_at)})), at);
             publish_in_tx!(tx, actor, "access.requested",
-                &json!({"request": id, "agency": new.agency_org, "tool": new.tool_id,
+                &json!({"access_request": id, "agency": new.agency_org, "tool": new.tool_id,
                         "program": new.program_id, "state": "requested"}), now);
         });
         self.access_request(id).await

@@ -166,7 +166,7 @@ impl Store {
             else {
                 continue;
             };
-            let payload = json!({"request": id, "agency": agency, "days": days,
+            let payload = json!({"access_request": id, "agency": agency, "days": days,
                                  "expires_at": rfc3339(from_micros(expires_us))});
             let kind = format!("access_expiring:{days}@{expires_us}");
             if self
