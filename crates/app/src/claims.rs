@@ -139,6 +139,8 @@ pub async fn create(app: &App, who: &Acting, body: ClaimIn) -> AppResult<Claimed
         target: target(body.target_kind.as_deref(), &body.target)?,
         technique: parse_word(&body.technique)?,
         tool: body.tool,
+        // Not asked of the API yet: claims count under the empty version.
+        tool_version: None,
         model_name: body.model_name,
         model_version: body.model_version,
         lease: lease(body.lease_days),
@@ -227,6 +229,11 @@ pub async fn release(app: &App, who: &Acting, id: Uuid, body: ReleaseIn) -> AppR
             app.now(),
         )
         .await?;
+    // A scan by an approved tool may meet a directive's requirement on the
+    // systems holding the target. The release stands either way.
+    if let Err(e) = crate::directives::requirements::on_claim_released(app, &who.actor, &c).await {
+        tracing::error!(claim = %c.id, error = %e, "requirement obligations not re-evaluated after a release");
+    }
     claim_out(app, &who.principal, c).await
 }
 

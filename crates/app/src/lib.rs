@@ -20,6 +20,7 @@ use bulwark_store::{Actor, Store};
 use time::OffsetDateTime;
 
 pub mod advisories;
+pub mod aixcc;
 pub mod audit;
 pub mod cases;
 pub mod claims;
@@ -40,6 +41,7 @@ pub mod publications;
 pub mod resources;
 pub mod reviews;
 pub mod sboms;
+pub mod tool_evidence;
 pub mod tools;
 pub mod triage;
 pub mod webhooks;

@@ -33,6 +33,7 @@ mod publications;
 mod reviews;
 mod score;
 mod tables;
+mod tools;
 mod versions;
 mod vex;
 mod words;
@@ -180,6 +181,14 @@ enum Command {
     Access {
         #[command(subcommand)]
         command: access::AccessCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// The catalogue of AI-enabled defensive tools: describe, submit,
+    /// approve, list (API client).
+    Tool {
+        #[command(subcommand)]
+        command: tools::ToolCommand,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -726,6 +735,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Match(args) => matching::run(args),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
+        Command::Tool { command, conn } => tools::run(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,
         Command::Notice { command, conn } => notices::run(command, &conn).await,
         Command::Program { command, conn } => access::program(command, &conn).await,

@@ -299,12 +299,29 @@ impl Directive {
         ));
 
         // Loading proved every combination meets a rule and that all rules
-        // meeting it agree, so the first is the answer.
-        let rule = self
+        // meeting it agree, so the first is the answer. A directive of
+        // requirements only has no rule: it requires nothing here.
+        let Some(rule) = self
             .rules
             .iter()
             .find(|r| r.holds(&values, named))
-            .unwrap_or(&self.rules[0]);
+            .or(self.rules.first())
+        else {
+            explanation.push(
+                "no rule: the directive requires nothing of vulnerabilities (only its requirements on systems)".into(),
+            );
+            return Evaluation {
+                directive: self.citation(),
+                rule: String::new(),
+                action: "none".into(),
+                timeline: Timeline::NotRequired.to_string(),
+                due: None,
+                forensic: false,
+                deadlines: Vec::new(),
+                report: Vec::new(),
+                explanation,
+            };
+        };
         let o = &rule.outcome;
         let due = o.timeline.due(facts.trigger);
         let source = if o.source.is_empty() {

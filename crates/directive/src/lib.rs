@@ -7,17 +7,22 @@
 //! Loading checks the rules against the whole, finite fact space, so a
 //! directive that leaves a combination uncovered or answers one twice is
 //! refused before anyone is held to it. Evaluation explains every input,
-//! its value and where the value came from. An agency's answers, VEX
+//! its value and where the value came from. Requirements ask something of
+//! a system itself, periodically (scanned by a class of approved tool every
+//! N days), decided by the system's own facts ([`requirement`]). An
+//! agency's answers, VEX
 //! documents in three formats, are read into one statement model by
 //! [`vex`]. No I/O here.
 
 mod evaluate;
 mod load;
+pub mod requirement;
 pub mod vex;
 
 pub use evaluate::{Evaluation, Facts, FactsError, SubDeadlineDue};
 pub use load::DirectiveError;
 pub(crate) use load::Val;
+pub use requirement::{Applicability, Requirement, SYSTEM_FACTS, SystemFacts, ToolClass};
 pub use vex::{
     Justification, VexDocument, VexError, VexFormat, VexProduct, VexStatement, VexStatus,
     VexWarning, VexWarningKind,
@@ -41,6 +46,9 @@ pub struct Directive {
     scope: Scope,
     facts: Vec<Fact>,
     rules: Vec<Rule>,
+    /// What the directive asks of systems themselves, periodically
+    /// (`requirement`).
+    requirements: Vec<Requirement>,
     /// Every CVE some rule names: those CVEs are decided by the rules naming
     /// them, all others by the rules naming none.
     named_cves: BTreeSet<String>,

@@ -4,11 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use bulwark_tools::ToolKind;
 use serde::Deserialize;
 use time::Date;
 use time::macros::format_description;
 use toml::Spanned;
 
+use crate::requirement::{Requirement, SYSTEM_FACTS, ToolClass};
 use crate::{Condition, Directive, Fact, NumberFact, Outcome, Rule, Scope, SubDeadline, Timeline};
 
 /// One fact's value in a combination: a listed value or a number.
@@ -73,7 +75,10 @@ struct RawDirective {
     revokes: Vec<String>,
     scope: RawScope,
     fact: Vec<Spanned<RawFact>>,
+    #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    requirement: Vec<Spanned<RawRequirement>>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +133,26 @@ struct RawRule {
     report: Vec<String>,
     #[serde(default)]
     source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequirement {
+    id: Spanned<String>,
+    #[serde(default)]
+    source: String,
+    when: Option<Spanned<BTreeMap<String, toml::Value>>>,
+    action: String,
+    every: Spanned<String>,
+    tool: Spanned<RawToolClass>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawToolClass {
+    #[serde(default)]
+    ai_enabled: bool,
+    kinds: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -417,10 +442,11 @@ impl Directive {
                 },
             });
         }
-        if rules.is_empty() {
+        let requirements = read_requirements(&raw.requirement, &facts, &rules, text)?;
+        if rules.is_empty() && requirements.is_empty() {
             return Err(DirectiveError::Invalid {
                 line: 1,
-                message: "the directive has no [[rule]]".into(),
+                message: "the directive has no [[rule]] and no [[requirement]]".into(),
             });
         }
 
@@ -444,9 +470,13 @@ impl Directive {
             },
             facts,
             rules,
+            requirements,
             named_cves,
         };
-        directive.check_space()?;
+        // A directive of requirements only decides no vulnerability.
+        if !directive.rules.is_empty() {
+            directive.check_space()?;
+        }
         Ok(directive)
     }
 
@@ -602,6 +632,152 @@ impl Directive {
             differs: differs(closest).join(", "),
         })
     }
+}
+
+/// Reads and checks the `[[requirement]]` tables: unique ids (among rules'
+/// too, as both name an obligation), `when` on declared system facts with
+/// their listed values only, a period of days or hours, known tool kinds.
+fn read_requirements(
+    raw: &[Spanned<RawRequirement>],
+    facts: &[Fact],
+    rules: &[Rule],
+    text: &str,
+) -> Result<Vec<Requirement>, DirectiveError> {
+    let line_of = |span: Range<usize>| line_col(text, span.start).0;
+    let mut out: Vec<Requirement> = Vec::new();
+    for r in raw {
+        let r = r.get_ref();
+        let id = r.id.get_ref().trim().to_owned();
+        let line = line_of(r.id.span());
+        let refuse_at = |line: usize, message: String| DirectiveError::Invalid {
+            line,
+            message: format!("requirement {id:?}: {message}"),
+        };
+        let refuse = |message: String| refuse_at(line, message);
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(refuse(
+                "the id is lowercase letters, digits and '-' (it names the obligations)".into(),
+            ));
+        }
+        if let Some(other) = out.iter().find(|o| o.id == id) {
+            return Err(refuse(format!(
+                "the id is already used on line {}",
+                other.line
+            )));
+        }
+        if let Some(other) = rules.iter().find(|o| o.id == id) {
+            return Err(refuse(format!(
+                "the id is already a rule's, on line {}",
+                other.line
+            )));
+        }
+        let when_line = r.when.as_ref().map_or(line, |w| line_of(w.span()));
+        let mut when = BTreeMap::new();
+        for (name, value) in r.when.iter().flat_map(|w| w.get_ref()) {
+            if !SYSTEM_FACTS.contains(&name.as_str()) {
+                return Err(refuse_at(
+                    when_line,
+                    format!(
+                        "`when` reads the system's own facts only ({}), not `{name}`",
+                        SYSTEM_FACTS.join(", ")
+                    ),
+                ));
+            }
+            let Some(fact) = facts.iter().find(|f| &f.name == name) else {
+                return Err(refuse_at(
+                    when_line,
+                    format!(
+                        "unknown fact `{name}`: declare it as a [[fact]] (its values and its default for unknown)"
+                    ),
+                ));
+            };
+            if fact.number.is_some() {
+                return Err(refuse_at(
+                    when_line,
+                    format!("`{name}` is a number; a system fact has values"),
+                ));
+            }
+            let listed: Vec<&toml::Value> = match value {
+                toml::Value::Array(a) => a.iter().collect(),
+                v => vec![v],
+            };
+            let mut allowed = BTreeSet::new();
+            for v in listed {
+                let Some(v) = v.as_str() else {
+                    return Err(refuse_at(
+                        when_line,
+                        format!("`{name}`: values are strings, not {}", v.type_str()),
+                    ));
+                };
+                let v = v.trim().to_ascii_lowercase();
+                if !fact.values.contains(&v) {
+                    return Err(refuse_at(
+                        when_line,
+                        format!(
+                            "unknown value {v:?} of fact `{name}` (allowed: {})",
+                            fact.values.join(", ")
+                        ),
+                    ));
+                }
+                allowed.insert(v);
+            }
+            if allowed.is_empty() {
+                return Err(refuse_at(when_line, format!("`{name}` lists no value")));
+            }
+            when.insert(name.clone(), Condition::Values(allowed));
+        }
+        let every = match Timeline::parse(r.every.get_ref()) {
+            Some(t @ (Timeline::Days(n) | Timeline::Hours(n))) if n > 0 => t,
+            _ => {
+                return Err(refuse_at(
+                    line_of(r.every.span()),
+                    format!(
+                        "`every = {:?}` is not `N days` or `N hours` (N at least 1): the longest gap allowed between scans",
+                        r.every.get_ref()
+                    ),
+                ));
+            }
+        };
+        let tool_line = line_of(r.tool.span());
+        let t = r.tool.get_ref();
+        let kinds = match &t.kinds {
+            None => ToolKind::ALL.iter().copied().collect(),
+            Some(list) if list.is_empty() => {
+                return Err(refuse_at(
+                    tool_line,
+                    "`tool.kinds` is empty: leave it out for every kind".into(),
+                ));
+            }
+            Some(list) => list
+                .iter()
+                .map(|k| {
+                    k.trim()
+                        .parse::<ToolKind>()
+                        .map_err(|e| refuse_at(tool_line, format!("`tool.kinds`: {e}")))
+                })
+                .collect::<Result<BTreeSet<_>, _>>()?,
+        };
+        if r.action.trim().is_empty() {
+            return Err(refuse("`action` is empty".into()));
+        }
+        out.push(Requirement {
+            id,
+            line,
+            source: r.source.clone(),
+            when,
+            action: r.action.trim().to_owned(),
+            every,
+            tool: ToolClass {
+                ai_enabled: t.ai_enabled,
+                kinds,
+            },
+        });
+    }
+    Ok(out)
 }
 
 /// A rule's condition on a numeric fact: `{ at_least = 9.0 }`,

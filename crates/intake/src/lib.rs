@@ -27,6 +27,11 @@
 //! - [`patch`]: unified diffs and `git format-patch` mails (a case's patch
 //!   remediation): files touched, lines, hunks, the mail's author and
 //!   subject; errors name the line.
+//! - [`aixcc`]: submissions shaped as DARPA's AI Cyber Challenge
+//!   competition API v0.4 (proof of vulnerability, patch, submitted SARIF,
+//!   bundle) read strictly, base64 decoded within the API's sizes, the
+//!   patch and SARIF through the readers above, and whether a bundle's
+//!   parts belong together.
 //! - [`mod@fingerprint`]: the versioned fingerprint (`bwk1:` + SHA-256 hex) over a
 //!   length-prefixed, tagged encoding: for code, the tool's fingerprints,
 //!   else its partial fingerprints and rule, else rule, path and normalized
@@ -42,6 +47,7 @@
 //!   ([`SarifError`], [`ReadError`], [`read`]) stay for existing callers.
 
 pub mod advisory;
+pub mod aixcc;
 pub mod csaf;
 pub mod error;
 pub mod finding;

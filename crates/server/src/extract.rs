@@ -160,6 +160,57 @@ impl std::ops::Deref for Caller {
     }
 }
 
+/// A caller of the AI Cyber Challenge routes (`api::aixcc`): the
+/// competition API authenticates with HTTP Basic, so a CRS sends its
+/// Bulwark API token as the password. The username is not checked (the
+/// token alone says who calls; a CRS keeps whatever key id it was
+/// configured with). A bearer token is taken as well.
+pub struct BasicOrBearer(pub Acting);
+
+impl std::ops::Deref for BasicOrBearer {
+    type Target = Acting;
+    fn deref(&self) -> &Acting {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for BasicOrBearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                if scheme.eq_ignore_ascii_case("bearer") {
+                    Some(rest.trim().to_owned())
+                } else if scheme.eq_ignore_ascii_case("basic") {
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(rest.trim())
+                        .ok()?;
+                    let decoded = String::from_utf8(decoded).ok()?;
+                    decoded
+                        .split_once(':')
+                        .map(|(_, password)| password.to_owned())
+                } else {
+                    None
+                }
+            })
+            .and_then(|t| ApiToken::parse(TOKEN_PREFIX, &t))
+            .ok_or_else(|| {
+                state.metrics.auth_failures.inc();
+                ApiError::unauthorized()
+            })?;
+        let principal = state.authenticate(&presented).await?;
+        Ok(BasicOrBearer(Acting::new(principal, request_id(parts))))
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 

@@ -23,13 +23,13 @@ use utoipa::OpenApi;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
         (name = "partners", description = "Trusted partners, early-access grants and the access check"),
+        (name = "tools", description = "The catalogue of AI-enabled defensive tools: entries described by their providers and approved by the program office, their versions, and whether a case may be sent to a tool; the program office's programs and agencies' access requests, approved by the program office and, for a covered frontier model, by its developer through the early-access grant"),
         (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
         (name = "clearinghouse", description = "Deconflicted scanning (claims on scan targets under a lease, coverage), intake of findings and the cases they fold into"),
         (name = "webhooks", description = "Webhook subscriptions and their deliveries"),
         (name = "advisories", description = "OSV advisories, osv.dev's querybatch, and SBOMs matched against the advisories: what affects an SBOM, whom an advisory affects"),
         (name = "prioritisation", description = "The prioritisation feeds (KEV, EPSS, CVE records with CISA's ADP), SSVC decisions, BOD 26-04 timelines and the one priority order"),
         (name = "directives", description = "Binding Operational Directives: directive versions, agencies' systems and what runs on them, the obligations derived from both, answers, extension and exception requests and the issuer's decisions, compliance counts and exports"),
-        (name = "tools", description = "AI-enabled defensive tools: the program office's programs and agencies' access requests, approved by the program office and, for a covered frontier model, by its developer through the early-access grant"),
     )
 )]
 pub struct ApiDoc;
@@ -43,6 +43,12 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // The AI Cyber Challenge routes take HTTP Basic as the competition
+        // API does: an API token as the password.
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
         );
     }
 }

@@ -8,7 +8,9 @@
 //! (another technique, say) gets a claim beside the holder's, holding no
 //! lease; both then see each other. A lease that runs out ends the claim by
 //! itself: nothing has to sweep. The claim rows stay, with their outcomes:
-//! that is the target's coverage, "nothing found" included.
+//! that is the target's coverage, "nothing found" included. Claims that
+//! name their tool are counted per tool version in the same transactions
+//! (`tool_evidence.rs`).
 
 use bulwark_core::{
     AuditEvent, ClaimOutcome, Target, TargetKind, Technique, from_micros, rfc3339, to_micros,
@@ -19,6 +21,8 @@ use uuid::Uuid;
 
 use crate::audit::append_audit;
 use crate::lease::LEASE_UPSERT;
+use crate::tool_evidence::{ToolCounts, tool_key};
+use crate::tx::Tx;
 use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
 
 /// A claim's lease when the claimant names none.
@@ -32,8 +36,11 @@ pub struct NewClaim {
     pub org_id: Uuid,
     pub target: Target,
     pub technique: Technique,
-    /// The scanner, e.g. `AFL++ 4.21c`.
+    /// The scanner, e.g. `AFL++`.
     pub tool: Option<String>,
+    /// The scanner's version, e.g. `4.21c`: the tool's scorecard counts
+    /// claims per (tool, version), the empty version when none is given.
+    pub tool_version: Option<String>,
     /// For an AI agent: the model that drives it.
     pub model_name: Option<String>,
     pub model_version: Option<String>,
@@ -51,6 +58,7 @@ pub struct ScanClaim {
     pub claimed_by: Option<Uuid>,
     pub technique: Technique,
     pub tool: Option<String>,
+    pub tool_version: Option<String>,
     pub model_name: Option<String>,
     pub model_version: Option<String>,
     /// Holds the target's lease; false for an overlap on purpose.
@@ -92,6 +100,7 @@ struct ClaimRow {
     claimed_by: Option<Uuid>,
     technique: String,
     tool: Option<String>,
+    tool_version: Option<String>,
     model_name: Option<String>,
     model_version: Option<String>,
     exclusive: bool,
@@ -116,6 +125,7 @@ impl TryFrom<ClaimRow> for ScanClaim {
             claimed_by: r.claimed_by,
             technique: parse_col("scan_claims.technique", &r.technique)?,
             tool: r.tool,
+            tool_version: r.tool_version,
             model_name: r.model_name,
             model_version: r.model_version,
             exclusive: r.exclusive,
@@ -162,7 +172,7 @@ impl Store {
 }
 
 const CLAIM_SELECT: &str = "SELECT c.id, t.kind, t.locator, c.org_id, c.claimed_by, c.technique, \
-     c.tool, c.model_name, c.model_version, c.exclusive, c.created_at, c.expires_at, c.released_at, \
+     c.tool, c.tool_version, c.model_name, c.model_version, c.exclusive, c.created_at, c.expires_at, c.released_at, \
      c.outcome, c.findings, c.note FROM scan_claims c JOIN scan_targets t ON t.id = c.target_id";
 
 fn lease_key(target: &Target) -> String {
@@ -198,6 +208,12 @@ impl Store {
     ) -> Result<ClaimAttempt> {
         check_lease(new.lease)?;
         check_label("tool", &new.tool)?;
+        check_label("tool version", &new.tool_version)?;
+        if new.tool.is_none() && new.tool_version.is_some() {
+            return Err(StoreError::Invalid(
+                "a tool version needs the tool's name".into(),
+            ));
+        }
         check_label("model name", &new.model_name)?;
         check_label("model version", &new.model_version)?;
         if new.technique == Technique::AiAgent && new.model_name.is_none() {
@@ -237,13 +253,17 @@ impl Store {
             } else {
                 sqlx::query(
                     "INSERT INTO scan_claims (id, target_id, org_id, claimed_by, technique, tool, model_name, \
-                     model_version, exclusive, fence, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                     model_version, exclusive, fence, created_at, expires_at, tool_version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 )
                 .bind(id).bind(target_id).bind(new.org_id).bind(actor.user)
                 .bind(new.technique.as_str()).bind(&new.tool).bind(&new.model_name)
                 .bind(&new.model_version).bind(fence.is_some()).bind(fence).bind(at).bind(until)
+                .bind(&new.tool_version)
                 .execute(&mut *tx).await?;
+                if let Some(key) = tool_key(new.tool.as_deref(), new.tool_version.as_deref()) {
+                    tx.add_tool_counts(&[(key, ToolCounts { claims: 1, ..ToolCounts::default() })]).await?;
+                }
                 append_audit!(tx, actor, AuditEvent::new("claim.create", "scan_claim", id.to_string())
                     .with_detail(json!({
                         "target": new.target.key(),
@@ -391,6 +411,25 @@ impl Store {
             }
             sqlx::query("DELETE FROM leases WHERE lease_key = $1 AND holder = $2")
                 .bind(&key).bind(id.to_string()).execute(&mut *tx).await?;
+            if let Some((name, version)) = tool_key(claim.tool.as_deref(), claim.tool_version.as_deref()) {
+                let mut c = ToolCounts::default();
+                match outcome {
+                    ClaimOutcome::Findings => c.claims_findings = 1,
+                    ClaimOutcome::NothingFound => c.claims_nothing_found = 1,
+                    ClaimOutcome::Abandoned => c.claims_abandoned = 1,
+                }
+                if outcome != ClaimOutcome::Abandoned {
+                    // A target scanned again by the same version counts once.
+                    let covered = sqlx::query(
+                        "INSERT INTO tool_claim_targets (tool_name, tool_version, target_id) \
+                         SELECT $1, $2, target_id FROM scan_claims WHERE id = $3 ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&name).bind(&version).bind(id)
+                    .execute(&mut *tx).await?.rows_affected();
+                    c.targets = i64::try_from(covered).unwrap_or(0);
+                }
+                tx.add_tool_counts(&[((name, version), c)]).await?;
+            }
             append_audit!(tx, actor, AuditEvent::new("claim.release", "scan_claim", id.to_string())
                 .with_detail(json!({"outcome": outcome.as_str(), "findings": findings})), at);
         });

@@ -29,7 +29,12 @@ use uuid::Uuid;
 use crate::audit::append_audit;
 use crate::bulk::{Batch, Bulk, CHUNK, NewCaseRow, NewReportRow};
 use crate::documents::{DocumentRow, RawDocument, keep_in_pieces};
-use crate::reliability::{SourceDeltas, add_source_stats, record_case_sources, report_sources};
+use crate::reliability::{
+    SourceDeltas, add_source_stats, record_case_sources_with_tools, report_sources,
+};
+use crate::tool_evidence::{
+    ToolCounts, ToolDeltas, ToolPairs, add_delta, add_tool_stats, resettle_tool_versions, tool_key,
+};
 use crate::tx::Tx;
 use crate::{Actor, Result, Store, StoreError, write_tx};
 
@@ -180,6 +185,10 @@ impl Store {
 
             let batch_of = Batch { org, submitted_by: actor.user, document: &sha, at };
             let mut stats = SourceDeltas::new();
+            // The same for the tool versions (`tool_evidence.rs`), with the
+            // cases whose tool versions' duplicates it settles at its end.
+            let mut tool_stats = ToolDeltas::new();
+            let mut tools_unsettled: BTreeSet<Uuid> = BTreeSet::new();
             // Cases other intakes opened whose first report this one must
             // settle at its end (see `Tx::settle_first_reports`): few, except
             // when an organization re-sends many findings others reported.
@@ -315,13 +324,25 @@ impl Store {
                         pairs.insert((*case, kind, source));
                     }
                 }
-                let recorded = record_case_sources(&mut *tx, &pairs, Some(at)).await?;
+                // Every report of this intake arrived at `at`.
+                let mut tools = ToolPairs::new();
+                for (r, case) in reports.iter().zip(&ids) {
+                    if let Some((name, version)) = tool_key(r.tool_name.as_deref(), r.tool_version.as_deref()) {
+                        add_delta(&mut tool_stats, (name.clone(), version.clone()), ToolCounts { reports: 1, ..ToolCounts::default() });
+                        tools.insert((*case, name, version), at);
+                    }
+                }
+                let recorded = record_case_sources_with_tools(&mut *tx, &pairs, &tools, Some(at)).await?;
                 for (source, (n, v)) in recorded.deltas {
                     let d = stats.entry(source).or_insert((0, 0));
                     d.0 += n;
                     d.1 += v;
                 }
+                for (key, d) in recorded.tool_deltas {
+                    add_delta(&mut tool_stats, key, d);
+                }
                 unsettled.extend(recorded.unsettled);
+                tools_unsettled.extend(recorded.tools_unsettled);
                 let room = RECEIPT_CASES.saturating_sub(case_per_report.len());
                 case_per_report.extend(ids.into_iter().take(room));
             }
@@ -335,6 +356,13 @@ impl Store {
             let unsettled: Vec<Uuid> = std::mem::take(&mut unsettled).into_iter().collect();
             credited = tx.settle_first_reports(&unsettled, org, at).await?;
             add_source_stats(&mut *tx, stats).await?;
+            // With their first report settled, the tool versions that were
+            // first on cases this intake reported earlier are duplicates.
+            let tools_unsettled: Vec<Uuid> = tools_unsettled.into_iter().collect();
+            for (key, d) in resettle_tool_versions(&mut *tx, &tools_unsettled).await? {
+                add_delta(&mut tool_stats, key, d);
+            }
+            add_tool_stats(&mut *tx, tool_stats).await?;
             append_audit!(tx, actor, AuditEvent::new("intake.ingest", "raw_document", sha.clone())
                 .with_detail(json!({
                     "org": org,

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 mod activity;
 mod advisories;
+mod aixcc;
 mod assessments;
 mod audit;
 mod bulk;
@@ -53,10 +54,12 @@ mod reliability;
 mod reminders;
 mod reviews;
 mod sboms;
+mod scan_evidence;
 mod sealing;
 mod signing;
 #[doc(hidden)]
 pub mod testing;
+mod tool_evidence;
 mod tools;
 mod triage;
 mod tx;
@@ -67,6 +70,7 @@ pub use advisories::{
     ADVISORY_CHUNK, AdvisoryPackage, AdvisoryReceipt, MAX_ADVISORY_PAGE, NewAdvisory,
     StoredAdvisory,
 };
+pub use aixcc::{AixccSubmission, AixccTool, NewAixccBundle, NewAixccPart};
 pub use assessments::{
     AUTOMATABLE, Assessment, CaseAssessment, EXPLOITATION, MISSION_WELLBEING, TECHNICAL_IMPACT,
 };
@@ -133,9 +137,13 @@ pub use sboms::{
     MAX_PACKAGE_COMPONENTS, MAX_SBOM_COMPONENTS, NewSbom, NewSbomComponent, NewSbomPurl,
     SBOM_COMPONENT_CHUNK, SbomComponent, StoredSbom,
 };
+pub use scan_evidence::ReleasedScan;
 pub use sealing::derive_key;
 pub use signing::{
     ActiveSigningKey, NewSigningKey, PublicSigningKey, SIGNING_KEY_PURPOSE, SecretKeyText,
+};
+pub use tool_evidence::{
+    ClaimToValidation, MAX_TOOL_NAMES, ToolCounts, ToolVersionEvidence, ToolWeek,
 };
 pub use tools::{NewTool, StoredTool, ToolFields, ToolVersion};
 pub use triage::{CaseTask, MAX_TRIAGE_PAGE, TriageBasis, TriageEntry};

@@ -31,9 +31,10 @@ const CHUNK: usize = 200;
 pub struct NewObligation {
     pub org_id: Uuid,
     pub system_id: Uuid,
-    /// `purl:<purl>` for an SBOM component, `product:<id>` for a product.
+    /// `purl:<purl>` for an SBOM component, `product:<id>` for a product,
+    /// `system:<id>` for a directive's requirement on the system itself.
     pub subject: String,
-    /// `component` or `product`.
+    /// `component`, `product` or `system`.
     pub subject_kind: String,
     pub subject_name: String,
     pub subject_version: Option<String>,

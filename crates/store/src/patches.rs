@@ -14,12 +14,13 @@
 //! `patch_source_stats` counts per source (organization, tool, AI model
 //! with its version) the patches submitted and accepted, in step with those
 //! transactions; [`Store::recount_patch_reliability`] recounts for the suite.
+//! The same transactions count them per tool version (`tool_evidence.rs`).
 
 use std::collections::BTreeMap;
 
 use bulwark_core::{
-    AuditEvent, CaseState, PatchCheck, PatchCheckResult, PatchQuorum, PatchValidation,
-    RemediationKind, RemediationState, from_micros, to_micros,
+    AuditEvent, PatchCheck, PatchCheckResult, PatchQuorum, PatchValidation, RemediationKind,
+    RemediationState, from_micros, to_micros,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -29,6 +30,7 @@ use crate::audit::append_audit;
 use crate::cases::known_org;
 use crate::documents::DocumentRow;
 use crate::reliability::report_sources;
+use crate::tool_evidence::{ToolCounts, tool_key};
 use crate::tx::Tx;
 use crate::{Actor, Result, Store, StoreError, parse_col, with_pool, write_tx};
 
@@ -246,7 +248,7 @@ fn label(what: &str, v: &Option<String>, max: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_new(new: &NewRemediation) -> Result<()> {
+pub(crate) fn check_new(new: &NewRemediation) -> Result<()> {
     label("summary", &Some(new.summary.clone()), 300)?;
     if let Some(d) = &new.details
         && (d.len() > 16 * 1024 || d.chars().any(|c| c.is_control() && c != '\n' && c != '\t'))
@@ -319,7 +321,7 @@ fn check_new(new: &NewRemediation) -> Result<()> {
 macro_rules! add_patch_stats {
     ($tx:ident, $r:expr, $submitted:expr, $accepted:expr) => {{
         let r = $r;
-        for (kind, source) in report_sources(
+        for (kind, source) in $crate::reliability::report_sources(
             r.0,
             r.1.as_deref(),
             r.2.as_deref(),
@@ -336,6 +338,8 @@ macro_rules! add_patch_stats {
     }};
 }
 
+pub(crate) use add_patch_stats;
+
 /// Accepts each proposed patch of `$case` (all of them, or the one given)
 /// whose quorum is met, with its audit entry and its sources' counters.
 /// A macro rather than a function over `Tx`, as its statements are this
@@ -350,11 +354,11 @@ macro_rules! settle_patches {
         let quorum = q.map_or_else(PatchQuorum::default, |n| PatchQuorum {
             organizations: u32::try_from(n).unwrap_or(u32::MAX),
         });
-        let proposed: Vec<(Uuid, Uuid, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT id, org_id, tool_name, ai_model, ai_model_version FROM case_remediations \
+        let proposed: Vec<(Uuid, Uuid, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, org_id, tool_name, ai_model, ai_model_version, tool_version FROM case_remediations \
              WHERE case_id = $1 AND kind = 'patch' AND state = 'proposed' ORDER BY id",
         ).bind(case).fetch_all(&mut *$tx).await?;
-        for (id, org, tool, model, version) in proposed {
+        for (id, org, tool, model, version, tool_version) in proposed {
             if only.is_some_and(|o| o != id) {
                 continue;
             }
@@ -373,6 +377,9 @@ macro_rules! settle_patches {
                 let tally = quorum.tally(org, &vs);
                 sqlx::query("UPDATE case_remediations SET state = 'accepted', accepted_at = $1, updated_at = $1 WHERE id = $2")
                     .bind(at).bind(id).execute(&mut *$tx).await?;
+                if let Some(key) = tool_key(tool.as_deref(), tool_version.as_deref()) {
+                    $tx.add_tool_counts(&[(key, ToolCounts { patches_accepted: 1, ..ToolCounts::default() })]).await?;
+                }
                 add_patch_stats!($tx, (org, tool, model, version), 0, 1);
                 append_audit!($tx, $actor, AuditEvent::new("case.patch_accepted", "case", case.to_string())
                     .with_detail(json!({"remediation": id, "by": "quorum", "organizations": tally.passed})), at);
@@ -380,6 +387,66 @@ macro_rules! settle_patches {
         }
     }};
 }
+
+/// Inserts a checked remediation (`check_new`) into `$case` inside a write
+/// transaction, with its patch file, its sources' counters and its audit
+/// entry: shared by [`Store::submit_remediation`] and the AI Cyber
+/// Challenge bundles (`aixcc.rs`), which file a patch in the transaction
+/// that files the rest of the bundle.
+macro_rules! insert_remediation {
+    ($tx:ident, $actor:expr, $case:expr, $new:expr, $id:expr, $at:expr) => {{
+        let (actor, case, new, id, at): (&$crate::Actor, uuid::Uuid, &$crate::NewRemediation, uuid::Uuid, i64) = ($actor, $case, $new, $id, $at);
+        let state = if new.kind == bulwark_core::RemediationKind::Patch {
+            bulwark_core::RemediationState::Proposed
+        } else {
+            bulwark_core::RemediationState::Accepted
+        };
+        let sha = new.patch.as_ref().map(|p| crate::document_address(&p.bytes));
+        let versions = serde_json::to_string(&new.fixed_versions)
+            .map_err(|e| $crate::StoreError::Invalid(format!("fixed_versions: {e}")))?;
+        let diffstat = new.patch.as_ref().map(|p| p.diffstat.to_string());
+        let s: Option<String> = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+            .bind(case).fetch_optional(&mut *$tx).await?;
+        let s: bulwark_core::CaseState = match s {
+            None => return Err($crate::StoreError::NotFound),
+            Some(s) => $crate::parse_col("cases.state", &s)?,
+        };
+        if matches!(s, bulwark_core::CaseState::Duplicate | bulwark_core::CaseState::Rejected) {
+            return Err($crate::StoreError::Conflict(format!(
+                "a {s} case takes no remediation{}",
+                if s == bulwark_core::CaseState::Duplicate { ": submit it to the case it was merged into" } else { "" }
+            )));
+        }
+        $crate::cases::known_org(&mut *$tx, new.org_id).await?;
+        if let (Some(p), Some(sha)) = (&new.patch, &sha) {
+            let size = i64::try_from(p.bytes.len()).unwrap_or(i64::MAX);
+            let row = $crate::documents::DocumentRow { sha256: sha, media_type: &p.media_type, size, first_org: new.org_id, at };
+            // Patches are small (MAX_PATCH_BYTES): kept whole in the row.
+            $tx.insert_raw_document(&row, &p.bytes).await?;
+        }
+        sqlx::query(
+            "INSERT INTO case_remediations (id, case_id, kind, summary, details, fixed_versions, url, document, \
+             diffstat, author, submitted_by, org_id, tool_name, tool_version, ai_model, ai_model_version, state, \
+             accepted_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+        )
+        .bind(id).bind(case).bind(new.kind.as_str()).bind(&new.summary).bind(&new.details)
+        .bind(&versions).bind(&new.url).bind(&sha).bind(&diffstat).bind(&new.author)
+        .bind(actor.user).bind(new.org_id).bind(&new.tool_name).bind(&new.tool_version)
+        .bind(&new.ai_model).bind(&new.ai_model_version).bind(state.as_str())
+        .bind((state == bulwark_core::RemediationState::Accepted).then_some(at)).bind(at)
+        .execute(&mut *$tx).await?;
+        if new.kind == bulwark_core::RemediationKind::Patch {
+            $crate::patches::add_patch_stats!($tx, (new.org_id, new.tool_name.clone(), new.ai_model.clone(), new.ai_model_version.clone()), 1, 0);
+            if let Some(key) = $crate::tool_evidence::tool_key(new.tool_name.as_deref(), new.tool_version.as_deref()) {
+                $tx.add_tool_counts(&[(key, $crate::tool_evidence::ToolCounts { patches: 1, ..Default::default() })]).await?;
+            }
+        }
+        $crate::audit::append_audit!($tx, actor, bulwark_core::AuditEvent::new("case.remediation", "case", case.to_string())
+            .with_detail(serde_json::json!({"remediation": id, "kind": new.kind.as_str(), "org": new.org_id, "document": sha})), at);
+    }};
+}
+pub(crate) use insert_remediation;
 
 impl Store {
     /// Submits a remediation artefact to a case (neither a duplicate nor
@@ -396,55 +463,8 @@ impl Store {
         check_new(new)?;
         let id = Uuid::now_v7();
         let at = to_micros(now);
-        let state = if new.kind == RemediationKind::Patch {
-            RemediationState::Proposed
-        } else {
-            RemediationState::Accepted
-        };
-        let sha = new
-            .patch
-            .as_ref()
-            .map(|p| crate::document_address(&p.bytes));
-        let versions = serde_json::to_string(&new.fixed_versions)
-            .map_err(|e| StoreError::Invalid(format!("fixed_versions: {e}")))?;
-        let diffstat = new.patch.as_ref().map(|p| p.diffstat.to_string());
         write_tx!(self, tx => {
-            let s: Option<String> = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
-                .bind(case).fetch_optional(&mut *tx).await?;
-            let s: CaseState = match s {
-                None => return Err(StoreError::NotFound),
-                Some(s) => parse_col("cases.state", &s)?,
-            };
-            if matches!(s, CaseState::Duplicate | CaseState::Rejected) {
-                return Err(StoreError::Conflict(format!(
-                    "a {s} case takes no remediation{}",
-                    if s == CaseState::Duplicate { ": submit it to the case it was merged into" } else { "" }
-                )));
-            }
-            known_org(&mut *tx, new.org_id).await?;
-            if let (Some(p), Some(sha)) = (&new.patch, &sha) {
-                let size = i64::try_from(p.bytes.len()).unwrap_or(i64::MAX);
-                let row = DocumentRow { sha256: sha, media_type: &p.media_type, size, first_org: new.org_id, at };
-                // Patches are small (MAX_PATCH_BYTES): kept whole in the row.
-                tx.insert_raw_document(&row, &p.bytes).await?;
-            }
-            sqlx::query(
-                "INSERT INTO case_remediations (id, case_id, kind, summary, details, fixed_versions, url, document, \
-                 diffstat, author, submitted_by, org_id, tool_name, tool_version, ai_model, ai_model_version, state, \
-                 accepted_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
-            )
-            .bind(id).bind(case).bind(new.kind.as_str()).bind(&new.summary).bind(&new.details)
-            .bind(&versions).bind(&new.url).bind(&sha).bind(&diffstat).bind(&new.author)
-            .bind(actor.user).bind(new.org_id).bind(&new.tool_name).bind(&new.tool_version)
-            .bind(&new.ai_model).bind(&new.ai_model_version).bind(state.as_str())
-            .bind((state == RemediationState::Accepted).then_some(at)).bind(at)
-            .execute(&mut *tx).await?;
-            if new.kind == RemediationKind::Patch {
-                add_patch_stats!(tx, (new.org_id, new.tool_name.clone(), new.ai_model.clone(), new.ai_model_version.clone()), 1, 0);
-            }
-            append_audit!(tx, actor, AuditEvent::new("case.remediation", "case", case.to_string())
-                .with_detail(json!({"remediation": id, "kind": new.kind.as_str(), "org": new.org_id, "document": sha})), at);
+            insert_remediation!(tx, actor, case, new, id, at);
         });
         self.remediation(id).await
     }

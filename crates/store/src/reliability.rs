@@ -12,6 +12,10 @@
 //! ([`unapply_sources`]) and puts them back as they are after
 //! ([`apply_sources`]). [`Store::recount_source_reliability`] recounts from
 //! the reports, for the suite to check the counters against.
+//!
+//! The same steps keep the counters per tool version (`tool_evidence.rs`):
+//! the tool versions behind each case in `case_tool_versions`, and their
+//! cases, validated, rejected and duplicate in `tool_version_stats`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -19,6 +23,9 @@ use bulwark_core::CaseState;
 use uuid::Uuid;
 
 use crate::bulk::SourceRow;
+use crate::tool_evidence::{
+    ToolDeltas, ToolPairs, add_tool_stats, put_tool_versions, record_tool_pairs, take_tool_versions,
+};
 use crate::tx::Tx;
 use crate::{Result, Store, StoreError, with_pool};
 
@@ -114,17 +121,38 @@ async fn add_case_sources(
 /// of one organization or tool updates the same `source_stats` rows; had
 /// each batch updated them, a second intake would wait on those row locks
 /// until the first one committed.)
+///
+/// Records no tool versions: a writer of reports that carry them calls
+/// [`record_case_sources_with_tools`].
 pub(crate) async fn record_case_sources(
     tx: &mut impl Tx,
     pairs: &BTreeSet<(Uuid, &'static str, String)>,
     arrived: Option<i64>,
 ) -> Result<Recorded> {
-    let cases: BTreeSet<Uuid> = pairs.iter().map(|(c, _, _)| *c).collect();
+    record_case_sources_with_tools(tx, pairs, &ToolPairs::new(), arrived).await
+}
+
+/// [`record_case_sources`], and the tool versions behind the same cases
+/// (`tools`, each with its earliest report's arrival), recorded in
+/// `case_tool_versions` with the case states read once for both.
+pub(crate) async fn record_case_sources_with_tools(
+    tx: &mut impl Tx,
+    pairs: &BTreeSet<(Uuid, &'static str, String)>,
+    tools: &ToolPairs,
+    arrived: Option<i64>,
+) -> Result<Recorded> {
+    let cases: BTreeSet<Uuid> = pairs
+        .iter()
+        .map(|(c, _, _)| *c)
+        .chain(tools.keys().map(|(c, _, _)| *c))
+        .collect();
     let cases: Vec<Uuid> = cases.into_iter().collect();
     let mut validated = HashSet::new();
     let mut pending_at: HashMap<Uuid, i64> = HashMap::new();
     let mut first_at: HashMap<Uuid, i64> = HashMap::new();
-    for (id, state, merged_into, at) in tx.case_states(&cases).await? {
+    let states = tx.case_states(&cases).await?;
+    for (id, state, merged_into, at) in &states {
+        let (id, at) = (*id, *at);
         first_at.insert(id, at);
         if state == CaseState::Validated.as_str() {
             validated.insert(id);
@@ -140,6 +168,8 @@ pub(crate) async fn record_case_sources(
         .collect();
     let fresh = tx.insert_case_sources(&rows).await?;
     let mut recorded = Recorded::default();
+    (recorded.tool_deltas, recorded.tools_unsettled) =
+        record_tool_pairs(tx, tools, &states, arrived).await?;
     if let Some(arrived) = arrived {
         // Reported after this intake arrived: the credit may be its own.
         recorded.unsettled = first_at
@@ -177,6 +207,12 @@ pub(crate) struct Recorded {
     /// and those, reported before, to which it added a pair (whose
     /// `pending_at` must follow if another intake moves the credit).
     pub unsettled: Vec<Uuid>,
+    /// What the new tool-version pairs add to `tool_version_stats`.
+    pub tool_deltas: ToolDeltas,
+    /// For an intake: the cases first reported after it arrived, whose tool
+    /// versions' duplicates it settles once it has settled their first
+    /// report (`tool_evidence::resettle_tool_versions`).
+    pub tools_unsettled: Vec<Uuid>,
 }
 
 /// Before a change that may move reports or change states: takes what
@@ -188,7 +224,9 @@ pub(crate) async fn unapply_sources(tx: &mut impl Tx, cases: &[Uuid]) -> Result<
         deltas.insert((source_kind(&kind)?, source), (-n, -v));
     }
     add_source_stats(tx, deltas).await?;
-    tx.delete_case_sources(cases).await
+    tx.delete_case_sources(cases).await?;
+    let tools = take_tool_versions(tx, cases).await?;
+    add_tool_stats(tx, tools).await
 }
 
 /// After the change: records the sources of `cases` from their reports and
@@ -202,7 +240,9 @@ pub(crate) async fn apply_sources(tx: &mut impl Tx, cases: &[Uuid]) -> Result<()
             pairs.insert((case, kind, source));
         }
     }
-    add_case_sources(tx, &pairs).await
+    add_case_sources(tx, &pairs).await?;
+    let tools = put_tool_versions(tx, cases).await?;
+    add_tool_stats(tx, tools).await
 }
 
 impl Store {

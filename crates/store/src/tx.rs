@@ -24,10 +24,19 @@ use crate::Result;
 use crate::bulk::{Bulk, CHUNK};
 use crate::documents::DocumentRow;
 use crate::reliability::SourceDelta;
+use crate::tool_evidence::{ToolCounts, ToolKey};
 
 /// The sources behind one case's reports: (case, organization, tool, AI
 /// model, model version).
 pub(crate) type ReportSourceRow = (Uuid, Uuid, Option<String>, Option<String>, Option<String>);
+
+/// What cases count for per tool version: (tool name, tool version, cases,
+/// of which validated, rejected, duplicate).
+pub(crate) type ToolCountRow = (String, String, i64, i64, i64, i64);
+
+/// A tool version behind a case: (case, tool name, tool version, and either
+/// its earliest report's arrival or whether it is a duplicate there).
+pub(crate) type CaseToolRow = (Uuid, String, String, i64);
 
 /// The connection of a write transaction on either back-end: [`Bulk`]'s
 /// per-back-end statements and the shared ones below.
@@ -98,6 +107,39 @@ pub(crate) trait Tx: Bulk + Send {
         &mut self,
         cases: &[Uuid],
     ) -> impl Future<Output = Result<Vec<ReportSourceRow>>> + Send;
+
+    /// Adds each row's counts to its tool version's counters in
+    /// `tool_version_stats` (a missing row starts at 0), in the order given.
+    fn add_tool_counts(
+        &mut self,
+        rows: &[(ToolKey, ToolCounts)],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// What `cases` count for per tool version in `case_tool_versions`.
+    fn case_tool_version_counts(
+        &mut self,
+        cases: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<ToolCountRow>>> + Send;
+
+    /// Forgets the tool versions recorded for `cases`.
+    fn delete_case_tool_versions(
+        &mut self,
+        cases: &[Uuid],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The tool versions behind the reports of `cases`, each with its
+    /// earliest report's arrival.
+    fn case_report_tool_versions(
+        &mut self,
+        cases: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<CaseToolRow>>> + Send;
+
+    /// Records (case, tool name, tool version, duplicate) rows not recorded
+    /// before; returns those it recorded.
+    fn insert_case_tool_versions(
+        &mut self,
+        rows: &[(Uuid, &str, &str, i64)],
+    ) -> impl Future<Output = Result<Vec<CaseToolRow>>> + Send;
 
     /// Settles the first report of `cases` (sorted, distinct) for an
     /// intake by `org` that arrived at `at`, just before it commits: those
@@ -319,6 +361,143 @@ where
         }
         q.push(")");
         Ok(q.build_query_as().fetch_all(&mut *self).await?)
+    }
+
+    async fn add_tool_counts(&mut self, rows: &[(ToolKey, ToolCounts)]) -> Result<()> {
+        // 14 binds a row.
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "INSERT INTO tool_version_stats (tool_name, tool_version, reports, cases, validated, \
+                 rejected, duplicate, patches, patches_accepted, claims, claims_findings, \
+                 claims_nothing_found, claims_abandoned, targets) ",
+            );
+            q.push_values(chunk, |mut row, ((name, version), c)| {
+                row.push_bind(name.as_str())
+                    .push_bind(version.as_str())
+                    .push_bind(c.reports)
+                    .push_bind(c.cases)
+                    .push_bind(c.validated)
+                    .push_bind(c.rejected)
+                    .push_bind(c.duplicate)
+                    .push_bind(c.patches)
+                    .push_bind(c.patches_accepted)
+                    .push_bind(c.claims)
+                    .push_bind(c.claims_findings)
+                    .push_bind(c.claims_nothing_found)
+                    .push_bind(c.claims_abandoned)
+                    .push_bind(c.targets);
+            });
+            q.push(" ON CONFLICT (tool_name, tool_version) DO UPDATE SET ");
+            let mut set = q.separated(", ");
+            for col in [
+                "reports",
+                "cases",
+                "validated",
+                "rejected",
+                "duplicate",
+                "patches",
+                "patches_accepted",
+                "claims",
+                "claims_findings",
+                "claims_nothing_found",
+                "claims_abandoned",
+                "targets",
+            ] {
+                set.push(format_args!(
+                    "{col} = tool_version_stats.{col} + excluded.{col}"
+                ));
+            }
+            q.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn case_tool_version_counts(&mut self, cases: &[Uuid]) -> Result<Vec<ToolCountRow>> {
+        let mut out = Vec::new();
+        for chunk in cases.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "SELECT t.tool_name, t.tool_version, COUNT(*), \
+                 SUM(CASE WHEN c.state = 'validated' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN c.state = 'rejected' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN t.duplicate = 1 THEN 1 ELSE 0 END) \
+                 FROM case_tool_versions t JOIN cases c ON c.id = t.case_id WHERE t.case_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(*c);
+            }
+            q.push(") GROUP BY t.tool_name, t.tool_version");
+            out.extend(
+                q.build_query_as::<ToolCountRow>()
+                    .fetch_all(&mut *self)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn delete_case_tool_versions(&mut self, cases: &[Uuid]) -> Result<()> {
+        for chunk in cases.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "DELETE FROM case_tool_versions WHERE case_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(*c);
+            }
+            q.push(")");
+            q.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn case_report_tool_versions(&mut self, cases: &[Uuid]) -> Result<Vec<CaseToolRow>> {
+        let mut out = Vec::new();
+        for chunk in cases.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "SELECT case_id, tool_name, COALESCE(tool_version, ''), MIN(reported_at) \
+                 FROM reports WHERE tool_name IS NOT NULL AND case_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(*c);
+            }
+            q.push(") GROUP BY case_id, tool_name, COALESCE(tool_version, '')");
+            out.extend(
+                q.build_query_as::<CaseToolRow>()
+                    .fetch_all(&mut *self)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn insert_case_tool_versions(
+        &mut self,
+        rows: &[(Uuid, &str, &str, i64)],
+    ) -> Result<Vec<CaseToolRow>> {
+        let mut out = Vec::new();
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::<C::Database>::new(
+                "INSERT INTO case_tool_versions (case_id, tool_name, tool_version, duplicate) ",
+            );
+            q.push_values(chunk, |mut row, (case, name, version, dup)| {
+                row.push_bind(*case)
+                    .push_bind(*name)
+                    .push_bind(*version)
+                    .push_bind(*dup);
+            });
+            q.push(
+                " ON CONFLICT DO NOTHING RETURNING case_id, tool_name, tool_version, \
+                 CAST(duplicate AS BIGINT)",
+            );
+            out.extend(
+                q.build_query_as::<CaseToolRow>()
+                    .fetch_all(&mut *self)
+                    .await?,
+            );
+        }
+        Ok(out)
     }
 
     async fn settle_first_reports(&mut self, cases: &[Uuid], org: Uuid, at: i64) -> Result<u64> {

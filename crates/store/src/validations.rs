@@ -143,6 +143,11 @@ impl Store {
             unapply_sources(&mut *tx, &[id]).await?;
             sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str()).bind(at).bind(id).execute(&mut *tx).await?;
+            if to == CaseState::Validated {
+                // The instant a tool's time to a validated finding ends.
+                sqlx::query("UPDATE cases SET validated_at = $1 WHERE id = $2")
+                    .bind(at).bind(id).execute(&mut *tx).await?;
+            }
             apply_sources(&mut *tx, &[id]).await?;
             append_audit!(tx, actor, AuditEvent::new("case.transition", "case", id.to_string())
                 .with_detail(json!({"from": from.as_str(), "to": to.as_str()})), at);
@@ -271,6 +276,10 @@ impl Store {
                 unapply_sources(&mut *tx, &[case]).await?;
                 sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
                     .bind(to.as_str()).bind(at).bind(case).execute(&mut *tx).await?;
+                if to == CaseState::Validated {
+                    sqlx::query("UPDATE cases SET validated_at = $1 WHERE id = $2")
+                        .bind(at).bind(case).execute(&mut *tx).await?;
+                }
                 apply_sources(&mut *tx, &[case]).await?;
                 append_audit!(tx, actor, AuditEvent::new("case.transition", "case", case.to_string())
                     .with_detail(json!({"from": from.as_str(), "to": to.as_str(), "by": "quorum"})), at);

@@ -15,6 +15,7 @@
 
 pub mod catalogue;
 pub mod program;
+pub mod scorecard;
 
 pub use catalogue::{
     Artefact, DataLimits, Deployment, Entry, EntryError, EntryState, FedRamp, FedRampStatus,

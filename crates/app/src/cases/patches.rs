@@ -121,7 +121,7 @@ pub struct PatchSummaryOut {
     pub warnings: Vec<PatchWarningOut>,
 }
 
-fn summary_of(p: &Patch) -> PatchSummaryOut {
+pub(crate) fn summary_of(p: &Patch) -> PatchSummaryOut {
     PatchSummaryOut {
         files: p
             .files

@@ -17,6 +17,7 @@
 
 pub mod notices;
 pub mod obligations;
+pub mod requirements;
 pub mod systems;
 pub mod trend;
 pub mod vex;

@@ -18,6 +18,11 @@
 //!    obligation the agency answered (remediated, mitigated, not affected)
 //!    is never reopened by a recomputation.
 //!
+//! A directive's requirements on systems give one obligation per bound
+//! system besides (`requirements`): subject the system, due the last
+//! qualifying scan + N days. An evaluation with `only` naming requirement
+//! keys (`requirement:<id>`) looks at those alone.
+//!
 //! The same facts give the same obligations: recomputing changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -38,6 +43,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::requirements::{self, Components, Evidence, is_requirement_key};
 use super::{Loaded, all_loaded, in_force};
 use crate::advisories::sbom_results;
 use crate::resources::{SystemGate, readable_system, system_resource};
@@ -157,7 +163,7 @@ fn cpe_parts(cpe: &str) -> Option<Vec<String>> {
 
 /// Whether a directive binds this system: CISA's directives bind civilian
 /// agencies' systems that are not national security systems.
-fn in_scope(org: &Organization, s: &StoredSystem) -> bool {
+pub(super) fn in_scope(org: &Organization, s: &StoredSystem) -> bool {
     org.agency_track == Some(AgencyTrack::Civilian) && !s.national_security
 }
 
@@ -177,6 +183,31 @@ struct Context {
     matched: HashMap<MatchKey, Vec<Matched>>,
     /// CVE records' `affected` entries by key pair, read once each.
     affected: HashMap<(String, String), Vec<(String, AffectedEntry)>>,
+    /// The catalogue entries and released scans requirements count, read
+    /// at the first system a requirement is evaluated for.
+    evidence: Option<Evidence>,
+}
+
+impl Context {
+    /// Whether this evaluation looks at requirements: some directive in
+    /// force has one, and `only` (if given) names one.
+    fn requirements_wanted(&self, only: Option<&BTreeSet<String>>) -> bool {
+        self.force
+            .iter()
+            .any(|l| !l.directive.requirements().is_empty())
+            && only.is_none_or(|o| o.iter().any(|v| is_requirement_key(v)))
+    }
+}
+
+/// The vulnerabilities among `only` (requirement keys left out); `None`:
+/// every one.
+fn vulnerabilities_only(only: Option<&BTreeSet<String>>) -> Option<BTreeSet<String>> {
+    only.map(|o| {
+        o.iter()
+            .filter(|v| !is_requirement_key(v))
+            .cloned()
+            .collect()
+    })
 }
 
 impl Context {
@@ -219,6 +250,7 @@ impl Context {
             facts: HashMap::new(),
             matched: HashMap::new(),
             affected: HashMap::new(),
+            evidence: None,
         })
     }
 
@@ -479,6 +511,24 @@ struct Holdings {
     sboms: HashMap<Uuid, Vec<SystemSbomRow>>,
     hits: HashMap<Uuid, Vec<ComponentHit>>,
     products: HashMap<Uuid, Vec<StoredProduct>>,
+    /// Each live SBOM's package keys, when requirements are evaluated.
+    packages: HashMap<Uuid, BTreeSet<String>>,
+}
+
+impl Holdings {
+    /// What of system `s` a scan may name.
+    fn components(&self, s: Uuid) -> Components {
+        let mut c = Components::default();
+        for a in self.sboms.get(&s).into_iter().flatten() {
+            if a.detached_at.is_none() {
+                c.sboms += 1;
+                c.packages
+                    .extend(self.packages.get(&a.sbom_id).into_iter().flatten().cloned());
+            }
+        }
+        c.add_products(self.products.get(&s).map_or(&[][..], Vec::as_slice));
+        c
+    }
 }
 
 impl Holdings {
@@ -504,15 +554,24 @@ impl Holdings {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        let requirements = cx.requirements_wanted(only);
+        let only = vulnerabilities_only(only);
         if !live.is_empty() {
             let snapshot = cx.engine(app).await?;
-            let named = only.is_none_or(|vulns| {
+            let named = only.as_ref().is_none_or(|vulns| {
                 vulns
                     .iter()
                     .any(|v| !snapshot.engine.index().lookup(v).is_empty())
             });
+            if requirements && !named {
+                let components = app.store.sbom_components_of(&live).await?;
+                h.packages = package_keys(&components);
+            }
             if named {
                 let components = app.store.sbom_components_of(&live).await?;
+                if requirements {
+                    h.packages = package_keys(&components);
+                }
                 let mut cache = std::mem::take(&mut cx.matched);
                 let (cache, hits) = tokio::task::spawn_blocking(move || {
                     let hits = match_sboms(&snapshot.engine, &mut cache, &components, &live);
@@ -529,6 +588,21 @@ impl Holdings {
         }
         Ok(h)
     }
+}
+
+/// Each SBOM's package keys (every purl of every component).
+fn package_keys(components: &HashMap<Uuid, Vec<SbomComponent>>) -> HashMap<Uuid, BTreeSet<String>> {
+    components
+        .iter()
+        .map(|(sbom, cs)| {
+            let keys = cs
+                .iter()
+                .flat_map(|c| c.purl.iter().chain(&c.other_purls))
+                .filter_map(|p| requirements::package_key(p))
+                .collect();
+            (*sbom, keys)
+        })
+        .collect()
 }
 
 /// What the system holds that is vulnerable: SBOM components through the
@@ -660,6 +734,8 @@ type Key = (String, String, String);
 
 struct Wanted {
     new: NewObligation,
+    /// Appended to a revision's reason (what met a requirement).
+    note: String,
 }
 
 fn evaluation_json(ev: &Evaluation, how: &str) -> Value {
@@ -679,13 +755,37 @@ async fn wanted(
     s: &StoredSystem,
     org: &Organization,
     only: Option<&BTreeSet<String>>,
+    stored: &[StoredObligation],
 ) -> AppResult<BTreeMap<Key, Wanted>> {
     let mut out = BTreeMap::new();
     if !in_scope(org, s) || cx.force.is_empty() {
         return Ok(out);
     }
+    if cx.requirements_wanted(only) && requirements::any_applies(&cx.force, s) {
+        if cx.evidence.is_none() {
+            cx.evidence = Some(Evidence::load(app, &cx.force).await?);
+        }
+        if let Some(evidence) = &cx.evidence {
+            let components = held.components(s.id);
+            for (key, w) in requirements::wanted(&cx.force, evidence, s, &components, stored) {
+                if only.is_none_or(|o| o.contains(&key.1)) {
+                    out.insert(
+                        key,
+                        Wanted {
+                            new: w.new,
+                            note: w.note,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    let only = vulnerabilities_only(only);
+    if only.as_ref().is_some_and(BTreeSet::is_empty) {
+        return Ok(out);
+    }
     let mut ex = exposures(app, cx, held, s).await?;
-    if let Some(only) = only {
+    if let Some(only) = &only {
         ex.retain(|e| only.contains(&e.vulnerability));
     }
     let vulns: BTreeSet<String> = ex.iter().map(|e| e.vulnerability.clone()).collect();
@@ -733,7 +833,10 @@ async fn wanted(
                     e.vulnerability.clone(),
                     d.id().to_owned(),
                 ),
-                Wanted { new },
+                Wanted {
+                    new,
+                    note: String::new(),
+                },
             );
         }
     }
@@ -847,7 +950,8 @@ pub async fn evaluate_systems(
                 continue;
             };
             out.systems += 1;
-            let mut want = wanted(app, &mut cx, &held, &s, &org, only).await?;
+            let stored_of = by_system.get(&s.id).map_or(&[][..], Vec::as_slice);
+            let mut want = wanted(app, &mut cx, &held, &s, &org, only, stored_of).await?;
             for o in by_system.remove(&s.id).unwrap_or_default() {
                 if only.is_some_and(|v| !v.contains(&o.vulnerability)) {
                     continue;
@@ -860,11 +964,11 @@ pub async fn evaluate_systems(
                 match (want.remove(&key), o.state) {
                     (Some(w), ObligationState::Open) => {
                         if let Some(why) = difference(&o, &w.new) {
-                            lines.push(format!("{}: {why} ({reason})", o.id));
+                            lines.push(format!("{}: {why}{} ({reason})", o.id, w.note));
                             changes.push(ObligationChange::Revise {
                                 id: o.id,
                                 revision: revision(&w.new),
-                                reason: format!("{reason}: {why}"),
+                                reason: format!("{reason}: {why}{}", w.note),
                             });
                         }
                     }
@@ -887,6 +991,11 @@ pub async fn evaluate_systems(
                             "the system is outside the directives' scope".to_owned()
                         } else if !cx.force.iter().any(|l| l.stored.id == o.directive_id) {
                             format!("{} is no longer in force", o.directive_id)
+                        } else if is_requirement_key(&o.vulnerability) {
+                            format!(
+                                "{} no longer applies to the system (its facts no longer meet it, or the directive dropped it)",
+                                o.vulnerability
+                            )
                         } else {
                             format!(
                                 "{} is no longer on the system or no longer affected by {}",
@@ -1060,7 +1169,7 @@ pub struct ObligationOut {
     pub org: Uuid,
     pub system: Uuid,
     pub subject: String,
-    /// `component` or `product`.
+    /// `component`, `product` or `system` (a requirement on the system itself).
     pub subject_kind: String,
     pub subject_name: String,
     pub subject_version: Option<String>,
@@ -1270,10 +1379,7 @@ pub async fn list(
             .as_deref()
             .map(parse_word::<ObligationState>)
             .transpose()?,
-        vulnerability: q
-            .vulnerability
-            .as_ref()
-            .map(|v| v.trim().to_ascii_uppercase()),
+        vulnerability: q.vulnerability.as_deref().map(vulnerability_key),
         directive: q.directive.clone(),
         overdue_at: q.overdue.then_some(now),
         due_between: q
@@ -1380,8 +1486,15 @@ fn check_text(field: &str, v: &Option<String>, max: usize) -> AppResult<()> {
 /// `not_affected` needs a VEX justification; `remediated` and `mitigated`
 /// need a note or evidence. The history keeps every answer.
 pub async fn answer(app: &App, who: &Acting, id: Uuid, body: AnswerIn) -> AppResult<ObligationOut> {
-    let (_, _, _, r) = readable(app, &who.principal, id).await?;
+    let (o, _, _, r) = readable(app, &who.principal, id).await?;
     app.authorize(&who.principal, Action::ObligationAnswer, &r)?;
+    if is_requirement_key(&o.vulnerability) {
+        return Err(AppError::validation(
+            "a requirement is met by the clearinghouse's records of scans, not by an answer: \
+             release a claim by a tool of its class on one of the system's components, \
+             or request an extension or exception",
+        ));
+    }
     let answer: Answer = parse_word(&body.answer)?;
     check_text("note", &body.note, 4000)?;
     check_text("evidence", &body.evidence, 2000)?;
@@ -1746,7 +1859,7 @@ pub async fn vulnerability_view(
     who: &Principal,
     vuln: &str,
 ) -> AppResult<Vec<CountsOut>> {
-    let vuln = vuln.trim().to_ascii_uppercase();
+    let vuln = vulnerability_key(vuln);
     let mut rows: BTreeMap<Uuid, ObligationCounts> = BTreeMap::new();
     let mut names: HashMap<Uuid, String> = HashMap::new();
     let mut after = None;
@@ -1791,6 +1904,19 @@ pub async fn vulnerability_view(
         .into_iter()
         .map(|(org, c)| counts_out(c, names.get(&org).cloned(), now))
         .collect())
+}
+
+/// A vulnerability as obligations are keyed: an advisory id in upper case
+/// (`cve-2024-1` is `CVE-2024-1`), a requirement (`requirement:<id>`) as
+/// the directive writes its id, in lower case.
+pub fn vulnerability_key(v: &str) -> String {
+    let v = v.trim();
+    match v.get(..requirements::REQUIREMENT_PREFIX.len()) {
+        Some(p) if p.eq_ignore_ascii_case(requirements::REQUIREMENT_PREFIX) => {
+            v.to_ascii_lowercase()
+        }
+        _ => v.to_ascii_uppercase(),
+    }
 }
 
 /// Is the answer one that ends an obligation.

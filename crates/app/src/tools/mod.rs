@@ -31,7 +31,10 @@ use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod scorecards;
+
 use crate::resources::readable_model;
+use crate::tool_evidence::ToolScorecardOut;
 use crate::{Acting, App, AppError, AppResult, ErrorKind, not_found_as, ts};
 
 /// The longest reason for a decision or withdrawal, in characters.
@@ -146,6 +149,10 @@ pub struct ToolOut {
     pub created_at: String,
     pub updated_at: String,
     pub versions: Vec<VersionOut>,
+    /// Every version's evidence together (in lists and on its own page);
+    /// absent when nothing was seen of it. `GET /api/v1/tools/{id}/evidence`
+    /// gives each version and the history.
+    pub evidence: Option<ToolScorecardOut>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -183,7 +190,9 @@ pub struct WithdrawIn {
 }
 
 /// Filters of the catalogue; every one optional.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ToolFilter {
     pub state: Option<String>,
     pub kind: Option<String>,
@@ -198,6 +207,10 @@ pub struct ToolFilter {
     pub provider: Option<Uuid>,
     /// Words in the name, the reporting name or the summary.
     pub q: Option<String>,
+    /// `name` (the default), `validated` (most validated cases first) or
+    /// `validation` (highest lower bound of the validation rate's 95%
+    /// interval first: a rate over few cases does not outrank a proven one).
+    pub sort: Option<String>,
 }
 
 /// The catalogue as a reader may see it, with the counts of what it may see.
@@ -435,6 +448,7 @@ fn out_named(
                 added_at: ts(v.added_at),
             })
             .collect(),
+        evidence: None,
     })
 }
 
@@ -539,6 +553,9 @@ pub async fn update(app: &App, acting: &Acting, id: Uuid, input: &ToolIn) -> App
             app.now(),
         )
         .await?;
+    if state == EntryState::Approved && next != EntryState::Approved {
+        requirements_moved(app, acting, &t, next).await;
+    }
     let versions = app.store.tool_versions(id).await?;
     out(app, t, versions).await
 }
@@ -581,8 +598,23 @@ async fn move_to(
             app.now(),
         )
         .await?;
+    if from == EntryState::Approved || to == EntryState::Approved {
+        requirements_moved(app, acting, &moved, to).await;
+    }
     let versions = app.store.tool_versions(t.id).await?;
     out(app, moved, versions).await
+}
+
+/// An entry came into or left the approved catalogue: the scans it made
+/// start or stop meeting directives' requirements. The change stands
+/// either way; a failed re-evaluation is logged and the next one catches up.
+async fn requirements_moved(app: &App, acting: &Acting, t: &StoredTool, to: EntryState) {
+    let reason = format!("tool {:?} ({}) {to}", t.fields.name, t.fields.reports_as);
+    if let Err(e) =
+        crate::directives::requirements::on_catalogue_changed(app, &acting.actor, &reason).await
+    {
+        tracing::error!(tool = %t.id, error = %e, "requirement obligations not re-evaluated after a catalogue change");
+    }
 }
 
 /// Sends a draft (or a rejected entry) to the program office.
@@ -684,7 +716,13 @@ pub async fn add_version(
 pub async fn get(app: &App, who: &Principal, id: Uuid) -> AppResult<ToolOut> {
     let t = readable_tool(app, who, id).await?;
     let versions = app.store.tool_versions(id).await?;
-    out(app, t, versions).await
+    let mut o = out(app, t, versions).await?;
+    let seen = app
+        .store
+        .tool_evidence(std::slice::from_ref(&o.reports_as))
+        .await?;
+    o.evidence = scorecards::combined(&o.reports_as, &seen)?;
+    Ok(o)
 }
 
 fn matches(filter: &ToolFilter, t: &ToolOut) -> AppResult<bool> {
@@ -779,6 +817,21 @@ pub async fn list(app: &App, who: &Principal, filter: &ToolFilter) -> AppResult<
             items.push(o);
         }
     }
+    let names: Vec<String> = items.iter().map(|t| t.reports_as.clone()).collect();
+    let mut seen = scorecards::combined_by_name(app, &names).await?;
+    for t in &mut items {
+        t.evidence = seen.remove(&t.reports_as);
+    }
+    let key = |t: &ToolOut, f: fn(&ToolScorecardOut) -> f64| t.evidence.as_ref().map_or(-1.0, f);
+    match filter.sort.as_deref() {
+        Some("validated") => items.sort_by(|a, b| {
+            key(b, |e| e.counts.validated as f64).total_cmp(&key(a, |e| e.counts.validated as f64))
+        }),
+        Some("validation") => items.sort_by(|a, b| {
+            key(b, |e| e.validation.lower).total_cmp(&key(a, |e| e.validation.lower))
+        }),
+        _ => {}
+    }
     Ok(Catalogue {
         total: items.len(),
         items,
@@ -795,6 +848,52 @@ pub fn may_send(app: &App, tool: &StoredTool, record: &Resource) -> AppResult<bo
         .authz
         .decide_for_tool(&facts, Action::RecordSend, record, app.now())
         .allowed)
+}
+
+/// The policy's answer to "may this case go to this tool?", for the
+/// provider's gateway and for analysts choosing a tool.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SendCheckOut {
+    pub tool: Uuid,
+    pub case: Uuid,
+    pub allowed: bool,
+    /// The case's marking and whether an embargo runs now.
+    pub case_tlp: String,
+    pub case_embargoed: bool,
+    /// What the tool may receive.
+    pub limits: LimitsOut,
+    pub tool_state: String,
+}
+
+/// Whether a case the caller may read may go to a tool it may read; the
+/// decision is the policy's `record.send` with the tool as principal.
+pub async fn may_receive_case(
+    app: &App,
+    who: &Principal,
+    tool: Uuid,
+    case: Uuid,
+) -> AppResult<SendCheckOut> {
+    let t = readable_tool(app, who, tool).await?;
+    let (c, record) = crate::resources::readable_case(app, who, case).await?;
+    let (case_tlp, case_embargoed) = match &record {
+        Resource::Record(r) => (
+            r.tlp,
+            r.embargo_until.is_some_and(|until| app.now() < until),
+        ),
+        _ => return Err(AppError::internal()),
+    };
+    Ok(SendCheckOut {
+        tool: t.id,
+        case: c.id,
+        allowed: may_send(app, &t, &record)?,
+        case_tlp: case_tlp.as_str().to_owned(),
+        case_embargoed,
+        limits: LimitsOut {
+            max_tlp: t.fields.max_tlp.clone(),
+            embargoed: t.fields.embargoed,
+        },
+        tool_state: t.state.clone(),
+    })
 }
 
 /// Whether the organization can provide tools at all (for offering the

@@ -6,4 +6,5 @@ mod bod2604;
 mod evaluate;
 mod load;
 mod numeric;
+mod requirement;
 mod vex;

@@ -3,6 +3,7 @@
 //! per crate instead of once per file.
 
 mod advisories;
+mod aixcc;
 mod patches;
 mod repairs;
 mod sarif;

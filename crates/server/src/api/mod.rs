@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 pub mod access;
 pub mod advisories;
+pub mod aixcc;
 pub mod audit;
 pub mod bodies;
 pub mod cases;
@@ -28,6 +29,7 @@ pub mod publications;
 pub mod reviews;
 pub mod sboms;
 pub mod systems;
+pub mod tools;
 pub mod triage;
 pub mod vex;
 pub mod vulnerabilities;
@@ -76,6 +78,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::object))
         .routes(routes!(partners::revoke))
         .routes(routes!(partners::access_check))
+        .routes(routes!(tools::list, tools::create))
+        .routes(routes!(tools::get_one, tools::update))
+        .routes(routes!(tools::submit))
+        .routes(routes!(tools::decide))
+        .routes(routes!(tools::withdraw))
+        .routes(routes!(tools::reopen))
+        .routes(routes!(tools::add_version))
+        .routes(routes!(tools::may_receive))
+        .routes(routes!(tools::evidence))
         .routes(routes!(reviews::create, reviews::list))
         .routes(routes!(reviews::get_one))
         .merge(OpenApiRouter::new().routes(routes!(reviews::upload)).layer(
@@ -121,6 +132,21 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .routes(routes!(patches::submit, patches::list))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     patches::REMEDIATION_BODY_LIMIT,
+                )),
+        )
+        // AI Cyber Challenge submissions: a pov's testcase is up to 2 MiB
+        // in base64 (at most `AIXCC_BODY_LIMIT`).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(aixcc::submit_pov))
+                .routes(routes!(aixcc::pov_status))
+                .routes(routes!(aixcc::submit_patch))
+                .routes(routes!(aixcc::patch_status))
+                .routes(routes!(aixcc::submit_sarif))
+                .routes(routes!(aixcc::submit_bundle))
+                .routes(routes!(aixcc::get_bundle))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    aixcc::AIXCC_BODY_LIMIT,
                 )),
         )
         .routes(routes!(patches::get_one))

@@ -31,22 +31,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The 95% Wilson score interval of `k` successes in `n` trials (the
-/// interval that stays inside [0, 1] and is honest for small `n`); (0, 1)
-/// when there are no trials.
-pub fn wilson(k: i64, n: i64) -> (f64, f64) {
-    if n <= 0 {
-        return (0.0, 1.0);
-    }
-    let z = 1.959_963_984_540_054_f64;
-    let (k, n) = (k.clamp(0, n) as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 /// A map from data values to SVG units, linear or logarithmic (base 10).
 #[derive(Debug, Clone, Copy)]
 pub struct Scale {
@@ -651,19 +635,6 @@ mod tests {
             Scale::log((1e23, 1e26), (0.0, 1.0)).ticks(6),
             vec![1e23, 1e24, 1e25, 1e26]
         );
-    }
-
-    #[test]
-    fn wilson_intervals_match_known_values() {
-        // 8 of 10: 0.490 to 0.943 (Wilson 1927; Newcombe 1998, table I).
-        let (lo, hi) = wilson(8, 10);
-        assert!(
-            (lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3,
-            "{lo} {hi}"
-        );
-        let (lo, hi) = wilson(0, 10);
-        assert!(lo == 0.0 && (hi - 0.2775).abs() < 1e-3, "{hi}");
-        assert_eq!(wilson(0, 0), (0.0, 1.0));
     }
 
     #[test]

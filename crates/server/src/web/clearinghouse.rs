@@ -1018,7 +1018,7 @@ pub async fn sources(State(state): State<AppState>, who: SignedIn) -> PageResult
         } else {
             0.0
         };
-        let (low, high) = super::charts::wilson(s.validated, s.submitted);
+        let (low, high) = bulwark_tools::scorecard::wilson(s.validated, s.submitted);
         list.push((
             ratio,
             SourceRow {

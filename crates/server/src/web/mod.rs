@@ -43,6 +43,7 @@ mod remediation;
 mod review_actions;
 mod reviews;
 mod session;
+mod tools;
 
 pub use session::SignedIn;
 
@@ -123,6 +124,9 @@ pub fn router() -> Router<AppState> {
             post(reviews::respond),
         )
         .route("/grants", get(reviews::grants))
+        .route("/tools", get(tools::catalogue))
+        .route("/tools/{id}", get(tools::tool))
+        .route("/tools/{id}/{action}", post(tools::act))
         .route("/partners", get(reviews::partners))
         .route("/clearinghouse", get(clearinghouse::dashboard))
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))
@@ -335,12 +339,13 @@ pub struct Job {
 }
 
 /// The jobs whose pages are built; the others show a placeholder.
-const BUILT: [&str; 5] = [
+const BUILT: [&str; 6] = [
     "/frontier",
     "/reviews",
     "/partners",
     "/clearinghouse",
     "/directives",
+    "/tools",
 ];
 
 pub const JOBS: [Job; 6] = [

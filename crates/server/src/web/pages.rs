@@ -66,7 +66,7 @@ pub(super) struct Tile {
 }
 
 impl Tile {
-    fn new(n: u64, label: impl Into<String>, href: impl Into<String>) -> Tile {
+    pub(crate) fn new(n: u64, label: impl Into<String>, href: impl Into<String>) -> Tile {
         Tile {
             n,
             label: label.into(),

@@ -120,7 +120,8 @@ async fn a_bad_report_commits_nothing_of_its_document(store: Store) {
     assert!(matches!(e, StoreError::NotFound), "{e:?}");
 }
 
-/// The kept reliability counters equal a recount from reports and states.
+/// The kept reliability counters (per source and per tool version) equal a
+/// recount from reports and states.
 async fn assert_counters_in_step(store: &Store) {
     let mut kept = store.source_reliability().await.unwrap();
     let mut recount = store.recount_source_reliability().await.unwrap();
@@ -128,6 +129,12 @@ async fn assert_counters_in_step(store: &Store) {
     kept.sort_by_key(key);
     recount.sort_by_key(key);
     assert_eq!(kept, recount, "source_stats out of step with the reports");
+    // The per-tool-version counters are kept by the same steps.
+    assert_eq!(
+        store.all_tool_evidence().await.unwrap(),
+        store.recount_tool_evidence().await.unwrap(),
+        "tool_version_stats out of step with the reports"
+    );
 }
 
 fn hex_sha(b: &[u8]) -> String {

@@ -36,6 +36,7 @@ fn fuzzing(org: Uuid, t: &Target) -> NewClaim {
         target: t.clone(),
         technique: Technique::Fuzzing,
         tool: Some("AFL++ 4.21c".into()),
+        tool_version: None,
         model_name: None,
         model_version: None,
         lease: DEFAULT_CLAIM_LEASE,
