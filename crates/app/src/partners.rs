@@ -301,6 +301,23 @@ async fn decide(
         Action::GrantDecide
     };
     app.authorize(&who.principal, action, &grant_resource(&g))?;
+    // A grant proposed by the program office's approval of an agency's
+    // access request is the developer's to accept there, in one decision
+    // with the request; revoking it here ends the request with it.
+    if let Some(r) = app.store.access_request_for_grant(id).await? {
+        if to != GrantState::Revoked {
+            return Err(crate::AppError::new(
+                crate::ErrorKind::Conflict,
+                format!(
+                    "this grant answers access request {}: its developer accepts or declines it there",
+                    r.id
+                ),
+            ));
+        }
+        crate::tools::access::revoke_stored(app, who, &r, body.reason.as_deref().unwrap_or(""))
+            .await?;
+        return Ok(grant_out(app.store.grant(id).await?, app.now()));
+    }
     let now = app.now();
     let g = app
         .store

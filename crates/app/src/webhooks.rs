@@ -315,7 +315,9 @@ pub enum Subject {
 /// `submission.read`; `submission` with `finding` → that and `finding.read`
 /// on the finding (so a TLP:RED finding reaches only its named readers);
 /// `grant` → `grant.read`; `system` (obligation events) → `system.read`;
-/// `notice` (`advisory.affects_you`) → `notice.read` on its organization.
+/// `notice` (`advisory.affects_you`) → `notice.read` on its organization;
+/// `access_request` (`access.*`) → `access_request.read`; `program` (`program.*`)
+/// → `tool_program.read`.
 /// A key whose value is not a UUID is no subject.
 /// The one place the mapping lives; the worker and the tests use it.
 ///
@@ -376,6 +378,28 @@ pub async fn event_subject(
             )])),
             Err(e) => gone(e),
         };
+    }
+    if let Some(rid) = id("access_request") {
+        // `access.*`: an agency's access request, for its parties only.
+        let r = match store.access_request(rid).await {
+            Ok(r) => r,
+            Err(e) => return gone(e),
+        };
+        let tool = match store.tool(r.tool_id).await {
+            Ok(t) => t,
+            Err(e) => return gone(e),
+        };
+        return Ok(Subject::Checks(vec![(
+            Action::AccessRequestRead,
+            crate::tools::access::access_request_resource(&r, tool.provider_org),
+        )]));
+    }
+    if id("program").is_some() {
+        // `program.*`: a program's terms are everyone's to read.
+        return Ok(Subject::Checks(vec![(
+            Action::ToolProgramRead,
+            bulwark_authz::Resource::Program,
+        )]));
     }
     if let Some(nid) = id("notice") {
         // `advisory.affects_you`: the notice is its organization's, read

@@ -189,11 +189,30 @@ pub enum Action {
     /// Whether a record may be sent to a tool; the tool is the principal
     /// ([`Authorizer::decide_for_tool`]), the record the resource.
     RecordSend,
+    /// Create and change the program office's programs (eligibility, tools
+    /// offered, terms); on the [`Resource::Program`].
+    ToolProgramManage,
+    /// Read the programs and their terms; on the [`Resource::Program`].
+    ToolProgramRead,
+    /// Ask for access to a tool under a program, for the target agency
+    /// [`Resource::Organization`].
+    AccessRequest,
+    /// See an access request; on a [`Resource::AccessRequest`].
+    AccessRequestRead,
+    /// Approve or deny an access request (the program office); on a
+    /// [`Resource::AccessRequest`].
+    AccessRequestDecide,
+    /// Accept or decline an approved request for a covered frontier model
+    /// (its developer: the early-access grant's side); on a
+    /// [`Resource::AccessRequest`].
+    AccessRequestAccept,
+    /// End access at once; on a [`Resource::AccessRequest`].
+    AccessRequestRevoke,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 74] = [
+    pub const ALL: [Action; 81] = [
         Action::OrganizationCreate,
         Action::OrganizationList,
         Action::OrganizationRead,
@@ -268,6 +287,13 @@ impl Action {
         Action::ToolUpdate,
         Action::ToolApprove,
         Action::RecordSend,
+        Action::ToolProgramManage,
+        Action::ToolProgramRead,
+        Action::AccessRequest,
+        Action::AccessRequestRead,
+        Action::AccessRequestDecide,
+        Action::AccessRequestAccept,
+        Action::AccessRequestRevoke,
     ];
 
     /// The Cedar action id, e.g. `"organization.create"`.
@@ -347,6 +373,13 @@ impl Action {
             Action::ToolUpdate => "tool.update",
             Action::ToolApprove => "tool.approve",
             Action::RecordSend => "record.send",
+            Action::ToolProgramManage => "tool_program.manage",
+            Action::ToolProgramRead => "tool_program.read",
+            Action::AccessRequest => "access.request",
+            Action::AccessRequestRead => "access_request.read",
+            Action::AccessRequestDecide => "access_request.decide",
+            Action::AccessRequestAccept => "access_request.accept",
+            Action::AccessRequestRevoke => "access_request.revoke",
         }
     }
 
@@ -525,6 +558,23 @@ impl Action {
             Action::RecordSend => {
                 "a record goes only to an approved tool whose limits cover its marking (and, under embargo, embargoed data)"
             }
+            Action::ToolProgramManage => {
+                "only writers of the program office (CISA) create and change programs"
+            }
+            Action::ToolProgramRead => "everyone in the program reads the programs' terms",
+            Action::AccessRequest => "only an agency's writers ask for access for their agency",
+            Action::AccessRequestRead => {
+                "only the requesting agency, the program office (CISA), the tool's provider, the model's developer and the operator see an access request"
+            }
+            Action::AccessRequestDecide => {
+                "only writers of the program office (CISA) approve or deny access requests"
+            }
+            Action::AccessRequestAccept => {
+                "only writers of the developer of the covered frontier model accept or decline the approved request"
+            }
+            Action::AccessRequestRevoke => {
+                "only writers of the requesting agency, the program office (CISA) or the model's developer revoke access"
+            }
         }
     }
 }
@@ -616,6 +666,18 @@ pub enum Resource {
     },
     /// A catalogue entry: ToolRead/Update/Approve.
     Tool(ToolFacts),
+    /// An agency's request for access to a tool: AccessRequestRead/Decide/
+    /// Accept/Revoke.
+    AccessRequest {
+        id: Uuid,
+        /// The requesting agency.
+        agency_org: Uuid,
+        /// The tool's provider.
+        provider_org: Uuid,
+        /// The developer whose agreement an approval waits for (the owner
+        /// of a covered frontier model); absent otherwise.
+        developer_org: Option<Uuid>,
+    },
 }
 
 /// What the policy needs to know about a tool in the catalogue, as the
@@ -719,6 +781,7 @@ struct Names {
     claim: EntityTypeName,
     system: EntityTypeName,
     tool: EntityTypeName,
+    access_request: EntityTypeName,
     role: EntityTypeName,
     org_kind: EntityTypeName,
     principal_kind: EntityTypeName,
@@ -755,6 +818,7 @@ impl Names {
             claim: ty("Claim")?,
             system: ty("System")?,
             tool: ty("Tool")?,
+            access_request: ty("AccessRequest")?,
             role: ty("Role")?,
             org_kind: ty("OrgKind")?,
             principal_kind: ty("PrincipalKind")?,
@@ -1342,6 +1406,30 @@ impl Authorizer {
                 ]),
             ),
             Resource::Tool(t) => (Names::uid(&n.tool, t.id.to_string()), self.tool_attrs(t)),
+            Resource::AccessRequest {
+                id,
+                agency_org,
+                provider_org,
+                developer_org,
+            } => {
+                let mut attrs = HashMap::from([
+                    (
+                        "agency_org".to_owned(),
+                        Names::ent(&n.organization, agency_org.to_string()),
+                    ),
+                    (
+                        "provider_org".to_owned(),
+                        Names::ent(&n.organization, provider_org.to_string()),
+                    ),
+                ]);
+                if let Some(d) = developer_org {
+                    attrs.insert(
+                        "developer_org".to_owned(),
+                        Names::ent(&n.organization, d.to_string()),
+                    );
+                }
+                (Names::uid(&n.access_request, id.to_string()), attrs)
+            }
         };
         Entity::new(uid, attrs, HashSet::new()).map_err(|e| format!("resource: {e}"))
     }

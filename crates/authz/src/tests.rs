@@ -257,6 +257,18 @@ fn sample_requests() -> Vec<(Principal, Action, Resource)> {
             max_tlp: Tlp::Amber,
             embargoed: false,
         }),
+        Resource::AccessRequest {
+            id: id(12),
+            agency_org: id(10),
+            provider_org: id(20),
+            developer_org: None,
+        },
+        Resource::AccessRequest {
+            id: id(12),
+            agency_org: id(10),
+            provider_org: id(20),
+            developer_org: Some(id(20)),
+        },
     ];
     for tlp in Tlp::ALL {
         for owner_org in [id(10), id(20)] {
@@ -320,6 +332,8 @@ fn built_entities_conform_to_the_schema() {
                     | Action::ComplianceReadAll
                     | Action::NoticeReadCounts
                     | Action::NoticeReadNames
+                    | Action::ToolProgramManage
+                    | Action::ToolProgramRead
             ),
             (Resource::Organization { .. }, _) => matches!(
                 action,
@@ -335,6 +349,7 @@ fn built_entities_conform_to_the_schema() {
                     | Action::NoticeRead
                     | Action::NoticeAcknowledge
                     | Action::ToolCreate
+                    | Action::AccessRequest
             ),
             (Resource::User { .. }, _) => matches!(
                 action,
@@ -398,6 +413,7 @@ fn built_entities_conform_to_the_schema() {
                 action,
                 Action::ToolRead | Action::ToolUpdate | Action::ToolApprove
             ),
+            (Resource::AccessRequest { .. }, prefix) => prefix == Some("access_request"),
         };
         let built = authz.cedar_request(&req, Some(&schema));
         assert_eq!(

@@ -346,6 +346,47 @@ mod oracle {
             (A::ToolApprove, Resource::Tool(_)) => writer && issuer(p),
             // record.send's principal is a tool, never a user.
             (A::RecordSend, _) => false,
+            // Programs and access: the program office (the issuer) writes
+            // the programs, which everyone reads; an agency asks for itself;
+            // a request is its agency's, the program office's, the tool's
+            // provider's, the model's developer's and the operator's to see,
+            // never another agency's; the program office decides, the
+            // developer agrees for a covered frontier model, and any of
+            // agency, program office and developer revokes.
+            (A::ToolProgramManage, Resource::Program) => writer && issuer(p),
+            (A::ToolProgramRead, Resource::Program) => has_roles,
+            (A::AccessRequest, Resource::Organization { id, kind }) => {
+                writer && colleague(id) && *kind == OrgKind::Agency
+            }
+            (
+                A::AccessRequestRead
+                | A::AccessRequestDecide
+                | A::AccessRequestAccept
+                | A::AccessRequestRevoke,
+                Resource::AccessRequest {
+                    agency_org,
+                    provider_org,
+                    developer_org,
+                    ..
+                },
+            ) => {
+                let agency = colleague(agency_org);
+                let developer = developer_org.is_some_and(|d| colleague(&d));
+                match action {
+                    A::AccessRequestRead => {
+                        has_roles
+                            && (agency
+                                || colleague(provider_org)
+                                || developer
+                                || issuer(p)
+                                || operator)
+                    }
+                    A::AccessRequestDecide => writer && issuer(p),
+                    A::AccessRequestAccept => writer && developer,
+                    A::AccessRequestRevoke => writer && (agency || developer || issuer(p)),
+                    _ => false,
+                }
+            }
             // Any other pairing of action and resource is a mistake: deny.
             _ => false,
         }
@@ -383,6 +424,7 @@ const FINDING: Uuid = id(0xd00);
 const CLAIM: Uuid = id(0xe00);
 const SYSTEM: Uuid = id(0xf00);
 const TOOL: Uuid = id(0x1000);
+const ACCESS_REQUEST: Uuid = id(0x1100);
 const BENCHMARK_SET: &str = "frontier-cyber-2026";
 
 const NOW: OffsetDateTime = datetime!(2026-07-01 12:00 UTC);
@@ -537,6 +579,30 @@ enum Facet {
     Tool {
         approved: bool,
     },
+    /// An access request (the owner organization's, as the requesting
+    /// agency): who provides the tool, and whose agreement it waits for.
+    Access(AccessParties),
+}
+
+/// The other parties of an access request, as the participant organization
+/// (which the principal may belong to) or another organization.
+#[derive(Debug, Clone, Copy)]
+enum AccessParties {
+    /// The participant provides the tool; no developer's agreement (no
+    /// covered frontier model).
+    ProviderOnly,
+    /// The participant provides the tool and develops its model.
+    ProviderIsDeveloper,
+    /// Another organization provides the tool; the participant develops its model.
+    DeveloperOnly,
+}
+
+impl AccessParties {
+    const ALL: [AccessParties; 3] = [
+        AccessParties::ProviderOnly,
+        AccessParties::ProviderIsDeveloper,
+        AccessParties::DeveloperOnly,
+    ];
 }
 
 /// Which agency leads the review, if any: one the principal may belong to
@@ -605,6 +671,10 @@ impl Facet {
                 .into_iter()
                 .map(|approved| Facet::Tool { approved })
                 .collect(),
+            A::AccessRequestRead
+            | A::AccessRequestDecide
+            | A::AccessRequestAccept
+            | A::AccessRequestRevoke => AccessParties::ALL.into_iter().map(Facet::Access).collect(),
             A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide => {
                 [(true, false), (true, true), (false, false), (false, true)]
                     .into_iter()
@@ -624,7 +694,8 @@ impl Facet {
             | Facet::Grant(_)
             | Facet::OnGrant
             | Facet::System { .. }
-            | Facet::Tool { .. } => Tlp::Clear,
+            | Facet::Tool { .. }
+            | Facet::Access(_) => Tlp::Clear,
         }
     }
 
@@ -669,7 +740,29 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::DirectiveRead
         | A::ComplianceReadAll
         | A::NoticeReadCounts
-        | A::NoticeReadNames => Resource::Program,
+        | A::NoticeReadNames
+        | A::ToolProgramManage
+        | A::ToolProgramRead => Resource::Program,
+        A::AccessRequestRead
+        | A::AccessRequestDecide
+        | A::AccessRequestAccept
+        | A::AccessRequestRevoke => {
+            let parties = match facet {
+                Facet::Access(a) => a,
+                _ => AccessParties::ProviderOnly,
+            };
+            let (provider_org, developer_org) = match parties {
+                AccessParties::ProviderOnly => (PARTICIPANT_ORG, None),
+                AccessParties::ProviderIsDeveloper => (PARTICIPANT_ORG, Some(PARTICIPANT_ORG)),
+                AccessParties::DeveloperOnly => (OTHER_PARTICIPANT_ORG, Some(PARTICIPANT_ORG)),
+            };
+            Resource::AccessRequest {
+                id: ACCESS_REQUEST,
+                agency_org: OWNER_ORG,
+                provider_org,
+                developer_org,
+            }
+        }
         A::SystemRead | A::SystemUpdate | A::ObligationAnswer | A::ObligationDecide => {
             let (civilian, national_security) = match facet {
                 Facet::System { civilian, nss } => (civilian, nss),
@@ -762,7 +855,8 @@ fn resource(action: Action, p: &Principal, rel: Rel, facet: Facet) -> Resource {
         | A::SystemCreate
         | A::NoticeRead
         | A::NoticeAcknowledge
-        | A::ToolCreate => Resource::Organization {
+        | A::ToolCreate
+        | A::AccessRequest => Resource::Organization {
             id: OWNER_ORG,
             kind: if p.org_id == OWNER_ORG {
                 p.org_kind
@@ -951,7 +1045,9 @@ fn matrix_agrees_with_the_rules() {
     //  publication.download × 5 markings × 3 embargo states;
     //  csaf_source.manage with no facet; tool.create with no facet, 3
     //  tool actions × approved or not, record.send with no facet: a user
-    //  as its principal, always denied.)
+    //  as its principal, always denied; tool_program.manage,
+    //  tool_program.read and access.request with no facet, 4 access-request
+    //  actions × 3 sets of parties.)
     assert_eq!(
         checked,
         16 * 2
@@ -978,7 +1074,9 @@ fn matrix_agrees_with_the_rules() {
                 + 1
                 + 1
                 + 3 * 2
-                + 1)
+                + 1
+                + 3
+                + 4 * 3)
     );
 
     let allowed = outcomes.iter().filter(|o| o.allowed).count();
@@ -1092,6 +1190,12 @@ fn wrong_pairings_are_denied_not_panics() {
             max_tlp: Tlp::Amber,
             embargoed: true,
         }),
+        Resource::AccessRequest {
+            id: ACCESS_REQUEST,
+            agency_org: OWNER_ORG,
+            provider_org: PARTICIPANT_ORG,
+            developer_org: Some(OWNER_ORG),
+        },
     ];
     let mut wrong = 0;
     for action in Action::ALL {
@@ -1137,6 +1241,11 @@ fn wrong_pairings_are_denied_not_panics() {
                         | Action::ToolCreate
                         | Action::ToolApprove
                         | Action::RecordSend
+                        // Nor does it run programs, ask for access or
+                        // decide requests.
+                        | Action::ToolProgramManage
+                        | Action::AccessRequest
+                        | Action::AccessRequestDecide
                 );
             if right && operator_may {
                 assert!(d.allowed, "{} on {res:?}: {d:?}", action.as_str());
@@ -1150,7 +1259,7 @@ fn wrong_pairings_are_denied_not_panics() {
     }
     // Every action applies to one type of resource, access.check to two.
     assert_eq!(wrong, Action::ALL.len() * (resources.len() - 1) - 1);
-    assert_eq!(wrong, 74 * 13 - 1);
+    assert_eq!(wrong, 81 * 14 - 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2416,4 +2525,102 @@ fn tool_matrix(authz: &Authorizer) -> BTreeSet<String> {
     // embargo states, less the running embargo for the tools without.
     assert_eq!(allowed, 14 * 3 + 14 * 2);
     reasons
+}
+
+/// An agency's access requests are its own: another agency, even with
+/// every role, neither sees nor revokes them; CISA as the program office
+/// sees and decides them; the developer of the covered frontier model
+/// accepts them; the tool's provider only sees them.
+#[test]
+fn an_agency_never_sees_another_agencys_access_requests() {
+    let authz = authz();
+    let energy = id(0x501);
+    let interior = id(0x502);
+    let cisa = id(0x503);
+    let lab = id(0x504);
+    let reseller = id(0x505);
+    let request = Resource::AccessRequest {
+        id: ACCESS_REQUEST,
+        agency_org: energy,
+        provider_org: reseller,
+        developer_org: Some(lab),
+    };
+    let all = [Role::Admin, Role::Analyst, Role::Viewer, Role::Auditor];
+    let mut cisa_writer = user(OrgKind::Agency, cisa, &[Role::Analyst]);
+    cisa_writer.org_issues_directives = true;
+    let cases = [
+        // (who, read, decide, accept, revoke)
+        (
+            user(OrgKind::Agency, energy, &[Role::Analyst]),
+            true,
+            false,
+            false,
+            true,
+        ),
+        (
+            user(OrgKind::Agency, energy, &[Role::Viewer]),
+            true,
+            false,
+            false,
+            false,
+        ),
+        (
+            user(OrgKind::Agency, interior, &all),
+            false,
+            false,
+            false,
+            false,
+        ),
+        (cisa_writer, true, true, false, true),
+        (
+            user(OrgKind::Developer, lab, &[Role::Analyst]),
+            true,
+            false,
+            true,
+            true,
+        ),
+        (
+            user(OrgKind::Vendor, reseller, &[Role::Admin]),
+            true,
+            false,
+            false,
+            false,
+        ),
+        (
+            user(OrgKind::Operator, id(0x506), &all),
+            true,
+            false,
+            false,
+            false,
+        ),
+    ];
+    for (who, read, decide_, accept, revoke) in cases {
+        for (action, want) in [
+            (Action::AccessRequestRead, read),
+            (Action::AccessRequestDecide, decide_),
+            (Action::AccessRequestAccept, accept),
+            (Action::AccessRequestRevoke, revoke),
+        ] {
+            assert_eq!(
+                decide(&authz, &who, action, &request, NOW).allowed,
+                want,
+                "{} by {:?} of {}",
+                action.as_str(),
+                who.roles.to_words(),
+                who.org_id
+            );
+        }
+    }
+    // Interior asks for itself, never for Energy.
+    let interior_writer = user(OrgKind::Agency, interior, &[Role::Analyst]);
+    for (org, want) in [(interior, true), (energy, false)] {
+        let res = Resource::Organization {
+            id: org,
+            kind: OrgKind::Agency,
+        };
+        assert_eq!(
+            decide(&authz, &interior_writer, Action::AccessRequest, &res, NOW).allowed,
+            want
+        );
+    }
 }

@@ -14,6 +14,7 @@ use bulwark_core::SystemClock;
 use bulwark_store::{Location, Store};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod access;
 mod claims;
 mod client;
 mod csaf;
@@ -166,6 +167,20 @@ enum Command {
     Partner {
         #[command(subcommand)]
         command: partners::PartnerCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// The program office's programs for AI-enabled defensive tools (API client).
+    Program {
+        #[command(subcommand)]
+        command: access::ProgramCommand,
+        #[command(flatten)]
+        conn: client::Conn,
+    },
+    /// Agencies' access requests to the tools under a program (API client).
+    Access {
+        #[command(subcommand)]
+        command: access::AccessCommand,
         #[command(flatten)]
         conn: client::Conn,
     },
@@ -723,6 +738,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tool { command, conn } => tools::run(command, &conn).await,
         Command::Submission { command, conn } => reviews::run(command, &conn).await,
         Command::Notice { command, conn } => notices::run(command, &conn).await,
+        Command::Program { command, conn } => access::program(command, &conn).await,
+        Command::Access { command, conn } => access::access(command, &conn).await,
         Command::Claim { command, conn } => claims::claim(command, &conn).await,
         Command::Report { command, conn } => claims::report(command, &conn).await,
         Command::Case { command, conn } => claims::case(command, &conn).await,

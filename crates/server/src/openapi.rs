@@ -23,7 +23,7 @@ use utoipa::OpenApi;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "frontier", description = "Frontier benchmarks, the model registry and coverage determinations"),
         (name = "partners", description = "Trusted partners, early-access grants and the access check"),
-        (name = "tools", description = "The catalogue of AI-enabled defensive tools: entries described by their providers and approved by the program office, their versions, and whether a case may be sent to a tool"),
+        (name = "tools", description = "The catalogue of AI-enabled defensive tools: entries described by their providers and approved by the program office, their versions, and whether a case may be sent to a tool; the program office's programs and agencies' access requests, approved by the program office and, for a covered frontier model, by its developer through the early-access grant"),
         (name = "reviews", description = "Voluntary reviews: submissions, dossier documents, findings, responses and conclusions"),
         (name = "clearinghouse", description = "Deconflicted scanning (claims on scan targets under a lease, coverage), intake of findings and the cases they fold into"),
         (name = "webhooks", description = "Webhook subscriptions and their deliveries"),

@@ -49,6 +49,7 @@ mod obligations;
 mod partners;
 mod patches;
 mod priorities;
+mod programs;
 mod reliability;
 mod reminders;
 mod reviews;
@@ -121,8 +122,14 @@ pub use patches::{
     PatchTask, StoredPatchValidation, StoredRemediation,
 };
 pub use priorities::{MAX_KNOWN_CVES, PriorityKey, RankedAt};
+pub use programs::{
+    AccessApproval, GrantProposal, NewAccessRequest, ProgramFields, StoredAccessRequest,
+    StoredProgram,
+};
 pub use reliability::SourceReliability;
-pub use reminders::{GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold};
+pub use reminders::{
+    ACCESS_RENEWAL_DAYS, GRANT_EXPIRING_DAYS, Reminder, WINDOW_REMINDER_DAYS, window_threshold,
+};
 pub use reviews::{
     DateChange, DossierDocument, Finding, FindingResponse, NewFinding, NewSubmission, Submission,
 };

@@ -531,13 +531,21 @@ impl Store {
             reason,
             grant: None,
         };
+        // A trusted partner stands by its vetting and attestations; an
+        // agency, by the program office's approval of its access request
+        // (the grant's request, active below). Any other organization holds
+        // no early access.
         let standing = match self.partner(partner_org).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound) => {
-                return Ok(no(format!(
-                    "{partner_org} is not a trusted partner organization"
-                )));
-            }
+            Ok(s) => Some(s),
+            Err(StoreError::NotFound) => match self.organization(partner_org).await {
+                Ok(o) if o.kind == OrgKind::Agency => None,
+                Ok(_) | Err(StoreError::NotFound) => {
+                    return Ok(no(format!(
+                        "{partner_org} is not a trusted partner organization"
+                    )));
+                }
+                Err(e) => return Err(e),
+            },
             Err(e) => return Err(e),
         };
         let sql = sqlx::AssertSqlSafe(format!(
@@ -560,6 +568,29 @@ impl Store {
             } else {
                 format!("no active grant for scope {scope}: {}", seen.join("; "))
             }));
+        };
+        let Some(standing) = standing else {
+            let request = self.access_request_for_grant(grant.id).await?;
+            return Ok(match request {
+                Some(r) if r.state == "active" => AccessAnswer {
+                    allowed: true,
+                    reason: format!(
+                        "grant {} is active for scope {scope} until {}, under access request {}",
+                        grant.id,
+                        rfc3339(grant.ends_at),
+                        r.id
+                    ),
+                    grant: Some(grant.id),
+                },
+                Some(r) => no(format!(
+                    "the grant's access request {} is {}",
+                    r.id, r.state
+                )),
+                None => no(format!(
+                    "grant {} to an agency answers no access request",
+                    grant.id
+                )),
+            });
         };
         if standing.vetting != Vetting::Vetted {
             return Ok(no(format!(

@@ -1,5 +1,6 @@
 //! Reminders the clock sends: a review window about to end, a window that
-//! ended before the review concluded, an early-access grant about to expire.
+//! ended before the review concluded, an early-access grant about to expire,
+//! an agency's access to a tool about to expire (a reminder to renew).
 //!
 //! Each reminder is sent once. `reminders_sent` keys it by what it is about
 //! and which reminder it is, and the key names the date it counts down to,
@@ -24,6 +25,11 @@ pub const WINDOW_REMINDER_DAYS: [i64; 3] = [1, 3, 7];
 /// Days before an active grant ends at which its parties are told.
 pub const GRANT_EXPIRING_DAYS: i64 = 3;
 
+/// Days before an agency's approved or active access to a tool expires at
+/// which the agency and the program office are reminded to renew it; as
+/// for review windows, only the nearest threshold crossed is sent.
+pub const ACCESS_RENEWAL_DAYS: [i64; 2] = [7, 30];
+
 /// A reminder that was sent by one sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reminder {
@@ -34,6 +40,8 @@ pub enum Reminder {
     WindowClosed { submission: Uuid },
     /// `grant.expiring`.
     GrantExpiring { grant: Uuid },
+    /// `access.expiring`: renew or let it end; `days` is the threshold crossed.
+    AccessExpiring { request: Uuid, days: i64 },
 }
 
 /// The nearest reminder threshold that `remaining` has crossed, if any.
@@ -139,6 +147,33 @@ impl Store {
                 .await?
             {
                 sent.push(Reminder::GrantExpiring { grant: id });
+            }
+        }
+
+        let horizon = to_micros(now + Duration::days(ACCESS_RENEWAL_DAYS[1]));
+        let expiring: Vec<(Uuid, Uuid, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, agency_org, expires_at FROM access_requests WHERE state IN ('approved', 'active') \
+                 AND expires_at > $1 AND expires_at <= $2 ORDER BY id",
+            ).bind(at).bind(horizon)
+            .fetch_all(pool).await?
+        });
+        for (id, agency, expires_us) in expiring {
+            let remaining = from_micros(expires_us) - now;
+            let Some(days) = ACCESS_RENEWAL_DAYS
+                .into_iter()
+                .find(|d| remaining <= Duration::days(*d))
+            else {
+                continue;
+            };
+            let payload = json!({"access_request": id, "agency": agency, "days": days,
+                                 "expires_at": rfc3339(from_micros(expires_us))});
+            let kind = format!("access_expiring:{days}@{expires_us}");
+            if self
+                .send_once(actor, id, &kind, "access.expiring", &payload, false, now)
+                .await?
+            {
+                sent.push(Reminder::AccessExpiring { request: id, days });
             }
         }
         Ok(sent)

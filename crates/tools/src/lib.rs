@@ -8,13 +8,19 @@
 //!   its approval states.
 //! - `scorecard`: per-version rates with their sample sizes and 95% Wilson
 //!   intervals.
+//! - `program`: the program office's programs (eligibility, tools offered,
+//!   terms) and agencies' access requests: their checks and states.
 //!
 //! **Architecture Invariant:** no I/O; depends on `core` only.
 
 pub mod catalogue;
+pub mod program;
 pub mod scorecard;
 
 pub use catalogue::{
     Artefact, DataLimits, Deployment, Entry, EntryError, EntryState, FedRamp, FedRampStatus,
     ImpactLevel, ToolKind,
+};
+pub use program::{
+    AccessState, AccessStatus, Applicant, Approval, Eligibility, Offered, Request, Terms,
 };

@@ -14,6 +14,9 @@
 //! An entry a reader may not read is "not found": a provider's drafts are
 //! its own and the program office's.
 
+pub mod access;
+pub mod programs;
+
 use std::collections::BTreeMap;
 
 use bulwark_authz::{Action, Resource, ToolFacts};
@@ -222,7 +225,7 @@ pub struct Catalogue {
     pub approved_by_kind: BTreeMap<String, usize>,
 }
 
-fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
+pub(crate) fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
     AppError::validation(format!("{field}: {message}"))
         .with_extension("field", serde_json::Value::String(field.to_owned()))
 }
@@ -243,7 +246,7 @@ fn date(field: &str, s: &str) -> AppResult<Date> {
         .map_err(|_| invalid(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
 }
 
-fn tlp(field: &str, s: &str) -> AppResult<Tlp> {
+pub(crate) fn tlp(field: &str, s: &str) -> AppResult<Tlp> {
     s.trim_start_matches("TLP:")
         .parse::<Tlp>()
         .map_err(|e| invalid(field, e))

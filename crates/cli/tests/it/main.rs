@@ -4,6 +4,7 @@
 
 mod common;
 
+mod access;
 mod cli;
 mod crash;
 mod csaf;

@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+pub mod access;
 pub mod advisories;
 pub mod aixcc;
 pub mod audit;
@@ -226,6 +227,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(notices::get_one))
         .routes(routes!(notices::mark_read))
         .routes(routes!(notices::exposure))
+        // Programs and access to the catalogue's tools (issue 20).
+        .routes(routes!(access::list_programs, access::create_program))
+        .routes(routes!(access::get_program, access::update_program))
+        .routes(routes!(access::list_requests, access::create_request))
+        .routes(routes!(access::get_request))
+        .routes(routes!(access::decide))
+        .routes(routes!(access::answer))
+        .routes(routes!(access::revoke))
 }
 
 /// Items of a list and the cursor of the next page (absent on the last page).

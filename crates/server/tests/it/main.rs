@@ -5,6 +5,7 @@
 mod common;
 mod webdriver;
 
+mod access;
 mod action_browser;
 mod action_pages;
 mod aixcc;

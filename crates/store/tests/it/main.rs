@@ -19,6 +19,7 @@ mod partners;
 mod patches;
 mod plans;
 mod priorities;
+mod programs;
 mod reviews;
 mod sboms;
 mod scan_evidence;
