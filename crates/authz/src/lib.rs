@@ -995,12 +995,19 @@ impl Authorizer {
         resource: &Resource,
         now: OffsetDateTime,
     ) -> Decision {
-        self.decide_as(&self.anonymous_actions, "anonymous", action, resource, now, || {
-            Ok(Entity::new_no_attrs(
-                Names::uid(&self.names.anonymous, "anonymous"),
-                HashSet::new(),
-            ))
-        })
+        self.decide_as(
+            &self.anonymous_actions,
+            "anonymous",
+            action,
+            resource,
+            now,
+            || {
+                Ok(Entity::new_no_attrs(
+                    Names::uid(&self.names.anonymous, "anonymous"),
+                    HashSet::new(),
+                ))
+            },
+        )
     }
 
     /// Decides whether `resource` may be sent to a tool: the tool is the
@@ -1038,7 +1045,10 @@ impl Authorizer {
     ) -> Decision {
         let result = (|| {
             if !allowed.get(action as usize).copied().unwrap_or(false) {
-                return Err(format!("action {} has no {kind} principal", action.as_str()));
+                return Err(format!(
+                    "action {} has no {kind} principal",
+                    action.as_str()
+                ));
             }
             let policies = self
                 .by_action

@@ -1106,8 +1106,12 @@ async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
     patchbot.produces = vec!["patch".into(), "pov".into()];
     patchbot.limits.embargoed = true;
     for e in [fortify, patchbot] {
-        let t = tools::create(app, &m.vendor, &e).await.step("describe a tool")?;
-        tools::submit(app, &m.vendor, t.id).await.step("submit a tool")?;
+        let t = tools::create(app, &m.vendor, &e)
+            .await
+            .step("describe a tool")?;
+        tools::submit(app, &m.vendor, t.id)
+            .await
+            .step("submit a tool")?;
         tools::decide(
             app,
             &m.cisa,
@@ -1120,7 +1124,13 @@ async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
         .await
         .step("approve a tool")?;
     }
-    let mut semgrep = entry("Semgrep OSS", "static_analyzer", "Semgrep OSS", false, "GREEN");
+    let mut semgrep = entry(
+        "Semgrep OSS",
+        "static_analyzer",
+        "Semgrep OSS",
+        false,
+        "GREEN",
+    );
     semgrep.summary = "Pattern-based static analysis; the program office has yet to decide.".into();
     let t = tools::create(app, &m.researcher, &semgrep)
         .await

@@ -91,6 +91,16 @@ async fn arrays_in_place_of_objects_are_refused_on_every_json_body() {
             else {
                 continue;
             };
+            // A body documented as any JSON is another API's (the AI Cyber
+            // Challenge's, under /aixcc), read by its own strict parser and
+            // refused with its JSON path there (tests/it/aixcc.rs).
+            if schema.as_object().is_some_and(|o| o.is_empty()) {
+                assert!(
+                    path.contains("/aixcc/"),
+                    "{method} {path}: a body without a schema"
+                );
+                continue;
+            }
             // Every path parameter of this API is a UUID.
             // Required query parameters get a plain word, so that the body
             // is what gets refused.
