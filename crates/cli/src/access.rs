@@ -31,6 +31,7 @@ pub enum ProgramCommand {
     Update {
         /// The program's id.
         id: String,
+        /// The program's terms as JSON, as for `create`.
         file: PathBuf,
     },
 }
@@ -72,21 +73,30 @@ pub enum AccessCommand {
     },
     /// Deny a request, with the reason (the program office).
     Deny {
+        /// The request's id.
         id: String,
+        /// Why, for the agency and the record.
         #[arg(long)]
         reason: String,
     },
     /// Accept an approved request for a covered frontier model (its developer).
-    Accept { id: String },
+    Accept {
+        /// The request's id.
+        id: String,
+    },
     /// Decline it, with the reason (its developer).
     Decline {
+        /// The request's id.
         id: String,
+        /// Why, for the agency and the record.
         #[arg(long)]
         reason: String,
     },
     /// End access at once, with its grant (agency, program office, developer).
     Revoke {
+        /// The request's id.
         id: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: String,
     },

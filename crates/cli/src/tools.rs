@@ -19,10 +19,13 @@ use bulwark_tools::{Deployment, EntryState, FedRampStatus, ToolKind};
 pub enum ToolCommand {
     /// The catalogue: entries you may read, filtered.
     List {
+        /// Only entries in this state.
         #[arg(long, value_parser = words(EntryState::ALL, EntryState::as_str))]
         state: Option<String>,
+        /// Only tools of this kind.
         #[arg(long, value_parser = words(ToolKind::ALL, ToolKind::as_str))]
         kind: Option<String>,
+        /// Only tools that run there.
         #[arg(long, value_parser = words(Deployment::ALL, Deployment::as_str))]
         deployment: Option<String>,
         /// Tools that may receive data marked at least this.
@@ -42,53 +45,78 @@ pub enum ToolCommand {
         q: Option<String>,
     },
     /// One entry with its versions.
-    Show { id: String },
+    Show {
+        /// The entry's id.
+        id: String,
+    },
     /// Describe a tool your organization provides, from a JSON file; a draft.
     Create {
+        /// The entry as JSON (the body of `POST /api/v1/tools`).
         #[arg(long)]
         file: PathBuf,
     },
     /// Rewrite an entry from a JSON file.
     Update {
+        /// The entry's id.
         id: String,
+        /// The entry as JSON (the body of `PUT /api/v1/tools/{id}`).
         #[arg(long)]
         file: PathBuf,
     },
     /// Send a draft or rejected entry to the program office.
-    Submit { id: String },
+    Submit {
+        /// The entry's id.
+        id: String,
+    },
     /// Approve a submitted entry (the program office).
     Approve {
+        /// The entry's id.
         id: String,
+        /// A note for the record.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Reject a submitted entry, saying what to change (the program office).
     Reject {
+        /// The entry's id.
         id: String,
+        /// What the provider must change.
         #[arg(long)]
         reason: String,
     },
     /// Take an entry out of the catalogue.
     Withdraw {
+        /// The entry's id.
         id: String,
+        /// Why, for the record.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Reopen a withdrawn entry as a draft.
-    Reopen { id: String },
+    Reopen {
+        /// The entry's id.
+        id: String,
+    },
     /// List a version of the tool.
     Version {
+        /// The entry's id.
         id: String,
         /// As the tool writes it in `tool_version`.
         version: String,
         /// YYYY-MM-DD.
         #[arg(long)]
         released_on: Option<String>,
+        /// What changed, in words.
         #[arg(long)]
         note: Option<String>,
     },
     /// May this case be sent to this tool? The policy's answer.
-    MayReceive { id: String, case: String },
+    MayReceive {
+        /// The entry's id.
+        id: String,
+        /// The case's id.
+        case: String,
+    },
 }
 
 fn json_body(v: Value) -> anyhow::Result<Option<(&'static str, Vec<u8>)>> {
