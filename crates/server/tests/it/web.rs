@@ -566,7 +566,8 @@ async fn sign_in_opens_a_session_and_shows_the_dashboard() {
                 "/reviews",
                 "/partners",
                 "/clearinghouse",
-                "/directives"
+                "/directives",
+                "/tools"
             ]
             .contains(&path),
             "{path}"
