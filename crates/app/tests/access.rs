@@ -112,7 +112,7 @@ async fn approved_tool(w: &World, provider: &Acting, body: serde_json::Value) ->
         .await
         .expect("create tool");
     tools::submit(&w.app, provider, t.id).await.expect("submit");
-    let decision: tools::DecisionIn =
+    let decision: tools::ToolDecisionIn =
         serde_json::from_value(json!({"decision": "approve"})).expect("decision");
     tools::decide(&w.app, &w.cisa, t.id, &decision)
         .await

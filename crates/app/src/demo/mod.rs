@@ -1074,7 +1074,7 @@ async fn advisory(
 /// and patches name (so that their evidence shows), approved by CISA, and
 /// one still awaiting approval.
 async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
-    use crate::tools::{self, DecisionIn, LimitsIn, ToolIn};
+    use crate::tools::{self, LimitsIn, ToolDecisionIn, ToolIn};
     let app = &w.app;
     let entry = |name: &str, kind: &str, reports_as: &str, ai: bool, max_tlp: &str| ToolIn {
         name: name.into(),
@@ -1116,7 +1116,7 @@ async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
             app,
             &m.cisa,
             t.id,
-            &DecisionIn {
+            &ToolDecisionIn {
                 decision: "approve".into(),
                 reason: None,
             },

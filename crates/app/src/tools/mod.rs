@@ -173,7 +173,7 @@ pub struct FedRampOut {
 /// A decision of the program office.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionIn {
+pub struct ToolDecisionIn {
     /// `approve` or `reject`.
     pub decision: String,
     /// Required for a rejection: what the provider must change.
@@ -184,7 +184,7 @@ pub struct DecisionIn {
 /// Why an entry is withdrawn.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WithdrawIn {
+pub struct ToolWithdrawIn {
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -629,7 +629,7 @@ pub async fn decide(
     app: &App,
     acting: &Acting,
     id: Uuid,
-    input: &DecisionIn,
+    input: &ToolDecisionIn,
 ) -> AppResult<ToolOut> {
     let t = readable_tool(app, &acting.principal, id).await?;
     app.authorize(&acting.principal, Action::ToolApprove, &tool_resource(&t)?)?;
@@ -659,7 +659,7 @@ pub async fn withdraw(
     app: &App,
     acting: &Acting,
     id: Uuid,
-    input: &WithdrawIn,
+    input: &ToolWithdrawIn,
 ) -> AppResult<ToolOut> {
     let who = &acting.principal;
     let t = readable_tool(app, who, id).await?;

@@ -31,7 +31,7 @@ pub const HISTORY_WEEKS: i64 = 26;
 /// An evaluation score from the model registry: what a benchmark measured,
 /// not what the clearinghouse saw.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BenchmarkOut {
+pub struct ToolBenchmarkOut {
     pub name: String,
     /// In [0, 1].
     pub score: f64,
@@ -51,7 +51,7 @@ pub struct ToolEvidenceOut {
     /// For a frontier model whose profile the reader may read: its
     /// evaluation scores (imported from evaluation logs or given by its
     /// developer), beside the evidence and not part of it.
-    pub benchmarks: Vec<BenchmarkOut>,
+    pub benchmarks: Vec<ToolBenchmarkOut>,
 }
 
 fn add(a: ToolCounts, b: &ToolCounts) -> ToolCounts {
@@ -139,7 +139,7 @@ pub async fn evidence(app: &App, who: &Principal, id: Uuid) -> AppResult<ToolEvi
     {
         for (name, score) in evals {
             if let Some(score) = score.as_f64() {
-                benchmarks.push(BenchmarkOut {
+                benchmarks.push(ToolBenchmarkOut {
                     name: name.clone(),
                     score,
                 });

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bulwark_app::tools::scorecards::{self, ToolEvidenceOut};
 use bulwark_app::tools::{
-    self as app, Catalogue, DecisionIn, SendCheckOut, ToolFilter, ToolIn, ToolOut, VersionIn,
-    WithdrawIn,
+    self as app, Catalogue, SendCheckOut, ToolDecisionIn, ToolFilter, ToolIn, ToolOut,
+    ToolWithdrawIn, VersionIn,
 };
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ pub async fn submit(
 
 /// Approve or reject a submitted entry (the program office's writers).
 #[utoipa::path(post, path = "/api/v1/tools/{id}/decision", operation_id = "tools_decide", tag = "tools",
-    request_body = DecisionIn, params(("id" = Uuid, Path)),
+    request_body = ToolDecisionIn, params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
@@ -100,21 +100,21 @@ pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(body): ApiJson<DecisionIn>,
+    ApiJson(body): ApiJson<ToolDecisionIn>,
 ) -> ApiResult<Json<ToolOut>> {
     Ok(Json(app::decide(&state, &caller, id, &body).await?))
 }
 
 /// Take an entry out of the catalogue (its provider or the program office).
 #[utoipa::path(post, path = "/api/v1/tools/{id}/withdraw", operation_id = "tools_withdraw", tag = "tools",
-    request_body = WithdrawIn, params(("id" = Uuid, Path)),
+    request_body = ToolWithdrawIn, params(("id" = Uuid, Path)),
     responses((status = 200, body = ToolOut), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn withdraw(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(body): ApiJson<WithdrawIn>,
+    ApiJson(body): ApiJson<ToolWithdrawIn>,
 ) -> ApiResult<Json<ToolOut>> {
     Ok(Json(app::withdraw(&state, &caller, id, &body).await?))
 }

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use bulwark_app::tool_evidence::{RateOut, ToolScorecardOut};
-use bulwark_app::tools::{self, DecisionIn, ToolFilter, ToolOut, WithdrawIn};
+use bulwark_app::tools::{self, ToolDecisionIn, ToolFilter, ToolOut, ToolWithdrawIn};
 use bulwark_app::{AppError, ErrorKind};
 use bulwark_authz::Action;
 use bulwark_core::Tlp;
@@ -600,13 +600,13 @@ pub async fn act(
     let done = match action.as_str() {
         "submit" => tools::submit(&state, &who, id).await,
         "approve" | "reject" => {
-            let body = DecisionIn {
+            let body = ToolDecisionIn {
                 decision: action.clone(),
                 reason,
             };
             tools::decide(&state, &who, id, &body).await
         }
-        "withdraw" => tools::withdraw(&state, &who, id, &WithdrawIn { reason }).await,
+        "withdraw" => tools::withdraw(&state, &who, id, &ToolWithdrawIn { reason }).await,
         "reopen" => tools::reopen(&state, &who, id).await,
         _ => return Err(fail(PageError::not_found("page"))),
     };
