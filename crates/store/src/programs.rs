@@ -213,8 +213,62 @@ fn name_taken(e: StoreError, name: &str) -> StoreError {
     }
 }
 
-fn stale(from: &str) -> StoreError {
-    StoreError::Conflict(format!("the request is no longer {from}; read it again"))
+/// The request moved out of `from` (one row updated), else it changed
+/// under the caller.
+fn moved(affected: u64, from: &str) -> Result<()> {
+    if affected == 0 {
+        return Err(StoreError::Conflict(format!(
+            "the request is no longer {from}; read it again"
+        )));
+    }
+    Ok(())
+}
+
+/// The audit entry and the event of a request's move, in its transaction.
+macro_rules! record_move {
+    ($tx:ident, $actor:expr, $r:expr, $action:expr, $detail:expr, $to:expr, $now:expr) => {{
+        append_audit!(
+            $tx,
+            $actor,
+            AuditEvent::new($action, "access_request", $r.id).with_detail($detail),
+            to_micros($now)
+        );
+        publish_in_tx!(
+            $tx,
+            $actor,
+            &access_event($to),
+            &access_payload(&$r, $to),
+            $now
+        );
+    }};
+}
+
+/// Moves a request's early-access grant from one of `from` to `to` with
+/// its audit entry and event; evaluates to whether it moved.
+macro_rules! move_grant {
+    ($tx:ident, $actor:expr, $gid:expr, $from:expr, $to:expr, $reason:expr, $request:expr, $now:expr) => {{
+        let (from, to): ([GrantState; 2], GrantState) = ($from, $to);
+        let at = to_micros($now);
+        let done = sqlx::query(
+            "UPDATE grants SET state = $1, reason = $2, decided_by = $3, updated_at = $4 \
+             WHERE id = $5 AND state IN ($6, $7)")
+            .bind(to.as_str()).bind($reason).bind($actor.user).bind(at).bind($gid)
+            .bind(from[0].as_str()).bind(from[1].as_str())
+            .execute(&mut *$tx).await?;
+        let moved = done.rows_affected() == 1;
+        if moved {
+            let action = match to {
+                GrantState::Concurred => "grant.concur",
+                GrantState::Objected => "grant.object",
+                _ => "grant.revoke",
+            };
+            append_audit!($tx, $actor, AuditEvent::new(action, "grant", $gid.to_string())
+                .with_detail(json!({"to": to.as_str(), "reason": $reason, "access_request": $request})), at);
+            publish_in_tx!($tx, $actor, &format!("grant.{}", to.as_str()),
+                &json!({"grant": $gid, "state": to.as_str()}), $now);
+        }
+        moved
+    }};
 }
 
 impl Store {
@@ -405,13 +459,10 @@ impl Store {
                 .bind(to_micros(approval.expires_at)).bind(approval.decided_by).bind(at)
                 .bind(approval.grant.as_ref().map(|g| g.developer_org)).bind(grant_id).bind(id)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale("requested"));
-            }
-            append_audit!(tx, actor, AuditEvent::new("access.approve", "access_request", id)
-                .with_detail(json!({"to": approval.to, "official": approval.authorising_official,
-                    "expires": rfc3339(approval.expires_at), "grant": grant_id})), at);
-            publish_in_tx!(tx, actor, &access_event(&approval.to), &access_payload(&r, &approval.to), now);
+            moved(done.rows_affected(), "requested")?;
+            record_move!(tx, actor, r, "access.approve",
+                json!({"to": approval.to, "official": approval.authorising_official,
+                    "expires": rfc3339(approval.expires_at), "grant": grant_id}), &approval.to, now);
         });
         self.access_request(id).await
     }
@@ -440,30 +491,16 @@ impl Store {
                  WHERE id = $4 AND state = 'approved'")
                 .bind(to).bind(reason).bind(at).bind(id)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale("approved"));
-            }
+            moved(done.rows_affected(), "approved")?;
             if let Some(gid) = r.grant_id {
-                let moved = sqlx::query(
-                    "UPDATE grants SET state = $1, reason = $2, decided_by = $3, updated_at = $4 \
-                     WHERE id = $5 AND state = $6")
-                    .bind(grant_to.as_str()).bind(reason).bind(actor.user).bind(at).bind(gid)
-                    .bind(GrantState::Proposed.as_str())
-                    .execute(&mut *tx).await?;
-                if moved.rows_affected() == 0 {
+                let proposed = [GrantState::Proposed, GrantState::Proposed];
+                if !move_grant!(tx, actor, gid, proposed, grant_to, reason, id, now) {
                     return Err(StoreError::Conflict(
                         "the request's early-access grant is no longer proposed".into()));
                 }
-                let grant_action = if accept { "grant.concur" } else { "grant.object" };
-                append_audit!(tx, actor, AuditEvent::new(grant_action, "grant", gid.to_string())
-                    .with_detail(json!({"from": "proposed", "to": grant_to.as_str(),
-                        "reason": reason, "access_request": id})), at);
-                let event = if accept { "grant.concurred" } else { "grant.objected" };
-                publish_in_tx!(tx, actor, event, &json!({"grant": gid, "state": grant_to.as_str()}), now);
             }
-            append_audit!(tx, actor, AuditEvent::new(action, "access_request", id)
-                .with_detail(json!({"to": to, "reason": reason, "grant": r.grant_id})), at);
-            publish_in_tx!(tx, actor, &access_event(to), &access_payload(&r, to), now);
+            record_move!(tx, actor, r, action,
+                json!({"to": to, "reason": reason, "grant": r.grant_id}), to, now);
         });
         self.access_request(id).await
     }
@@ -485,12 +522,8 @@ impl Store {
                  decided_at = $3, updated_at = $3 WHERE id = $4 AND state = 'requested'")
                 .bind(reason).bind(decided_by).bind(at).bind(id)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale("requested"));
-            }
-            append_audit!(tx, actor, AuditEvent::new("access.deny", "access_request", id)
-                .with_detail(json!({"reason": reason})), at);
-            publish_in_tx!(tx, actor, "access.denied", &access_payload(&r, "denied"), now);
+            moved(done.rows_affected(), "requested")?;
+            record_move!(tx, actor, r, "access.deny", json!({"reason": reason}), "denied", now);
         });
         self.access_request(id).await
     }
@@ -513,26 +546,14 @@ impl Store {
                  WHERE id = $3 AND state = $4")
                 .bind(reason).bind(at).bind(id).bind(from)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale(from));
-            }
+            moved(done.rows_affected(), from)?;
             if let Some(gid) = r.grant_id {
-                let moved = sqlx::query(
-                    "UPDATE grants SET state = $1, reason = $2, decided_by = $3, updated_at = $4 \
-                     WHERE id = $5 AND state IN ($6, $7)")
-                    .bind(GrantState::Revoked.as_str()).bind(reason).bind(actor.user).bind(at)
-                    .bind(gid).bind(GrantState::Proposed.as_str()).bind(GrantState::Concurred.as_str())
-                    .execute(&mut *tx).await?;
-                if moved.rows_affected() == 1 {
-                    append_audit!(tx, actor, AuditEvent::new("grant.revoke", "grant", gid.to_string())
-                        .with_detail(json!({"to": "revoked", "reason": reason, "access_request": id})), at);
-                    publish_in_tx!(tx, actor, "grant.revoked",
-                        &json!({"grant": gid, "state": GrantState::Revoked.as_str()}), now);
-                }
+                // A grant that already ended stays as it ended.
+                let live = [GrantState::Proposed, GrantState::Concurred];
+                move_grant!(tx, actor, gid, live, GrantState::Revoked, reason, id, now);
             }
-            append_audit!(tx, actor, AuditEvent::new("access.revoke", "access_request", id)
-                .with_detail(json!({"from": from, "reason": reason, "grant": r.grant_id})), at);
-            publish_in_tx!(tx, actor, "access.revoked", &access_payload(&r, "revoked"), now);
+            record_move!(tx, actor, r, "access.revoke",
+                json!({"from": from, "reason": reason, "grant": r.grant_id}), "revoked", now);
         });
         self.access_request(id).await
     }
