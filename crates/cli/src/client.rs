@@ -681,3 +681,37 @@ mod tests {
         assert!(lines[0].starts_with("ID  NAME"), "{}", lines[0]);
     }
 }
+
+/// A query string (without its `?`) from the pairs whose value is given,
+/// form-encoded.
+pub fn query(pairs: &[(&str, Option<String>)]) -> anyhow::Result<String> {
+    let given: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
+        .collect();
+    if given.is_empty() {
+        return Ok(String::new());
+    }
+    let url = reqwest::Url::parse_with_params("http://q.invalid/", given)?;
+    Ok(url.query().unwrap_or_default().to_owned())
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::query;
+
+    #[test]
+    fn queries_are_encoded_and_skip_what_is_absent() {
+        assert_eq!(
+            query(&[
+                ("kind", Some("fuzzer".into())),
+                ("receives", Some("AMBER+STRICT".into())),
+                ("q", None),
+                ("provider", Some("a b&c".into())),
+            ])
+            .expect("query"),
+            "kind=fuzzer&receives=AMBER%2BSTRICT&provider=a+b%26c"
+        );
+        assert_eq!(query(&[("q", None)]).expect("query"), "");
+    }
+}

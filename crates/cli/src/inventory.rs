@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::client::{Conn, all_pages, json_or_text, org_id, request, seg};
+use crate::client::{Conn, all_pages, json_or_text, org_id, query, request, seg};
 use crate::tables::{Table, text, utc};
 use crate::words::words;
 use crate::{BadInput, Format, Reported};
@@ -285,19 +285,6 @@ async fn fetch(
         Ok(bytes) => Ok(json_or_text(&bytes)),
         Err(code) => Err(Reported(code).into()),
     }
-}
-
-/// A query string from the pairs whose value is given.
-fn query(pairs: &[(&str, Option<String>)]) -> anyhow::Result<String> {
-    let given: Vec<(&str, &str)> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
-        .collect();
-    if given.is_empty() {
-        return Ok(String::new());
-    }
-    let url = reqwest::Url::parse_with_params("http://q.invalid/", given)?;
-    Ok(url.query().unwrap_or_default().to_owned())
 }
 
 /// A vulnerability id as a path segment: OSV ids have letters, digits,
