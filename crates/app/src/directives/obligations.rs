@@ -1284,7 +1284,11 @@ pub struct ObligationView {
     pub evaluation: Value,
     pub history: Vec<EventOut>,
     pub requests: Vec<RequestOut>,
+    /// Whether the caller may answer it (never a requirement's: scans meet
+    /// those).
     pub may_answer: bool,
+    /// Whether the caller may ask for an extension or an exception.
+    pub may_request: bool,
     pub may_decide: bool,
 }
 
@@ -1339,7 +1343,10 @@ pub async fn get(app: &App, who: &Principal, id: Uuid) -> AppResult<ObligationVi
         evaluation: o.evaluation.clone(),
         history,
         requests,
-        may_answer: app.permits(who, Action::ObligationAnswer, &r),
+        // A requirement is met by scans, never by an answer: no form for one.
+        may_answer: !is_requirement_key(&o.vulnerability)
+            && app.permits(who, Action::ObligationAnswer, &r),
+        may_request: app.permits(who, Action::ObligationAnswer, &r),
         may_decide: app.permits(who, Action::ObligationDecide, &r),
     })
 }

@@ -767,6 +767,7 @@ struct ObligationPage {
     history: Vec<EventRow>,
     requests: Vec<RequestRow>,
     may_answer: bool,
+    may_request: bool,
     may_decide: bool,
     justifications: Vec<Choice>,
 }
@@ -912,6 +913,7 @@ async fn obligation_page(
             history,
             requests,
             may_answer: v.may_answer,
+            may_request: v.may_request,
             may_decide: v.may_decide,
             justifications: JUSTIFICATIONS
                 .iter()

@@ -71,6 +71,9 @@ async fn a_requirement_obligation_shows_on_the_pages() {
     one.at("<code>high_value_asset</code></th><td>yes</td>");
     one.at("tools that count");
     one.at("last qualifying scan: none since the trigger");
+    // Scans meet it, not an answer; an extension may still be asked for.
+    assert!(!one.body.contains(&format!("/obligations/{id}/answers")));
+    one.at(&format!("action=\"/obligations/{id}/requests\""));
 
     let mut cisa = Visitor::sign_in(&w.srv, "cisa1").await;
     for path in [
