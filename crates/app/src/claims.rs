@@ -43,6 +43,9 @@ pub struct ClaimOut {
     pub org_name: String,
     pub technique: String,
     pub tool: Option<String>,
+    /// The tool's version, as its reports give it: the claim counts in that
+    /// version's evidence.
+    pub tool_version: Option<String>,
     pub model_name: Option<String>,
     pub model_version: Option<String>,
     /// Holds the target; false for a claim made beside the holder on purpose.
@@ -86,6 +89,7 @@ async fn seen_out(app: &App, c: ScanClaim) -> AppResult<ClaimOut> {
         org_name,
         technique: c.technique.as_str().to_owned(),
         tool: c.tool,
+        tool_version: c.tool_version,
         model_name: c.model_name,
         model_version: c.model_version,
         exclusive: c.exclusive,
@@ -109,7 +113,12 @@ pub struct ClaimIn {
     pub target: String,
     /// `fuzzing`, `static_analysis`, `ai_agent` or `manual_review`.
     pub technique: String,
+    /// The tool, as its reports name it (a catalogue entry's `reports_as`).
     pub tool: Option<String>,
+    /// The tool's version, as its reports give it, so that the claim counts
+    /// in the same version's evidence (needs `tool`).
+    #[serde(default)]
+    pub tool_version: Option<String>,
     /// Required for `ai_agent`: the model that drives the agent.
     pub model_name: Option<String>,
     pub model_version: Option<String>,
@@ -139,8 +148,7 @@ pub async fn create(app: &App, who: &Acting, body: ClaimIn) -> AppResult<Claimed
         target: target(body.target_kind.as_deref(), &body.target)?,
         technique: parse_word(&body.technique)?,
         tool: body.tool,
-        // Not asked of the API yet: claims count under the empty version.
-        tool_version: None,
+        tool_version: body.tool_version,
         model_name: body.model_name,
         model_version: body.model_version,
         lease: lease(body.lease_days),

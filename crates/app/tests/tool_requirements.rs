@@ -176,6 +176,7 @@ async fn scan(w: &World, target: &str, tool: &str, outcome: &str, at: OffsetDate
             target: target.into(),
             technique: "static_analysis".into(),
             tool: Some(tool.into()),
+            tool_version: None,
             model_name: None,
             model_version: None,
             lease_days: None,

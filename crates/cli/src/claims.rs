@@ -33,6 +33,10 @@ pub enum ClaimCommand {
         /// The scanner or tool, e.g. AFL++ 4.21.
         #[arg(long)]
         tool: Option<String>,
+        /// The tool's version as its reports give it (needs --tool): the
+        /// claim counts in that version's evidence.
+        #[arg(long)]
+        tool_version: Option<String>,
         /// For ai_agent: the model that drives the agent.
         #[arg(long)]
         model_name: Option<String>,
@@ -86,6 +90,7 @@ pub async fn claim(cmd: ClaimCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
             technique,
             kind,
             tool,
+            tool_version,
             model_name,
             model_version,
             lease_days,
@@ -93,7 +98,7 @@ pub async fn claim(cmd: ClaimCommand, conn: &Conn) -> anyhow::Result<ExitCode> {
         } => {
             let b = body(json!({
                 "target": target, "target_kind": kind, "technique": technique, "tool": tool,
-                "model_name": model_name, "model_version": model_version,
+                "tool_version": tool_version, "model_name": model_name, "model_version": model_version,
                 "lease_days": lease_days, "overlap": overlap,
             }))?;
             send(conn, "POST", "/api/v1/claims", b).await

@@ -122,7 +122,11 @@ pub(super) async fn active_view(
             target: c.target.locator().to_owned(),
             org: name,
             technique: words(c.technique.as_str()),
-            tool: c.tool.clone().unwrap_or_default(),
+            tool: match (&c.tool, &c.tool_version) {
+                (Some(n), Some(v)) => format!("{n} {v}"),
+                (Some(n), None) => n.clone(),
+                _ => String::new(),
+            },
             model: match (&c.model_name, &c.model_version) {
                 (Some(n), Some(v)) => format!("{n} {v}"),
                 (Some(n), None) => n.clone(),
@@ -153,6 +157,8 @@ pub struct ClaimForm {
     technique: String,
     #[serde(default)]
     tool: String,
+    #[serde(default)]
+    tool_version: String,
     #[serde(default)]
     model_name: String,
     #[serde(default)]
@@ -217,6 +223,7 @@ pub async fn create(
         target,
         technique: form.technique,
         tool: text(form.tool),
+        tool_version: text(form.tool_version),
         model_name: text(form.model_name),
         model_version: text(form.model_version),
         lease_days: lease_days(&form.lease_days).map_err(fail)?,
