@@ -65,6 +65,9 @@ pub struct Overview {
     pub review_queue: Option<Submissions>,
     /// Grants the caller may read, by status.
     pub grants: Option<Vec<Count>>,
+    /// Requests for access to the catalogue's tools the caller may read,
+    /// by status.
+    pub access: Option<Vec<Count>>,
     pub queue: Option<Queue>,
     /// Models of the registry the caller may read, by their latest
     /// determination under the first set in force.
@@ -152,6 +155,20 @@ pub async fn overview(app: &App, who: &Principal) -> AppResult<Overview> {
         out.grants = Some(counted(
             GrantStatus::ALL.iter().map(|s| s.as_str()),
             &grants,
+        ));
+    }
+
+    // Access to the catalogue's tools, by status now.
+    let mut access = BTreeMap::new();
+    for r in crate::tools::access::list(app, who, &Default::default()).await? {
+        *access.entry(r.status).or_insert(0u64) += 1;
+    }
+    if !access.is_empty() {
+        out.access = Some(counted(
+            bulwark_tools::program::AccessStatus::ALL
+                .iter()
+                .map(|s| s.as_str()),
+            &access,
         ));
     }
 

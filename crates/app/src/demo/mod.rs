@@ -157,8 +157,9 @@ pub async fn seed(app: &App) -> Result<Seeded, DemoError> {
     feeds(&w, &m).await?;
     frontier_and_reviews(&w, &m).await?;
     clearinghouse(&w, &m).await?;
-    catalogue(&w, &m).await?;
+    let offered = catalogue(&w, &m).await?;
     directives(&w, &m).await?;
+    access(&w, &m, offered).await?;
     Ok(Seeded { logins: w.logins })
 }
 
@@ -719,6 +720,7 @@ async fn clearinghouse(w: &World, m: &Members) -> Result<(), DemoError> {
         target: target.into(),
         technique: technique.into(),
         tool: Some(tool.into()),
+        tool_version: None,
         model_name: None,
         model_version: None,
         lease_days: Some(30),
@@ -1073,7 +1075,7 @@ async fn advisory(
 /// The catalogue of defensive tools: entries for tools the demo's reports
 /// and patches name (so that their evidence shows), approved by CISA, and
 /// one still awaiting approval.
-async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
+async fn catalogue(w: &World, m: &Members) -> Result<Vec<Uuid>, DemoError> {
     use crate::tools::{self, LimitsIn, ToolDecisionIn, ToolIn};
     let app = &w.app;
     let entry = |name: &str, kind: &str, reports_as: &str, ai: bool, max_tlp: &str| ToolIn {
@@ -1105,10 +1107,12 @@ async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
     patchbot.summary = "Writes and tests patches for validated cases.".into();
     patchbot.produces = vec!["patch".into(), "pov".into()];
     patchbot.limits.embargoed = true;
+    let mut approved = Vec::new();
     for e in [fortify, patchbot] {
         let t = tools::create(app, &m.vendor, &e)
             .await
             .step("describe a tool")?;
+        approved.push(t.id);
         tools::submit(app, &m.vendor, t.id)
             .await
             .step("submit a tool")?;
@@ -1138,6 +1142,103 @@ async fn catalogue(w: &World, m: &Members) -> Result<(), DemoError> {
     tools::submit(app, &m.researcher, t.id)
         .await
         .step("submit a tool")?;
+    Ok(approved)
+}
+
+/// A program of CISA's offering the approved tools; Energy's request
+/// approved and active, Interior's waiting for the program office.
+async fn access(w: &World, m: &Members, offered: Vec<Uuid>) -> Result<(), DemoError> {
+    use crate::tools::access::{AccessDecisionIn, AccessRequestIn, DataIn, decide, request};
+    use crate::tools::programs::{self, EligibilityIn, ProgramIn};
+    let app = &w.app;
+    w.at(-2);
+    let program = programs::create(
+        app,
+        &m.cisa,
+        &ProgramIn {
+            name: "AI-assisted code scanning for high-value assets".into(),
+            summary:
+                "Approved AI-enabled scanners and patch writers for agencies' high-value assets."
+                    .into(),
+            eligibility: EligibilityIn {
+                kind: "federal_civilian".into(),
+                agencies: Vec::new(),
+            },
+            tools: offered.clone(),
+            max_days: 90,
+            conditions: "Findings go to the clearinghouse within 72 hours.".into(),
+        },
+    )
+    .await
+    .step("open a program")?;
+    let first_system = async |who: &Acting| -> Result<Uuid, DemoError> {
+        let page = systems::list(
+            app,
+            &who.principal,
+            PageRequest {
+                after: None,
+                limit: 1,
+            },
+        )
+        .await
+        .step("list systems")?;
+        page.items
+            .first()
+            .map(|s| s.id)
+            .ok_or_else(|| DemoError::Step {
+                step: "list systems",
+                source: AppError::internal(),
+            })
+    };
+    let ask = |tool: Uuid, system: Uuid, use_case: &str| AccessRequestIn {
+        program: program.id,
+        tool,
+        use_case_id: use_case.into(),
+        systems: vec![system],
+        data: DataIn {
+            tlp: "GREEN".into(),
+            embargoed: false,
+        },
+        starts_at: w.now - Duration::days(1),
+        ends_at: w.now + Duration::days(60),
+        agency: None,
+    };
+    let (Some(fortify), Some(patchbot)) = (offered.first(), offered.get(1)) else {
+        return Err(DemoError::Step {
+            step: "open a program",
+            source: AppError::internal(),
+        });
+    };
+    let energy = request(
+        app,
+        &m.energy,
+        &ask(*fortify, first_system(&m.energy).await?, "DOE-AI-0007"),
+    )
+    .await
+    .step("ask for a tool")?;
+    w.at(-1);
+    decide(
+        app,
+        &m.cisa,
+        energy.id,
+        &AccessDecisionIn {
+            decision: "approve".into(),
+            reason: None,
+            authorising_official: Some("Energy's chief information officer".into()),
+            conditions: String::new(),
+            expires_at: None,
+            scope: None,
+        },
+    )
+    .await
+    .step("approve access to a tool")?;
+    request(
+        app,
+        &m.interior,
+        &ask(*patchbot, first_system(&m.interior).await?, "DOI-AI-0042"),
+    )
+    .await
+    .step("ask for a tool")?;
     Ok(())
 }
 

@@ -624,3 +624,155 @@ pub async fn list(
     }
     Ok(items)
 }
+
+/// What the reader may do to a request now: the policy's answer, offered
+/// only where the request's state allows the move.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessActions {
+    /// Approve or deny (the program office, while requested).
+    pub decide: bool,
+    /// Accept or decline (the developer, while approved).
+    pub answer: bool,
+    /// End access (any side, until it ended).
+    pub revoke: bool,
+}
+
+impl AccessActions {
+    pub fn any(&self) -> bool {
+        self.decide || self.answer || self.revoke
+    }
+}
+
+/// A request as its pages show it: the names of what it refers to (a
+/// system the reader may not read is left unnamed) and what the reader may
+/// do.
+#[derive(Debug, Clone)]
+pub struct AccessRequestView {
+    pub request: AccessRequestOut,
+    pub agency_name: String,
+    pub program_name: String,
+    pub tool_name: String,
+    pub developer_name: Option<String>,
+    /// Each system with its name, `None` where the reader may not read it.
+    pub systems: Vec<(Uuid, Option<String>)>,
+    pub actions: AccessActions,
+}
+
+/// Names looked up once per list.
+#[derive(Default)]
+struct Names {
+    orgs: HashMap<Uuid, String>,
+    programs: HashMap<Uuid, String>,
+    tools: HashMap<Uuid, (String, Uuid)>,
+}
+
+impl Names {
+    async fn org(&mut self, app: &App, id: Uuid) -> AppResult<String> {
+        if let Some(n) = self.orgs.get(&id) {
+            return Ok(n.clone());
+        }
+        let n = app.store.organization(id).await?.name;
+        self.orgs.insert(id, n.clone());
+        Ok(n)
+    }
+
+    async fn program(&mut self, app: &App, id: Uuid) -> AppResult<String> {
+        if let Some(n) = self.programs.get(&id) {
+            return Ok(n.clone());
+        }
+        let n = app.store.program(id).await?.fields.name;
+        self.programs.insert(id, n.clone());
+        Ok(n)
+    }
+
+    /// The tool's name and its provider.
+    async fn tool(&mut self, app: &App, id: Uuid) -> AppResult<(String, Uuid)> {
+        if let Some(t) = self.tools.get(&id) {
+            return Ok(t.clone());
+        }
+        let t = app.store.tool(id).await?;
+        let v = (t.fields.name, t.provider_org);
+        self.tools.insert(id, v.clone());
+        Ok(v)
+    }
+}
+
+async fn view_of(
+    app: &App,
+    who: &Principal,
+    names: &mut Names,
+    r: StoredAccessRequest,
+    now: OffsetDateTime,
+) -> AppResult<AccessRequestView> {
+    let (tool_name, provider) = names.tool(app, r.tool_id).await?;
+    let res = access_request_resource(&r, provider);
+    let state = state_of_request(&r)?;
+    let actions = AccessActions {
+        decide: state == AccessState::Requested
+            && app.permits(who, Action::AccessRequestDecide, &res),
+        answer: status_of(&r, now)? == AccessStatus::Approved
+            && app.permits(who, Action::AccessRequestAccept, &res),
+        revoke: state.may_become(AccessState::Revoked)
+            && app.permits(who, Action::AccessRequestRevoke, &res),
+    };
+    let mut systems = Vec::with_capacity(r.systems.len());
+    for s in &r.systems {
+        let name = match readable_system(app, who, *s).await {
+            Ok((system, _, _)) => Some(system.name),
+            Err(e) if e.kind == ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        systems.push((*s, name));
+    }
+    let developer_name = match r.developer_org {
+        Some(d) => Some(names.org(app, d).await?),
+        None => None,
+    };
+    Ok(AccessRequestView {
+        agency_name: names.org(app, r.agency_org).await?,
+        program_name: names.program(app, r.program_id).await?,
+        tool_name,
+        developer_name,
+        systems,
+        actions,
+        request: out(r, now)?,
+    })
+}
+
+/// One request for its page.
+pub async fn view(app: &App, who: &Principal, id: Uuid) -> AppResult<AccessRequestView> {
+    let (r, _) = readable_request(app, who, id).await?;
+    view_of(app, who, &mut Names::default(), r, app.now()).await
+}
+
+/// The requests of [`list`] for a page, named, with the reader's actions.
+pub async fn views(
+    app: &App,
+    who: &Principal,
+    filter: &AccessFilter,
+) -> AppResult<Vec<AccessRequestView>> {
+    let wanted: std::collections::HashSet<Uuid> =
+        list(app, who, filter).await?.iter().map(|r| r.id).collect();
+    let now = app.now();
+    let mut names = Names::default();
+    let mut out = Vec::with_capacity(wanted.len());
+    for r in app.store.access_requests(filter.agency).await? {
+        if wanted.contains(&r.id) {
+            out.push(view_of(app, who, &mut names, r, now).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `who` may ask for access for its own agency (the program
+/// page's form).
+pub fn may_request(app: &App, who: &Principal) -> bool {
+    app.permits(
+        who,
+        Action::AccessRequest,
+        &Resource::Organization {
+            id: who.org_id,
+            kind: who.org_kind,
+        },
+    )
+}

@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+mod access;
 mod case_actions;
 mod charts;
 mod claim_actions;
@@ -127,6 +128,12 @@ pub fn router() -> Router<AppState> {
         .route("/tools", get(tools::catalogue))
         .route("/tools/{id}", get(tools::tool))
         .route("/tools/{id}/{action}", post(tools::act))
+        .route("/tools/programs", get(access::list_programs))
+        .route("/tools/programs/{id}", get(access::program))
+        .route("/tools/programs/{id}/request", post(access::request))
+        .route("/tools/access", get(access::list_requests))
+        .route("/tools/access/{id}", get(access::view))
+        .route("/tools/access/{id}/{action}", post(access::act))
         .route("/partners", get(reviews::partners))
         .route("/clearinghouse", get(clearinghouse::dashboard))
         .route("/clearinghouse/cases/{id}", get(clearinghouse::case))

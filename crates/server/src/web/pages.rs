@@ -196,6 +196,23 @@ fn groups(o: bulwark_app::dashboard::Overview) -> Vec<TileGroup> {
             note: None,
         });
     }
+    if let Some(a) = o.access {
+        out.push(TileGroup {
+            id: "access",
+            heading: "Access to defensive tools",
+            tiles: a
+                .iter()
+                .map(|c| {
+                    Tile::new(
+                        c.n,
+                        label(&c.key),
+                        format!("/tools/access?status={}", c.key),
+                    )
+                })
+                .collect(),
+            note: None,
+        });
+    }
     if let Some(n) = o.awaiting {
         let mut t = Tile::new(
             n,

@@ -890,9 +890,8 @@ async fn readme_screenshots_in_chromium() {
 }
 
 /// Pages of the navigation that hold no records of their own: the
-/// dashboard (its counts are another page's data), the defensive tools
-/// (not built yet: a placeholder).
-const NOT_A_LIST: [&str; 2] = ["/", "/tools"];
+/// dashboard (its counts are another page's data).
+const NOT_A_LIST: [&str; 1] = ["/"];
 
 /// Issue 19's living demo in a browser: the store seeded by
 /// `bulwark_app::demo`, every user of the demo signs in with the password
@@ -971,6 +970,23 @@ async fn demo_in_chromium() {
                 .expect("the demo's approved patchbot");
             links.push(format!("/tools/{}", patchbot.id));
         }
+        // The program office: programs, a program, the requests, and the
+        // request waiting for its decision.
+        if login.username == "cisa" {
+            let programs = state.store.programs().await.expect("programs");
+            let waiting = state
+                .store
+                .access_requests(None)
+                .await
+                .expect("requests")
+                .into_iter()
+                .find(|r| r.state == "requested")
+                .expect("the demo's request waiting for CISA");
+            links.push("/tools/programs".to_owned());
+            links.push(format!("/tools/programs/{}", programs[0].id));
+            links.push("/tools/access".to_owned());
+            links.push(format!("/tools/access/{}", waiting.id));
+        }
         let mut seen = Vec::new();
         for (i, path) in links.iter().enumerate() {
             b.goto(&format!("{base}{path}")).await;
@@ -1000,6 +1016,7 @@ async fn demo_in_chromium() {
                 // The registry, not only the benchmark sets: Epoch AI's
                 // public models are CLEAR.
                 "/frontier" => b.source().await.contains("Grok 4"),
+                p if p.starts_with("/tools/access/") => b.source().await.contains("AI use case"),
                 _ => rows > 0,
             };
             if !shows && !NOT_A_LIST.contains(&path.as_str()) && !none_readable(path) {
