@@ -9,6 +9,10 @@
 #     (seeded on the first run, minutes; kept afterwards) and the shared
 #     KEV, EPSS, CVE and OSV records imported.
 #
+#  3. with BULWARK_BENCH_TOOLS_PAGE=1 as well: the tools catalogue over the
+#     store's tool_evidence bench (1,000 tools, BULWARK_BENCH_REPORTS
+#     reports, default 10,000,000; seeded afresh, many minutes).
+#
 #   scripts/bench-pages.sh                       # demo only
 #   BULWARK_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench scripts/bench-pages.sh
 #
@@ -36,4 +40,12 @@ if [ -n "${BULWARK_BENCH_DATABASE_URL:-}" ]; then
     "$BIN" import osv "$DATA/advisories/osv" --database "$URL" > /dev/null || true
     python3 scripts/bench_pages.py large --bin "$BIN" --database "$URL" \
         --sbom "$DATA/sbom/trustify-test-data/etc/test-data/spdx/OCP-TOOLS-4.11-RHEL-8.json"
+fi
+
+if [ -n "${BULWARK_BENCH_DATABASE_URL:-}" ] && [ -n "${BULWARK_BENCH_TOOLS_PAGE:-}" ]; then
+    cargo bench -q -p bulwark-store --bench tool_evidence
+    case "$BULWARK_BENCH_DATABASE_URL" in *\?*) SEP='&' ;; *) SEP='?' ;; esac
+    URL="${BULWARK_BENCH_DATABASE_URL}${SEP}options=-csearch_path%3Dtool_evidence_bench"
+    python3 scripts/bench_pages.py tools --bin "$BIN" --database "$URL" \
+        --state /tmp/bulwark-bench-tools.token
 fi

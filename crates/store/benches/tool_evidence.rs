@@ -18,7 +18,9 @@
 //! counters are then derived by migration 0035's own backfill statements
 //! (so this also runs them over a large table) and, up to 1,000,000
 //! reports or with `BULWARK_BENCH_CHECK` set, checked against the store's
-//! recount. Then it times `tool_evidence` for every tool name,
+//! recount. A catalogue entry per tool name (approved, `tool-N`) is added
+//! for the pages' timing (`scripts/bench-pages.sh` with
+//! `BULWARK_BENCH_TOOLS_PAGE=1`). Then it times `tool_evidence` for every tool name,
 //! `tool_claim_to_validation` and `tool_history` for one tool, and prints
 //! medians. Nothing is asserted on time.
 //!
@@ -80,6 +82,15 @@ INSERT INTO scan_claims (id, target_id, org_id, technique, tool, tool_version, e
         CASE g % 30 WHEN 0 THEN 1 END
     FROM generate_series(CAST(0 AS BIGINT), __R__ - 1, 10) AS g
     JOIN bench_orgs o ON o.idx = g % 20;
+-- The catalogue: one approved entry per tool name, for the pages' timing
+-- (scripts/bench-pages.sh tools).
+INSERT INTO tools (id, provider_org, name, kind, reports_as, ai_enabled, summary, deployment,
+        consumes, produces, max_tlp, embargoed, state, created_at, updated_at, decided_at)
+    SELECT CAST(md5('bench tool ' || i) AS UUID), o.id, 'Bench tool ' || i,
+        CASE i % 3 WHEN 0 THEN 'fuzzer' WHEN 1 THEN 'scanner' ELSE 'static_analyzer' END,
+        'tool-' || i, i % 2 = 0, '', '["on_premises"]', '["source_code"]', '["sarif"]',
+        'AMBER', FALSE, 'approved', __T0__, __T0__, __T0__
+    FROM generate_series(0, __TOOLS__ - 1) AS i JOIN bench_orgs o ON o.idx = i % 20;
 DROP TABLE bench_orgs;
 "#;
 
@@ -127,6 +138,14 @@ INSERT INTO scan_claims (id, target_id, org_id, technique, tool, tool_version, e
     FROM s JOIN bench_targets t ON t.t = (s.g / 2) % __TARGETS__ JOIN bench_orgs o ON o.idx = s.g % 20;
 DROP TABLE bench_targets;
 DROP TABLE bench_cases;
+WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < __TOOLS__)
+INSERT INTO tools (id, provider_org, name, kind, reports_as, ai_enabled, summary, deployment,
+        consumes, produces, max_tlp, embargoed, state, created_at, updated_at, decided_at)
+    SELECT randomblob(16), o.id, 'Bench tool ' || s.i,
+        CASE s.i % 3 WHEN 0 THEN 'fuzzer' WHEN 1 THEN 'scanner' ELSE 'static_analyzer' END,
+        'tool-' || s.i, s.i % 2 = 0, '', '["on_premises"]', '["source_code"]', '["sarif"]',
+        'AMBER', 0, 'approved', __T0__, __T0__, __T0__
+    FROM s JOIN bench_orgs o ON o.idx = s.i % 20;
 DROP TABLE bench_orgs;
 "#;
 

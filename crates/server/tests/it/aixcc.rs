@@ -22,7 +22,12 @@ const BAD_BASE64: &[u8] =
     include_bytes!("../../../intake/tests/fixtures/aixcc/pov-bad-base64.json");
 
 /// POSTs `body` as a CRS does: Basic auth, the token as the password.
-async fn crs_post(srv: &common::Srv, token: &str, path: &str, body: &[u8]) -> (StatusCode, Value) {
+pub(crate) async fn crs_post(
+    srv: &common::Srv,
+    token: &str,
+    path: &str,
+    body: &[u8],
+) -> (StatusCode, Value) {
     let resp = srv
         .http
         .post(format!("{}{path}", srv.base))
@@ -37,7 +42,7 @@ async fn crs_post(srv: &common::Srv, token: &str, path: &str, body: &[u8]) -> (S
     (s, resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn crs_get(srv: &common::Srv, token: &str, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn crs_get(srv: &common::Srv, token: &str, path: &str) -> (StatusCode, Value) {
     let resp = srv
         .http
         .get(format!("{}{path}", srv.base))

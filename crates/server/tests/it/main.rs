@@ -38,5 +38,6 @@ mod readme;
 mod requirement_pages;
 mod reviews;
 mod tools;
+mod tools_scenario;
 mod web;
 mod webhooks;
