@@ -7,7 +7,7 @@
 use crate::common;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use time::macros::datetime;
 
 /// `git format-patch -1 --stdout` of a scratch repository (see the intake
@@ -15,26 +15,6 @@ use time::macros::datetime;
 const FORMAT_PATCH: &[u8] =
     include_bytes!("../../../intake/tests/fixtures/patch/git-format-patch.patch");
 const SEMGREP: &[u8] = include_bytes!("../../../intake/tests/fixtures/semgrep-dataflow.sarif");
-
-async fn upload(
-    srv: &common::Srv,
-    token: &str,
-    path: &str,
-    media: &str,
-    body: &[u8],
-) -> (StatusCode, Value) {
-    let resp = srv
-        .http
-        .post(format!("{}{path}", srv.base))
-        .bearer_auth(token)
-        .header("content-type", media)
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("send");
-    let s = resp.status();
-    (s, resp.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patch_is_accepted_by_two_organizations_other_than_its_authors() {
@@ -47,14 +27,14 @@ async fn a_patch_is_accepted_by_two_organizations_other_than_its_authors() {
     let (lab_c, _, lab_c_tok) = srv.member("Lab C", "developer", "c1", &["admin"]).await;
     let (_, _, outsider) = srv.member("Lab D", "researcher", "d1", &["admin"]).await;
 
-    let (s, intake) = upload(
-        &srv,
-        &reporter,
-        "/api/v1/reports?target=pkg:pypi/flask@2.0.0",
-        "application/sarif+json",
-        SEMGREP,
-    )
-    .await;
+    let (s, intake) = srv
+        .upload(
+            &reporter,
+            "/api/v1/reports?target=pkg:pypi/flask@2.0.0",
+            "application/sarif+json",
+            SEMGREP,
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{intake}");
     let case = intake["cases"][0].as_str().unwrap().to_owned();
     let base = format!("/api/v1/cases/{case}/remediations");
@@ -81,33 +61,41 @@ async fn a_patch_is_accepted_by_two_organizations_other_than_its_authors() {
 
     // Not a diff: 422 naming the line, nothing kept.
     let before = srv.audit_len().await;
-    let (s, p) = upload(&srv, &reporter, &base, "text/x-diff", b"hello\nworld\n").await;
+    let (s, p) = srv
+        .upload(&reporter, &base, "text/x-diff", b"hello\nworld\n")
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["line"], 1, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("not a diff"), "{p}");
     let cut = &FORMAT_PATCH[..FORMAT_PATCH.len() - 60];
-    let (s, p) = upload(&srv, &reporter, &base, "text/x-patch", cut).await;
+    let (s, p) = srv.upload(&reporter, &base, "text/x-patch", cut).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert!(p["line"].as_u64().unwrap() > 30, "{p}");
-    let (s, _) = upload(&srv, &reporter, &base, "application/zip", FORMAT_PATCH).await;
+    let (s, _) = srv
+        .upload(&reporter, &base, "application/zip", FORMAT_PATCH)
+        .await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // Not a party, or no writer: refused.
-    let (s, _) = upload(&srv, &outsider, &base, "text/x-patch", FORMAT_PATCH).await;
+    let (s, _) = srv
+        .upload(&outsider, &base, "text/x-patch", FORMAT_PATCH)
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "an outsider learns nothing");
-    let (s, _) = upload(&srv, &reporter_viewer, &base, "text/x-patch", FORMAT_PATCH).await;
+    let (s, _) = srv
+        .upload(&reporter_viewer, &base, "text/x-patch", FORMAT_PATCH)
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(srv.audit_len().await, before, "nothing written");
 
     // The reporter's AI-written patch.
     let q = "?tool_name=patchbot&tool_version=0.3&ai_model=gpt-x&ai_model_version=2026-10";
-    let (s, p) = upload(
-        &srv,
-        &reporter,
-        &format!("{base}{q}"),
-        "text/x-patch",
-        FORMAT_PATCH,
-    )
-    .await;
+    let (s, p) = srv
+        .upload(
+            &reporter,
+            &format!("{base}{q}"),
+            "text/x-patch",
+            FORMAT_PATCH,
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     assert_eq!(p["state"], "proposed");
     assert_eq!(p["author"], "Ada Example <ada@example.org>");
@@ -243,14 +231,14 @@ async fn the_case_page_shows_remediation_and_takes_a_patch() {
     let (srv, _clock) = common::start_at(t0, &[]).await;
     let (_, user, token) = srv.member("Uni A", "researcher", "a1", &["analyst"]).await;
     let (_, viewer, _) = srv.member("Uni A", "researcher", "a2", &["viewer"]).await;
-    let (s, intake) = upload(
-        &srv,
-        &token,
-        "/api/v1/reports?target=pkg:pypi/flask@2.0.0",
-        "application/sarif+json",
-        SEMGREP,
-    )
-    .await;
+    let (s, intake) = srv
+        .upload(
+            &token,
+            "/api/v1/reports?target=pkg:pypi/flask@2.0.0",
+            "application/sarif+json",
+            SEMGREP,
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{intake}");
     let case = intake["cases"][0].as_str().unwrap().to_owned();
     let page_path = format!("/clearinghouse/cases/{case}");

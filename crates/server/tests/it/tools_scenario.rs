@@ -82,26 +82,6 @@ fn cyclonedx(purl: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn send(
-    srv: &Srv,
-    token: &str,
-    path: &str,
-    media: &str,
-    body: Vec<u8>,
-) -> (StatusCode, Value) {
-    let resp = srv
-        .http
-        .post(format!("{}{path}", srv.base))
-        .bearer_auth(token)
-        .header("content-type", media)
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    let s = resp.status();
-    (s, resp.json().await.unwrap_or(Value::Null))
-}
-
 /// POSTs and expects `want`; the answer's body.
 async fn ok(srv: &Srv, want: StatusCode, path: &str, token: &str, body: Value) -> Value {
     let (s, v) = srv.post(path, token, body).await;
@@ -138,14 +118,14 @@ async fn approved_tool(srv: &Srv, provider: &str, cisa: &str, body: Value) -> St
 
 /// A high-value asset of the caller's agency with an SBOM of one component.
 async fn hva(srv: &Srv, token: &str, name: &str, purl: &str) -> String {
-    let (s, up) = send(
-        srv,
-        token,
-        "/api/v1/sboms",
-        "application/vnd.cyclonedx+json",
-        cyclonedx(purl),
-    )
-    .await;
+    let (s, up) = srv
+        .upload(
+            token,
+            "/api/v1/sboms",
+            "application/vnd.cyclonedx+json",
+            &cyclonedx(purl),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{up}");
     let sbom = up["sbom"]["id"].as_str().expect("sbom").to_owned();
     let system = id(&ok(
@@ -344,14 +324,14 @@ async fn scenario(srv: &Srv, clock: Arc<FixedClock>) -> Made {
 
     // The registry: the shipped benchmark set, a model trained with 3e26
     // operations — covered by its compute criterion.
-    let (s, v) = send(
-        srv,
-        &cisa,
-        "/api/v1/benchmarks",
-        "application/toml",
-        BENCHMARKS.as_bytes().to_vec(),
-    )
-    .await;
+    let (s, v) = srv
+        .upload(
+            &cisa,
+            "/api/v1/benchmarks",
+            "application/toml",
+            BENCHMARKS.as_bytes(),
+        )
+        .await;
     assert!(s.is_success(), "{s} {v}");
     let model = srv.register_model(&lab, "Frontier-1", 3e26).await;
     let (_, m) = srv.get(&format!("/api/v1/models/{model}"), &lab).await;
@@ -381,14 +361,14 @@ async fn scenario(srv: &Srv, clock: Arc<FixedClock>) -> Made {
     // due 30 days after the systems came under it.
     let portal = hva(srv, &doi, "DOI grants portal", PILLOW).await;
     let hr = hva(srv, &doi, "DOI HR", LODASH).await;
-    let (s, v) = send(
-        srv,
-        &cisa,
-        "/api/v1/directives",
-        "application/toml",
-        DIRECTIVE.as_bytes().to_vec(),
-    )
-    .await;
+    let (s, v) = srv
+        .upload(
+            &cisa,
+            "/api/v1/directives",
+            "application/toml",
+            DIRECTIVE.as_bytes(),
+        )
+        .await;
     assert!(s.is_success(), "{s} {v}");
     let first_due = rfc3339(T0 + Duration::days(30));
     for system in [&portal, &hr] {
@@ -446,14 +426,14 @@ async fn scenario(srv: &Srv, clock: Arc<FixedClock>) -> Made {
     // Frontier-1's SARIF: one finding folds into Atlantis's case, two open
     // cases of their own.
     clock.set(T1 + Duration::hours(2));
-    let (s, receipt) = send(
-        srv,
-        &lab,
-        &format!("/api/v1/reports?target={PILLOW}"),
-        "application/sarif+json",
-        frontier_sarif(),
-    )
-    .await;
+    let (s, receipt) = srv
+        .upload(
+            &lab,
+            &format!("/api/v1/reports?target={PILLOW}"),
+            "application/sarif+json",
+            &frontier_sarif(),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{receipt}");
     let cases: Vec<String> = receipt["cases"]
         .as_array()
@@ -509,14 +489,16 @@ async fn scenario(srv: &Srv, clock: Arc<FixedClock>) -> Made {
         .get(&format!("/api/v1/cases/{case_a}/remediations"), &crs)
         .await;
     let a_patch = id(&rems["items"][0]);
-    let (s, f_patch) = send(
-        srv,
-        &lab,
-        &format!("/api/v1/cases/{case_b}/remediations?tool_name=frontier-1&tool_version=2027-01"),
-        "text/x-patch",
-        FORMAT_PATCH.to_vec(),
-    )
-    .await;
+    let (s, f_patch) = srv
+        .upload(
+            &lab,
+            &format!(
+                "/api/v1/cases/{case_b}/remediations?tool_name=frontier-1&tool_version=2027-01"
+            ),
+            "text/x-patch",
+            FORMAT_PATCH,
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{f_patch}");
     let f_patch = id(&f_patch);
     for (case, patch, orgs) in [

@@ -303,6 +303,28 @@ impl Srv {
         m["id"].as_str().expect("id").to_owned()
     }
 
+    /// POSTs `body` as the bytes of a document of type `media`; the status
+    /// and the answer as JSON (Null when it is not).
+    pub async fn upload(
+        &self,
+        token: &str,
+        path: &str,
+        media: &str,
+        body: &[u8],
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", media)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("send");
+        let s = resp.status();
+        (s, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn audit_len(&self) -> i64 {
         self.store.audit_verify().await.expect("verify").entries
     }
