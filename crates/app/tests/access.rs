@@ -25,8 +25,8 @@ use std::sync::Arc;
 use bulwark_app::tools::{self, access, programs};
 use bulwark_app::{Acting, App, Config, ErrorKind, frontier, partners};
 use bulwark_authz::Authorizer;
-use bulwark_core::{AgencyTrack, FixedClock, OrgKind, Role};
-use bulwark_store::{Actor, AuditQuery, NewOrganization, Store};
+use bulwark_core::{FixedClock, OrgKind, Role};
+use bulwark_store::{AuditQuery, Store};
 use serde_json::json;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -58,38 +58,10 @@ async fn world(store: Store) -> World {
         Arc::new(FixedClock::new(T0)),
         Config::default(),
     );
-    let cisa = store
-        .create_organization(
-            &Actor::cli(),
-            &NewOrganization {
-                name: "CISA".into(),
-                kind: OrgKind::Agency,
-                sector: None,
-                reviewing: true,
-            },
-            T0,
-        )
-        .await
-        .expect("cisa")
-        .id;
-    store
-        .set_directive_profile(&Actor::cli(), cisa, AgencyTrack::Civilian, true, None, T0)
-        .await
-        .expect("issuer");
+    let cisa = common::cisa(&store, T0).await;
     let energy = common::org(&store, "Department of Energy", OrgKind::Agency, T0).await;
     let interior = common::org(&store, "Department of the Interior", OrgKind::Agency, T0).await;
-    let defense = common::org(&store, "Defense Logistics Agency", OrgKind::Agency, T0).await;
-    store
-        .set_directive_profile(
-            &Actor::cli(),
-            defense,
-            AgencyTrack::NationalSecurity,
-            false,
-            None,
-            T0,
-        )
-        .await
-        .expect("track");
+    let defense = common::national_security_agency(&store, "Defense Logistics Agency", T0).await;
     let lab = common::org(&store, "Frontier Lab", OrgKind::Developer, T0).await;
     let fuzzco = common::org(&store, "Fuzzco", OrgKind::Vendor, T0).await;
     World {

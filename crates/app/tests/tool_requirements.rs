@@ -14,7 +14,7 @@ use bulwark_app::claims::{self, ClaimIn, ReleaseIn};
 use bulwark_app::directives::{self, notices, obligations, requirements, systems};
 use bulwark_app::{Acting, App, Config, ErrorKind};
 use bulwark_authz::Authorizer;
-use bulwark_core::{AgencyTrack, FixedClock, OrgKind, Role};
+use bulwark_core::{FixedClock, OrgKind, Role};
 use bulwark_store::{Actor, NewTool, PageRequest, Store, ToolFields};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -55,24 +55,9 @@ async fn world(store: Store) -> World {
         clock.clone(),
         Config::default(),
     );
-    let cisa = common::org(&store, "CISA", OrgKind::Agency, T0).await;
-    store
-        .set_directive_profile(&Actor::cli(), cisa, AgencyTrack::Civilian, true, None, T0)
-        .await
-        .expect("issuer");
+    let cisa = common::cisa(&store, T0).await;
     let interior = common::org(&store, "Department of the Interior", OrgKind::Agency, T0).await;
-    let defense = common::org(&store, "Defense Logistics Agency", OrgKind::Agency, T0).await;
-    store
-        .set_directive_profile(
-            &Actor::cli(),
-            defense,
-            AgencyTrack::NationalSecurity,
-            false,
-            None,
-            T0,
-        )
-        .await
-        .expect("track");
+    let defense = common::national_security_agency(&store, "Defense Logistics Agency", T0).await;
     let vendor_org = common::org(&store, "Acme Labs", OrgKind::Vendor, T0).await;
     World {
         cisa: common::member(&store, cisa, "cisa-analyst", Role::Analyst, T0).await,

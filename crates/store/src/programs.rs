@@ -213,6 +213,22 @@ fn name_taken(e: StoreError, name: &str) -> StoreError {
     }
 }
 
+/// Writes the tools a program offers, its audit entry (`program.{verb}`)
+/// and its event (`program.{verb}d`), in the writing transaction.
+macro_rules! offer_and_record {
+    ($tx:ident, $actor:expr, $id:expr, $fields:expr, $verb:literal, $now:expr) => {{
+        for t in &$fields.tools {
+            sqlx::query("INSERT INTO program_tools (program_id, tool_id) VALUES ($1, $2)")
+                .bind($id).bind(t).execute(&mut *$tx).await?;
+        }
+        append_audit!($tx, $actor, AuditEvent::new(concat!("program.", $verb), "program", $id)
+            .with_detail(json!({"name": $fields.name, "tools": $fields.tools,
+                                "max_days": $fields.max_days})), to_micros($now));
+        publish_in_tx!($tx, $actor, concat!("program.", $verb, "d"),
+            &json!({"program": $id, "name": $fields.name}), $now);
+    }};
+}
+
 /// The request moved out of `from` (one row updated), else it changed
 /// under the caller.
 fn moved(affected: u64, from: &str) -> Result<()> {
@@ -289,14 +305,7 @@ impl Store {
                     .bind(id).bind(&fields.name).bind(&fields.summary).bind(&fields.eligibility)
                     .bind(fields.max_days).bind(&fields.conditions).bind(actor.user).bind(at)
                     .execute(&mut *tx).await?;
-                for t in &fields.tools {
-                    sqlx::query("INSERT INTO program_tools (program_id, tool_id) VALUES ($1, $2)")
-                        .bind(id).bind(t).execute(&mut *tx).await?;
-                }
-                append_audit!(tx, actor, AuditEvent::new("program.create", "program", id)
-                    .with_detail(json!({"name": fields.name, "tools": fields.tools,
-                                        "max_days": fields.max_days})), at);
-                publish_in_tx!(tx, actor, "program.created", &json!({"program": id, "name": fields.name}), now);
+                offer_and_record!(tx, actor, id, fields, "create", now);
             });
             Ok(())
         }
@@ -328,14 +337,7 @@ impl Store {
                 }
                 sqlx::query("DELETE FROM program_tools WHERE program_id = $1")
                     .bind(id).execute(&mut *tx).await?;
-                for t in &fields.tools {
-                    sqlx::query("INSERT INTO program_tools (program_id, tool_id) VALUES ($1, $2)")
-                        .bind(id).bind(t).execute(&mut *tx).await?;
-                }
-                append_audit!(tx, actor, AuditEvent::new("program.update", "program", id)
-                    .with_detail(json!({"name": fields.name, "tools": fields.tools,
-                                        "max_days": fields.max_days})), at);
-                publish_in_tx!(tx, actor, "program.updated", &json!({"program": id, "name": fields.name}), now);
+                offer_and_record!(tx, actor, id, fields, "update", now);
             });
             Ok(())
         }

@@ -1103,27 +1103,16 @@ pub async fn systems_for(app: &App, vulns: &BTreeSet<String>) -> AppResult<Vec<U
                 systems.insert(p.system_id);
             }
         }
-        let mut after = None;
-        loop {
-            let page = app
-                .store
-                .obligations(
-                    &ObligationFilter {
-                        vulnerability: Some(v.clone()),
-                        ..ObligationFilter::default()
-                    },
-                    PageRequest {
-                        after,
-                        limit: PageRequest::MAX_LIMIT,
-                    },
-                )
-                .await?;
-            systems.extend(page.items.iter().map(|o| o.system_id));
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
+        systems.extend(
+            systems_with(
+                app,
+                &ObligationFilter {
+                    vulnerability: Some(v.clone()),
+                    ..ObligationFilter::default()
+                },
+            )
+            .await?,
+        );
     }
     let mut sboms: BTreeSet<Uuid> = BTreeSet::new();
     for (eco, name) in &packages {
@@ -1929,4 +1918,30 @@ pub fn vulnerability_key(v: &str) -> String {
 /// Is the answer one that ends an obligation.
 pub fn closing(answer: &str) -> bool {
     answer.parse::<Answer>().is_ok_and(Answer::closes)
+}
+
+/// The systems of every obligation `filter` passes, read page by page.
+pub(super) async fn systems_with(
+    app: &App,
+    filter: &ObligationFilter,
+) -> AppResult<BTreeSet<Uuid>> {
+    let mut systems = BTreeSet::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .obligations(
+                filter,
+                PageRequest {
+                    after,
+                    limit: PageRequest::MAX_LIMIT,
+                },
+            )
+            .await?;
+        systems.extend(page.items.iter().map(|o| o.system_id));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(systems),
+        }
+    }
 }

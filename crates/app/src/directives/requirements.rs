@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use bulwark_core::{ClaimOutcome, ObligationState, TargetKind, Tri};
 use bulwark_directive::{Directive, Requirement, SystemFacts};
 use bulwark_store::{
-    Actor, NewObligation, ObligationFilter, PageRequest, ReleasedScan, ScanClaim, StoredObligation,
+    Actor, NewObligation, ObligationFilter, ReleasedScan, ScanClaim, StoredObligation,
     StoredProduct, StoredSystem, StoredTool,
 };
 use bulwark_tools::ToolKind;
@@ -406,28 +406,12 @@ async fn requirement_keys(app: &App) -> AppResult<BTreeSet<String>> {
 async fn bound_systems(app: &App, keys: &BTreeSet<String>) -> AppResult<Vec<Uuid>> {
     let mut systems = BTreeSet::new();
     for k in keys {
-        let mut after = None;
-        loop {
-            let page = app
-                .store
-                .obligations(
-                    &ObligationFilter {
-                        vulnerability: Some(k.clone()),
-                        state: Some(ObligationState::Open),
-                        ..ObligationFilter::default()
-                    },
-                    PageRequest {
-                        after,
-                        limit: PageRequest::MAX_LIMIT,
-                    },
-                )
-                .await?;
-            systems.extend(page.items.iter().map(|o| o.system_id));
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
+        let filter = ObligationFilter {
+            vulnerability: Some(k.clone()),
+            state: Some(ObligationState::Open),
+            ..ObligationFilter::default()
+        };
+        systems.extend(super::obligations::systems_with(app, &filter).await?);
     }
     Ok(systems.into_iter().collect())
 }

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each binary uses what it needs
 
 use bulwark_app::Acting;
-use bulwark_core::{OrgKind, PrincipalKind, Role, RoleSet};
+use bulwark_core::{AgencyTrack, OrgKind, PrincipalKind, Role, RoleSet};
 use bulwark_store::{Actor, NewOrganization, NewUser, Store};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -52,4 +52,45 @@ pub async fn member(
         .expect("principal")
         .expect("one");
     Acting::new(p, None)
+}
+
+/// CISA: an agency that reviews models and issues the directives.
+pub async fn cisa(store: &Store, at: OffsetDateTime) -> Uuid {
+    let id = store
+        .create_organization(
+            &Actor::cli(),
+            &NewOrganization {
+                name: "CISA".into(),
+                kind: OrgKind::Agency,
+                sector: None,
+                reviewing: true,
+            },
+            at,
+        )
+        .await
+        .expect("cisa")
+        .id;
+    store
+        .set_directive_profile(&Actor::cli(), id, AgencyTrack::Civilian, true, None, at)
+        .await
+        .expect("issuer");
+    id
+}
+
+/// An agency on the national security track (CISA's directives do not
+/// bind it).
+pub async fn national_security_agency(store: &Store, name: &str, at: OffsetDateTime) -> Uuid {
+    let id = org(store, name, OrgKind::Agency, at).await;
+    store
+        .set_directive_profile(
+            &Actor::cli(),
+            id,
+            AgencyTrack::NationalSecurity,
+            false,
+            None,
+            at,
+        )
+        .await
+        .expect("track");
+    id
 }
