@@ -2,9 +2,10 @@
 //!
 //! Pure: no files, sockets or databases; parsers take bytes or readers.
 //!
-//! - [`cvss`]: CVSS v3.0, v3.1 and v4.0 scores (RustSec's `cvss` crate,
-//!   with a strict syntax check, the v3 temporal score and the v4.0
-//!   nomenclature added), and a check of a stated score against its vector.
+//! - [`cvss`]: CVSS v3.0, v3.1 and v4.0 scores (RustSec's `cvss` crate for
+//!   v3.x, our allocation-free [`cvss::v4`] scorer for v4.0, with a strict
+//!   syntax check, the v3 temporal score and the v4.0 nomenclature added),
+//!   and a check of a stated score against its vector.
 //! - [`ssvc`]: CISA's SSVC decision tree as a table, and the KEV override.
 //! - [`bod2604`]: BOD 26-04 remediation timelines and due dates.
 //! - [`feeds`]: readers for the KEV catalog, EPSS CSV and CVE JSON 5

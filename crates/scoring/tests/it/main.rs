@@ -4,6 +4,7 @@
 
 mod common;
 
+mod alloc_free;
 mod bod2604_data;
 mod cvss_data;
 mod feeds_data;
