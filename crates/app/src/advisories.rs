@@ -30,7 +30,7 @@ use bulwark_matching::osv::Advisory;
 use bulwark_matching::{Target, Why, target_of};
 use bulwark_sbom::Sbom;
 use bulwark_store::{
-    AdvisoryPackage, MAX_ADVISORY_PAGE, MAX_PACKAGE_COMPONENTS, NewAdvisory, NewSbomComponent,
+    AdvisoryPackage, MAX_COMPILED_PAGE, MAX_PACKAGE_COMPONENTS, NewAdvisory, NewSbomComponent,
     NewSbomPurl, SbomComponent, Store, StoreError, StoredAdvisory, StoredSbom,
 };
 use serde::{Deserialize, Serialize};
@@ -108,46 +108,89 @@ impl Matching {
     }
 }
 
-/// Reads every stored record, a page at a time, into a new index; parsing
-/// happens on the blocking threads. Records written while it reads are
-/// picked up by the next build (the generation was read first).
+/// Reads every stored record, a page at a time, into a new index; see
+/// [`index_from_store`].
 async fn build(store: &Store, generation: (u64, i64)) -> Result<Snapshot, StoreError> {
-    let mut index = Index::new();
-    let mut unreadable = 0usize;
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .all_advisories(after.as_deref(), MAX_ADVISORY_PAGE)
-            .await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(last.id.clone());
-        let (i, bad) = tokio::task::spawn_blocking(move || {
-            let mut bad = 0usize;
-            for stored in page {
-                match bulwark_matching::osv::parse_json(stored.raw_json.as_bytes()) {
-                    Ok(a) => {
-                        index.insert(a);
-                    }
-                    Err(e) => {
-                        tracing::warn!(id = %stored.id, error = %e, "stored advisory does not parse; left out");
-                        bad += 1;
-                    }
-                }
-            }
-            (index, bad)
-        })
-        .await
-        .map_err(|e| StoreError::Invalid(format!("building the advisory index: {e}")))?;
-        index = i;
-        unreadable += bad;
-    }
+    let (index, unreadable) = index_from_store(store).await?;
     Ok(Snapshot {
         generation,
         engine: Engine::new(index),
         unreadable,
     })
+}
+
+/// The matching index over every stored record, from their compiled forms
+/// (no JSON is parsed; records stored before records were compiled, when
+/// the store counts any, are parsed from their JSON after the others),
+/// filed on a blocking thread a page at a time.
+/// Records written while it reads are picked up by the next build (the
+/// caller reads the generation first). Also the index `bulwark match
+/// --database` matches against. Returns the index and the number of
+/// stored records that could not be read (changed outside Bulwark).
+pub async fn index_from_store(store: &Store) -> Result<(Index, usize), StoreError> {
+    let legacy = store.uncompiled_advisory_count().await? > 0;
+    let mut index = Index::new();
+    // About 500 compiled bytes a record (OSV.dev's records and the shared
+    // ones alike).
+    let records = usize::try_from(store.advisory_generation().await?.0).unwrap_or(0);
+    index.reserve(records, records.saturating_mul(512));
+    let mut unreadable = 0usize;
+    for compiled in [true, false] {
+        if !compiled && !legacy {
+            break;
+        }
+        // The next page is read while the last one is filed.
+        let mut filing: Option<tokio::task::JoinHandle<(Index, usize)>> = None;
+        let mut after: Option<String> = None;
+        loop {
+            let page = if compiled {
+                store
+                    .compiled_advisories(after.as_deref(), MAX_COMPILED_PAGE)
+                    .await
+            } else {
+                store
+                    .uncompiled_advisories(after.as_deref(), MAX_COMPILED_PAGE)
+                    .await
+            };
+            if let Some(task) = filing.take() {
+                let (i, bad) = task.await.map_err(|e| {
+                    StoreError::Invalid(format!("building the advisory index: {e}"))
+                })?;
+                index = i;
+                unreadable += bad;
+            }
+            let page = page?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.id.clone());
+            let mut held = std::mem::take(&mut index);
+            filing = Some(tokio::task::spawn_blocking(move || {
+                let bad = file_stored(&mut held, page);
+                (held, bad)
+            }));
+        }
+    }
+    Ok((index, unreadable))
+}
+
+/// Files stored records into `index`; the number that do not read.
+fn file_stored(index: &mut Index, page: Vec<bulwark_store::CompiledAdvisory>) -> usize {
+    let mut bad = 0usize;
+    for stored in page {
+        let filed = match (&stored.compiled, &stored.raw_json) {
+            (Some(bytes), _) => index.insert_compiled(bytes).map_err(|e| e.to_string()),
+            (None, Some(json)) => bulwark_matching::osv::parse_json(json.as_bytes())
+                .map(|a| index.insert(a))
+                .map_err(|e| e.to_string()),
+            (None, None) => Err("neither compiled nor JSON".to_owned()),
+        };
+        if let Err(e) = filed {
+            tracing::warn!(id = %stored.id, error = %e, "stored advisory does not read; left out");
+            bad += 1;
+        }
+    }
+    bad
 }
 
 /// The store's copy of a parsed OSV record: its names, the packages it
@@ -159,6 +202,7 @@ pub fn advisory_row(
     a: Advisory,
     json_bytes: Option<&[u8]>,
 ) -> Result<NewAdvisory, serde_json::Error> {
+    let compiled = bulwark_matching::compiled::to_bytes(&a);
     let raw_json = match json_bytes.map(std::str::from_utf8) {
         Some(Ok(text)) => text.to_owned(),
         _ => serde_json::to_string(&a)?,
@@ -188,6 +232,7 @@ pub fn advisory_row(
         aliases: a.aliases,
         packages,
         raw_json,
+        compiled,
     })
 }
 

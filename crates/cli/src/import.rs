@@ -39,7 +39,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::matching::walk_osv_source;
+use crate::matching::read_osv_source;
 use crate::{BadInput, DbArgs, Format, open};
 
 /// Rows (or files) from which a progress bar is drawn on a terminal.
@@ -643,7 +643,7 @@ fn read_osv(path: &Path) -> anyhow::Result<OsvRead> {
     let mut at: HashMap<String, usize> = HashMap::new();
     let mut files = 0usize;
     let bar = ProgressBar::hidden();
-    walk_osv_source(
+    read_osv_source(
         path,
         |n| {
             files = n;
@@ -653,9 +653,8 @@ fn read_osv(path: &Path) -> anyhow::Result<OsvRead> {
             }
             bar.set_length(n as u64);
         },
-        |name, bytes| {
+        |name, bytes, read| {
             bar.inc(1);
-            let read = load::read(name, bytes);
             if let load::Read::Refused(e) = &read {
                 bar.suspend(|| eprintln!("bulwark: {name}: {e}"));
             }

@@ -14,7 +14,12 @@ use bulwark_core::SystemClock;
 use bulwark_store::{Location, Store};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// See the dependency's note in `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod access;
+mod advisories;
 mod claims;
 mod client;
 mod csaf;
@@ -269,6 +274,12 @@ enum Command {
     },
     /// Which components of which SBOMs OSV advisories affect (offline).
     Match(matching::MatchArgs),
+    /// OSV advisories offline: compile them into an index file that
+    /// `bulwark match --index` loads in milliseconds.
+    Advisories {
+        #[command(subcommand)]
+        command: advisories::AdvisoriesCommand,
+    },
     /// Versions offline: how two versions order under an ecosystem's own rules.
     Versions {
         #[command(subcommand)]
@@ -732,7 +743,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             conn,
         } => inventory::compliance(&conn, agency.as_deref(), vulnerability.as_deref()).await,
         Command::Versions { command } => versions::run(command),
-        Command::Match(args) => matching::run(args),
+        Command::Match(args) => matching::run(args).await,
+        Command::Advisories { command } => advisories::run(command),
         Command::Partner { command, conn } => partners::partner(command, &conn).await,
         Command::Grant { command, conn } => partners::grant(command, &conn).await,
         Command::Tool { command, conn } => tools::run(command, &conn).await,

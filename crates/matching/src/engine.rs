@@ -150,7 +150,7 @@ impl Engine {
         // then deduplicated in component order on this thread.
         const BLOCK: usize = 1 << 16;
         for (b, block) in components.chunks(BLOCK).enumerate() {
-            let made = map_parts(block, |c| {
+            let made = crate::parallel::map_in_order(block, 1024, |c| {
                 target_of(&c.parsed).map(|t| (hasher.hash_one(&t), t))
             });
             for (j, made) in made.into_iter().enumerate() {
@@ -395,7 +395,7 @@ impl Engine {
             found.clear();
             if one_name {
                 for (i, e) in self.index.entries_of_package(package, release) {
-                    found.push((e.advisory, i, &e.evaluator));
+                    found.push((e.advisory, i, self.index.evaluator(e)));
                 }
             } else {
                 for name in &targets[t].names {
@@ -404,7 +404,7 @@ impl Engine {
                         continue;
                     };
                     for (i, e) in self.index.entries_of_package(package, release) {
-                        found.push((e.advisory, i, &e.evaluator));
+                        found.push((e.advisory, i, self.index.evaluator(e)));
                     }
                 }
             }
@@ -554,7 +554,7 @@ impl Part {
                     advisory_id: Arc::clone(&advisory.id),
                     aliases: Arc::clone(&advisory.aliases),
                     affected: e.affected,
-                    why: e.evaluator.why(at),
+                    why: index.evaluator(e).why(at),
                 });
             }
         }
@@ -610,30 +610,13 @@ impl Shared {
             aliases: Arc::from(advisory.aliases.as_slice()),
         }
     }
-}
 
-/// `f` over `items`, in order, the items shared out over the available
-/// cores in consecutive parts (on this thread when there are few).
-fn map_parts<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / 1024 + 1);
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|s| {
-        let parts: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for p in parts {
-            out.extend(p.join().expect("making targets does not panic"));
+    pub(crate) fn of_names(id: &str, aliases: &[&str]) -> Shared {
+        Shared {
+            id: Arc::from(id),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
         }
-        out
-    })
+    }
 }
 
 /// One finding from an advisory's entries for one target, or none.

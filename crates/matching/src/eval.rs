@@ -286,6 +286,22 @@ impl Evaluator {
         }
     }
 
+    /// An entry whose compiled form could not be read: every evaluation
+    /// is indeterminate, saying why.
+    pub(crate) fn unreadable(reason: String) -> Evaluator {
+        Evaluator {
+            ecosystem: None,
+            ranges: vec![CompiledRange {
+                index: 0,
+                kind: RangeType::Other(String::new()),
+                events: Err(reason),
+            }],
+            versions: Vec::new(),
+            by_version: Vec::new(),
+            unparsed: Vec::new(),
+        }
+    }
+
     /// Why ranges of this entry cannot be read (bad event versions, an
     /// ecosystem without known order, an undefined range type): each makes
     /// an evaluation that no other range or list decides indeterminate.

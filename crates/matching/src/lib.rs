@@ -12,15 +12,20 @@
 //!   unaffected.
 //! - [`ecosystem`]: ecosystem keys, per-ecosystem name normalisation,
 //!   distribution releases, and package URL → OSV ecosystem and name.
-//! - [`index`]: advisories in memory by package and by id or alias.
+//! - [`compiled`]: the compiled form of records and index files, read
+//!   without parsing JSON or YAML.
+//! - [`index`]: advisories in memory (in their compiled form) by package
+//!   and by id or alias; entries compiled for evaluation on first use.
 //! - [`engine`]: components deduplicated to distinct targets, each
 //!   evaluated once and fanned out; and a new advisory against known
 //!   targets ([`advisory_affects`]).
 //! - [`inventory`]: known targets with instance counts, by package, so a
 //!   new advisory is evaluated only against the packages it names.
+//! - [`parallel`]: work shared out over the cores, results in order.
 //! - [`product`]: products without a package URL (vendor, product, version
 //!   or a CPE 2.3 name) against CVE records' `affected` entries and KEV.
 
+pub mod compiled;
 pub mod ecosystem;
 pub mod engine;
 pub mod eval;
@@ -29,6 +34,7 @@ pub mod index;
 pub mod inventory;
 pub mod load;
 pub mod osv;
+pub mod parallel;
 pub mod product;
 
 pub use ecosystem::{PackageKey, Target, UnsupportedPurl, target_of};

@@ -37,6 +37,11 @@ pub const ADVISORY_CHUNK: usize = 500;
 /// The most records [`Store::all_advisories`] hands over at once.
 pub const MAX_ADVISORY_PAGE: u32 = 2_000;
 
+/// The most compiled records [`Store::compiled_advisories`] returns at
+/// once (a few hundred bytes each: the whole OSV database in some fifty
+/// round trips).
+pub const MAX_COMPILED_PAGE: u32 = 10_000;
+
 /// A package an advisory names, as the caller normalised it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct AdvisoryPackage {
@@ -65,6 +70,21 @@ pub struct NewAdvisory {
     /// The record as a JSON object, kept as given; its SHA-256 decides
     /// whether a re-import changes anything.
     pub raw_json: String,
+    /// The record's compiled form (`bulwark_matching::compiled`), kept
+    /// beside the JSON so that the matching index loads without parsing.
+    /// Derived from `raw_json`: not part of the record's SHA-256. Empty:
+    /// none (the index then parses the JSON).
+    pub compiled: Vec<u8>,
+}
+
+/// A stored record as the matching index is built from it: its compiled
+/// form, or (stored before there was one) its JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompiledAdvisory {
+    pub id: String,
+    pub compiled: Option<Vec<u8>>,
+    /// Only when `compiled` is absent.
+    pub raw_json: Option<String>,
 }
 
 /// A stored OSV record.
@@ -219,7 +239,7 @@ fn prepare(a: NewAdvisory) -> Result<Prepared> {
     })
 }
 
-type StoredKey = (String, String, Option<String>, Option<i64>);
+type StoredKey = (String, String, Option<String>, Option<i64>, bool);
 
 impl Store {
     /// Imports OSV records, in one transaction with one audit entry (none
@@ -251,6 +271,8 @@ impl Store {
         let mut receipt = AdvisoryReceipt::default();
         let receipt = write_tx!(self, tx => {
             let mut changed: Vec<String> = Vec::new();
+            // Records without a compiled form, after less before.
+            let mut uncompiled_delta: i64 = 0;
             loop {
                 let mut chunk: Vec<Prepared> = Vec::with_capacity(ADVISORY_CHUNK);
                 for a in advisories.by_ref().take(ADVISORY_CHUNK) {
@@ -263,19 +285,21 @@ impl Store {
                     break;
                 }
                 let mut q = sqlx::QueryBuilder::new(
-                    "SELECT id, raw_sha256, modified, modified_at FROM advisories WHERE id IN (",
+                    "SELECT a.id, a.raw_sha256, a.modified, a.modified_at, c.advisory_id IS NULL \
+                     FROM advisories a LEFT JOIN advisory_compiled c ON c.advisory_id = a.id \
+                     WHERE a.id IN (",
                 );
                 let mut ids = q.separated(", ");
                 for p in &chunk {
                     ids.push_bind(p.advisory.id.as_str());
                 }
                 q.push(")");
-                let stored: HashMap<String, (String, Option<String>, Option<i64>)> = q
+                let stored: HashMap<String, (String, Option<String>, Option<i64>, bool)> = q
                     .build_query_as::<StoredKey>()
                     .fetch_all(&mut *tx)
                     .await?
                     .into_iter()
-                    .map(|(id, sha, m, m_at)| (id, (sha, m, m_at)))
+                    .map(|(id, sha, m, m_at, uncompiled)| (id, (sha, m, m_at, uncompiled)))
                     .collect();
                 let mut write: Vec<&Prepared> = Vec::new();
                 let mut replaced: Vec<&str> = Vec::new();
@@ -285,14 +309,30 @@ impl Store {
                             receipt.added += 1;
                             write.push(p);
                         }
-                        Some((sha, _, _)) if *sha == p.sha => receipt.unchanged += 1,
-                        Some((_, m, m_at)) => {
+                        Some((sha, _, _, uncompiled)) if *sha == p.sha => {
+                            receipt.unchanged += 1;
+                            // Stored before records were compiled: the
+                            // compiled form is derived data, filled in
+                            // without changing the record.
+                            if *uncompiled && !p.advisory.compiled.is_empty() {
+                                sqlx::query("INSERT INTO advisory_compiled (advisory_id, compiled) VALUES ($1, $2)")
+                                    .bind(p.advisory.id.as_str())
+                                    .bind(p.advisory.compiled.as_slice())
+                                    .execute(&mut *tx)
+                                    .await?;
+                                uncompiled_delta -= 1;
+                            }
+                        }
+                        Some((_, m, m_at, was_uncompiled)) => {
                             if is_older((p.advisory.modified.as_deref(), p.modified_at), (m.as_deref(), *m_at)) {
                                 receipt.older += 1;
                             } else {
                                 receipt.updated += 1;
                                 replaced.push(&p.advisory.id);
                                 write.push(p);
+                                if *was_uncompiled {
+                                    uncompiled_delta -= 1;
+                                }
                             }
                         }
                     }
@@ -301,7 +341,7 @@ impl Store {
                     continue;
                 }
                 if !replaced.is_empty() {
-                    for table in ["advisory_aliases", "advisory_packages"] {
+                    for table in ["advisory_aliases", "advisory_packages", "advisory_compiled"] {
                         let mut q = sqlx::QueryBuilder::new(format!(
                             "DELETE FROM {table} WHERE advisory_id IN ("
                         ));
@@ -331,6 +371,19 @@ impl Store {
                 });
                 q.push(ADVISORY_UPSERT_TAIL);
                 q.build().execute(&mut *tx).await?;
+                let compiled: Vec<&NewAdvisory> = write
+                    .iter()
+                    .map(|p| &p.advisory)
+                    .filter(|a| !a.compiled.is_empty())
+                    .collect();
+                uncompiled_delta += (write.len() - compiled.len()) as i64;
+                if !compiled.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO advisory_compiled (advisory_id, compiled) ");
+                    q.push_values(&compiled, |mut row, a| {
+                        row.push_bind(a.id.as_str()).push_bind(a.compiled.as_slice());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
 
                 let names: Vec<(&str, &str)> = write
                     .iter()
@@ -360,6 +413,17 @@ impl Store {
                     q.build().execute(&mut *tx).await?;
                 }
                 changed.extend(write.iter().take(100usize.saturating_sub(changed.len())).map(|p| p.advisory.id.clone()));
+            }
+            if receipt.changed() || uncompiled_delta != 0 {
+                sqlx::query(
+                    "UPDATE advisory_generation SET records = records + $1, \
+                     uncompiled = uncompiled + $2, generation = generation + $3 WHERE id = 1",
+                )
+                .bind(i64::try_from(receipt.added).unwrap_or(i64::MAX))
+                .bind(uncompiled_delta)
+                .bind(i64::from(receipt.changed()))
+                .execute(&mut *tx)
+                .await?;
             }
             if receipt.changed() {
                 let total = receipt.added + receipt.updated + receipt.unchanged + receipt.older;
@@ -418,15 +482,29 @@ impl Store {
     }
 
     /// A cheap stamp of the advisory store's state: the number of records
-    /// and the latest instant one was added or replaced (UTC microseconds,
-    /// 0 when empty). An import that adds or replaces a record changes it,
-    /// so a reader holding an index built from the store can tell when to
-    /// rebuild it.
+    /// and a counter that every import adding or replacing a record moves
+    /// on (both kept in one row by the import, read in one indexed read),
+    /// so that a reader holding an index built from the store can tell
+    /// when to rebuild it.
     pub async fn advisory_generation(&self) -> Result<(u64, i64)> {
-        let (n, at): (i64, Option<i64>) = with_pool!(self, pool => {
-            sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM advisories").fetch_one(pool).await?
+        let row: Option<(i64, i64)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT records, generation FROM advisory_generation WHERE id = 1")
+                .fetch_optional(pool)
+                .await?
         });
-        Ok((u64::try_from(n).unwrap_or(0), at.unwrap_or(0)))
+        let (n, generation) = row.unwrap_or((0, 0));
+        Ok((u64::try_from(n).unwrap_or(0), generation))
+    }
+
+    /// Stored records without a compiled form (imported before records
+    /// were compiled, or given none).
+    pub async fn uncompiled_advisory_count(&self) -> Result<u64> {
+        let n: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT uncompiled FROM advisory_generation WHERE id = 1")
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
     }
 
     /// Records stored, withdrawn ones included.
@@ -454,6 +532,68 @@ impl Store {
             sqlx::query_as(sql).bind(after.unwrap_or("")).bind(limit).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Store {
+    /// Every stored compiled form in id order, a page at a time (up to
+    /// `limit`, clamped to 1..=[`MAX_COMPILED_PAGE`], with ids after
+    /// `after`; an empty page is the end). For building the matching index
+    /// without parsing JSON.
+    pub async fn compiled_advisories(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CompiledAdvisory>> {
+        let limit = i64::from(limit.clamp(1, MAX_COMPILED_PAGE));
+        let rows: Vec<(String, Vec<u8>)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT advisory_id, compiled FROM advisory_compiled \
+                 WHERE advisory_id > $1 ORDER BY advisory_id LIMIT $2",
+            )
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, compiled)| CompiledAdvisory {
+                id,
+                compiled: Some(compiled),
+                raw_json: None,
+            })
+            .collect())
+    }
+
+    /// The records without a compiled form, with their JSON, in id order a
+    /// page at a time (as [`Store::compiled_advisories`]). Walks the table:
+    /// ask only when [`Store::uncompiled_advisory_count`] is not 0.
+    pub async fn uncompiled_advisories(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CompiledAdvisory>> {
+        let limit = i64::from(limit.clamp(1, MAX_ADVISORY_PAGE));
+        let rows: Vec<(String, String)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.id, a.raw_json FROM advisories a WHERE a.id > $1 AND NOT EXISTS \
+                 (SELECT 1 FROM advisory_compiled c WHERE c.advisory_id = a.id) \
+                 ORDER BY a.id LIMIT $2",
+            )
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, raw_json)| CompiledAdvisory {
+                id,
+                compiled: None,
+                raw_json: Some(raw_json),
+            })
+            .collect())
     }
 }
 

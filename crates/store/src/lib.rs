@@ -67,8 +67,8 @@ mod validations;
 mod webhooks;
 
 pub use advisories::{
-    ADVISORY_CHUNK, AdvisoryPackage, AdvisoryReceipt, MAX_ADVISORY_PAGE, NewAdvisory,
-    StoredAdvisory,
+    ADVISORY_CHUNK, AdvisoryPackage, AdvisoryReceipt, CompiledAdvisory, MAX_ADVISORY_PAGE,
+    MAX_COMPILED_PAGE, NewAdvisory, StoredAdvisory,
 };
 pub use aixcc::{AixccSubmission, AixccTool, NewAixccBundle, NewAixccPart};
 pub use assessments::{

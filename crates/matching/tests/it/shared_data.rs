@@ -85,7 +85,7 @@ fn loads_the_shared_osv_data() {
             .advisory(e.advisory)
             .and_then(|a| a.affected[e.affected].package.as_ref());
         let eco = eco.map(|p| p.ecosystem.split(':').next().unwrap_or("").to_owned());
-        for p in e.evaluator.problems() {
+        for p in index.evaluator(e).problems() {
             let key = format!("{} | {p}", eco.clone().unwrap_or_default());
             *problems.entry(key).or_default() += 1;
         }

@@ -21,6 +21,7 @@ bulwark_store::both_backends!(
     records_are_found_by_id_alias_and_package,
     bad_records_write_nothing,
     large_imports_span_many_statements,
+    compiled_forms_are_kept_and_filled_in,
 );
 
 fn pkg(ecosystem: &str, release: Option<&str>, name: &str) -> AdvisoryPackage {
@@ -58,6 +59,8 @@ fn advisory(
         aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
         packages: packages.to_vec(),
         raw_json: raw.to_string(),
+        // Opaque to the store: any bytes that tell the record apart.
+        compiled: format!("compiled {id} {modified}").into_bytes(),
     }
 }
 
@@ -401,4 +404,137 @@ async fn large_imports_span_many_statements(store: Store) {
     assert_eq!(seen.len() as u64, n);
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(seen[0], "TEST-00000");
+}
+
+/// Every compiled record, then every record without, each by id, a page
+/// of two at a time.
+async fn compiled_all(store: &Store) -> Vec<bulwark_store::CompiledAdvisory> {
+    let mut out = Vec::new();
+    for compiled in [true, false] {
+        let mut after: Option<String> = None;
+        loop {
+            let page = if compiled {
+                store.compiled_advisories(after.as_deref(), 2).await
+            } else {
+                store.uncompiled_advisories(after.as_deref(), 2).await
+            }
+            .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            out.extend(page);
+        }
+    }
+    out
+}
+
+async fn compiled_forms_are_kept_and_filled_in(store: Store) {
+    let actor = Actor::cli();
+    // Imported without a compiled form (as before migration 0039).
+    let bare: Vec<NewAdvisory> = fixtures()
+        .into_iter()
+        .map(|mut a| {
+            a.compiled.clear();
+            a
+        })
+        .collect();
+    assert_eq!(store.advisory_generation().await.unwrap().0, 0);
+    store.import_advisories(&actor, bare, T0).await.unwrap();
+    let generation = store.advisory_generation().await.unwrap();
+    assert_eq!(generation.0, 3);
+    assert_eq!(store.uncompiled_advisory_count().await.unwrap(), 3);
+    let rows = compiled_all(&store).await;
+    assert_eq!(rows.len(), 3);
+    for (row, f) in rows.iter().zip({
+        let mut f = fixtures();
+        f.sort_by(|a, b| a.id.cmp(&b.id));
+        f
+    }) {
+        assert_eq!(row.id, f.id);
+        assert_eq!(row.compiled, None);
+        assert_eq!(row.raw_json.as_deref(), Some(f.raw_json.as_str()));
+    }
+    // The same records again, compiled: unchanged, yet the compiled form
+    // is filled in (and no audit entry: the record did not change).
+    let before = audit_len(&store).await;
+    let again = store
+        .import_advisories(&actor, fixtures(), T0 + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(again, r(0, 0, 3, 0));
+    assert_eq!(audit_len(&store).await, before);
+    assert_eq!(
+        store.advisory_generation().await.unwrap(),
+        generation,
+        "no record changed"
+    );
+    assert_eq!(store.uncompiled_advisory_count().await.unwrap(), 0);
+    let rows = compiled_all(&store).await;
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        let modified = &store.advisory(&row.id).await.unwrap()[0].modified;
+        assert_eq!(
+            row.compiled.as_deref(),
+            Some(format!("compiled {} {}", row.id, modified.as_deref().unwrap_or("")).as_bytes())
+        );
+        assert_eq!(row.raw_json, None, "JSON only where nothing is compiled");
+    }
+    // A newer copy replaces the compiled form with its own.
+    let mut newer = fixtures().remove(0);
+    newer.modified = Some("2030-01-01T00:00:00Z".into());
+    newer.raw_json = newer
+        .raw_json
+        .replace("2023-06-13T13:10:24Z", "2030-01-01T00:00:00Z");
+    newer.compiled = b"compiled newer".to_vec();
+    let id = newer.id.clone();
+    assert_eq!(
+        store
+            .import_advisories(&actor, vec![newer], T0 + Duration::hours(2))
+            .await
+            .unwrap(),
+        r(0, 1, 0, 0)
+    );
+    let rows = compiled_all(&store).await;
+    let row = rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row.compiled.as_deref(), Some(&b"compiled newer"[..]));
+    let moved = store.advisory_generation().await.unwrap();
+    assert_eq!(moved.0, 3);
+    assert!(
+        moved.1 > generation.1,
+        "a replaced record moves the generation on"
+    );
+    // A newer copy without a compiled form drops the older one's.
+    let mut bare = fixtures().remove(0);
+    bare.modified = Some("2031-01-01T00:00:00Z".into());
+    bare.raw_json = bare
+        .raw_json
+        .replace("2023-06-13T13:10:24Z", "2031-01-01T00:00:00Z");
+    bare.compiled.clear();
+    store
+        .import_advisories(&actor, vec![bare.clone()], T0 + Duration::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(store.uncompiled_advisory_count().await.unwrap(), 1);
+    let rows = compiled_all(&store).await;
+    let row = rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(
+        (row.compiled.as_deref(), row.raw_json.as_deref()),
+        (None, Some(bare.raw_json.as_str()))
+    );
+    // And a new record counts in the generation.
+    store
+        .import_advisories(
+            &actor,
+            vec![advisory(
+                "GHSA-new1-xxxx-yyyy",
+                "2024-01-01T00:00:00Z",
+                &[],
+                &[],
+                "n",
+            )],
+            T0 + Duration::hours(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.advisory_generation().await.unwrap().0, 4);
+    assert_eq!(store.advisory_count().await.unwrap(), 4);
 }
