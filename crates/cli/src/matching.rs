@@ -81,50 +81,35 @@ pub(crate) fn files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Hands every file of an advisory source to `each`, with a name to show
-/// and its bytes: a directory's files (walked recursively, in name order),
-/// one file, or a .zip archive's entries (in archive order, shown as
-/// `ARCHIVE:ENTRY`). `total` is told the number of files first. Which files
-/// are OSV records is [`load::read`]'s decision, by the name's extension.
-/// Shared by `bulwark match` and `bulwark import osv`.
-pub(crate) fn walk_osv_source(
+/// Hands every entry of a .zip archive of advisories (as osv.dev publishes
+/// them) to `each`, in archive order, named `ARCHIVE:ENTRY`, with its
+/// bytes; `total` is told the number of entries first.
+fn zip_entries(
     path: &Path,
     total: impl FnOnce(usize),
-    mut each: impl FnMut(&str, &[u8]) -> anyhow::Result<()>,
+    mut each: impl FnMut(String, Vec<u8>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let shown = path.display();
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
-    {
-        let file = std::fs::File::open(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
-        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-            .map_err(|e| BadInput(format!("{shown}: not a zip archive: {e}")))?;
-        total(zip.len());
-        for i in 0..zip.len() {
-            let mut entry = zip
-                .by_index(i)
-                .map_err(|e| BadInput(format!("{shown}: entry {i}: {e}")))?;
-            if entry.is_dir() {
-                continue;
-            }
-            let name = entry
-                .name()
-                .map_err(|e| BadInput(format!("{shown}: entry {i}: {e}")))?
-                .into_owned();
-            let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| BadInput(format!("{shown}: {name}: {e}")))?;
-            each(&format!("{shown}:{name}"), &bytes)?;
+    let file = std::fs::File::open(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| BadInput(format!("{shown}: not a zip archive: {e}")))?;
+    total(zip.len());
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| BadInput(format!("{shown}: entry {i}: {e}")))?;
+        if entry.is_dir() {
+            continue;
         }
-        return Ok(());
-    }
-    let all = files(path).map_err(|e| BadInput(format!("{shown}: {e}")))?;
-    total(all.len());
-    for f in all {
-        let bytes = std::fs::read(&f).map_err(|e| BadInput(format!("{}: {e}", f.display())))?;
-        each(&f.to_string_lossy(), &bytes)?;
+        let name = entry
+            .name()
+            .map_err(|e| BadInput(format!("{shown}: entry {i}: {e}")))?
+            .into_owned();
+        let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| BadInput(format!("{shown}: {name}: {e}")))?;
+        each(format!("{shown}:{name}"), bytes)?;
     }
     Ok(())
 }
@@ -132,11 +117,14 @@ pub(crate) fn walk_osv_source(
 /// Files read from a source at once and parsed over the cores.
 const BATCH: usize = 1024;
 
-/// [`walk_osv_source`] with each file also parsed ([`load::read`]): a
-/// batch of files at a time is read and parsed over every core (a
-/// directory's files are read by the cores too; a zip archive's entries are
-/// inflated in order, then parsed over the cores), then handed to `each` in
-/// the walk's order, so that what the caller does with them (and so its
+/// Hands every file of an advisory source to `each`, with a name to show,
+/// its bytes, and what [`load::read`] made of it (which files are OSV
+/// records is its decision, by the name's extension): a directory's files
+/// (walked recursively, in name order), one file, or a .zip archive's
+/// entries (in archive order, shown as `ARCHIVE:ENTRY`). `total` is told
+/// the number of files first. A batch of files at a time is read and
+/// parsed over every core (a zip archive's entries are inflated in order,
+/// then parsed over the cores), then handed to `each` in the walk's order, so that what the caller does with them (and so its
 /// output) does not depend on the number of cores. Shared by `bulwark
 /// match`, `bulwark advisories compile` and `bulwark import osv`.
 pub(crate) fn read_osv_source(
@@ -176,8 +164,8 @@ pub(crate) fn read_osv_source(
         }
         Ok(())
     };
-    walk_osv_source(path, total, |name, bytes| {
-        batch.push((name.to_owned(), bytes.to_vec()));
+    zip_entries(path, total, |name, bytes| {
+        batch.push((name, bytes));
         if batch.len() >= BATCH {
             flush(&mut batch)?;
         }

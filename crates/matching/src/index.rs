@@ -256,15 +256,10 @@ impl Index {
         upper_into(upper, id);
         let mut outcome = Inserted::Added;
         // A live record with this very id (names ignore case; ids do not).
-        let mut same = None;
-        for &i in by_name.get(upper.as_str()).map_or(&[][..], Vec::as_slice) {
+        let same = held_with_id(by_name, upper, id, old, |i| {
             let r = &records[i];
-            let held = &image[r.start..r.end];
-            if r.live && old.read(held).is_ok() && compiled::text(held, old.id) == id {
-                same = Some((i, old.modified.map(|m| compiled::text(held, m))));
-                break;
-            }
-        }
+            r.live.then(|| &image[r.start..r.end])
+        });
         if let Some((i, held_modified)) = same {
             let modified = head.modified.map(text).unwrap_or("");
             if modified < held_modified.unwrap_or("") {
@@ -500,6 +495,23 @@ fn file_names(
     }
 }
 
+/// Of the records filed under the upper-case name `upper`, the one whose
+/// id is exactly `id` (among those `bytes_of` gives bytes for), with its
+/// `modified`; `head` is scratch.
+fn held_with_id<'a>(
+    by_name: &HashMap<String, Vec<usize>>,
+    upper: &str,
+    id: &str,
+    head: &mut Head,
+    bytes_of: impl Fn(usize) -> Option<&'a [u8]>,
+) -> Option<(usize, Option<&'a str>)> {
+    by_name.get(upper)?.iter().find_map(|&i| {
+        let held = bytes_of(i)?;
+        (head.read(held).is_ok() && compiled::text(held, head.id) == id)
+            .then(|| (i, head.modified.map(|m| compiled::text(held, m))))
+    })
+}
+
 type Filed = (
     Vec<Record>,
     Vec<Entry>,
@@ -549,12 +561,12 @@ fn names_of(
         }
         let id = compiled::text(record, head.id);
         upper_into(&mut upper, id);
-        for &i in by_name.get(upper.as_str()).map_or(&[][..], Vec::as_slice) {
-            let (s, e) = spans[i];
-            other.read(&file[s..e])?;
-            if compiled::text(&file[s..e], other.id) == id {
-                return Ok(None);
-            }
+        if held_with_id(&by_name, &upper, id, &mut other, |i| {
+            spans.get(i).map(|&(s, e)| &file[s..e])
+        })
+        .is_some()
+        {
+            return Ok(None);
         }
         file_names(record, &head, at, &mut by_name, &mut upper);
     }
